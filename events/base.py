@@ -1,0 +1,15 @@
+"""The base of every domain event: a frozen value with a stable, versioned type name."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from pydantic import BaseModel, ConfigDict
+
+
+class Event(BaseModel):
+    """A fact that happened. Subclasses set `type_name` (e.g. `wallet.credited.v1`)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", strict=True)
+
+    type_name: ClassVar[str]

@@ -1,0 +1,34 @@
+"""The shape every aggregate shares: decide(state, command) -> events, evolve(state, event)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from typing import Generic, TypeVar
+
+from events import Event
+
+S = TypeVar("S")
+C = TypeVar("C")
+
+
+class DomainError(Exception):
+    """A refusal the user should hear about (sold out, balance too low), not an HTTP error."""
+
+    code = "refused"
+
+
+@dataclass(frozen=True)
+class Decider(Generic[S, C]):
+    """An aggregate's pure behaviour, with the state before its first event."""
+
+    initial: S
+    evolve: Callable[[S, Event], S]
+    decide: Callable[[S, C], Sequence[Event]]
+
+    def fold(self, events: Iterable[Event]) -> S:
+        """The state after a history."""
+        state = self.initial
+        for event in events:
+            state = self.evolve(state, event)
+        return state

@@ -1,0 +1,105 @@
+"""The `wallet-<user id>` aggregate: a balance per currency that never goes below zero."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from events import Event, Money
+from events.wallet import WalletCredited, WalletDebited
+from functions.domain.decider import Decider, DomainError
+
+
+def stream_of(user_id: int) -> str:
+    return f"wallet-{user_id}"
+
+
+@dataclass(frozen=True)
+class Wallet:
+    balances: dict[str, int] = field(default_factory=dict)
+    # Every reference that already moved money: a second credit for the same payment is a
+    # no-op here even if it slipped past the idempotency key (defence in depth).
+    references: frozenset[str] = frozenset()
+
+    def balance(self, currency: str) -> Money:
+        return Money(amount=self.balances.get(currency, 0), currency=currency)
+
+
+@dataclass(frozen=True)
+class Credit:
+    user_id: int
+    amount: Money
+    reason: str
+    reference: str
+
+
+@dataclass(frozen=True)
+class Debit:
+    user_id: int
+    amount: Money
+    reason: str
+    reference: str
+
+
+class InsufficientFunds(DomainError):
+    code = "insufficient_funds"
+
+    def __init__(self, balance: Money, wanted: Money) -> None:
+        super().__init__(f"balance {balance.amount} {balance.currency} < {wanted.amount}")
+        self.balance = balance
+        self.wanted = wanted
+
+
+class NonPositiveAmount(DomainError):
+    code = "non_positive_amount"
+
+
+WalletCommand = Credit | Debit
+
+
+def decide(state: Wallet, command: WalletCommand) -> Sequence[Event]:
+    if command.amount.amount <= 0:
+        raise NonPositiveAmount(f"amount must be positive, got {command.amount.amount}")
+    if command.reference in state.references:
+        return []
+    match command:
+        case Credit():
+            return [
+                WalletCredited(
+                    user_id=command.user_id,
+                    amount=command.amount,
+                    reason=command.reason,
+                    reference=command.reference,
+                )
+            ]
+        case Debit():
+            balance = state.balance(command.amount.currency)
+            if balance.amount < command.amount.amount:
+                raise InsufficientFunds(balance, command.amount)
+            return [
+                WalletDebited(
+                    user_id=command.user_id,
+                    amount=command.amount,
+                    reason=command.reason,
+                    reference=command.reference,
+                )
+            ]
+
+
+def evolve(state: Wallet, event: Event) -> Wallet:
+    match event:
+        case WalletCredited(amount=amount, reference=reference):
+            return _moved(state, amount, +1, reference)
+        case WalletDebited(amount=amount, reference=reference):
+            return _moved(state, amount, -1, reference)
+        case _:
+            return state
+
+
+def _moved(state: Wallet, amount: Money, sign: int, reference: str) -> Wallet:
+    balances = dict(state.balances)
+    balances[amount.currency] = balances.get(amount.currency, 0) + sign * amount.amount
+    return Wallet(balances=balances, references=state.references | {reference})
+
+
+wallets: Decider[Wallet, WalletCommand] = Decider(initial=Wallet(), evolve=evolve, decide=decide)

@@ -1,0 +1,83 @@
+"""The composition root: the one place that chooses adapters. Nothing connects at import."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from events import Envelope
+from functions.projections import PROJECTIONS
+from functions.projections.base import Projection
+from functions.runtime.memory import (
+    MemoryEventStore,
+    MemoryPublisher,
+    MemoryReadModels,
+    SystemClock,
+    UuidIds,
+)
+from functions.runtime.pipeline import Pipeline
+from functions.runtime.ports import Clock, EventStore, Ids, Publisher, ReadModels
+from functions.runtime.settings import Settings
+
+
+@dataclass
+class Runtime:
+    settings: Settings
+    store: EventStore
+    publisher: Publisher
+    read_models: ReadModels
+    clock: Clock = field(default_factory=SystemClock)
+    ids: Ids = field(default_factory=UuidIds)
+
+    @property
+    def pipeline(self) -> Pipeline:
+        return Pipeline(store=self.store, publisher=self.publisher, clock=self.clock, ids=self.ids)
+
+
+def build(settings: Settings) -> Runtime:
+    """Adapters for the configured backend."""
+    if settings.backend == "memory":
+        return _memory(settings)
+    # Imported here so entry points that never touch Google Cloud do not pay for its import.
+    from functions.runtime.google import google_adapters
+
+    store, publisher, read_models = google_adapters(settings)
+    return Runtime(settings=settings, store=store, publisher=publisher, read_models=read_models)
+
+
+def _memory(settings: Settings) -> Runtime:
+    store = MemoryEventStore()
+    publisher = MemoryPublisher()
+    read_models = MemoryReadModels(store)
+    # In one process the bus is a function call: project every event as it is published.
+    publisher.subscribers.extend(_projecting(read_models, p) for p in PROJECTIONS)
+    return Runtime(settings=settings, store=store, publisher=publisher, read_models=read_models)
+
+
+def _projecting(read_models: ReadModels, projection: Projection) -> Callable[[Envelope], None]:
+    def deliver(envelope: Envelope) -> None:
+        if projection.feeds_on(envelope):
+            read_models.apply(projection, envelope)
+
+    return deliver
+
+
+_lock = threading.Lock()
+_current: Runtime | None = None
+
+
+def runtime() -> Runtime:
+    """The process's runtime, built on first use and reused while the instance is warm."""
+    global _current
+    with _lock:
+        if _current is None:
+            _current = build(Settings())  # read from the environment
+        return _current
+
+
+def install(replacement: Runtime | None) -> None:
+    """Use these adapters from now on (tests); None forgets them."""
+    global _current
+    with _lock:
+        _current = replacement

@@ -1,0 +1,153 @@
+"""In-process adapters with the same contracts (and the same errors) as the real ones."""
+
+from __future__ import annotations
+
+import threading
+import uuid
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from events import Envelope
+from functions.projections.base import Projection, advance
+from functions.runtime.ports import Appended, ConcurrencyConflict, EventStore, PublishFailed
+from functions.runtime.validation import check_append, check_key
+
+
+class MemoryEventStore:
+    """Streams, idempotency records and the unpublished set, guarded by one lock."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._streams: dict[str, list[Envelope]] = {}
+        self._keys: dict[str, tuple[str, tuple[int, ...]]] = {}
+        self._unpublished: dict[str, Envelope] = {}
+
+    def load(self, stream: str, after: int = 0, up_to: int | None = None) -> list[Envelope]:
+        with self._lock:
+            events = self._streams.get(stream, [])
+            return [
+                e for e in events if e.version > after and (up_to is None or e.version <= up_to)
+            ]
+
+    def append(
+        self,
+        stream: str,
+        expected_version: int,
+        events: Sequence[Envelope],
+        idempotency_key: str | None = None,
+    ) -> Appended:
+        check_append(stream, expected_version, events)
+        if idempotency_key is not None:
+            check_key(idempotency_key)
+        with self._lock:
+            if idempotency_key is not None and idempotency_key in self._keys:
+                return self._outcome(idempotency_key)
+            current = self._streams.setdefault(stream, [])
+            if events and len(current) != expected_version:
+                raise ConcurrencyConflict(
+                    f"{stream}: expected {expected_version}, at {len(current)}"
+                )
+            current.extend(events)
+            for event in events:
+                self._unpublished[event.event_id] = event
+            if idempotency_key is not None:
+                self._keys[idempotency_key] = (stream, tuple(e.version for e in events))
+            return Appended(stream, tuple(events))
+
+    def recorded(self, idempotency_key: str) -> Appended | None:
+        with self._lock:
+            return self._outcome(idempotency_key) if idempotency_key in self._keys else None
+
+    def unpublished(self, limit: int) -> list[Envelope]:
+        with self._lock:
+            pending = sorted(self._unpublished.values(), key=lambda e: (e.occurred_at, e.version))
+            return pending[:limit]
+
+    def mark_published(self, events: Sequence[Envelope]) -> None:
+        with self._lock:
+            for event in events:
+                self._unpublished.pop(event.event_id, None)
+
+    def streams(self) -> list[str]:
+        """Every stream name (replays and audits)."""
+        with self._lock:
+            return sorted(self._streams)
+
+    def _outcome(self, key: str) -> Appended:
+        stream, versions = self._keys[key]
+        by_version = {e.version: e for e in self._streams.get(stream, [])}
+        return Appended(stream, tuple(by_version[v] for v in versions), duplicate=True)
+
+
+class MemoryPublisher:
+    """Records what was published and hands each event to in-process subscribers."""
+
+    def __init__(self) -> None:
+        self.published: list[Envelope] = []
+        self.subscribers: list[Callable[[Envelope], None]] = []
+        self.fail_next = 0  # fault injection: how many publish calls to refuse
+
+    def publish(self, events: Sequence[Envelope]) -> None:
+        if self.fail_next > 0:
+            self.fail_next -= 1
+            raise PublishFailed("memory publisher told to fail")
+        self.published.extend(events)
+        for event in events:
+            for subscriber in self.subscribers:
+                subscriber(event)
+
+
+class MemoryReadModels:
+    """Per-stream documents with their applied version, catching up from the store on a gap."""
+
+    def __init__(self, store: EventStore) -> None:
+        self._store = store
+        self._lock = threading.Lock()
+        self._docs: dict[str, dict[str, dict[str, Any]]] = {}
+
+    def apply(self, projection: Projection, envelope: Envelope) -> int:
+        doc_id = projection.doc_id(envelope.stream)
+        with self._lock:
+            collection = self._docs.setdefault(projection.collection, {})
+            new_doc, applied = advance(
+                projection, collection.get(doc_id), envelope, self._load_missing
+            )
+            if new_doc is not None:
+                collection[doc_id] = new_doc
+            return applied
+
+    def get(self, collection: str, doc_id: str) -> dict[str, Any] | None:
+        with self._lock:
+            doc = self._docs.get(collection, {}).get(doc_id)
+            return dict(doc) if doc is not None else None
+
+    def all(self, collection: str) -> dict[str, dict[str, Any]]:
+        with self._lock:
+            return {k: dict(v) for k, v in self._docs.get(collection, {}).items()}
+
+    def _load_missing(self, stream: str, after: int, up_to: int) -> list[Envelope]:
+        return self._store.load(stream, after=after, up_to=up_to)
+
+
+class SystemClock:
+    def now(self) -> datetime:
+        return datetime.now(UTC)
+
+
+class FixedClock:
+    """A clock tests move by hand."""
+
+    def __init__(self, start: datetime | None = None) -> None:
+        self.current = start or datetime(2026, 1, 1, tzinfo=UTC)
+
+    def now(self) -> datetime:
+        return self.current
+
+    def advance(self, **delta: float) -> None:
+        self.current += timedelta(**delta)
+
+
+class UuidIds:
+    def new_id(self) -> str:
+        return str(uuid.uuid4())

@@ -1,0 +1,108 @@
+"""The command pipeline: load -> evolve -> decide -> append -> publish.
+
+A conflict means another instance appended first; we reload and decide again, a bounded
+number of times with jitter, so two buyers of one item are serialised by the store and
+never both succeed.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from events import Envelope, decode, encode
+from functions.domain.decider import Decider
+from functions.runtime.ports import (
+    Appended,
+    Clock,
+    ConcurrencyConflict,
+    EventStore,
+    Ids,
+    Publisher,
+    PublishFailed,
+)
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Trace:
+    """Why a command runs: the idempotency key of its cause and the user journey it is in."""
+
+    idempotency_key: str | None = None
+    causation_id: str | None = None
+    correlation_id: str | None = None
+
+
+@dataclass
+class Pipeline:
+    store: EventStore
+    publisher: Publisher
+    clock: Clock
+    ids: Ids
+    max_attempts: int = 8
+    sleep: Callable[[float], None] = field(default=time.sleep)
+
+    def execute(
+        self, decider: Decider[Any, Any], stream: str, command: object, trace: Trace = Trace()
+    ) -> Appended:
+        """Decide `command` on `stream`; a repeated idempotency key returns the first outcome.
+
+        Domain refusals raise `DomainError` and write nothing.
+        """
+        if trace.idempotency_key is not None:
+            earlier = self.store.recorded(trace.idempotency_key)
+            if earlier is not None:
+                return earlier
+        for attempt in range(self.max_attempts):
+            history = self.store.load(stream)
+            version = history[-1].version if history else 0
+            state = decider.fold(decode(e) for e in history)
+            envelopes = self._envelopes(stream, version, decider.decide(state, command), trace)
+            try:
+                appended = self.store.append(stream, version, envelopes, trace.idempotency_key)
+            except ConcurrencyConflict:
+                self._back_off(attempt)
+                continue
+            if not appended.duplicate:
+                self.publish(appended)
+            return appended
+        raise ConcurrencyConflict(f"{stream}: gave up after {self.max_attempts} attempts")
+
+    def publish(self, appended: Appended) -> None:
+        """Publish and mark; on failure the events stay unpublished for the relay job."""
+        if not appended.events:
+            return
+        try:
+            self.publisher.publish(appended.events)
+        except PublishFailed:
+            log.warning("publish failed; relay will retry", extra={"stream": appended.stream})
+            return
+        self.store.mark_published(appended.events)
+
+    def _envelopes(self, stream: str, version: int, events: Any, trace: Trace) -> list[Envelope]:
+        now = self.clock.now()
+        envelopes = []
+        for offset, event in enumerate(events, start=1):
+            type_name, data = encode(event)
+            envelopes.append(
+                Envelope(
+                    event_id=self.ids.new_id(),
+                    stream=stream,
+                    version=version + offset,
+                    type=type_name,
+                    occurred_at=now,
+                    causation_id=trace.causation_id,
+                    correlation_id=trace.correlation_id,
+                    data=data,
+                )
+            )
+        return envelopes
+
+    def _back_off(self, attempt: int) -> None:
+        # Full jitter: spreads competing instances out instead of colliding again in step.
+        self.sleep(random.uniform(0, min(0.2, 0.005 * 2**attempt)))  # noqa: S311

@@ -1,0 +1,102 @@
+"""The ports the pipeline and entry points talk to. Adapters: memory, Firestore, Pub/Sub."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Protocol
+
+from events import Envelope
+from functions.projections.base import CatchUpFailed, Projection
+
+__all__ = ["CatchUpFailed"]
+
+
+class StoreError(Exception):
+    """Base of the event store's errors."""
+
+
+class ConcurrencyConflict(StoreError):
+    """The stream moved past the expected version: reload, decide again."""
+
+
+class StoreUnavailable(StoreError):
+    """A transient failure reaching the store: the caller answers 5xx so the sender retries."""
+
+
+class InvalidAppend(StoreError):
+    """Envelopes that do not continue the stream (wrong stream, gaps): a programming error."""
+
+
+class PublishFailed(Exception):
+    """Pub/Sub did not accept the events; they stay unpublished for the relay job."""
+
+
+@dataclass(frozen=True)
+class Appended:
+    """The outcome of an append: the events written, or those of the original on a duplicate."""
+
+    stream: str
+    events: tuple[Envelope, ...]
+    duplicate: bool = False
+
+
+class EventStore(Protocol):
+    def load(self, stream: str, after: int = 0, up_to: int | None = None) -> list[Envelope]:
+        """Events of a stream with after < version <= up_to, in version order."""
+        ...
+
+    def append(
+        self,
+        stream: str,
+        expected_version: int,
+        events: Sequence[Envelope],
+        idempotency_key: str | None = None,
+    ) -> Appended:
+        """Atomically append; a known key returns the original outcome and writes nothing."""
+        ...
+
+    def recorded(self, idempotency_key: str) -> Appended | None:
+        """The outcome stored under a key, if the command was already handled."""
+        ...
+
+    def unpublished(self, limit: int) -> list[Envelope]:
+        """Committed events not yet marked published, oldest first per stream."""
+        ...
+
+    def mark_published(self, events: Sequence[Envelope]) -> None:
+        """Record that these events reached the bus."""
+        ...
+
+
+class Publisher(Protocol):
+    def publish(self, events: Sequence[Envelope]) -> None:
+        """Publish and wait for the bus to accept every event; raise PublishFailed if not."""
+        ...
+
+
+class ReadModels(Protocol):
+    def apply(self, projection: Projection, envelope: Envelope) -> int:
+        """Apply an event to its per-stream document; returns how many events were applied."""
+        ...
+
+    def get(self, collection: str, doc_id: str) -> dict[str, Any] | None:
+        """One read-model document, or None."""
+        ...
+
+    def all(self, collection: str) -> dict[str, dict[str, Any]]:
+        """Every document of a read model by id (rebuild checks, small admin views)."""
+        ...
+
+
+class Clock(Protocol):
+    def now(self) -> datetime:
+        """The current time, timezone-aware UTC."""
+        ...
+
+
+class Ids(Protocol):
+    def new_id(self) -> str:
+        """A fresh unique id for an event."""
+        ...

@@ -1,0 +1,50 @@
+"""Configuration, read once from the environment and validated.
+
+In the cloud, Secret Manager secrets are mounted into these same variables by the
+deployment; locally they are plain environment variables. Nothing here is logged.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+ENV_PREFIX = "SOKO_"
+
+
+class MissingSetting(RuntimeError):
+    """A setting this entry point needs is not configured."""
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, frozen=True, extra="ignore")
+
+    # No default on purpose: silently running on memory storage in the cloud would lose money.
+    backend: Literal["memory", "firestore"]
+    gcp_project: str | None = None
+    bot_token: SecretStr | None = None
+    webhook_secret: SecretStr | None = None
+    scheduler_secret: SecretStr | None = None
+    telegram_api_base: str = "https://api.telegram.org/bot"
+    default_currency: str = "KES"
+    max_body_bytes: int = Field(default=64 * 1024, ge=1024)
+    relay_batch: int = Field(default=200, ge=1, le=500)
+
+    def secret(self, name: Literal["bot_token", "webhook_secret", "scheduler_secret"]) -> str:
+        """The secret's value, or a failure naming the variable to set."""
+        value: SecretStr | None = getattr(self, name)
+        if value is None or not value.get_secret_value():
+            raise MissingSetting(f"{ENV_PREFIX}{name.upper()} is not set")
+        return value.get_secret_value()
+
+    def project(self) -> str:
+        """The Google Cloud project id, required by the Firestore and Pub/Sub adapters."""
+        if not self.gcp_project:
+            raise MissingSetting(f"{ENV_PREFIX}GCP_PROJECT is not set")
+        return self.gcp_project
+
+    def bot_id(self) -> str:
+        """The bot's numeric id: the part of the token before the colon."""
+        return self.secret("bot_token").split(":", 1)[0]

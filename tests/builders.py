@@ -1,0 +1,59 @@
+"""Builders for test inputs: Telegram updates from recorded payloads, envelopes, settings."""
+
+from __future__ import annotations
+
+import copy
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from events import Envelope, Event, encode
+from functions.runtime.settings import Settings
+
+FIXTURES = Path(__file__).parent / "fixtures"
+BOT_TOKEN = "123456:TEST-token-not-real"
+WEBHOOK_SECRET = "webhook-secret-for-tests"
+SCHEDULER_SECRET = "scheduler-secret-for-tests"
+
+
+def recorded(name: str) -> dict[str, Any]:
+    """A recorded platform payload from tests/fixtures."""
+    return json.loads((FIXTURES / name).read_text())
+
+
+def text_update(
+    text: str, *, user_id: int = 1111111, update_id: int = 10000, language: str = "en"
+) -> dict[str, Any]:
+    """A private-chat text message update, from the recorded /start payload."""
+    update = copy.deepcopy(recorded("telegram/start.json"))
+    update["update_id"] = update_id
+    message = update["message"]
+    message["text"] = text
+    message["chat"]["id"] = message["from"]["id"] = user_id
+    message["from"]["language_code"] = language
+    message["entities"] = [{"offset": 0, "length": len(text.split(" ")[0]), "type": "bot_command"}]
+    return update
+
+
+def settings(**overrides: Any) -> Settings:
+    values: dict[str, Any] = {
+        "backend": "memory",
+        "bot_token": BOT_TOKEN,
+        "webhook_secret": WEBHOOK_SECRET,
+        "scheduler_secret": SCHEDULER_SECRET,
+        "default_currency": "KES",
+    }
+    return Settings(**{**values, **overrides})
+
+
+def envelope(stream: str, version: int, event: Event, *, event_id: str | None = None) -> Envelope:
+    type_name, data = encode(event)
+    return Envelope(
+        event_id=event_id or f"{stream}#{version}",
+        stream=stream,
+        version=version,
+        type=type_name,
+        occurred_at=datetime(2026, 1, 1, tzinfo=UTC),
+        data=data,
+    )

@@ -1,0 +1,67 @@
+"""ReadModels contract: skip what was seen, apply the next, catch up from the store on a gap."""
+
+from __future__ import annotations
+
+import pytest
+
+from events import Envelope, Money
+from events.wallet import WalletCredited
+from functions.projections.balances import balances
+from functions.runtime.ports import CatchUpFailed
+from tests.builders import envelope
+from tests.contract.conftest import Adapters
+
+pytestmark = pytest.mark.contract
+
+
+def credit(version: int, amount: int, stream: str = "wallet-7") -> Envelope:
+    money = Money(amount=amount, currency="KES")
+    event = WalletCredited(user_id=7, amount=money, reason="deposit", reference=f"p{version}")
+    return envelope(stream, version, event)
+
+
+def stored(adapters: Adapters, *events: Envelope) -> list[Envelope]:
+    adapters.store.append(events[0].stream, 0, events)
+    return list(events)
+
+
+def test_events_in_order_are_applied_once_each(adapters: Adapters) -> None:
+    first, second = stored(adapters, credit(1, 100), credit(2, 50))
+    assert adapters.read_models.apply(balances, first) == 1
+    assert adapters.read_models.apply(balances, second) == 1
+    assert adapters.read_models.apply(balances, first) == 0
+    assert adapters.read_models.apply(balances, second) == 0
+    doc = adapters.read_models.get("balances", "7")
+    assert doc == {"user_id": 7, "balances": {"KES": 150}, "applied_version": 2}
+
+
+def test_a_gap_is_filled_from_the_store(adapters: Adapters) -> None:
+    events = stored(adapters, credit(1, 100), credit(2, 20), credit(3, 3))
+    assert adapters.read_models.apply(balances, events[2]) == 3
+    assert adapters.read_models.apply(balances, events[0]) == 0
+    assert adapters.read_models.get("balances", "7") == {
+        "user_id": 7,
+        "balances": {"KES": 123},
+        "applied_version": 3,
+    }
+
+
+def test_a_gap_the_store_cannot_fill_fails_and_changes_nothing(adapters: Adapters) -> None:
+    first = stored(adapters, credit(1, 100))[0]
+    adapters.read_models.apply(balances, first)
+    with pytest.raises(CatchUpFailed):
+        adapters.read_models.apply(balances, credit(3, 5))
+    assert adapters.read_models.get("balances", "7") == {
+        "user_id": 7,
+        "balances": {"KES": 100},
+        "applied_version": 1,
+    }
+
+
+def test_documents_are_kept_per_stream(adapters: Adapters) -> None:
+    seven = stored(adapters, credit(1, 100))[0]
+    eight = stored(adapters, credit(1, 5, stream="wallet-8"))[0]
+    adapters.read_models.apply(balances, seven)
+    adapters.read_models.apply(balances, eight)
+    assert adapters.read_models.get("balances", "404") is None
+    assert set(adapters.read_models.all("balances")) == {"7", "8"}

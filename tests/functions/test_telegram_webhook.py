@@ -1,0 +1,128 @@
+"""telegram_webhook over HTTP: authenticated, strict about input, one effect per update."""
+
+from __future__ import annotations
+
+import pytest
+from flask.testing import FlaskClient
+
+from events import Money
+from functions.domain.wallet import Credit, wallets
+from functions.runtime.bootstrap import Runtime
+from tests.builders import recorded, text_update
+from tests.functions.conftest import everything_written, post_update
+
+pytestmark = pytest.mark.functions
+
+
+@pytest.mark.parametrize("secret", [None, "", "wrong", "webhook-secret-for-tests "])
+def test_a_wrong_or_missing_secret_is_401_and_writes_nothing(
+    webhook: FlaskClient, memory_runtime: Runtime, secret: str | None
+) -> None:
+    response = post_update(webhook, text_update("/start"), secret=secret)
+    assert response.status_code == 401
+    assert everything_written(memory_runtime) == [{}]
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b"not json",
+        b"[1, 2]",
+        b'{"hello": "world"}',
+        b'{"update_id": "7"}',
+        b'{"update_id": true}',
+        b'{"update_id": 7, "message": "text"}',
+        b'{"update_id": 7, "message": {"message_id": 1, "chat": {"id": 1}}}',
+        b'{"update_id": 7, "message": {"message_id": 1, "date": 1, "chat": {"id": "x"}}}',
+        b"{" + b'"pad": "' + b"x" * 70_000 + b'"}',
+    ],
+)
+def test_malformed_bodies_are_400_and_write_nothing(
+    webhook: FlaskClient, memory_runtime: Runtime, body: bytes
+) -> None:
+    response = webhook.post(
+        "/",
+        data=body,
+        content_type="application/json",
+        headers={"X-Telegram-Bot-Api-Secret-Token": "webhook-secret-for-tests"},
+    )
+    assert response.status_code == 400
+    assert response.get_json()["error"]
+    assert everything_written(memory_runtime) == [{}]
+
+
+def test_start_registers_the_user_and_replies_in_the_webhook_response(
+    webhook: FlaskClient, memory_runtime: Runtime
+) -> None:
+    response = post_update(webhook, text_update("/start", user_id=42, language="sw"))
+    assert response.status_code == 200
+    reply = response.get_json()
+    assert reply["method"] == "sendMessage"
+    assert reply["chat_id"] == 42
+    assert "Karibu" in reply["text"]
+    (registered,) = memory_runtime.store.load("user-42")
+    assert registered.type == "user.registered.v1"
+    assert registered.data["language"] == "sw"
+    assert registered.causation_id == "tg-update-10000"
+
+
+def test_the_same_update_twice_has_one_effect(
+    webhook: FlaskClient, memory_runtime: Runtime
+) -> None:
+    first = post_update(webhook, text_update("/start", update_id=500))
+    second = post_update(webhook, text_update("/start", update_id=500))
+    assert first.status_code == second.status_code == 200
+    assert first.get_json() == second.get_json()
+    assert len(memory_runtime.store.load("user-1111111")) == 1
+    assert memory_runtime.store.recorded("tg:123456:500") is not None
+
+
+def test_a_second_start_in_a_new_update_welcomes_back_without_new_events(
+    webhook: FlaskClient, memory_runtime: Runtime
+) -> None:
+    post_update(webhook, text_update("/start", update_id=1))
+    again = post_update(webhook, text_update("/start", update_id=2)).get_json()
+    assert "Welcome back" in again["text"]
+    assert len(memory_runtime.store.load("user-1111111")) == 1
+
+
+def test_start_then_balance_replies_with_zero(webhook: FlaskClient) -> None:
+    post_update(webhook, text_update("/start", update_id=1))
+    reply = post_update(webhook, text_update("/balance", update_id=2)).get_json()
+    assert reply["text"] == "Your balance:\nKES 0.00"
+
+
+def test_balance_shows_each_currency_from_the_read_model(
+    webhook: FlaskClient, memory_runtime: Runtime
+) -> None:
+    for reference, money in [
+        ("p1", Money(amount=150_050, currency="KES")),
+        ("p2", Money(amount=250, currency="XTR")),
+    ]:
+        memory_runtime.pipeline.execute(
+            wallets, "wallet-1111111", Credit(1111111, money, "deposit", reference)
+        )
+    reply = post_update(webhook, text_update("/balance@SokoBot", update_id=3)).get_json()
+    assert reply["text"].startswith("Your balance:\nKES 1,500.50\n")
+    assert "250" in reply["text"].splitlines()[2]
+
+
+def test_updates_without_text_are_acknowledged_and_ignored(
+    webhook: FlaskClient, memory_runtime: Runtime
+) -> None:
+    response = post_update(webhook, recorded("telegram/edited_message.json"))
+    assert response.status_code == 200
+    assert response.data == b""
+    assert everything_written(memory_runtime) == [{}]
+
+
+def test_an_unknown_command_gets_help_not_an_error(webhook: FlaskClient) -> None:
+    reply = post_update(webhook, text_update("/dance")).get_json()
+    assert "/help" in reply["text"]
+
+
+def test_user_names_are_escaped_in_html_replies(webhook: FlaskClient) -> None:
+    update = text_update("/start")
+    update["message"]["from"]["first_name"] = "<b>Eve</b>"
+    reply = post_update(webhook, update).get_json()
+    assert "&lt;b&gt;Eve&lt;/b&gt;" in reply["text"]

@@ -1,0 +1,181 @@
+"""Events: every type round-trips, envelopes encode losslessly, old versions upcast."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from datetime import UTC, datetime, timedelta, timezone
+from typing import Any
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from pydantic import ValidationError
+
+import events
+from events import Envelope, Event, Money, decode, encode, registered_types
+from events.catalog import UnknownEventType, event, upcaster
+from events.users import UserRegistered
+from events.wallet import WalletCredited
+from tests.builders import envelope
+
+pytestmark = pytest.mark.unit
+
+# One example per registered type; the test below fails when a new type lacks one.
+EXAMPLES: dict[str, dict[str, Any]] = {
+    "user.registered.v1": {"user_id": 7, "chat_id": 7, "first_name": "Amina", "language": "sw"},
+    "user.language_changed.v1": {"user_id": 7, "language": "en"},
+    "user.blocked_bot.v1": {"user_id": 7},
+    "user.unblocked_bot.v1": {"user_id": 7},
+    "wallet.credited.v1": {
+        "user_id": 7,
+        "amount": {"amount": 150_000, "currency": "KES"},
+        "reason": "deposit",
+        "reference": "payment-abc",
+    },
+    "wallet.debited.v1": {
+        "user_id": 7,
+        "amount": {"amount": 99, "currency": "XTR"},
+        "reason": "order",
+        "reference": "order-1",
+    },
+}
+
+
+def test_every_registered_type_has_a_round_trip_example() -> None:
+    assert set(EXAMPLES) == set(registered_types())
+
+
+@pytest.mark.parametrize("type_name", sorted(EXAMPLES))
+def test_every_event_type_round_trips_through_the_envelope_json(type_name: str) -> None:
+    model = registered_types()[type_name]
+    original = model.model_validate(EXAMPLES[type_name])
+    stored = Envelope.from_json(envelope("user-7", 1, original).to_json())
+    assert stored.type == type_name
+    assert decode(stored) == original
+
+
+def test_event_models_are_frozen() -> None:
+    registered = UserRegistered(user_id=1, chat_id=1, first_name="A", language="en")
+    with pytest.raises(ValidationError):
+        registered.language = "sw"  # type: ignore[misc]
+
+
+def test_money_in_events_refuses_floats() -> None:
+    with pytest.raises(ValidationError):
+        WalletCredited(
+            user_id=1,
+            amount=Money(amount=10.5, currency="KES"),  # type: ignore[arg-type]
+            reason="deposit",
+            reference="p-1",
+        )
+
+
+def test_envelope_normalises_time_to_utc_and_refuses_naive_time() -> None:
+    nairobi = timezone(timedelta(hours=3))
+    stored = envelope(
+        "user-7", 1, UserRegistered(user_id=7, chat_id=7, first_name="A", language="en")
+    )
+    moved = stored.model_copy(update={"occurred_at": datetime(2026, 1, 1, 3, tzinfo=nairobi)})
+    again = Envelope.from_json(Envelope.model_validate(moved.model_dump()).to_json())
+    assert again.occurred_at == datetime(2026, 1, 1, tzinfo=UTC)
+    assert again.occurred_at.utcoffset() == timedelta(0)
+    with pytest.raises(ValidationError):
+        Envelope.model_validate({**stored.model_dump(), "occurred_at": datetime(2026, 1, 1)})
+
+
+@given(
+    stream=st.from_regex(r"\A[a-z]{1,10}-[A-Za-z0-9_:.]{1,30}\Z"),
+    version=st.integers(min_value=1, max_value=2**40),
+    amount=st.integers(min_value=1, max_value=10**15),
+)
+def test_envelope_json_round_trip_is_lossless(stream: str, version: int, amount: int) -> None:
+    credited = WalletCredited(
+        user_id=1, amount=Money(amount=amount, currency="BTC"), reason="r", reference="x"
+    )
+    original = envelope(stream, version, credited)
+    assert Envelope.from_json(original.to_json()) == original
+    assert json.loads(original.to_json())["data"]["amount"]["amount"] == amount
+
+
+def test_envelope_refuses_bad_type_names_and_versions() -> None:
+    good = envelope(
+        "user-7", 1, UserRegistered(user_id=7, chat_id=7, first_name="A", language="en")
+    )
+    for bad in ({"type": "events.users.UserRegistered"}, {"version": 0}, {"stream": "user/7"}):
+        with pytest.raises(ValidationError):
+            Envelope.model_validate({**good.model_dump(), **bad})
+
+
+def test_an_old_stored_version_decodes_as_the_current_model() -> None:
+    @event("test.greeted.v2")
+    class Greeted(Event):
+        name: str
+        language: str
+
+    @upcaster("test.greeted.v1", "test.greeted.v2")
+    def add_language(data: dict[str, Any]) -> dict[str, Any]:
+        return {**data, "language": "en"}
+
+    old = Envelope(
+        event_id="e1",
+        stream="test-1",
+        version=1,
+        type="test.greeted.v1",
+        occurred_at=datetime(2026, 1, 1, tzinfo=UTC),
+        data={"name": "Baraka"},
+    )
+    assert decode(old) == Greeted(name="Baraka", language="en")
+    assert encode(Greeted(name="B", language="sw"))[0] == "test.greeted.v2"
+
+
+def test_unknown_type_names_raise_a_clear_error() -> None:
+    stored = envelope(
+        "user-7", 1, UserRegistered(user_id=7, chat_id=7, first_name="A", language="en")
+    )
+    with pytest.raises(UnknownEventType, match=r"user\.vanished\.v1"):
+        decode(stored.model_copy(update={"type": "user.vanished.v1"}))
+
+
+def test_a_type_name_cannot_be_registered_twice() -> None:
+    with pytest.raises(ValueError, match="registered twice"):
+        event("wallet.credited.v1")(type("Again", (Event,), {"__annotations__": {}}))
+
+
+# What `import events` may not add beyond pydantic itself (whose plugin discovery already
+# loads `socket` through importlib.metadata, and `google` is a namespace preloaded by site).
+FORBIDDEN = (
+    "google.",
+    "grpc",
+    "telegram",
+    "httpx",
+    "requests",
+    "flask",
+    "functions",
+    "ssl",
+    "urllib.request",
+    "http.client",
+    "sqlite3",
+    "asyncio",
+)
+PROBE = """
+import sys, pydantic
+class Baseline(pydantic.BaseModel):
+    x: int
+before = set(sys.modules)
+import events
+added = sorted(set(sys.modules) - before)
+print("\\n".join(added))
+"""
+
+
+def test_importing_events_pulls_in_no_io_or_platform_code() -> None:
+    result = subprocess.run(
+        [sys.executable, "-c", PROBE], capture_output=True, text=True, check=True
+    )
+    added = result.stdout.split()
+    assert "events.wallet" in added  # the probe really imported the package
+    offenders = [m for m in added if m.startswith(FORBIDDEN)]
+    assert offenders == []
+    assert events.__name__ == "events"

@@ -1,0 +1,52 @@
+"""Configuration fails fast by name; importing the entry points connects to nothing."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from pydantic import ValidationError
+
+from functions.runtime.settings import MissingSetting, Settings
+from tests.builders import settings
+
+pytestmark = pytest.mark.unit
+ROOT = Path(__file__).parents[2]
+
+
+def test_the_backend_must_be_chosen_explicitly(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("SOKO_BACKEND", raising=False)
+    with pytest.raises(ValidationError, match="backend"):
+        Settings()  # type: ignore[call-arg]
+
+
+def test_a_missing_secret_is_named(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SOKO_BACKEND", "memory")
+    monkeypatch.delenv("SOKO_WEBHOOK_SECRET", raising=False)
+    with pytest.raises(MissingSetting, match="SOKO_WEBHOOK_SECRET"):
+        Settings().secret("webhook_secret")  # type: ignore[call-arg]
+    with pytest.raises(MissingSetting, match="SOKO_GCP_PROJECT"):
+        Settings().project()  # type: ignore[call-arg]
+
+
+def test_secrets_do_not_show_in_reprs() -> None:
+    configured = settings()
+    assert "webhook-secret-for-tests" not in repr(configured)
+    assert "TEST-token" not in str(configured.model_dump())
+    assert configured.bot_id() == "123456"
+
+
+def test_importing_main_reads_no_settings_and_loads_no_clients() -> None:
+    probe = (
+        "import sys; import main; "
+        "loaded = [m for m in sys.modules if m.startswith(('google.cloud.firestore', "
+        "'google.cloud.pubsub', 'telegram', 'httpx', 'functions.runtime.bootstrap'))]; "
+        "print(','.join(loaded))"
+    )
+    env = {"PATH": "/usr/bin:/bin"}  # no SOKO_* variables at all
+    result = subprocess.run(
+        [sys.executable, "-c", probe], cwd=ROOT, env=env, capture_output=True, text=True, check=True
+    )
+    assert result.stdout.strip() == ""
