@@ -20,7 +20,7 @@ def main() -> None:
     secret = secrets.token_urlsafe(24)
     os.environ.update(
         SOKO_BACKEND="memory",
-        SOKO_BOT_TOKEN="100000:local-dev-token",
+        SOKO_BOT_TOKEN=f"100000:{secrets.token_urlsafe(16)}",
         SOKO_WEBHOOK_SECRET=secret,
         SOKO_SCHEDULER_SECRET=secrets.token_urlsafe(24),
     )
