@@ -27,6 +27,10 @@ class Settings(BaseSettings):
     bot_token: SecretStr | None = None
     webhook_secret: SecretStr | None = None
     scheduler_secret: SecretStr | None = None
+    # Set by `gcloud beta emulators pubsub env-init` locally; absent in the cloud.
+    pubsub_emulator_host: str | None = Field(default=None, validation_alias="PUBSUB_EMULATOR_HOST")
+    # Regional endpoint: ordered delivery needs every publish of a key to reach one region.
+    pubsub_endpoint: str = "https://pubsub.googleapis.com"
     telegram_api_base: str = "https://api.telegram.org/bot"
     default_currency: str = "KES"
     max_body_bytes: int = Field(default=64 * 1024, ge=1024)

@@ -1,0 +1,16 @@
+"""A fake Telegram Bot API server for tests and the local stack (see `fake.FakeTelegram`)."""
+
+from .clock import FakeClock
+from .delivery import SECRET_HEADER, Delivery
+from .fake import DEFAULT_TOKEN, FakeTelegram
+from .state import Call, TranscriptEntry
+
+__all__ = [
+    "DEFAULT_TOKEN",
+    "SECRET_HEADER",
+    "Call",
+    "Delivery",
+    "FakeClock",
+    "FakeTelegram",
+    "TranscriptEntry",
+]

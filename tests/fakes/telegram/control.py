@@ -1,0 +1,103 @@
+"""The fake's own HTTP control API under /_fake/, for another process to drive a chat.
+
+    POST /_fake/send_text     {"user_id", "text", "first_name"?, "language_code"?, "username"?}
+    POST /_fake/press_button  {"user_id", "message_id", "callback_data"}
+    POST /_fake/deliver       an update object (update_id optional)
+    POST /_fake/block         {"chat_id"}      POST /_fake/unblock {"chat_id"}
+    POST /_fake/webhook       {"url", "secret_token"?}
+    POST /_fake/reset
+    GET  /_fake/calls?method=sendMessage&chat_id=42
+    GET  /_fake/transcript/<chat_id>
+    GET  /_fake/messages/<chat_id>
+
+Answers are JSON; a request the fake cannot carry out gets 400 {"ok": false, "description"}.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+from urllib.parse import parse_qs
+
+from .wire import JsonDict
+
+if TYPE_CHECKING:
+    from .fake import FakeTelegram
+
+Route = Callable[["FakeTelegram", JsonDict], Any]
+
+
+def _send_text(fake: FakeTelegram, data: JsonDict) -> Any:
+    delivery = fake.send_text(
+        int(data["user_id"]),
+        str(data["text"]),
+        first_name=str(data.get("first_name") or "Test"),
+        language_code=data.get("language_code", "en"),
+        username=data.get("username"),
+    )
+    return delivery.to_json()
+
+
+def _press_button(fake: FakeTelegram, data: JsonDict) -> Any:
+    user_id, message_id = int(data["user_id"]), int(data["message_id"])
+    return fake.press_button(user_id, message_id, str(data["callback_data"])).to_json()
+
+
+def _block(fake: FakeTelegram, data: JsonDict) -> Any:
+    fake.block_user(data["chat_id"])
+    return {"ok": True}
+
+
+def _unblock(fake: FakeTelegram, data: JsonDict) -> Any:
+    fake.unblock_user(data["chat_id"])
+    return {"ok": True}
+
+
+def _webhook(fake: FakeTelegram, data: JsonDict) -> Any:
+    fake.set_webhook(str(data["url"]), data.get("secret_token"))
+    return {"ok": True}
+
+
+def _reset(fake: FakeTelegram, data: JsonDict) -> Any:
+    fake.reset()
+    return {"ok": True}
+
+
+POST_ROUTES: dict[str, Route] = {
+    "send_text": _send_text,
+    "press_button": _press_button,
+    "deliver": lambda fake, update: fake.deliver(update).to_json(),
+    "block": _block,
+    "unblock": _unblock,
+    "webhook": _webhook,
+    "reset": _reset,
+}
+
+
+def handle(fake: FakeTelegram, verb: str, route: str, query: str, body: bytes) -> tuple[int, Any]:
+    """Serve `/_fake/<route>`; the answer is (HTTP status, JSON-able body)."""
+    try:
+        if verb == "POST" and route in POST_ROUTES:
+            data = json.loads(body) if body else {}
+            if not isinstance(data, dict):
+                raise ValueError("body must be a JSON object")
+            return 200, POST_ROUTES[route](fake, data)
+        if verb == "GET":
+            return _get(fake, route, parse_qs(query))
+    except (KeyError, TypeError, ValueError, LookupError, RuntimeError) as error:
+        return 400, {"ok": False, "description": f"{type(error).__name__}: {error}"}
+    return 404, {"ok": False, "description": f"no such control route: {verb} /_fake/{route}"}
+
+
+def _get(fake: FakeTelegram, route: str, query: dict[str, list[str]]) -> tuple[int, Any]:
+    if route == "calls":
+        method = query.get("method", [None])[0]
+        chat_id = query.get("chat_id", [None])[0]
+        return 200, [call.to_json() for call in fake.calls(method, chat_id)]
+    kind, _, chat_id = route.partition("/")
+    if kind == "transcript" and chat_id:
+        return 200, [entry.to_json() for entry in fake.transcript(chat_id)]
+    if kind == "messages" and chat_id:
+        return 200, fake.messages_to(chat_id)
+    return 404, {"ok": False, "description": f"no such control route: GET /_fake/{route}"}

@@ -1,0 +1,165 @@
+"""`FakeTelegram`: the Bot API server and Telegram's user side, in one object for tests."""
+
+from __future__ import annotations
+
+import threading
+from types import TracebackType
+from typing import Any, Self
+
+from .api import BotApi
+from .clock import Clock, system_clock
+from .delivery import Delivery, WebhookClient, button_update, text_update
+from .methods import configure_webhook, get_webhook_info
+from .server import FakeServer
+from .state import Call, Limits, TelegramState, TranscriptEntry, chat_key
+from .wire import ApiRequest, JsonDict
+
+DEFAULT_TOKEN = "123456789:AAH-soko-fake-telegram-token"
+
+
+class FakeTelegram:
+    """A loopback Bot API server speaking like api.telegram.org.
+
+    Point PTB at it with `telegram.Bot(token, base_url=fake.base_url)`. Limits default to
+    Telegram's (1 message/s per chat, 30/s overall, 20/min per group); pass None to lift one.
+    """
+
+    def __init__(
+        self,
+        token: str = DEFAULT_TOKEN,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        *,
+        per_chat_per_second: int | None = 1,
+        global_per_second: int | None = 30,
+        per_group_per_minute: int | None = 20,
+        clock: Clock = system_clock,
+        bot_username: str = "soko_test_bot",
+        webhook_timeout: float = 60.0,
+        verbose: bool = False,
+    ) -> None:
+        limits = Limits(per_chat_per_second, global_per_second, per_group_per_minute)
+        self.state = TelegramState(token, bot_username, clock, limits)
+        self.api = BotApi(self.state)
+        self._webhook = WebhookClient(self.state, self.api, webhook_timeout)
+        self._address = (host, port)
+        self._verbose = verbose
+        self._server: FakeServer | None = None
+        self._thread: threading.Thread | None = None
+
+    # -- lifecycle ------------------------------------------------------------------------
+
+    def start(self) -> Self:
+        if self._server is not None:
+            return self
+        self._server = FakeServer(self._address, self, self._verbose)
+        # A short poll interval makes stop() quick; tests start and stop a fake each.
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, args=(0.05,), name="fake-telegram", daemon=True
+        )
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        server, thread, self._server, self._thread = self._server, self._thread, None, None
+        if server is not None:
+            server.shutdown()
+            server.server_close()
+        if thread is not None:
+            thread.join(timeout=5)
+
+    def __enter__(self) -> Self:
+        return self.start()
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+    @property
+    def token(self) -> str:
+        return self.state.token
+
+    @property
+    def port(self) -> int:
+        if self._server is None:
+            raise RuntimeError("FakeTelegram is not started")
+        return int(self._server.server_address[1])
+
+    @property
+    def url(self) -> str:
+        return f"http://{self._address[0]}:{self.port}"
+
+    @property
+    def base_url(self) -> str:
+        """PTB's `base_url`: the token is appended to it."""
+        return f"{self.url}/bot"
+
+    # -- what the bot did -----------------------------------------------------------------
+
+    def calls(self, method: str | None = None, chat_id: Any = None) -> list[Call]:
+        return self.state.find_calls(method, chat_id)
+
+    def messages_to(self, chat_id: Any) -> list[str]:
+        """Texts delivered to the chat in order: text, caption, or "title — total currency"."""
+        return self.state.messages_to(chat_id)
+
+    def transcript(self, chat_id: Any) -> list[TranscriptEntry]:
+        return self.state.transcript(chat_id)
+
+    def message(self, chat_id: Any, message_id: int) -> JsonDict | None:
+        """A message as it is now (after edits), or None."""
+        with self.state.lock:
+            return self.state.find_message(chat_key(chat_id), message_id)
+
+    def webhook_info(self) -> JsonDict:
+        """What getWebhookInfo would answer, without recording a call."""
+        with self.state.lock:
+            return get_webhook_info(self.state, ApiRequest())
+
+    # -- Telegram's side --------------------------------------------------------------------
+
+    def block_user(self, chat_id: Any) -> None:
+        with self.state.lock:
+            self.state.blocked.add(chat_key(chat_id))
+
+    def unblock_user(self, chat_id: Any) -> None:
+        with self.state.lock:
+            self.state.blocked.discard(chat_key(chat_id))
+
+    def set_webhook(self, url: str, secret_token: str | None = None) -> None:
+        params: JsonDict = {"url": url}
+        if secret_token is not None:
+            params["secret_token"] = secret_token
+        with self.state.lock:
+            configure_webhook(self.state, params)
+
+    def send_text(
+        self,
+        user_id: int,
+        text: str,
+        first_name: str = "Test",
+        language_code: str | None = "en",
+        username: str | None = None,
+    ) -> Delivery:
+        """The user writes `text` in their private chat with the bot."""
+        return self._webhook.deliver(
+            lambda: text_update(self.state, user_id, text, first_name, language_code, username)
+        )
+
+    def press_button(self, user_id: int, message_id: int, callback_data: str) -> Delivery:
+        """The user presses the inline button carrying `callback_data` under a bot message."""
+        return self._webhook.deliver(
+            lambda: button_update(self.state, user_id, message_id, callback_data)
+        )
+
+    def deliver(self, update: JsonDict) -> Delivery:
+        """Send any update; `update_id` is assigned if missing."""
+        return self._webhook.deliver(lambda: update)
+
+    def reset(self) -> None:
+        """Forget calls, chats, blocks and limits; keep the webhook and the update_id count."""
+        self.state.reset()
