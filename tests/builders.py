@@ -43,6 +43,8 @@ def settings(**overrides: Any) -> Settings:
         "webhook_secret": WEBHOOK_SECRET,
         "scheduler_secret": SCHEDULER_SECRET,
         "default_currency": "KES",
+        # Hermetic: an emulator host a session fixture exported must not leak in.
+        "PUBSUB_EMULATOR_HOST": None,
     }
     return Settings(**{**values, **overrides})
 

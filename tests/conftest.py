@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass
 
 import pytest
 
@@ -10,6 +11,8 @@ from functions.runtime import bootstrap
 from functions.runtime.bootstrap import Runtime
 from functions.runtime.memory import FixedClock
 from tests import builders
+
+EMULATOR_PROJECT = "demo-soko"
 
 
 @pytest.fixture
@@ -20,3 +23,27 @@ def memory_runtime() -> Iterator[Runtime]:
     bootstrap.install(rt)
     yield rt
     bootstrap.install(None)
+
+
+@dataclass(frozen=True)
+class Emulators:
+    firestore_host: str
+    pubsub_host: str
+    project: str
+
+
+@pytest.fixture(scope="session")
+def emulators(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Emulators]:
+    """Both Google emulators, started once per test session (they take seconds to boot)."""
+    from infra.local.emulators import running_emulators
+
+    logs = tmp_path_factory.mktemp("emulator-logs")
+    with running_emulators(logs, EMULATOR_PROJECT, direct=True) as (firestore, pubsub):
+        patch = pytest.MonkeyPatch()
+        # The Google clients read these when they are constructed.
+        patch.setenv("FIRESTORE_EMULATOR_HOST", firestore.host)
+        patch.setenv("PUBSUB_EMULATOR_HOST", pubsub.host)
+        try:
+            yield Emulators(firestore.host, pubsub.host, EMULATOR_PROJECT)
+        finally:
+            patch.undo()

@@ -6,6 +6,7 @@ this folder then runs against it too.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
@@ -14,8 +15,11 @@ import pytest
 from events import Envelope
 from functions.runtime.memory import MemoryEventStore, MemoryPublisher, MemoryReadModels
 from functions.runtime.ports import EventStore, Publisher, ReadModels
+from functions.runtime.topics import CATEGORIES, topic_of_category
+from tests.conftest import Emulators
 
-ADAPTERS = ["memory"]
+ADAPTERS = ["memory", "emulators"]
+_subscription_names = itertools.count()
 
 
 @dataclass
@@ -27,15 +31,43 @@ class Adapters:
     received: Callable[[], list[Envelope]]
 
 
-def make_adapters(name: str) -> Iterator[Adapters]:
-    if name == "memory":
-        store = MemoryEventStore()
-        publisher = MemoryPublisher()
-        yield Adapters(store, MemoryReadModels(store), publisher, lambda: list(publisher.published))
-        return
-    raise ValueError(f"unknown adapter {name}")
+def memory_adapters() -> Adapters:
+    store = MemoryEventStore()
+    publisher = MemoryPublisher()
+    return Adapters(store, MemoryReadModels(store), publisher, lambda: list(publisher.published))
+
+
+def emulator_adapters(emulators: Emulators) -> Adapters:
+    from functions.runtime.firestore import FirestoreEventStore, FirestoreReadModels, client
+    from functions.runtime.pubsub import PubSubPublisher
+    from infra.local import emulators as admin
+
+    admin.reset_firestore(emulators.firestore_host, emulators.project)
+    db = client(emulators.project)
+    store = FirestoreEventStore(db)
+    # A fresh pull subscription per test sees only what this test publishes.
+    subscriptions = []
+    for category in CATEGORIES:
+        topic = topic_of_category(category)
+        admin.create_topic(emulators.pubsub_host, emulators.project, topic, exist_ok=True)
+        name = f"contract-{category}-{next(_subscription_names)}"
+        admin.create_pull_subscription(emulators.pubsub_host, emulators.project, name, topic)
+        subscriptions.append(name)
+
+    def received() -> list[Envelope]:
+        got = []
+        for name in subscriptions:
+            messages = admin.pull(emulators.pubsub_host, emulators.project, name, 100, wait=2.0)
+            got += [Envelope.from_json(m.data) for m in messages]
+        return got
+
+    publisher = PubSubPublisher(emulators.project, emulator_host=emulators.pubsub_host)
+    return Adapters(store, FirestoreReadModels(db, store), publisher, received)
 
 
 @pytest.fixture(params=ADAPTERS)
 def adapters(request: pytest.FixtureRequest) -> Iterator[Adapters]:
-    yield from make_adapters(request.param)
+    if request.param == "memory":
+        yield memory_adapters()
+    else:
+        yield emulator_adapters(request.getfixturevalue("emulators"))

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import random
+from concurrent.futures import ThreadPoolExecutor
+
 import pytest
 
 from events import Envelope, Money
@@ -65,3 +68,17 @@ def test_documents_are_kept_per_stream(adapters: Adapters) -> None:
     adapters.read_models.apply(balances, eight)
     assert adapters.read_models.get("balances", "404") is None
     assert set(adapters.read_models.all("balances")) == {"7", "8"}
+
+
+def test_concurrent_duplicated_deliveries_converge(adapters: Adapters) -> None:
+    events = stored(adapters, *(credit(v, v) for v in range(1, 9)))
+    deliveries = events * 3
+    random.Random(3).shuffle(deliveries)
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        applied = sum(pool.map(lambda e: adapters.read_models.apply(balances, e), deliveries))
+    assert applied == len(events)
+    assert adapters.read_models.get("balances", "7") == {
+        "user_id": 7,
+        "balances": {"KES": sum(range(1, 9))},
+        "applied_version": 8,
+    }

@@ -1,0 +1,237 @@
+"""Firestore adapters: the event store (DESIGN.md §4) and per-stream read models.
+
+Layout:
+  streams/{stream}                      head: {version}
+  streams/{stream}/events/{version:010d} {envelope (JSON), type, occurred_at, published}
+  idempotency/{key}                     {stream, versions, recorded_at}
+  {read model collection}/{doc id}      projected fields + applied_version
+
+The envelope is stored as its JSON text so that what is read back is byte-for-byte what was
+appended (Firestore maps would reorder keys and could turn big integers into floats).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from typing import Any
+
+from google.api_core import exceptions as gexc
+from google.cloud import firestore
+from google.cloud.firestore_v1.base_query import FieldFilter
+
+from events import Envelope
+from functions.projections.base import Projection, advance
+from functions.runtime.ports import Appended, ConcurrencyConflict, StoreUnavailable
+from functions.runtime.validation import check_append, check_key
+
+STREAMS, EVENTS, KEYS = "streams", "events", "idempotency"
+# Transient failures worth a retry by whoever sent us the request.
+TRANSIENT = (
+    gexc.ServiceUnavailable,
+    gexc.DeadlineExceeded,
+    gexc.InternalServerError,
+    gexc.TooManyRequests,
+    gexc.ResourceExhausted,
+)
+
+
+@contextmanager
+def translated() -> Iterator[None]:
+    """Google API errors as the port's errors, so callers handle one family."""
+    try:
+        yield
+    except gexc.Aborted as err:  # contention outlasted the client's own retries
+        raise ConcurrencyConflict(str(err)) from err
+    except (gexc.AlreadyExists, gexc.FailedPrecondition) as err:
+        # A document the batch creates exists, or the head moved: someone appended first.
+        raise ConcurrencyConflict(str(err)) from err
+    except TRANSIENT as err:
+        raise StoreUnavailable(str(err)) from err
+    except ValueError as err:
+        # The client's transaction wrapper reports contention that outlasted its retries as
+        # a ValueError caused by Aborted; the pipeline's reload-and-decide-again handles it.
+        if isinstance(err.__cause__, gexc.Aborted):
+            raise ConcurrencyConflict(str(err)) from err
+        raise
+
+
+class FirestoreEventStore:
+    def __init__(self, client: firestore.Client) -> None:
+        self._db = client
+
+    def load(self, stream: str, after: int = 0, up_to: int | None = None) -> list[Envelope]:
+        query = self._events(stream).where(filter=FieldFilter("version", ">", after))
+        if up_to is not None:
+            query = query.where(filter=FieldFilter("version", "<=", up_to))
+        with translated():
+            snaps = query.order_by("version").stream()
+            return [Envelope.from_json(s.get("envelope")) for s in snaps]
+
+    def append(
+        self,
+        stream: str,
+        expected_version: int,
+        events: Sequence[Envelope],
+        idempotency_key: str | None = None,
+    ) -> Appended:
+        """One atomic batch, no transaction: optimistic concurrency without locks.
+
+        The head is read once; the batch updates it only if it is unchanged since (an
+        update-time precondition) and creates the event and key documents, which fails if
+        any exists. So of two racing appends exactly one commits, and neither waits on a
+        lock, which pessimistic server-side transactions would make it do.
+        """
+        check_append(stream, expected_version, events)
+        if idempotency_key is not None:
+            check_key(idempotency_key)
+        batch = self._db.batch()
+        if events:
+            self._continue_stream(batch, stream, expected_version, events)
+        if idempotency_key is not None:
+            batch.create(self._key(idempotency_key), _key_record(stream, events))
+        try:
+            with translated():
+                batch.commit()
+        except ConcurrencyConflict:
+            earlier = self.recorded(idempotency_key) if idempotency_key else None
+            if earlier is not None:
+                return earlier
+            raise
+        return Appended(stream, tuple(events))
+
+    def _continue_stream(
+        self, batch: Any, stream: str, expected_version: int, events: Sequence[Envelope]
+    ) -> None:
+        head = self._db.collection(STREAMS).document(stream)
+        with translated():
+            snap = head.get()
+        version = int(snap.get("version")) if snap.exists else 0
+        if version != expected_version:
+            raise ConcurrencyConflict(f"{stream}: expected {expected_version}, at {version}")
+        for event in events:
+            batch.create(self._events(stream).document(f"{event.version:010d}"), _doc(event))
+        if snap.exists:
+            unchanged = self._db.write_option(last_update_time=snap.update_time)
+            batch.update(head, {"version": events[-1].version}, option=unchanged)
+        else:
+            batch.create(head, {"version": events[-1].version})
+
+    def recorded(self, idempotency_key: str) -> Appended | None:
+        check_key(idempotency_key)
+        with translated():
+            snap = self._key(idempotency_key).get()
+        return self._outcome(snap.to_dict() or {}) if snap.exists else None
+
+    def unpublished(self, limit: int) -> list[Envelope]:
+        # No order_by: an equality filter alone is served by the automatic single-field
+        # index; the relay orders what it gets by stream and version itself.
+        query = (
+            self._db.collection_group(EVENTS)
+            .where(filter=FieldFilter("published", "==", False))
+            .limit(limit)
+        )
+        with translated():
+            return [Envelope.from_json(s.get("envelope")) for s in query.stream()]
+
+    def mark_published(self, events: Sequence[Envelope]) -> None:
+        for start in range(0, len(events), 500):  # a batch holds at most 500 writes
+            batch = self._db.batch()
+            for event in events[start : start + 500]:
+                ref = self._events(event.stream).document(f"{event.version:010d}")
+                batch.update(ref, {"published": True})
+            with translated():
+                batch.commit()
+
+    def _key(self, key: str) -> Any:
+        return self._db.collection(KEYS).document(key)
+
+    def _events(self, stream: str) -> Any:
+        return self._db.collection(STREAMS).document(stream).collection(EVENTS)
+
+    def _outcome(self, record: dict[str, Any]) -> Appended:
+        stream, versions = str(record["stream"]), [int(v) for v in record["versions"]]
+        if not versions:
+            return Appended(stream, (), duplicate=True)
+        events = self.load(stream, after=versions[0] - 1, up_to=versions[-1])
+        return Appended(stream, tuple(events), duplicate=True)
+
+
+class FirestoreReadModels:
+    """Each apply reads one document and writes it back only if it is unchanged since."""
+
+    def __init__(self, client: firestore.Client, store: FirestoreEventStore, attempts: int = 10):
+        self._db = client
+        self._store = store
+        self._attempts = attempts
+
+    def apply(self, projection: Projection, envelope: Envelope) -> int:
+        ref = self._db.collection(projection.collection).document(
+            projection.doc_id(envelope.stream)
+        )
+        for _ in range(self._attempts):
+            with translated():
+                snap = ref.get()
+            doc = snap.to_dict() if snap.exists else None
+            new_doc, applied = advance(projection, doc, envelope, self._load_missing)
+            if new_doc is None:
+                return 0
+            try:
+                with translated():
+                    self._write_if_unchanged(ref, snap, doc, new_doc)
+            except ConcurrencyConflict:
+                continue  # another delivery wrote first: read again, decide again
+            return applied
+        raise ConcurrencyConflict(f"{ref.path}: still contended after {self._attempts} attempts")
+
+    def _write_if_unchanged(
+        self, ref: Any, snap: Any, old: dict[str, Any] | None, new: dict[str, Any]
+    ) -> None:
+        if old is None:
+            ref.create(new)  # fails if a racing delivery created it first
+            return
+        # update() is the write that takes a precondition; fields the projection dropped are
+        # deleted explicitly so the stored document equals what it returned.
+        dropped = {field: firestore.DELETE_FIELD for field in old if field not in new}
+        unchanged = self._db.write_option(last_update_time=snap.update_time)
+        ref.update({**new, **dropped}, option=unchanged)
+
+    def get(self, collection: str, doc_id: str) -> dict[str, Any] | None:
+        with translated():
+            snap = self._db.collection(collection).document(doc_id).get()
+        return snap.to_dict() if snap.exists else None
+
+    def all(self, collection: str) -> dict[str, dict[str, Any]]:
+        with translated():
+            return {s.id: s.to_dict() or {} for s in self._db.collection(collection).stream()}
+
+    def _load_missing(self, stream: str, after: int, up_to: int) -> list[Envelope]:
+        # Events are immutable once committed, so reading them outside the transaction is safe.
+        return self._store.load(stream, after=after, up_to=up_to)
+
+
+def _doc(event: Envelope) -> dict[str, Any]:
+    return {
+        "envelope": event.to_json(),
+        "version": event.version,
+        "type": event.type,
+        "occurred_at": event.occurred_at,
+        "published": False,
+    }
+
+
+def _key_record(stream: str, events: Sequence[Envelope]) -> dict[str, Any]:
+    return {
+        "stream": stream,
+        "versions": [e.version for e in events],
+        "recorded_at": datetime.now(UTC),
+    }
+
+
+def client(project: str) -> firestore.Client:
+    """A client for the project; honours FIRESTORE_EMULATOR_HOST. Connects lazily."""
+    return firestore.Client(project=project)
+
+
+__all__ = ["FirestoreEventStore", "FirestoreReadModels", "client"]
