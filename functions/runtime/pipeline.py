@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from events import Envelope, decode, encode
-from functions.domain.decider import Decider
+from functions.domain.decider import Decider, DomainError
 from functions.runtime.ports import (
     Appended,
     Clock,
@@ -52,17 +52,23 @@ class Pipeline:
     ) -> Appended:
         """Decide `command` on `stream`; a repeated idempotency key returns the first outcome.
 
-        Domain refusals raise `DomainError` and write nothing.
+        The key is not looked up first: the append records it atomically and reports a
+        repeat, which saves a round trip on every first delivery (the common case). Only a
+        refusal asks whether it was a repeat, since the first delivery may have changed the
+        state it is decided on. Domain refusals raise `DomainError` and write nothing.
         """
-        if trace.idempotency_key is not None:
-            earlier = self.store.recorded(trace.idempotency_key)
-            if earlier is not None:
-                return earlier
         for attempt in range(self.max_attempts):
             history = self.store.load(stream)
             version = history[-1].version if history else 0
             state = decider.fold(decode(e) for e in history)
-            envelopes = self._envelopes(stream, version, decider.decide(state, command), trace)
+            try:
+                new_events = decider.decide(state, command)
+            except DomainError:
+                earlier = self._earlier(trace)
+                if earlier is not None:
+                    return earlier
+                raise
+            envelopes = self._envelopes(stream, version, new_events, trace)
             try:
                 appended = self.store.append(stream, version, envelopes, trace.idempotency_key)
             except ConcurrencyConflict:
@@ -72,6 +78,10 @@ class Pipeline:
                 self.publish(appended)
             return appended
         raise ConcurrencyConflict(f"{stream}: gave up after {self.max_attempts} attempts")
+
+    def _earlier(self, trace: Trace) -> Appended | None:
+        key = trace.idempotency_key
+        return self.store.recorded(key) if key is not None else None
 
     def publish(self, appended: Appended) -> None:
         """Publish and mark; on failure the events stay unpublished for the relay job."""

@@ -67,7 +67,7 @@ def test_endless_conflicts_give_up_after_the_attempt_budget() -> None:
     assert "p" not in [e.data["reference"] for e in store.inner.load("wallet-7")]
 
 
-def test_a_repeated_key_returns_the_first_outcome_without_deciding() -> None:
+def test_a_repeated_key_returns_the_first_outcome() -> None:
     store = MemoryEventStore()
     trace = Trace(idempotency_key="mpesa:ws_CO_1")
     first = pipeline(store).execute(wallets, "wallet-7", Credit(7, kes(500), "d", "p1"), trace)
@@ -98,3 +98,15 @@ def test_a_failed_publish_leaves_events_for_the_relay() -> None:
     assert store.unpublished(10) == list(appended.events)
     runner.execute(wallets, "wallet-7", Credit(7, kes(5), "d", "p2"))
     assert len(store.unpublished(10)) == 1
+
+
+def test_a_repeat_refused_on_the_new_state_still_returns_the_first_outcome() -> None:
+    store = MemoryEventStore()
+    pipeline(store).execute(wallets, "wallet-7", Credit(7, kes(500), "d", "p1"))
+    trace = Trace(idempotency_key="order:1")
+    first = pipeline(store).execute(wallets, "wallet-7", Debit(7, kes(500), "o", "o1"), trace)
+    # Deciding the repeat on the emptied wallet would refuse it; the key says it was done.
+    again = pipeline(store).execute(wallets, "wallet-7", Debit(7, kes(500), "o", "o1"), trace)
+    assert again == Appended("wallet-7", first.events, duplicate=True)
+    with pytest.raises(InsufficientFunds):
+        pipeline(store).execute(wallets, "wallet-7", Debit(7, kes(500), "o", "o2"), Trace("o:2"))
