@@ -9,6 +9,13 @@ from events.catalog import event
 from events.money import Money
 
 
+@event("wallet.opened.v1")
+class WalletOpened(Event):
+    """The user's wallet exists: opened when they registered, before any money moves."""
+
+    user_id: int
+
+
 @event("wallet.credited.v1")
 class WalletCredited(Event):
     """Money entered the wallet; `reference` names what moved it (a payment, a refund)."""

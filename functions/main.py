@@ -1,5 +1,6 @@
 """Deployed entry points. Each is a few lines; its work is imported on first call, so an
-instance of one function never pays for importing another's dependencies."""
+instance of one function never pays for importing another's dependencies. Each starts by
+binding its request to the structured logs (stdlib only, so that costs nothing)."""
 
 from __future__ import annotations
 
@@ -9,10 +10,13 @@ import flask
 import functions_framework
 from cloudevents.http import CloudEvent
 
+from functions.runtime import logs
+
 
 @functions_framework.http
 def telegram_webhook(request: flask.Request) -> Any:
     """Telegram updates: /start, /balance, …"""
+    logs.start(request.headers.get(logs.TRACE_HEADER))
     from functions.telegram.webhook import serve
 
     return serve(request)
@@ -21,15 +25,45 @@ def telegram_webhook(request: flask.Request) -> Any:
 @functions_framework.cloud_event
 def project_balances(cloud_event: CloudEvent) -> None:
     """Pub/Sub `wallet-events` -> balances/{user}."""
+    logs.start(flask.request.headers.get(logs.TRACE_HEADER))
     from functions.projections.balances import balances
     from functions.projections.endpoint import serve
 
     serve(balances, cloud_event.data)
 
 
+@functions_framework.cloud_event
+def open_wallets(cloud_event: CloudEvent) -> None:
+    """Pub/Sub `user-events` -> a wallet for every registered user."""
+    logs.start(flask.request.headers.get(logs.TRACE_HEADER))
+    from functions.reactors.endpoint import serve
+    from functions.reactors.open_wallet import open_wallet
+
+    serve(open_wallet, cloud_event.data)
+
+
 @functions_framework.http
 def scheduled_job(request: flask.Request) -> Any:
     """Cloud Scheduler: POST {"job": "relay"}."""
+    logs.start(request.headers.get(logs.TRACE_HEADER))
     from functions.jobs.endpoint import serve
 
     return serve(request)
+
+
+@functions_framework.http
+def health(request: flask.Request) -> Any:
+    """Store and bus reachability and the relay backlog: 200, or 503 when unreachable."""
+    logs.start(request.headers.get(logs.TRACE_HEADER))
+    from functions.ops.health import serve
+
+    return serve()
+
+
+@functions_framework.cloud_event
+def dead_letter(cloud_event: CloudEvent) -> None:
+    """Pub/Sub `<subscription>-dead` -> an event on the stream deadletter-<subscription>."""
+    logs.start(flask.request.headers.get(logs.TRACE_HEADER))
+    from functions.ops.dead_letter import serve
+
+    serve(cloud_event["source"], cloud_event.data)

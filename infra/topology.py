@@ -25,6 +25,11 @@ class Function:
     concurrency: int = 1
     secrets: tuple[str, ...] = ()
     public: bool = False  # reachable without IAM (Telegram and providers cannot send tokens)
+    # Least privilege: functions of one family share a service account, whose roles are the
+    # union of what they need: Firestore always, and publishing to the topics of the stream
+    # categories in `publishes` (a command's events, or the relay's: any category).
+    family: str = "subscriber"
+    publishes: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -37,10 +42,13 @@ class Subscription:
     max_delivery_attempts: int = 5
     ack_deadline_s: int = 60
     ordered: bool = True
+    # False only for the subscriptions that drain dead-letter topics: no dead letters of
+    # dead letters; what the dead_letter function cannot record stays for 7 days.
+    dead_letter: bool = True
 
     @property
-    def dead_letter_topic(self) -> str:
-        return f"{self.name}-dead"
+    def dead_letter_topic(self) -> str | None:
+        return f"{self.name}-dead" if self.dead_letter else None
 
 
 @dataclass(frozen=True)
@@ -64,11 +72,31 @@ class Topology:
     @property
     def topics(self) -> tuple[str, ...]:
         """Event topics and every subscription's dead-letter topic."""
-        return self.event_topics + tuple(s.dead_letter_topic for s in self.subscriptions)
+        dead = (s.dead_letter_topic for s in self.subscriptions)
+        return self.event_topics + tuple(t for t in dead if t is not None)
 
     def function(self, entry_point: str) -> Function:
         return next(f for f in self.functions if f.entry_point == entry_point)
 
+
+def with_dead_letters(subscriptions: tuple[Subscription, ...]) -> tuple[Subscription, ...]:
+    """Each subscription plus one draining its dead-letter topic into `dead_letter`."""
+    drains = tuple(
+        Subscription(
+            f"{s.name}-dead-letters",
+            f"{s.name}-dead",
+            "dead_letter",
+            ordered=False,
+            dead_letter=False,
+        )
+        for s in subscriptions
+        if s.dead_letter
+    )
+    return subscriptions + drains
+
+
+# Categories of streams in the event store: all but the health check's heartbeat.
+STORED = tuple(c for c in CATEGORIES if c != "health")
 
 TOPOLOGY = Topology(
     functions=(
@@ -80,18 +108,30 @@ TOPOLOGY = Topology(
             concurrency=8,
             secrets=("bot_token", "webhook_secret"),
             public=True,
+            family="webhook",
+            publishes=("user", "wallet"),  # the streams its commands append to
         ),
         Function("project_balances", "pubsub", concurrency=4),
+        Function("open_wallets", "pubsub", concurrency=4, family="reactor", publishes=("wallet",)),
         Function(
             "scheduled_job",
             "scheduler",
             timeout_s=300,
             max_instances=2,
             secrets=("scheduler_secret",),
+            family="jobs",
+            publishes=STORED,  # the relay republishes any stored stream
         ),
+        # Store and bus reachability, relay backlog. IAM-protected: it reveals the backlog.
+        Function("health", "http", max_instances=2, family="ops", publishes=("health",)),
+        # Records poisoned messages as events (stream deadletter-<subscription>).
+        Function("dead_letter", "pubsub", max_instances=2, family="ops", publishes=("deadletter",)),
     ),
-    subscriptions=(
-        Subscription("project-balances", topic_of_category("wallet"), "project_balances"),
+    subscriptions=with_dead_letters(
+        (
+            Subscription("project-balances", topic_of_category("wallet"), "project_balances"),
+            Subscription("open-wallets", topic_of_category("user"), "open_wallets"),
+        )
     ),
     schedules=(Schedule("relay", "* * * * *"),),
 )

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from events import Event, Money
-from events.wallet import WalletCredited, WalletDebited
+from events.wallet import WalletCredited, WalletDebited, WalletOpened
 from functions.domain.decider import Decider, DomainError
 
 
@@ -22,6 +22,7 @@ Seen = tuple[str, "Seen"] | None
 
 @dataclass(frozen=True)
 class Wallet:
+    opened: bool = False
     balances: dict[str, int] = field(default_factory=dict)
     # A second credit for the same payment is a no-op here even if it slipped past the
     # idempotency key (defence in depth).
@@ -37,6 +38,11 @@ class Wallet:
                 return True
             node = node[1]
         return False
+
+
+@dataclass(frozen=True)
+class Open:
+    user_id: int
 
 
 @dataclass(frozen=True)
@@ -68,10 +74,12 @@ class NonPositiveAmount(DomainError):
     code = "non_positive_amount"
 
 
-WalletCommand = Credit | Debit
+WalletCommand = Open | Credit | Debit
 
 
 def decide(state: Wallet, command: WalletCommand) -> Sequence[Event]:
+    if isinstance(command, Open):
+        return [] if state.opened else [WalletOpened(user_id=command.user_id)]
     if command.amount.amount <= 0:
         raise NonPositiveAmount(f"amount must be positive, got {command.amount.amount}")
     if state.has_moved(command.reference):
@@ -102,6 +110,8 @@ def decide(state: Wallet, command: WalletCommand) -> Sequence[Event]:
 
 def evolve(state: Wallet, event: Event) -> Wallet:
     match event:
+        case WalletOpened():
+            return replace(state, opened=True)
         case WalletCredited(amount=amount, reference=reference):
             return _moved(state, amount, +1, reference)
         case WalletDebited(amount=amount, reference=reference):
@@ -113,7 +123,7 @@ def evolve(state: Wallet, event: Event) -> Wallet:
 def _moved(state: Wallet, amount: Money, sign: int, reference: str) -> Wallet:
     balances = dict(state.balances)
     balances[amount.currency] = balances.get(amount.currency, 0) + sign * amount.amount
-    return Wallet(balances=balances, references=(reference, state.references))
+    return replace(state, balances=balances, references=(reference, state.references))
 
 
 wallets: Decider[Wallet, WalletCommand] = Decider(initial=Wallet(), evolve=evolve, decide=decide)

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from events import Envelope, decode
-from events.wallet import WalletCredited, WalletDebited
+from events.wallet import WalletCredited, WalletDebited, WalletOpened
 from functions.projections.base import Doc, Projection
 
 
@@ -14,6 +14,8 @@ def project(doc: Mapping[str, Any] | None, envelope: Envelope) -> Doc:
     balances: dict[str, int] = dict(doc["balances"]) if doc else {}
     event = decode(envelope)
     match event:
+        case WalletOpened():
+            pass  # the document now exists, with no money in it yet
         case WalletCredited(amount=amount):
             balances[amount.currency] = balances.get(amount.currency, 0) + amount.amount
         case WalletDebited(amount=amount):

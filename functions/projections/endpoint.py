@@ -11,6 +11,7 @@ from pydantic import ValidationError
 
 from events import Envelope
 from functions.projections.base import Projection
+from functions.runtime import logs
 from functions.runtime.bootstrap import runtime
 
 log = logging.getLogger(__name__)
@@ -40,6 +41,7 @@ def serve(projection: Projection, cloud_event_data: Any) -> int:
     except PoisonMessage:
         log.exception("dropping poison message for %s", projection.name)
         return 0
+    logs.bind(stream=envelope.stream, correlation_id=envelope.correlation_id)
     if not projection.feeds_on(envelope):
         return 0
     return runtime().read_models.apply(projection, envelope)

@@ -1,0 +1,6 @@
+"""Every reactor: pure rules from an event to commands on other aggregates."""
+
+from functions.reactors.base import Reactor
+from functions.reactors.open_wallet import open_wallet
+
+REACTORS: tuple[Reactor, ...] = (open_wallet,)

@@ -9,6 +9,8 @@ from dataclasses import dataclass, field
 from events import Envelope
 from functions.projections import PROJECTIONS
 from functions.projections.base import Projection
+from functions.reactors import REACTORS
+from functions.reactors.base import Reactor
 from functions.runtime.memory import (
     MemoryEventStore,
     MemoryPublisher,
@@ -18,6 +20,7 @@ from functions.runtime.memory import (
 )
 from functions.runtime.pipeline import Pipeline
 from functions.runtime.ports import Clock, EventStore, Ids, Publisher, ReadModels
+from functions.runtime.reacting import react_to
 from functions.runtime.settings import Settings
 
 
@@ -52,13 +55,22 @@ def _memory(settings: Settings) -> Runtime:
     read_models = MemoryReadModels(store)
     # In one process the bus is a function call: project every event as it is published.
     publisher.subscribers.extend(_projecting(read_models, p) for p in PROJECTIONS)
-    return Runtime(settings=settings, store=store, publisher=publisher, read_models=read_models)
+    rt = Runtime(settings=settings, store=store, publisher=publisher, read_models=read_models)
+    publisher.subscribers.extend(_reacting(rt, r) for r in REACTORS)
+    return rt
 
 
 def _projecting(read_models: ReadModels, projection: Projection) -> Callable[[Envelope], None]:
     def deliver(envelope: Envelope) -> None:
         if projection.feeds_on(envelope):
             read_models.apply(projection, envelope)
+
+    return deliver
+
+
+def _reacting(rt: Runtime, reactor: Reactor) -> Callable[[Envelope], None]:
+    def deliver(envelope: Envelope) -> None:
+        react_to(rt.pipeline, reactor, envelope)
 
     return deliver
 

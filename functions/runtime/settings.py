@@ -1,7 +1,9 @@
 """Configuration, read once from the environment and validated.
 
 In the cloud, Secret Manager secrets are mounted into these same variables by the
-deployment; locally they are plain environment variables. Nothing here is logged.
+deployment; locally they are plain environment variables. A value may also be an
+`sm://projects/P/secrets/NAME/versions/V` reference (functions/runtime/secrets.py).
+Nothing here is logged, and every revealed secret is redacted from log lines.
 """
 
 from __future__ import annotations
@@ -10,6 +12,8 @@ from typing import Literal
 
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from functions.runtime import secrets
 
 ENV_PREFIX = "SOKO_"
 
@@ -37,11 +41,14 @@ class Settings(BaseSettings):
     relay_batch: int = Field(default=200, ge=1, le=500)
 
     def secret(self, name: Literal["bot_token", "webhook_secret", "scheduler_secret"]) -> str:
-        """The secret's value, or a failure naming the variable to set."""
+        """The secret's value (an `sm://` reference is read once), or a failure naming it."""
         value: SecretStr | None = getattr(self, name)
         if value is None or not value.get_secret_value():
             raise MissingSetting(f"{ENV_PREFIX}{name.upper()} is not set")
-        return value.get_secret_value()
+        try:
+            return secrets.reveal(value.get_secret_value())
+        except secrets.SecretUnavailable as err:
+            raise MissingSetting(f"{ENV_PREFIX}{name.upper()} {err}") from err
 
     def project(self) -> str:
         """The Google Cloud project id, required by the Firestore and Pub/Sub adapters."""

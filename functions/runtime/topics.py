@@ -7,7 +7,9 @@ topic for every category here; a test keeps the two in step.
 
 from __future__ import annotations
 
-CATEGORIES: tuple[str, ...] = ("user", "wallet")
+# `deadletter` streams record poisoned messages; `health` carries only the health check's
+# heartbeat (never stored), which proves the bus accepts messages from this deployment.
+CATEGORIES: tuple[str, ...] = ("user", "wallet", "deadletter", "health")
 
 
 def topic_for(stream: str) -> str:

@@ -11,6 +11,7 @@ from telegram import Message, Update
 from events import Money
 from events.money import format_money
 from functions.domain import users
+from functions.runtime import logs
 from functions.runtime.bootstrap import Runtime
 from functions.runtime.pipeline import Trace
 from functions.telegram import messages
@@ -34,6 +35,11 @@ Reply = dict[str, Any]
 Handler = Callable[[Context, str], Reply]
 
 
+# The update kinds `handle` acts on: the deployment asks Telegram (setWebhook
+# allowed_updates) for these only, so it never pays an invocation for anything else.
+ALLOWED_UPDATES: tuple[str, ...] = ("message",)
+
+
 def handle(runtime: Runtime, update: Update) -> Reply | None:
     """The webhook's answer to one update: a Bot API call to make, or None."""
     message = update.message
@@ -44,6 +50,7 @@ def handle(runtime: Runtime, update: Update) -> Reply | None:
         causation_id=f"tg-update-{update.update_id}",
         correlation_id=f"tg-user-{message.from_user.id}",
     )
+    logs.bind(correlation_id=trace.correlation_id)
     language = messages.language_of(message.from_user.language_code)
     command, _, argument = message.text.strip().partition(" ")
     handler = ROUTES.get(command.split("@", 1)[0].lower(), on_unknown)

@@ -28,6 +28,7 @@ EXAMPLES: dict[str, dict[str, Any]] = {
     "user.language_changed.v1": {"user_id": 7, "language": "en"},
     "user.blocked_bot.v1": {"user_id": 7},
     "user.unblocked_bot.v1": {"user_id": 7},
+    "wallet.opened.v1": {"user_id": 7},
     "wallet.credited.v1": {
         "user_id": 7,
         "amount": {"amount": 150_000, "currency": "KES"},
@@ -40,6 +41,19 @@ EXAMPLES: dict[str, dict[str, Any]] = {
         "reason": "order",
         "reference": "order-1",
     },
+    "ops.message_dead_lettered.v1": {
+        "subscription": "project-balances",
+        "message_id": "1234567890",
+        "data": "eyJub3QiOiAiYW4gZW52ZWxvcGUifQ==",
+        "attributes": {"type": "wallet.credited.v1", "stream": "wallet-7"},
+        "delivery_attempts": 5,
+    },
+    "ops.dead_letter_replayed.v1": {
+        "subscription": "project-balances",
+        "message_id": "1234567890",
+        "event_id": "9f1c2d3e-0000-4000-8000-000000000001",
+    },
+    "ops.heartbeat.v1": {"checked_by": "health"},
 }
 
 

@@ -75,3 +75,12 @@ def test_balances_are_kept_per_currency() -> None:
     )
     assert state.balance("KES") == kes(500)
     assert state.balance("XTR") == Money(amount=250, currency="XTR")
+
+
+def test_a_wallet_opens_once() -> None:
+    from events.wallet import WalletOpened
+    from functions.domain.wallet import Open
+
+    assert when(wallets, [], Open(7)) == [WalletOpened(user_id=7)]
+    assert when(wallets, [WalletOpened(user_id=7)], Open(7)) == []
+    assert given(wallets, WalletOpened(user_id=7), credited(kes(5))).balance("KES") == kes(5)

@@ -1,0 +1,1 @@
+"""Operations: the health check, the dead-letter recorder and the dead-letter replay."""

@@ -1,0 +1,32 @@
+"""What a reactor is: a pure rule turning one event into commands on other aggregates."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from events import Envelope
+from functions.domain.decider import Decider
+
+
+@dataclass(frozen=True)
+class Reaction:
+    """A command to decide on one stream."""
+
+    decider: Decider[Any, Any]
+    stream: str
+    command: object
+
+
+@dataclass(frozen=True)
+class Reactor:
+    """Reacts to events of one stream category; `name` is part of every idempotency key."""
+
+    name: str
+    category: str
+    react: Callable[[Envelope], Sequence[Reaction]]
+
+    def key(self, envelope: Envelope, index: int) -> str:
+        """Deterministic per event and reaction, so a redelivered event changes nothing."""
+        return f"react:{self.name}:{envelope.event_id}:{index}"
