@@ -1,61 +1,141 @@
-"""`make dev`: chat with the bot in the terminal.
+"""`make dev`: run the whole bot locally and chat with it in the terminal.
 
-This first stage runs every function in one process on the memory adapters; the emulator
-stack replaces it (issue #3).
+Starts `LocalStack` (Firestore and Pub/Sub emulators, fake Telegram, every function of the
+topology, the scheduler), then the chat console. Leaving the console (/quit, Ctrl-D),
+Ctrl-C, SIGTERM or SIGHUP stops everything; nothing is left running.
 """
 
 from __future__ import annotations
 
-import itertools
+import argparse
+import contextlib
 import os
-import secrets
+import signal
+import sys
+import threading
+from collections.abc import Iterator
 from pathlib import Path
+from types import FrameType
 
-from functions_framework import create_app
+import httpx
 
-ROOT = Path(__file__).parents[2]
+from infra.local.console import Console, InProcessBackend, banner, run_console
+from infra.local.stack import DEFAULT_LOG_DIR, ROOT, LocalStack, LocalStackError
+
+# The children run in their own sessions (so that their groups can be stopped as a whole),
+# so a closed terminal or a `kill` reaches only this process: it must stop them itself.
+STOP_SIGNALS = (signal.SIGTERM, signal.SIGHUP)
 
 
-def main() -> None:
-    secret = secrets.token_urlsafe(24)
-    os.environ.update(
-        SOKO_BACKEND="memory",
-        SOKO_BOT_TOKEN=f"100000:{secrets.token_urlsafe(16)}",
-        SOKO_WEBHOOK_SECRET=secret,
-        SOKO_SCHEDULER_SECRET=secrets.token_urlsafe(24),
+class Stop(Exception):
+    """SIGTERM or SIGHUP arrived: unwind like Ctrl-C so the stack stops."""
+
+
+def _on_stop_signal(signum: int, frame: FrameType | None) -> None:
+    raise Stop
+
+
+@contextlib.contextmanager
+def _signals_ignored() -> Iterator[None]:
+    """A second Ctrl-C must not interrupt the clean-up that makes sure nothing is left."""
+    previous = {s: signal.signal(s, signal.SIG_IGN) for s in (signal.SIGINT, *STOP_SIGNALS)}
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
+def _shown(path: Path) -> str:
+    with contextlib.suppress(ValueError):
+        return str(path.relative_to(Path.cwd()))
+    return str(path)
+
+
+def describe(stack: LocalStack) -> str:
+    """What is running and where to look; never the secrets."""
+    logs = _shown(stack.log_dir)
+    functions = "\n".join(f"  {name:<18} {url}" for name, url in stack.urls.items())
+    jobs = ", ".join(f"{s.job} ({s.cron})" for s in stack.topology.schedules) or "none"
+    return (
+        f"Soko is running locally (ready in {stack.started_in or 0:.1f} s).\n"
+        f"Functions (functions-framework):\n{functions}\n"
+        f"Emulators: Firestore {stack.firestore_host}, Pub/Sub {stack.pubsub_host} "
+        f"(project {stack.project})\n"
+        f"Fake Telegram: {stack.telegram.url} (another terminal can chat too: "
+        f"python -m infra.local.console --fake-url {stack.telegram.url})\n"
+        f"Scheduled jobs: {jobs}\n"
+        f"Logs: {logs}/<name>.log, all merged in {logs}/all.log (`make logs` follows it)\n"
     )
-    webhook = create_app("telegram_webhook", str(ROOT / "main.py")).test_client()
-    update_ids = itertools.count(1)
-    user_id, name = 1001, "Wanjiru"
-    print("Soko local console (memory adapters). Type messages; /as <id> <name> switches user.")
-    while True:
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="Run Soko locally and chat with the bot.")
+    parser.add_argument("--log-dir", type=Path, default=DEFAULT_LOG_DIR)
+    parser.add_argument(
+        "--no-console", action="store_true", help="only run the stack, until Ctrl-C"
+    )
+    args = parser.parse_args(argv)
+    os.chdir(ROOT)
+    for sig in STOP_SIGNALS:
+        signal.signal(sig, _on_stop_signal)
+    print("Starting Soko: Firestore and Pub/Sub emulators, fake Telegram, functions…", flush=True)
+    stack = LocalStack(log_dir=args.log_dir)
+    try:
+        code = _run(stack, args.no_console)
+    finally:
+        stopped = _stop(stack)
+    return code if stopped else 1
+
+
+def _run(stack: LocalStack, no_console: bool) -> int:
+    try:
+        stack.start()
+        threading.Thread(target=_warm_up, args=(stack,), name="warm-up", daemon=True).start()
+        print(describe(stack), flush=True)
+        if no_console:
+            print("Ctrl-C stops everything.", flush=True)
+            threading.Event().wait()
+        else:
+            chat(stack)
+    except (KeyboardInterrupt, Stop):
+        print()
+    except LocalStackError as error:
+        print(f"The local stack failed: {error}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def _warm_up(stack: LocalStack) -> None:
+    # In the background: the banner shows at once, and a message typed meanwhile just waits.
+    with contextlib.suppress(httpx.HTTPError):  # the stack may be stopping already
+        stack.warm_up()
+
+
+def _stop(stack: LocalStack) -> bool:
+    _tell("Stopping everything…")
+    with _signals_ignored():
         try:
-            text = input(f"{name}> ").strip()
-        except (EOFError, KeyboardInterrupt):
-            print()
-            return
-        if text.startswith("/as "):
-            _, raw_id, *rest = text.split()
-            user_id, name = int(raw_id), " ".join(rest) or f"user{raw_id}"
-            continue
-        if not text:
-            continue
-        update = {
-            "update_id": next(update_ids),
-            "message": {
-                "message_id": next(update_ids),
-                "date": 0,
-                "chat": {"id": user_id, "type": "private", "first_name": name},
-                "from": {"id": user_id, "is_bot": False, "first_name": name, "language_code": "en"},
-                "text": text,
-            },
-        }
-        response = webhook.post(
-            "/", json=update, headers={"X-Telegram-Bot-Api-Secret-Token": secret}
-        )
-        reply = response.get_json(silent=True) or {}
-        print(f"bot> {reply.get('text', f'[HTTP {response.status_code}]')}")
+            stack.stop()
+        except LocalStackError as error:
+            _tell(f"Could not stop everything cleanly: {error}")
+            return False
+    _tell("Stopped; nothing is left running.")
+    return True
+
+
+def _tell(text: str) -> None:
+    # After SIGHUP the terminal is gone: failing to say so must not stop the clean-up.
+    with contextlib.suppress(OSError):
+        print(text, flush=True)
+
+
+def chat(stack: LocalStack) -> None:
+    hint = f" (see {_shown(stack.log_dir)}/telegram_webhook.log)"
+    console = Console(InProcessBackend(stack.telegram), log_hint=hint)
+    console.say(banner(console))
+    run_console(console)
 
 
 if __name__ == "__main__":
-    main()
+    raise SystemExit(main())

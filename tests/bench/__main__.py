@@ -1,6 +1,10 @@
 """`make bench`: every benchmark, printing figures and ratios (never asserted in tests)."""
 
-from tests.bench import core
+from tests.bench import cold_start, core, webhook_latency
 
 if __name__ == "__main__":
     core.main()
+    print()
+    cold_start.main([])
+    print()
+    webhook_latency.main()

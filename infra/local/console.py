@@ -1,0 +1,359 @@
+"""Chat with the bot in a terminal, as Telegram users, through the fake Telegram Bot API.
+
+What you type is sent as a private-chat message from the current user, exactly as Telegram
+would deliver it to the bot's webhook; everything the bot sends to your users' chats is
+shown, including messages it sends later (notifications), read from the fake's transcript.
+
+Console commands (everything else goes to the bot):
+    /as <user_id> [name]   write as another user
+    /users                 list the users of this session
+    /wait [seconds]        wait for late messages (notifications); default 3
+    /quit                  leave
+
+Standalone, against a running stack (`make dev` prints the control URL):
+    python -m infra.local.console --fake-url http://127.0.0.1:PORT
+Stdin may be piped: `printf '/start\\n/balance\\n' | python -m infra.local.console ...`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import html
+import re
+import sys
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any, Protocol, TextIO
+
+import httpx
+
+from tests.fakes.telegram_api import FakeTelegram
+
+DEFAULT_USER = (1001, "Wanjiru")
+# Telegram lets a bot send about one message a second to a chat; a person cannot type
+# faster than that anyway, so piped input is paced likewise and replies are not refused.
+DEFAULT_PACE = 1.1
+POLL_SECONDS = 0.5
+_TAG = re.compile(r"<[^>]+>")
+
+
+@dataclass(frozen=True)
+class Sent:
+    """What became of a message: the webhook's HTTP status, or why it was not delivered."""
+
+    status: int | None
+    error: str | None
+
+
+@dataclass(frozen=True)
+class BotLine:
+    """Something the bot did in a chat, as its user sees it."""
+
+    kind: str
+    text: str
+    buttons: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """A Bot API call for a chat that Telegram refused (flood limit, blocked user...)."""
+
+    method: str
+    status: int
+    description: str
+
+
+class Backend(Protocol):
+    """The fake Telegram, in this process or over its /_fake/ control API."""
+
+    def send_text(self, user_id: int, text: str, first_name: str) -> Sent: ...
+
+    def bot_lines(self, chat_id: int) -> list[BotLine]: ...
+
+    def refusals(self, chat_id: int) -> list[Refusal]: ...
+
+
+class InProcessBackend:
+    """A FakeTelegram object of this process (`make dev`)."""
+
+    def __init__(self, fake: FakeTelegram) -> None:
+        self._fake = fake
+
+    def send_text(self, user_id: int, text: str, first_name: str) -> Sent:
+        delivery = self._fake.send_text(user_id, text, first_name=first_name)
+        return Sent(delivery.status, delivery.error)
+
+    def bot_lines(self, chat_id: int) -> list[BotLine]:
+        entries = self._fake.transcript(chat_id)
+        return [BotLine(e.kind, e.text, e.buttons) for e in entries if e.sender == "bot"]
+
+    def refusals(self, chat_id: int) -> list[Refusal]:
+        calls = self._fake.calls(chat_id=chat_id)
+        return [_refusal(c.method, c.status, c.response) for c in calls if not c.ok]
+
+
+class HttpBackend:
+    """The fake's control API at `url` (another process runs the stack)."""
+
+    def __init__(self, url: str, timeout: float = 120.0) -> None:
+        # Loopback only: never through a proxy from the environment.
+        self._http = httpx.Client(base_url=f"{url.rstrip('/')}/_fake", trust_env=False)
+        self._timeout = timeout
+
+    def _get(self, path: str, **params: Any) -> Any:
+        response = self._http.get(path, params=params, timeout=self._timeout)
+        response.raise_for_status()
+        return response.json()
+
+    def send_text(self, user_id: int, text: str, first_name: str) -> Sent:
+        body = {"user_id": user_id, "text": text, "first_name": first_name}
+        response = self._http.post("/send_text", json=body, timeout=self._timeout)
+        answer = response.json()
+        if response.status_code != 200:
+            return Sent(None, str(answer.get("description", response.text)))
+        return Sent(answer.get("status"), answer.get("error"))
+
+    def bot_lines(self, chat_id: int) -> list[BotLine]:
+        entries = self._get(f"/transcript/{chat_id}")
+        return [
+            BotLine(str(e["kind"]), str(e["text"]), tuple(e.get("buttons", ())))
+            for e in entries
+            if e["sender"] == "bot"
+        ]
+
+    def refusals(self, chat_id: int) -> list[Refusal]:
+        calls = self._get("/calls", chat_id=chat_id)
+        return [
+            _refusal(str(c["method"]), int(c["status"]), c["response"])
+            for c in calls
+            if int(c["status"]) != 200
+        ]
+
+
+def _refusal(method: str, status: int, response: Any) -> Refusal:
+    description = response.get("description", "") if isinstance(response, dict) else ""
+    return Refusal(method, status, str(description))
+
+
+def plain(text: str) -> str:
+    """Telegram HTML as a terminal shows it: tags dropped, entities decoded."""
+    return html.unescape(_TAG.sub("", text))
+
+
+@dataclass
+class _Seen:
+    lines: int = 0
+    refusals: int = 0
+
+
+@dataclass
+class Console:
+    """The chat loop. `run(lines)` reads input lines; output goes to `out`."""
+
+    backend: Backend
+    out: TextIO = sys.stdout
+    pace: float = DEFAULT_PACE
+    log_hint: str = ""
+    users: dict[int, str] = field(default_factory=lambda: dict([DEFAULT_USER]))
+    user_id: int = DEFAULT_USER[0]
+    _seen: dict[int, _Seen] = field(default_factory=dict)
+    _last_sent: dict[int, float] = field(default_factory=dict)
+    lock: threading.RLock = field(default_factory=threading.RLock)
+
+    @property
+    def name(self) -> str:
+        return self.users[self.user_id]
+
+    def prompt(self) -> str:
+        return f"{self.name}> "
+
+    def say(self, text: str) -> None:
+        with self.lock:
+            print(text, file=self.out, flush=True)
+
+    # -- input -------------------------------------------------------------------------
+
+    def run(self, lines: Iterator[str], echo: bool = False) -> None:
+        """Handle lines until /quit or the end of input. `echo` shows piped input."""
+        for raw in lines:
+            line = raw.strip()
+            if echo:
+                self.say(f"{self.prompt()}{line}")
+            if not self.handle(line):
+                break
+        self.show_new()
+
+    def handle(self, line: str) -> bool:
+        """One input line; False means quit."""
+        command, _, rest = line.partition(" ")
+        if command in ("/quit", "/exit"):
+            return False
+        if command == "/as":
+            self.switch_user(rest.split())
+        elif command == "/users":
+            self.list_users()
+        elif command == "/wait":
+            self.wait(rest)
+        elif line:
+            self.send(line)
+        return True
+
+    def switch_user(self, words: list[str]) -> None:
+        if not words or not words[0].isdigit():
+            self.say("usage: /as <user_id> [name]")
+            return
+        user_id = int(words[0])
+        name = " ".join(words[1:]) or self.users.get(user_id) or f"User{user_id}"
+        self.users[user_id] = name
+        self.user_id = user_id
+        self.say(f"(now writing as {name}, user {user_id})")
+
+    def list_users(self) -> None:
+        for user_id, name in self.users.items():
+            marker = "*" if user_id == self.user_id else " "
+            self.say(f"{marker} {user_id} {name}")
+
+    def wait(self, seconds_text: str) -> None:
+        try:
+            seconds = float(seconds_text or 3)
+        except ValueError:
+            self.say("usage: /wait [seconds]")
+            return
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            self.show_new()
+            time.sleep(min(POLL_SECONDS, max(0.0, deadline - time.monotonic())))
+        self.show_new()
+
+    def send(self, text: str) -> None:
+        self._pace(self.user_id)
+        sent = self.backend.send_text(self.user_id, text, self.name)
+        self._last_sent[self.user_id] = time.monotonic()
+        if sent.status is None or not 200 <= sent.status < 300:
+            why = sent.error or f"HTTP {sent.status}"
+            self.say(f"  ! the bot did not take the message: {why}{self.log_hint}")
+        self.show_new()
+
+    def _pace(self, user_id: int) -> None:
+        last = self._last_sent.get(user_id)
+        if last is not None:
+            time.sleep(max(0.0, last + self.pace - time.monotonic()))
+
+    # -- output ------------------------------------------------------------------------
+
+    def show_new(self) -> int:
+        """Print what the bot did in any known chat since last time; return how many."""
+        with self.lock:
+            news = self.collect_new()
+            for text in news:
+                self.say(text)
+        return len(news)
+
+    def collect_new(self) -> list[str]:
+        """What the bot did in any known chat since last time, formatted; marks it seen."""
+        with self.lock:
+            return [text for chat_id in list(self.users) for text in self._chat_news(chat_id)]
+
+    def _chat_news(self, chat_id: int) -> list[str]:
+        seen = self._seen.setdefault(chat_id, _Seen())
+        lines = self.backend.bot_lines(chat_id)[seen.lines :]
+        refusals = self.backend.refusals(chat_id)[seen.refusals :]
+        seen.lines += len(lines)
+        seen.refusals += len(refusals)
+        who = "bot" if chat_id == self.user_id else f"bot → {self.users[chat_id]} ({chat_id})"
+        return [_format(who, line) for line in lines] + [
+            f"  ! Telegram refused {r.method} to chat {chat_id}: {r.status} {r.description}"
+            for r in refusals
+        ]
+
+    def poll_while_typing(self, stop: threading.Event) -> None:
+        """Show late messages above the prompt the person is typing at, then the prompt."""
+        while not stop.wait(POLL_SECONDS):
+            with self.lock:
+                news = self.collect_new()
+                if news:
+                    self.out.write("\r\033[K" + "\n".join(news) + "\n")
+                    self.out.write(self.prompt() + _typed_so_far())
+                    self.out.flush()
+
+
+def _format(who: str, line: BotLine) -> str:
+    kind = "" if line.kind == "message" else f"({line.kind}) "
+    text = "\n".join(f"    {part}" if part else "" for part in plain(line.text).split("\n"))
+    text = text.removeprefix("    ")
+    buttons = f"\n    [ {' | '.join(line.buttons)} ]" if line.buttons else ""
+    return f"{who}> {kind}{text}{buttons}"
+
+
+# --------------------------------------------------------------------------------------
+# Interactive and piped use
+# --------------------------------------------------------------------------------------
+
+
+def interactive_lines(console: Console, read: Callable[[str], str] = input) -> Iterator[str]:
+    """Prompted lines from a terminal; a thread shows notifications while you type."""
+    with contextlib.suppress(ImportError):
+        import readline  # noqa: F401  (gives input() line editing and history)
+    stop = threading.Event()
+    poller = threading.Thread(
+        target=console.poll_while_typing, args=(stop,), name="console-poller", daemon=True
+    )
+    poller.start()
+    try:
+        while True:
+            try:
+                yield read(console.prompt())
+            except EOFError:
+                console.say("")
+                return
+    finally:
+        stop.set()
+
+
+def _typed_so_far() -> str:
+    try:
+        import readline
+    except ImportError:  # pragma: no cover  (no readline on this platform)
+        return ""
+    return readline.get_line_buffer()
+
+
+def run_console(console: Console, stdin: TextIO = sys.stdin) -> None:
+    """Interactive on a terminal, line by line (echoed) when stdin is piped."""
+    if stdin.isatty():
+        console.run(interactive_lines(console))
+    else:
+        console.run(iter(stdin.readline, ""), echo=True)
+
+
+def banner(console: Console) -> str:
+    return (
+        f"You are {console.name} (Telegram user {console.user_id}). Type messages to the bot, "
+        "e.g. /start or /balance.\n"
+        "Console commands: /as <user_id> [name] · /users · /wait [seconds] · /quit"
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="Chat with the bot through the fake Telegram.")
+    parser.add_argument("--fake-url", required=True, help="the fake Telegram, http://HOST:PORT")
+    parser.add_argument("--user", type=int, default=DEFAULT_USER[0])
+    parser.add_argument("--name", default=DEFAULT_USER[1])
+    parser.add_argument("--pace", type=float, default=DEFAULT_PACE, help="seconds between sends")
+    args = parser.parse_args(argv)
+    console = Console(
+        HttpBackend(args.fake_url), pace=args.pace, users={args.user: args.name}, user_id=args.user
+    )
+    console.say(banner(console))
+    try:
+        run_console(console)
+    except KeyboardInterrupt:
+        console.say("")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,219 @@
+"""The local stack (`make dev`): built from the topology, wired, chattable, and leaves nothing.
+
+One stack serves the module; the stop and failure tests start their own, so that they hold
+whatever order or worker the tests run in.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from infra.local.console import Console, InProcessBackend
+from infra.local.emulators import list_subscriptions, list_topics, port_is_free
+from infra.local.stack import (
+    ROOT,
+    TELEGRAM_WEBHOOK,
+    LocalStack,
+    LocalStackError,
+    live_group_members,
+)
+from infra.topology import TOPOLOGY, Function, Topology
+
+pytestmark = pytest.mark.e2e
+
+HTTP = httpx.Client(trust_env=False, timeout=30.0)
+
+
+@pytest.fixture(scope="module")
+def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStack]:
+    with LocalStack(log_dir=tmp_path_factory.mktemp("stack") / "logs") as running:
+        yield running
+
+
+def subscription(stack: LocalStack, name: str) -> dict[str, Any]:
+    url = f"http://{stack.pubsub_host}/v1/projects/{stack.project}/subscriptions/{name}"
+    response = HTTP.get(url)
+    response.raise_for_status()
+    body: dict[str, Any] = response.json()
+    return body
+
+
+def assert_nothing_left(stack: LocalStack) -> None:
+    assert stack.pgids, "the stack recorded no process groups"
+    left = {name: live_group_members(pgid) for name, pgid in stack.pgids.items()}
+    assert not any(left.values()), left
+    busy = [name for name, port in stack.ports.items() if not port_is_free(port)]
+    assert busy == []
+
+
+# -- built from the topology ---------------------------------------------------------------
+
+
+def test_every_topology_function_is_served_on_its_own_port(stack: LocalStack) -> None:
+    assert set(stack.urls) == {f.entry_point for f in TOPOLOGY.functions}
+    assert len({url for url in stack.urls.values()}) == len(TOPOLOGY.functions)
+    for function in TOPOLOGY.functions:
+        # functions-framework answers /robots.txt itself: 404 (HTTP) or 405 (CloudEvent).
+        answer = HTTP.get(f"{stack.urls[function.entry_point]}/robots.txt")
+        assert answer.status_code in (404, 405), function.entry_point
+
+
+def test_every_topic_exists_on_the_emulator(stack: LocalStack) -> None:
+    assert set(list_topics(stack.pubsub_host, stack.project)) == set(TOPOLOGY.topics)
+
+
+def test_every_subscription_pushes_to_its_function_with_its_dead_letter_policy(
+    stack: LocalStack,
+) -> None:
+    assert set(list_subscriptions(stack.pubsub_host, stack.project)) == {
+        s.name for s in TOPOLOGY.subscriptions
+    }
+    for declared in TOPOLOGY.subscriptions:
+        actual = subscription(stack, declared.name)
+        project = f"projects/{stack.project}"
+        assert actual["topic"] == f"{project}/topics/{declared.topic}"
+        assert actual["pushConfig"]["pushEndpoint"].startswith(stack.urls[declared.function])
+        if declared.dead_letter_topic is None:  # drains of dead-letter topics have none
+            assert "deadLetterPolicy" not in actual
+        else:
+            assert actual["deadLetterPolicy"] == {
+                "deadLetterTopic": f"{project}/topics/{declared.dead_letter_topic}",
+                "maxDeliveryAttempts": declared.max_delivery_attempts,
+            }
+        assert actual.get("enableMessageOrdering", False) == declared.ordered
+        assert actual["ackDeadlineSeconds"] == declared.ack_deadline_s
+
+
+def test_the_fake_telegrams_webhook_is_the_served_webhook_function(stack: LocalStack) -> None:
+    assert stack.telegram.webhook_info()["url"] == stack.urls[TELEGRAM_WEBHOOK]
+
+
+def test_functions_run_on_the_emulators_with_the_fake_telegram(stack: LocalStack) -> None:
+    env = stack.env
+    assert env["SOKO_BACKEND"] == "firestore"
+    assert env["SOKO_GCP_PROJECT"] == stack.project == "demo-soko"
+    assert env["FIRESTORE_EMULATOR_HOST"] == stack.firestore_host
+    assert env["PUBSUB_EMULATOR_HOST"] == stack.pubsub_host
+    assert env["SOKO_TELEGRAM_API_BASE"] == stack.telegram.base_url
+
+
+# -- secrets -----------------------------------------------------------------------------
+
+
+def test_secrets_are_random_per_run_shaped_right_and_never_shown(stack: LocalStack) -> None:
+    secrets = stack.secrets
+    assert re.fullmatch(r"\d{10}:[A-Za-z0-9_-]{35}", secrets.bot_token)
+    assert stack.telegram.token == secrets.bot_token
+    assert stack.env["SOKO_WEBHOOK_SECRET"] == secrets.webhook_secret
+    assert stack.env["SOKO_SCHEDULER_SECRET"] == secrets.scheduler_secret
+    assert LocalStack(log_dir=ROOT / ".dev" / "unused").secrets.bot_token != secrets.bot_token
+    values = (secrets.bot_token, secrets.webhook_secret, secrets.scheduler_secret)
+    assert not any(v in repr(secrets) or v in repr(stack) for v in values)
+    stack.run_job("relay")  # some traffic, so the logs have something to leak
+    logs = "".join(p.read_text(errors="replace") for p in stack.log_dir.glob("*.log"))
+    assert not any(v in logs for v in values)
+
+
+def test_unauthenticated_calls_are_refused(stack: LocalStack) -> None:
+    assert HTTP.post(stack.urls["scheduled_job"], json={"job": "relay"}).status_code == 401
+    assert HTTP.post(stack.urls[TELEGRAM_WEBHOOK], json={"update_id": 1}).status_code == 401
+
+
+# -- scheduler and logs ------------------------------------------------------------------
+
+
+def test_run_job_posts_to_scheduled_job_with_the_secret(stack: LocalStack) -> None:
+    response = stack.run_job("relay")
+    assert response.status_code == 200, response.text
+    assert response.json()["job"] == "relay"
+
+
+def test_warm_up_runs_the_jobs_and_touches_the_webhook(stack: LocalStack) -> None:
+    stack.warm_up()  # what `make dev` does in the background so the first reply is quick
+
+
+def test_logs_are_per_process_and_merged_with_prefixes(stack: LocalStack) -> None:
+    names = {"stack", "firestore", "pubsub", *stack.urls}
+    assert {p.stem for p in stack.log_dir.glob("*.log")} == names | {"all"}
+    stack._merger.drain()  # the merger thread runs every 0.2 s; do not wait for it
+    prefixes = {line.split(" | ", 1)[0].strip() for line in stack._merger.path.open()}
+    assert {"stack", "firestore", "pubsub"} <= prefixes
+
+
+# -- the console ---------------------------------------------------------------------------
+
+
+def test_console_piped_start_and_balance(stack: LocalStack) -> None:
+    user = 4242
+    run = subprocess.run(
+        [
+            *(sys.executable, "-m", "infra.local.console"),
+            *("--fake-url", stack.telegram.url, "--user", str(user), "--name", "Achieng"),
+        ],
+        input="/start\n/balance\n/quit\n",
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=120,
+        check=False,
+    )
+    assert run.returncode == 0, run.stderr
+    replies = stack.telegram.messages_to(user)
+    assert len(replies) == 2, (replies, run.stdout)
+    assert replies[0].startswith("Welcome to Soko, Achieng!")
+    assert "KES 0.00" in replies[1]
+    assert all(call.ok for call in stack.telegram.calls(chat_id=user))
+    assert "bot> Welcome to Soko, Achieng!" in run.stdout
+    assert "KES 0.00" in run.stdout
+
+
+def test_console_shows_later_messages_to_any_of_its_users(stack: LocalStack) -> None:
+    out = io.StringIO()
+    console = Console(InProcessBackend(stack.telegram), out=out, pace=0.0)
+    console.handle("/as 5151 Baraka")
+    console.handle("/as 5252 Zawadi")
+    # A notification, sent later by some function, as any bot code sends it.
+    sent = HTTP.post(
+        f"{stack.telegram.base_url}{stack.secrets.bot_token}/sendMessage",
+        json={"chat_id": 5151, "text": "Payment of <b>KES 50</b> received"},
+    )
+    assert sent.json()["ok"] is True
+    console.handle("/wait 0.1")
+    console.handle("/users")
+    shown = out.getvalue()
+    assert "bot → Baraka (5151)> Payment of KES 50 received" in shown
+    assert "* 5252 Zawadi" in shown
+
+
+# -- stopping ----------------------------------------------------------------------------
+
+
+def test_stop_leaves_no_process_and_no_port(tmp_path: Path) -> None:
+    stack = LocalStack(log_dir=tmp_path / "logs", run_schedules=False).start()
+    try:
+        stack.telegram.send_text(7, "/start")  # warm: gunicorn threads, client connections
+        assert set(stack.pgids) == {*stack.urls, "firestore", "pubsub"}
+        assert all(live_group_members(pgid) for pgid in stack.pgids.values())
+    finally:
+        stack.stop()
+    assert_nothing_left(stack)
+    stack.stop()  # idempotent
+
+
+def test_a_function_that_cannot_start_stops_everything(tmp_path: Path) -> None:
+    broken = Topology(
+        functions=(Function("no_such_entry_point", "http"),), subscriptions=(), schedules=()
+    )
+    stack = LocalStack(broken, log_dir=tmp_path / "logs")
+    with pytest.raises(LocalStackError, match="no_such_entry_point exited"):
+        stack.start()
+    assert_nothing_left(stack)
