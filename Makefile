@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt | cksum | cut -d' ' -f1)
 
-.PHONY: install dev test lint typecheck check bench clean
+.PHONY: install checkov dev logs test lint typecheck check bench clean
 
 install: $(STAMP)
 
@@ -14,8 +14,26 @@ $(STAMP): requirements.txt requirements-dev.txt
 	rm -f $(VENV)/.installed-*
 	touch $@
 
+# checkov (the Terraform security scan, run by the tests) lives in its own venv: it is ~290 MB,
+# pins packaging==23.2 and ships bc-python-hcl2, whose `hcl2` module would shadow python-hcl2.
+CHECKOV_VERSION := 3.3.30
+CHECKOV_STAMP := .venv-checkov/.installed-$(CHECKOV_VERSION)
+
+checkov: $(CHECKOV_STAMP)
+
+$(CHECKOV_STAMP):
+	$(PYTHON) -m venv .venv-checkov
+	.venv-checkov/bin/pip install --quiet --disable-pip-version-check checkov==$(CHECKOV_VERSION)
+	rm -f .venv-checkov/.installed-*
+	touch $@
+
 dev: install
 	$(BIN)/python -m infra.local.dev
+
+# Every process of `make dev`, merged and prefixed; run it in a second terminal.
+logs:
+	@mkdir -p .dev/logs && touch .dev/logs/all.log
+	tail -n 50 -F .dev/logs/all.log
 
 test: install
 	$(BIN)/pytest
@@ -27,10 +45,10 @@ lint: install
 typecheck: install
 	$(BIN)/mypy
 
-check: lint typecheck test
+check: lint typecheck checkov test
 
 bench: install
 	$(BIN)/python -m tests.bench
 
 clean:
-	rm -rf $(VENV) build .pytest_cache .mypy_cache .ruff_cache .hypothesis
+	rm -rf $(VENV) .venv-checkov build .pytest_cache .mypy_cache .ruff_cache .hypothesis

@@ -1,0 +1,69 @@
+"""How each topology function runs in the cloud, shared by the Terraform and Cloud Build
+generators so that the two deployments of one function cannot disagree."""
+
+from __future__ import annotations
+
+from infra.topology import TOPOLOGY, Function, Topology
+
+RUNTIME = "python311"
+# Secret Manager secret ids, by the Settings field each one is mounted into.
+SECRET_IDS: dict[str, str] = {
+    "bot_token": "soko-bot-token",
+    "webhook_secret": "soko-webhook-secret",
+    "scheduler_secret": "soko-scheduler-secret",
+}
+SCHEDULER_SECRET_HEADER = "X-Soko-Scheduler-Secret"  # noqa: S105  (a header name)
+
+
+def service_name(fn: Function) -> str:
+    """The Cloud Run function's name: lowercase letters, digits and hyphens."""
+    return fn.entry_point.replace("_", "-")
+
+
+def env_var(secret: str) -> str:
+    """The variable a secret is mounted into (what Settings reads)."""
+    return f"SOKO_{secret.upper()}"
+
+
+def account_id(family: str) -> str:
+    """The service account id of a function family."""
+    return f"soko-{family}"
+
+
+def memory(fn: Function) -> str:
+    return f"{fn.memory_mb}Mi"
+
+
+def cpu(fn: Function) -> str | None:
+    """Cloud Run serves more than one request at a time only with at least one whole vCPU."""
+    return "1" if fn.concurrency > 1 else None
+
+
+def internal_only(fn: Function) -> bool:
+    """Pub/Sub pushes and Cloud Scheduler calls count as internal traffic of the project."""
+    return fn.trigger != "http"
+
+
+def environment(project: str, region: str) -> dict[str, str]:
+    """Plain settings every function gets; `project` and `region` may be expressions."""
+    return {
+        "SOKO_BACKEND": "firestore",
+        "SOKO_GCP_PROJECT": project,
+        # Ordered delivery needs every publish of a key to reach one region.
+        "SOKO_PUBSUB_ENDPOINT": f"https://{region}-pubsub.googleapis.com",
+        # functions-framework labels each log line with the request's execution id.
+        "LOG_EXECUTION_ID": "true",
+    }
+
+
+def families(topology: Topology = TOPOLOGY) -> dict[str, tuple[Function, ...]]:
+    """Functions by the service account they share."""
+    grouped: dict[str, tuple[Function, ...]] = {}
+    for fn in topology.functions:
+        grouped[fn.family] = (*grouped.get(fn.family, ()), fn)
+    return grouped
+
+
+def tf_name(name: str) -> str:
+    """A Terraform resource name for a topology name: `wallet-events` -> `wallet_events`."""
+    return name.replace("-", "_")

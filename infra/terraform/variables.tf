@@ -1,0 +1,28 @@
+variable "project_id" {
+  description = "The Google Cloud project Soko is deployed into (one bot per project)"
+  type        = string
+}
+
+variable "region" {
+  description = "Region of the functions, topics' regional endpoint and scheduler jobs"
+  type        = string
+  default     = "europe-west1"
+}
+
+variable "firestore_location" {
+  description = "Firestore location: a region (europe-west1) or a multi-region (eur3, nam5)"
+  type        = string
+  default     = "eur3"
+}
+
+variable "source_archive" {
+  description = "Zip of the staged bundle (python -m infra.bundle), uploaded for the first deploy"
+  type        = string
+  default     = "../../build/bundle.zip"
+}
+
+variable "operators" {
+  description = "Members allowed to call the health function, e.g. [\"user:ops@example.com\"]"
+  type        = list(string)
+  default     = []
+}
