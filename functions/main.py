@@ -43,6 +43,35 @@ def open_wallets(cloud_event: CloudEvent) -> None:
 
 
 @functions_framework.http
+def payment_webhook(request: flask.Request) -> Any:
+    """Provider callbacks at /payments/<rail>/…: verified, confirmed, applied once."""
+    logs.start(request.headers.get(logs.TRACE_HEADER))
+    from functions.payments.webhook import serve
+
+    return serve(request)
+
+
+@functions_framework.cloud_event
+def credit_deposits(cloud_event: CloudEvent) -> None:
+    """Pub/Sub `payment-events` -> a wallet credit for every succeeded deposit."""
+    logs.start(flask.request.headers.get(logs.TRACE_HEADER))
+    from functions.reactors.credit_deposit import credit_deposit
+    from functions.reactors.endpoint import serve
+
+    serve(credit_deposit, cloud_event.data)
+
+
+@functions_framework.cloud_event
+def project_payments(cloud_event: CloudEvent) -> None:
+    """Pub/Sub `payment-events` -> payments/{payment id}."""
+    logs.start(flask.request.headers.get(logs.TRACE_HEADER))
+    from functions.projections.endpoint import serve
+    from functions.projections.payments import payments_view
+
+    serve(payments_view, cloud_event.data)
+
+
+@functions_framework.http
 def scheduled_job(request: flask.Request) -> Any:
     """Cloud Scheduler: POST {"job": "relay"}."""
     logs.start(request.headers.get(logs.TRACE_HEADER))

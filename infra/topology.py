@@ -114,6 +114,18 @@ TOPOLOGY = Topology(
         Function("project_balances", "pubsub", concurrency=4),
         Function("open_wallets", "pubsub", concurrency=4, family="reactor", publishes=("wallet",)),
         Function(
+            "payment_webhook",
+            "http",
+            concurrency=8,
+            public=True,  # providers cannot send Google identity tokens
+            family="payments",
+            publishes=("payment",),
+        ),
+        Function(
+            "credit_deposits", "pubsub", concurrency=4, family="reactor", publishes=("wallet",)
+        ),
+        Function("project_payments", "pubsub", concurrency=4),
+        Function(
             "scheduled_job",
             "scheduler",
             timeout_s=300,
@@ -131,7 +143,13 @@ TOPOLOGY = Topology(
         (
             Subscription("project-balances", topic_of_category("wallet"), "project_balances"),
             Subscription("open-wallets", topic_of_category("user"), "open_wallets"),
+            Subscription("credit-deposits", topic_of_category("payment"), "credit_deposits"),
+            Subscription("project-payments", topic_of_category("payment"), "project_payments"),
         )
     ),
-    schedules=(Schedule("relay", "* * * * *"),),
+    schedules=(
+        Schedule("relay", "* * * * *"),
+        Schedule("expire-payments", "* * * * *"),
+        Schedule("reconcile-payments", "*/5 * * * *"),
+    ),
 )

@@ -2,8 +2,12 @@
 
 from collections.abc import Callable
 
-from functions.jobs import relay
+from functions.jobs import payments, relay
 from functions.runtime.bootstrap import Runtime
 
 Job = Callable[[Runtime], dict[str, int]]
-JOBS: dict[str, Job] = {"relay": relay.run}
+JOBS: dict[str, Job] = {
+    "relay": relay.run,
+    "reconcile-payments": payments.reconcile,
+    "expire-payments": payments.expire,
+}

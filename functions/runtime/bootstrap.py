@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 from events import Envelope
 from functions.projections import PROJECTIONS
 from functions.projections.base import Projection
+from functions.providers.base import Rail
 from functions.reactors import REACTORS
 from functions.reactors.base import Reactor
 from functions.runtime.memory import (
@@ -32,6 +33,19 @@ class Runtime:
     read_models: ReadModels
     clock: Clock = field(default_factory=SystemClock)
     ids: Ids = field(default_factory=UuidIds)
+    # The configured payment rails by name, built on first use (tests install fakes here).
+    rail_overrides: Mapping[str, Rail] | None = None
+    _rails: Mapping[str, Rail] | None = field(default=None, repr=False)
+
+    def rails(self) -> Mapping[str, Rail]:
+        """Only configured rails: the bot never offers a rail it cannot collect on."""
+        if self.rail_overrides is not None:
+            return self.rail_overrides
+        if self._rails is None:
+            from functions.providers.registry import configured_rails
+
+            self._rails = configured_rails(self)
+        return self._rails
 
     @property
     def pipeline(self) -> Pipeline:

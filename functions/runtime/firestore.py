@@ -124,6 +124,14 @@ class FirestoreEventStore:
             snap = self._key(idempotency_key).get()
         return self._outcome(snap.to_dict() or {}) if snap.exists else None
 
+    def streams(self, category: str) -> list[str]:
+        # Head documents exist for every stream with events; ids sort, so a range is a prefix.
+        heads = self._db.collection(STREAMS)
+        query = heads.where(filter=FieldFilter("__name__", ">=", heads.document(f"{category}-")))
+        query = query.where(filter=FieldFilter("__name__", "<", heads.document(f"{category}.")))
+        with translated():
+            return [snap.id for snap in query.select([]).stream()]
+
     def unpublished(self, limit: int) -> list[Envelope]:
         # No order_by: an equality filter alone is served by the automatic single-field
         # index; the relay orders what it gets by stream and version itself.
@@ -205,6 +213,11 @@ class FirestoreReadModels:
     def all(self, collection: str) -> dict[str, dict[str, Any]]:
         with translated():
             return {s.id: s.to_dict() or {} for s in self._db.collection(collection).stream()}
+
+    def find(self, collection: str, field: str, value: Any, limit: int) -> list[dict[str, Any]]:
+        query = self._db.collection(collection).where(filter=FieldFilter(field, "==", value))
+        with translated():
+            return [s.to_dict() or {} for s in query.limit(limit).stream()]
 
     def _load_missing(self, stream: str, after: int, up_to: int) -> list[Envelope]:
         # Events are immutable once committed, so reading them outside the transaction is safe.

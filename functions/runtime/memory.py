@@ -69,10 +69,13 @@ class MemoryEventStore:
             for event in events:
                 self._unpublished.pop(event.event_id, None)
 
-    def streams(self) -> list[str]:
-        """Every stream name (replays and audits)."""
+    def streams(self, category: str = "") -> list[str]:
+        """Every stream name of a category (all of them without one)."""
+        prefix = f"{category}-" if category else ""
         with self._lock:
-            return sorted(self._streams)
+            return sorted(
+                s for s, events in self._streams.items() if events and s.startswith(prefix)
+            )
 
     def _outcome(self, key: str) -> Appended:
         stream, versions = self._keys[key]
@@ -125,6 +128,11 @@ class MemoryReadModels:
     def all(self, collection: str) -> dict[str, dict[str, Any]]:
         with self._lock:
             return {k: dict(v) for k, v in self._docs.get(collection, {}).items()}
+
+    def find(self, collection: str, field: str, value: Any, limit: int) -> list[dict[str, Any]]:
+        with self._lock:
+            docs = self._docs.get(collection, {}).values()
+            return [dict(d) for d in docs if field in d and d[field] == value][:limit]
 
     def _load_missing(self, stream: str, after: int, up_to: int) -> list[Envelope]:
         return self._store.load(stream, after=after, up_to=up_to)

@@ -61,6 +61,10 @@ class EventStore(Protocol):
         """The outcome stored under a key, if the command was already handled."""
         ...
 
+    def streams(self, category: str) -> list[str]:
+        """Names of every stream of a category (`wallet` -> wallet-1, wallet-2, …): audits."""
+        ...
+
     def unpublished(self, limit: int) -> list[Envelope]:
         """Committed events not yet marked published, oldest first per stream."""
         ...
@@ -87,6 +91,10 @@ class ReadModels(Protocol):
 
     def all(self, collection: str) -> dict[str, dict[str, Any]]:
         """Every document of a read model by id (rebuild checks, small admin views)."""
+        ...
+
+    def find(self, collection: str, field: str, value: Any, limit: int) -> list[dict[str, Any]]:
+        """Up to `limit` documents whose top-level `field` equals `value`."""
         ...
 
 

@@ -39,6 +39,9 @@ class Settings(BaseSettings):
     default_currency: str = "KES"
     max_body_bytes: int = Field(default=64 * 1024, ge=1024)
     relay_batch: int = Field(default=200, ge=1, le=500)
+    # The reconcile job asks providers about payments pending longer than this.
+    reconcile_after_s: int = Field(default=120, ge=0)
+    payments_batch: int = Field(default=100, ge=1, le=500)
 
     def secret(self, name: Literal["bot_token", "webhook_secret", "scheduler_secret"]) -> str:
         """The secret's value (an `sm://` reference is read once), or a failure naming it."""

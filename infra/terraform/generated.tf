@@ -12,6 +12,12 @@ resource "google_pubsub_topic" "wallet_events" {
   depends_on = [google_project_service.enabled]
 }
 
+resource "google_pubsub_topic" "payment_events" {
+  name       = "payment-events"
+  labels     = local.labels
+  depends_on = [google_project_service.enabled]
+}
+
 resource "google_pubsub_topic" "deadletter_events" {
   name       = "deadletter-events"
   labels     = local.labels
@@ -32,6 +38,18 @@ resource "google_pubsub_topic" "project_balances_dead" {
 
 resource "google_pubsub_topic" "open_wallets_dead" {
   name       = "open-wallets-dead"
+  labels     = local.labels
+  depends_on = [google_project_service.enabled]
+}
+
+resource "google_pubsub_topic" "credit_deposits_dead" {
+  name       = "credit-deposits-dead"
+  labels     = local.labels
+  depends_on = [google_project_service.enabled]
+}
+
+resource "google_pubsub_topic" "project_payments_dead" {
+  name       = "project-payments-dead"
   labels     = local.labels
   depends_on = [google_project_service.enabled]
 }
@@ -124,6 +142,94 @@ resource "google_pubsub_subscription_iam_member" "open_wallets_dead_letters_out"
   member       = local.pubsub_agent
 }
 
+resource "google_pubsub_subscription" "credit_deposits" {
+  name                       = "credit-deposits"
+  topic                      = google_pubsub_topic.payment_events.id
+  ack_deadline_seconds       = 60
+  enable_message_ordering    = true
+  message_retention_duration = "604800s"
+  labels                     = local.labels
+
+  push_config {
+    push_endpoint = "${google_cloudfunctions2_function.credit_deposits.service_config[0].uri}/projects/${var.project_id}/topics/payment-events"
+
+    oidc_token {
+      service_account_email = google_service_account.pusher.email
+      audience              = google_cloudfunctions2_function.credit_deposits.service_config[0].uri
+    }
+  }
+
+  expiration_policy {
+    ttl = ""
+  }
+
+  retry_policy {
+    minimum_backoff = "10s"
+    maximum_backoff = "600s"
+  }
+
+  dead_letter_policy {
+    dead_letter_topic     = google_pubsub_topic.credit_deposits_dead.id
+    max_delivery_attempts = 5
+  }
+}
+
+resource "google_pubsub_topic_iam_member" "credit_deposits_dead_letters_in" {
+  topic  = google_pubsub_topic.credit_deposits_dead.id
+  role   = "roles/pubsub.publisher"
+  member = local.pubsub_agent
+}
+
+resource "google_pubsub_subscription_iam_member" "credit_deposits_dead_letters_out" {
+  subscription = google_pubsub_subscription.credit_deposits.id
+  role         = "roles/pubsub.subscriber"
+  member       = local.pubsub_agent
+}
+
+resource "google_pubsub_subscription" "project_payments" {
+  name                       = "project-payments"
+  topic                      = google_pubsub_topic.payment_events.id
+  ack_deadline_seconds       = 60
+  enable_message_ordering    = true
+  message_retention_duration = "604800s"
+  labels                     = local.labels
+
+  push_config {
+    push_endpoint = "${google_cloudfunctions2_function.project_payments.service_config[0].uri}/projects/${var.project_id}/topics/payment-events"
+
+    oidc_token {
+      service_account_email = google_service_account.pusher.email
+      audience              = google_cloudfunctions2_function.project_payments.service_config[0].uri
+    }
+  }
+
+  expiration_policy {
+    ttl = ""
+  }
+
+  retry_policy {
+    minimum_backoff = "10s"
+    maximum_backoff = "600s"
+  }
+
+  dead_letter_policy {
+    dead_letter_topic     = google_pubsub_topic.project_payments_dead.id
+    max_delivery_attempts = 5
+  }
+}
+
+resource "google_pubsub_topic_iam_member" "project_payments_dead_letters_in" {
+  topic  = google_pubsub_topic.project_payments_dead.id
+  role   = "roles/pubsub.publisher"
+  member = local.pubsub_agent
+}
+
+resource "google_pubsub_subscription_iam_member" "project_payments_dead_letters_out" {
+  subscription = google_pubsub_subscription.project_payments.id
+  role         = "roles/pubsub.subscriber"
+  member       = local.pubsub_agent
+}
+
 resource "google_pubsub_subscription" "project_balances_dead_letters" {
   name                       = "project-balances-dead-letters"
   topic                      = google_pubsub_topic.project_balances_dead.id
@@ -161,6 +267,60 @@ resource "google_pubsub_subscription" "open_wallets_dead_letters" {
 
   push_config {
     push_endpoint = "${google_cloudfunctions2_function.dead_letter.service_config[0].uri}/projects/${var.project_id}/topics/open-wallets-dead"
+
+    oidc_token {
+      service_account_email = google_service_account.pusher.email
+      audience              = google_cloudfunctions2_function.dead_letter.service_config[0].uri
+    }
+  }
+
+  expiration_policy {
+    ttl = ""
+  }
+
+  retry_policy {
+    minimum_backoff = "10s"
+    maximum_backoff = "600s"
+  }
+}
+
+resource "google_pubsub_subscription" "credit_deposits_dead_letters" {
+  name                       = "credit-deposits-dead-letters"
+  topic                      = google_pubsub_topic.credit_deposits_dead.id
+  ack_deadline_seconds       = 60
+  enable_message_ordering    = false
+  message_retention_duration = "604800s"
+  labels                     = local.labels
+
+  push_config {
+    push_endpoint = "${google_cloudfunctions2_function.dead_letter.service_config[0].uri}/projects/${var.project_id}/topics/credit-deposits-dead"
+
+    oidc_token {
+      service_account_email = google_service_account.pusher.email
+      audience              = google_cloudfunctions2_function.dead_letter.service_config[0].uri
+    }
+  }
+
+  expiration_policy {
+    ttl = ""
+  }
+
+  retry_policy {
+    minimum_backoff = "10s"
+    maximum_backoff = "600s"
+  }
+}
+
+resource "google_pubsub_subscription" "project_payments_dead_letters" {
+  name                       = "project-payments-dead-letters"
+  topic                      = google_pubsub_topic.project_payments_dead.id
+  ack_deadline_seconds       = 60
+  enable_message_ordering    = false
+  message_retention_duration = "604800s"
+  labels                     = local.labels
+
+  push_config {
+    push_endpoint = "${google_cloudfunctions2_function.dead_letter.service_config[0].uri}/projects/${var.project_id}/topics/project-payments-dead"
 
     oidc_token {
       service_account_email = google_service_account.pusher.email
@@ -313,6 +473,138 @@ resource "google_cloudfunctions2_function" "open_wallets" {
     ingress_settings                 = "ALLOW_INTERNAL_ONLY"
     all_traffic_on_latest_revision   = true
     service_account_email            = google_service_account.reactor.email
+    environment_variables            = {
+      SOKO_BACKEND         = "firestore"
+      SOKO_GCP_PROJECT     = var.project_id
+      SOKO_PUBSUB_ENDPOINT = "https://${var.region}-pubsub.googleapis.com"
+      LOG_EXECUTION_ID     = "true"
+    }
+  }
+
+  lifecycle {
+    ignore_changes = [build_config[0].source, build_config[0].docker_repository]
+  }
+
+  depends_on = [google_project_service.enabled]
+}
+
+resource "google_cloudfunctions2_function" "payment_webhook" {
+  name        = "payment-webhook"
+  location    = var.region
+  description = "Soko payment_webhook (http)"
+  labels      = local.labels
+
+  build_config {
+    runtime         = "python311"
+    entry_point     = "payment_webhook"
+    service_account = google_service_account.builder.id
+
+    source {
+      storage_source {
+        bucket = google_storage_bucket.source.name
+        object = google_storage_bucket_object.source.name
+      }
+    }
+  }
+
+  service_config {
+    available_memory                 = "256Mi"
+    available_cpu                    = "1"
+    timeout_seconds                  = 60
+    min_instance_count               = 0
+    max_instance_count               = 20
+    max_instance_request_concurrency = 8
+    ingress_settings                 = "ALLOW_ALL"
+    all_traffic_on_latest_revision   = true
+    service_account_email            = google_service_account.payments.email
+    environment_variables            = {
+      SOKO_BACKEND         = "firestore"
+      SOKO_GCP_PROJECT     = var.project_id
+      SOKO_PUBSUB_ENDPOINT = "https://${var.region}-pubsub.googleapis.com"
+      LOG_EXECUTION_ID     = "true"
+    }
+  }
+
+  lifecycle {
+    ignore_changes = [build_config[0].source, build_config[0].docker_repository]
+  }
+
+  depends_on = [google_project_service.enabled]
+}
+
+resource "google_cloudfunctions2_function" "credit_deposits" {
+  name        = "credit-deposits"
+  location    = var.region
+  description = "Soko credit_deposits (pubsub)"
+  labels      = local.labels
+
+  build_config {
+    runtime         = "python311"
+    entry_point     = "credit_deposits"
+    service_account = google_service_account.builder.id
+
+    source {
+      storage_source {
+        bucket = google_storage_bucket.source.name
+        object = google_storage_bucket_object.source.name
+      }
+    }
+  }
+
+  service_config {
+    available_memory                 = "256Mi"
+    available_cpu                    = "1"
+    timeout_seconds                  = 60
+    min_instance_count               = 0
+    max_instance_count               = 20
+    max_instance_request_concurrency = 4
+    ingress_settings                 = "ALLOW_INTERNAL_ONLY"
+    all_traffic_on_latest_revision   = true
+    service_account_email            = google_service_account.reactor.email
+    environment_variables            = {
+      SOKO_BACKEND         = "firestore"
+      SOKO_GCP_PROJECT     = var.project_id
+      SOKO_PUBSUB_ENDPOINT = "https://${var.region}-pubsub.googleapis.com"
+      LOG_EXECUTION_ID     = "true"
+    }
+  }
+
+  lifecycle {
+    ignore_changes = [build_config[0].source, build_config[0].docker_repository]
+  }
+
+  depends_on = [google_project_service.enabled]
+}
+
+resource "google_cloudfunctions2_function" "project_payments" {
+  name        = "project-payments"
+  location    = var.region
+  description = "Soko project_payments (pubsub)"
+  labels      = local.labels
+
+  build_config {
+    runtime         = "python311"
+    entry_point     = "project_payments"
+    service_account = google_service_account.builder.id
+
+    source {
+      storage_source {
+        bucket = google_storage_bucket.source.name
+        object = google_storage_bucket_object.source.name
+      }
+    }
+  }
+
+  service_config {
+    available_memory                 = "256Mi"
+    available_cpu                    = "1"
+    timeout_seconds                  = 60
+    min_instance_count               = 0
+    max_instance_count               = 20
+    max_instance_request_concurrency = 4
+    ingress_settings                 = "ALLOW_INTERNAL_ONLY"
+    all_traffic_on_latest_revision   = true
+    service_account_email            = google_service_account.subscriber.email
     environment_variables            = {
       SOKO_BACKEND         = "firestore"
       SOKO_GCP_PROJECT     = var.project_id
@@ -498,6 +790,68 @@ resource "google_cloud_scheduler_job" "relay" {
   depends_on = [google_project_service.enabled]
 }
 
+resource "google_cloud_scheduler_job" "expire_payments" {
+  name             = "soko-expire-payments"
+  region           = var.region
+  schedule         = "* * * * *"
+  time_zone        = "Etc/UTC"
+  attempt_deadline = "320s"
+
+  retry_config {
+    retry_count          = 3
+    min_backoff_duration = "10s"
+    max_backoff_duration = "300s"
+  }
+
+  http_target {
+    http_method = "POST"
+    uri         = google_cloudfunctions2_function.scheduled_job.service_config[0].uri
+    body        = "eyJqb2IiOiAiZXhwaXJlLXBheW1lbnRzIn0="
+    headers     = {
+      "Content-Type"            = "application/json"
+      "X-Soko-Scheduler-Secret" = random_password.scheduler_secret.result
+    }
+
+    oidc_token {
+      service_account_email = google_service_account.scheduler.email
+      audience              = google_cloudfunctions2_function.scheduled_job.service_config[0].uri
+    }
+  }
+
+  depends_on = [google_project_service.enabled]
+}
+
+resource "google_cloud_scheduler_job" "reconcile_payments" {
+  name             = "soko-reconcile-payments"
+  region           = var.region
+  schedule         = "*/5 * * * *"
+  time_zone        = "Etc/UTC"
+  attempt_deadline = "320s"
+
+  retry_config {
+    retry_count          = 3
+    min_backoff_duration = "10s"
+    max_backoff_duration = "300s"
+  }
+
+  http_target {
+    http_method = "POST"
+    uri         = google_cloudfunctions2_function.scheduled_job.service_config[0].uri
+    body        = "eyJqb2IiOiAicmVjb25jaWxlLXBheW1lbnRzIn0="
+    headers     = {
+      "Content-Type"            = "application/json"
+      "X-Soko-Scheduler-Secret" = random_password.scheduler_secret.result
+    }
+
+    oidc_token {
+      service_account_email = google_service_account.scheduler.email
+      audience              = google_cloudfunctions2_function.scheduled_job.service_config[0].uri
+    }
+  }
+
+  depends_on = [google_project_service.enabled]
+}
+
 resource "google_service_account" "webhook" {
   account_id   = "soko-webhook"
   display_name = "Soko webhook functions (telegram_webhook)"
@@ -541,7 +895,7 @@ resource "google_secret_manager_secret_iam_member" "webhook_webhook_secret" {
 
 resource "google_service_account" "subscriber" {
   account_id   = "soko-subscriber"
-  display_name = "Soko subscriber functions (project_balances)"
+  display_name = "Soko subscriber functions (project_balances, project_payments)"
 }
 
 resource "google_service_account_iam_member" "subscriber_deployed_by_deployer" {
@@ -558,7 +912,7 @@ resource "google_project_iam_member" "subscriber_firestore" {
 
 resource "google_service_account" "reactor" {
   account_id   = "soko-reactor"
-  display_name = "Soko reactor functions (open_wallets)"
+  display_name = "Soko reactor functions (open_wallets, credit_deposits)"
 }
 
 resource "google_service_account_iam_member" "reactor_deployed_by_deployer" {
@@ -577,6 +931,29 @@ resource "google_pubsub_topic_iam_member" "reactor_publishes_wallet_events" {
   topic  = google_pubsub_topic.wallet_events.id
   role   = "roles/pubsub.publisher"
   member = "serviceAccount:${google_service_account.reactor.email}"
+}
+
+resource "google_service_account" "payments" {
+  account_id   = "soko-payments"
+  display_name = "Soko payments functions (payment_webhook)"
+}
+
+resource "google_service_account_iam_member" "payments_deployed_by_deployer" {
+  service_account_id = google_service_account.payments.name
+  role               = "roles/iam.serviceAccountUser"
+  member             = "serviceAccount:${google_service_account.deployer.email}"
+}
+
+resource "google_project_iam_member" "payments_firestore" {
+  project = var.project_id
+  role    = "roles/datastore.user"
+  member  = "serviceAccount:${google_service_account.payments.email}"
+}
+
+resource "google_pubsub_topic_iam_member" "payments_publishes_payment_events" {
+  topic  = google_pubsub_topic.payment_events.id
+  role   = "roles/pubsub.publisher"
+  member = "serviceAccount:${google_service_account.payments.email}"
 }
 
 resource "google_service_account" "jobs" {
@@ -598,6 +975,12 @@ resource "google_project_iam_member" "jobs_firestore" {
 
 resource "google_pubsub_topic_iam_member" "jobs_publishes_deadletter_events" {
   topic  = google_pubsub_topic.deadletter_events.id
+  role   = "roles/pubsub.publisher"
+  member = "serviceAccount:${google_service_account.jobs.email}"
+}
+
+resource "google_pubsub_topic_iam_member" "jobs_publishes_payment_events" {
+  topic  = google_pubsub_topic.payment_events.id
   role   = "roles/pubsub.publisher"
   member = "serviceAccount:${google_service_account.jobs.email}"
 }
@@ -673,6 +1056,30 @@ resource "google_cloud_run_v2_service_iam_member" "open_wallets_pusher" {
   member   = "serviceAccount:${google_service_account.pusher.email}"
 }
 
+resource "google_cloud_run_v2_service_iam_member" "payment_webhook_public" {
+  project  = var.project_id
+  location = var.region
+  name     = google_cloudfunctions2_function.payment_webhook.name
+  role     = "roles/run.invoker"
+  member   = "allUsers"
+}
+
+resource "google_cloud_run_v2_service_iam_member" "credit_deposits_pusher" {
+  project  = var.project_id
+  location = var.region
+  name     = google_cloudfunctions2_function.credit_deposits.name
+  role     = "roles/run.invoker"
+  member   = "serviceAccount:${google_service_account.pusher.email}"
+}
+
+resource "google_cloud_run_v2_service_iam_member" "project_payments_pusher" {
+  project  = var.project_id
+  location = var.region
+  name     = google_cloudfunctions2_function.project_payments.name
+  role     = "roles/run.invoker"
+  member   = "serviceAccount:${google_service_account.pusher.email}"
+}
+
 resource "google_cloud_run_v2_service_iam_member" "scheduled_job_scheduler" {
   project  = var.project_id
   location = var.region
@@ -703,6 +1110,9 @@ output "function_urls" {
     telegram_webhook = google_cloudfunctions2_function.telegram_webhook.service_config[0].uri
     project_balances = google_cloudfunctions2_function.project_balances.service_config[0].uri
     open_wallets     = google_cloudfunctions2_function.open_wallets.service_config[0].uri
+    payment_webhook  = google_cloudfunctions2_function.payment_webhook.service_config[0].uri
+    credit_deposits  = google_cloudfunctions2_function.credit_deposits.service_config[0].uri
+    project_payments = google_cloudfunctions2_function.project_payments.service_config[0].uri
     scheduled_job    = google_cloudfunctions2_function.scheduled_job.service_config[0].uri
     health           = google_cloudfunctions2_function.health.service_config[0].uri
     dead_letter      = google_cloudfunctions2_function.dead_letter.service_config[0].uri
@@ -716,5 +1126,5 @@ output "webhook_url" {
 
 output "callback_base_url" {
   description = "Payment providers' callbacks (null until payment_webhook exists)"
-  value       = null
+  value       = "${google_cloudfunctions2_function.payment_webhook.service_config[0].uri}/payments"
 }

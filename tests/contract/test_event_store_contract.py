@@ -116,3 +116,10 @@ def test_concurrent_appends_have_one_winner_per_version(adapters: Adapters) -> N
     assert sorted(v for _, v in wins) == [e.version for e in stored]
     assert len({e.event_id for e in stored}) == len(stored)
     assert len(stored) == writers * rounds
+
+
+def test_streams_are_listed_by_category(adapters: Adapters) -> None:
+    for stream in ("user-1", "user-22", "wallet-1", "userx-1"):
+        adapters.store.append(stream, 0, [registered(stream, 1)])
+    assert sorted(adapters.store.streams("user")) == ["user-1", "user-22"]
+    assert adapters.store.streams("payment") == []

@@ -82,3 +82,14 @@ def test_concurrent_duplicated_deliveries_converge(adapters: Adapters) -> None:
         "balances": {"KES": sum(range(1, 9))},
         "applied_version": 8,
     }
+
+
+def test_find_returns_documents_whose_field_equals_a_value(adapters: Adapters) -> None:
+    for user in (7, 8, 9):
+        event = credit(1, 100 * user, stream=f"wallet-{user}")
+        adapters.store.append(event.stream, 0, [event])
+        adapters.read_models.apply(balances, event)
+    found = adapters.read_models.find("balances", "user_id", 8, limit=10)
+    assert found == [{"user_id": 8, "balances": {"KES": 800}, "applied_version": 1}]
+    assert adapters.read_models.find("balances", "user_id", 404, limit=10) == []
+    assert len(adapters.read_models.find("balances", "applied_version", 1, limit=2)) == 2

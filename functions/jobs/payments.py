@@ -1,0 +1,64 @@
+"""Payment jobs: settle what callbacks did not, and expire what was never paid."""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+from typing import Any
+
+from events import Money
+from functions.domain import payments
+from functions.providers.base import ProviderUnavailable
+from functions.runtime.bootstrap import Runtime
+from functions.runtime.pipeline import Trace
+
+log = logging.getLogger(__name__)
+
+
+def reconcile(rt: Runtime) -> dict[str, int]:
+    """Ask the provider about every payment pending longer than the configured age."""
+    cutoff = rt.clock.now() - timedelta(seconds=rt.settings.reconcile_after_s)
+    settled = unavailable = 0
+    for doc in _pending(rt):
+        rail = rt.rails().get(doc["rail"])
+        if rail is None or _as_time(doc.get("requested_at")) > cutoff:
+            continue
+        amount = Money.model_validate(doc["amount"])
+        try:
+            truth = rail.query(doc["payment_id"], doc.get("provider_ref"), amount)
+        except ProviderUnavailable:
+            unavailable += 1  # next run asks again
+            continue
+        key = f"reconcile:{doc['payment_id']}:{truth.status}"
+        stream = payments.stream_of(doc["payment_id"])
+        appended = rt.pipeline.execute(
+            payments.payments, stream, payments.Apply(truth, "query"), Trace(key, key, stream)
+        )
+        settled += 1 if appended.events and not appended.duplicate else 0
+    return {"settled": settled, "provider_unavailable": unavailable}
+
+
+def expire(rt: Runtime) -> dict[str, int]:
+    """Close pending payments whose deadline passed (a QRIS code is valid 10 minutes)."""
+    now = rt.clock.now()
+    expired = 0
+    for doc in _pending(rt):
+        deadline = doc.get("expires_at")
+        if deadline is None or _as_time(deadline) > now:
+            continue
+        stream = payments.stream_of(doc["payment_id"])
+        key = f"expire:{doc['payment_id']}"
+        appended = rt.pipeline.execute(
+            payments.payments, stream, payments.Expire(now), Trace(key, key, stream)
+        )
+        expired += 1 if appended.events and not appended.duplicate else 0
+    return {"expired": expired}
+
+
+def _pending(rt: Runtime) -> list[dict[str, Any]]:
+    return rt.read_models.find("payments", "state", "pending", rt.settings.payments_batch)
+
+
+def _as_time(value: Any) -> datetime:
+    # Firestore returns its own datetime subclass; memory keeps what the projection wrote.
+    return value if isinstance(value, datetime) else datetime.fromisoformat(str(value))

@@ -1,0 +1,17 @@
+"""The rails this deployment can collect on: each one whose settings are all present."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING
+
+from functions.providers.base import Rail
+
+if TYPE_CHECKING:
+    from functions.runtime.bootstrap import Runtime
+
+
+def configured_rails(rt: Runtime) -> Mapping[str, Rail]:
+    """Rails by name; a rail module is imported only when it is configured."""
+    rails: dict[str, Rail] = {}
+    return rails

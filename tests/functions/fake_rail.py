@@ -1,0 +1,65 @@
+"""An in-memory rail behaving like an unsigned one (M-Pesa, Pakasir): a callback is a claim,
+the status query is the truth, and the provider can be down."""
+
+from __future__ import annotations
+
+import hmac
+import json
+from collections.abc import Mapping
+from typing import Any
+
+from events import Money
+from functions.providers.base import (
+    BadCallback,
+    Instructions,
+    PaymentRequest,
+    ProviderUnavailable,
+    Report,
+    Started,
+    Status,
+    Unauthorized,
+)
+
+PATH_SECRET = "path-secret-for-tests"
+
+
+class FakeRail:
+    name = "fake"
+
+    def __init__(self) -> None:
+        self.truth: dict[str, Status] = {}  # what the provider's status API says
+        self.down = False
+        self.queries = 0
+
+    def start(self, request: PaymentRequest) -> Started:
+        if self.down:
+            raise ProviderUnavailable("fake: down")
+        self.truth[request.payment_id] = "pending"
+        return Started(f"ref-{request.payment_id}", Instructions(kind="stk_prompt", text="pay"))
+
+    def read_callback(self, path: str, headers: Mapping[str, str], body: bytes) -> Report:
+        if not hmac.compare_digest(path.encode(), PATH_SECRET.encode()):
+            raise Unauthorized("wrong path")
+        try:
+            data = json.loads(body)
+            payment_id, status = str(data["payment_id"]), data["status"]
+        except (ValueError, KeyError, TypeError) as err:
+            raise BadCallback("malformed callback") from err
+        if status not in ("pending", "succeeded", "failed", "expired"):
+            raise BadCallback("unknown status")
+        return Report(payment_id, status, idempotency_key=f"fake:{payment_id}:{status}")
+
+    def query(self, payment_id: str, provider_ref: str | None, amount: Money) -> Report:
+        self.queries += 1
+        if self.down:
+            raise ProviderUnavailable("fake: down")
+        status = self.truth.get(payment_id, "pending")
+        paid = amount if status == "succeeded" else None
+        return Report(payment_id, status, provider_ref, paid, "R-1", status, verified=True)
+
+    def acknowledgement(self) -> tuple[object, int]:
+        return {"ok": True}, 200
+
+
+def callback(payment_id: str, status: str) -> dict[str, Any]:
+    return {"payment_id": payment_id, "status": status}
