@@ -102,3 +102,7 @@ class Rail(Protocol):
     def acknowledgement(self) -> tuple[object, int]:
         """The body and status the provider expects back for an accepted callback."""
         ...
+
+    def callback_path(self, payment_id: str) -> str:
+        """What follows /payments/<name>/ in this payment's callback URL (secrets included)."""
+        ...

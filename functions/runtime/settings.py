@@ -36,6 +36,8 @@ class Settings(BaseSettings):
     # Regional endpoint: ordered delivery needs every publish of a key to reach one region.
     pubsub_endpoint: str = "https://pubsub.googleapis.com"
     telegram_api_base: str = "https://api.telegram.org/bot"
+    # The payment_webhook function's public URL; callbacks go to <it>/payments/<rail>/….
+    public_base_url: str | None = None
     default_currency: str = "KES"
     max_body_bytes: int = Field(default=64 * 1024, ge=1024)
     relay_batch: int = Field(default=200, ge=1, le=500)

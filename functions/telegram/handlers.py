@@ -107,4 +107,22 @@ def reply(ctx: Context, text: str) -> Reply:
     }
 
 
-ROUTES: dict[str, Handler] = {"/start": on_start, "/balance": on_balance, "/help": on_help}
+def _deposit(ctx: Context, argument: str) -> Reply:
+    from functions.telegram.deposits import on_deposit  # payments code only when used
+
+    return on_deposit(ctx, argument)
+
+
+def _history(ctx: Context, argument: str) -> Reply:
+    from functions.telegram.deposits import on_history
+
+    return on_history(ctx, argument)
+
+
+ROUTES: dict[str, Handler] = {
+    "/start": on_start,
+    "/balance": on_balance,
+    "/help": on_help,
+    "/deposit": _deposit,
+    "/history": _history,
+}

@@ -13,6 +13,7 @@ from functions.providers.base import (
     BadCallback,
     Instructions,
     PaymentRequest,
+    ProviderRefused,
     ProviderUnavailable,
     Report,
     Started,
@@ -29,9 +30,14 @@ class FakeRail:
     def __init__(self) -> None:
         self.truth: dict[str, Status] = {}  # what the provider's status API says
         self.down = False
+        self.refuse = ""  # a refusal message the next start answers with
         self.queries = 0
+        self.started: list[PaymentRequest] = []
 
     def start(self, request: PaymentRequest) -> Started:
+        self.started.append(request)
+        if self.refuse:
+            raise ProviderRefused(self.refuse)
         if self.down:
             raise ProviderUnavailable("fake: down")
         self.truth[request.payment_id] = "pending"
@@ -59,6 +65,9 @@ class FakeRail:
 
     def acknowledgement(self) -> tuple[object, int]:
         return {"ok": True}, 200
+
+    def callback_path(self, payment_id: str) -> str:
+        return PATH_SECRET
 
 
 def callback(payment_id: str, status: str) -> dict[str, Any]:
