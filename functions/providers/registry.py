@@ -12,6 +12,11 @@ if TYPE_CHECKING:
 
 
 def configured_rails(rt: Runtime) -> Mapping[str, Rail]:
-    """Rails by name; a rail module is imported only when it is configured."""
+    """Rails by name; a rail module is imported only when its settings are present."""
     rails: dict[str, Rail] = {}
+    from functions.providers.pakasir import PakasirRail, PakasirSettings
+
+    pakasir = PakasirSettings()
+    if pakasir.configured():
+        rails["pakasir"] = PakasirRail(pakasir, now=rt.clock.now)
     return rails

@@ -1,0 +1,39 @@
+"""Only rails whose settings are complete are offered."""
+
+from __future__ import annotations
+
+import pytest
+
+from functions.providers.registry import configured_rails
+from functions.runtime import bootstrap
+from tests.builders import settings
+
+pytestmark = pytest.mark.unit
+PAKASIR = {
+    "SOKO_PAKASIR_PROJECT": "soko",
+    "SOKO_PAKASIR_API_KEY": "key-for-tests",
+    "SOKO_PAKASIR_WEBHOOK_SECRET": "hook-secret-for-tests",
+}
+
+
+def test_no_rail_is_offered_without_its_settings(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in PAKASIR:
+        monkeypatch.delenv(name, raising=False)
+    assert configured_rails(bootstrap.build(settings())) == {}
+
+
+def test_a_configured_rail_is_offered_with_its_callback_path(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    for name, value in PAKASIR.items():
+        monkeypatch.setenv(name, value)
+    rails = configured_rails(bootstrap.build(settings()))
+    assert list(rails) == ["pakasir"]
+    assert rails["pakasir"].callback_path("p1") == "hook-secret-for-tests"
+
+
+def test_an_incomplete_rail_is_not_offered(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name, value in PAKASIR.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.delenv("SOKO_PAKASIR_API_KEY")
+    assert configured_rails(bootstrap.build(settings())) == {}
