@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt | cksum | cut -d' ' -f1)
 
-.PHONY: install checkov dev logs test lint typecheck check bench clean
+.PHONY: install checkov dev logs test lint typecheck check bench audit clean
 
 install: $(STAMP)
 
@@ -49,6 +49,11 @@ check: lint typecheck checkov test
 
 bench: install
 	$(BIN)/python -m tests.bench
+
+# Replays the configured store (SOKO_* settings) and exits 1 naming streams whose money does
+# not add up: a credit without its payment, a payment credited twice or never, a drifted view.
+audit: install
+	$(BIN)/python -m functions.ops.ledger
 
 clean:
 	rm -rf $(VENV) .venv-checkov build .pytest_cache .mypy_cache .ruff_cache .hypothesis
