@@ -14,7 +14,12 @@ if TYPE_CHECKING:
 def configured_rails(rt: Runtime) -> Mapping[str, Rail]:
     """Rails by name; a rail module is imported only when its settings are present."""
     rails: dict[str, Rail] = {}
+    from functions.providers.nowpayments import NowPaymentsRail, NowPaymentsSettings
     from functions.providers.pakasir import PakasirRail, PakasirSettings
+
+    nowpayments = NowPaymentsSettings()
+    if nowpayments.configured():
+        rails["nowpayments"] = NowPaymentsRail(nowpayments)
 
     pakasir = PakasirSettings()
     if pakasir.configured():

@@ -57,6 +57,8 @@ class FakeRail:
 
     def query(self, payment_id: str, provider_ref: str | None, amount: Money) -> Report:
         self.queries += 1
+        if self.refuse:
+            raise ProviderRefused(self.refuse)
         if self.down:
             raise ProviderUnavailable("fake: down")
         status = self.truth.get(payment_id, "pending")

@@ -215,3 +215,21 @@ def test_a_redelivered_succeeded_event_credits_once(memory_runtime: Runtime, dep
     for _ in range(3):
         assert reactor.post("/", json=push_body(succeeded)).status_code == 200
     assert balance(memory_runtime) == {"KES": 50_000}
+
+
+def test_a_rail_refusing_a_query_does_not_fail_the_reconcile_run(
+    memory_runtime: Runtime, rail: FakeRail, deposit: str
+) -> None:
+    rail.refuse = "unknown payment id"  # e.g. NOWPayments before the user paid
+    memory_runtime.clock.advance(minutes=3)  # type: ignore[attr-defined]
+    headers = {"X-Soko-Scheduler-Secret": SCHEDULER_SECRET}
+    response = client_for("scheduled_job").post(
+        "/", json={"job": "reconcile-payments"}, headers=headers
+    )
+    assert response.status_code == 200
+    assert response.get_json() == {
+        "job": "reconcile-payments",
+        "settled": 0,
+        "provider_unavailable": 1,
+    }
+    assert payment_state(memory_runtime) == "pending"

@@ -16,8 +16,11 @@ PAKASIR = {
 }
 
 
+NOWPAYMENTS = {"SOKO_NOWPAYMENTS_API_KEY": "k-for-tests", "SOKO_NOWPAYMENTS_IPN_SECRET": "s-t"}
+
+
 def test_no_rail_is_offered_without_its_settings(monkeypatch: pytest.MonkeyPatch) -> None:
-    for name in PAKASIR:
+    for name in [*PAKASIR, *NOWPAYMENTS]:
         monkeypatch.delenv(name, raising=False)
     assert configured_rails(bootstrap.build(settings())) == {}
 
@@ -25,15 +28,17 @@ def test_no_rail_is_offered_without_its_settings(monkeypatch: pytest.MonkeyPatch
 def test_a_configured_rail_is_offered_with_its_callback_path(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    for name, value in PAKASIR.items():
+    for name, value in {**PAKASIR, **NOWPAYMENTS}.items():
         monkeypatch.setenv(name, value)
     rails = configured_rails(bootstrap.build(settings()))
-    assert list(rails) == ["pakasir"]
+    assert sorted(rails) == ["nowpayments", "pakasir"]
     assert rails["pakasir"].callback_path("p1") == "hook-secret-for-tests"
 
 
 def test_an_incomplete_rail_is_not_offered(monkeypatch: pytest.MonkeyPatch) -> None:
     for name, value in PAKASIR.items():
         monkeypatch.setenv(name, value)
+    for name in NOWPAYMENTS:
+        monkeypatch.delenv(name, raising=False)
     monkeypatch.delenv("SOKO_PAKASIR_API_KEY")
     assert configured_rails(bootstrap.build(settings())) == {}

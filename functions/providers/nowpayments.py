@@ -1,0 +1,224 @@
+"""NOWPayments: crypto invoices priced in fiat, signed IPN callbacks, a status API.
+
+Wire facts: /work/shared/reference/payments.md (NOWPayments). `start` creates an invoice
+whose page the user pays on; each status change arrives as an IPN signed with the IPN
+secret (nowpayments_sig), and `query` asks `GET /payment/{id}` with our API key.
+
+The provider_ref from `start` is the invoice id, while IPNs and `GET /payment/` speak of
+payment ids (an invoice gets one once the user pays): callbacks report the payment id.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+import time
+from collections.abc import Callable, Mapping
+from decimal import Decimal
+from typing import Any
+
+import httpx
+from pydantic import SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from events import Money
+from events.money import format_money
+from functions.providers import nowpayments_ipn as ipn
+from functions.providers import nowpayments_sig as sig
+from functions.providers.base import (
+    BadCallback,
+    Instructions,
+    PaymentRequest,
+    ProviderRefused,
+    ProviderUnavailable,
+    Report,
+    Started,
+    Unauthorized,
+)
+from functions.providers.http import send
+from functions.runtime import secrets
+
+MAX_CALLBACK_BYTES = 64 * 1024
+_REASON_CHARS = 200
+_PAYMENT_REF = re.compile(r"[0-9A-Za-z_-]{1,64}")
+
+
+class NowPaymentsSettings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="SOKO_NOWPAYMENTS_", frozen=True, extra="ignore")
+
+    base_url: str = "https://api.nowpayments.io/v1"
+    api_key: SecretStr = SecretStr("")
+    ipn_secret: SecretStr = SecretStr("")
+    price_currency: str = "usd"  # the fiat currency invoices are priced in
+
+    def configured(self) -> bool:
+        """True when both the API key and the IPN secret are set."""
+        return bool(self.api_key.get_secret_value().strip()) and bool(
+            self.ipn_secret.get_secret_value().strip()
+        )
+
+
+class NowPaymentsRail:
+    """The Rail for NOWPayments; nothing connects until the first provider call."""
+
+    name = "nowpayments"
+
+    def __init__(
+        self,
+        settings: NowPaymentsSettings,
+        client: httpx.Client | None = None,
+        *,
+        attempts: int = 3,
+        sleep: Callable[[float], None] = time.sleep,
+        timeout: float = 10.0,
+    ) -> None:
+        self.settings = settings
+        self._client = client
+        self._attempts = attempts
+        self._sleep = sleep
+        self._timeout = timeout
+
+    def configured(self) -> bool:
+        """True when the settings hold what this rail needs."""
+        return self.settings.configured()
+
+    # -- provider calls -------------------------------------------------------------------
+
+    def start(self, request: PaymentRequest) -> Started:
+        amount = request.amount
+        if amount.currency != self.settings.price_currency.upper():
+            raise ProviderRefused(
+                f"NOWPayments invoices are priced in {self.settings.price_currency.upper()}, "
+                f"not {amount.currency}"
+            )
+        if not amount.is_positive():
+            raise ProviderRefused("the amount must be positive")
+        payload = {
+            "price_amount": ipn.decimal_text(amount.amount, amount.currency),
+            "price_currency": amount.currency.lower(),
+            "ipn_callback_url": request.callback_url,
+            "order_id": request.payment_id,
+            "order_description": request.description,
+        }
+        reply = self._json(self._call("POST", "/invoice", json=payload))
+        invoice_id, url = reply.get("id"), reply.get("invoice_url")
+        if isinstance(invoice_id, bool) or not isinstance(invoice_id, int | str) or not url:
+            raise ProviderUnavailable("NOWPayments: invoice reply without id or invoice_url")
+        if not isinstance(url, str) or not url.startswith(("https://", "http://")):
+            raise ProviderUnavailable("NOWPayments: invoice_url is not a URL")
+        return Started(
+            provider_ref=str(invoice_id),
+            instructions=Instructions(
+                kind="invoice_url",
+                url=url,
+                text=f"Pay {format_money(amount)} in crypto on the NOWPayments page.",
+            ),
+        )
+
+    def query(self, payment_id: str, provider_ref: str | None, amount: Money) -> Report:
+        if not provider_ref or not _PAYMENT_REF.fullmatch(provider_ref):
+            raise ProviderRefused("no NOWPayments payment id to ask about")
+        reply = self._json(self._call("GET", f"/payment/{provider_ref}"))
+        try:
+            found = ipn.report(reply)
+        except ipn.Malformed as err:
+            raise ProviderUnavailable(f"NOWPayments: unreadable status reply: {err}") from None
+        if found.payment_id != payment_id:
+            raise ProviderRefused("NOWPayments payment belongs to another order")
+        return _verified(found)
+
+    def _call(self, method: str, path: str, **request: Any) -> httpx.Response:
+        try:
+            api_key = secrets.reveal(self.settings.api_key.get_secret_value())
+        except secrets.SecretUnavailable as err:
+            raise ProviderUnavailable(f"SOKO_NOWPAYMENTS_API_KEY {err}") from None
+        url = self.settings.base_url.rstrip("/") + path
+        response = send(
+            self._http(),
+            method,
+            url,
+            attempts=self._attempts,
+            sleep=self._sleep,
+            headers={"x-api-key": api_key},
+            **request,
+        )
+        if 400 <= response.status_code < 500:
+            raise ProviderRefused(self._redact(_reason(response)))
+        if not 200 <= response.status_code < 300:
+            raise ProviderUnavailable(f"NOWPayments: HTTP {response.status_code}")
+        return response
+
+    def _json(self, response: httpx.Response) -> Mapping[str, Any]:
+        try:
+            reply = sig.parse(response.content, parse_float=Decimal)
+        except sig.NotJson:
+            raise ProviderUnavailable("NOWPayments: reply is not JSON") from None
+        if not isinstance(reply, Mapping):
+            raise ProviderUnavailable("NOWPayments: reply is not a JSON object")
+        return reply
+
+    def _http(self) -> httpx.Client:
+        if self._client is None:
+            self._client = httpx.Client(timeout=self._timeout)
+        return self._client
+
+    def _redact(self, text: str) -> str:
+        for secret in (self.settings.api_key, self.settings.ipn_secret):
+            value = secret.get_secret_value().strip()
+            if value:
+                text = text.replace(value, "***")
+        return text
+
+    # -- callbacks ------------------------------------------------------------------------
+
+    def read_callback(self, path: str, headers: Mapping[str, str], body: bytes) -> Report:
+        if len(body) > MAX_CALLBACK_BYTES:
+            raise BadCallback("body too large")
+        signature = _header(headers, sig.SIGNATURE_HEADER)
+        if not signature:
+            raise Unauthorized("missing signature")
+        try:
+            secret = secrets.reveal(self.settings.ipn_secret.get_secret_value())
+        except secrets.SecretUnavailable:
+            raise Unauthorized("IPN secret not configured") from None
+        try:
+            value = sig.parse(body)
+        except sig.NotJson:
+            raise BadCallback("body is not JSON") from None
+        if not sig.verify(value, secret, signature):
+            raise Unauthorized("wrong signature")
+        try:
+            found = ipn.report(sig.parse(body, parse_float=Decimal))
+        except (ipn.Malformed, sig.NotJson) as err:
+            raise BadCallback(str(err)) from None
+        if path.strip("/") and path.strip("/") != found.payment_id:
+            raise BadCallback("order_id does not match the callback URL")
+        return _verified(found)
+
+    def acknowledgement(self) -> tuple[object, int]:
+        return {"ok": True}, 200
+
+    def callback_path(self, payment_id: str) -> str:
+        # IPNs are signed, so the path holds no secret: just our payment id, for routing.
+        return payment_id
+
+
+def _verified(found: Report) -> Report:
+    return dataclasses.replace(found, verified=True)
+
+
+def _header(headers: Mapping[str, str], name: str) -> str:
+    for key, value in headers.items():
+        if key.lower() == name:
+            return value.strip()
+    return ""
+
+
+def _reason(response: httpx.Response) -> str:
+    """The provider's short reason for a 4xx, from its `message` when it gives one."""
+    try:
+        message = response.json().get("message")
+    except (ValueError, AttributeError):
+        message = None
+    text = message if isinstance(message, str) and message else response.text
+    return f"NOWPayments: HTTP {response.status_code}: {text[:_REASON_CHARS]}"
