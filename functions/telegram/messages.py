@@ -9,21 +9,30 @@ TEMPLATES: dict[str, dict[str, str]] = {
         "welcome": "Welcome to Soko, {name}!\n\n/balance — your wallet\n/help — what I can do",
         "welcome_back": "Welcome back, {name}!\n\n/balance — your wallet",
         "balance": "Your balance:\n{lines}",
-        "help": "I understand:\n/start — begin\n/balance — your wallet\n/deposit — top up\n/history — your deposits",
+        "help": (
+            "I understand:\n/start — begin\n/balance — your wallet\n"
+            "/deposit — top up\n/history — your deposits"
+        ),
         "unknown": "I did not understand that. Send /help to see what I can do.",
     },
     "sw": {
         "welcome": "Karibu Soko, {name}!\n\n/balance — pochi yako\n/help — ninachoweza kufanya",
         "welcome_back": "Karibu tena, {name}!\n\n/balance — pochi yako",
         "balance": "Salio lako:\n{lines}",
-        "help": "Ninaelewa:\n/start — anza\n/balance — pochi yako\n/deposit — weka pesa\n/history — historia",
+        "help": (
+            "Ninaelewa:\n/start — anza\n/balance — pochi yako\n"
+            "/deposit — weka pesa\n/history — historia"
+        ),
         "unknown": "Sikuelewa. Tuma /help kuona ninachoweza kufanya.",
     },
     "id": {
         "welcome": "Selamat datang di Soko, {name}!\n\n/balance — dompet Anda\n/help — bantuan",
         "welcome_back": "Selamat datang kembali, {name}!\n\n/balance — dompet Anda",
         "balance": "Saldo Anda:\n{lines}",
-        "help": "Saya mengerti:\n/start — mulai\n/balance — dompet Anda\n/deposit — isi saldo\n/history — riwayat",
+        "help": (
+            "Saya mengerti:\n/start — mulai\n/balance — dompet Anda\n"
+            "/deposit — isi saldo\n/history — riwayat"
+        ),
         "unknown": "Saya tidak mengerti. Kirim /help untuk bantuan.",
     },
 }
