@@ -72,7 +72,10 @@ def settle(rt: Runtime, rail: Rail, report: Report) -> Any:
         )
         # Keyed by what the provider says now: a callback re-sent after the status changed
         # (pending when first confirmed, paid later) is confirmed again, not dropped.
-        report, source = dataclasses.replace(truth, idempotency_key=key), "query"
+        # A status query may confirm without a receipt (M-Pesa's): keep the callback's.
+        receipt = truth.receipt or report.receipt
+        report = dataclasses.replace(truth, idempotency_key=key, receipt=receipt)
+        source = "query"
         key = f"{key}:{truth.status}"
     trace = Trace(key, causation_id=key, correlation_id=stream)
     rt.pipeline.execute(payments.payments, stream, payments.Apply(report, source), trace)

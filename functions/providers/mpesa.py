@@ -1,0 +1,272 @@
+"""M-Pesa Daraja STK Push (Kenya, KES): prompt the customer's phone, read the callback, query.
+
+The callback is unsigned, so it is authenticated only by an unguessable token in its path
+and its report is never `verified`; the payment webhook confirms it with `query`, which asks
+Daraja with our own credentials. The callback path (what follows /payments/mpesa/) is
+`<callback_secret>/<payment_id>`: the caller builds `PaymentRequest.callback_url` ending in it.
+
+The OAuth token is shared by every instance through a TokenCache: minting a new one may
+invalidate the old one. No message built here contains a token, password or passkey.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import time
+from collections.abc import Callable, Mapping
+from datetime import UTC, datetime, timedelta
+from typing import Any, Final, Literal, cast
+
+import httpx
+from pydantic import SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from events import Money
+from functions.providers import mpesa_wire as wire
+from functions.providers.base import (
+    BadCallback,
+    Instructions,
+    PaymentRequest,
+    ProviderRefused,
+    ProviderUnavailable,
+    Report,
+    Started,
+    Unauthorized,
+)
+from functions.providers.http import send
+from functions.providers.token_cache import SharedToken, TokenCache
+from functions.runtime import logs, secrets
+
+ENV_PREFIX: Final = "SOKO_MPESA_"
+DEFAULT_PROMPT: Final = "Check your phone and enter your M-Pesa PIN to pay."
+PUSH_PATH: Final = "/mpesa/stkpush/v1/processrequest"
+QUERY_PATH: Final = "/mpesa/stkpushquery/v1/query"
+TOKEN_PATH: Final = "/oauth/v1/generate"  # noqa: S105 - a path, not a password
+SecretName = Literal["consumer_secret", "passkey", "callback_secret"]
+
+
+class MpesaSettings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, frozen=True, extra="ignore")
+
+    base_url: str = "https://api.safaricom.co.ke"  # sandbox: https://sandbox.safaricom.co.ke
+    consumer_key: str = ""
+    consumer_secret: SecretStr = SecretStr("")
+    passkey: SecretStr = SecretStr("")
+    shortcode: str = ""  # BusinessShortCode (paybill, or the store number of a till)
+    party_b: str = ""  # who receives: the till for CustomerBuyGoodsOnline; default shortcode
+    transaction_type: Literal["CustomerPayBillOnline", "CustomerBuyGoodsOnline"] = (
+        "CustomerPayBillOnline"
+    )
+    callback_secret: SecretStr = SecretStr("")  # first callback path segment; unguessable
+
+    def configured(self) -> bool:
+        """True when every value this rail needs is set (the bot offers only these rails)."""
+        return all(
+            value.strip()
+            for value in (
+                self.base_url,
+                self.consumer_key,
+                self.consumer_secret.get_secret_value(),
+                self.passkey.get_secret_value(),
+                self.shortcode,
+                self.callback_secret.get_secret_value(),
+            )
+        )
+
+
+class _StillProcessing(Exception):
+    """Daraja's "being processed" answer to an STK query, carried past send()."""
+
+
+class _QueryClient:
+    """The client as send() sees it for the STK query.
+
+    send() retries every 500, but the query's 500 with errorCode 500.001.1001 ("being
+    processed") is Daraja's answer, not an outage: it is raised past send() at once.
+    """
+
+    def __init__(self, client: httpx.Client) -> None:
+        self._client = client
+
+    def request(self, method: str, url: str, **request: Any) -> httpx.Response:
+        response = self._client.request(method, url, **request)
+        if response.status_code == 500:
+            code, message = wire.error_of(_json(response))
+            if code == wire.STILL_PROCESSING:
+                raise _StillProcessing(message or "The transaction is being processed")
+        return response
+
+
+def _json(response: httpx.Response) -> object:
+    try:
+        return response.json()
+    except ValueError:
+        return None
+
+
+def _utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class MpesaRail:
+    """The Rail for M-Pesa STK Push; `name` is the webhook path segment."""
+
+    name = "mpesa"
+
+    def __init__(
+        self,
+        settings: MpesaSettings,
+        client: httpx.Client | None = None,
+        now: Callable[[], datetime] = _utcnow,
+        *,
+        token_cache: TokenCache,
+        sleep: Callable[[float], None] = time.sleep,
+        attempts: int = 3,
+        timeout_s: float = 10.0,
+    ) -> None:
+        self.settings = settings
+        self._client = client
+        self._now = now
+        self._sleep = sleep
+        self._attempts = attempts
+        self._timeout_s = timeout_s
+        # One token per Daraja app: the cache's document name, e.g. mpesa-174379-1a2b3c4d5e6f.
+        digest = hashlib.sha256(f"{settings.base_url}|{settings.consumer_key}".encode())
+        name = f"mpesa-{settings.shortcode or 'none'}-{digest.hexdigest()[:12]}"
+        self.token = SharedToken(token_cache, name, self._mint, now)
+
+    def configured(self) -> bool:
+        return self.settings.configured()
+
+    # -- calls to Daraja --------------------------------------------------------------------
+
+    def start(self, request: PaymentRequest) -> Started:
+        shillings = wire.whole_shillings(request.amount)
+        phone = wire.normalise_phone(request.phone)
+        body = {
+            **self._credentials(),
+            "TransactionType": self.settings.transaction_type,
+            "Amount": shillings,
+            "PartyA": phone,
+            "PartyB": self.settings.party_b or self.settings.shortcode,
+            "PhoneNumber": phone,
+            "CallBackURL": request.callback_url,
+            "AccountReference": request.payment_id[: wire.ACCOUNT_REFERENCE_MAX],
+            "TransactionDesc": (request.description.strip() or "Payment")[
+                : wire.TRANSACTION_DESC_MAX
+            ],
+        }
+        data = self._call(PUSH_PATH, body, self._http())
+        checkout_id = data.get("CheckoutRequestID")
+        if str(data.get("ResponseCode")) != "0" or not isinstance(checkout_id, str):
+            reason = data.get("ResponseDescription")
+            raise ProviderRefused(f"mpesa: push refused: {self._scrub(reason)}")
+        message = data.get("CustomerMessage")
+        text = message if isinstance(message, str) and message.strip() else DEFAULT_PROMPT
+        return Started(checkout_id, Instructions(kind="stk_prompt", text=text))
+
+    def query(self, payment_id: str, provider_ref: str | None, amount: Money) -> Report:
+        if not provider_ref:
+            raise ProviderRefused("mpesa: no CheckoutRequestID to query")
+        body = {**self._credentials(), "CheckoutRequestID": provider_ref}
+        querying = cast(httpx.Client, _QueryClient(self._http()))  # only .request() is used
+        try:
+            data = self._call(QUERY_PATH, body, querying)
+        except _StillProcessing as still:
+            # The customer has not answered the prompt yet. No key: nothing final to dedupe.
+            pending = self._scrub(str(still))
+            return Report(payment_id, "pending", provider_ref, raw_status=pending, verified=True)
+        return wire.query_report(payment_id, provider_ref, amount, data)
+
+    def _credentials(self) -> dict[str, str]:
+        stamp = wire.timestamp(self._now())
+        shortcode = self.settings.shortcode
+        password = wire.password(shortcode, self._secret("passkey"), stamp)
+        return {"BusinessShortCode": shortcode, "Password": password, "Timestamp": stamp}
+
+    def _call(self, path: str, body: dict[str, Any], client: httpx.Client) -> dict[str, Any]:
+        """POST with the shared token; on a rejected token, refresh once and retry."""
+        token = self.token.get()
+        response = self._post(client, path, body, token)
+        if wire.token_rejected(response.status_code, _json(response)):
+            response = self._post(client, path, body, self.token.get(rejected=token))
+        data = _json(response)
+        if response.status_code >= 400:
+            code, message = wire.error_of(data)
+            what = f"{code} {self._scrub(message)}".strip() or f"HTTP {response.status_code}"
+            raise ProviderRefused(f"mpesa: {what}")
+        if not isinstance(data, dict):
+            raise ProviderUnavailable(f"mpesa: HTTP {response.status_code} without a JSON reply")
+        return data
+
+    def _post(
+        self, client: httpx.Client, path: str, body: dict[str, Any], token: str
+    ) -> httpx.Response:
+        url = self.settings.base_url.rstrip("/") + path
+        headers = {"Authorization": f"Bearer {token}"}
+        kwargs: dict[str, Any] = {"json": body, "headers": headers}
+        return send(client, "POST", url, attempts=self._attempts, sleep=self._sleep, **kwargs)
+
+    def _mint(self) -> tuple[str, datetime]:
+        url = self.settings.base_url.rstrip("/") + TOKEN_PATH
+        auth = (self.settings.consumer_key, self._secret("consumer_secret"))
+        kwargs: dict[str, Any] = {"params": {"grant_type": "client_credentials"}, "auth": auth}
+        response = send(
+            self._http(), "GET", url, attempts=self._attempts, sleep=self._sleep, **kwargs
+        )
+        if response.status_code >= 400:
+            raise ProviderRefused(
+                f"mpesa: token refused (HTTP {response.status_code}):"
+                " check the consumer key and secret"
+            )
+        token, lifetime = wire.token_reply(_json(response))
+        logs.never_log(token)
+        return token, self._now() + timedelta(seconds=lifetime)
+
+    def _secret(self, name: SecretName) -> str:
+        value: SecretStr = getattr(self.settings, name)
+        try:
+            return secrets.reveal(value.get_secret_value())
+        except secrets.SecretUnavailable as err:
+            raise ProviderUnavailable(f"{ENV_PREFIX}{name.upper()} {err}") from None
+
+    def _scrub(self, text: object) -> str:
+        """The provider's text, short, with our credentials and token blanked out."""
+        if not isinstance(text, str):
+            return ""
+        for secret in (
+            self.settings.consumer_secret.get_secret_value(),
+            self.settings.passkey.get_secret_value(),
+            self.token.current() or "",
+        ):
+            if secret.strip():
+                text = text.replace(secret.strip(), "[redacted]")
+        return text[:200]
+
+    def _http(self) -> httpx.Client:
+        if self._client is None:
+            self._client = httpx.Client(timeout=self._timeout_s)
+        return self._client
+
+    # -- the callback -----------------------------------------------------------------------
+
+    def callback_path(self, payment_id: str) -> str:
+        """What follows /payments/mpesa/ in the CallBackURL of `payment_id`."""
+        return f"{self._secret('callback_secret')}/{payment_id}"
+
+    def read_callback(self, path: str, headers: Mapping[str, str], body: bytes) -> Report:
+        """`path` is `<callback_secret>/<payment_id>` (see `callback_path`)."""
+        try:
+            secret = self._secret("callback_secret")
+        except ProviderUnavailable:
+            raise Unauthorized("mpesa callback secret is not configured") from None
+        given, _, payment_id = path.strip("/").partition("/")
+        if not hmac.compare_digest(given.encode(), secret.encode()):
+            raise Unauthorized("wrong callback path")
+        if not payment_id or "/" in payment_id or len(payment_id) > 128:
+            raise BadCallback("no payment id in the callback path")
+        return wire.callback_report(payment_id, body)
+
+    def acknowledgement(self) -> tuple[object, int]:
+        return {"ResultCode": 0, "ResultDesc": "Accepted"}, 200
