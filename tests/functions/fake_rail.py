@@ -32,6 +32,7 @@ class FakeRail:
         self.down = False
         self.refuse = ""  # a refusal message the next start answers with
         self.queries = 0
+        self.query_receipt: str | None = "R-1"  # M-Pesa's STK query returns none
         self.started: list[PaymentRequest] = []
 
     def start(self, request: PaymentRequest) -> Started:
@@ -53,7 +54,9 @@ class FakeRail:
             raise BadCallback("malformed callback") from err
         if status not in ("pending", "succeeded", "failed", "expired"):
             raise BadCallback("unknown status")
-        return Report(payment_id, status, idempotency_key=f"fake:{payment_id}:{status}")
+        receipt = data.get("receipt")
+        key = f"fake:{payment_id}:{status}"
+        return Report(payment_id, status, receipt=receipt, idempotency_key=key)
 
     def query(self, payment_id: str, provider_ref: str | None, amount: Money) -> Report:
         self.queries += 1
@@ -63,7 +66,9 @@ class FakeRail:
             raise ProviderUnavailable("fake: down")
         status = self.truth.get(payment_id, "pending")
         paid = amount if status == "succeeded" else None
-        return Report(payment_id, status, provider_ref, paid, "R-1", status, verified=True)
+        return Report(
+            payment_id, status, provider_ref, paid, self.query_receipt, status, verified=True
+        )
 
     def acknowledgement(self) -> tuple[object, int]:
         return {"ok": True}, 200

@@ -233,3 +233,15 @@ def test_a_rail_refusing_a_query_does_not_fail_the_reconcile_run(
         "provider_unavailable": 1,
     }
     assert payment_state(memory_runtime) == "pending"
+
+
+def test_a_confirmation_without_a_receipt_keeps_the_callbacks_receipt(
+    webhook: FlaskClient, memory_runtime: Runtime, rail: FakeRail, deposit: str
+) -> None:
+    rail.truth[deposit], rail.query_receipt = "succeeded", None
+    body = {**callback(deposit, "succeeded"), "receipt": "NLJ7RT61SV"}
+    assert webhook.post(URL, json=body).status_code == 200
+    (succeeded,) = [
+        e for e in memory_runtime.store.load("payment-p1") if e.type == "payment.succeeded.v1"
+    ]
+    assert succeeded.data["receipt"] == "NLJ7RT61SV"
