@@ -42,3 +42,36 @@ def send(
             sleep(random.uniform(0.5, 1.0) * min(2.0, 0.2 * 2**attempt))  # noqa: S311
     # The URL may carry credentials in its query (Pakasir's api_key): name only the host.
     raise ProviderUnavailable(f"{httpx.URL(url).host}: {reason} after {attempts} attempts")
+
+
+class ProviderHttp:
+    """One provider's HTTP client, created on first use, with its retry policy."""
+
+    def __init__(
+        self,
+        client: httpx.Client | None = None,
+        *,
+        attempts: int = 3,
+        sleep: Callable[[float], None] = time.sleep,
+        timeout_s: float = 10.0,
+    ) -> None:
+        self._client = client
+        self._attempts = attempts
+        self._sleep = sleep
+        self._timeout_s = timeout_s
+
+    @property
+    def created(self) -> bool:
+        """Whether a client exists yet (nothing connects at construction)."""
+        return self._client is not None
+
+    @property
+    def client(self) -> httpx.Client:
+        if self._client is None:
+            self._client = httpx.Client(timeout=self._timeout_s)
+        return self._client
+
+    def send(self, method: str, url: str, *, via: Any = None, **request: Any) -> httpx.Response:
+        """send() with this provider's policy; `via` wraps the client for one kind of call."""
+        client = via if via is not None else self.client
+        return send(client, method, url, attempts=self._attempts, sleep=self._sleep, **request)

@@ -16,7 +16,7 @@ import hmac
 import time
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime, timedelta
-from typing import Any, Final, Literal, cast
+from typing import Any, Final, Literal
 
 import httpx
 from pydantic import SecretStr
@@ -34,7 +34,7 @@ from functions.providers.base import (
     Started,
     Unauthorized,
 )
-from functions.providers.http import send
+from functions.providers.http import ProviderHttp
 from functions.providers.token_cache import SharedToken, TokenCache
 from functions.runtime import logs, secrets
 
@@ -126,11 +126,8 @@ class MpesaRail:
         timeout_s: float = 10.0,
     ) -> None:
         self.settings = settings
-        self._client = client
+        self._http = ProviderHttp(client, attempts=attempts, sleep=sleep, timeout_s=timeout_s)
         self._now = now
-        self._sleep = sleep
-        self._attempts = attempts
-        self._timeout_s = timeout_s
         # One token per Daraja app: the cache's document name, e.g. mpesa-174379-1a2b3c4d5e6f.
         digest = hashlib.sha256(f"{settings.base_url}|{settings.consumer_key}".encode())
         name = f"mpesa-{settings.shortcode or 'none'}-{digest.hexdigest()[:12]}"
@@ -157,7 +154,7 @@ class MpesaRail:
                 : wire.TRANSACTION_DESC_MAX
             ],
         }
-        data = self._call(PUSH_PATH, body, self._http())
+        data = self._call(PUSH_PATH, body)
         checkout_id = data.get("CheckoutRequestID")
         if str(data.get("ResponseCode")) != "0" or not isinstance(checkout_id, str):
             reason = data.get("ResponseDescription")
@@ -170,9 +167,8 @@ class MpesaRail:
         if not provider_ref:
             raise ProviderRefused("mpesa: no CheckoutRequestID to query")
         body = {**self._credentials(), "CheckoutRequestID": provider_ref}
-        querying = cast(httpx.Client, _QueryClient(self._http()))  # only .request() is used
         try:
-            data = self._call(QUERY_PATH, body, querying)
+            data = self._call(QUERY_PATH, body, via=_QueryClient(self._http.client))
         except _StillProcessing as still:
             # The customer has not answered the prompt yet. No key: nothing final to dedupe.
             pending = self._scrub(str(still))
@@ -185,12 +181,12 @@ class MpesaRail:
         password = wire.password(shortcode, self._secret("passkey"), stamp)
         return {"BusinessShortCode": shortcode, "Password": password, "Timestamp": stamp}
 
-    def _call(self, path: str, body: dict[str, Any], client: httpx.Client) -> dict[str, Any]:
+    def _call(self, path: str, body: dict[str, Any], via: Any = None) -> dict[str, Any]:
         """POST with the shared token; on a rejected token, refresh once and retry."""
         token = self.token.get()
-        response = self._post(client, path, body, token)
+        response = self._post(path, body, token, via)
         if wire.token_rejected(response.status_code, _json(response)):
-            response = self._post(client, path, body, self.token.get(rejected=token))
+            response = self._post(path, body, self.token.get(rejected=token), via)
         data = _json(response)
         if response.status_code >= 400:
             code, message = wire.error_of(data)
@@ -200,21 +196,16 @@ class MpesaRail:
             raise ProviderUnavailable(f"mpesa: HTTP {response.status_code} without a JSON reply")
         return data
 
-    def _post(
-        self, client: httpx.Client, path: str, body: dict[str, Any], token: str
-    ) -> httpx.Response:
+    def _post(self, path: str, body: dict[str, Any], token: str, via: Any) -> httpx.Response:
         url = self.settings.base_url.rstrip("/") + path
         headers = {"Authorization": f"Bearer {token}"}
-        kwargs: dict[str, Any] = {"json": body, "headers": headers}
-        return send(client, "POST", url, attempts=self._attempts, sleep=self._sleep, **kwargs)
+        return self._http.send("POST", url, via=via, json=body, headers=headers)
 
     def _mint(self) -> tuple[str, datetime]:
         url = self.settings.base_url.rstrip("/") + TOKEN_PATH
         auth = (self.settings.consumer_key, self._secret("consumer_secret"))
-        kwargs: dict[str, Any] = {"params": {"grant_type": "client_credentials"}, "auth": auth}
-        response = send(
-            self._http(), "GET", url, attempts=self._attempts, sleep=self._sleep, **kwargs
-        )
+        params = {"grant_type": "client_credentials"}
+        response = self._http.send("GET", url, params=params, auth=auth)
         if response.status_code >= 400:
             raise ProviderRefused(
                 f"mpesa: token refused (HTTP {response.status_code}):"
@@ -243,11 +234,6 @@ class MpesaRail:
             if secret.strip():
                 text = text.replace(secret.strip(), "[redacted]")
         return text[:200]
-
-    def _http(self) -> httpx.Client:
-        if self._client is None:
-            self._client = httpx.Client(timeout=self._timeout_s)
-        return self._client
 
     # -- the callback -----------------------------------------------------------------------
 

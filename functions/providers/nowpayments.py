@@ -35,7 +35,7 @@ from functions.providers.base import (
     Started,
     Unauthorized,
 )
-from functions.providers.http import send
+from functions.providers.http import ProviderHttp
 from functions.runtime import secrets
 
 MAX_CALLBACK_BYTES = 64 * 1024
@@ -73,10 +73,7 @@ class NowPaymentsRail:
         timeout: float = 10.0,
     ) -> None:
         self.settings = settings
-        self._client = client
-        self._attempts = attempts
-        self._sleep = sleep
-        self._timeout = timeout
+        self._http = ProviderHttp(client, attempts=attempts, sleep=sleep, timeout_s=timeout)
 
     def configured(self) -> bool:
         """True when the settings hold what this rail needs."""
@@ -133,15 +130,7 @@ class NowPaymentsRail:
         except secrets.SecretUnavailable as err:
             raise ProviderUnavailable(f"SOKO_NOWPAYMENTS_API_KEY {err}") from None
         url = self.settings.base_url.rstrip("/") + path
-        response = send(
-            self._http(),
-            method,
-            url,
-            attempts=self._attempts,
-            sleep=self._sleep,
-            headers={"x-api-key": api_key},
-            **request,
-        )
+        response = self._http.send(method, url, headers={"x-api-key": api_key}, **request)
         if 400 <= response.status_code < 500:
             raise ProviderRefused(self._redact(_reason(response)))
         if not 200 <= response.status_code < 300:
@@ -156,11 +145,6 @@ class NowPaymentsRail:
         if not isinstance(reply, Mapping):
             raise ProviderUnavailable("NOWPayments: reply is not a JSON object")
         return reply
-
-    def _http(self) -> httpx.Client:
-        if self._client is None:
-            self._client = httpx.Client(timeout=self._timeout)
-        return self._client
 
     def _redact(self, text: str) -> str:
         for secret in (self.settings.api_key, self.settings.ipn_secret):

@@ -33,7 +33,7 @@ from functions.providers.base import (
     Status,
     Unauthorized,
 )
-from functions.providers.http import send
+from functions.providers.http import ProviderHttp
 from functions.runtime import secrets
 
 ENV_PREFIX: Final = "SOKO_PAKASIR_"
@@ -127,11 +127,8 @@ class PakasirRail:
         timeout_s: float = 10.0,
     ) -> None:
         self.settings = settings
-        self._client = client
+        self._http = ProviderHttp(client, attempts=attempts, sleep=sleep, timeout_s=timeout_s)
         self._now = now
-        self._sleep = sleep
-        self._attempts = attempts
-        self._timeout_s = timeout_s
 
     def configured(self) -> bool:
         return self.settings.configured()
@@ -188,9 +185,7 @@ class PakasirRail:
 
     def _call(self, method: str, path: str, key: str, **request: Any) -> dict[str, Any]:
         url = self.settings.base_url.rstrip("/") + path
-        response = send(
-            self._http(), method, url, attempts=self._attempts, sleep=self._sleep, **request
-        )
+        response = self._http.send(method, url, **request)
         try:
             data = response.json()
         except ValueError:
@@ -218,11 +213,6 @@ class PakasirRail:
             return secrets.reveal(self.settings.api_key.get_secret_value())
         except secrets.SecretUnavailable as err:
             raise ProviderUnavailable(f"{ENV_PREFIX}API_KEY {err}") from None
-
-    def _http(self) -> httpx.Client:
-        if self._client is None:
-            self._client = httpx.Client(timeout=self._timeout_s)
-        return self._client
 
     # -- the webhook --------------------------------------------------------------------------
 

@@ -598,7 +598,7 @@ def test_settings_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_nothing_connects_at_construction() -> None:
     settings = MpesaSettings(base_url="http://127.0.0.1:9", shortcode="174379")
     rail = MpesaRail(settings, token_cache=MemoryTokenCache())
-    assert rail._client is None
+    assert rail._http.created is False
     assert rail.name == "mpesa"
 
 
