@@ -59,12 +59,15 @@ def serve(request: flask.Request) -> Any:
 def settle(rt: Runtime, rail: Rail, report: Report) -> Any:
     """Apply a parsed report to its payment; unknown payments are 404 and write nothing."""
     stream = payments.stream_of(report.payment_id)
-    history = rt.store.load(stream)
-    if not history:
-        return answer(404, "unknown payment")
     source: Any = "callback"
     key = report.idempotency_key
     if not report.verified:
+        # The payment's state is needed before asking the provider, and an unknown one must
+        # be refused before any call goes out. A signed report skips this read: the
+        # pipeline loads the stream anyway and refuses an unknown payment itself.
+        history = rt.store.load(stream)
+        if not history:
+            return answer(404, "unknown payment")
         state = payments.payments.fold(decode(e) for e in history)
         assert state.amount is not None
         truth = rail.query(
@@ -78,5 +81,8 @@ def settle(rt: Runtime, rail: Rail, report: Report) -> Any:
         source = "query"
         key = f"{key}:{truth.status}"
     trace = Trace(key, causation_id=key, correlation_id=stream)
-    rt.pipeline.execute(payments.payments, stream, payments.Apply(report, source), trace)
+    try:
+        rt.pipeline.execute(payments.payments, stream, payments.Apply(report, source), trace)
+    except payments.UnknownPayment:
+        return answer(404, "unknown payment")
     return rail.acknowledgement()

@@ -245,3 +245,22 @@ def test_a_confirmation_without_a_receipt_keeps_the_callbacks_receipt(
         e for e in memory_runtime.store.load("payment-p1") if e.type == "payment.succeeded.v1"
     ]
     assert succeeded.data["receipt"] == "NLJ7RT61SV"
+
+
+def test_a_signed_success_is_applied_without_asking_the_provider_and_credits_once(
+    webhook: FlaskClient, memory_runtime: Runtime, rail: FakeRail, deposit: str
+) -> None:
+    body = {**callback(deposit, "succeeded"), "signed": True, "paid": 50_000}
+    for _ in range(3):
+        assert webhook.post(URL, json=body).status_code == 200
+    assert rail.queries == 0
+    assert balance(memory_runtime) == {"KES": 50_000}
+
+
+def test_a_signed_callback_for_an_unknown_payment_is_404_and_writes_nothing(
+    webhook: FlaskClient, memory_runtime: Runtime, rail: FakeRail
+) -> None:
+    body = {**callback("ghost", "succeeded"), "signed": True, "paid": 50_000}
+    assert webhook.post(URL, json=body).status_code == 404
+    assert written(memory_runtime) == []
+    assert rail.queries == 0
