@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 from events import Money
 from events.money import MoneyError, format_money, parse_money
 from functions.payments.start import start_payment
+from functions.providers.base import Instructions
 
 if TYPE_CHECKING:
     from functions.telegram.handlers import Context, Reply
@@ -68,10 +69,7 @@ def _usage(rails: list[str]) -> str:
     return "Top up your wallet:\n" + "\n".join(examples[r] for r in rails)
 
 
-def _instructions(amount: Money, payment_id: str, how: object) -> str:
-    from functions.providers.base import Instructions
-
-    assert isinstance(how, Instructions)
+def _instructions(amount: Money, payment_id: str, how: Instructions) -> str:
     head = f"Deposit of {format_money(amount)} started (ref {payment_id})."
     if how.kind == "invoice_url" and how.url:
         return f"{head}\nPay here: {html.escape(how.url)}"
