@@ -59,3 +59,43 @@ def envelope(stream: str, version: int, event: Event, *, event_id: str | None = 
         occurred_at=datetime(2026, 1, 1, tzinfo=UTC),
         data=data,
     )
+
+
+def button_update(
+    data: str, *, user_id: int = 1111111, update_id: int = 20000, message_id: int = 7
+) -> dict[str, Any]:
+    """A press on an inline button of a message the bot sent to this user."""
+    sender = {"id": user_id, "is_bot": False, "first_name": "Amina", "language_code": "en"}
+    return {
+        "update_id": update_id,
+        "callback_query": {
+            "id": f"cq-{update_id}",
+            "from": sender,
+            "chat_instance": f"ci-{user_id}",
+            "data": data,
+            "message": {
+                "message_id": message_id,
+                "date": 1767225600,
+                "chat": {"id": user_id, "type": "private", "first_name": "Amina"},
+                "from": {"id": 123456, "is_bot": True, "first_name": "Soko"},
+                "text": "a message with buttons",
+            },
+        },
+    }
+
+
+def pre_checkout_update(
+    payload: str, total: int, *, user_id: int = 1111111, update_id: int = 30000
+) -> dict[str, Any]:
+    """Telegram asking whether to take a Stars payment for an invoice we sent."""
+    sender = {"id": user_id, "is_bot": False, "first_name": "Amina", "language_code": "en"}
+    return {
+        "update_id": update_id,
+        "pre_checkout_query": {
+            "id": f"pcq-{update_id}",
+            "from": sender,
+            "currency": "XTR",
+            "total_amount": total,
+            "invoice_payload": payload,
+        },
+    }

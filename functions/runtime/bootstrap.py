@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from events import Envelope
 from functions.projections import PROJECTIONS
@@ -24,6 +25,9 @@ from functions.runtime.ports import Clock, EventStore, Ids, Publisher, ReadModel
 from functions.runtime.reacting import react_to
 from functions.runtime.settings import Settings
 
+if TYPE_CHECKING:
+    from functions.telegram.bot_api import Bot
+
 
 @dataclass
 class Runtime:
@@ -35,7 +39,10 @@ class Runtime:
     ids: Ids = field(default_factory=UuidIds)
     # The configured payment rails by name, built on first use (tests install fakes here).
     rail_overrides: Mapping[str, Rail] | None = None
+    # The out-of-band Bot API client, built on first use (tests install a fake here).
+    bot_override: Bot | None = None
     _rails: Mapping[str, Rail] | None = field(default=None, repr=False)
+    _bot: Bot | None = field(default=None, repr=False)
 
     def rails(self) -> Mapping[str, Rail]:
         """Only configured rails: the bot never offers a rail it cannot collect on."""
@@ -46,6 +53,17 @@ class Runtime:
 
             self._rails = configured_rails(self)
         return self._rails
+
+    def bot(self) -> Bot:
+        """The Bot API for calls that are not a webhook answer (notifications, refunds)."""
+        if self.bot_override is not None:
+            return self.bot_override
+        if self._bot is None:
+            from functions.telegram.bot_api import HttpBot
+
+            token = self.settings.secret("bot_token")
+            self._bot = HttpBot(self.settings.telegram_api_base, token)
+        return self._bot
 
     @property
     def pipeline(self) -> Pipeline:

@@ -44,6 +44,11 @@ class Settings(BaseSettings):
     # The reconcile job asks providers about payments pending longer than this.
     reconcile_after_s: int = Field(default=120, ge=0)
     payments_batch: int = Field(default=100, ge=1, le=500)
+    # Telegram user ids allowed to approve transfers, refund, and run the shop: a JSON list.
+    admin_ids: frozenset[int] = frozenset()
+
+    def is_admin(self, user_id: int) -> bool:
+        return user_id in self.admin_ids
 
     def secret(self, name: Literal["bot_token", "webhook_secret", "scheduler_secret"]) -> str:
         """The secret's value (an `sm://` reference is read once), or a failure naming it."""

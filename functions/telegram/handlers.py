@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from telegram import Message, Update
+from telegram import Message, Update, User
 
 from events import Money
 from events.money import format_money
@@ -19,16 +20,23 @@ from functions.telegram import messages
 
 @dataclass(frozen=True)
 class Context:
+    """One update from one user: who sent it, where to answer, and why commands run."""
+
     runtime: Runtime
     update: Update
-    message: Message
+    user: User
+    chat_id: int
     trace: Trace
     language: str
+    message: Message | None = None  # absent for callback and pre-checkout queries
 
     @property
     def user_id(self) -> int:
-        assert self.message.from_user is not None
-        return self.message.from_user.id
+        return self.user.id
+
+    @property
+    def is_admin(self) -> bool:
+        return self.runtime.settings.is_admin(self.user.id)
 
 
 Reply = dict[str, Any]
@@ -37,35 +45,69 @@ Handler = Callable[[Context, str], Reply]
 
 # The update kinds `handle` acts on: the deployment asks Telegram (setWebhook
 # allowed_updates) for these only, so it never pays an invocation for anything else.
-ALLOWED_UPDATES: tuple[str, ...] = ("message",)
+ALLOWED_UPDATES: tuple[str, ...] = ("message", "callback_query", "pre_checkout_query")
 
 
 def handle(runtime: Runtime, update: Update) -> Reply | None:
     """The webhook's answer to one update: a Bot API call to make, or None."""
+    user = update.effective_user
+    if user is None:
+        return None
+    ctx = _context(runtime, update, user)
+    if update.pre_checkout_query is not None:
+        return _routed(PRE_CHECKOUT, ctx, "")
+    if update.callback_query is not None:
+        prefix, _, rest = (update.callback_query.data or "").partition(":")
+        path = CALLBACKS.get(prefix)
+        return _routed(path, ctx, rest) if path else on_stale_button(ctx, rest)
     message = update.message
-    if message is None or message.from_user is None or message.text is None:
-        return None  # other update kinds arrive with later features
+    if message is None:
+        return None
+    if message.successful_payment is not None:
+        return _routed(PAID, ctx, "")
+    if message.text is None:
+        return None
+    command, _, argument = message.text.strip().partition(" ")
+    handler = ROUTES.get(command.split("@", 1)[0].lower())
+    if handler is None and message.reply_to_message is not None:
+        return _routed(REPLIES, ctx, message.text.strip())  # an answer to a bot question
+    return (handler or on_unknown)(ctx, argument.strip())
+
+
+def _context(runtime: Runtime, update: Update, user: User) -> Context:
     trace = Trace(
         idempotency_key=f"tg:{runtime.settings.bot_id()}:{update.update_id}",
         causation_id=f"tg-update-{update.update_id}",
-        correlation_id=f"tg-user-{message.from_user.id}",
+        correlation_id=f"tg-user-{user.id}",
     )
     logs.bind(correlation_id=trace.correlation_id)
-    language = messages.language_of(message.from_user.language_code)
-    command, _, argument = message.text.strip().partition(" ")
-    handler = ROUTES.get(command.split("@", 1)[0].lower(), on_unknown)
-    return handler(Context(runtime, update, message, trace, language), argument.strip())
+    chat = update.effective_chat
+    return Context(
+        runtime=runtime,
+        update=update,
+        user=user,
+        chat_id=chat.id if chat is not None else user.id,  # private chat id == user id
+        trace=trace,
+        language=messages.language_of(user.language_code),
+        message=update.message,
+    )
+
+
+def _routed(handler_path: str, ctx: Context, argument: str) -> Reply:
+    """Handlers of rarer update kinds live in their own modules, imported when used."""
+    module_name, _, name = handler_path.rpartition(".")
+    handler: Handler = getattr(importlib.import_module(module_name), name)
+    return handler(ctx, argument)
 
 
 def on_start(ctx: Context, argument: str) -> Reply:
-    sender = ctx.message.from_user
-    assert sender is not None
+    sender = ctx.user
     appended = ctx.runtime.pipeline.execute(
         users.users,
         users.stream_of(sender.id),
         users.Register(
             user_id=sender.id,
-            chat_id=ctx.message.chat.id,
+            chat_id=ctx.chat_id,
             first_name=sender.first_name,
             language=ctx.language,
             referral_code=argument.removeprefix("ref_") if argument.startswith("ref_") else None,
@@ -97,14 +139,29 @@ def on_unknown(ctx: Context, argument: str) -> Reply:
     return reply(ctx, messages.text(ctx.language, "unknown"))
 
 
+def on_stale_button(ctx: Context, argument: str) -> Reply:
+    """A button this deployment no longer knows (an old message): say so, change nothing."""
+    return answer_query(ctx, messages.text(ctx.language, "stale_button"))
+
+
 def reply(ctx: Context, text: str) -> Reply:
     """A sendMessage call returned as the webhook's response body: no extra round trip."""
     return {
         "method": "sendMessage",
-        "chat_id": ctx.message.chat.id,
+        "chat_id": ctx.chat_id,
         "text": text,
         "parse_mode": "HTML",
     }
+
+
+def answer_query(ctx: Context, text: str = "", alert: bool = False) -> Reply:
+    """answerCallbackQuery as the webhook answer: stops the button's spinner, shows `text`."""
+    query = ctx.update.callback_query
+    assert query is not None
+    answer: Reply = {"method": "answerCallbackQuery", "callback_query_id": query.id}
+    if text:
+        answer.update(text=text, show_alert=alert)
+    return answer
 
 
 def _deposit(ctx: Context, argument: str) -> Reply:
@@ -126,3 +183,11 @@ ROUTES: dict[str, Handler] = {
     "/deposit": _deposit,
     "/history": _history,
 }
+
+
+# Handlers of callback buttons by the prefix of their callback_data (`<prefix>:<rest>`), and
+# of the rarer update kinds, as import paths: each family of features adds its own lines.
+CALLBACKS: dict[str, str] = {}
+PRE_CHECKOUT = "functions.telegram.stars.on_pre_checkout"
+PAID = "functions.telegram.stars.on_successful_payment"
+REPLIES = "functions.telegram.replies.on_reply"

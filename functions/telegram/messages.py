@@ -14,6 +14,7 @@ TEMPLATES: dict[str, dict[str, str]] = {
             "/deposit — top up\n/history — your deposits"
         ),
         "unknown": "I did not understand that. Send /help to see what I can do.",
+        "stale_button": "That button is no longer active.",
     },
     "sw": {
         "welcome": "Karibu Soko, {name}!\n\n/balance — pochi yako\n/help — ninachoweza kufanya",
@@ -24,6 +25,7 @@ TEMPLATES: dict[str, dict[str, str]] = {
             "/deposit — weka pesa\n/history — historia"
         ),
         "unknown": "Sikuelewa. Tuma /help kuona ninachoweza kufanya.",
+        "stale_button": "Kitufe hicho hakifanyi kazi tena.",
     },
     "id": {
         "welcome": "Selamat datang di Soko, {name}!\n\n/balance — dompet Anda\n/help — bantuan",
@@ -34,6 +36,7 @@ TEMPLATES: dict[str, dict[str, str]] = {
             "/deposit — isi saldo\n/history — riwayat"
         ),
         "unknown": "Saya tidak mengerti. Kirim /help untuk bantuan.",
+        "stale_button": "Tombol itu sudah tidak aktif.",
     },
 }
 FALLBACK = "en"

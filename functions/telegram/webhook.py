@@ -39,16 +39,41 @@ def parse_update(body: dict[str, Any]) -> Update:
     update_id = body.get("update_id")
     if not isinstance(update_id, int) or isinstance(update_id, bool) or update_id < 0:
         raise BadRequest("not a Telegram update: update_id missing or not a number")
-    message = body.get("message")
-    if message is not None and not _is_private_text_shape(message):
-        raise BadRequest("message has the wrong shape")
+    for kind, shape_ok in SHAPES.items():
+        if kind in body and not shape_ok(body[kind]):
+            raise BadRequest(f"{kind} has the wrong shape")
     try:
         return Update.de_json(body, None)
     except (KeyError, TypeError, ValueError, AttributeError) as err:
         raise BadRequest(f"not a Telegram update: {type(err).__name__}") from err
 
 
-def _is_private_text_shape(message: Any) -> bool:
+def _is_user(value: Any) -> bool:
+    return isinstance(value, dict) and isinstance(value.get("id"), int)
+
+
+def _is_callback_query_shape(query: Any) -> bool:
+    return (
+        isinstance(query, dict)
+        and isinstance(query.get("id"), str)
+        and _is_user(query.get("from"))
+        and isinstance(query.get("data", ""), str)
+        and (query.get("message") is None or _is_message_shape(query["message"]))
+    )
+
+
+def _is_pre_checkout_shape(query: Any) -> bool:
+    return (
+        isinstance(query, dict)
+        and isinstance(query.get("id"), str)
+        and _is_user(query.get("from"))
+        and isinstance(query.get("currency"), str)
+        and isinstance(query.get("total_amount"), int)
+        and isinstance(query.get("invoice_payload"), str)
+    )
+
+
+def _is_message_shape(message: Any) -> bool:
     if not isinstance(message, dict):
         return False
     chat, sender = message.get("chat"), message.get("from")
@@ -57,6 +82,13 @@ def _is_private_text_shape(message: Any) -> bool:
         and isinstance(message.get("date"), int)
         and isinstance(chat, dict)
         and isinstance(chat.get("id"), int)
-        and (sender is None or (isinstance(sender, dict) and isinstance(sender.get("id"), int)))
+        and (sender is None or _is_user(sender))
         and isinstance(message.get("text", ""), str)
     )
+
+
+SHAPES = {
+    "message": _is_message_shape,
+    "callback_query": _is_callback_query_shape,
+    "pre_checkout_query": _is_pre_checkout_shape,
+}

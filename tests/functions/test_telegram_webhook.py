@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from flask.testing import FlaskClient
 
 from events import Money
 from functions.domain.wallet import Credit, wallets
 from functions.runtime.bootstrap import Runtime
-from tests.builders import recorded, text_update
+from tests.builders import button_update, recorded, text_update
 from tests.functions.conftest import everything_written, post_update
 
 pytestmark = pytest.mark.functions
@@ -126,3 +128,47 @@ def test_user_names_are_escaped_in_html_replies(webhook: FlaskClient) -> None:
     update["message"]["from"]["first_name"] = "<b>Eve</b>"
     reply = post_update(webhook, update).get_json()
     assert "&lt;b&gt;Eve&lt;/b&gt;" in reply["text"]
+
+
+def test_every_routed_handler_path_resolves_to_a_function() -> None:
+    import importlib
+
+    from functions.telegram import handlers, replies
+
+    paths = [*handlers.CALLBACKS.values(), handlers.PRE_CHECKOUT, handlers.PAID, handlers.REPLIES]
+    paths += list(replies.QUESTIONS.values())
+    for path in paths:
+        module, _, name = path.rpartition(".")
+        assert callable(getattr(importlib.import_module(module), name)), path
+
+
+def test_a_button_this_deployment_does_not_know_is_answered_and_writes_nothing(
+    webhook: FlaskClient, memory_runtime: Runtime
+) -> None:
+    before = everything_written(memory_runtime)
+    response = post_update(webhook, button_update("gone:42"))
+    assert response.status_code == 200
+    assert response.json["method"] == "answerCallbackQuery"
+    assert response.json["callback_query_id"] == "cq-20000"
+    assert "no longer active" in response.json["text"]
+    assert everything_written(memory_runtime) == before
+
+
+@pytest.mark.parametrize(
+    "broken",
+    [
+        {"callback_query": {"id": 5, "from": {"id": 1}}},
+        {"callback_query": {"id": "x", "from": {"id": "1"}}},
+        {"callback_query": {"id": "x", "from": {"id": 1}, "data": 3}},
+        {"pre_checkout_query": {"id": "x", "from": {"id": 1}, "currency": "XTR"}},
+        {"pre_checkout_query": {"id": "x", "from": {"id": 1}, "currency": "XTR",
+                                "total_amount": "5", "invoice_payload": "p"}},
+    ],
+)  # fmt: skip
+def test_malformed_queries_are_400_and_write_nothing(
+    webhook: FlaskClient, memory_runtime: Runtime, broken: dict[str, Any]
+) -> None:
+    before = everything_written(memory_runtime)
+    response = post_update(webhook, {"update_id": 77, **broken})
+    assert response.status_code == 400
+    assert everything_written(memory_runtime) == before

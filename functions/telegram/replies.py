@@ -1,0 +1,27 @@
+"""Plain-text answers to a question the bot asked (Telegram ForceReply).
+
+The question's own text says what it asked, so no conversation state is stored: the reply
+arrives with `reply_to_message` and is routed by the marker the question carries.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from functions.telegram.handlers import Context, Reply
+
+# Marker (in the question's text) -> the handler of the answer, as an import path.
+QUESTIONS: dict[str, str] = {}
+
+
+def on_reply(ctx: Context, text: str) -> Reply:
+    from functions.telegram.handlers import _routed, on_unknown
+
+    assert ctx.message is not None
+    assert ctx.message.reply_to_message is not None
+    asked = ctx.message.reply_to_message.text or ""
+    for marker, path in QUESTIONS.items():
+        if marker in asked:
+            return _routed(path, ctx, text)
+    return on_unknown(ctx, text)
