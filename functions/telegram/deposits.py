@@ -1,46 +1,103 @@
-"""/deposit and /history: top up a wallet on a configured rail, and see past deposits."""
+"""/deposit and /history: top up a wallet through a deposit option, and see past deposits.
+
+A deposit option is one way to pay in: a provider rail (M-Pesa, NOWPayments, Pakasir), or a
+Telegram-native way (Stars, a manual transfer an admin approves). The typed form is
+`/deposit <option> <amount> [extra]`, where `extra` is a phone number or a transfer
+reference; every option offers only what this deployment has configured.
+"""
 
 from __future__ import annotations
 
 import html
-from typing import TYPE_CHECKING
+import importlib
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Literal
 
 from events import Money
 from events.money import MoneyError, format_money, parse_money
-from functions.payments.start import start_payment
 from functions.providers.base import Instructions
 
 if TYPE_CHECKING:
+    from functions.runtime.bootstrap import Runtime
     from functions.telegram.handlers import Context, Reply
 
-# The currency each rail collects in (NOWPayments invoices are priced in USD here).
-CURRENCY_OF = {"mpesa": "KES", "pakasir": "IDR", "nowpayments": "USD", "fake": "KES"}
-NEEDS_PHONE = frozenset({"mpesa"})
 HISTORY_SIZE = 10
+Starter = Callable[["Context", "DepositOption", Money, "str | None"], "Reply"]
+
+
+@dataclass(frozen=True)
+class DepositOption:
+    name: str  # what the user types (or the button sends)
+    label: str  # the button's label
+    currency: str
+    example: str  # the typed form, shown in usage
+    # What follows the amount: a phone to prompt (M-Pesa), a transfer reference, nothing.
+    extra: Literal["phone", "reference"] | None
+    starter: str  # import path of a Starter: (ctx, option, amount, extra) -> reply
+    offered: Callable[[Runtime], bool]
+
+    def start(self, ctx: Context, amount: Money, extra: str | None) -> Reply:
+        module, _, name = self.starter.rpartition(".")
+        starter: Starter = getattr(importlib.import_module(module), name)
+        return starter(ctx, self, amount, extra)
+
+
+def _rail_configured(name: str) -> Callable[[Runtime], bool]:
+    return lambda rt: name in rt.rails()
+
+
+RAIL_STARTER = "functions.telegram.deposits.start_on_rail"
+OPTIONS: tuple[DepositOption, ...] = (
+    DepositOption("mpesa", "M-Pesa", "KES", "/deposit mpesa 1500 0712345678", "phone",
+                  RAIL_STARTER, _rail_configured("mpesa")),
+    DepositOption("pakasir", "QRIS", "IDR", "/deposit pakasir 50000", None,
+                  RAIL_STARTER, _rail_configured("pakasir")),
+    DepositOption("nowpayments", "Crypto", "USD", "/deposit nowpayments 25.00", None,
+                  RAIL_STARTER, _rail_configured("nowpayments")),
+    DepositOption("fake", "Test rail", "KES", "/deposit fake 1500", None,
+                  RAIL_STARTER, _rail_configured("fake")),
+)  # fmt: skip
+
+
+def offered(rt: Runtime) -> list[DepositOption]:
+    return [option for option in OPTIONS if option.offered(rt)]
+
+
+def option_named(rt: Runtime, name: str) -> DepositOption | None:
+    return next((o for o in offered(rt) if o.name == name), None)
 
 
 def on_deposit(ctx: Context, argument: str) -> Reply:
     from functions.telegram.handlers import reply
 
-    rails = sorted(r for r in ctx.runtime.rails() if r in CURRENCY_OF)
     parts = argument.split()
-    if not parts or parts[0] not in rails:
-        return reply(ctx, _usage(rails))
-    rail, rest = parts[0], parts[1:]
-    phone = rest.pop() if rail in NEEDS_PHONE and len(rest) >= 2 else None
+    option = option_named(ctx.runtime, parts[0].lower()) if parts else None
+    if option is None:
+        return reply(ctx, usage(offered(ctx.runtime)))
+    rest = parts[1:]
+    extra = rest.pop() if option.extra is not None and len(rest) >= 2 else None
     try:
-        amount = parse_money(" ".join(rest), CURRENCY_OF[rail])
+        amount = parse_money(" ".join(rest), option.currency)
     except MoneyError as err:
-        return reply(ctx, f"{html.escape(str(err))}\n\n{_usage([rail])}")
-    if rail in NEEDS_PHONE and phone is None:
-        return reply(ctx, _usage([rail]))
+        return reply(ctx, f"{html.escape(str(err))}\n\n{usage([option])}")
+    if option.extra is not None and extra is None:
+        return reply(ctx, usage([option]))
+    return option.start(ctx, amount, extra)
+
+
+def start_on_rail(ctx: Context, option: DepositOption, amount: Money, phone: str | None) -> Reply:
+    """A provider rail: ask the provider to collect, then tell the user how to pay."""
+    from functions.payments.start import start_payment
+    from functions.telegram.handlers import reply
+
     outcome = start_payment(
-        ctx.runtime, user_id=ctx.user_id, rail_name=rail, amount=amount,
+        ctx.runtime, user_id=ctx.user_id, rail_name=option.name, amount=amount,
         purpose="wallet_deposit", phone=phone,
     )  # fmt: skip
     if outcome.instructions is None:
         return reply(ctx, f"Could not start the payment: {html.escape(outcome.problem)}")
-    return reply(ctx, _instructions(amount, outcome.payment_id, outcome.instructions))
+    return reply(ctx, instructions_text(amount, outcome.payment_id, outcome.instructions))
 
 
 def on_history(ctx: Context, argument: str) -> Reply:
@@ -57,19 +114,13 @@ def on_history(ctx: Context, argument: str) -> Reply:
     return reply(ctx, "Your last deposits:\n" + "\n".join(lines))
 
 
-def _usage(rails: list[str]) -> str:
-    if not rails:
+def usage(options: list[DepositOption]) -> str:
+    if not options:
         return "Deposits are not available right now."
-    examples = {
-        "mpesa": "/deposit mpesa 1500 0712345678",
-        "pakasir": "/deposit pakasir 50000",
-        "nowpayments": "/deposit nowpayments 25.00",
-        "fake": "/deposit fake 1500",
-    }
-    return "Top up your wallet:\n" + "\n".join(examples[r] for r in rails)
+    return "Top up your wallet:\n" + "\n".join(o.example for o in options)
 
 
-def _instructions(amount: Money, payment_id: str, how: Instructions) -> str:
+def instructions_text(amount: Money, payment_id: str, how: Instructions) -> str:
     head = f"Deposit of {format_money(amount)} started (ref {payment_id})."
     if how.kind == "invoice_url" and how.url:
         return f"{head}\nPay here: {html.escape(how.url)}"
