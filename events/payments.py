@@ -21,6 +21,7 @@ class PaymentRequested(Event):
     purpose: Purpose
     amount: Money
     rail: str = Field(min_length=2, max_length=32)
+    subject: str | None = None  # what the money is for beyond the purpose: an order id
 
 
 @event("payment.started.v1")
@@ -50,6 +51,7 @@ class PaymentSucceeded(Event):
     provider_ref: str | None = None
     receipt: str | None = None
     source: Literal["callback", "query", "admin"]
+    subject: str | None = None
 
 
 @event("payment.failed.v1")
@@ -64,7 +66,20 @@ class PaymentExpired(Event):
 
 @event("payment.refunded.v1")
 class PaymentRefunded(Event):
+    """The money went back to the payer; a refunded deposit leaves the wallet again.
+
+    Who, what for and how much are optional only because refunds recorded before they were
+    added carry just `reason`; every refund recorded now has them, so reactors decide from
+    the event alone.
+    """
+
     reason: str = Field(max_length=500)
+    payment_id: str | None = None
+    user_id: int | None = None
+    purpose: Purpose | None = None
+    amount: Money | None = None  # what was paid, and now given back
+    refund_ref: str | None = None  # the provider's charge id (Stars: telegram_payment_charge_id)
+    admin_id: int | None = None  # the admin who refunded, when one did
 
 
 @event("payment.held_for_review.v1")

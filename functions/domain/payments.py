@@ -49,6 +49,10 @@ class Payment:
     rail: str = ""
     provider_ref: str | None = None
     expires_at: datetime | None = None
+    paid: Money | None = None  # what arrived, once succeeded
+    receipt: str | None = None  # the provider's receipt of that (Stars: the charge id)
+    subject: str | None = None  # an order id for purpose "order"
+    arrived: Money | None = None  # what a held payment's report said arrived
 
 
 @dataclass(frozen=True)
@@ -58,6 +62,7 @@ class Request:
     purpose: Purpose
     amount: Money
     rail: str
+    subject: str | None = None  # an order id for purpose "order"
 
 
 @dataclass(frozen=True)
@@ -93,6 +98,14 @@ class AdminDecide:
     paid: Money | None = None
 
 
+@dataclass(frozen=True)
+class AdminRefund:
+    """An admin gave a succeeded payment back (Stars: after refundStarPayment succeeded)."""
+
+    admin_id: int
+    refund_ref: str | None = None
+
+
 class UnknownPayment(DomainError):
     code = "unknown_payment"
 
@@ -101,7 +114,13 @@ class InvalidPayment(DomainError):
     code = "invalid_payment"
 
 
-PaymentCommand = Request | MarkStarted | MarkStartFailed | Apply | Expire | AdminDecide
+class NotRefundable(DomainError):
+    code = "not_refundable"
+
+
+PaymentCommand = (
+    Request | MarkStarted | MarkStartFailed | Apply | Expire | AdminDecide | AdminRefund
+)
 
 
 def decide(state: Payment, command: PaymentCommand) -> Sequence[Event]:
@@ -121,6 +140,8 @@ def decide(state: Payment, command: PaymentCommand) -> Sequence[Event]:
             return [PaymentExpired()] if state.state in OPEN and due else []
         case AdminDecide():
             return _admin(state, command)
+        case AdminRefund():
+            return _admin_refund(state, command)
 
 
 def _request(state: Payment, command: Request) -> Sequence[Event]:
@@ -153,7 +174,8 @@ def _apply(state: Payment, report: Report, source: Literal["callback", "query"])
         case "expired" if state.state in OPEN:
             return [PaymentExpired()]
         case "refunded" if state.state == "succeeded":
-            return [PaymentRefunded(reason=report.raw_status or "refunded by the provider")]
+            reason = report.raw_status or "refunded by the provider"
+            return [_refunded(state, reason, report.receipt or report.provider_ref)]
         case _:
             same = state.state == report.status
             return [] if same else ignored(f"{report.status} after {state.state}")
@@ -182,11 +204,34 @@ def _admin(state: Payment, command: AdminDecide) -> Sequence[Event]:
         return []  # a second tap, or a payment that settled meanwhile: nothing to do
     if not command.approve:
         return [PaymentFailed(reason=f"rejected by admin {command.admin_id}")]
-    paid = command.paid or state.amount
+    paid = command.paid or state.arrived or state.amount  # approve what arrived
     assert paid is not None
     if paid.amount <= 0:
         raise InvalidPayment("an approved amount must be positive")
     return [_succeeded(state, paid, state.provider_ref, f"admin:{command.admin_id}", "admin")]
+
+
+def _admin_refund(state: Payment, command: AdminRefund) -> Sequence[Event]:
+    if state.state == "refunded":
+        return []  # a second /refund, or Telegram's refunded_payment message came first
+    if state.state != "succeeded":
+        raise NotRefundable(f"only a succeeded payment can be refunded; this one is {state.state}")
+    reason = f"refunded by admin {command.admin_id}"
+    return [_refunded(state, reason, command.refund_ref, command.admin_id)]
+
+
+def _refunded(
+    state: Payment, reason: str, refund_ref: str | None, admin_id: int | None = None
+) -> Event:
+    return PaymentRefunded(
+        reason=reason,
+        payment_id=state.payment_id,
+        user_id=state.user_id,
+        purpose=state.purpose,
+        amount=state.paid or state.amount,
+        refund_ref=refund_ref,
+        admin_id=admin_id,
+    )
 
 
 def _succeeded(
@@ -204,6 +249,7 @@ def _succeeded(
         provider_ref=provider_ref,
         receipt=receipt,
         source=source,
+        subject=state.subject,
     )
 
 
@@ -217,6 +263,7 @@ def evolve(state: Payment, event: Event) -> Payment:
                 event.purpose,
                 event.amount,
                 event.rail,
+                subject=event.subject,
             )
         case PaymentStarted():
             return replace(
@@ -225,13 +272,13 @@ def evolve(state: Payment, event: Event) -> Payment:
         case PaymentStartFailed() | PaymentFailed():
             return replace(state, state="failed")
         case PaymentSucceeded():
-            return replace(state, state="succeeded")
+            return replace(state, state="succeeded", paid=event.paid, receipt=event.receipt)
         case PaymentExpired():
             return replace(state, state="expired")
         case PaymentRefunded():
             return replace(state, state="refunded")
         case PaymentHeldForReview():
-            return replace(state, state="held")
+            return replace(state, state="held", arrived=event.paid)
         case _:
             return state
 

@@ -43,6 +43,7 @@ def start_payment(
     purpose: Purpose,
     phone: str | None = None,
     payment_id: str | None = None,
+    subject: str | None = None,
 ) -> Outcome:
     rail = rt.rails()[rail_name]
     base = rt.settings.public_base_url
@@ -50,7 +51,7 @@ def start_payment(
         raise MissingSetting("SOKO_PUBLIC_BASE_URL is not set")
     payment_id = payment_id or new_payment_id()
     stream = payments.stream_of(payment_id)
-    request = payments.Request(payment_id, user_id, purpose, amount, rail_name)
+    request = payments.Request(payment_id, user_id, purpose, amount, rail_name, subject)
     rt.pipeline.execute(payments.payments, stream, request)
     callback = f"{base.rstrip('/')}/payments/{rail_name}/{rail.callback_path(payment_id)}"
     try:

@@ -69,6 +69,7 @@ def _is_pre_checkout_shape(query: Any) -> bool:
         and _is_user(query.get("from"))
         and isinstance(query.get("currency"), str)
         and isinstance(query.get("total_amount"), int)
+        and not isinstance(query.get("total_amount"), bool)
         and isinstance(query.get("invoice_payload"), str)
     )
 
@@ -84,6 +85,26 @@ def _is_message_shape(message: Any) -> bool:
         and isinstance(chat.get("id"), int)
         and (sender is None or _is_user(sender))
         and isinstance(message.get("text", ""), str)
+        and _is_payment_shape(message.get("successful_payment"))
+        and _is_payment_shape(message.get("refunded_payment"))
+    )
+
+
+def _is_payment_shape(paid: Any) -> bool:
+    """Absent, or a successful/refunded payment whose money fields have their wire types."""
+    if paid is None:
+        return True
+    if not isinstance(paid, dict):
+        return False
+    amount, charge = paid.get("total_amount"), paid.get("telegram_payment_charge_id")
+    return (
+        isinstance(paid.get("currency"), str)
+        and isinstance(amount, int)
+        and not isinstance(amount, bool)
+        and amount > 0
+        and isinstance(paid.get("invoice_payload"), str)
+        and isinstance(charge, str)
+        and bool(charge)
     )
 
 

@@ -9,7 +9,7 @@ import pytest
 from flask.testing import FlaskClient
 
 from events import Money
-from events.wallet import WalletCredited
+from events.wallet import WalletCredited, WalletDebited
 from functions.domain import payments, wallet
 from functions.ops.ledger import Problem, audit
 from functions.runtime.bootstrap import Runtime
@@ -128,3 +128,38 @@ def test_chaos_of_duplicated_reordered_concurrent_callbacks_leaves_a_clean_ledge
         if e.type == "wallet.credited.v1"
     }
     assert credited == {f"payment:{p}" for p, o in outcomes.items() if o == "succeeded"}
+
+
+def refunded_deposit(rt: Runtime, rail: FakeRail, payment_id: str, user_id: int) -> None:
+    start(rt, payment_id, user_id, 10_000)
+    paid(rt, rail, client_for("payment_webhook"), payment_id)
+    rt.pipeline.execute(
+        payments.payments, payments.stream_of(payment_id), payments.AdminRefund(99, "R")
+    )
+
+
+def test_a_refunded_deposit_debited_once_is_a_clean_ledger(
+    memory_runtime: Runtime, rail: FakeRail
+) -> None:
+    refunded_deposit(memory_runtime, rail, "p1", 7)
+    moved = [e.data["reference"] for e in memory_runtime.store.load("wallet-7")]
+    assert moved == ["payment:p1", "refund:payment:p1"]
+    assert audit(memory_runtime.store, memory_runtime.read_models) == []
+
+
+def test_a_refund_debit_without_a_refund_or_debited_twice_is_found(
+    memory_runtime: Runtime, rail: FakeRail
+) -> None:
+    refunded_deposit(memory_runtime, rail, "p1", 7)
+    start(memory_runtime, "p2", 7, 10_000)
+    paid(memory_runtime, rail, client_for("payment_webhook"), "p2")
+    money = Money(amount=10_000, currency="KES")
+    # A debit claiming a refund that never happened, and a second debit of a real one,
+    # slipped into the store behind every guard.
+    for n, reference in enumerate(["refund:payment:p2", "refund:payment:p1"], start=1):
+        forged = WalletDebited(user_id=8, amount=money, reason="refund", reference=reference)
+        memory_runtime.store.append("wallet-8", n - 1, [envelope("wallet-8", n, forged)])
+    problems = audit(memory_runtime.store, memory_runtime.read_models)
+    assert Problem("wallet-8", "debit refund:payment:p2 has no refunded payment") in problems
+    assert Problem("wallet-8", "debit refund:payment:p1 differs from its refund") in problems
+    assert Problem("payment-p1", "refund debited 2 times") in problems

@@ -426,6 +426,104 @@ def test_pre_checkout_queries_expire_after_ten_seconds(
     assert answer_late.status_code == 400
 
 
+def stars_shop(accept: Callable[[dict[str, Any]], bool]) -> Reply:
+    """A bot that answers /buy with a 50-Star invoice and pre-checkouts with `accept`."""
+
+    def reply(update: dict[str, Any]) -> dict[str, Any] | None:
+        query = update.get("pre_checkout_query")
+        if query is not None:
+            ok = accept(query)
+            answer = {"method": "answerPreCheckoutQuery", "pre_checkout_query_id": query["id"]}
+            return {**answer, "ok": ok} if ok else {**answer, "ok": False, "error_message": "no"}
+        if update["message"].get("text") == "/buy":
+            return {
+                "method": "sendInvoice", "chat_id": USER, "title": "Top-up",
+                "description": "50 Stars", "payload": "pay-1", "provider_token": "",
+                "currency": "XTR", "prices": [{"label": "50 Stars", "amount": 50}],
+            }  # fmt: skip
+        return None
+
+    return reply
+
+
+def invoice_message(fake: FakeTelegram) -> int:
+    fake.send_text(USER, "/buy")
+    (call,) = fake.calls("sendInvoice")
+    return int(call.response["result"]["message_id"])
+
+
+def test_paying_an_invoice_asks_the_bot_then_reports_a_payment_with_a_unique_charge(
+    fake: FakeTelegram, clock: FakeClock, webhook_factory: Callable[..., RecordingWebhook]
+) -> None:
+    hook = webhook_factory(stars_shop(lambda query: query["invoice_payload"] == "pay-1"))
+    fake.set_webhook(hook.url)
+    message_id = invoice_message(fake)
+
+    first = fake.pay_invoice(USER, message_id)
+    second = fake.pay_invoice(USER, message_id)
+
+    assert first.approved
+    assert first.charge_id is not None
+    assert second.charge_id not in (None, first.charge_id)
+    kinds = [next(k for k in update if k != "update_id") for _, update in hook.received]
+    assert kinds == ["message", "pre_checkout_query", "message", "pre_checkout_query", "message"]
+    query = hook.received[1][1]["pre_checkout_query"]
+    assert (query["from"]["id"], query["currency"], query["total_amount"]) == (USER, "XTR", 50)
+    assert query["invoice_payload"] == "pay-1"
+    assert first.paid is not None
+    message = Update.de_json(first.paid.update, None).message
+    assert message is not None
+    paid = message.successful_payment
+    assert paid is not None
+    assert (paid.currency, paid.total_amount, paid.invoice_payload) == ("XTR", 50, "pay-1")
+    assert paid.telegram_payment_charge_id == first.charge_id
+    assert paid.provider_payment_charge_id
+    assert fake.state.pre_checkout_answers[query["id"]] is True
+    assert fake.transcript(USER)[-1].line() == "user: (payment) paid 50 XTR"
+
+
+def test_an_invoice_the_bot_refuses_at_pre_checkout_is_not_paid(
+    fake: FakeTelegram, webhook_factory: Callable[..., RecordingWebhook]
+) -> None:
+    hook = webhook_factory(stars_shop(lambda query: False))
+    fake.set_webhook(hook.url)
+
+    payment = fake.pay_invoice(USER, invoice_message(fake))
+
+    assert not payment.approved
+    assert (payment.paid, payment.charge_id) == (None, None)
+    assert [next(k for k in u if k != "update_id") for _, u in hook.received] == [
+        "message",
+        "pre_checkout_query",
+    ]
+    assert fake.transcript(USER)[-1].line() == "bot: (answer) no"
+
+
+def test_only_a_message_that_is_an_invoice_can_be_paid(
+    fake: FakeTelegram, webhook_factory: Callable[..., RecordingWebhook]
+) -> None:
+    fake.set_webhook(webhook_factory().url)
+    delivered = fake.send_text(USER, "hello")
+    with pytest.raises(LookupError):
+        fake.pay_invoice(USER, delivered.update["message"]["message_id"])
+
+
+def test_a_star_payment_is_refunded_once_and_only_to_its_payer(
+    fake: FakeTelegram, webhook_factory: Callable[..., RecordingWebhook], http: httpx.Client
+) -> None:
+    fake.set_webhook(webhook_factory(stars_shop(lambda query: True)).url)
+    charge = fake.pay_invoice(USER, invoice_message(fake)).charge_id
+
+    def refund(user_id: int, charge_id: str | None) -> int:
+        params = {"user_id": user_id, "telegram_payment_charge_id": charge_id}
+        return api(http, fake, "refundStarPayment", json=params).status_code
+
+    assert refund(USER + 1, charge) == 400  # not this user's payment
+    assert refund(USER, "stxNoSuchCharge") == 400
+    assert refund(USER, charge) == 200
+    assert refund(USER, charge) == 400  # CHARGE_ALREADY_REFUNDED
+
+
 # -- control API and command line -----------------------------------------------------------
 
 
@@ -460,6 +558,25 @@ def test_the_control_api_drives_a_chat_over_http(
     assert fake.calls() == []
     assert fake.transcript(USER) == []
     assert fake.webhook_info()["url"] == hook.url  # reset keeps the webhook
+
+
+def test_the_control_api_pays_an_invoice(
+    fake: FakeTelegram, webhook_factory: Callable[..., RecordingWebhook], http: httpx.Client
+) -> None:
+    fake.set_webhook(webhook_factory(stars_shop(lambda query: True)).url)
+    message_id = invoice_message(fake)
+    control = f"{fake.url}/_fake"
+
+    paid = http.post(f"{control}/pay_invoice", json={"user_id": USER, "message_id": message_id})
+    not_invoice = http.post(f"{control}/pay_invoice", json={"user_id": USER, "message_id": 99})
+
+    assert paid.status_code == 200
+    body = paid.json()
+    assert body["approved"] is True
+    assert body["checkout"]["status"] == 200
+    sent = body["paid"]["update"]["message"]["successful_payment"]
+    assert sent["telegram_payment_charge_id"] == body["charge_id"]
+    assert not_invoice.status_code == 400
 
 
 def test_the_command_line_serves_until_sigterm(

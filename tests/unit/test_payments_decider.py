@@ -111,9 +111,13 @@ def test_anything_after_a_refund_is_ignored() -> None:
 
 
 def test_a_refund_report_only_refunds_a_succeeded_payment() -> None:
+    # Self-contained, so the debit_refund reactor takes the deposit back out of the wallet.
     assert when(payments, [*PENDING, succeeded()], report("refunded")) == [
-        PaymentRefunded(reason="refunded")
-    ]
+        PaymentRefunded(
+            reason="refunded", payment_id="p1", user_id=7, purpose="wallet_deposit",
+            amount=KES_1500, refund_ref="R1",
+        )
+    ]  # fmt: skip
     (ignored,) = when(payments, PENDING, report("refunded"))
     assert isinstance(ignored, PaymentReportIgnored)
 
@@ -152,6 +156,20 @@ def test_expiry_happens_only_when_due_and_open() -> None:
     assert when(payments, PENDING, Expire(T0 + timedelta(minutes=9))) == []
     assert when(payments, PENDING, Expire(T0 + timedelta(minutes=10))) == [PaymentExpired()]
     assert when(payments, [*PENDING, succeeded()], Expire(T0 + timedelta(days=1))) == []
+
+
+def test_approving_a_held_payment_without_an_amount_credits_what_arrived() -> None:
+    arrived = Money(amount=60_000, currency="KES")
+    held = [*PENDING, PaymentHeldForReview(reason="partially_paid", paid=arrived)]
+    (approved,) = when(payments, held, AdminDecide(admin_id=1, approve=True))
+    assert isinstance(approved, PaymentSucceeded)
+    assert approved.paid == arrived
+
+
+def test_an_admin_approves_a_pending_manual_transfer_at_the_declared_amount() -> None:
+    (approved,) = when(payments, PENDING, AdminDecide(admin_id=1, approve=True))
+    assert isinstance(approved, PaymentSucceeded)
+    assert (approved.paid, approved.receipt) == (REQUESTED.amount, "admin:1")
 
 
 def test_an_admin_settles_a_held_payment_once() -> None:

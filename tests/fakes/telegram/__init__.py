@@ -1,7 +1,7 @@
 """A fake Telegram Bot API server for tests and the local stack (see `fake.FakeTelegram`)."""
 
 from .clock import FakeClock
-from .delivery import SECRET_HEADER, Delivery
+from .delivery import SECRET_HEADER, Delivery, InvoicePayment
 from .fake import DEFAULT_TOKEN, FakeTelegram
 from .state import Call, TranscriptEntry
 
@@ -12,5 +12,6 @@ __all__ = [
     "Delivery",
     "FakeClock",
     "FakeTelegram",
+    "InvoicePayment",
     "TranscriptEntry",
 ]

@@ -2,6 +2,7 @@
 
     POST /_fake/send_text     {"user_id", "text", "first_name"?, "language_code"?, "username"?}
     POST /_fake/press_button  {"user_id", "message_id", "callback_data"}
+    POST /_fake/pay_invoice   {"user_id", "message_id"}   (pre-checkout, then the payment if ok)
     POST /_fake/deliver       an update object (update_id optional)
     POST /_fake/block         {"chat_id"}      POST /_fake/unblock {"chat_id"}
     POST /_fake/webhook       {"url", "secret_token"?}
@@ -44,6 +45,10 @@ def _press_button(fake: FakeTelegram, data: JsonDict) -> Any:
     return fake.press_button(user_id, message_id, str(data["callback_data"])).to_json()
 
 
+def _pay_invoice(fake: FakeTelegram, data: JsonDict) -> Any:
+    return fake.pay_invoice(int(data["user_id"]), int(data["message_id"])).to_json()
+
+
 def _block(fake: FakeTelegram, data: JsonDict) -> Any:
     fake.block_user(data["chat_id"])
     return {"ok": True}
@@ -67,6 +72,7 @@ def _reset(fake: FakeTelegram, data: JsonDict) -> Any:
 POST_ROUTES: dict[str, Route] = {
     "send_text": _send_text,
     "press_button": _press_button,
+    "pay_invoice": _pay_invoice,
     "deliver": lambda fake, update: fake.deliver(update).to_json(),
     "block": _block,
     "unblock": _unblock,

@@ -19,7 +19,7 @@ from typing import Any
 
 from . import objects
 from .api import BotApi
-from .state import OpenQuery, TelegramState, TranscriptEntry, Webhook
+from .state import Invoice, OpenQuery, TelegramState, TranscriptEntry, Webhook
 from .wire import ApiRequest, JsonDict, encode_json
 
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
@@ -72,6 +72,65 @@ def button_update(state: TelegramState, user_id: int, message_id: int, data: str
             state.unique(""), user, copy.deepcopy(msg), data, _chat_instance(state, user_id)
         )
         return {"update_id": state.next_update_id(), "callback_query": query}
+
+
+@dataclass(frozen=True)
+class InvoicePayment:
+    """A user paying an invoice: the pre-checkout delivery and, if the bot said ok, the payment."""
+
+    checkout: Delivery
+    approved: bool
+    paid: Delivery | None = None
+    charge_id: str | None = None  # telegram_payment_charge_id, unique per payment
+
+    def to_json(self) -> JsonDict:
+        return {
+            "checkout": self.checkout.to_json(),
+            "approved": self.approved,
+            "paid": self.paid.to_json() if self.paid is not None else None,
+            "charge_id": self.charge_id,
+        }
+
+
+def invoice_of(state: TelegramState, user_id: int, message_id: int) -> Invoice:
+    with state.lock:
+        invoice = state.invoices.get((user_id, message_id))
+    if invoice is None:
+        raise LookupError(f"chat {user_id} has no invoice message {message_id}")
+    return invoice
+
+
+def pre_checkout_update(state: TelegramState, user_id: int, invoice: Invoice) -> JsonDict:
+    """Telegram asking the bot to confirm a payment the user is about to make."""
+    with state.lock:
+        query = {
+            "id": state.unique(""),
+            "from": _payer(state, user_id),
+            "currency": invoice.currency,
+            "total_amount": invoice.total_amount,
+            "invoice_payload": invoice.payload,
+        }
+        return {"update_id": state.next_update_id(), "pre_checkout_query": query}
+
+
+def successful_payment_update(state: TelegramState, user_id: int, invoice: Invoice) -> JsonDict:
+    """The service message Telegram sends once the money moved, with a new charge id."""
+    with state.lock:
+        charge_id = state.unique("stx")
+        state.charges[charge_id] = user_id
+        paid = {
+            "currency": invoice.currency,
+            "total_amount": invoice.total_amount,
+            "invoice_payload": invoice.payload,
+            "telegram_payment_charge_id": charge_id,
+            "provider_payment_charge_id": state.unique(f"{user_id}_"),
+        }
+        msg = state.new_message(user_id, _payer(state, user_id), {"successful_payment": paid})
+        return {"update_id": state.next_update_id(), "message": copy.deepcopy(msg)}
+
+
+def _payer(state: TelegramState, user_id: int) -> JsonDict:
+    return state.users.get(user_id) or objects.human_user(user_id, "Test", "en", None)
 
 
 class WebhookClient:

@@ -8,7 +8,16 @@ from typing import Any, Self
 
 from .api import BotApi
 from .clock import Clock, system_clock
-from .delivery import Delivery, WebhookClient, button_update, text_update
+from .delivery import (
+    Delivery,
+    InvoicePayment,
+    WebhookClient,
+    button_update,
+    invoice_of,
+    pre_checkout_update,
+    successful_payment_update,
+    text_update,
+)
 from .methods import configure_webhook, get_webhook_info
 from .server import FakeServer
 from .state import Call, Limits, TelegramState, TranscriptEntry, chat_key
@@ -155,6 +164,25 @@ class FakeTelegram:
         return self._webhook.deliver(
             lambda: button_update(self.state, user_id, message_id, callback_data)
         )
+
+    def pay_invoice(self, user_id: int, message_id: int) -> InvoicePayment:
+        """The user pays the invoice message `message_id`, as Telegram runs it.
+
+        First a `pre_checkout_query` goes to the bot; only if the bot answered ok does a
+        message with `successful_payment` (a new, unique charge id) follow.
+        """
+        invoice = invoice_of(self.state, user_id, message_id)
+        checkout = self._webhook.deliver(lambda: pre_checkout_update(self.state, user_id, invoice))
+        query_id = str(checkout.update["pre_checkout_query"]["id"])
+        with self.state.lock:
+            approved = self.state.pre_checkout_answers.get(query_id, False)
+        if not approved:
+            return InvoicePayment(checkout, approved=False)
+        paid = self._webhook.deliver(
+            lambda: successful_payment_update(self.state, user_id, invoice)
+        )
+        charge_id = str(paid.update["message"]["successful_payment"]["telegram_payment_charge_id"])
+        return InvoicePayment(checkout, approved=True, paid=paid, charge_id=charge_id)
 
     def deliver(self, update: JsonDict) -> Delivery:
         """Send any update; `update_id` is assigned if missing."""

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from . import objects
-from .state import OpenQuery, TelegramState, Webhook, chat_key
+from .state import Invoice, OpenQuery, TelegramState, Webhook, chat_key
 from .wire import ApiError, ApiRequest, JsonDict, UploadedFile, bad_request
 
 ChatId = int | str
@@ -211,7 +211,10 @@ def send_invoice(state: TelegramState, request: ApiRequest) -> JsonDict:
     gate(state, chat_id)
     shown = f"{params['title']} — {total} {params['currency']}"
     content = {"invoice": objects.invoice_object(params, total)}
-    return deliver(state, chat_id, "invoice", shown, content, markup)
+    msg = deliver(state, chat_id, "invoice", shown, content, markup)
+    invoice = Invoice(str(params["payload"]), str(params["currency"]), total)
+    state.invoices[(chat_id, msg["message_id"])] = invoice
+    return msg
 
 
 def edit_message_text(state: TelegramState, request: ApiRequest) -> JsonDict | bool:
@@ -298,8 +301,10 @@ def chat_member_action(state: TelegramState, request: ApiRequest) -> bool:
 
 def refund_star_payment(state: TelegramState, request: ApiRequest) -> bool:
     params = request.params
-    require_int(params, "user_id", "invalid user_id specified")
+    user_id = require_int(params, "user_id", "invalid user_id specified")
     charge_id = str(require(params, "telegram_payment_charge_id"))
+    if state.charges.get(charge_id) != user_id:
+        raise bad_request("CHARGE_NOT_FOUND")
     if charge_id in state.refunded:
         raise bad_request("CHARGE_ALREADY_REFUNDED")
     state.refunded.add(charge_id)

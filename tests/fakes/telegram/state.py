@@ -93,6 +93,15 @@ class OpenQuery:
 
 
 @dataclass(frozen=True)
+class Invoice:
+    """An invoice the bot sent, as the payer's client knows it."""
+
+    payload: str
+    currency: str
+    total_amount: int
+
+
+@dataclass(frozen=True)
 class Limits:
     per_chat_per_second: int | None = 1
     global_per_second: int | None = 30
@@ -138,6 +147,9 @@ class TelegramState:
             self.blocked: set[ChatId] = set()
             self.open_queries: dict[str, OpenQuery] = {}
             self.pre_checkout_answers: dict[str, bool] = {}
+            # What each invoice message asks for (its payload is not part of the message).
+            self.invoices: dict[tuple[ChatId, int], Invoice] = {}
+            self.charges: dict[str, int] = {}  # telegram_payment_charge_id -> payer
             self.refunded: set[str] = set()
             self.flood = FloodControl(
                 self.clock,
