@@ -6,7 +6,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 from events import Event
-from events.users import UserBlockedBot, UserLanguageChanged, UserRegistered, UserUnblockedBot
+from events.users import (
+    UserBlockedBot,
+    UserLanguageChanged,
+    UserRegistered,
+    UserResellerSet,
+    UserUnblockedBot,
+)
 from functions.domain.decider import Decider, DomainError
 
 
@@ -19,6 +25,7 @@ class User:
     registered: bool = False
     language: str = "en"
     blocked: bool = False
+    reseller: bool = False
 
 
 @dataclass(frozen=True)
@@ -48,18 +55,28 @@ class RecordContact:
     user_id: int
 
 
+@dataclass(frozen=True)
+class SetReseller:
+    """An admin marks a user as a reseller (they see reseller prices), or unmarks them."""
+
+    user_id: int
+    reseller: bool
+    admin_id: int
+
+
 class NotRegistered(DomainError):
     code = "not_registered"
 
 
-UserCommand = Register | ChangeLanguage | RecordBlocked | RecordContact
+UserCommand = Register | ChangeLanguage | RecordBlocked | RecordContact | SetReseller
 
 
 def decide(state: User, command: UserCommand) -> Sequence[Event]:
     match command:
         case Register():
             if state.registered:
-                return []
+                # /start again after blocking the bot: it may write to them again.
+                return [UserUnblockedBot(user_id=command.user_id)] if state.blocked else []
             return [
                 UserRegistered(
                     user_id=command.user_id,
@@ -85,6 +102,11 @@ def decide(state: User, command: UserCommand) -> Sequence[Event]:
             )
         case RecordContact():
             return [UserUnblockedBot(user_id=command.user_id)] if state.blocked else []
+        case SetReseller():
+            _require(state)
+            if state.reseller == command.reseller:
+                return []
+            return [UserResellerSet(**vars(command))]
 
 
 def evolve(state: User, event: Event) -> User:
@@ -97,6 +119,8 @@ def evolve(state: User, event: Event) -> User:
             return replace(state, blocked=True)
         case UserUnblockedBot():
             return replace(state, blocked=False)
+        case UserResellerSet():
+            return replace(state, reseller=event.reseller)
         case _:
             return state
 

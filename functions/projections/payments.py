@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from events import Envelope, decode
+from events import Envelope, Money, decode
 from events.payments import (
     PaymentExpired,
     PaymentFailed,
@@ -17,6 +17,8 @@ from events.payments import (
     PaymentSucceeded,
 )
 from functions.projections.base import Doc, Projection
+
+MANUAL_RAIL = "manual"  # transfers an admin confirms by hand (functions/telegram/manual.py)
 
 STATES: dict[type, str] = {
     PaymentStarted: "pending",
@@ -46,9 +48,20 @@ def project(doc: Mapping[str, Any] | None, envelope: Envelope) -> Doc:
         current |= {"provider_ref": event.provider_ref, "expires_at": event.expires_at}
     if isinstance(event, PaymentSucceeded):
         current["paid"] = event.paid.model_dump()
+    if isinstance(event, PaymentHeldForReview):
+        current |= {"hold_reason": event.reason, "arrived": _dumped(event.paid)}
     if type(event) in STATES:
         current |= {"state": STATES[type(event)], "updated_at": envelope.occurred_at}
+    # One equality field for the admins' /held list (held, or a manual transfer to check),
+    # so the query needs no composite index and old settled payments never crowd it.
+    current["needs_admin"] = current.get("state") == "held" or (
+        current.get("rail") == MANUAL_RAIL and current.get("state") in {"requested", "pending"}
+    )
     return current
+
+
+def _dumped(money: Money | None) -> dict[str, Any] | None:
+    return money.model_dump() if money is not None else None
 
 
 payments_view = Projection(

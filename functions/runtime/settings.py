@@ -46,6 +46,14 @@ class Settings(BaseSettings):
     payments_batch: int = Field(default=100, ge=1, le=500)
     # Telegram user ids allowed to approve transfers, refund, and run the shop: a JSON list.
     admin_ids: frozenset[int] = frozenset()
+    # Manual transfers (bank, BLIK): offered when these details (shown to the user: account,
+    # IBAN, BLIK phone) are set and there is an admin to approve them.
+    manual_transfer_details: str | None = Field(default=None, max_length=1000)
+    manual_transfer_currency: str = "PLN"
+    # How long "Buy" holds units for the buyer before expire-reservations releases them.
+    reservation_minutes: int = Field(default=15, ge=1, le=24 * 60)
+    # Offer Telegram Stars (XTR) deposits: no provider account needed, only the bot.
+    stars_enabled: bool = False
 
     def is_admin(self, user_id: int) -> bool:
         return user_id in self.admin_ids

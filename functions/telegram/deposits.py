@@ -36,6 +36,12 @@ class DepositOption:
     extra: Literal["phone", "reference"] | None
     starter: str  # import path of a Starter: (ctx, option, amount, extra) -> reply
     offered: Callable[[Runtime], bool]
+    # A currency chosen by a setting (manual transfers) instead of the fixed `currency`.
+    configured_currency: Callable[[Runtime], str] | None = None
+
+    def currency_in(self, rt: Runtime) -> str:
+        """The currency amounts are typed in for this deployment."""
+        return self.configured_currency(rt) if self.configured_currency else self.currency
 
     def start(self, ctx: Context, amount: Money, extra: str | None) -> Reply:
         module, _, name = self.starter.rpartition(".")
@@ -47,6 +53,11 @@ def _rail_configured(name: str) -> Callable[[Runtime], bool]:
     return lambda rt: name in rt.rails()
 
 
+def _manual_offered(rt: Runtime) -> bool:
+    # Transfer details to show, and an admin to approve what arrives.
+    return bool(rt.settings.manual_transfer_details) and bool(rt.settings.admin_ids)
+
+
 RAIL_STARTER = "functions.telegram.deposits.start_on_rail"
 OPTIONS: tuple[DepositOption, ...] = (
     DepositOption("mpesa", "M-Pesa", "KES", "/deposit mpesa 1500 0712345678", "phone",
@@ -55,6 +66,12 @@ OPTIONS: tuple[DepositOption, ...] = (
                   RAIL_STARTER, _rail_configured("pakasir")),
     DepositOption("nowpayments", "Crypto", "USD", "/deposit nowpayments 25.00", None,
                   RAIL_STARTER, _rail_configured("nowpayments")),
+    DepositOption("stars", "Telegram Stars", "XTR", "/deposit stars 50", None,
+                  "functions.telegram.stars.start_stars_deposit",
+                  lambda rt: rt.settings.stars_enabled),
+    DepositOption("bank", "Bank transfer / BLIK", "PLN", "/deposit bank 100.00 REF123",
+                  "reference", "functions.telegram.manual.start_manual", _manual_offered,
+                  lambda rt: rt.settings.manual_transfer_currency),
     DepositOption("fake", "Test rail", "KES", "/deposit fake 1500", None,
                   RAIL_STARTER, _rail_configured("fake")),
 )  # fmt: skip
@@ -78,7 +95,7 @@ def on_deposit(ctx: Context, argument: str) -> Reply:
     rest = parts[1:]
     extra = rest.pop() if option.extra is not None and len(rest) >= 2 else None
     try:
-        amount = parse_money(" ".join(rest), option.currency)
+        amount = parse_money(" ".join(rest), option.currency_in(ctx.runtime))
     except MoneyError as err:
         return reply(ctx, f"{html.escape(str(err))}\n\n{usage([option])}")
     if option.extra is not None and extra is None:

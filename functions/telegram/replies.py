@@ -12,7 +12,12 @@ if TYPE_CHECKING:
     from functions.telegram.handlers import Context, Reply
 
 # Marker (in the question's text) -> the handler of the answer, as an import path.
-QUESTIONS: dict[str, str] = {}
+QUESTIONS: dict[str, str] = {
+    # shop_rails.PHONE_QUESTION: the buyer's M-Pesa number for paying an order.
+    "Reply with your M-Pesa phone number to pay order": (
+        "functions.telegram.shop_rails.on_phone_reply"
+    ),
+}
 
 
 def on_reply(ctx: Context, text: str) -> Reply:

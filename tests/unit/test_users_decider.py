@@ -51,3 +51,8 @@ def test_blocking_is_recorded_once_and_contact_lifts_it() -> None:
     assert when(users, blocked, RecordContact(5)) == [UserUnblockedBot(user_id=5)]
     assert when(users, [REGISTERED], RecordContact(5)) == []
     assert given(users, *blocked, UserUnblockedBot(user_id=5)).blocked is False
+
+
+def test_a_start_after_blocking_the_bot_lifts_the_block() -> None:
+    blocked = [REGISTERED, UserBlockedBot(user_id=5)]
+    assert when(users, blocked, Register(5, 5, "Otieno", "sw")) == [UserUnblockedBot(user_id=5)]

@@ -1,0 +1,1 @@
+"""Notifications: pure rules turn events into notices; the sender delivers them to Telegram."""

@@ -1,0 +1,168 @@
+"""Notification rules: pure functions from an event, and facts read beside it, to notices.
+
+A rule never reads anything itself: the dispatcher reads the facts (the payment as of the
+event, the payer's name, who the admins are) and the rule only decides what to say to whom.
+Rules are looked up by stable event type name; a new context (the shop's orders) adds its
+own lines to `RULES`.
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from events import Envelope, Event, Money, decode
+from events.money import format_money
+from events.payments import PaymentExpired, PaymentFailed, PaymentHeldForReview, PaymentStarted
+from events.wallet import WalletCredited
+from functions.domain.payments import Payment
+
+# Inline buttons an admin taps to settle a payment: `adm:ok:<payment id>` / `adm:no:<id>`.
+ADMIN_PREFIX = "adm"
+MANUAL_RAIL = "manual"
+
+
+@dataclass(frozen=True)
+class Button:
+    label: str
+    data: str  # callback_data, at most 64 bytes
+
+
+@dataclass(frozen=True)
+class Notice:
+    """One Telegram message. In a private chat, chat_id is the user's id."""
+
+    chat_id: int
+    text: str  # HTML
+    keyboard: tuple[tuple[Button, ...], ...] = ()
+
+    def params(self) -> dict[str, Any]:
+        """The sendMessage parameters."""
+        params: dict[str, Any] = {"chat_id": self.chat_id, "text": self.text, "parse_mode": "HTML"}
+        if self.keyboard:
+            params["reply_markup"] = inline_keyboard(self.keyboard)
+        return params
+
+
+def inline_keyboard(rows: Sequence[Sequence[Button]]) -> dict[str, Any]:
+    """A reply_markup of inline buttons."""
+    return {
+        "inline_keyboard": [[{"text": b.label, "callback_data": b.data} for b in r] for r in rows]
+    }
+
+
+@dataclass(frozen=True)
+class Facts:
+    """What a rule may know beyond the event, read by the dispatcher before the rules run."""
+
+    admin_ids: frozenset[int] = frozenset()
+    payment: Payment | None = None  # for payment events: the payment as of this event
+    payer_name: str = ""  # the payment's user's first name, when registered
+
+
+Rule = Callable[[Any, Facts], list[Notice]]
+
+
+def decision_buttons(payment_id: str, label: str = "") -> tuple[Button, ...]:
+    """Approve / Reject for one payment; `label` tells rows apart in a list."""
+    suffix = f" {label}" if label else ""
+    return (
+        Button(f"✅ Approve{suffix}", f"{ADMIN_PREFIX}:ok:{payment_id}"),
+        Button(f"❌ Reject{suffix}", f"{ADMIN_PREFIX}:no:{payment_id}"),
+    )
+
+
+def deposit_credited(event: WalletCredited, facts: Facts) -> list[Notice]:
+    if event.reason != "deposit":
+        return []
+    text = f"Your deposit of {format_money(event.amount)} was credited."
+    return [Notice(event.user_id, text)]
+
+
+def payment_failed(event: PaymentFailed | PaymentExpired, facts: Facts) -> list[Notice]:
+    payment = facts.payment
+    if payment is None or payment.amount is None:
+        return []
+    what = (
+        "expired before it was paid" if isinstance(event, PaymentExpired) else "did not go through"
+    )
+    text = (
+        f"Your payment of {format_money(payment.amount)} (ref {_code(payment.payment_id)}) {what}."
+    )
+    if payment.purpose == "wallet_deposit":
+        text += " Send /deposit to try again."
+    return [Notice(payment.user_id, text)]
+
+
+def payment_held(event: PaymentHeldForReview, facts: Facts) -> list[Notice]:
+    payment = facts.payment
+    if payment is None or payment.amount is None:
+        return []
+    arrived = event.paid or payment.amount
+    reason = event.reason.replace("_", " ")
+    to_admins = (
+        f"⚠️ Payment {_code(payment.payment_id)} needs a review ({reason}).\n"
+        f"{_payer(payment, facts)} asked {format_money(payment.amount)} via "
+        f"{html.escape(payment.rail)}; arrived {_amount_or_unknown(event.paid)}.\n"
+        f"Approve credits {format_money(arrived)}."
+    )
+    to_user = (
+        f"Your payment of {format_money(payment.amount)} (ref {_code(payment.payment_id)}) "
+        "arrived differently than asked; an admin will review it."
+    )
+    return [*_to_admins(facts, to_admins, payment.payment_id), Notice(payment.user_id, to_user)]
+
+
+def manual_declared(event: PaymentStarted, facts: Facts) -> list[Notice]:
+    payment = facts.payment
+    if payment is None or payment.amount is None or payment.rail != MANUAL_RAIL:
+        return []
+    text = (
+        f"🏦 Transfer declared by {_payer(payment, facts)}: {format_money(payment.amount)}, "
+        f"reference {_code(event.provider_ref)} (payment {_code(payment.payment_id)}).\n"
+        "Approve only once the money is in the account."
+    )
+    return _to_admins(facts, text, payment.payment_id)
+
+
+RULES: dict[str, tuple[Rule, ...]] = {
+    "wallet.credited.v1": (deposit_credited,),
+    "payment.failed.v1": (payment_failed,),
+    "payment.expired.v1": (payment_failed,),
+    "payment.held_for_review.v1": (payment_held,),
+    "payment.started.v1": (manual_declared,),
+}
+
+
+def wants(type_name: str) -> bool:
+    """Whether any rule reads this event type (the dispatcher reads no facts otherwise)."""
+    return type_name in RULES
+
+
+def notices(envelope: Envelope, facts: Facts) -> list[Notice]:
+    """Every notice the rules derive from one event, in a stable order."""
+    rules = RULES.get(envelope.type, ())
+    if not rules:
+        return []
+    event: Event = decode(envelope)
+    return [notice for rule in rules for notice in rule(event, facts)]
+
+
+def _to_admins(facts: Facts, text: str, payment_id: str) -> list[Notice]:
+    buttons = (decision_buttons(payment_id),)
+    return [Notice(admin, text, buttons) for admin in sorted(facts.admin_ids)]
+
+
+def _payer(payment: Payment, facts: Facts) -> str:
+    name = html.escape(facts.payer_name) if facts.payer_name else "user"
+    return f"{name} (id {payment.user_id})"
+
+
+def _amount_or_unknown(money: Money | None) -> str:
+    return format_money(money) if money is not None else "an unknown amount"
+
+
+def _code(text: str) -> str:
+    return f"<code>{html.escape(text)}</code>"

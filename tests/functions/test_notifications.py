@@ -1,0 +1,235 @@
+"""notify over HTTP: pushed events become Telegram messages, within Telegram's limits."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from events import Envelope, Money
+from events.users import UserRegistered
+from events.wallet import WalletCredited
+from functions.notifications.endpoint import sender_for
+from functions.notifications.rules import Notice
+from functions.notifications.sender import (
+    PER_PROCESS_PER_SECOND,
+    TELEGRAM_PER_SECOND,
+    FloodWait,
+    Pacer,
+    Sender,
+)
+from functions.runtime.bootstrap import Runtime
+from functions.telegram.bot_api import Blocked, HttpBot, RateLimited
+from infra.topology import TOPOLOGY
+from tests.builders import envelope, settings
+from tests.fakes.recording_bot import RecordingBot
+from tests.fakes.telegram import FakeClock, FakeTelegram
+from tests.functions.conftest import client_for
+from tests.functions.test_project_balances import push_body
+
+pytestmark = pytest.mark.functions
+
+
+class ManualClock:
+    """Time that passes only when the code under test sleeps: pacing becomes measurable."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+        self.sleeps: list[float] = []
+
+    def __call__(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.sleeps.append(seconds)
+        self.now += seconds
+
+
+class TimedBot(RecordingBot):
+    """Records when each call was made, and fails calls as told (403 or 429) first."""
+
+    def __init__(self, clock: ManualClock) -> None:
+        super().__init__()
+        self.clock = clock
+        self.at: list[tuple[int, float]] = []
+        self.failures: list[Exception] = []
+        self.blocked: set[int] = set()
+
+    def call(self, method: str, params: dict[str, Any]) -> Any:
+        if params.get("chat_id") in self.blocked:
+            raise Blocked("sendMessage: Forbidden: bot was blocked by the user")
+        if self.failures:
+            raise self.failures.pop(0)
+        self.at.append((params["chat_id"], self.clock()))
+        return super().call(method, params)
+
+
+@pytest.fixture
+def clock() -> ManualClock:
+    return ManualClock()
+
+
+@pytest.fixture
+def bot(memory_runtime: Runtime, clock: ManualClock) -> TimedBot:
+    memory_runtime.settings = settings(admin_ids=frozenset({99}))
+    fake = TimedBot(clock)
+    memory_runtime.bot_override = fake
+    sender_for(memory_runtime).pacer = Pacer(clock=clock, sleep=clock.sleep)
+    return fake
+
+
+def register(rt: Runtime, user_id: int) -> None:
+    event = UserRegistered(user_id=user_id, chat_id=user_id, first_name="Amina", language="en")
+    rt.store.append(f"user-{user_id}", 0, [envelope(f"user-{user_id}", 1, event)])
+
+
+def credited(user_id: int, version: int, amount: int = 150_000) -> Envelope:
+    event = WalletCredited(
+        user_id=user_id,
+        amount=Money(amount=amount, currency="KES"),
+        reason="deposit",
+        reference=f"payment:p{version}",
+    )
+    return envelope(f"wallet-{user_id}", version, event)
+
+
+def push(event: Envelope) -> None:
+    assert client_for("notify", "cloudevent").post("/", json=push_body(event)).status_code == 200
+
+
+def test_a_credited_deposit_is_sent_to_the_user_once_however_often_delivered(
+    bot: TimedBot,
+) -> None:
+    event = credited(7, 2)
+    for _ in range(3):
+        push(event)
+    assert bot.calls == [
+        (
+            "sendMessage",
+            {
+                "chat_id": 7,
+                "text": "Your deposit of KES 1,500.00 was credited.",
+                "parse_mode": "HTML",
+            },
+        )
+    ]
+
+
+def test_a_short_429_is_waited_out_and_the_message_sent(bot: TimedBot, clock: ManualClock) -> None:
+    bot.failures = [RateLimited(3, "sendMessage: Too Many Requests: retry after 3")]
+    push(credited(7, 2))
+    assert clock.sleeps == [3]
+    assert bot.methods() == ["sendMessage"]
+
+
+def test_a_long_429_fails_the_delivery_and_the_redelivery_sends_it(
+    bot: TimedBot, clock: ManualClock
+) -> None:
+    bot.failures = [RateLimited(60, "sendMessage: Too Many Requests: retry after 60")]
+    response = client_for("notify", "cloudevent").post("/", json=push_body(credited(7, 2)))
+    assert response.status_code == 500  # Pub/Sub redelivers later
+    assert bot.calls == []
+    assert clock.sleeps == []
+    push(credited(7, 2))
+    assert bot.methods() == ["sendMessage"]
+
+
+def test_a_user_who_blocked_the_bot_is_recorded_and_not_messaged_again(
+    bot: TimedBot, memory_runtime: Runtime
+) -> None:
+    register(memory_runtime, 7)
+    bot.blocked.add(7)
+    push(credited(7, 2))
+    blocked = memory_runtime.store.load("user-7")[-1]
+    assert (blocked.type, blocked.data) == ("user.blocked_bot.v1", {"user_id": 7})
+
+    bot.blocked.clear()  # Telegram would refuse anyway; we must not even try
+    push(credited(7, 3))
+    assert bot.calls == []
+    assert len(memory_runtime.store.load("user-7")) == 2  # recorded once
+
+
+def test_a_blocked_user_who_starts_the_bot_again_gets_notices_again(
+    bot: TimedBot, memory_runtime: Runtime
+) -> None:
+    from tests.builders import text_update
+    from tests.functions.conftest import post_update
+
+    post_update(client_for("telegram_webhook"), text_update("/start", user_id=7, update_id=1))
+    bot.blocked.add(7)
+    push(credited(7, 2))
+    bot.blocked.clear()
+    reply = post_update(
+        client_for("telegram_webhook"), text_update("/start", user_id=7, update_id=2)
+    )
+    assert reply.get_json()["text"].startswith("Welcome back")
+    push(credited(7, 3))
+    assert [p["chat_id"] for _, p in bot.calls] == [7]
+
+
+def test_messages_to_one_chat_are_a_second_apart_and_all_chats_share_the_process_rate(
+    clock: ManualClock,
+) -> None:
+    bot = TimedBot(clock)
+    sender = Sender(pacer=Pacer(clock=clock, sleep=clock.sleep))
+    for chat in (1, 1, 2, 3, 1):
+        sender.send(bot, Notice(chat, "hi"))
+    start = 1000.0
+    gap = 1 / PER_PROCESS_PER_SECOND
+    assert [chat for chat, _ in bot.at] == [1, 1, 2, 3, 1]
+    assert [at - start for _, at in bot.at] == pytest.approx(
+        [
+            0.0,
+            1.0,  # the same chat waits a second
+            1.0 + gap,  # another chat waits only for the process rate
+            1.0 + 2 * gap,
+            2.0,
+        ]
+    )
+
+
+def test_instances_times_the_process_rate_stay_under_telegrams_overall_limit() -> None:
+    notify = TOPOLOGY.function("notify")
+    assert notify.concurrency == 1  # the pacing is per process; one request at a time
+    assert notify.max_instances * PER_PROCESS_PER_SECOND < TELEGRAM_PER_SECOND
+    subscribed = {s.topic for s in TOPOLOGY.subscriptions if s.function == "notify"}
+    assert subscribed == {"payment-events", "wallet-events"}
+
+
+@pytest.fixture
+def telegram() -> Iterator[tuple[FakeTelegram, FakeClock]]:
+    clock = FakeClock()
+    with FakeTelegram(clock=clock) as fake:
+        yield fake, clock
+
+
+def test_against_the_fake_bot_api_a_real_429_is_waited_out(
+    telegram: tuple[FakeTelegram, FakeClock],
+) -> None:
+    fake, fake_clock = telegram
+    bot = HttpBot(fake.base_url, fake.token)
+    # No pacing of our own, so the second message to the chat meets Telegram's flood control.
+    sender = Sender(pacer=Pacer(per_second=1000, per_chat_s=0, sleep=fake_clock.advance))
+    sender.send(bot, Notice(42, "one"))
+    sender.send(bot, Notice(42, "two"))
+    assert fake.messages_to(42) == ["one", "two"]
+    assert [c.ok for c in fake.calls("sendMessage")] == [True, False, True]
+
+
+def test_against_the_fake_bot_api_a_block_is_reported(
+    telegram: tuple[FakeTelegram, FakeClock],
+) -> None:
+    fake, _ = telegram
+    fake.block_user(42)
+    sender = Sender(pacer=Pacer(sleep=lambda s: None))
+    with pytest.raises(Blocked):
+        sender.send(HttpBot(fake.base_url, fake.token), Notice(42, "hi"))
+
+
+def test_flood_waits_beyond_the_attempts_give_up(clock: ManualClock) -> None:
+    bot = TimedBot(clock)
+    bot.failures = [RateLimited(1, "429")] * 3
+    with pytest.raises(FloodWait):
+        Sender(pacer=Pacer(clock=clock, sleep=clock.sleep)).send(bot, Notice(1, "hi"))
+    assert bot.at == []
