@@ -3,11 +3,15 @@
 from functions.main import (
     credit_deposits,
     dead_letter,
+    debit_refunds,
     health,
+    notify,
     open_wallets,
     payment_webhook,
     project_balances,
     project_payments,
+    project_shop,
+    run_checkout,
     scheduled_job,
     telegram_webhook,
 )
@@ -15,11 +19,15 @@ from functions.main import (
 __all__ = [
     "credit_deposits",
     "dead_letter",
+    "debit_refunds",
     "health",
+    "notify",
     "open_wallets",
     "payment_webhook",
     "project_balances",
     "project_payments",
+    "project_shop",
+    "run_checkout",
     "scheduled_job",
     "telegram_webhook",
 ]

@@ -39,3 +39,12 @@ class UserUnblockedBot(Event):
     """The user wrote to the bot again after blocking it."""
 
     user_id: int
+
+
+@event("user.reseller_set.v1")
+class UserResellerSet(Event):
+    """An admin marked (or unmarked) a user as a reseller: they see reseller prices."""
+
+    user_id: int
+    reseller: bool
+    admin_id: int

@@ -62,6 +62,16 @@ def credit_deposits(cloud_event: CloudEvent) -> None:
 
 
 @functions_framework.cloud_event
+def debit_refunds(cloud_event: CloudEvent) -> None:
+    """Pub/Sub `payment-events` -> a wallet debit for every refunded deposit."""
+    logs.start(flask.request.headers.get(logs.TRACE_HEADER))
+    from functions.reactors.debit_refund import debit_refund
+    from functions.reactors.endpoint import serve
+
+    serve(debit_refund, cloud_event.data)
+
+
+@functions_framework.cloud_event
 def project_payments(cloud_event: CloudEvent) -> None:
     """Pub/Sub `payment-events` -> payments/{payment id}."""
     logs.start(flask.request.headers.get(logs.TRACE_HEADER))
@@ -69,6 +79,26 @@ def project_payments(cloud_event: CloudEvent) -> None:
     from functions.projections.payments import payments_view
 
     serve(payments_view, cloud_event.data)
+
+
+@functions_framework.cloud_event
+def project_shop(cloud_event: CloudEvent) -> None:
+    """Pub/Sub `product-`, `lot-` and `order-events` -> products/, stock/ and orders/."""
+    logs.start(flask.request.headers.get(logs.TRACE_HEADER))
+    from functions.projections.endpoint import serve
+    from functions.projections.shop import SHOP_VIEWS
+
+    serve(SHOP_VIEWS, cloud_event.data)
+
+
+@functions_framework.cloud_event
+def run_checkout(cloud_event: CloudEvent) -> None:
+    """Pub/Sub product, lot, order, wallet and payment events -> the shop saga's steps."""
+    logs.start(flask.request.headers.get(logs.TRACE_HEADER))
+    from functions.reactors.checkout import CHECKOUT
+    from functions.reactors.endpoint import serve
+
+    serve(CHECKOUT, cloud_event.data)
 
 
 @functions_framework.http
@@ -96,3 +126,12 @@ def dead_letter(cloud_event: CloudEvent) -> None:
     from functions.ops.dead_letter import serve
 
     serve(cloud_event["source"], cloud_event.data)
+
+
+@functions_framework.cloud_event
+def notify(cloud_event: CloudEvent) -> None:
+    """Pub/Sub `payment-events` and `wallet-events` -> Telegram messages to users and admins."""
+    logs.start(flask.request.headers.get(logs.TRACE_HEADER))
+    from functions.notifications.endpoint import serve
+
+    serve(cloud_event.data)

@@ -109,7 +109,8 @@ TOPOLOGY = Topology(
             secrets=("bot_token", "webhook_secret"),
             public=True,
             family="webhook",
-            publishes=("user", "wallet"),  # the streams its commands append to
+            # The streams its commands append to (payment: Stars deposits and refunds).
+            publishes=("user", "wallet", "payment", "product", "lot", "order"),
         ),
         Function("project_balances", "pubsub", concurrency=4),
         Function("open_wallets", "pubsub", concurrency=4, family="reactor", publishes=("wallet",)),
@@ -124,7 +125,16 @@ TOPOLOGY = Topology(
         Function(
             "credit_deposits", "pubsub", concurrency=4, family="reactor", publishes=("wallet",)
         ),
+        Function("debit_refunds", "pubsub", concurrency=4, family="reactor", publishes=("wallet",)),
         Function("project_payments", "pubsub", concurrency=4),
+        Function("project_shop", "pubsub", concurrency=8),
+        Function(
+            "run_checkout",
+            "pubsub",
+            concurrency=8,
+            family="reactor",
+            publishes=("wallet", "lot", "order"),
+        ),
         Function(
             "scheduled_job",
             "scheduler",
@@ -138,18 +148,44 @@ TOPOLOGY = Topology(
         Function("health", "http", max_instances=2, family="ops", publishes=("health",)),
         # Records poisoned messages as events (stream deadletter-<subscription>).
         Function("dead_letter", "pubsub", max_instances=2, family="ops", publishes=("deadletter",)),
+        # Telegram messages to users and admins. Each instance paces itself at
+        # PER_PROCESS_PER_SECOND (5/s, functions/notifications/sender.py) and nothing
+        # coordinates instances, so max_instances x 5 must stay under Telegram's ~30/s per
+        # bot: 5 x 5 = 25 (tests/functions/test_notifications.py checks the product).
+        # One request at a time, so the per-process pacing is the instance's pacing.
+        Function(
+            "notify",
+            "pubsub",
+            max_instances=5,
+            concurrency=1,
+            secrets=("bot_token",),
+            family="notify",
+            publishes=("user",),  # a user who blocked the bot
+        ),
     ),
     subscriptions=with_dead_letters(
         (
             Subscription("project-balances", topic_of_category("wallet"), "project_balances"),
             Subscription("open-wallets", topic_of_category("user"), "open_wallets"),
             Subscription("credit-deposits", topic_of_category("payment"), "credit_deposits"),
+            Subscription("debit-refunds", topic_of_category("payment"), "debit_refunds"),
             Subscription("project-payments", topic_of_category("payment"), "project_payments"),
+            Subscription("notify-payments", topic_of_category("payment"), "notify"),
+            Subscription("notify-wallets", topic_of_category("wallet"), "notify"),
+            *(
+                Subscription(f"project-{c}s", topic_of_category(c), "project_shop")
+                for c in ("product", "lot", "order")
+            ),
+            *(
+                Subscription(f"checkout-{c}", topic_of_category(c), "run_checkout")
+                for c in ("product", "lot", "order", "wallet", "payment")
+            ),
         )
     ),
     schedules=(
         Schedule("relay", "* * * * *"),
         Schedule("expire-payments", "* * * * *"),
+        Schedule("expire-reservations", "* * * * *"),
         Schedule("reconcile-payments", "*/5 * * * *"),
     ),
 )

@@ -2,7 +2,7 @@
 
 from collections.abc import Callable
 
-from functions.jobs import payments, relay
+from functions.jobs import payments, relay, reservations
 from functions.runtime.bootstrap import Runtime
 
 Job = Callable[[Runtime], dict[str, int]]
@@ -10,4 +10,5 @@ JOBS: dict[str, Job] = {
     "relay": relay.run,
     "reconcile-payments": payments.reconcile,
     "expire-payments": payments.expire,
+    "expire-reservations": reservations.expire,
 }

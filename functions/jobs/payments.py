@@ -21,7 +21,7 @@ def reconcile(rt: Runtime) -> dict[str, int]:
     settled = unavailable = 0
     for doc in _pending(rt):
         rail = rt.rails().get(doc["rail"])
-        if rail is None or _as_time(doc.get("requested_at")) > cutoff:
+        if rail is None or as_time(doc.get("requested_at")) > cutoff:
             continue
         amount = Money.model_validate(doc["amount"])
         try:
@@ -47,7 +47,7 @@ def expire(rt: Runtime) -> dict[str, int]:
     expired = 0
     for doc in _pending(rt):
         deadline = doc.get("expires_at")
-        if deadline is None or _as_time(deadline) > now:
+        if deadline is None or as_time(deadline) > now:
             continue
         stream = payments.stream_of(doc["payment_id"])
         key = f"expire:{doc['payment_id']}"
@@ -62,6 +62,6 @@ def _pending(rt: Runtime) -> list[dict[str, Any]]:
     return rt.read_models.find("payments", "state", "pending", rt.settings.payments_batch)
 
 
-def _as_time(value: Any) -> datetime:
+def as_time(value: Any) -> datetime:
     # Firestore returns its own datetime subclass; memory keeps what the projection wrote.
     return value if isinstance(value, datetime) else datetime.fromisoformat(str(value))

@@ -2,9 +2,11 @@
 
 Checks, per currency: every wallet credit of a deposit traces to exactly one succeeded
 deposit payment of the same amount; no payment is credited twice; every succeeded deposit
-was credited; each wallet's read-model balance equals its credits minus its debits; no
-balance is negative. `python -m functions.ops.ledger` runs it against the configured
-store and exits 1 naming the offending streams.
+was credited; every debit of a refund (`refund:payment:<id>`) traces to exactly one refunded
+deposit of the same user and amount; each wallet's read-model balance equals its credits
+minus its debits; no balance is negative; and the shop's money and units add up
+(functions/ops/shop_audit.py). `python -m functions.ops.ledger` runs it against
+the configured store and exits 1 naming the offending streams.
 """
 
 from __future__ import annotations
@@ -14,8 +16,10 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass
 
 from events import decode
-from events.payments import PaymentSucceeded
+from events.payments import PaymentRefunded, PaymentSucceeded
 from events.wallet import WalletCredited, WalletDebited
+from functions.ops.shop_audit import oversold, shop_ledger, trace_shop_money, unsettled_refunds
+from functions.reactors.debit_refund import REFUND_PREFIX
 from functions.runtime.ports import EventStore, ReadModels
 
 
@@ -27,9 +31,11 @@ class Problem:
 
 def audit(store: EventStore, read_models: ReadModels) -> list[Problem]:
     """Every inconsistency found; an empty list means the ledger balances."""
-    succeeded = _succeeded_deposits(store)
+    succeeded, refunded = _deposits(store)
+    shop = shop_ledger(store)
     problems: list[Problem] = []
     credited: Counter[str] = Counter()
+    debited: Counter[str] = Counter()
     for stream in store.streams("wallet"):
         balances: dict[str, int] = defaultdict(int)
         for event in (decode(e) for e in store.load(stream)):
@@ -38,22 +44,36 @@ def audit(store: EventStore, read_models: ReadModels) -> list[Problem]:
                 problems += _trace_credit(stream, event, succeeded, credited)
             elif isinstance(event, WalletDebited):
                 balances[event.amount.currency] -= event.amount.amount
+                problems += _trace_refund(stream, event, refunded, debited)
+            if isinstance(event, WalletCredited | WalletDebited):
+                problems += [Problem(stream, p) for p in trace_shop_money(stream, event, shop)]
         problems += _compare_balances(stream, dict(balances), read_models)
     for payment_id, count in credited.items():
         if count > 1:
             problems.append(Problem(f"payment-{payment_id}", f"credited {count} times"))
     for payment_id in succeeded.keys() - credited.keys():
         problems.append(Problem(f"payment-{payment_id}", "succeeded but never credited"))
+    for payment_id, count in debited.items():
+        if count > 1:
+            problems.append(Problem(f"payment-{payment_id}", f"refund debited {count} times"))
+    problems += [Problem(where, what) for where, what in unsettled_refunds(shop)]
+    problems += [Problem(where, what) for where, what in oversold(store)]
     return problems
 
 
-def _succeeded_deposits(store: EventStore) -> dict[str, PaymentSucceeded]:
-    found: dict[str, PaymentSucceeded] = {}
+def _deposits(
+    store: EventStore,
+) -> tuple[dict[str, PaymentSucceeded], dict[str, PaymentRefunded]]:
+    """Succeeded wallet deposits, and refunds (their purpose says of what), by payment id."""
+    succeeded: dict[str, PaymentSucceeded] = {}
+    refunded: dict[str, PaymentRefunded] = {}
     for stream in store.streams("payment"):
         for event in (decode(e) for e in store.load(stream)):
             if isinstance(event, PaymentSucceeded) and event.purpose == "wallet_deposit":
-                found[event.payment_id] = event
-    return found
+                succeeded[event.payment_id] = event
+            elif isinstance(event, PaymentRefunded) and event.payment_id is not None:
+                refunded[event.payment_id] = event  # older refunds did not name their payment
+    return succeeded, refunded
 
 
 def _trace_credit(
@@ -71,6 +91,26 @@ def _trace_credit(
         return [Problem(stream, f"credit {credit.reference} has no succeeded payment")]
     if payment.paid != credit.amount or f"wallet-{payment.user_id}" != stream:
         return [Problem(stream, f"credit {credit.reference} differs from its payment")]
+    return []
+
+
+def _trace_refund(
+    stream: str,
+    debit: WalletDebited,
+    refunded: dict[str, PaymentRefunded],
+    debited: Counter[str],
+) -> list[Problem]:
+    # Other debits (orders, …) are checked by their own aggregates; refunds are money out
+    # for a deposit, so they must match one.
+    if not debit.reference.startswith(REFUND_PREFIX):
+        return []
+    payment_id = debit.reference.removeprefix(REFUND_PREFIX)
+    debited[payment_id] += 1
+    refund = refunded.get(payment_id)
+    if refund is None or refund.purpose != "wallet_deposit":
+        return [Problem(stream, f"debit {debit.reference} has no refunded payment")]
+    if refund.amount != debit.amount or f"wallet-{refund.user_id}" != stream:
+        return [Problem(stream, f"debit {debit.reference} differs from its refund")]
     return []
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import binascii
 import logging
+from collections.abc import Sequence
 from typing import Any
 
 from pydantic import ValidationError
@@ -30,18 +31,21 @@ def envelope_of(cloud_event_data: Any) -> Envelope:
         raise PoisonMessage(f"undecodable message: {type(err).__name__}") from err
 
 
-def serve(projection: Projection, cloud_event_data: Any) -> int:
+def serve(projection: Projection | Sequence[Projection], cloud_event_data: Any) -> int:
     """Apply one delivery; returns how many events it applied (0 for a repeat).
+
+    A function serving several read models (one per topic it subscribes to) passes them
+    all; each delivery feeds the ones that read its stream's category.
 
     Transient failures raise so Pub/Sub redelivers; poison is acknowledged, since retrying
     it forever would only fill the dead-letter topic later.
     """
+    projections = (projection,) if isinstance(projection, Projection) else tuple(projection)
     try:
         envelope = envelope_of(cloud_event_data)
     except PoisonMessage:
-        log.exception("dropping poison message for %s", projection.name)
+        log.exception("dropping poison message for %s", [p.name for p in projections])
         return 0
     logs.bind(stream=envelope.stream, correlation_id=envelope.correlation_id)
-    if not projection.feeds_on(envelope):
-        return 0
-    return runtime().read_models.apply(projection, envelope)
+    read_models = runtime().read_models
+    return sum(read_models.apply(p, envelope) for p in projections if p.feeds_on(envelope))

@@ -12,7 +12,7 @@ import random
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from events import Envelope, decode, encode
 from functions.domain.decider import Decider, DomainError
@@ -27,6 +27,7 @@ from functions.runtime.ports import (
 )
 
 log = logging.getLogger(__name__)
+S = TypeVar("S")
 
 
 @dataclass(frozen=True)
@@ -78,6 +79,10 @@ class Pipeline:
                 self.publish(appended)
             return appended
         raise ConcurrencyConflict(f"{stream}: gave up after {self.max_attempts} attempts")
+
+    def current(self, decider: Decider[S, Any], stream: str) -> S:
+        """The aggregate's state now, for reads that decide nothing (prices, an answer)."""
+        return decider.fold(decode(e) for e in self.store.load(stream))
 
     def _earlier(self, trace: Trace) -> Appended | None:
         key = trace.idempotency_key

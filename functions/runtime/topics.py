@@ -9,7 +9,16 @@ from __future__ import annotations
 
 # `deadletter` streams record poisoned messages; `health` carries only the health check's
 # heartbeat (never stored), which proves the bus accepts messages from this deployment.
-CATEGORIES: tuple[str, ...] = ("user", "wallet", "payment", "deadletter", "health")
+CATEGORIES: tuple[str, ...] = (
+    "user",
+    "wallet",
+    "payment",
+    "product",
+    "lot",
+    "order",
+    "deadletter",
+    "health",
+)
 
 
 def topic_for(stream: str) -> str:

@@ -65,6 +65,8 @@ def handle(runtime: Runtime, update: Update) -> Reply | None:
         return None
     if message.successful_payment is not None:
         return _routed(PAID, ctx, "")
+    if message.refunded_payment is not None:
+        return _routed(REFUNDED, ctx, "")
     if message.text is None:
         return None
     command, _, argument = message.text.strip().partition(" ")
@@ -93,6 +95,11 @@ def _context(runtime: Runtime, update: Update, user: User) -> Context:
     )
 
 
+def lazy(handler_path: str) -> Handler:
+    """A route whose module is imported on first use (the shop is not needed for /balance)."""
+    return lambda ctx, argument: _routed(handler_path, ctx, argument)
+
+
 def _routed(handler_path: str, ctx: Context, argument: str) -> Reply:
     """Handlers of rarer update kinds live in their own modules, imported when used."""
     module_name, _, name = handler_path.rpartition(".")
@@ -114,7 +121,8 @@ def on_start(ctx: Context, argument: str) -> Reply:
         ),
         ctx.trace,
     )
-    key = "welcome" if appended.events else "welcome_back"
+    registered = any(e.type == "user.registered.v1" for e in appended.events)
+    key = "welcome" if registered else "welcome_back"  # not after unblocking the bot
     return reply(ctx, messages.text(ctx.language, key, name=sender.first_name))
 
 
@@ -176,18 +184,41 @@ def _history(ctx: Context, argument: str) -> Reply:
     return on_history(ctx, argument)
 
 
+def _refund(ctx: Context, argument: str) -> Reply:
+    from functions.telegram.refunds import on_refund  # admins only: imported when used
+
+    return on_refund(ctx, argument)
+
+
+def _held(ctx: Context, argument: str) -> Reply:
+    from functions.telegram.manual import on_held  # admins only: imported when used
+
+    return on_held(ctx, argument)
+
+
+SHOP_ADMIN = ("addproduct", "editproduct", "stock", "discount", "hide", "unhide", "reseller",
+              "products")  # fmt: skip
 ROUTES: dict[str, Handler] = {
     "/start": on_start,
     "/balance": on_balance,
     "/help": on_help,
     "/deposit": _deposit,
     "/history": _history,
+    "/held": _held,
+    "/refund": _refund,
+    "/shop": lazy("functions.telegram.shop.on_shop"),
+    "/orders": lazy("functions.telegram.shop.on_orders"),
+    **{f"/{name}": lazy(f"functions.telegram.shop_admin.on_{name}") for name in SHOP_ADMIN},
 }
 
 
 # Handlers of callback buttons by the prefix of their callback_data (`<prefix>:<rest>`), and
 # of the rarer update kinds, as import paths: each family of features adds its own lines.
-CALLBACKS: dict[str, str] = {}
+CALLBACKS: dict[str, str] = {
+    "adm": "functions.telegram.manual.on_admin_tap",  # an admin's Approve / Reject
+    "shop": "functions.telegram.shop.on_button",  # browsing, buying, paying, orders
+}
 PRE_CHECKOUT = "functions.telegram.stars.on_pre_checkout"
 PAID = "functions.telegram.stars.on_successful_payment"
+REFUNDED = "functions.telegram.stars.on_refunded_payment"
 REPLIES = "functions.telegram.replies.on_reply"

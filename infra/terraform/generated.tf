@@ -18,6 +18,24 @@ resource "google_pubsub_topic" "payment_events" {
   depends_on = [google_project_service.enabled]
 }
 
+resource "google_pubsub_topic" "product_events" {
+  name       = "product-events"
+  labels     = local.labels
+  depends_on = [google_project_service.enabled]
+}
+
+resource "google_pubsub_topic" "lot_events" {
+  name       = "lot-events"
+  labels     = local.labels
+  depends_on = [google_project_service.enabled]
+}
+
+resource "google_pubsub_topic" "order_events" {
+  name       = "order-events"
+  labels     = local.labels
+  depends_on = [google_project_service.enabled]
+}
+
 resource "google_pubsub_topic" "deadletter_events" {
   name       = "deadletter-events"
   labels     = local.labels
@@ -48,8 +66,74 @@ resource "google_pubsub_topic" "credit_deposits_dead" {
   depends_on = [google_project_service.enabled]
 }
 
+resource "google_pubsub_topic" "debit_refunds_dead" {
+  name       = "debit-refunds-dead"
+  labels     = local.labels
+  depends_on = [google_project_service.enabled]
+}
+
 resource "google_pubsub_topic" "project_payments_dead" {
   name       = "project-payments-dead"
+  labels     = local.labels
+  depends_on = [google_project_service.enabled]
+}
+
+resource "google_pubsub_topic" "notify_payments_dead" {
+  name       = "notify-payments-dead"
+  labels     = local.labels
+  depends_on = [google_project_service.enabled]
+}
+
+resource "google_pubsub_topic" "notify_wallets_dead" {
+  name       = "notify-wallets-dead"
+  labels     = local.labels
+  depends_on = [google_project_service.enabled]
+}
+
+resource "google_pubsub_topic" "project_products_dead" {
+  name       = "project-products-dead"
+  labels     = local.labels
+  depends_on = [google_project_service.enabled]
+}
+
+resource "google_pubsub_topic" "project_lots_dead" {
+  name       = "project-lots-dead"
+  labels     = local.labels
+  depends_on = [google_project_service.enabled]
+}
+
+resource "google_pubsub_topic" "project_orders_dead" {
+  name       = "project-orders-dead"
+  labels     = local.labels
+  depends_on = [google_project_service.enabled]
+}
+
+resource "google_pubsub_topic" "checkout_product_dead" {
+  name       = "checkout-product-dead"
+  labels     = local.labels
+  depends_on = [google_project_service.enabled]
+}
+
+resource "google_pubsub_topic" "checkout_lot_dead" {
+  name       = "checkout-lot-dead"
+  labels     = local.labels
+  depends_on = [google_project_service.enabled]
+}
+
+resource "google_pubsub_topic" "checkout_order_dead" {
+  name       = "checkout-order-dead"
+  labels     = local.labels
+  depends_on = [google_project_service.enabled]
+}
+
+resource "google_pubsub_topic" "checkout_wallet_dead" {
+  name       = "checkout-wallet-dead"
+  labels     = local.labels
+  depends_on = [google_project_service.enabled]
+}
+
+resource "google_pubsub_topic" "checkout_payment_dead" {
+  name       = "checkout-payment-dead"
   labels     = local.labels
   depends_on = [google_project_service.enabled]
 }
@@ -186,6 +270,50 @@ resource "google_pubsub_subscription_iam_member" "credit_deposits_dead_letters_o
   member       = local.pubsub_agent
 }
 
+resource "google_pubsub_subscription" "debit_refunds" {
+  name                       = "debit-refunds"
+  topic                      = google_pubsub_topic.payment_events.id
+  ack_deadline_seconds       = 60
+  enable_message_ordering    = true
+  message_retention_duration = "604800s"
+  labels                     = local.labels
+
+  push_config {
+    push_endpoint = "${google_cloudfunctions2_function.debit_refunds.service_config[0].uri}/projects/${var.project_id}/topics/payment-events"
+
+    oidc_token {
+      service_account_email = google_service_account.pusher.email
+      audience              = google_cloudfunctions2_function.debit_refunds.service_config[0].uri
+    }
+  }
+
+  expiration_policy {
+    ttl = ""
+  }
+
+  retry_policy {
+    minimum_backoff = "10s"
+    maximum_backoff = "600s"
+  }
+
+  dead_letter_policy {
+    dead_letter_topic     = google_pubsub_topic.debit_refunds_dead.id
+    max_delivery_attempts = 5
+  }
+}
+
+resource "google_pubsub_topic_iam_member" "debit_refunds_dead_letters_in" {
+  topic  = google_pubsub_topic.debit_refunds_dead.id
+  role   = "roles/pubsub.publisher"
+  member = local.pubsub_agent
+}
+
+resource "google_pubsub_subscription_iam_member" "debit_refunds_dead_letters_out" {
+  subscription = google_pubsub_subscription.debit_refunds.id
+  role         = "roles/pubsub.subscriber"
+  member       = local.pubsub_agent
+}
+
 resource "google_pubsub_subscription" "project_payments" {
   name                       = "project-payments"
   topic                      = google_pubsub_topic.payment_events.id
@@ -226,6 +354,446 @@ resource "google_pubsub_topic_iam_member" "project_payments_dead_letters_in" {
 
 resource "google_pubsub_subscription_iam_member" "project_payments_dead_letters_out" {
   subscription = google_pubsub_subscription.project_payments.id
+  role         = "roles/pubsub.subscriber"
+  member       = local.pubsub_agent
+}
+
+resource "google_pubsub_subscription" "notify_payments" {
+  name                       = "notify-payments"
+  topic                      = google_pubsub_topic.payment_events.id
+  ack_deadline_seconds       = 60
+  enable_message_ordering    = true
+  message_retention_duration = "604800s"
+  labels                     = local.labels
+
+  push_config {
+    push_endpoint = "${google_cloudfunctions2_function.notify.service_config[0].uri}/projects/${var.project_id}/topics/payment-events"
+
+    oidc_token {
+      service_account_email = google_service_account.pusher.email
+      audience              = google_cloudfunctions2_function.notify.service_config[0].uri
+    }
+  }
+
+  expiration_policy {
+    ttl = ""
+  }
+
+  retry_policy {
+    minimum_backoff = "10s"
+    maximum_backoff = "600s"
+  }
+
+  dead_letter_policy {
+    dead_letter_topic     = google_pubsub_topic.notify_payments_dead.id
+    max_delivery_attempts = 5
+  }
+}
+
+resource "google_pubsub_topic_iam_member" "notify_payments_dead_letters_in" {
+  topic  = google_pubsub_topic.notify_payments_dead.id
+  role   = "roles/pubsub.publisher"
+  member = local.pubsub_agent
+}
+
+resource "google_pubsub_subscription_iam_member" "notify_payments_dead_letters_out" {
+  subscription = google_pubsub_subscription.notify_payments.id
+  role         = "roles/pubsub.subscriber"
+  member       = local.pubsub_agent
+}
+
+resource "google_pubsub_subscription" "notify_wallets" {
+  name                       = "notify-wallets"
+  topic                      = google_pubsub_topic.wallet_events.id
+  ack_deadline_seconds       = 60
+  enable_message_ordering    = true
+  message_retention_duration = "604800s"
+  labels                     = local.labels
+
+  push_config {
+    push_endpoint = "${google_cloudfunctions2_function.notify.service_config[0].uri}/projects/${var.project_id}/topics/wallet-events"
+
+    oidc_token {
+      service_account_email = google_service_account.pusher.email
+      audience              = google_cloudfunctions2_function.notify.service_config[0].uri
+    }
+  }
+
+  expiration_policy {
+    ttl = ""
+  }
+
+  retry_policy {
+    minimum_backoff = "10s"
+    maximum_backoff = "600s"
+  }
+
+  dead_letter_policy {
+    dead_letter_topic     = google_pubsub_topic.notify_wallets_dead.id
+    max_delivery_attempts = 5
+  }
+}
+
+resource "google_pubsub_topic_iam_member" "notify_wallets_dead_letters_in" {
+  topic  = google_pubsub_topic.notify_wallets_dead.id
+  role   = "roles/pubsub.publisher"
+  member = local.pubsub_agent
+}
+
+resource "google_pubsub_subscription_iam_member" "notify_wallets_dead_letters_out" {
+  subscription = google_pubsub_subscription.notify_wallets.id
+  role         = "roles/pubsub.subscriber"
+  member       = local.pubsub_agent
+}
+
+resource "google_pubsub_subscription" "project_products" {
+  name                       = "project-products"
+  topic                      = google_pubsub_topic.product_events.id
+  ack_deadline_seconds       = 60
+  enable_message_ordering    = true
+  message_retention_duration = "604800s"
+  labels                     = local.labels
+
+  push_config {
+    push_endpoint = "${google_cloudfunctions2_function.project_shop.service_config[0].uri}/projects/${var.project_id}/topics/product-events"
+
+    oidc_token {
+      service_account_email = google_service_account.pusher.email
+      audience              = google_cloudfunctions2_function.project_shop.service_config[0].uri
+    }
+  }
+
+  expiration_policy {
+    ttl = ""
+  }
+
+  retry_policy {
+    minimum_backoff = "10s"
+    maximum_backoff = "600s"
+  }
+
+  dead_letter_policy {
+    dead_letter_topic     = google_pubsub_topic.project_products_dead.id
+    max_delivery_attempts = 5
+  }
+}
+
+resource "google_pubsub_topic_iam_member" "project_products_dead_letters_in" {
+  topic  = google_pubsub_topic.project_products_dead.id
+  role   = "roles/pubsub.publisher"
+  member = local.pubsub_agent
+}
+
+resource "google_pubsub_subscription_iam_member" "project_products_dead_letters_out" {
+  subscription = google_pubsub_subscription.project_products.id
+  role         = "roles/pubsub.subscriber"
+  member       = local.pubsub_agent
+}
+
+resource "google_pubsub_subscription" "project_lots" {
+  name                       = "project-lots"
+  topic                      = google_pubsub_topic.lot_events.id
+  ack_deadline_seconds       = 60
+  enable_message_ordering    = true
+  message_retention_duration = "604800s"
+  labels                     = local.labels
+
+  push_config {
+    push_endpoint = "${google_cloudfunctions2_function.project_shop.service_config[0].uri}/projects/${var.project_id}/topics/lot-events"
+
+    oidc_token {
+      service_account_email = google_service_account.pusher.email
+      audience              = google_cloudfunctions2_function.project_shop.service_config[0].uri
+    }
+  }
+
+  expiration_policy {
+    ttl = ""
+  }
+
+  retry_policy {
+    minimum_backoff = "10s"
+    maximum_backoff = "600s"
+  }
+
+  dead_letter_policy {
+    dead_letter_topic     = google_pubsub_topic.project_lots_dead.id
+    max_delivery_attempts = 5
+  }
+}
+
+resource "google_pubsub_topic_iam_member" "project_lots_dead_letters_in" {
+  topic  = google_pubsub_topic.project_lots_dead.id
+  role   = "roles/pubsub.publisher"
+  member = local.pubsub_agent
+}
+
+resource "google_pubsub_subscription_iam_member" "project_lots_dead_letters_out" {
+  subscription = google_pubsub_subscription.project_lots.id
+  role         = "roles/pubsub.subscriber"
+  member       = local.pubsub_agent
+}
+
+resource "google_pubsub_subscription" "project_orders" {
+  name                       = "project-orders"
+  topic                      = google_pubsub_topic.order_events.id
+  ack_deadline_seconds       = 60
+  enable_message_ordering    = true
+  message_retention_duration = "604800s"
+  labels                     = local.labels
+
+  push_config {
+    push_endpoint = "${google_cloudfunctions2_function.project_shop.service_config[0].uri}/projects/${var.project_id}/topics/order-events"
+
+    oidc_token {
+      service_account_email = google_service_account.pusher.email
+      audience              = google_cloudfunctions2_function.project_shop.service_config[0].uri
+    }
+  }
+
+  expiration_policy {
+    ttl = ""
+  }
+
+  retry_policy {
+    minimum_backoff = "10s"
+    maximum_backoff = "600s"
+  }
+
+  dead_letter_policy {
+    dead_letter_topic     = google_pubsub_topic.project_orders_dead.id
+    max_delivery_attempts = 5
+  }
+}
+
+resource "google_pubsub_topic_iam_member" "project_orders_dead_letters_in" {
+  topic  = google_pubsub_topic.project_orders_dead.id
+  role   = "roles/pubsub.publisher"
+  member = local.pubsub_agent
+}
+
+resource "google_pubsub_subscription_iam_member" "project_orders_dead_letters_out" {
+  subscription = google_pubsub_subscription.project_orders.id
+  role         = "roles/pubsub.subscriber"
+  member       = local.pubsub_agent
+}
+
+resource "google_pubsub_subscription" "checkout_product" {
+  name                       = "checkout-product"
+  topic                      = google_pubsub_topic.product_events.id
+  ack_deadline_seconds       = 60
+  enable_message_ordering    = true
+  message_retention_duration = "604800s"
+  labels                     = local.labels
+
+  push_config {
+    push_endpoint = "${google_cloudfunctions2_function.run_checkout.service_config[0].uri}/projects/${var.project_id}/topics/product-events"
+
+    oidc_token {
+      service_account_email = google_service_account.pusher.email
+      audience              = google_cloudfunctions2_function.run_checkout.service_config[0].uri
+    }
+  }
+
+  expiration_policy {
+    ttl = ""
+  }
+
+  retry_policy {
+    minimum_backoff = "10s"
+    maximum_backoff = "600s"
+  }
+
+  dead_letter_policy {
+    dead_letter_topic     = google_pubsub_topic.checkout_product_dead.id
+    max_delivery_attempts = 5
+  }
+}
+
+resource "google_pubsub_topic_iam_member" "checkout_product_dead_letters_in" {
+  topic  = google_pubsub_topic.checkout_product_dead.id
+  role   = "roles/pubsub.publisher"
+  member = local.pubsub_agent
+}
+
+resource "google_pubsub_subscription_iam_member" "checkout_product_dead_letters_out" {
+  subscription = google_pubsub_subscription.checkout_product.id
+  role         = "roles/pubsub.subscriber"
+  member       = local.pubsub_agent
+}
+
+resource "google_pubsub_subscription" "checkout_lot" {
+  name                       = "checkout-lot"
+  topic                      = google_pubsub_topic.lot_events.id
+  ack_deadline_seconds       = 60
+  enable_message_ordering    = true
+  message_retention_duration = "604800s"
+  labels                     = local.labels
+
+  push_config {
+    push_endpoint = "${google_cloudfunctions2_function.run_checkout.service_config[0].uri}/projects/${var.project_id}/topics/lot-events"
+
+    oidc_token {
+      service_account_email = google_service_account.pusher.email
+      audience              = google_cloudfunctions2_function.run_checkout.service_config[0].uri
+    }
+  }
+
+  expiration_policy {
+    ttl = ""
+  }
+
+  retry_policy {
+    minimum_backoff = "10s"
+    maximum_backoff = "600s"
+  }
+
+  dead_letter_policy {
+    dead_letter_topic     = google_pubsub_topic.checkout_lot_dead.id
+    max_delivery_attempts = 5
+  }
+}
+
+resource "google_pubsub_topic_iam_member" "checkout_lot_dead_letters_in" {
+  topic  = google_pubsub_topic.checkout_lot_dead.id
+  role   = "roles/pubsub.publisher"
+  member = local.pubsub_agent
+}
+
+resource "google_pubsub_subscription_iam_member" "checkout_lot_dead_letters_out" {
+  subscription = google_pubsub_subscription.checkout_lot.id
+  role         = "roles/pubsub.subscriber"
+  member       = local.pubsub_agent
+}
+
+resource "google_pubsub_subscription" "checkout_order" {
+  name                       = "checkout-order"
+  topic                      = google_pubsub_topic.order_events.id
+  ack_deadline_seconds       = 60
+  enable_message_ordering    = true
+  message_retention_duration = "604800s"
+  labels                     = local.labels
+
+  push_config {
+    push_endpoint = "${google_cloudfunctions2_function.run_checkout.service_config[0].uri}/projects/${var.project_id}/topics/order-events"
+
+    oidc_token {
+      service_account_email = google_service_account.pusher.email
+      audience              = google_cloudfunctions2_function.run_checkout.service_config[0].uri
+    }
+  }
+
+  expiration_policy {
+    ttl = ""
+  }
+
+  retry_policy {
+    minimum_backoff = "10s"
+    maximum_backoff = "600s"
+  }
+
+  dead_letter_policy {
+    dead_letter_topic     = google_pubsub_topic.checkout_order_dead.id
+    max_delivery_attempts = 5
+  }
+}
+
+resource "google_pubsub_topic_iam_member" "checkout_order_dead_letters_in" {
+  topic  = google_pubsub_topic.checkout_order_dead.id
+  role   = "roles/pubsub.publisher"
+  member = local.pubsub_agent
+}
+
+resource "google_pubsub_subscription_iam_member" "checkout_order_dead_letters_out" {
+  subscription = google_pubsub_subscription.checkout_order.id
+  role         = "roles/pubsub.subscriber"
+  member       = local.pubsub_agent
+}
+
+resource "google_pubsub_subscription" "checkout_wallet" {
+  name                       = "checkout-wallet"
+  topic                      = google_pubsub_topic.wallet_events.id
+  ack_deadline_seconds       = 60
+  enable_message_ordering    = true
+  message_retention_duration = "604800s"
+  labels                     = local.labels
+
+  push_config {
+    push_endpoint = "${google_cloudfunctions2_function.run_checkout.service_config[0].uri}/projects/${var.project_id}/topics/wallet-events"
+
+    oidc_token {
+      service_account_email = google_service_account.pusher.email
+      audience              = google_cloudfunctions2_function.run_checkout.service_config[0].uri
+    }
+  }
+
+  expiration_policy {
+    ttl = ""
+  }
+
+  retry_policy {
+    minimum_backoff = "10s"
+    maximum_backoff = "600s"
+  }
+
+  dead_letter_policy {
+    dead_letter_topic     = google_pubsub_topic.checkout_wallet_dead.id
+    max_delivery_attempts = 5
+  }
+}
+
+resource "google_pubsub_topic_iam_member" "checkout_wallet_dead_letters_in" {
+  topic  = google_pubsub_topic.checkout_wallet_dead.id
+  role   = "roles/pubsub.publisher"
+  member = local.pubsub_agent
+}
+
+resource "google_pubsub_subscription_iam_member" "checkout_wallet_dead_letters_out" {
+  subscription = google_pubsub_subscription.checkout_wallet.id
+  role         = "roles/pubsub.subscriber"
+  member       = local.pubsub_agent
+}
+
+resource "google_pubsub_subscription" "checkout_payment" {
+  name                       = "checkout-payment"
+  topic                      = google_pubsub_topic.payment_events.id
+  ack_deadline_seconds       = 60
+  enable_message_ordering    = true
+  message_retention_duration = "604800s"
+  labels                     = local.labels
+
+  push_config {
+    push_endpoint = "${google_cloudfunctions2_function.run_checkout.service_config[0].uri}/projects/${var.project_id}/topics/payment-events"
+
+    oidc_token {
+      service_account_email = google_service_account.pusher.email
+      audience              = google_cloudfunctions2_function.run_checkout.service_config[0].uri
+    }
+  }
+
+  expiration_policy {
+    ttl = ""
+  }
+
+  retry_policy {
+    minimum_backoff = "10s"
+    maximum_backoff = "600s"
+  }
+
+  dead_letter_policy {
+    dead_letter_topic     = google_pubsub_topic.checkout_payment_dead.id
+    max_delivery_attempts = 5
+  }
+}
+
+resource "google_pubsub_topic_iam_member" "checkout_payment_dead_letters_in" {
+  topic  = google_pubsub_topic.checkout_payment_dead.id
+  role   = "roles/pubsub.publisher"
+  member = local.pubsub_agent
+}
+
+resource "google_pubsub_subscription_iam_member" "checkout_payment_dead_letters_out" {
+  subscription = google_pubsub_subscription.checkout_payment.id
   role         = "roles/pubsub.subscriber"
   member       = local.pubsub_agent
 }
@@ -311,6 +879,33 @@ resource "google_pubsub_subscription" "credit_deposits_dead_letters" {
   }
 }
 
+resource "google_pubsub_subscription" "debit_refunds_dead_letters" {
+  name                       = "debit-refunds-dead-letters"
+  topic                      = google_pubsub_topic.debit_refunds_dead.id
+  ack_deadline_seconds       = 60
+  enable_message_ordering    = false
+  message_retention_duration = "604800s"
+  labels                     = local.labels
+
+  push_config {
+    push_endpoint = "${google_cloudfunctions2_function.dead_letter.service_config[0].uri}/projects/${var.project_id}/topics/debit-refunds-dead"
+
+    oidc_token {
+      service_account_email = google_service_account.pusher.email
+      audience              = google_cloudfunctions2_function.dead_letter.service_config[0].uri
+    }
+  }
+
+  expiration_policy {
+    ttl = ""
+  }
+
+  retry_policy {
+    minimum_backoff = "10s"
+    maximum_backoff = "600s"
+  }
+}
+
 resource "google_pubsub_subscription" "project_payments_dead_letters" {
   name                       = "project-payments-dead-letters"
   topic                      = google_pubsub_topic.project_payments_dead.id
@@ -321,6 +916,276 @@ resource "google_pubsub_subscription" "project_payments_dead_letters" {
 
   push_config {
     push_endpoint = "${google_cloudfunctions2_function.dead_letter.service_config[0].uri}/projects/${var.project_id}/topics/project-payments-dead"
+
+    oidc_token {
+      service_account_email = google_service_account.pusher.email
+      audience              = google_cloudfunctions2_function.dead_letter.service_config[0].uri
+    }
+  }
+
+  expiration_policy {
+    ttl = ""
+  }
+
+  retry_policy {
+    minimum_backoff = "10s"
+    maximum_backoff = "600s"
+  }
+}
+
+resource "google_pubsub_subscription" "notify_payments_dead_letters" {
+  name                       = "notify-payments-dead-letters"
+  topic                      = google_pubsub_topic.notify_payments_dead.id
+  ack_deadline_seconds       = 60
+  enable_message_ordering    = false
+  message_retention_duration = "604800s"
+  labels                     = local.labels
+
+  push_config {
+    push_endpoint = "${google_cloudfunctions2_function.dead_letter.service_config[0].uri}/projects/${var.project_id}/topics/notify-payments-dead"
+
+    oidc_token {
+      service_account_email = google_service_account.pusher.email
+      audience              = google_cloudfunctions2_function.dead_letter.service_config[0].uri
+    }
+  }
+
+  expiration_policy {
+    ttl = ""
+  }
+
+  retry_policy {
+    minimum_backoff = "10s"
+    maximum_backoff = "600s"
+  }
+}
+
+resource "google_pubsub_subscription" "notify_wallets_dead_letters" {
+  name                       = "notify-wallets-dead-letters"
+  topic                      = google_pubsub_topic.notify_wallets_dead.id
+  ack_deadline_seconds       = 60
+  enable_message_ordering    = false
+  message_retention_duration = "604800s"
+  labels                     = local.labels
+
+  push_config {
+    push_endpoint = "${google_cloudfunctions2_function.dead_letter.service_config[0].uri}/projects/${var.project_id}/topics/notify-wallets-dead"
+
+    oidc_token {
+      service_account_email = google_service_account.pusher.email
+      audience              = google_cloudfunctions2_function.dead_letter.service_config[0].uri
+    }
+  }
+
+  expiration_policy {
+    ttl = ""
+  }
+
+  retry_policy {
+    minimum_backoff = "10s"
+    maximum_backoff = "600s"
+  }
+}
+
+resource "google_pubsub_subscription" "project_products_dead_letters" {
+  name                       = "project-products-dead-letters"
+  topic                      = google_pubsub_topic.project_products_dead.id
+  ack_deadline_seconds       = 60
+  enable_message_ordering    = false
+  message_retention_duration = "604800s"
+  labels                     = local.labels
+
+  push_config {
+    push_endpoint = "${google_cloudfunctions2_function.dead_letter.service_config[0].uri}/projects/${var.project_id}/topics/project-products-dead"
+
+    oidc_token {
+      service_account_email = google_service_account.pusher.email
+      audience              = google_cloudfunctions2_function.dead_letter.service_config[0].uri
+    }
+  }
+
+  expiration_policy {
+    ttl = ""
+  }
+
+  retry_policy {
+    minimum_backoff = "10s"
+    maximum_backoff = "600s"
+  }
+}
+
+resource "google_pubsub_subscription" "project_lots_dead_letters" {
+  name                       = "project-lots-dead-letters"
+  topic                      = google_pubsub_topic.project_lots_dead.id
+  ack_deadline_seconds       = 60
+  enable_message_ordering    = false
+  message_retention_duration = "604800s"
+  labels                     = local.labels
+
+  push_config {
+    push_endpoint = "${google_cloudfunctions2_function.dead_letter.service_config[0].uri}/projects/${var.project_id}/topics/project-lots-dead"
+
+    oidc_token {
+      service_account_email = google_service_account.pusher.email
+      audience              = google_cloudfunctions2_function.dead_letter.service_config[0].uri
+    }
+  }
+
+  expiration_policy {
+    ttl = ""
+  }
+
+  retry_policy {
+    minimum_backoff = "10s"
+    maximum_backoff = "600s"
+  }
+}
+
+resource "google_pubsub_subscription" "project_orders_dead_letters" {
+  name                       = "project-orders-dead-letters"
+  topic                      = google_pubsub_topic.project_orders_dead.id
+  ack_deadline_seconds       = 60
+  enable_message_ordering    = false
+  message_retention_duration = "604800s"
+  labels                     = local.labels
+
+  push_config {
+    push_endpoint = "${google_cloudfunctions2_function.dead_letter.service_config[0].uri}/projects/${var.project_id}/topics/project-orders-dead"
+
+    oidc_token {
+      service_account_email = google_service_account.pusher.email
+      audience              = google_cloudfunctions2_function.dead_letter.service_config[0].uri
+    }
+  }
+
+  expiration_policy {
+    ttl = ""
+  }
+
+  retry_policy {
+    minimum_backoff = "10s"
+    maximum_backoff = "600s"
+  }
+}
+
+resource "google_pubsub_subscription" "checkout_product_dead_letters" {
+  name                       = "checkout-product-dead-letters"
+  topic                      = google_pubsub_topic.checkout_product_dead.id
+  ack_deadline_seconds       = 60
+  enable_message_ordering    = false
+  message_retention_duration = "604800s"
+  labels                     = local.labels
+
+  push_config {
+    push_endpoint = "${google_cloudfunctions2_function.dead_letter.service_config[0].uri}/projects/${var.project_id}/topics/checkout-product-dead"
+
+    oidc_token {
+      service_account_email = google_service_account.pusher.email
+      audience              = google_cloudfunctions2_function.dead_letter.service_config[0].uri
+    }
+  }
+
+  expiration_policy {
+    ttl = ""
+  }
+
+  retry_policy {
+    minimum_backoff = "10s"
+    maximum_backoff = "600s"
+  }
+}
+
+resource "google_pubsub_subscription" "checkout_lot_dead_letters" {
+  name                       = "checkout-lot-dead-letters"
+  topic                      = google_pubsub_topic.checkout_lot_dead.id
+  ack_deadline_seconds       = 60
+  enable_message_ordering    = false
+  message_retention_duration = "604800s"
+  labels                     = local.labels
+
+  push_config {
+    push_endpoint = "${google_cloudfunctions2_function.dead_letter.service_config[0].uri}/projects/${var.project_id}/topics/checkout-lot-dead"
+
+    oidc_token {
+      service_account_email = google_service_account.pusher.email
+      audience              = google_cloudfunctions2_function.dead_letter.service_config[0].uri
+    }
+  }
+
+  expiration_policy {
+    ttl = ""
+  }
+
+  retry_policy {
+    minimum_backoff = "10s"
+    maximum_backoff = "600s"
+  }
+}
+
+resource "google_pubsub_subscription" "checkout_order_dead_letters" {
+  name                       = "checkout-order-dead-letters"
+  topic                      = google_pubsub_topic.checkout_order_dead.id
+  ack_deadline_seconds       = 60
+  enable_message_ordering    = false
+  message_retention_duration = "604800s"
+  labels                     = local.labels
+
+  push_config {
+    push_endpoint = "${google_cloudfunctions2_function.dead_letter.service_config[0].uri}/projects/${var.project_id}/topics/checkout-order-dead"
+
+    oidc_token {
+      service_account_email = google_service_account.pusher.email
+      audience              = google_cloudfunctions2_function.dead_letter.service_config[0].uri
+    }
+  }
+
+  expiration_policy {
+    ttl = ""
+  }
+
+  retry_policy {
+    minimum_backoff = "10s"
+    maximum_backoff = "600s"
+  }
+}
+
+resource "google_pubsub_subscription" "checkout_wallet_dead_letters" {
+  name                       = "checkout-wallet-dead-letters"
+  topic                      = google_pubsub_topic.checkout_wallet_dead.id
+  ack_deadline_seconds       = 60
+  enable_message_ordering    = false
+  message_retention_duration = "604800s"
+  labels                     = local.labels
+
+  push_config {
+    push_endpoint = "${google_cloudfunctions2_function.dead_letter.service_config[0].uri}/projects/${var.project_id}/topics/checkout-wallet-dead"
+
+    oidc_token {
+      service_account_email = google_service_account.pusher.email
+      audience              = google_cloudfunctions2_function.dead_letter.service_config[0].uri
+    }
+  }
+
+  expiration_policy {
+    ttl = ""
+  }
+
+  retry_policy {
+    minimum_backoff = "10s"
+    maximum_backoff = "600s"
+  }
+}
+
+resource "google_pubsub_subscription" "checkout_payment_dead_letters" {
+  name                       = "checkout-payment-dead-letters"
+  topic                      = google_pubsub_topic.checkout_payment_dead.id
+  ack_deadline_seconds       = 60
+  enable_message_ordering    = false
+  message_retention_duration = "604800s"
+  labels                     = local.labels
+
+  push_config {
+    push_endpoint = "${google_cloudfunctions2_function.dead_letter.service_config[0].uri}/projects/${var.project_id}/topics/checkout-payment-dead"
 
     oidc_token {
       service_account_email = google_service_account.pusher.email
@@ -576,6 +1441,50 @@ resource "google_cloudfunctions2_function" "credit_deposits" {
   depends_on = [google_project_service.enabled]
 }
 
+resource "google_cloudfunctions2_function" "debit_refunds" {
+  name        = "debit-refunds"
+  location    = var.region
+  description = "Soko debit_refunds (pubsub)"
+  labels      = local.labels
+
+  build_config {
+    runtime         = "python311"
+    entry_point     = "debit_refunds"
+    service_account = google_service_account.builder.id
+
+    source {
+      storage_source {
+        bucket = google_storage_bucket.source.name
+        object = google_storage_bucket_object.source.name
+      }
+    }
+  }
+
+  service_config {
+    available_memory                 = "256Mi"
+    available_cpu                    = "1"
+    timeout_seconds                  = 60
+    min_instance_count               = 0
+    max_instance_count               = 20
+    max_instance_request_concurrency = 4
+    ingress_settings                 = "ALLOW_INTERNAL_ONLY"
+    all_traffic_on_latest_revision   = true
+    service_account_email            = google_service_account.reactor.email
+    environment_variables            = {
+      SOKO_BACKEND         = "firestore"
+      SOKO_GCP_PROJECT     = var.project_id
+      SOKO_PUBSUB_ENDPOINT = "https://${var.region}-pubsub.googleapis.com"
+      LOG_EXECUTION_ID     = "true"
+    }
+  }
+
+  lifecycle {
+    ignore_changes = [build_config[0].source, build_config[0].docker_repository]
+  }
+
+  depends_on = [google_project_service.enabled]
+}
+
 resource "google_cloudfunctions2_function" "project_payments" {
   name        = "project-payments"
   location    = var.region
@@ -605,6 +1514,94 @@ resource "google_cloudfunctions2_function" "project_payments" {
     ingress_settings                 = "ALLOW_INTERNAL_ONLY"
     all_traffic_on_latest_revision   = true
     service_account_email            = google_service_account.subscriber.email
+    environment_variables            = {
+      SOKO_BACKEND         = "firestore"
+      SOKO_GCP_PROJECT     = var.project_id
+      SOKO_PUBSUB_ENDPOINT = "https://${var.region}-pubsub.googleapis.com"
+      LOG_EXECUTION_ID     = "true"
+    }
+  }
+
+  lifecycle {
+    ignore_changes = [build_config[0].source, build_config[0].docker_repository]
+  }
+
+  depends_on = [google_project_service.enabled]
+}
+
+resource "google_cloudfunctions2_function" "project_shop" {
+  name        = "project-shop"
+  location    = var.region
+  description = "Soko project_shop (pubsub)"
+  labels      = local.labels
+
+  build_config {
+    runtime         = "python311"
+    entry_point     = "project_shop"
+    service_account = google_service_account.builder.id
+
+    source {
+      storage_source {
+        bucket = google_storage_bucket.source.name
+        object = google_storage_bucket_object.source.name
+      }
+    }
+  }
+
+  service_config {
+    available_memory                 = "256Mi"
+    available_cpu                    = "1"
+    timeout_seconds                  = 60
+    min_instance_count               = 0
+    max_instance_count               = 20
+    max_instance_request_concurrency = 8
+    ingress_settings                 = "ALLOW_INTERNAL_ONLY"
+    all_traffic_on_latest_revision   = true
+    service_account_email            = google_service_account.subscriber.email
+    environment_variables            = {
+      SOKO_BACKEND         = "firestore"
+      SOKO_GCP_PROJECT     = var.project_id
+      SOKO_PUBSUB_ENDPOINT = "https://${var.region}-pubsub.googleapis.com"
+      LOG_EXECUTION_ID     = "true"
+    }
+  }
+
+  lifecycle {
+    ignore_changes = [build_config[0].source, build_config[0].docker_repository]
+  }
+
+  depends_on = [google_project_service.enabled]
+}
+
+resource "google_cloudfunctions2_function" "run_checkout" {
+  name        = "run-checkout"
+  location    = var.region
+  description = "Soko run_checkout (pubsub)"
+  labels      = local.labels
+
+  build_config {
+    runtime         = "python311"
+    entry_point     = "run_checkout"
+    service_account = google_service_account.builder.id
+
+    source {
+      storage_source {
+        bucket = google_storage_bucket.source.name
+        object = google_storage_bucket_object.source.name
+      }
+    }
+  }
+
+  service_config {
+    available_memory                 = "256Mi"
+    available_cpu                    = "1"
+    timeout_seconds                  = 60
+    min_instance_count               = 0
+    max_instance_count               = 20
+    max_instance_request_concurrency = 8
+    ingress_settings                 = "ALLOW_INTERNAL_ONLY"
+    all_traffic_on_latest_revision   = true
+    service_account_email            = google_service_account.reactor.email
     environment_variables            = {
       SOKO_BACKEND         = "firestore"
       SOKO_GCP_PROJECT     = var.project_id
@@ -759,6 +1756,59 @@ resource "google_cloudfunctions2_function" "dead_letter" {
   depends_on = [google_project_service.enabled]
 }
 
+resource "google_cloudfunctions2_function" "notify" {
+  name        = "notify"
+  location    = var.region
+  description = "Soko notify (pubsub)"
+  labels      = local.labels
+
+  build_config {
+    runtime         = "python311"
+    entry_point     = "notify"
+    service_account = google_service_account.builder.id
+
+    source {
+      storage_source {
+        bucket = google_storage_bucket.source.name
+        object = google_storage_bucket_object.source.name
+      }
+    }
+  }
+
+  service_config {
+    available_memory                 = "256Mi"
+    timeout_seconds                  = 60
+    min_instance_count               = 0
+    max_instance_count               = 5
+    max_instance_request_concurrency = 1
+    ingress_settings                 = "ALLOW_INTERNAL_ONLY"
+    all_traffic_on_latest_revision   = true
+    service_account_email            = google_service_account.notify.email
+    environment_variables            = {
+      SOKO_BACKEND         = "firestore"
+      SOKO_GCP_PROJECT     = var.project_id
+      SOKO_PUBSUB_ENDPOINT = "https://${var.region}-pubsub.googleapis.com"
+      LOG_EXECUTION_ID     = "true"
+    }
+
+    secret_environment_variables {
+      key        = "SOKO_BOT_TOKEN"
+      project_id = var.project_id
+      secret     = google_secret_manager_secret.bot_token.secret_id
+      version    = "latest"
+    }
+  }
+
+  lifecycle {
+    ignore_changes = [build_config[0].source, build_config[0].docker_repository]
+  }
+
+  depends_on = [
+    google_project_service.enabled,
+    google_secret_manager_secret_iam_member.notify_bot_token,
+  ]
+}
+
 resource "google_cloud_scheduler_job" "relay" {
   name             = "soko-relay"
   region           = var.region
@@ -821,6 +1871,37 @@ resource "google_cloud_scheduler_job" "expire_payments" {
   depends_on = [google_project_service.enabled]
 }
 
+resource "google_cloud_scheduler_job" "expire_reservations" {
+  name             = "soko-expire-reservations"
+  region           = var.region
+  schedule         = "* * * * *"
+  time_zone        = "Etc/UTC"
+  attempt_deadline = "320s"
+
+  retry_config {
+    retry_count          = 3
+    min_backoff_duration = "10s"
+    max_backoff_duration = "300s"
+  }
+
+  http_target {
+    http_method = "POST"
+    uri         = google_cloudfunctions2_function.scheduled_job.service_config[0].uri
+    body        = "eyJqb2IiOiAiZXhwaXJlLXJlc2VydmF0aW9ucyJ9"
+    headers     = {
+      "Content-Type"            = "application/json"
+      "X-Soko-Scheduler-Secret" = random_password.scheduler_secret.result
+    }
+
+    oidc_token {
+      service_account_email = google_service_account.scheduler.email
+      audience              = google_cloudfunctions2_function.scheduled_job.service_config[0].uri
+    }
+  }
+
+  depends_on = [google_project_service.enabled]
+}
+
 resource "google_cloud_scheduler_job" "reconcile_payments" {
   name             = "soko-reconcile-payments"
   region           = var.region
@@ -869,6 +1950,30 @@ resource "google_project_iam_member" "webhook_firestore" {
   member  = "serviceAccount:${google_service_account.webhook.email}"
 }
 
+resource "google_pubsub_topic_iam_member" "webhook_publishes_lot_events" {
+  topic  = google_pubsub_topic.lot_events.id
+  role   = "roles/pubsub.publisher"
+  member = "serviceAccount:${google_service_account.webhook.email}"
+}
+
+resource "google_pubsub_topic_iam_member" "webhook_publishes_order_events" {
+  topic  = google_pubsub_topic.order_events.id
+  role   = "roles/pubsub.publisher"
+  member = "serviceAccount:${google_service_account.webhook.email}"
+}
+
+resource "google_pubsub_topic_iam_member" "webhook_publishes_payment_events" {
+  topic  = google_pubsub_topic.payment_events.id
+  role   = "roles/pubsub.publisher"
+  member = "serviceAccount:${google_service_account.webhook.email}"
+}
+
+resource "google_pubsub_topic_iam_member" "webhook_publishes_product_events" {
+  topic  = google_pubsub_topic.product_events.id
+  role   = "roles/pubsub.publisher"
+  member = "serviceAccount:${google_service_account.webhook.email}"
+}
+
 resource "google_pubsub_topic_iam_member" "webhook_publishes_user_events" {
   topic  = google_pubsub_topic.user_events.id
   role   = "roles/pubsub.publisher"
@@ -895,7 +2000,7 @@ resource "google_secret_manager_secret_iam_member" "webhook_webhook_secret" {
 
 resource "google_service_account" "subscriber" {
   account_id   = "soko-subscriber"
-  display_name = "Soko subscriber functions (project_balances, project_payments)"
+  display_name = "Soko subscriber functions (project_balances, project_payments, project_shop)"
 }
 
 resource "google_service_account_iam_member" "subscriber_deployed_by_deployer" {
@@ -912,7 +2017,7 @@ resource "google_project_iam_member" "subscriber_firestore" {
 
 resource "google_service_account" "reactor" {
   account_id   = "soko-reactor"
-  display_name = "Soko reactor functions (open_wallets, credit_deposits)"
+  display_name = "Soko reactor functions (open_wallets, credit_deposits, debit_refunds, run_checkout)"
 }
 
 resource "google_service_account_iam_member" "reactor_deployed_by_deployer" {
@@ -925,6 +2030,18 @@ resource "google_project_iam_member" "reactor_firestore" {
   project = var.project_id
   role    = "roles/datastore.user"
   member  = "serviceAccount:${google_service_account.reactor.email}"
+}
+
+resource "google_pubsub_topic_iam_member" "reactor_publishes_lot_events" {
+  topic  = google_pubsub_topic.lot_events.id
+  role   = "roles/pubsub.publisher"
+  member = "serviceAccount:${google_service_account.reactor.email}"
+}
+
+resource "google_pubsub_topic_iam_member" "reactor_publishes_order_events" {
+  topic  = google_pubsub_topic.order_events.id
+  role   = "roles/pubsub.publisher"
+  member = "serviceAccount:${google_service_account.reactor.email}"
 }
 
 resource "google_pubsub_topic_iam_member" "reactor_publishes_wallet_events" {
@@ -979,8 +2096,26 @@ resource "google_pubsub_topic_iam_member" "jobs_publishes_deadletter_events" {
   member = "serviceAccount:${google_service_account.jobs.email}"
 }
 
+resource "google_pubsub_topic_iam_member" "jobs_publishes_lot_events" {
+  topic  = google_pubsub_topic.lot_events.id
+  role   = "roles/pubsub.publisher"
+  member = "serviceAccount:${google_service_account.jobs.email}"
+}
+
+resource "google_pubsub_topic_iam_member" "jobs_publishes_order_events" {
+  topic  = google_pubsub_topic.order_events.id
+  role   = "roles/pubsub.publisher"
+  member = "serviceAccount:${google_service_account.jobs.email}"
+}
+
 resource "google_pubsub_topic_iam_member" "jobs_publishes_payment_events" {
   topic  = google_pubsub_topic.payment_events.id
+  role   = "roles/pubsub.publisher"
+  member = "serviceAccount:${google_service_account.jobs.email}"
+}
+
+resource "google_pubsub_topic_iam_member" "jobs_publishes_product_events" {
+  topic  = google_pubsub_topic.product_events.id
   role   = "roles/pubsub.publisher"
   member = "serviceAccount:${google_service_account.jobs.email}"
 }
@@ -1032,6 +2167,35 @@ resource "google_pubsub_topic_iam_member" "ops_publishes_health_events" {
   member = "serviceAccount:${google_service_account.ops.email}"
 }
 
+resource "google_service_account" "notify" {
+  account_id   = "soko-notify"
+  display_name = "Soko notify functions (notify)"
+}
+
+resource "google_service_account_iam_member" "notify_deployed_by_deployer" {
+  service_account_id = google_service_account.notify.name
+  role               = "roles/iam.serviceAccountUser"
+  member             = "serviceAccount:${google_service_account.deployer.email}"
+}
+
+resource "google_project_iam_member" "notify_firestore" {
+  project = var.project_id
+  role    = "roles/datastore.user"
+  member  = "serviceAccount:${google_service_account.notify.email}"
+}
+
+resource "google_pubsub_topic_iam_member" "notify_publishes_user_events" {
+  topic  = google_pubsub_topic.user_events.id
+  role   = "roles/pubsub.publisher"
+  member = "serviceAccount:${google_service_account.notify.email}"
+}
+
+resource "google_secret_manager_secret_iam_member" "notify_bot_token" {
+  secret_id = google_secret_manager_secret.bot_token.id
+  role      = "roles/secretmanager.secretAccessor"
+  member    = "serviceAccount:${google_service_account.notify.email}"
+}
+
 resource "google_cloud_run_v2_service_iam_member" "telegram_webhook_public" {
   project  = var.project_id
   location = var.region
@@ -1072,10 +2236,34 @@ resource "google_cloud_run_v2_service_iam_member" "credit_deposits_pusher" {
   member   = "serviceAccount:${google_service_account.pusher.email}"
 }
 
+resource "google_cloud_run_v2_service_iam_member" "debit_refunds_pusher" {
+  project  = var.project_id
+  location = var.region
+  name     = google_cloudfunctions2_function.debit_refunds.name
+  role     = "roles/run.invoker"
+  member   = "serviceAccount:${google_service_account.pusher.email}"
+}
+
 resource "google_cloud_run_v2_service_iam_member" "project_payments_pusher" {
   project  = var.project_id
   location = var.region
   name     = google_cloudfunctions2_function.project_payments.name
+  role     = "roles/run.invoker"
+  member   = "serviceAccount:${google_service_account.pusher.email}"
+}
+
+resource "google_cloud_run_v2_service_iam_member" "project_shop_pusher" {
+  project  = var.project_id
+  location = var.region
+  name     = google_cloudfunctions2_function.project_shop.name
+  role     = "roles/run.invoker"
+  member   = "serviceAccount:${google_service_account.pusher.email}"
+}
+
+resource "google_cloud_run_v2_service_iam_member" "run_checkout_pusher" {
+  project  = var.project_id
+  location = var.region
+  name     = google_cloudfunctions2_function.run_checkout.name
   role     = "roles/run.invoker"
   member   = "serviceAccount:${google_service_account.pusher.email}"
 }
@@ -1105,6 +2293,14 @@ resource "google_cloud_run_v2_service_iam_member" "dead_letter_pusher" {
   member   = "serviceAccount:${google_service_account.pusher.email}"
 }
 
+resource "google_cloud_run_v2_service_iam_member" "notify_pusher" {
+  project  = var.project_id
+  location = var.region
+  name     = google_cloudfunctions2_function.notify.name
+  role     = "roles/run.invoker"
+  member   = "serviceAccount:${google_service_account.pusher.email}"
+}
+
 output "function_urls" {
   value = {
     telegram_webhook = google_cloudfunctions2_function.telegram_webhook.service_config[0].uri
@@ -1112,10 +2308,14 @@ output "function_urls" {
     open_wallets     = google_cloudfunctions2_function.open_wallets.service_config[0].uri
     payment_webhook  = google_cloudfunctions2_function.payment_webhook.service_config[0].uri
     credit_deposits  = google_cloudfunctions2_function.credit_deposits.service_config[0].uri
+    debit_refunds    = google_cloudfunctions2_function.debit_refunds.service_config[0].uri
     project_payments = google_cloudfunctions2_function.project_payments.service_config[0].uri
+    project_shop     = google_cloudfunctions2_function.project_shop.service_config[0].uri
+    run_checkout     = google_cloudfunctions2_function.run_checkout.service_config[0].uri
     scheduled_job    = google_cloudfunctions2_function.scheduled_job.service_config[0].uri
     health           = google_cloudfunctions2_function.health.service_config[0].uri
     dead_letter      = google_cloudfunctions2_function.dead_letter.service_config[0].uri
+    notify           = google_cloudfunctions2_function.notify.service_config[0].uri
   }
 }
 

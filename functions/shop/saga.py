@@ -1,0 +1,56 @@
+"""Running the checkout saga's next steps in this process, right after a command.
+
+The buyer should see the outcome (the item, or "sold out, refunded") in the answer to the
+tap, not a moment later. So the webhook runs the saga's reactions on the events it just
+wrote, depth-first, under the very keys the Pub/Sub-driven reactors use: whichever runs
+second finds its key recorded and changes nothing. If this instance dies midway, the
+subscribers finish the saga.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import deque
+from collections.abc import Iterable
+
+from events import Envelope
+from functions.domain.decider import DomainError
+from functions.reactors.checkout import CHECKOUT
+from functions.runtime.bootstrap import Runtime
+from functions.runtime.pipeline import Trace
+from functions.runtime.ports import ConcurrencyConflict
+
+log = logging.getLogger(__name__)
+MAX_STEPS = 16  # the longest path (debit -> paid -> sold -> delivered) takes 4
+
+
+def run_saga(rt: Runtime, events: Iterable[Envelope]) -> list[Envelope]:
+    """Every event the saga wrote, following `events`, in the order written."""
+    queue: deque[Envelope] = deque(events)
+    written: list[Envelope] = []
+    steps = 0
+    while queue and steps < MAX_STEPS:
+        envelope = queue.popleft()
+        for reactor in CHECKOUT:
+            if reactor.category != envelope.category:
+                continue
+            for index, reaction in enumerate(reactor.react(envelope)):
+                steps += 1
+                trace = Trace(
+                    reactor.key(envelope, index), envelope.event_id, envelope.correlation_id
+                )
+                try:
+                    appended = rt.pipeline.execute(
+                        reaction.decider, reaction.stream, reaction.command, trace
+                    )
+                except DomainError:
+                    log.warning("checkout step refused on %s", reaction.stream, exc_info=True)
+                    continue
+                except ConcurrencyConflict:
+                    # A hot stream: leave this step to the subscriber, which retries it.
+                    log.info("checkout step deferred on %s", reaction.stream)
+                    continue
+                if not appended.duplicate:
+                    queue.extend(appended.events)
+                    written.extend(appended.events)
+    return written

@@ -1,0 +1,261 @@
+"""The shop in Telegram: /shop -> categories -> products -> Buy -> pay -> the item; /orders.
+
+Buttons carry `shop:<action>:<args>` (64 bytes at most). Browsing edits the message the
+button is on; buying and paying answer with a new message, so the receipt stays in the chat.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import html
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+from events import Money
+from events.money import format_money
+from functions.domain import lots, orders, users, wallet
+from functions.domain.decider import DomainError
+from functions.shop import checkout
+
+if TYPE_CHECKING:
+    from functions.telegram.handlers import Context, Reply
+
+PAGE_SIZE = 6
+ORDERS_SHOWN = 10
+Keyboard = list[list[dict[str, str]]]
+
+
+def category_key(category: str) -> str:
+    """A short stable key for a category name (callback_data is limited to 64 bytes)."""
+    return hashlib.sha256(category.encode()).hexdigest()[:10]
+
+
+def price_text(doc: Mapping[str, Any], reseller: bool) -> str:
+    """`<s>100.00 PLN</s> 80.00 PLN -20%` when discounted, else the plain price."""
+    base = Money.model_validate(doc["price"])
+    if reseller and doc.get("reseller_price"):
+        base = Money.model_validate(doc["reseller_price"])
+    percent = int(doc.get("discount", 0))
+    if not percent:
+        return format_money(base)
+    now = base.percent_off(percent)
+    return f"<s>{format_money(base)}</s> {format_money(now)} -{percent}%"
+
+
+def on_shop(ctx: Context, argument: str) -> Reply:
+    return _send(ctx, *_categories(ctx))
+
+
+def on_button(ctx: Context, data: str) -> Reply:
+    """Every `shop:` button."""
+    action, _, rest = data.partition(":")
+    handler = BUTTONS.get(action)
+    if handler is None:
+        from functions.telegram.handlers import on_stale_button
+
+        return on_stale_button(ctx, data)
+    try:
+        return handler(ctx, rest)
+    except DomainError as err:
+        return _send(ctx, html.escape(_refusal(err)), [_home_row()])
+
+
+def _refusal(err: DomainError) -> str:
+    if isinstance(err, lots.SoldOut):
+        return "Sold out, sorry. Nothing was charged."
+    if isinstance(err, wallet.InsufficientFunds):
+        return f"Your balance is too low for this order ({err}). Top up with /deposit."
+    return str(err)
+
+
+def _categories(ctx: Context) -> tuple[str, Keyboard]:
+    names = sorted({str(d["category"]) for d in _visible(ctx)})
+    if not names:
+        return "The shop is empty right now.", []
+    rows = [[_button(name, f"shop:c:{category_key(name)}:0")] for name in names]
+    return "Choose a category:", rows
+
+
+def _visible(ctx: Context) -> list[dict[str, Any]]:
+    return [d for d in ctx.runtime.read_models.find("products", "hidden", False, 1000)]
+
+
+def _category(ctx: Context, rest: str) -> Reply:
+    key, _, page_text = rest.partition(":")
+    page = int(page_text) if page_text.isdigit() else 0
+    docs = sorted(
+        (d for d in _visible(ctx) if category_key(str(d["category"])) == key),
+        key=lambda d: str(d["name"]),
+    )
+    if not docs:
+        return _edit(ctx, *_categories(ctx))
+    shown = docs[page * PAGE_SIZE : (page + 1) * PAGE_SIZE]
+    rows: Keyboard = [[_button(str(d["name"]), f"shop:p:{d['product_id']}")] for d in shown]
+    nav = []
+    if page > 0:
+        nav.append(_button("< Prev", f"shop:c:{key}:{page - 1}"))
+    if (page + 1) * PAGE_SIZE < len(docs):
+        nav.append(_button("Next >", f"shop:c:{key}:{page + 1}"))
+    rows += [nav] if nav else []
+    rows.append(_home_row())
+    return _edit(ctx, f"<b>{html.escape(str(docs[0]['category']))}</b>", rows)
+
+
+def stock_of(ctx: Context, product_id: str) -> tuple[int, int]:
+    """Units available and sold, summed over the product's lots."""
+    docs = ctx.runtime.read_models.find("stock", "product_id", product_id, 1000)
+    return sum(int(d["available"]) for d in docs), sum(int(d["sold"]) for d in docs)
+
+
+def _product(ctx: Context, product_id: str) -> Reply:
+    doc = ctx.runtime.read_models.get("products", product_id)
+    if doc is None or doc.get("hidden"):
+        return _edit(ctx, "This product is no longer on sale.", [_home_row()])
+    reseller = _is_reseller(ctx)
+    available, sold = stock_of(ctx, product_id)
+    lines = [f"<b>{html.escape(str(doc['name']))}</b>"]
+    if doc.get("description"):
+        lines.append(html.escape(str(doc["description"])))
+    if doc.get("location"):
+        lines.append(f"📍 {html.escape(str(doc['location']))}")
+    label = "Reseller price" if reseller and doc.get("reseller_price") else "Price"
+    lines.append(f"{label}: {price_text(doc, reseller)}")
+    lines.append(f"In stock: {available} · Sold: {sold}")
+    rows: Keyboard = [[_button("Buy", f"shop:b:{product_id}:1")]] if available else []
+    rows.append(_home_row())
+    return _edit(ctx, "\n".join(lines), rows)
+
+
+def _is_reseller(ctx: Context) -> bool:
+    return ctx.runtime.pipeline.current(users.users, users.stream_of(ctx.user_id)).reseller
+
+
+def _buy(ctx: Context, rest: str) -> Reply:
+    product_id, _, quantity_text = rest.partition(":")
+    quantity = int(quantity_text) if quantity_text.isdigit() else 1
+    held = checkout.buy(ctx.runtime, ctx.user_id, product_id, quantity, ctx.trace)
+    text = (
+        f"Reserved: {html.escape(held.product_name)} x {held.quantity}\n"
+        f"Total: {format_money(held.total)}\n"
+        f"Held for you for {held.minutes} minutes."
+    )
+    return _send(ctx, text, pay_buttons(ctx, held.order_id, held.total))
+
+
+def pay_buttons(ctx: Context, order_id: str, total: Money) -> Keyboard:
+    from functions.telegram.deposits import offered
+
+    rows: Keyboard = [[_button("Pay from wallet", f"shop:w:{order_id}")]]
+    for option in offered(ctx.runtime):
+        if option.currency == total.currency and option.name in ORDER_RAILS:
+            rows.append([_button(f"Pay with {option.label}", f"shop:r:{order_id}:{option.name}")])
+    rows.append([_button("Cancel", f"shop:x:{order_id}")])
+    return rows
+
+
+def _pay_wallet(ctx: Context, order_id: str) -> Reply:
+    outcome = checkout.pay_from_wallet(ctx.runtime, ctx.user_id, order_id, ctx.trace)
+    return _send(ctx, outcome_text(outcome), [_home_row()])
+
+
+def outcome_text(outcome: checkout.Settled) -> str:
+    order = outcome.order
+    match order.state:
+        case "delivered" if outcome.items:
+            items = "\n".join(f"<code>{html.escape(i.payload)}</code>" for i in outcome.items)
+            return f"Paid. Your purchase:\n{items}\n\nSee it again any time in /orders."
+        case "delivered":
+            return "Paid. Your order is confirmed; see /orders."
+        case "refunded":
+            return "The item sold out before your payment arrived; it is back in your wallet."
+        case "paid":
+            return "Paid. Delivering your order…"
+        case "placed" | "expired":
+            return "Waiting for your payment."
+        case _:
+            return f"This order is {order.state}."
+
+
+def _pay_rail(ctx: Context, rest: str) -> Reply:
+    from functions.telegram.shop_rails import pay_order_on_rail
+
+    order_id, _, rail = rest.partition(":")
+    return pay_order_on_rail(ctx, order_id, rail)
+
+
+def _cancel(ctx: Context, order_id: str) -> Reply:
+    order = checkout.cancel(ctx.runtime, ctx.user_id, order_id, ctx.trace)
+    return _edit(ctx, f"Order {order.state}. Nothing was charged.", [_home_row()])
+
+
+def on_orders(ctx: Context, argument: str) -> Reply:
+    docs = ctx.runtime.read_models.find("orders", "user_id", ctx.user_id, 200)
+    docs.sort(key=lambda d: str(d.get("placed_at", "")), reverse=True)
+    if not docs:
+        return _send(ctx, "No orders yet. Send /shop to browse.", [])
+    lines, rows = [], []
+    for doc in docs[:ORDERS_SHOWN]:
+        total = format_money(Money.model_validate(doc["total"]))
+        name = html.escape(str(doc["product_name"]))
+        lines.append(f"{name} x {doc['quantity']}: {total}, {doc['state']}")
+        if doc.get("items"):
+            rows.append([_button(f"Show {doc['product_name']}"[:40], f"shop:o:{doc['order_id']}")])
+    return _send(ctx, "Your orders:\n" + "\n".join(lines), rows)
+
+
+def _show_order(ctx: Context, order_id: str) -> Reply:
+    outcome = checkout.settled(ctx.runtime, order_id)
+    if outcome.order.user_id != ctx.user_id:
+        raise orders.NotYourOrder("this is not your order")
+    return _send(ctx, outcome_text(outcome), [])
+
+
+def _home(ctx: Context, rest: str) -> Reply:
+    return _edit(ctx, *_categories(ctx))
+
+
+def _button(text: str, data: str) -> dict[str, str]:
+    return {"text": text, "callback_data": data}
+
+
+def _home_row() -> list[dict[str, str]]:
+    return [_button("« Shop", "shop:home")]
+
+
+def _send(ctx: Context, text: str, rows: Keyboard) -> Reply:
+    from functions.telegram.handlers import reply
+
+    answer = reply(ctx, text)
+    if rows:
+        answer["reply_markup"] = {"inline_keyboard": rows}
+    return answer
+
+
+def _edit(ctx: Context, text: str, rows: Keyboard) -> Reply:
+    """Replace the message the button is on (browsing), or send one when there is none."""
+    query = ctx.update.callback_query
+    message = query.message if query is not None else None
+    if message is None:
+        return _send(ctx, text, rows)
+    return {
+        "method": "editMessageText",
+        "chat_id": ctx.chat_id,
+        "message_id": message.message_id,
+        "text": text,
+        "parse_mode": "HTML",
+        "reply_markup": {"inline_keyboard": rows},
+    }
+
+
+# Rails an order can be paid on directly (the order's currency must be the rail's).
+ORDER_RAILS = frozenset({"mpesa", "pakasir", "stars", "fake"})
+BUTTONS = {
+    "home": _home,
+    "c": _category,
+    "p": _product,
+    "b": _buy,
+    "w": _pay_wallet,
+    "r": _pay_rail,
+    "x": _cancel,
+    "o": _show_order,
+}

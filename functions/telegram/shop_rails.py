@@ -1,0 +1,77 @@
+"""Paying an order directly on a rail (Stars, M-Pesa, QRIS) instead of from the wallet.
+
+The payment has purpose "order" and names the order as its subject; when it succeeds the
+checkout saga pays the order with it, and money that can no longer buy the order (sold out
+after the hold lapsed, or paid twice) goes to the buyer's wallet instead of being lost.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from typing import TYPE_CHECKING
+
+from events import Money
+from functions.domain import orders, payments
+from functions.payments.start import new_payment_id, start_payment
+from functions.runtime.pipeline import Trace
+from functions.shop import checkout
+
+if TYPE_CHECKING:
+    from functions.telegram.handlers import Context, Reply
+
+PHONE_QUESTION = "Reply with your M-Pesa phone number to pay order "
+ORDER_IN_QUESTION = re.compile(re.escape(PHONE_QUESTION) + r"([0-9a-f]{8,40})")
+
+
+def pay_order_on_rail(ctx: Context, order_id: str, rail: str, phone: str | None = None) -> Reply:
+    from functions.telegram.handlers import reply
+
+    order = checkout.settled(ctx.runtime, order_id).order
+    if order.user_id != ctx.user_id:
+        raise orders.NotYourOrder("this is not your order")
+    if order.state not in orders.PAYABLE or order.total is None:
+        return reply(ctx, f"This order is {order.state}.")
+    if rail == "stars":
+        return _stars_invoice(ctx, order_id, order.total)
+    if rail == "mpesa" and phone is None:
+        question = reply(ctx, f"{PHONE_QUESTION}{order_id}")
+        question["reply_markup"] = {"force_reply": True, "input_field_placeholder": "07…"}
+        return question
+    outcome = start_payment(
+        ctx.runtime, user_id=ctx.user_id, rail_name=rail, amount=order.total,
+        purpose="order", phone=phone, subject=order_id,
+    )  # fmt: skip
+    if outcome.instructions is None:
+        return reply(ctx, f"Could not start the payment: {html.escape(outcome.problem)}")
+    from functions.telegram.deposits import instructions_text
+
+    return reply(ctx, instructions_text(order.total, outcome.payment_id, outcome.instructions))
+
+
+def on_phone_reply(ctx: Context, text: str) -> Reply:
+    """The buyer's M-Pesa number, answering PHONE_QUESTION."""
+    assert ctx.message is not None
+    assert ctx.message.reply_to_message is not None
+    found = ORDER_IN_QUESTION.search(ctx.message.reply_to_message.text or "")
+    if found is None:
+        from functions.telegram.handlers import on_unknown
+
+        return on_unknown(ctx, text)
+    return pay_order_on_rail(ctx, found.group(1), "mpesa", phone=text.strip())
+
+
+def _stars_invoice(ctx: Context, order_id: str, total: Money) -> Reply:
+    from functions.telegram.stars import INVOICE_TTL, RAIL, invoice
+
+    payment_id = new_payment_id()
+    stream = payments.stream_of(payment_id)
+    trace = Trace(None, ctx.trace.causation_id, ctx.trace.correlation_id)
+    request = payments.Request(payment_id, ctx.user_id, "order", total, RAIL, order_id)
+    ctx.runtime.pipeline.execute(payments.payments, stream, request, trace)
+    started = payments.MarkStarted(payment_id, ctx.runtime.clock.now() + INVOICE_TTL)
+    ctx.runtime.pipeline.execute(payments.payments, stream, started, trace)
+    return invoice(ctx.chat_id, payment_id, total) | {
+        "title": "Soko order",
+        "description": f"Order {order_id[:12]}: {total.amount} Stars.",
+    }
