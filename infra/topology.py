@@ -172,6 +172,7 @@ TOPOLOGY = Topology(
             Subscription("project-payments", topic_of_category("payment"), "project_payments"),
             Subscription("notify-payments", topic_of_category("payment"), "notify"),
             Subscription("notify-wallets", topic_of_category("wallet"), "notify"),
+            Subscription("notify-orders", topic_of_category("order"), "notify"),
             *(
                 Subscription(f"project-{c}s", topic_of_category(c), "project_shop")
                 for c in ("product", "lot", "order")

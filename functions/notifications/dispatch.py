@@ -17,7 +17,7 @@ from events import Envelope, decode
 from events.users import UserRegistered
 from functions.domain import payments, users
 from functions.notifications import rules
-from functions.notifications.rules import Facts
+from functions.notifications.notice import Facts
 from functions.notifications.sender import Sender
 from functions.runtime.bootstrap import Runtime
 from functions.runtime.pipeline import Trace

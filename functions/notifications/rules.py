@@ -9,8 +9,7 @@ own lines to `RULES`.
 from __future__ import annotations
 
 import html
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable
 from typing import Any
 
 from events import Envelope, Event, Money, decode
@@ -18,48 +17,12 @@ from events.money import format_money
 from events.payments import PaymentExpired, PaymentFailed, PaymentHeldForReview, PaymentStarted
 from events.wallet import WalletCredited
 from functions.domain.payments import Payment
+from functions.notifications.notice import Button, Facts, Notice
+from functions.notifications.shop_rules import SHOP_RULES, order_money_returned
 
 # Inline buttons an admin taps to settle a payment: `adm:ok:<payment id>` / `adm:no:<id>`.
 ADMIN_PREFIX = "adm"
 MANUAL_RAIL = "manual"
-
-
-@dataclass(frozen=True)
-class Button:
-    label: str
-    data: str  # callback_data, at most 64 bytes
-
-
-@dataclass(frozen=True)
-class Notice:
-    """One Telegram message. In a private chat, chat_id is the user's id."""
-
-    chat_id: int
-    text: str  # HTML
-    keyboard: tuple[tuple[Button, ...], ...] = ()
-
-    def params(self) -> dict[str, Any]:
-        """The sendMessage parameters."""
-        params: dict[str, Any] = {"chat_id": self.chat_id, "text": self.text, "parse_mode": "HTML"}
-        if self.keyboard:
-            params["reply_markup"] = inline_keyboard(self.keyboard)
-        return params
-
-
-def inline_keyboard(rows: Sequence[Sequence[Button]]) -> dict[str, Any]:
-    """A reply_markup of inline buttons."""
-    return {
-        "inline_keyboard": [[{"text": b.label, "callback_data": b.data} for b in r] for r in rows]
-    }
-
-
-@dataclass(frozen=True)
-class Facts:
-    """What a rule may know beyond the event, read by the dispatcher before the rules run."""
-
-    admin_ids: frozenset[int] = frozenset()
-    payment: Payment | None = None  # for payment events: the payment as of this event
-    payer_name: str = ""  # the payment's user's first name, when registered
 
 
 Rule = Callable[[Any, Facts], list[Notice]]
@@ -128,11 +91,12 @@ def manual_declared(event: PaymentStarted, facts: Facts) -> list[Notice]:
 
 
 RULES: dict[str, tuple[Rule, ...]] = {
-    "wallet.credited.v1": (deposit_credited,),
+    "wallet.credited.v1": (deposit_credited, order_money_returned),
     "payment.failed.v1": (payment_failed,),
     "payment.expired.v1": (payment_failed,),
     "payment.held_for_review.v1": (payment_held,),
     "payment.started.v1": (manual_declared,),
+    **SHOP_RULES,
 }
 
 

@@ -16,7 +16,7 @@ from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from functions.notifications.rules import Notice
+from functions.notifications.notice import Notice
 from functions.telegram.bot_api import Bot, RateLimited
 
 TELEGRAM_PER_SECOND = 30  # Telegram's overall limit for one bot

@@ -21,12 +21,8 @@ from events import Money, decode
 from events.money import format_money
 from functions.domain import payments
 from functions.domain.decider import DomainError
-from functions.notifications.rules import (
-    ADMIN_PREFIX,
-    MANUAL_RAIL,
-    decision_buttons,
-    inline_keyboard,
-)
+from functions.notifications.notice import inline_keyboard
+from functions.notifications.rules import ADMIN_PREFIX, MANUAL_RAIL, decision_buttons
 from functions.runtime.pipeline import Trace
 from functions.telegram.bot_api import BotApiError
 

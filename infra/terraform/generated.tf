@@ -90,6 +90,12 @@ resource "google_pubsub_topic" "notify_wallets_dead" {
   depends_on = [google_project_service.enabled]
 }
 
+resource "google_pubsub_topic" "notify_orders_dead" {
+  name       = "notify-orders-dead"
+  labels     = local.labels
+  depends_on = [google_project_service.enabled]
+}
+
 resource "google_pubsub_topic" "project_products_dead" {
   name       = "project-products-dead"
   labels     = local.labels
@@ -442,6 +448,50 @@ resource "google_pubsub_topic_iam_member" "notify_wallets_dead_letters_in" {
 
 resource "google_pubsub_subscription_iam_member" "notify_wallets_dead_letters_out" {
   subscription = google_pubsub_subscription.notify_wallets.id
+  role         = "roles/pubsub.subscriber"
+  member       = local.pubsub_agent
+}
+
+resource "google_pubsub_subscription" "notify_orders" {
+  name                       = "notify-orders"
+  topic                      = google_pubsub_topic.order_events.id
+  ack_deadline_seconds       = 60
+  enable_message_ordering    = true
+  message_retention_duration = "604800s"
+  labels                     = local.labels
+
+  push_config {
+    push_endpoint = "${google_cloudfunctions2_function.notify.service_config[0].uri}/projects/${var.project_id}/topics/order-events"
+
+    oidc_token {
+      service_account_email = google_service_account.pusher.email
+      audience              = google_cloudfunctions2_function.notify.service_config[0].uri
+    }
+  }
+
+  expiration_policy {
+    ttl = ""
+  }
+
+  retry_policy {
+    minimum_backoff = "10s"
+    maximum_backoff = "600s"
+  }
+
+  dead_letter_policy {
+    dead_letter_topic     = google_pubsub_topic.notify_orders_dead.id
+    max_delivery_attempts = 5
+  }
+}
+
+resource "google_pubsub_topic_iam_member" "notify_orders_dead_letters_in" {
+  topic  = google_pubsub_topic.notify_orders_dead.id
+  role   = "roles/pubsub.publisher"
+  member = local.pubsub_agent
+}
+
+resource "google_pubsub_subscription_iam_member" "notify_orders_dead_letters_out" {
+  subscription = google_pubsub_subscription.notify_orders.id
   role         = "roles/pubsub.subscriber"
   member       = local.pubsub_agent
 }
@@ -970,6 +1020,33 @@ resource "google_pubsub_subscription" "notify_wallets_dead_letters" {
 
   push_config {
     push_endpoint = "${google_cloudfunctions2_function.dead_letter.service_config[0].uri}/projects/${var.project_id}/topics/notify-wallets-dead"
+
+    oidc_token {
+      service_account_email = google_service_account.pusher.email
+      audience              = google_cloudfunctions2_function.dead_letter.service_config[0].uri
+    }
+  }
+
+  expiration_policy {
+    ttl = ""
+  }
+
+  retry_policy {
+    minimum_backoff = "10s"
+    maximum_backoff = "600s"
+  }
+}
+
+resource "google_pubsub_subscription" "notify_orders_dead_letters" {
+  name                       = "notify-orders-dead-letters"
+  topic                      = google_pubsub_topic.notify_orders_dead.id
+  ack_deadline_seconds       = 60
+  enable_message_ordering    = false
+  message_retention_duration = "604800s"
+  labels                     = local.labels
+
+  push_config {
+    push_endpoint = "${google_cloudfunctions2_function.dead_letter.service_config[0].uri}/projects/${var.project_id}/topics/notify-orders-dead"
 
     oidc_token {
       service_account_email = google_service_account.pusher.email

@@ -11,7 +11,7 @@ from events import Envelope, Money
 from events.users import UserRegistered
 from events.wallet import WalletCredited
 from functions.notifications.endpoint import sender_for
-from functions.notifications.rules import Notice
+from functions.notifications.notice import Notice
 from functions.notifications.sender import (
     PER_PROCESS_PER_SECOND,
     TELEGRAM_PER_SECOND,

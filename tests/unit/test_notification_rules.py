@@ -14,7 +14,8 @@ from events.payments import (
 )
 from events.wallet import WalletCredited, WalletOpened
 from functions.domain import payments
-from functions.notifications.rules import RULES, Button, Facts, Notice, notices, wants
+from functions.notifications.notice import Button, Facts, Notice
+from functions.notifications.rules import RULES, notices, wants
 from tests.builders import envelope
 
 pytestmark = pytest.mark.unit
