@@ -10,18 +10,21 @@ from __future__ import annotations
 
 import html
 import importlib
+import logging
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
 from events import Money
-from events.money import MoneyError, format_money, parse_money
+from events.money import MoneyError, currency, format_money, parse_money
 from functions.providers.base import Instructions
 
 if TYPE_CHECKING:
     from functions.runtime.bootstrap import Runtime
     from functions.telegram.handlers import Context, Reply
 
+log = logging.getLogger(__name__)
 HISTORY_SIZE = 10
 Starter = Callable[["Context", "DepositOption", Money, "str | None"], "Reply"]
 
@@ -38,6 +41,26 @@ class DepositOption:
     offered: Callable[[Runtime], bool]
     # A currency chosen by a setting (manual transfers) instead of the fixed `currency`.
     configured_currency: Callable[[Runtime], str] | None = None
+    # What the rail takes, in whole units of its currency (None: no bound of ours).
+    minimum: int | None = None
+    maximum: int | None = None
+    whole_units: bool = False  # M-Pesa takes whole shillings only
+
+    def refusal(self, amount: Money) -> str | None:
+        """Why the rail would not take this amount, in words for the user; None if it would."""
+        unit = 10 ** currency(amount.currency).exponent
+        if self.whole_units and amount.amount % unit:
+            return f"{self.label} takes whole {amount.currency} amounts, without cents."
+        low = self.minimum * unit if self.minimum is not None else None
+        high = self.maximum * unit if self.maximum is not None else None
+        too_low = low is not None and amount.amount < low
+        if too_low or (high is not None and amount.amount > high):
+            if self.maximum is None:
+                return f"{self.label} takes at least {amount.currency} {self.minimum:,}."
+            return (
+                f"{self.label} takes {amount.currency} {self.minimum or 0:,} to {self.maximum:,}."
+            )
+        return None
 
     def currency_in(self, rt: Runtime) -> str:
         """The currency amounts are typed in for this deployment."""
@@ -61,9 +84,10 @@ def _manual_offered(rt: Runtime) -> bool:
 RAIL_STARTER = "functions.telegram.deposits.start_on_rail"
 OPTIONS: tuple[DepositOption, ...] = (
     DepositOption("mpesa", "M-Pesa", "KES", "/deposit mpesa 1500 0712345678", "phone",
-                  RAIL_STARTER, _rail_configured("mpesa")),
+                  RAIL_STARTER, _rail_configured("mpesa"), minimum=1, maximum=250_000,
+                  whole_units=True),
     DepositOption("pakasir", "QRIS", "IDR", "/deposit pakasir 50000", None,
-                  RAIL_STARTER, _rail_configured("pakasir")),
+                  RAIL_STARTER, _rail_configured("pakasir"), minimum=500, whole_units=True),
     DepositOption("nowpayments", "Crypto", "USD", "/deposit nowpayments 25.00", None,
                   RAIL_STARTER, _rail_configured("nowpayments")),
     DepositOption("stars", "Telegram Stars", "XTR", "/deposit stars 50", None,
@@ -89,7 +113,9 @@ def on_deposit(ctx: Context, argument: str) -> Reply:
     from functions.telegram.handlers import reply
 
     parts = argument.split()
-    option = option_named(ctx.runtime, parts[0].lower()) if parts else None
+    if not parts:
+        return deposit_menu(ctx)
+    option = option_named(ctx.runtime, parts[0].lower())
     if option is None:
         return reply(ctx, usage(offered(ctx.runtime)))
     rest = parts[1:]
@@ -100,6 +126,9 @@ def on_deposit(ctx: Context, argument: str) -> Reply:
         return reply(ctx, f"{html.escape(str(err))}\n\n{usage([option])}")
     if option.extra is not None and extra is None:
         return reply(ctx, usage([option]))
+    refusal = option.refusal(amount)
+    if refusal is not None:
+        return reply(ctx, f"{html.escape(refusal)}\n\n{usage([option])}")
     return option.start(ctx, amount, extra)
 
 
@@ -114,7 +143,24 @@ def start_on_rail(ctx: Context, option: DepositOption, amount: Money, phone: str
     )  # fmt: skip
     if outcome.instructions is None:
         return reply(ctx, f"Could not start the payment: {html.escape(outcome.problem)}")
-    return reply(ctx, instructions_text(amount, outcome.payment_id, outcome.instructions))
+    how = outcome.instructions
+    if how.kind == "qr" and how.qr_payload and send_qr(ctx, how.qr_payload, amount):
+        return reply(ctx, instructions_text(amount, outcome.payment_id, how, qr_sent=True))
+    return reply(ctx, instructions_text(amount, outcome.payment_id, how))
+
+
+def send_qr(ctx: Context, payload: str, amount: Money) -> bool:
+    """The QRIS code as a photo to scan (a webhook answer cannot upload a file, so this is
+    an out-of-band sendPhoto). False if Telegram refused: the text then carries the string."""
+    from functions.providers.pakasir import qr_png
+    from functions.telegram.bot_api import BotApiError
+
+    try:
+        ctx.runtime.bot().send_photo(ctx.chat_id, qr_png(payload), f"QRIS {format_money(amount)}")
+    except BotApiError:
+        log.warning("QR photo not sent; the QRIS string goes in the text instead")
+        return False
+    return True
 
 
 def on_history(ctx: Context, argument: str) -> Reply:
@@ -131,16 +177,69 @@ def on_history(ctx: Context, argument: str) -> Reply:
     return reply(ctx, "Your last deposits:\n" + "\n".join(lines))
 
 
+# -- the conversation: /deposit -> a button per option -> "how much?" -> instructions --------
+
+ASKED = re.compile(r"Deposit with (?P<label>.+?) \(")
+
+
+def deposit_menu(ctx: Context) -> Reply:
+    from functions.telegram.handlers import reply
+
+    options = offered(ctx.runtime)
+    answer = reply(ctx, "How would you like to top up?" if options else usage(options))
+    if options:
+        rows = [[{"text": o.label, "callback_data": f"dep:{o.name}"}] for o in options]
+        answer["reply_markup"] = {"inline_keyboard": rows}
+    return answer
+
+
+def on_option_button(ctx: Context, name: str) -> Reply:
+    """A tapped option: ask for the amount (and phone or reference) as a reply (ForceReply).
+
+    The question names the option, so the answer needs no stored conversation state."""
+    from functions.telegram.handlers import reply
+
+    option = option_named(ctx.runtime, name)
+    if option is None:
+        return reply(ctx, usage(offered(ctx.runtime)))
+    what = {"phone": " and your phone number", "reference": " and your transfer reference"}
+    example = option.example.split(" ", 2)[2]
+    question = (
+        f"Deposit with {option.label} ({option.currency_in(ctx.runtime)}): reply with the "
+        f"amount{what.get(option.extra or '', '')}, e.g. {example}"
+    )
+    answer = reply(ctx, html.escape(question))
+    answer["reply_markup"] = {"force_reply": True, "input_field_placeholder": example}
+    return answer
+
+
+def on_amount_reply(ctx: Context, text: str) -> Reply:
+    """The answer to on_option_button's question: the same as typing /deposit <option> …"""
+    assert ctx.message is not None
+    assert ctx.message.reply_to_message is not None
+    found = ASKED.search(ctx.message.reply_to_message.text or "")
+    option = next((o for o in offered(ctx.runtime) if found and o.label == found["label"]), None)
+    if option is None:
+        from functions.telegram.handlers import reply
+
+        return reply(ctx, usage(offered(ctx.runtime)))
+    return on_deposit(ctx, f"{option.name} {text}")
+
+
 def usage(options: list[DepositOption]) -> str:
     if not options:
         return "Deposits are not available right now."
     return "Top up your wallet:\n" + "\n".join(o.example for o in options)
 
 
-def instructions_text(amount: Money, payment_id: str, how: Instructions) -> str:
+def instructions_text(
+    amount: Money, payment_id: str, how: Instructions, qr_sent: bool = False
+) -> str:
     head = f"Deposit of {format_money(amount)} started (ref {payment_id})."
     if how.kind == "invoice_url" and how.url:
         return f"{head}\nPay here: {html.escape(how.url)}"
+    if how.kind == "qr" and qr_sent:
+        return f"{head}\nScan the QR code above with any QRIS app. {html.escape(how.text)}"
     if how.kind == "qr" and how.qr_payload:
         return f"{head}\n{html.escape(how.text)}\nQRIS: <code>{html.escape(how.qr_payload)}</code>"
     return f"{head}\n{html.escape(how.text)}"

@@ -217,6 +217,7 @@ ROUTES: dict[str, Handler] = {
 CALLBACKS: dict[str, str] = {
     "adm": "functions.telegram.manual.on_admin_tap",  # an admin's Approve / Reject
     "shop": "functions.telegram.shop.on_button",  # browsing, buying, paying, orders
+    "dep": "functions.telegram.deposits.on_option_button",  # /deposit's option buttons
 }
 PRE_CHECKOUT = "functions.telegram.stars.on_pre_checkout"
 PAID = "functions.telegram.stars.on_successful_payment"

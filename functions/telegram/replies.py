@@ -13,6 +13,8 @@ if TYPE_CHECKING:
 
 # Marker (in the question's text) -> the handler of the answer, as an import path.
 QUESTIONS: dict[str, str] = {
+    # deposits.on_option_button: the amount for a deposit option the user tapped.
+    "Deposit with ": "functions.telegram.deposits.on_amount_reply",
     # shop_rails.PHONE_QUESTION: the buyer's M-Pesa number for paying an order.
     "Reply with your M-Pesa phone number to pay order": (
         "functions.telegram.shop_rails.on_phone_reply"

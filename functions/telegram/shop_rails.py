@@ -44,9 +44,15 @@ def pay_order_on_rail(ctx: Context, order_id: str, rail: str, phone: str | None 
     )  # fmt: skip
     if outcome.instructions is None:
         return reply(ctx, f"Could not start the payment: {html.escape(outcome.problem)}")
-    from functions.telegram.deposits import instructions_text
+    from functions.telegram.deposits import instructions_text, send_qr
 
-    return reply(ctx, instructions_text(order.total, outcome.payment_id, outcome.instructions))
+    how = outcome.instructions
+    qr_sent = (
+        how.kind == "qr"
+        and bool(how.qr_payload)
+        and send_qr(ctx, how.qr_payload or "", order.total)
+    )
+    return reply(ctx, instructions_text(order.total, outcome.payment_id, how, qr_sent=qr_sent))
 
 
 def on_phone_reply(ctx: Context, text: str) -> Reply:

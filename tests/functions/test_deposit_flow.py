@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from flask.testing import FlaskClient
 
+from functions.providers.base import Instructions, PaymentRequest, Started
 from functions.runtime.bootstrap import Runtime
-from tests.builders import settings, text_update
+from functions.telegram.bot_api import BotApiError
+from tests.builders import button_update, settings, text_update
+from tests.fakes.recording_bot import RecordingBot
 from tests.functions.conftest import client_for, post_update
 from tests.functions.fake_rail import PATH_SECRET, FakeRail, callback
 
@@ -32,8 +37,47 @@ def say(webhook: FlaskClient, text: str, update_id: int) -> str:
     return str(reply["text"])
 
 
-def test_deposit_without_arguments_lists_only_configured_rails(webhook: FlaskClient) -> None:
-    assert say(webhook, "/deposit", 1) == "Top up your wallet:\n/deposit fake 1500"
+def test_deposit_without_arguments_offers_a_button_per_configured_rail(
+    webhook: FlaskClient,
+) -> None:
+    answer = post_update(webhook, text_update("/deposit", user_id=7, update_id=1)).get_json()
+    assert answer["text"] == "How would you like to top up?"
+    assert answer["reply_markup"] == {
+        "inline_keyboard": [[{"text": "Test rail", "callback_data": "dep:fake"}]]
+    }
+
+
+def test_a_tapped_rail_asks_for_the_amount_and_the_reply_starts_the_deposit(
+    webhook: FlaskClient, rail: FakeRail
+) -> None:
+    question = post_update(webhook, button_update("dep:fake", user_id=7, update_id=2)).get_json()
+    assert question["text"] == ("Deposit with Test rail (KES): reply with the amount, e.g. 1500")
+    assert question["reply_markup"]["force_reply"] is True
+    answer = text_update("2,000", user_id=7, update_id=3)
+    answer["message"]["entities"] = []
+    answer["message"]["reply_to_message"] = {
+        "message_id": 50, "date": 1767225600, "text": question["text"],
+        "chat": {"id": 7, "type": "private"},
+        "from": {"id": 123456, "is_bot": True, "first_name": "Soko"},
+    }  # fmt: skip
+    started = post_update(webhook, answer).get_json()
+    assert started["text"].startswith("Deposit of KES 2,000.00 started")
+    (request,) = rail.started
+    assert request.amount.amount == 200_000
+
+
+def test_a_reply_to_an_unrelated_question_is_not_taken_for_an_amount(
+    webhook: FlaskClient, rail: FakeRail
+) -> None:
+    answer = text_update("2000", user_id=7, update_id=4)
+    answer["message"]["entities"] = []
+    answer["message"]["reply_to_message"] = {
+        "message_id": 51, "date": 1767225600, "text": "Welcome to Soko!",
+        "chat": {"id": 7, "type": "private"},
+        "from": {"id": 123456, "is_bot": True, "first_name": "Soko"},
+    }  # fmt: skip
+    assert "did not understand" in post_update(webhook, answer).get_json()["text"]
+    assert rail.started == []
 
 
 def test_a_deposit_starts_on_the_rail_with_a_callback_url_and_is_credited_once_paid(
@@ -101,3 +145,40 @@ def test_an_unreachable_provider_credits_nothing_and_says_to_retry(
 
 def test_history_before_any_deposit(webhook: FlaskClient) -> None:
     assert say(webhook, "/history", 1) == "No deposits yet. Send /deposit to top up."
+
+
+class QrRail(FakeRail):
+    """Answers like Pakasir: a QRIS string to show as a QR code."""
+
+    def start(self, request: PaymentRequest) -> Started:
+        super().start(request)
+        how = Instructions(kind="qr", text="Valid 10 minutes.", qr_payload="00020101QRIS")
+        return Started(f"ref-{request.payment_id}", how)
+
+
+class RefusingBot(RecordingBot):
+    def send_photo(self, chat_id: int, png: bytes, caption: str) -> Any:
+        raise BotApiError("sendPhoto: HTTP 400 Bad Request")
+
+
+@pytest.mark.parametrize("photo_works", [True, False])
+def test_a_qr_deposit_sends_the_code_as_a_photo_or_the_string_when_that_fails(
+    memory_runtime: Runtime, photo_works: bool
+) -> None:
+    memory_runtime.rail_overrides = {"fake": QrRail()}
+    memory_runtime.settings = settings(public_base_url=BASE)
+    bot = RecordingBot() if photo_works else RefusingBot()
+    memory_runtime.bot_override = bot
+    text = say(client_for("telegram_webhook"), "/deposit fake 1500", 1)
+    if photo_works:
+        ((method, params),) = bot.calls
+        assert (method, params["chat_id"], params["caption"]) == (
+            "sendPhoto",
+            7,
+            "QRIS KES 1,500.00",
+        )
+        assert params["bytes"] > 100  # a PNG, rendered from the QRIS string
+        assert "Scan the QR code above" in text
+        assert "00020101QRIS" not in text
+    else:
+        assert "QRIS: <code>00020101QRIS</code>" in text
