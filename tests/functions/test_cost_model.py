@@ -128,3 +128,36 @@ def test_an_idle_relay_run_makes_one_query(calls: Counter[str]) -> None:
         "/", json={"job": "relay"}, headers={"X-Soko-Scheduler-Secret": SCHEDULER_SECRET}
     )
     assert calls == Counter({"store.unpublished": 1})
+
+
+def test_a_checkout_buy_and_pay_from_the_wallet(memory_runtime: Runtime) -> None:
+    """The webhook's two taps of a purchase, with the saga steps it runs inline. The
+    subscribers' later deliveries of the same steps find their keys recorded (1 read each)."""
+    from tests.builders import settings
+    from tests.functions.shop_helpers import ADMIN, ShopDriver, buttons
+
+    memory_runtime.settings = settings(admin_ids=[ADMIN], default_currency="KES")
+    shop = ShopDriver(client_for("telegram_webhook"), memory_runtime)
+    shop.register(ADMIN)
+    shop.register(8, Money(amount=10_000, currency="KES"))
+    product = shop.add_product("Soap | Home | 50 KES")
+    shop.say(ADMIN, f"/stock {product} 5")
+    publisher: MemoryPublisher = memory_runtime.publisher  # type: ignore[assignment]
+    publisher.subscribers.clear()
+    counter: Counter[str] = Counter()
+    memory_runtime.store = Counting(memory_runtime.store, "store", counter)  # type: ignore[assignment]
+    memory_runtime.read_models = Counting(memory_runtime.read_models, "read", counter)  # type: ignore[assignment]
+
+    held = shop.tap(8, f"shop:b:{product}:1")
+    assert counter == Counter(
+        # product + user state, the lot candidates, reserve (load, append, mark), and the
+        # order placed inline (load, append, mark).
+        {"store.load": 4, "read.find": 1, "store.append": 2, "store.mark_published": 2}
+    )  # fmt: skip
+    counter.clear()
+    shop.tap(8, buttons(held)["Pay from wallet"])
+    assert counter == Counter(
+        # order state; debit; order paid; lot sold; order delivered (each load, append,
+        # mark); then the order's events once more for the answer.
+        {"store.load": 6, "store.append": 4, "store.mark_published": 4}
+    )  # fmt: skip
