@@ -67,6 +67,8 @@ def handle(runtime: Runtime, update: Update) -> Reply | None:
         return _routed(PAID, ctx, "")
     if message.refunded_payment is not None:
         return _routed(REFUNDED, ctx, "")
+    if message.photo and (message.caption or "").startswith("/photo"):
+        return _routed(PHOTO, ctx, (message.caption or "").removeprefix("/photo").strip())
     if message.text is None:
         return None
     command, _, argument = message.text.strip().partition(" ")
@@ -223,3 +225,4 @@ PRE_CHECKOUT = "functions.telegram.stars.on_pre_checkout"
 PAID = "functions.telegram.stars.on_successful_payment"
 REFUNDED = "functions.telegram.stars.on_refunded_payment"
 REPLIES = "functions.telegram.replies.on_reply"
+PHOTO = "functions.telegram.shop_admin.on_photo"  # an admin's product photo, captioned /photo

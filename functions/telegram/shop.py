@@ -123,6 +123,16 @@ def _product(ctx: Context, product_id: str) -> Reply:
     lines.append(f"In stock: {available} · Sold: {sold}")
     rows: Keyboard = [[_button("Buy", f"shop:b:{product_id}:1")]] if available else []
     rows.append(_home_row())
+    if doc.get("photo"):
+        # A text message cannot become a photo: the card is a new message, by file_id.
+        return {
+            "method": "sendPhoto",
+            "chat_id": ctx.chat_id,
+            "photo": doc["photo"],
+            "caption": "\n".join(lines),
+            "parse_mode": "HTML",
+            "reply_markup": {"inline_keyboard": rows},
+        }
     return _edit(ctx, "\n".join(lines), rows)
 
 
@@ -235,7 +245,7 @@ def _edit(ctx: Context, text: str, rows: Keyboard) -> Reply:
     """Replace the message the button is on (browsing), or send one when there is none."""
     query = ctx.update.callback_query
     message = query.message if query is not None else None
-    if message is None:
+    if message is None or getattr(message, "photo", None):  # a photo has no text to edit
         return _send(ctx, text, rows)
     return {
         "method": "editMessageText",

@@ -167,6 +167,17 @@ def _targets(ctx: Context, target: str) -> list[str]:
     return sorted(str(d["product_id"]) for d in docs)
 
 
+def set_photo(ctx: Context, argument: str) -> str:
+    """A photo sent with the caption `/photo <id>`: the product card shows it (by file_id)."""
+    assert ctx.message is not None
+    product = _product(ctx, argument.split()[0] if argument.split() else "")
+    assert product.details is not None
+    largest = max(ctx.message.photo, key=lambda size: size.width * size.height)
+    details = product.details.model_copy(update={"photo": largest.file_id})
+    _execute(ctx, product.product_id, products.Edit(details, ctx.user_id))
+    return f"Photo set for {html.escape(details.name)}."
+
+
 def hide(ctx: Context, argument: str) -> str:
     return _visibility(ctx, argument, hidden=True)
 
@@ -232,3 +243,4 @@ on_hide = admin_only(hide)
 on_unhide = admin_only(unhide)
 on_reseller = admin_only(set_reseller)
 on_products = admin_only(list_products)
+on_photo = admin_only(set_photo)

@@ -6,7 +6,7 @@ import pytest
 
 from events import Money
 from functions.runtime.bootstrap import Runtime
-from tests.builders import settings
+from tests.builders import settings, text_update
 from tests.functions.conftest import client_for, everything_written
 from tests.functions.shop_helpers import ADMIN, ShopDriver, buttons
 
@@ -186,3 +186,25 @@ def test_a_bulk_discount_on_a_category_is_one_event_per_product_with_the_admin_i
         last = shop.rt.store.load(f"product-{product_id}")[-1]
         assert last.type == "product.discount_set.v1"
         assert last.data == {"percent": 15, "admin_id": ADMIN}
+
+
+def test_an_admins_captioned_photo_becomes_the_product_cards_photo(shop: ShopDriver) -> None:
+    product = shop.add_product("Lamp | Home | 30 PLN")
+    shop.say(ADMIN, f"/stock {product} 2")
+    photo = text_update("", user_id=ADMIN, update_id=99_001)
+    message = photo["message"]
+    del message["text"], message["entities"]
+    message["caption"] = f"/photo {product}"
+    message["photo"] = [
+        {"file_id": "small-id", "file_unique_id": "s", "width": 90, "height": 90},
+        {"file_id": "large-id", "file_unique_id": "l", "width": 800, "height": 800},
+    ]
+    answer = shop._post(photo)
+    assert answer["text"] == "Photo set for Lamp."
+    card = shop.tap(BUYER, f"shop:p:{product}")
+    assert (card["method"], card["photo"]) == ("sendPhoto", "large-id")
+    assert "In stock: 2" in card["caption"]
+    photo_by_buyer = text_update("", user_id=BUYER, update_id=99_002)
+    del photo_by_buyer["message"]["text"], photo_by_buyer["message"]["entities"]
+    photo_by_buyer["message"] |= {"caption": f"/photo {product}", "photo": message["photo"]}
+    assert shop._post(photo_by_buyer)["text"] == "This command is for shop admins."
