@@ -4,14 +4,20 @@ What you type is sent as a private-chat message from the current user, exactly a
 would deliver it to the bot's webhook; everything the bot sends to your users' chats is
 shown, including messages it sends later (notifications), read from the fake's transcript.
 
-Console commands (everything else goes to the bot):
+Console commands (everything else goes to the bot); `help` lists them:
     /as <user_id> [name]   write as another user
     /users                 list the users of this session
     /wait [seconds]        wait for late messages (notifications); default 3
+    /tap <label>           press the inline button with that label under the newest message
+    /approve  /decline     enter the PIN on (or cancel) your newest M-Pesa STK prompt
+    /scan                  scan and pay your newest Pakasir QRIS code
+    /paycrypto             pay your newest NOWPayments invoice (signed IPNs follow)
+    /stars                 pay your newest Telegram Stars invoice (in the fake Telegram)
     /quit                  leave
+The payer commands act on the fake providers of the stack (see infra/local/payer.py).
 
-Standalone, against a running stack (`make dev` prints the control URL):
-    python -m infra.local.console --fake-url http://127.0.0.1:PORT
+Standalone, against a running stack (`make dev` prints the whole command line):
+    python -m infra.local.console --fake-url http://127.0.0.1:PORT [--mpesa-url URL ...]
 Stdin may be piped: `printf '/start\\n/balance\\n' | python -m infra.local.console ...`.
 """
 
@@ -30,6 +36,7 @@ from typing import Any, Protocol, TextIO
 
 import httpx
 
+from infra.local.payer import Payer, PayerError, refs_in
 from tests.fakes.telegram_api import FakeTelegram
 
 DEFAULT_USER = (1001, "Wanjiru")
@@ -37,7 +44,20 @@ DEFAULT_USER = (1001, "Wanjiru")
 # faster than that anyway, so piped input is paced likewise and replies are not refused.
 DEFAULT_PACE = 1.1
 POLL_SECONDS = 0.5
+NEWS_AFTER_PAYING = 5.0  # how long to watch for the bot's answer to a payment
 _TAG = re.compile(r"<[^>]+>")
+_CALLBACK_BUTTON = re.compile(r"(?P<label>.*) \[(?P<data>.*)\]")
+HELP = """Console commands (anything else is sent to the bot):
+  /as <user_id> [name]   write as another user        /users   list this session's users
+  /wait [seconds]        wait for late messages       /quit    leave
+  /tap <label>           press an inline button of the newest message that has it
+Paying, as the current user, on the stack's fake providers:
+  /approve               M-Pesa: enter the PIN on your newest STK prompt
+  /decline               M-Pesa: cancel your newest STK prompt
+  /scan                  Pakasir: scan and pay your newest QRIS code
+  /paycrypto             NOWPayments: pay your newest invoice (signed IPNs follow)
+  /stars                 Telegram Stars: pay your newest invoice (pre-checkout, then paid)
+Top up, e.g.: /deposit mpesa 1500 0712345678, then /approve"""
 
 
 @dataclass(frozen=True)
@@ -54,7 +74,8 @@ class BotLine:
 
     kind: str
     text: str
-    buttons: tuple[str, ...] = ()
+    buttons: tuple[str, ...] = ()  # "label [callback_data]" or "label <url>"
+    message_id: int | None = None
 
 
 @dataclass(frozen=True)
@@ -71,6 +92,10 @@ class Backend(Protocol):
 
     def send_text(self, user_id: int, text: str, first_name: str) -> Sent: ...
 
+    def press_button(self, user_id: int, message_id: int, callback_data: str) -> Sent: ...
+
+    def pay_invoice(self, user_id: int, message_id: int) -> Sent: ...
+
     def bot_lines(self, chat_id: int) -> list[BotLine]: ...
 
     def refusals(self, chat_id: int) -> list[Refusal]: ...
@@ -86,9 +111,18 @@ class InProcessBackend:
         delivery = self._fake.send_text(user_id, text, first_name=first_name)
         return Sent(delivery.status, delivery.error)
 
+    def press_button(self, user_id: int, message_id: int, callback_data: str) -> Sent:
+        delivery = self._fake.press_button(user_id, message_id, callback_data)
+        return Sent(delivery.status, delivery.error)
+
+    def pay_invoice(self, user_id: int, message_id: int) -> Sent:
+        return _invoice_paid(self._fake.pay_invoice(user_id, message_id).to_json())
+
     def bot_lines(self, chat_id: int) -> list[BotLine]:
         entries = self._fake.transcript(chat_id)
-        return [BotLine(e.kind, e.text, e.buttons) for e in entries if e.sender == "bot"]
+        return [
+            BotLine(e.kind, e.text, e.buttons, e.message_id) for e in entries if e.sender == "bot"
+        ]
 
     def refusals(self, chat_id: int) -> list[Refusal]:
         calls = self._fake.calls(chat_id=chat_id)
@@ -110,7 +144,22 @@ class HttpBackend:
 
     def send_text(self, user_id: int, text: str, first_name: str) -> Sent:
         body = {"user_id": user_id, "text": text, "first_name": first_name}
-        response = self._http.post("/send_text", json=body, timeout=self._timeout)
+        return self._deliver("/send_text", body)
+
+    def press_button(self, user_id: int, message_id: int, callback_data: str) -> Sent:
+        body = {"user_id": user_id, "message_id": message_id, "callback_data": callback_data}
+        return self._deliver("/press_button", body)
+
+    def pay_invoice(self, user_id: int, message_id: int) -> Sent:
+        body = {"user_id": user_id, "message_id": message_id}
+        response = self._http.post("/pay_invoice", json=body, timeout=self._timeout)
+        answer = response.json()
+        if response.status_code != 200:
+            return Sent(None, str(answer.get("description", response.text)))
+        return _invoice_paid(answer)
+
+    def _deliver(self, route: str, body: dict[str, Any]) -> Sent:
+        response = self._http.post(route, json=body, timeout=self._timeout)
         answer = response.json()
         if response.status_code != 200:
             return Sent(None, str(answer.get("description", response.text)))
@@ -119,7 +168,12 @@ class HttpBackend:
     def bot_lines(self, chat_id: int) -> list[BotLine]:
         entries = self._get(f"/transcript/{chat_id}")
         return [
-            BotLine(str(e["kind"]), str(e["text"]), tuple(e.get("buttons", ())))
+            BotLine(
+                str(e["kind"]),
+                str(e["text"]),
+                tuple(e.get("buttons", ())),
+                e.get("message_id"),
+            )
             for e in entries
             if e["sender"] == "bot"
         ]
@@ -131,6 +185,16 @@ class HttpBackend:
             for c in calls
             if int(c["status"]) != 200
         ]
+
+
+def _invoice_paid(payment: dict[str, Any]) -> Sent:
+    """The successful_payment delivery of an invoice payment, or why there was none."""
+    paid = payment.get("paid")
+    if not payment.get("approved") or not isinstance(paid, dict):
+        checkout = payment.get("checkout") or {}
+        why = checkout.get("error") or f"HTTP {checkout.get('status')}"
+        return Sent(None, f"the bot did not approve the pre-checkout ({why})")
+    return Sent(paid.get("status"), paid.get("error"))
 
 
 def _refusal(method: str, status: int, response: Any) -> Refusal:
@@ -157,6 +221,7 @@ class Console:
     out: TextIO = sys.stdout
     pace: float = DEFAULT_PACE
     log_hint: str = ""
+    payer: Payer | None = None
     users: dict[int, str] = field(default_factory=lambda: dict([DEFAULT_USER]))
     user_id: int = DEFAULT_USER[0]
     _seen: dict[int, _Seen] = field(default_factory=dict)
@@ -197,6 +262,14 @@ class Console:
             self.list_users()
         elif command == "/wait":
             self.wait(rest)
+        elif line in ("help", "?"):
+            self.say(HELP)
+        elif command == "/tap":
+            self.tap(rest.strip())
+        elif command in PAYER_COMMANDS:
+            self.pay(command)
+        elif command == "/stars":
+            self.pay_stars()
         elif line:
             self.send(line)
         return True
@@ -236,6 +309,85 @@ class Console:
             why = sent.error or f"HTTP {sent.status}"
             self.say(f"  ! the bot did not take the message: {why}{self.log_hint}")
         self.show_new()
+
+    def tap(self, label: str) -> None:
+        """Press the button labelled `label` (case-insensitive; a prefix will do) under the
+        newest bot message in the current chat that has one."""
+        if not label:
+            self.say("usage: /tap <button label>")
+            return
+        found = self._find_button(label.casefold())
+        if found is None:
+            self.say(f"  ! no button {label!r} in this chat")
+            return
+        message_id, data = found
+        self._pace(self.user_id)
+        sent = self.backend.press_button(self.user_id, message_id, data)
+        self._last_sent[self.user_id] = time.monotonic()
+        if sent.status is None or not 200 <= sent.status < 300:
+            why = sent.error or f"HTTP {sent.status}"
+            self.say(f"  ! the bot did not take the button press: {why}{self.log_hint}")
+        self.show_new()
+
+    def _find_button(self, wanted: str) -> tuple[int, str] | None:
+        """(message_id, callback_data): an exact label beats a prefix, newer beats older."""
+        for exact in (True, False):
+            for line in reversed(self.backend.bot_lines(self.user_id)):
+                for button in line.buttons:
+                    match = _CALLBACK_BUTTON.fullmatch(button)
+                    if match is None or line.message_id is None:
+                        continue  # a URL button: nothing to press in a chat
+                    label = match["label"].casefold()
+                    if label == wanted or (not exact and label.startswith(wanted)):
+                        return line.message_id, match["data"]
+        return None
+
+    def pay(self, command: str) -> None:
+        """Act as the payer at a fake provider, for the payments this user's chat shows."""
+        payer = self.payer
+        if payer is None:
+            self.say("  ! no fake payment providers: run the console from `make dev`")
+            return
+        refs = refs_in(line.text for line in self.backend.bot_lines(self.user_id))
+        actions: dict[str, Callable[[], str]] = {
+            "/approve": lambda: payer.answer_mpesa(refs, approve=True),
+            "/decline": lambda: payer.answer_mpesa(refs, approve=False),
+            "/scan": lambda: payer.pay_qris(refs),
+            "/paycrypto": lambda: payer.pay_invoice(refs),
+        }
+        try:
+            done = actions[command]()
+        except PayerError as err:
+            self.say(f"  ! {err}")
+            return
+        self.say(f"  (payer) {done}")
+        self._watch_for_news(NEWS_AFTER_PAYING)
+
+    def pay_stars(self) -> None:
+        """Pay the newest Telegram Stars invoice of this chat, as the user in Telegram would."""
+        invoice = next(
+            (
+                line
+                for line in reversed(self.backend.bot_lines(self.user_id))
+                if line.kind == "invoice" and line.message_id is not None
+            ),
+            None,
+        )
+        if invoice is None or invoice.message_id is None:
+            self.say("  ! no Stars invoice in this chat: send /deposit stars <amount> first")
+            return
+        sent = self.backend.pay_invoice(self.user_id, invoice.message_id)
+        if sent.status is None or not 200 <= sent.status < 300:
+            self.say(f"  ! the Stars payment did not go through: {sent.error}{self.log_hint}")
+            return
+        self.say(f"  (payer) Stars: paid {plain(invoice.text)}")
+        self._watch_for_news(NEWS_AFTER_PAYING)
+
+    def _watch_for_news(self, seconds: float) -> None:
+        """The credit arrives through Pub/Sub: show the bot's next messages if they come soon."""
+        deadline = time.monotonic() + seconds
+        while not self.show_new() and time.monotonic() < deadline:
+            time.sleep(POLL_SECONDS)
 
     def _pace(self, user_id: int) -> None:
         last = self._last_sent.get(user_id)
@@ -278,6 +430,9 @@ class Console:
                     self.out.write("\r\033[K" + "\n".join(news) + "\n")
                     self.out.write(self.prompt() + _typed_so_far())
                     self.out.flush()
+
+
+PAYER_COMMANDS = ("/approve", "/decline", "/scan", "/paycrypto")
 
 
 def _format(who: str, line: BotLine) -> str:
@@ -333,7 +488,8 @@ def banner(console: Console) -> str:
     return (
         f"You are {console.name} (Telegram user {console.user_id}). Type messages to the bot, "
         "e.g. /start or /balance.\n"
-        "Console commands: /as <user_id> [name] · /users · /wait [seconds] · /quit"
+        "Console commands: /as <user_id> [name] · /users · /wait [seconds] · /tap <label> · "
+        "/approve · /decline · /scan · /paycrypto · /stars · /quit (`help` explains them)"
     )
 
 
@@ -343,9 +499,20 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--user", type=int, default=DEFAULT_USER[0])
     parser.add_argument("--name", default=DEFAULT_USER[1])
     parser.add_argument("--pace", type=float, default=DEFAULT_PACE, help="seconds between sends")
+    for rail in ("mpesa", "nowpayments", "pakasir"):
+        parser.add_argument(f"--{rail}-url", help=f"the fake {rail} of the stack, for paying")
     args = parser.parse_args(argv)
+    urls = {
+        rail: url
+        for rail in ("mpesa", "nowpayments", "pakasir")
+        if (url := getattr(args, f"{rail}_url"))
+    }
     console = Console(
-        HttpBackend(args.fake_url), pace=args.pace, users={args.user: args.name}, user_id=args.user
+        HttpBackend(args.fake_url),
+        pace=args.pace,
+        users={args.user: args.name},
+        user_id=args.user,
+        payer=Payer(urls) if urls else None,
     )
     console.say(banner(console))
     try:

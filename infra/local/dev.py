@@ -1,8 +1,10 @@
 """`make dev`: run the whole bot locally and chat with it in the terminal.
 
-Starts `LocalStack` (Firestore and Pub/Sub emulators, fake Telegram, every function of the
-topology, the scheduler), then the chat console. Leaving the console (/quit, Ctrl-D),
-Ctrl-C, SIGTERM or SIGHUP stops everything; nothing is left running.
+Starts `LocalStack` (Firestore and Pub/Sub emulators, fake Telegram, fake M-Pesa,
+NOWPayments and Pakasir, every function of the topology, the scheduler), then the chat
+console, whose payer commands (/approve, /scan, /paycrypto) pay on the fake providers.
+Leaving the console (/quit, Ctrl-D), Ctrl-C, SIGTERM or SIGHUP stops everything; nothing is
+left running.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from types import FrameType
 import httpx
 
 from infra.local.console import Console, InProcessBackend, banner, run_console
+from infra.local.payer import Payer
 from infra.local.stack import DEFAULT_LOG_DIR, ROOT, LocalStack, LocalStackError
 
 # The children run in their own sessions (so that their groups can be stopped as a whole),
@@ -57,13 +60,18 @@ def describe(stack: LocalStack) -> str:
     logs = _shown(stack.log_dir)
     functions = "\n".join(f"  {name:<18} {url}" for name, url in stack.urls.items())
     jobs = ", ".join(f"{s.job} ({s.cron})" for s in stack.topology.schedules) or "none"
+    providers = stack.providers.urls
+    fakes = ", ".join(f"{rail} {url}" for rail, url in providers.items())
+    payer_args = "".join(f" --{rail}-url {url}" for rail, url in providers.items())
     return (
         f"Soko is running locally (ready in {stack.started_in or 0:.1f} s).\n"
         f"Functions (functions-framework):\n{functions}\n"
         f"Emulators: Firestore {stack.firestore_host}, Pub/Sub {stack.pubsub_host} "
         f"(project {stack.project})\n"
-        f"Fake Telegram: {stack.telegram.url} (another terminal can chat too: "
-        f"python -m infra.local.console --fake-url {stack.telegram.url})\n"
+        f"Fake Telegram: {stack.telegram.url}\n"
+        f"Fake payment providers: {fakes}\n"
+        f"Another terminal can chat (and pay) too: python -m infra.local.console "
+        f"--fake-url {stack.telegram.url}{payer_args}\n"
         f"Scheduled jobs: {jobs}\n"
         f"Logs: {logs}/<name>.log, all merged in {logs}/all.log (`make logs` follows it)\n"
     )
@@ -79,7 +87,11 @@ def main(argv: list[str] | None = None) -> int:
     os.chdir(ROOT)
     for sig in STOP_SIGNALS:
         signal.signal(sig, _on_stop_signal)
-    print("Starting Soko: Firestore and Pub/Sub emulators, fake Telegram, functions…", flush=True)
+    print(
+        "Starting Soko: Firestore and Pub/Sub emulators, fake Telegram, fake payment providers, "
+        "functions…",
+        flush=True,
+    )
     stack = LocalStack(log_dir=args.log_dir)
     try:
         code = _run(stack, args.no_console)
@@ -132,9 +144,13 @@ def _tell(text: str) -> None:
 
 def chat(stack: LocalStack) -> None:
     hint = f" (see {_shown(stack.log_dir)}/telegram_webhook.log)"
-    console = Console(InProcessBackend(stack.telegram), log_hint=hint)
+    payer = Payer(stack.providers.urls)
+    console = Console(InProcessBackend(stack.telegram), log_hint=hint, payer=payer)
     console.say(banner(console))
-    run_console(console)
+    try:
+        run_console(console)
+    finally:
+        payer.close()
 
 
 if __name__ == "__main__":

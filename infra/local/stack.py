@@ -1,7 +1,8 @@
 """The whole bot on one machine, built from `infra.topology.TOPOLOGY`.
 
-`LocalStack` starts the Firestore and Pub/Sub emulators, a fake Telegram Bot API, and every
-function of the topology as its own functions-framework process; it wires the topics and
+`LocalStack` starts the Firestore and Pub/Sub emulators, a fake Telegram Bot API, fake
+M-Pesa, NOWPayments and Pakasir (`infra.local.providers`), and every function of the
+topology as its own functions-framework process; it wires the topics and
 push subscriptions on the emulator, points the fake Telegram's webhook at the served
 `telegram_webhook` and runs the schedules. `make dev` and the end-to-end tests use it::
 
@@ -47,6 +48,7 @@ from infra.local.emulators import (
     port_is_free,
 )
 from infra.local.emulators import _live_group_members as live_group_members
+from infra.local.providers import ProviderFakes
 from infra.topology import TOPOLOGY, Function, Schedule, Subscription, Topology
 from tests.fakes.telegram_api import FakeTelegram
 
@@ -66,6 +68,11 @@ __all__ = [
 ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_LOG_DIR = ROOT / ".dev" / "logs"
 TELEGRAM_WEBHOOK = "telegram_webhook"
+PAYMENT_WEBHOOK = "payment_webhook"
+# The shop admin of the local stack (SOKO_ADMIN_IDS): `/as 900001` in the console, and the
+# e2e tests and benchmarks that stock products over the webhook.
+LOCAL_ADMIN_ID = 900001
+LOCAL_CURRENCY = "KES"  # SOKO_DEFAULT_CURRENCY: prices typed without a currency
 WEBHOOK_SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"  # noqa: S105  (a header name)
 SCHEDULER_SECRET_HEADER = "X-Soko-Scheduler-Secret"  # noqa: S105  (a header name)
 # The functions' environment starts empty: a developer's SOKO_* or Google credentials must
@@ -275,7 +282,7 @@ class ServedFunction:
         ]
 
     def start(self, env: Mapping[str, str]) -> None:
-        self.port = free_port()
+        self.port = self.port or free_port()  # payment_webhook's is chosen earlier
         self._log = self.log_path.open("ab")
         self._started_at = time.monotonic()
         self._proc = subprocess.Popen(
@@ -403,7 +410,8 @@ class LocalStack:
     """Emulators, fake Telegram, every function and the scheduler, from the topology.
 
     For tests: `urls[entry_point]`, `telegram` (the FakeTelegram), `firestore_host`,
-    `pubsub_host`, `project`, `secrets`, `env` (the functions' environment), `run_job(name)`.
+    `pubsub_host`, `project`, `secrets`, `env` (the functions' environment), `run_job(name)`,
+    `providers` (the fake payment providers, unless `providers=False`).
     """
 
     def __init__(
@@ -416,6 +424,7 @@ class LocalStack:
         run_schedules: bool = True,
         direct_emulators: bool = True,
         timeout: float = 90.0,
+        providers: bool = True,
     ) -> None:
         self.topology = topology
         self.log_dir = Path(log_dir)
@@ -437,6 +446,8 @@ class LocalStack:
             self.log_dir / "pubsub.log", project=project, direct=direct_emulators
         )
         self._fake: FakeTelegram | None = None
+        self._with_providers = providers
+        self._providers: ProviderFakes | None = None
         self._merger = LogMerger(self.log_dir, self._log_names())
         self._stop_scheduler = threading.Event()
         self._scheduler: threading.Thread | None = None
@@ -468,6 +479,13 @@ class LocalStack:
         return self._fake
 
     @property
+    def providers(self) -> ProviderFakes:
+        """The fake M-Pesa, NOWPayments and Pakasir the rails are configured against."""
+        if self._providers is None:
+            raise LocalStackError("the stack is not started, or runs without provider fakes")
+        return self._providers
+
+    @property
     def firestore_host(self) -> str:
         return self._firestore.host
 
@@ -485,6 +503,8 @@ class LocalStack:
         self.ports |= {"firestore": self._firestore.port, "pubsub": self._pubsub.port}
         if self._fake is not None:
             self.ports["telegram"] = self._fake.port
+        if self._providers is not None:
+            self.ports |= self._providers.ports
 
     def run_job(self, name: str) -> httpx.Response:
         """POST {"job": name} to the scheduler's function now, as Cloud Scheduler would."""
@@ -560,6 +580,7 @@ class LocalStack:
             global_per_second=self._limits.global_per_second,
             per_group_per_minute=self._limits.per_group_per_minute,
         ).start()
+        self._start_providers()
         self.env = self._function_env()
         try:
             for function in self._functions:
@@ -580,7 +601,7 @@ class LocalStack:
             self._scheduler.start()
 
     def stop(self) -> None:
-        """Stop the scheduler, every function, the emulators and the fake; check ports.
+        """Stop the scheduler, every function, the emulators and the fakes; check ports.
 
         Idempotent. Raises LocalStackError if a process or a listener survived.
         """
@@ -594,6 +615,8 @@ class LocalStack:
         problems = self._stop_children()
         if self._fake is not None:
             self._fake.stop()
+        if self._providers is not None:
+            self._providers.stop()
         self._http.close()
         problems += [f"port {p} is still in use" for p in ports if not _freed(p)]
         log.info("stack stopped%s", f" with problems: {problems}" if problems else "")
@@ -634,6 +657,19 @@ class LocalStack:
             self._log_handler.close()
             self._log_handler = None
 
+    def _start_providers(self) -> None:
+        """Start the provider fakes with payment_webhook as the callbacks' destination.
+
+        The webhook's port is chosen now, before any function starts, because the rails'
+        callback URLs (SOKO_PUBLIC_BASE_URL, Pakasir's project webhook) must name it.
+        """
+        webhook = next((f for f in self._functions if f.name == PAYMENT_WEBHOOK), None)
+        if not self._with_providers or webhook is None:
+            return
+        webhook.port = free_port()
+        self._providers = ProviderFakes()
+        self._providers.start(webhook.url)
+
     def _function_env(self) -> dict[str, str]:
         env = {k: v for k, v in os.environ.items() if k in _PASSED_THROUGH}
         env.update(
@@ -648,7 +684,13 @@ class LocalStack:
             SOKO_BOT_TOKEN=self.secrets.bot_token,
             SOKO_WEBHOOK_SECRET=self.secrets.webhook_secret,
             SOKO_SCHEDULER_SECRET=self.secrets.scheduler_secret,
+            # Stars need no provider: the fake Telegram takes them (/_fake/pay_invoice).
+            SOKO_STARS_ENABLED="true",
+            SOKO_ADMIN_IDS=f"[{LOCAL_ADMIN_ID}]",  # a JSON list
+            SOKO_DEFAULT_CURRENCY=LOCAL_CURRENCY,
         )
+        if self._providers is not None:
+            env.update(self._providers.env())
         return env
 
     def _wait_for_functions(self) -> None:

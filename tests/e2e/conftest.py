@@ -17,8 +17,13 @@ T = TypeVar("T")
 def e2e_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStack]:
     # Schedules off: tests run jobs themselves, so a relay never runs behind their back.
     limits = TelegramLimits(per_chat_per_second=None, global_per_second=None)
+    # With the fake M-Pesa, NOWPayments and Pakasir every rail is configured against
+    # (`stack.providers`): tests/e2e/test_rails*.py pay through them.
     stack = LocalStack(
-        log_dir=tmp_path_factory.mktemp("e2e") / "logs", telegram_limits=limits, run_schedules=False
+        log_dir=tmp_path_factory.mktemp("e2e") / "logs",
+        telegram_limits=limits,
+        run_schedules=False,
+        providers=True,
     )
     with stack, pytest.MonkeyPatch.context() as patch:
         patch.setenv("FIRESTORE_EMULATOR_HOST", stack.firestore_host)

@@ -1,0 +1,130 @@
+"""The payment providers of the local stack: fake M-Pesa, NOWPayments and Pakasir on loopback.
+
+`ProviderFakes` runs the three fakes of `tests/fakes/` in this process (threads, like the
+fake Telegram), with credentials generated per run, and gives the functions' environment
+that points every rail at its fake. Callbacks reach the served `payment_webhook` through
+`SOKO_PUBLIC_BASE_URL`; Pakasir's webhook URL is a project setting, so it is set on the fake.
+
+Each fake has a control API under `/_fake/` (see the fakes' docstrings) that the chat
+console's payer commands (`infra/local/payer.py`) and the end-to-end tests call.
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass, fields
+from types import TracebackType
+from typing import Self
+
+from tests.fakes.mpesa import FakeMpesa
+from tests.fakes.nowpayments import FakeNowPayments
+from tests.fakes.pakasir import FakePakasir
+
+__all__ = ["MPESA_SHORTCODE", "PAKASIR_PROJECT", "RAILS", "ProviderFakes", "ProviderSecrets"]
+
+RAILS = ("mpesa", "nowpayments", "pakasir")
+MPESA_SHORTCODE = "174379"  # Daraja's sandbox paybill
+PAKASIR_PROJECT = "soko-local"
+
+
+@dataclass(frozen=True, repr=False)
+class ProviderSecrets:
+    """Random per run: every provider credential and callback secret."""
+
+    mpesa_consumer_key: str
+    mpesa_consumer_secret: str
+    mpesa_passkey: str
+    mpesa_callback_secret: str
+    nowpayments_api_key: str
+    nowpayments_ipn_secret: str
+    pakasir_api_key: str
+    pakasir_webhook_secret: str
+
+    @classmethod
+    def generate(cls) -> ProviderSecrets:
+        # URL-safe: the callback and webhook secrets are path segments.
+        return cls(*(secrets.token_urlsafe(24) for _ in fields(cls)))
+
+    def values(self) -> tuple[str, ...]:
+        return tuple(getattr(self, f.name) for f in fields(self))
+
+    def __repr__(self) -> str:  # secrets must not end up in a log or a test report
+        return "ProviderSecrets(<hidden>)"
+
+
+class ProviderFakes:
+    """The three fake providers, started against one public base URL (payment_webhook's)."""
+
+    def __init__(self, provider_secrets: ProviderSecrets | None = None) -> None:
+        self.secrets = provider_secrets or ProviderSecrets.generate()
+        s = self.secrets
+        self.mpesa = FakeMpesa(
+            s.mpesa_consumer_key, s.mpesa_consumer_secret, s.mpesa_passkey, MPESA_SHORTCODE
+        )
+        self.nowpayments = FakeNowPayments(s.nowpayments_api_key, s.nowpayments_ipn_secret)
+        self.pakasir = FakePakasir(PAKASIR_PROJECT, s.pakasir_api_key)
+        self.public_base_url = ""
+        self._started = False
+
+    def __repr__(self) -> str:
+        return f"<ProviderFakes {'started' if self._started else 'idle'}>"
+
+    def start(self, public_base_url: str) -> Self:
+        """Serve the fakes; callbacks go to `<public_base_url>/payments/<rail>/...`."""
+        self.public_base_url = public_base_url.rstrip("/")
+        self._started = True
+        self.pakasir.set_webhook(
+            f"{self.public_base_url}/payments/pakasir/{self.secrets.pakasir_webhook_secret}"
+        )
+        self.mpesa.start()
+        self.nowpayments.start()
+        self.pakasir.start()
+        return self
+
+    def stop(self) -> None:
+        """Stop every fake (started or not: NOWPayments' binds at construction); idempotent."""
+        self._started = False
+        self.mpesa.stop()
+        self.nowpayments.stop()
+        self.pakasir.stop()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, err: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.stop()
+
+    @property
+    def urls(self) -> dict[str, str]:
+        """Each fake's root URL: its control API is under `<url>/_fake/`."""
+        return {
+            "mpesa": self.mpesa.base_url,
+            "nowpayments": self.nowpayments.base_url.removesuffix("/v1"),
+            "pakasir": self.pakasir.base_url,
+        }
+
+    @property
+    def ports(self) -> dict[str, int]:
+        return {rail: int(url.rsplit(":", 1)[1]) for rail, url in self.urls.items()}
+
+    def env(self) -> dict[str, str]:
+        """The functions' settings that configure every rail against its fake."""
+        s = self.secrets
+        return {
+            "SOKO_PUBLIC_BASE_URL": self.public_base_url,
+            "SOKO_MPESA_BASE_URL": self.mpesa.base_url,
+            "SOKO_MPESA_CONSUMER_KEY": s.mpesa_consumer_key,
+            "SOKO_MPESA_CONSUMER_SECRET": s.mpesa_consumer_secret,
+            "SOKO_MPESA_PASSKEY": s.mpesa_passkey,
+            "SOKO_MPESA_SHORTCODE": MPESA_SHORTCODE,
+            "SOKO_MPESA_CALLBACK_SECRET": s.mpesa_callback_secret,
+            "SOKO_NOWPAYMENTS_BASE_URL": self.nowpayments.base_url,
+            "SOKO_NOWPAYMENTS_API_KEY": s.nowpayments_api_key,
+            "SOKO_NOWPAYMENTS_IPN_SECRET": s.nowpayments_ipn_secret,
+            "SOKO_PAKASIR_BASE_URL": self.pakasir.base_url,
+            "SOKO_PAKASIR_PROJECT": PAKASIR_PROJECT,
+            "SOKO_PAKASIR_API_KEY": s.pakasir_api_key,
+            "SOKO_PAKASIR_WEBHOOK_SECRET": s.pakasir_webhook_secret,
+        }
