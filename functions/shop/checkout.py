@@ -15,6 +15,7 @@ from datetime import timedelta
 
 from events import Envelope, Money, decode
 from events.shop import LotReserved, OrderDelivered, StockItem
+from events.wallet import WalletDebited
 from functions.domain import lots, orders, products, users, wallet
 from functions.domain.decider import DomainError
 from functions.reactors.checkout import ORDER_REFERENCE
@@ -76,7 +77,7 @@ def buy(rt: Runtime, user_id: int, product_id: str, quantity: int, trace: Trace)
             appended = rt.pipeline.execute(
                 lots.lots, lots.stream_of(product_id, lot), reserve, trace
             )
-        except lots.SoldOut:
+        except (lots.SoldOut, lots.UnknownLot):  # UnknownLot: added, its saga not run yet
             continue
         except ConcurrencyConflict:
             contended = True  # this lot is hot right now: another lot may have units
@@ -118,8 +119,19 @@ def pay_from_wallet(rt: Runtime, user_id: int, order_id: str, trace: Trace) -> S
         reference=f"{ORDER_REFERENCE}{order_id}",
     )  # fmt: skip
     appended = rt.pipeline.execute(wallet.wallets, wallet.stream_of(user_id), debit, trace)
-    run_saga(rt, appended.events)
+    # No new debit when this order's debit exists (a concurrent second tap, or a tap whose
+    # instance died before its saga ran): continue the saga from that debit, under the same
+    # keys, so this answer shows the outcome, not "waiting for your payment".
+    run_saga(rt, appended.events or _debits(rt, user_id, debit.reference))
     return settled(rt, order_id)
+
+
+def _debits(rt: Runtime, user_id: int, reference: str) -> tuple[Envelope, ...]:
+    history = rt.store.load(wallet.stream_of(user_id))
+    return tuple(
+        e for e in history
+        if isinstance(event := decode(e), WalletDebited) and event.reference == reference
+    )  # fmt: skip
 
 
 def cancel(rt: Runtime, user_id: int, order_id: str, trace: Trace) -> orders.Order:

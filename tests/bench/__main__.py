@@ -1,6 +1,6 @@
 """`make bench`: every benchmark, printing figures and ratios (never asserted in tests)."""
 
-from tests.bench import cold_start, core, webhook_latency
+from tests.bench import cold_start, core, flash_sale, webhook_latency
 
 if __name__ == "__main__":
     core.main()
@@ -8,3 +8,5 @@ if __name__ == "__main__":
     cold_start.main([])
     print()
     webhook_latency.main()
+    print()
+    flash_sale.main()
