@@ -26,6 +26,10 @@ class Reactor:
     name: str
     category: str
     react: Callable[[Envelope], Sequence[Reaction]]
+    # True where another path usually ran the reactions first (the webhook runs the
+    # checkout saga inline): look the key up before deciding, one read instead of a stream
+    # load and a refused append.
+    expects_duplicates: bool = False
 
     def key(self, envelope: Envelope, index: int) -> str:
         """Deterministic per event and reaction, so a redelivered event changes nothing."""

@@ -126,10 +126,13 @@ def on_payment(envelope: Envelope) -> Sequence[Reaction]:
     return [_order(event.subject, pay)]
 
 
+# The webhook runs these steps inline first (functions/shop/saga.py), so a subscriber's
+# delivery is usually a duplicate: it checks the key before deciding. Payments settled by a
+# provider callback are the exception, and the check costs them one read.
 CHECKOUT: tuple[Reactor, ...] = (
-    Reactor(name="stock-lots", category="product", react=on_product),
-    Reactor(name="checkout-lot", category="lot", react=on_lot),
-    Reactor(name="checkout-order", category="order", react=on_order),
-    Reactor(name="checkout-wallet", category="wallet", react=on_wallet),
-    Reactor(name="checkout-payment", category="payment", react=on_payment),
+    Reactor("stock-lots", "product", on_product, expects_duplicates=True),
+    Reactor("checkout-lot", "lot", on_lot, expects_duplicates=True),
+    Reactor("checkout-order", "order", on_order, expects_duplicates=True),
+    Reactor("checkout-wallet", "wallet", on_wallet, expects_duplicates=True),
+    Reactor("checkout-payment", "payment", on_payment, expects_duplicates=True),
 )

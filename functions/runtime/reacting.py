@@ -19,6 +19,8 @@ def react_to(pipeline: Pipeline, reactor: Reactor, envelope: Envelope) -> int:
     written = 0
     for index, reaction in enumerate(reactor.react(envelope)):
         trace = Trace(reactor.key(envelope, index), envelope.event_id, envelope.correlation_id)
+        if reactor.expects_duplicates and pipeline.store.recorded(reactor.key(envelope, index)):
+            continue
         try:
             appended = pipeline.execute(reaction.decider, reaction.stream, reaction.command, trace)
         except DomainError:
