@@ -50,7 +50,9 @@ def run_saga(rt: Runtime, events: Iterable[Envelope]) -> list[Envelope]:
                     # A hot stream: leave this step to the subscriber, which retries it.
                     log.info("checkout step deferred on %s", reaction.stream)
                     continue
+                # Follow the step's events even when the subscriber wrote them first (a
+                # duplicate returns the earlier outcome): the chain goes on to the end here.
+                queue.extend(appended.events)
                 if not appended.duplicate:
-                    queue.extend(appended.events)
                     written.extend(appended.events)
     return written

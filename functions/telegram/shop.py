@@ -179,7 +179,7 @@ def outcome_text(outcome: checkout.Settled) -> str:
         case "refunded":
             return "The item sold out before your payment arrived; it is back in your wallet."
         case "paid":
-            return "Paid. Delivering your order…"
+            return "Paid. Your order is on its way: see /orders in a moment."
         case "placed" | "expired":
             return "Waiting for your payment."
         case _:

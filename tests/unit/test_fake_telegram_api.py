@@ -605,3 +605,30 @@ def test_the_command_line_serves_until_sigterm(
     assert me["ok"]
     assert me["result"]["id"] == 1
     assert me["result"]["is_bot"]
+
+
+def test_the_text_after_a_force_reply_question_is_a_reply_to_it_like_a_client_sends(
+    fake: FakeTelegram,
+    clock: FakeClock,
+    webhook_factory: Callable[..., RecordingWebhook],
+    http: httpx.Client,
+) -> None:
+    hook = webhook_factory(lambda update: None)
+    api(http, fake, "setWebhook", json={"url": hook.url})
+    asked = api(
+        http, fake, "sendMessage",
+        json={"chat_id": USER, "text": "How much?", "reply_markup": {"force_reply": True}},
+    ).json()["result"]  # fmt: skip
+    clock.advance(1)
+    answer = fake.send_text(USER, "1500")
+    assert answer.update["message"]["reply_to_message"]["message_id"] == asked["message_id"]
+    assert answer.update["message"]["reply_to_message"]["text"] == "How much?"
+    later = fake.send_text(USER, "and this is not an answer")
+    assert "reply_to_message" not in later.update["message"]
+    api(
+        http, fake, "sendMessage",
+        json={"chat_id": USER, "text": "Phone?", "reply_markup": {"force_reply": True}},
+    )  # fmt: skip
+    clock.advance(1)
+    command = fake.send_text(USER, "/balance")  # a command is not an answer
+    assert "reply_to_message" not in command.update["message"]

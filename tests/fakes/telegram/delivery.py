@@ -55,6 +55,10 @@ def text_update(
         user = objects.human_user(user_id, first_name, language_code, username)
         state.users[user_id] = user
         msg = state.new_message(user_id, user, objects.text_content(text))
+        asked = state.awaiting_reply.pop(user_id, None)
+        question = state.find_message(user_id, asked) if asked is not None else None
+        if question is not None and not text.startswith("/"):  # a command leaves the reply
+            msg["reply_to_message"] = copy.deepcopy(question)
         return {"update_id": state.next_update_id(), "message": copy.deepcopy(msg)}
 
 

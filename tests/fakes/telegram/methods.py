@@ -154,7 +154,12 @@ def send_message(state: TelegramState, request: ApiRequest) -> JsonDict:
     text = message_text(params)
     markup = inline_markup(params)
     gate(state, chat_id)
-    return deliver(state, chat_id, "message", text, {"text": text}, markup)
+    msg = deliver(state, chat_id, "message", text, {"text": text}, markup)
+    asks = params.get("reply_markup")
+    if isinstance(asks, dict) and as_bool(asks.get("force_reply")):
+        # A Telegram client opens a reply to this message: the user's next one answers it.
+        state.awaiting_reply[chat_key(chat_id)] = msg["message_id"]
+    return msg
 
 
 def send_photo(state: TelegramState, request: ApiRequest) -> JsonDict:

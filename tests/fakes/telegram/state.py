@@ -147,6 +147,8 @@ class TelegramState:
             self.blocked: set[ChatId] = set()
             self.open_queries: dict[str, OpenQuery] = {}
             self.pre_checkout_answers: dict[str, bool] = {}
+            # Chats where the bot asked with force_reply: the message the next text answers.
+            self.awaiting_reply: dict[ChatId, int] = {}
             # What each invoice message asks for (its payload is not part of the message).
             self.invoices: dict[tuple[ChatId, int], Invoice] = {}
             self.charges: dict[str, int] = {}  # telegram_payment_charge_id -> payer
