@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from events import Money
@@ -208,3 +210,28 @@ def test_an_admins_captioned_photo_becomes_the_product_cards_photo(shop: ShopDri
     del photo_by_buyer["message"]["text"], photo_by_buyer["message"]["entities"]
     photo_by_buyer["message"] |= {"caption": f"/photo {product}", "photo": message["photo"]}
     assert shop._post(photo_by_buyer)["text"] == "This command is for shop admins."
+
+
+def test_a_category_lists_six_products_a_page_with_next_and_previous(shop: ShopDriver) -> None:
+    for n in range(8):
+        shop.add_product(f"Tea {n} | Drinks | 5 PLN")
+    categories = shop.say(BUYER, "/shop")
+    first = shop.tap(BUYER, buttons(categories)["Drinks"])
+    assert [label for label in buttons(first) if label.startswith("Tea")] == [
+        f"Tea {n}" for n in range(6)
+    ]
+    second = shop.tap(BUYER, buttons(first)["Next >"])
+    assert [label for label in buttons(second) if label.startswith("Tea")] == ["Tea 6", "Tea 7"]
+    assert "Next >" not in buttons(second)
+    back = shop.tap(BUYER, buttons(second)["< Prev"])
+    assert buttons(back) == buttons(first)
+    listed = shop.say(ADMIN, "/products")["text"]
+    first_id, first_name = re.findall(r"<code>(\w+)</code> (Tea \d)", listed)[0]
+    shop.say(ADMIN, f"/hide {first_id}")
+    pages = (
+        shop.tap(BUYER, buttons(categories)["Drinks"]),
+        shop.tap(BUYER, buttons(first)["Next >"]),
+    )
+    shown = [label for page in pages for label in buttons(page) if label.startswith("Tea")]
+    assert len(shown) == 7
+    assert first_name not in shown
