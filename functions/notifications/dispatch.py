@@ -68,8 +68,7 @@ def _first_name(rt: Runtime, user_id: int) -> str:
 def _has_blocked(rt: Runtime, chat_id: int) -> bool:
     if chat_id <= 0:
         return False  # groups and channels have no user stream
-    history = rt.store.load(users.stream_of(chat_id))
-    return users.users.fold(decode(e) for e in history).blocked
+    return rt.pipeline.current(users.users, users.stream_of(chat_id)).blocked
 
 
 def _record_blocked(rt: Runtime, user_id: int, key: str, envelope: Envelope) -> None:

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from telegram import Message
 
-from events import Money, decode
+from events import Money
 from events.money import format_money
 from functions.domain import payments
 from functions.domain.decider import DomainError
@@ -89,8 +89,7 @@ def on_admin_tap(ctx: Context, rest: str) -> Reply:
         done = "✅ Approved" if decide.approve else "❌ Rejected"
         outcome = f"{done} by {ctx.user.first_name} (id {ctx.user_id})."
     else:
-        history = ctx.runtime.store.load(stream)
-        state = payments.payments.fold(decode(e) for e in history).state
+        state = ctx.runtime.pipeline.current(payments.payments, stream).state
         outcome = f"Already {SETTLED.get(state, state)}: this tap changed nothing."
     _stop_spinner(ctx, outcome)  # plain text; the edit is HTML
     return _edited(ctx, payment_id, html.escape(f"{payment_id}: {outcome}"))

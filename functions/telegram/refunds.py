@@ -12,7 +12,6 @@ from __future__ import annotations
 import html
 from typing import TYPE_CHECKING
 
-from events import decode
 from events.money import format_money
 from functions.domain import payments, wallet
 from functions.runtime.pipeline import Trace
@@ -70,8 +69,8 @@ def _refusal(rt: Runtime, payment: payments.Payment) -> str | None:
     if payment.state != "succeeded" or payment.paid is None or payment.receipt is None:
         return f"Payment {payment.payment_id} is {payment.state}; only a paid one can be refunded."
     if payment.purpose == "wallet_deposit":
-        history = rt.store.load(wallet.stream_of(payment.user_id))
-        balance = wallet.wallets.fold(decode(e) for e in history).balance(payment.paid.currency)
+        held = rt.pipeline.current(wallet.wallets, wallet.stream_of(payment.user_id))
+        balance = held.balance(payment.paid.currency)
         if balance.amount < payment.paid.amount:
             # The refund would take back Stars the user already spent: refuse, tell why.
             return (

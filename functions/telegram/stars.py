@@ -15,7 +15,7 @@ import re
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
-from events import Money, decode
+from events import Money
 from events.money import format_money
 from events.payments import PaymentHeldForReview, PaymentSucceeded
 from functions.domain import payments
@@ -86,8 +86,7 @@ def load_payment(rt: Runtime, payment_id: str) -> payments.Payment:
     """The payment's state; a payload that is not one of our ids is the `new` state."""
     if not PAYMENT_ID.fullmatch(payment_id):
         return payments.Payment()
-    history = rt.store.load(payments.stream_of(payment_id))
-    return payments.payments.fold(decode(e) for e in history)
+    return rt.pipeline.current(payments.payments, payments.stream_of(payment_id))
 
 
 def on_pre_checkout(ctx: Context, argument: str) -> Reply:
