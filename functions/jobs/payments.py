@@ -19,10 +19,10 @@ def reconcile(rt: Runtime) -> dict[str, int]:
     """Ask the provider about every payment pending longer than the configured age."""
     cutoff = rt.clock.now() - timedelta(seconds=rt.settings.reconcile_after_s)
     settled = unavailable = 0
-    for doc in _pending(rt):
+    for doc in _due(rt, "open_since", cutoff):
         rail = rt.rails().get(doc["rail"])
-        if rail is None or as_time(doc.get("requested_at")) > cutoff:
-            continue
+        if rail is None:
+            continue  # Stars and manual transfers have no provider to ask
         amount = Money.model_validate(doc["amount"])
         try:
             truth = rail.query(doc["payment_id"], doc.get("provider_ref"), amount)
@@ -45,10 +45,7 @@ def expire(rt: Runtime) -> dict[str, int]:
     """Close pending payments whose deadline passed (a QRIS code is valid 10 minutes)."""
     now = rt.clock.now()
     expired = 0
-    for doc in _pending(rt):
-        deadline = doc.get("expires_at")
-        if deadline is None or as_time(deadline) > now:
-            continue
+    for doc in _due(rt, "open_until", now):
         stream = payments.stream_of(doc["payment_id"])
         key = f"expire:{doc['payment_id']}"
         appended = rt.pipeline.execute(
@@ -58,8 +55,10 @@ def expire(rt: Runtime) -> dict[str, int]:
     return {"expired": expired}
 
 
-def _pending(rt: Runtime) -> list[dict[str, Any]]:
-    return rt.read_models.find("payments", "state", "pending", rt.settings.payments_batch)
+def _due(rt: Runtime, field: str, cutoff: datetime) -> list[dict[str, Any]]:
+    """Pending payments whose `field` (set only while pending) is at or before `cutoff`,
+    oldest first: settled and not-yet-due payments never take a place in the batch."""
+    return rt.read_models.find_due("payments", field, cutoff, rt.settings.payments_batch)
 
 
 def as_time(value: Any) -> datetime:

@@ -1,6 +1,7 @@
 """expire-reservations: release holds whose time passed, so their units are for sale again.
 
-Idempotent: a release is decided on the lot's stream, which ignores a hold already released,
+Only lots whose earliest hold is due are read. Idempotent: a release is decided on the lot's
+stream, which ignores a hold already released,
 sold or not yet due; the order learns of it through the checkout saga.
 """
 
@@ -18,7 +19,7 @@ BATCH = 500
 def expire(rt: Runtime) -> dict[str, int]:
     now = rt.clock.now()
     released = 0
-    for doc in rt.read_models.find("stock", "has_holds", True, BATCH):
+    for doc in rt.read_models.find_due("stock", "next_hold_until", now, BATCH):
         stream = lots.stream_of(str(doc["product_id"]), int(doc["lot"]))
         for order_id, hold in dict(doc["holds"]).items():
             if as_time(hold["until"]) > now:

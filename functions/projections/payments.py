@@ -57,6 +57,11 @@ def project(doc: Mapping[str, Any] | None, envelope: Envelope) -> Doc:
     current["needs_admin"] = current.get("state") == "held" or (
         current.get("rail") == MANUAL_RAIL and current.get("state") in {"requested", "pending"}
     )
+    # Times the payment jobs query by (find_due), set only while the payment is open, so a
+    # settled payment never takes a place in a job's batch.
+    is_open = current.get("state") == "pending"  # the provider has it: it can be asked
+    current["open_since"] = current.get("requested_at") if is_open else None
+    current["open_until"] = current.get("expires_at") if is_open else None
     return current
 
 

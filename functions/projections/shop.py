@@ -72,8 +72,9 @@ def project_lot(doc: Mapping[str, Any] | None, envelope: Envelope) -> Doc:
         case LotSold() as event:
             hold = holds.pop(event.order_id, None)
             _move(current, "reserved" if hold else "available", "sold", event.quantity)
-    # Queryable: the expire-reservations job looks only at lots with open holds.
-    return current | {"holds": holds, "has_holds": bool(holds)}
+    # Queryable: expire-reservations asks for lots whose earliest hold is due (find_due).
+    earliest = min((h["until"] for h in holds.values()), default=None)
+    return current | {"holds": holds, "next_hold_until": earliest}
 
 
 def _move(doc: Doc, source: str, target: str, quantity: int) -> None:

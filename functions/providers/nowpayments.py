@@ -14,6 +14,7 @@ import dataclasses
 import re
 import time
 from collections.abc import Callable, Mapping
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -58,6 +59,13 @@ class NowPaymentsSettings(BaseSettings):
         )
 
 
+# Ours, not NOWPayments': an invoice nobody paid stops being pending after a day, so the
+# reconcile job (which cannot ask about it before its first IPN) is not crowded by abandoned
+# invoices. A payment that arrives later is still credited: a verified success after
+# expiry is real money (functions/domain/payments.py).
+INVOICE_LIFETIME = timedelta(hours=24)
+
+
 class NowPaymentsRail:
     """The Rail for NOWPayments; nothing connects until the first provider call."""
 
@@ -71,9 +79,11 @@ class NowPaymentsRail:
         attempts: int = 3,
         sleep: Callable[[float], None] = time.sleep,
         timeout: float = 10.0,
+        now: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
         self.settings = settings
         self._http = ProviderHttp(client, attempts=attempts, sleep=sleep, timeout_s=timeout)
+        self._now = now
 
     def configured(self) -> bool:
         """True when the settings hold what this rail needs."""
@@ -110,6 +120,7 @@ class NowPaymentsRail:
                 url=url,
                 text=f"Pay {format_money(amount)} in crypto on the NOWPayments page.",
             ),
+            expires_at=self._now() + INVOICE_LIFETIME,
         )
 
     def query(self, payment_id: str, provider_ref: str | None, amount: Money) -> Report:

@@ -219,6 +219,20 @@ class FirestoreReadModels:
         with translated():
             return [s.to_dict() or {} for s in query.limit(limit).stream()]
 
+    def find_due(
+        self, collection: str, field: str, cutoff: datetime, limit: int
+    ) -> list[dict[str, Any]]:
+        # One range filter ordered by the same field: served by the automatic single-field
+        # index; a None or missing field is another type and never matches.
+        query = (
+            self._db.collection(collection)
+            .where(filter=FieldFilter(field, "<=", cutoff))
+            .order_by(field)
+            .limit(limit)
+        )
+        with translated():
+            return [s.to_dict() or {} for s in query.stream()]
+
     def _load_missing(self, stream: str, after: int, up_to: int) -> list[Envelope]:
         # Events are immutable once committed, so reading them outside the transaction is safe.
         return self._store.load(stream, after=after, up_to=up_to)

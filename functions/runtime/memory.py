@@ -134,6 +134,14 @@ class MemoryReadModels:
             docs = self._docs.get(collection, {}).values()
             return [dict(d) for d in docs if field in d and d[field] == value][:limit]
 
+    def find_due(
+        self, collection: str, field: str, cutoff: datetime, limit: int
+    ) -> list[dict[str, Any]]:
+        with self._lock:
+            docs = self._docs.get(collection, {}).values()
+            due = [d for d in docs if isinstance(d.get(field), datetime) and d[field] <= cutoff]
+            return [dict(d) for d in sorted(due, key=lambda d: d[field])][:limit]
+
     def _load_missing(self, stream: str, after: int, up_to: int) -> list[Envelope]:
         return self._store.load(stream, after=after, up_to=up_to)
 

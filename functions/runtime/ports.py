@@ -97,6 +97,14 @@ class ReadModels(Protocol):
         """Up to `limit` documents whose top-level `field` equals `value`."""
         ...
 
+    def find_due(
+        self, collection: str, field: str, cutoff: datetime, limit: int
+    ) -> list[dict[str, Any]]:
+        """Up to `limit` documents whose time `field` is at or before `cutoff`, earliest
+        first; documents without the field (or with None) are not due. The scheduled jobs
+        use it, so work that is due is found however much that is not due has piled up."""
+        ...
+
 
 class Clock(Protocol):
     def now(self) -> datetime:

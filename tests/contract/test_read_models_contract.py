@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import random
+from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 
 from events import Envelope, Money
 from events.wallet import WalletCredited
 from functions.projections.balances import balances
+from functions.projections.base import Projection
 from functions.runtime.ports import CatchUpFailed
 from tests.builders import envelope
 from tests.contract.conftest import Adapters
@@ -93,3 +97,29 @@ def test_find_returns_documents_whose_field_equals_a_value(adapters: Adapters) -
     assert found == [{"user_id": 8, "balances": {"KES": 800}, "applied_version": 1}]
     assert adapters.read_models.find("balances", "user_id", 404, limit=10) == []
     assert len(adapters.read_models.find("balances", "applied_version", 1, limit=2)) == 2
+
+
+BASE = datetime(2026, 11, 22, 12, 0, tzinfo=UTC)
+
+
+def _due_at(doc: Mapping[str, Any] | None, event: Envelope) -> dict[str, Any]:
+    """A read model with a time field: due `amount` minutes after BASE, never if odd."""
+    amount = int(event.data["amount"]["amount"])
+    return {"n": amount, "due_at": BASE + timedelta(minutes=amount) if amount % 2 == 0 else None}
+
+
+DUE = Projection(name="due", collection="due", category="wallet", project=_due_at)
+
+
+def test_find_due_returns_what_is_due_earliest_first_and_skips_what_has_no_time(
+    adapters: Adapters,
+) -> None:
+    for user, amount in enumerate((40, 10, 30, 15, 20, 90), start=1):
+        event = credit(1, amount, stream=f"wallet-{user}")
+        adapters.store.append(event.stream, 0, [event])
+        adapters.read_models.apply(DUE, event)
+    cutoff = BASE + timedelta(minutes=35)
+    due = adapters.read_models.find_due("due", "due_at", cutoff, limit=10)
+    assert [d["n"] for d in due] == [10, 20, 30]
+    assert [d["n"] for d in adapters.read_models.find_due("due", "due_at", cutoff, 2)] == [10, 20]
+    assert adapters.read_models.find_due("due", "due_at", BASE, limit=10) == []

@@ -353,3 +353,15 @@ def test_the_fake_runs_as_a_process_until_sigint() -> None:
         if process.poll() is None:
             process.kill()
             process.wait()
+
+
+def test_an_invoice_stops_being_pending_after_a_day_of_our_own_choosing(
+    fake: FakeNowPayments, receiver: Receiver
+) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    settings = NowPaymentsSettings(base_url=fake.base_url, api_key=API_KEY, ipn_secret=IPN_SECRET)
+    now = datetime(2026, 11, 22, 9, 0, tzinfo=UTC)
+    with httpx.Client(timeout=0.3) as client:
+        started = NowPaymentsRail(settings, client, now=lambda: now).start(request(receiver.url))
+    assert started.expires_at == now + timedelta(hours=24)
