@@ -11,6 +11,7 @@ from functions.runtime import bootstrap
 from functions.runtime.bootstrap import Runtime
 from functions.runtime.memory import FixedClock
 from tests import builders
+from tests.fakes.recording_bot import RecordingBot
 
 EMULATOR_PROJECT = "demo-soko"
 
@@ -20,6 +21,8 @@ def memory_runtime() -> Iterator[Runtime]:
     """A memory-backed runtime installed as the process's runtime for the test."""
     rt = bootstrap.build(builders.settings())
     rt.clock = FixedClock()
+    # Hermetic: out-of-band Bot API calls (a button's spinner, notices) are recorded.
+    rt.bot_override = RecordingBot()
     bootstrap.install(rt)
     yield rt
     bootstrap.install(None)

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import importlib
+import logging
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from telegram import Message, Update, User
@@ -16,6 +17,7 @@ from functions.runtime import logs
 from functions.runtime.bootstrap import Runtime
 from functions.runtime.pipeline import Trace
 from functions.telegram import messages
+from functions.telegram.bot_api import BotApiError
 
 
 @dataclass(frozen=True)
@@ -29,6 +31,9 @@ class Context:
     trace: Trace
     language: str
     message: Message | None = None  # absent for callback and pre-checkout queries
+    # Set once the button's spinner was stopped out of band (stop_spinner), so it is not
+    # answered twice: Telegram refuses a second answer to one query.
+    spinner_stopped: list[bool] = field(default_factory=list)
 
     @property
     def user_id(self) -> int:
@@ -39,6 +44,7 @@ class Context:
         return self.runtime.settings.is_admin(self.user.id)
 
 
+log = logging.getLogger(__name__)
 Reply = dict[str, Any]
 Handler = Callable[[Context, str], Reply]
 
@@ -59,7 +65,10 @@ def handle(runtime: Runtime, update: Update) -> Reply | None:
     if update.callback_query is not None:
         prefix, _, rest = (update.callback_query.data or "").partition(":")
         path = CALLBACKS.get(prefix)
-        return _routed(path, ctx, rest) if path else on_stale_button(ctx, rest)
+        answer = _routed(path, ctx, rest) if path else on_stale_button(ctx, rest)
+        if answer.get("method") != "answerCallbackQuery":
+            stop_spinner(ctx)  # Telegram shows a spinner until the query is answered
+        return answer
     message = update.message
     if message is None:
         return None
@@ -162,6 +171,22 @@ def reply(ctx: Context, text: str) -> Reply:
         "text": text,
         "parse_mode": "HTML",
     }
+
+
+def stop_spinner(ctx: Context, text: str = "") -> None:
+    """Answer the button's query out of band, best effort, when the webhook's answer is an
+    edit or a message: clients show a spinner until the query is answered."""
+    query = ctx.update.callback_query
+    if query is None or ctx.spinner_stopped:
+        return
+    ctx.spinner_stopped.append(True)
+    params: dict[str, Any] = {"callback_query_id": query.id}
+    if text:
+        params["text"] = text[:200]
+    try:
+        ctx.runtime.bot().call("answerCallbackQuery", params)
+    except BotApiError:
+        log.info("answerCallbackQuery failed; the client's spinner times out by itself")
 
 
 def answer_query(ctx: Context, text: str = "", alert: bool = False) -> Reply:

@@ -24,7 +24,6 @@ from functions.domain.decider import DomainError
 from functions.notifications.notice import inline_keyboard
 from functions.notifications.rules import ADMIN_PREFIX, MANUAL_RAIL, decision_buttons
 from functions.runtime.pipeline import Trace
-from functions.telegram.bot_api import BotApiError
 
 if TYPE_CHECKING:
     from functions.telegram.deposits import DepositOption
@@ -91,7 +90,9 @@ def on_admin_tap(ctx: Context, rest: str) -> Reply:
     else:
         state = ctx.runtime.pipeline.current(payments.payments, stream).state
         outcome = f"Already {SETTLED.get(state, state)}: this tap changed nothing."
-    _stop_spinner(ctx, outcome)  # plain text; the edit is HTML
+    from functions.telegram.handlers import stop_spinner
+
+    stop_spinner(ctx, outcome)  # plain text; the edit is HTML
     return _edited(ctx, payment_id, html.escape(f"{payment_id}: {outcome}"))
 
 
@@ -174,16 +175,3 @@ def _settles(data: object, payment_id: str) -> bool:
         and data.startswith(f"{ADMIN_PREFIX}:")
         and data.endswith(f":{payment_id}")
     )
-
-
-def _stop_spinner(ctx: Context, text: str) -> None:
-    """The answer is the edit, so the button's spinner is stopped out of band, best effort."""
-    query = ctx.update.callback_query
-    if query is None:
-        return
-    try:
-        ctx.runtime.bot().call(
-            "answerCallbackQuery", {"callback_query_id": query.id, "text": text[:200]}
-        )
-    except BotApiError:
-        log.info("answerCallbackQuery failed; the client's spinner times out by itself")

@@ -172,3 +172,15 @@ def test_malformed_queries_are_400_and_write_nothing(
     response = post_update(webhook, {"update_id": 77, **broken})
     assert response.status_code == 400
     assert everything_written(memory_runtime) == before
+
+
+def test_a_button_answered_with_an_edit_also_stops_its_spinner_once(
+    webhook: FlaskClient, memory_runtime: Runtime
+) -> None:
+    response = post_update(webhook, button_update("shop:home", update_id=20001))
+    assert response.json["method"] in ("sendMessage", "editMessageText")
+    bot: Any = memory_runtime.bot()
+    assert bot.calls == [("answerCallbackQuery", {"callback_query_id": "cq-20001"})]
+    answered = post_update(webhook, button_update("gone:1", update_id=20002))
+    assert answered.json["method"] == "answerCallbackQuery"  # the answer itself stops it
+    assert len(bot.calls) == 1
