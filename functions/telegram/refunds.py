@@ -68,13 +68,16 @@ def _refusal(rt: Runtime, payment: payments.Payment) -> str | None:
         return f"Payment {payment.payment_id} was already refunded."
     if payment.state != "succeeded" or payment.paid is None or payment.receipt is None:
         return f"Payment {payment.payment_id} is {payment.state}; only a paid one can be refunded."
-    if payment.purpose == "wallet_deposit":
-        held = rt.pipeline.current(wallet.wallets, wallet.stream_of(payment.user_id))
-        balance = held.balance(payment.paid.currency)
-        if balance.amount < payment.paid.amount:
-            # The refund would take back Stars the user already spent: refuse, tell why.
-            return (
-                f"Not refunded: user {payment.user_id} holds {format_money(balance)}, "
-                f"less than the {format_money(payment.paid)} deposited (already spent)."
-            )
+    if payment.purpose != "wallet_deposit":
+        # An order's Stars bought goods, or came back to the wallet when the order could
+        # not take them (order.overpaid): refunding them too would pay out twice.
+        return "Only Stars deposits can be refunded here; an order settles its own money."
+    held = rt.pipeline.current(wallet.wallets, wallet.stream_of(payment.user_id))
+    balance = held.balance(payment.paid.currency)
+    if balance.amount < payment.paid.amount:
+        # The refund would take back Stars the user already spent: refuse, tell why.
+        return (
+            f"Not refunded: user {payment.user_id} holds {format_money(balance)}, "
+            f"less than the {format_money(payment.paid)} deposited (already spent)."
+        )
     return None

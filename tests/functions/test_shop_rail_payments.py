@@ -92,3 +92,19 @@ def test_a_rail_payment_for_an_order_already_paid_from_the_wallet_goes_to_the_wa
     from functions.ops.ledger import audit
 
     assert audit(shop.rt.store, shop.rt.read_models) == []
+
+
+def test_stars_that_paid_an_order_are_not_refundable_with_refund(shop: ShopDriver) -> None:
+    from functions.domain import payments
+    from functions.telegram.refunds import _refusal
+
+    stream = payments.stream_of("abcdef012345")
+    xtr = Money(amount=50, currency="XTR")
+    request = payments.Request("abcdef012345", BUYER, "order", xtr, "stars", "o1")
+    shop.rt.pipeline.execute(payments.payments, stream, request)
+    shop.rt.pipeline.execute(payments.payments, stream, payments.AdminDecide(ADMIN, True))
+    payment = shop.rt.pipeline.current(payments.payments, stream)
+    payment = payments.Payment(**{**vars(payment), "receipt": "charge-1"})
+    assert _refusal(shop.rt, payment) == (
+        "Only Stars deposits can be refunded here; an order settles its own money."
+    )
