@@ -62,6 +62,8 @@ def subscription(sub: Subscription) -> list[Block]:
         Block("expiration_policy", body=[("ttl", "")]),
         Block("retry_policy", body=[("minimum_backoff", "10s"), ("maximum_backoff", "600s")]),
     ]
+    if sub.filter:
+        body.insert(2, ("filter", sub.filter))  # only the event types the function acts on
     blocks = [Block("resource", ("google_pubsub_subscription", name), body)]
     if sub.dead_letter_topic is not None:
         body.append(

@@ -26,6 +26,9 @@ class Reactor:
     name: str
     category: str
     react: Callable[[Envelope], Sequence[Reaction]]
+    # The event types it can react to: its subscription delivers only these (a Pub/Sub
+    # filter on the `type` attribute); a test proves it ignores every other type.
+    reacts_to: frozenset[str] = frozenset()
     # True where another path usually ran the reactions first (the webhook runs the
     # checkout saga inline): look the key up before deciding, one read instead of a stream
     # load and a refused append.

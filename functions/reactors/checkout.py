@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from events import Envelope, Money, decode
+from events import Envelope, Event, Money, decode
 from events.payments import PaymentSucceeded
 from events.shop import (
     LotReleased,
@@ -129,10 +129,26 @@ def on_payment(envelope: Envelope) -> Sequence[Reaction]:
 # The webhook runs these steps inline first (functions/shop/saga.py), so a subscriber's
 # delivery is usually a duplicate: it checks the key before deciding. Payments settled by a
 # provider callback are the exception, and the check costs them one read.
+def _types(*events: type[Event]) -> frozenset[str]:
+    return frozenset(e.type_name for e in events)
+
+
 CHECKOUT: tuple[Reactor, ...] = (
-    Reactor("stock-lots", "product", on_product, expects_duplicates=True),
-    Reactor("checkout-lot", "lot", on_lot, expects_duplicates=True),
-    Reactor("checkout-order", "order", on_order, expects_duplicates=True),
-    Reactor("checkout-wallet", "wallet", on_wallet, expects_duplicates=True),
-    Reactor("checkout-payment", "payment", on_payment, expects_duplicates=True),
+    Reactor("stock-lots", "product", on_product, _types(ProductStockAdded), True),
+    Reactor(
+        "checkout-lot",
+        "lot",
+        on_lot,
+        _types(LotReserved, LotReleased, LotSold, LotSaleRefused),
+        expects_duplicates=True,
+    ),
+    Reactor(
+        "checkout-order",
+        "order",
+        on_order,
+        _types(OrderPaid, OrderCancelled, OrderRefunded, OrderOverpaid),
+        expects_duplicates=True,
+    ),
+    Reactor("checkout-wallet", "wallet", on_wallet, _types(WalletDebited), True),
+    Reactor("checkout-payment", "payment", on_payment, _types(PaymentSucceeded), True),
 )

@@ -24,4 +24,9 @@ def react(envelope: Envelope) -> Sequence[Reaction]:
     return [Reaction(wallet.wallets, wallet.stream_of(event.user_id), credit)]
 
 
-credit_deposit = Reactor(name="credit-deposit", category="payment", react=react)
+credit_deposit = Reactor(
+    name="credit-deposit",
+    category="payment",
+    react=react,
+    reacts_to=frozenset({PaymentSucceeded.type_name}),
+)

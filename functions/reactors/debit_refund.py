@@ -33,4 +33,9 @@ def react(envelope: Envelope) -> Sequence[Reaction]:
     return [Reaction(wallet.wallets, wallet.stream_of(event.user_id), debit)]
 
 
-debit_refund = Reactor(name="debit-refund", category="payment", react=react)
+debit_refund = Reactor(
+    name="debit-refund",
+    category="payment",
+    react=react,
+    reacts_to=frozenset({PaymentRefunded.type_name}),
+)

@@ -17,4 +17,9 @@ def react(envelope: Envelope) -> Sequence[Reaction]:
     return [Reaction(wallet.wallets, wallet.stream_of(event.user_id), wallet.Open(event.user_id))]
 
 
-open_wallet = Reactor(name="open-wallet", category="user", react=react)
+open_wallet = Reactor(
+    name="open-wallet",
+    category="user",
+    react=react,
+    reacts_to=frozenset({UserRegistered.type_name}),
+)

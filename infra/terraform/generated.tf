@@ -191,6 +191,7 @@ resource "google_pubsub_subscription_iam_member" "project_balances_dead_letters_
 resource "google_pubsub_subscription" "open_wallets" {
   name                       = "open-wallets"
   topic                      = google_pubsub_topic.user_events.id
+  filter                     = "attributes.type = \"user.registered.v1\""
   ack_deadline_seconds       = 60
   enable_message_ordering    = true
   message_retention_duration = "604800s"
@@ -235,6 +236,7 @@ resource "google_pubsub_subscription_iam_member" "open_wallets_dead_letters_out"
 resource "google_pubsub_subscription" "credit_deposits" {
   name                       = "credit-deposits"
   topic                      = google_pubsub_topic.payment_events.id
+  filter                     = "attributes.type = \"payment.succeeded.v1\""
   ack_deadline_seconds       = 60
   enable_message_ordering    = true
   message_retention_duration = "604800s"
@@ -279,6 +281,7 @@ resource "google_pubsub_subscription_iam_member" "credit_deposits_dead_letters_o
 resource "google_pubsub_subscription" "debit_refunds" {
   name                       = "debit-refunds"
   topic                      = google_pubsub_topic.payment_events.id
+  filter                     = "attributes.type = \"payment.refunded.v1\""
   ack_deadline_seconds       = 60
   enable_message_ordering    = true
   message_retention_duration = "604800s"
@@ -367,6 +370,7 @@ resource "google_pubsub_subscription_iam_member" "project_payments_dead_letters_
 resource "google_pubsub_subscription" "notify_payments" {
   name                       = "notify-payments"
   topic                      = google_pubsub_topic.payment_events.id
+  filter                     = "attributes.type = \"payment.expired.v1\" OR attributes.type = \"payment.failed.v1\" OR attributes.type = \"payment.held_for_review.v1\" OR attributes.type = \"payment.started.v1\""
   ack_deadline_seconds       = 60
   enable_message_ordering    = true
   message_retention_duration = "604800s"
@@ -411,6 +415,7 @@ resource "google_pubsub_subscription_iam_member" "notify_payments_dead_letters_o
 resource "google_pubsub_subscription" "notify_wallets" {
   name                       = "notify-wallets"
   topic                      = google_pubsub_topic.wallet_events.id
+  filter                     = "attributes.type = \"wallet.credited.v1\""
   ack_deadline_seconds       = 60
   enable_message_ordering    = true
   message_retention_duration = "604800s"
@@ -455,6 +460,7 @@ resource "google_pubsub_subscription_iam_member" "notify_wallets_dead_letters_ou
 resource "google_pubsub_subscription" "notify_orders" {
   name                       = "notify-orders"
   topic                      = google_pubsub_topic.order_events.id
+  filter                     = "attributes.type = \"order.delivered.v1\""
   ack_deadline_seconds       = 60
   enable_message_ordering    = true
   message_retention_duration = "604800s"
@@ -631,6 +637,7 @@ resource "google_pubsub_subscription_iam_member" "project_orders_dead_letters_ou
 resource "google_pubsub_subscription" "checkout_product" {
   name                       = "checkout-product"
   topic                      = google_pubsub_topic.product_events.id
+  filter                     = "attributes.type = \"product.stock_added.v1\""
   ack_deadline_seconds       = 60
   enable_message_ordering    = true
   message_retention_duration = "604800s"
@@ -675,6 +682,7 @@ resource "google_pubsub_subscription_iam_member" "checkout_product_dead_letters_
 resource "google_pubsub_subscription" "checkout_lot" {
   name                       = "checkout-lot"
   topic                      = google_pubsub_topic.lot_events.id
+  filter                     = "attributes.type = \"lot.released.v1\" OR attributes.type = \"lot.reserved.v1\" OR attributes.type = \"lot.sale_refused.v1\" OR attributes.type = \"lot.sold.v1\""
   ack_deadline_seconds       = 60
   enable_message_ordering    = true
   message_retention_duration = "604800s"
@@ -719,6 +727,7 @@ resource "google_pubsub_subscription_iam_member" "checkout_lot_dead_letters_out"
 resource "google_pubsub_subscription" "checkout_order" {
   name                       = "checkout-order"
   topic                      = google_pubsub_topic.order_events.id
+  filter                     = "attributes.type = \"order.cancelled.v1\" OR attributes.type = \"order.overpaid.v1\" OR attributes.type = \"order.paid.v1\" OR attributes.type = \"order.refunded.v1\""
   ack_deadline_seconds       = 60
   enable_message_ordering    = true
   message_retention_duration = "604800s"
@@ -763,6 +772,7 @@ resource "google_pubsub_subscription_iam_member" "checkout_order_dead_letters_ou
 resource "google_pubsub_subscription" "checkout_wallet" {
   name                       = "checkout-wallet"
   topic                      = google_pubsub_topic.wallet_events.id
+  filter                     = "attributes.type = \"wallet.debited.v1\""
   ack_deadline_seconds       = 60
   enable_message_ordering    = true
   message_retention_duration = "604800s"
@@ -807,6 +817,7 @@ resource "google_pubsub_subscription_iam_member" "checkout_wallet_dead_letters_o
 resource "google_pubsub_subscription" "checkout_payment" {
   name                       = "checkout-payment"
   topic                      = google_pubsub_topic.payment_events.id
+  filter                     = "attributes.type = \"payment.succeeded.v1\""
   ack_deadline_seconds       = 60
   enable_message_ordering    = true
   message_retention_duration = "604800s"

@@ -103,6 +103,8 @@ def test_every_subscription_pushes_an_existing_topic_to_an_existing_function(
     assert body["enable_message_ordering"] == sub.ordered
     assert block(body, "expiration_policy")["ttl"] == ""
     assert block(body, "retry_policy")["maximum_backoff"] == "600s"
+    # A typo here would drop events silently. python-hcl2 keeps the HCL escapes (\").
+    assert body.get("filter", "").replace('\\"', '"') == sub.filter
 
 
 @pytest.mark.parametrize("sub", TOPOLOGY.subscriptions, ids=lambda s: s.name)
