@@ -1,6 +1,19 @@
-"""Start, probe and stop the gcloud Firestore and Pub/Sub emulators; small admin helpers.
+"""Start, probe and stop the gcloud Firestore and Pub/Sub emulators (one process group each).
 
 Used by the pytest fixtures and by the local dev stack (``python -m infra.local.emulators``).
+This module owns the emulator processes: ``Emulator`` (start, readiness, stop),
+``FirestoreEmulator``, ``PubSubEmulator``, ``running_emulators`` and the CLI. It also
+re-exports, unchanged, the names that live in the modules it is built from, so every caller
+keeps importing from ``infra.local.emulators``:
+
+- ``infra.local.emulator_tools``: errors, ``DEFAULT_PROJECT``/``LOOPBACK``, finding gcloud and
+  Java, free ports, process-group members, log tails;
+- ``infra.local.firestore_admin``: ``reset_firestore``;
+- ``infra.local.pubsub_admin``: the Pub/Sub REST admin client (topics, subscriptions,
+  publish/pull/ack).
+
+``free_port`` and ``port_is_free`` are looked up in this module's namespace when an emulator
+starts, so tests can monkeypatch them here.
 
 Process model (see docs in /work/shared/reference/google-cloud.md, "Emulators"):
 ``gcloud ... emulators ... start`` runs the emulator as a Java grandchild that survives
@@ -13,34 +26,57 @@ Quirks handled here (observed with Cloud SDK 528, Java 17):
   Readiness therefore checks the log for a bind failure and for the emulator's own
   "listening" line, not only that something answers HTTP on the port.
 - Both emulators answer ``GET /`` with ``Ok`` once they serve requests.
-
-The Pub/Sub helpers talk to the emulator's REST surface (``/v1/projects/...``) with httpx and
-never import ``google.cloud.pubsub_v1``.
 """
 
 from __future__ import annotations
 
 import atexit
-import base64
 import contextlib
-import json
 import os
 import re
-import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
 import urllib.error
-import urllib.request
-from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from types import TracebackType
-from typing import Any, BinaryIO, ClassVar, Self
+from typing import BinaryIO, ClassVar, Self
 
-import httpx
+from infra.local.emulator_tools import (
+    DEFAULT_PROJECT,
+    LOOPBACK,
+    LOOPBACK_OPENER,
+    EmulatorError,
+    EmulatorNotReadyError,
+    EmulatorPortInUseError,
+    MissingToolError,
+    component_launcher,
+    find_gcloud,
+    find_java,
+    free_port,
+    live_group_members,
+    log_tail,
+    port_is_free,
+    sdk_root,
+)
+from infra.local.firestore_admin import reset_firestore
+from infra.local.pubsub_admin import (
+    PubSubAdminError,
+    ReceivedMessage,
+    ack,
+    create_pull_subscription,
+    create_push_subscription,
+    create_topic,
+    delete_subscription,
+    delete_topic,
+    list_subscriptions,
+    list_topics,
+    publish,
+    pull,
+    validate_resource_id,
+)
 
 __all__ = [
     "DEFAULT_PROJECT",
@@ -73,153 +109,7 @@ __all__ = [
     "validate_resource_id",
 ]
 
-DEFAULT_PROJECT = "demo-soko"
-LOOPBACK = "127.0.0.1"
-
-_LOG_TAIL_LINES = 40
-# Emulators listen on loopback: never route these calls through an HTTP(S)_PROXY.
-_URLLIB = urllib.request.build_opener(urllib.request.ProxyHandler({}))
 _BIND_FAILURE = re.compile(r"BindException|Address already in use")
-
-
-# --------------------------------------------------------------------------------------
-# Errors
-# --------------------------------------------------------------------------------------
-
-
-class EmulatorError(RuntimeError):
-    """An emulator could not be started, did not become ready, or did not stop cleanly."""
-
-
-class MissingToolError(EmulatorError):
-    """A program the emulators need (gcloud, java) is not installed or not on PATH."""
-
-
-class EmulatorNotReadyError(EmulatorError):
-    """The emulator died or did not answer in time; the message carries the log's tail."""
-
-
-class EmulatorPortInUseError(EmulatorNotReadyError):
-    """The emulator could not bind its port (someone else holds it)."""
-
-
-class PubSubAdminError(RuntimeError):
-    """A Pub/Sub emulator REST call failed; carries the HTTP status and the error body."""
-
-    def __init__(self, method: str, url: str, status: int, body: str) -> None:
-        super().__init__(f"{method} {url} -> HTTP {status}: {body.strip()[:2000]}")
-        self.method = method
-        self.url = url
-        self.status = status
-        self.body = body
-
-
-# --------------------------------------------------------------------------------------
-# Tools and ports
-# --------------------------------------------------------------------------------------
-
-
-def find_gcloud() -> str:
-    """Absolute path of ``gcloud`` (``$CLOUDSDK_GCLOUD`` overrides PATH), or MissingToolError."""
-    override = os.environ.get("CLOUDSDK_GCLOUD")
-    if override:
-        if os.path.isfile(override) and os.access(override, os.X_OK):
-            return override
-        raise MissingToolError(f"CLOUDSDK_GCLOUD={override!r} is not an executable file")
-    found = shutil.which("gcloud")
-    if found is None:
-        raise MissingToolError(
-            "`gcloud` (Google Cloud CLI) was not found on PATH; the Firestore and Pub/Sub "
-            "emulators are started through it. Install the Google Cloud CLI with the "
-            "`cloud-firestore-emulator` and `pubsub-emulator` components, or set "
-            "CLOUDSDK_GCLOUD to the gcloud executable."
-        )
-    return found
-
-
-def find_java() -> str:
-    """Path of ``java`` (``$JAVA_HOME/bin/java`` first, then PATH), or MissingToolError."""
-    java_home = os.environ.get("JAVA_HOME")
-    if java_home:
-        candidate = os.path.join(java_home, "bin", "java")
-        if os.access(candidate, os.X_OK):
-            return candidate
-    found = shutil.which("java")
-    if found is None:
-        raise MissingToolError(
-            "`java` was not found (neither $JAVA_HOME/bin/java nor on PATH); the gcloud "
-            "Firestore and Pub/Sub emulators are Java programs (JRE 11+, 21 recommended)."
-        )
-    return found
-
-
-def free_port(host: str = LOOPBACK) -> int:
-    """A port that is free right now on ``host`` (bind port 0 and read it back).
-
-    The port is released before returning, so another process may take it; ``Emulator``
-    detects that case (EmulatorPortInUseError) and ``Emulator.__enter__`` retries.
-    """
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind((host, 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
-def port_is_free(port: int, host: str = LOOPBACK) -> bool:
-    """True when nothing accepts connections on host:port and a listener could bind it."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.settimeout(0.5)
-        if sock.connect_ex((host, port)) == 0:
-            return False
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        # SO_REUSEADDR: ignore our own TIME_WAIT leftovers, still fail on a live listener.
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        try:
-            sock.bind((host, port))
-        except OSError:
-            return False
-    return True
-
-
-def _live_group_members(pgid: int) -> list[int]:
-    """PIDs of non-zombie processes in process group ``pgid``."""
-    proc = Path("/proc")
-    if not proc.is_dir():  # not Linux: ask the kernel whether the group still exists
-        try:
-            os.killpg(pgid, 0)
-        except ProcessLookupError:
-            return []
-        except PermissionError:
-            return [pgid]
-        return [pgid]
-    members: list[int] = []
-    for entry in proc.iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            stat = (entry / "stat").read_bytes()
-        except OSError:
-            continue
-        # "pid (comm) state ppid pgrp ..."; comm may hold spaces or parentheses.
-        fields = stat[stat.rfind(b")") + 2 :].split()
-        if len(fields) < 3:
-            continue
-        state, pgrp = fields[0], int(fields[2])
-        if pgrp == pgid and state not in (b"Z", b"X"):
-            members.append(int(entry.name))
-    return members
-
-
-def _tail(path: Path, lines: int = _LOG_TAIL_LINES) -> str:
-    try:
-        with path.open("rb") as fh:
-            fh.seek(0, os.SEEK_END)
-            size = fh.tell()
-            fh.seek(max(0, size - 64 * 1024))
-            text = fh.read().decode("utf-8", errors="replace")
-    except OSError as exc:
-        return f"<log {path} unreadable: {exc}>"
-    return "\n".join(text.splitlines()[-lines:])
 
 
 # --------------------------------------------------------------------------------------
@@ -308,7 +198,7 @@ class Emulator:
     @property
     def running(self) -> bool:
         """True while any process of the emulator's group is alive."""
-        return self._proc is not None and bool(_live_group_members(self._proc.pid))
+        return self._proc is not None and bool(live_group_members(self._proc.pid))
 
     def env(self) -> dict[str, str]:
         """Environment variables that point client libraries at this emulator."""
@@ -328,7 +218,7 @@ class Emulator:
         find_java()
         port = self._fixed_port if self._fixed_port is not None else free_port()
         argv = (
-            self.direct_command(_sdk_root(gcloud), port)
+            self.direct_command(sdk_root(gcloud), port)
             if self.direct
             else self.command(gcloud, port)
         )
@@ -450,7 +340,7 @@ class Emulator:
 
     def _answers_ok(self) -> bool:
         try:
-            with _URLLIB.open(f"{self.url}/", timeout=1.0) as resp:
+            with LOOPBACK_OPENER.open(f"{self.url}/", timeout=1.0) as resp:
                 body: bytes = resp.read(64)
                 return resp.status == 200 and body.strip() == b"Ok"
         except (urllib.error.URLError, OSError, ValueError):
@@ -471,7 +361,7 @@ class Emulator:
             self.stop()
         raise kind(
             f"{self.name} emulator on {host}: {reason}.\n"
-            f"--- last lines of {self.log_path} ---\n{_tail(self.log_path)}"
+            f"--- last lines of {self.log_path} ---\n{log_tail(self.log_path)}"
         )
 
     @staticmethod
@@ -480,7 +370,7 @@ class Emulator:
             os.killpg(pgid, sig)
         deadline = time.monotonic() + timeout
         while True:
-            survivors = _live_group_members(pgid)
+            survivors = live_group_members(pgid)
             if not survivors or time.monotonic() >= deadline:
                 return survivors
             time.sleep(0.05)
@@ -488,26 +378,6 @@ class Emulator:
     def _stop_quietly(self) -> None:
         with contextlib.suppress(Exception):
             self.stop(timeout=5.0)
-
-
-def _sdk_root(gcloud: str) -> Path:
-    """Cloud SDK root: ``gcloud`` resolves to ``<root>/bin/gcloud``."""
-    root = Path(os.path.realpath(gcloud)).parent.parent
-    if not (root / "platform").is_dir():
-        raise MissingToolError(
-            f"cannot locate the Cloud SDK platform/ directory from {gcloud!r} (looked in {root})"
-        )
-    return root
-
-
-def _component_launcher(sdk_root: Path, relative: str, component: str) -> str:
-    launcher = sdk_root / "platform" / relative
-    if not os.access(launcher, os.X_OK):
-        raise MissingToolError(
-            f"{launcher} not found: install it with `gcloud components install {component}` "
-            "(or the google-cloud-cli-" + component + " package)"
-        )
-    return str(launcher)
 
 
 class FirestoreEmulator(Emulator):
@@ -520,7 +390,7 @@ class FirestoreEmulator(Emulator):
         return [gcloud, "emulators", "firestore", "start", f"--host-port={LOOPBACK}:{port}"]
 
     def direct_command(self, sdk_root: Path, port: int) -> list[str]:
-        launcher = _component_launcher(
+        launcher = component_launcher(
             sdk_root,
             "cloud-firestore-emulator/cloud_firestore_emulator",
             "cloud-firestore-emulator",
@@ -558,7 +428,7 @@ class PubSubEmulator(Emulator):
         ]
 
     def direct_command(self, sdk_root: Path, port: int) -> list[str]:
-        launcher = _component_launcher(
+        launcher = component_launcher(
             sdk_root, "pubsub-emulator/bin/cloud-pubsub-emulator", "pubsub-emulator"
         )
         return [launcher, f"--host={LOOPBACK}", f"--port={port}"]
@@ -568,423 +438,6 @@ class PubSubEmulator(Emulator):
 
     def env(self) -> dict[str, str]:
         return {self.env_var: self.host, "PUBSUB_PROJECT_ID": self.project}
-
-
-# --------------------------------------------------------------------------------------
-# Firestore admin
-# --------------------------------------------------------------------------------------
-
-
-def reset_firestore(host: str, project: str = DEFAULT_PROJECT, database: str = "(default)") -> None:
-    """Delete every document of ``database`` in the Firestore emulator at ``host``."""
-    url = f"http://{host}/emulator/v1/projects/{project}/databases/{database}/documents"
-    req = urllib.request.Request(url, method="DELETE")
-    try:
-        with _URLLIB.open(req, timeout=10.0) as resp:
-            resp.read()
-    except urllib.error.HTTPError as exc:
-        body = exc.read().decode("utf-8", errors="replace")
-        raise EmulatorError(f"DELETE {url} -> HTTP {exc.code}: {body[:2000]}") from exc
-    except (urllib.error.URLError, OSError) as exc:
-        raise EmulatorError(f"DELETE {url} failed: {exc}") from exc
-
-
-# --------------------------------------------------------------------------------------
-# Pub/Sub admin over the emulator's REST API
-# --------------------------------------------------------------------------------------
-
-_ID_CHARS = re.compile(r"^[A-Za-z][A-Za-z0-9\-_.~+%]*$")
-
-
-def validate_resource_id(kind: str, resource_id: str) -> str:
-    """Check a Pub/Sub topic/subscription id against the service's rules; return it.
-
-    Ids are 3-255 characters, start with a letter, use ``[A-Za-z0-9-_.~+%]`` and do not
-    start with ``goog``. The emulator refuses ids shorter than 3 with an opaque
-    "Invalid [topics] name"; this check fails first with a clearer ValueError.
-    """
-    if not isinstance(resource_id, str):
-        raise TypeError(f"Pub/Sub {kind} id must be a str, got {type(resource_id).__name__}")
-    if "/" in resource_id:
-        raise ValueError(
-            f"Pub/Sub {kind} id {resource_id!r} must be a bare id, not a resource path"
-        )
-    if len(resource_id) < 3:
-        raise ValueError(
-            f"Pub/Sub {kind} id {resource_id!r} is too short ({len(resource_id)} characters): "
-            "ids must be at least 3 characters (the emulator and the service refuse shorter)"
-        )
-    if len(resource_id) > 255:
-        raise ValueError(f"Pub/Sub {kind} id is too long ({len(resource_id)} > 255 characters)")
-    if not _ID_CHARS.match(resource_id):
-        raise ValueError(
-            f"Pub/Sub {kind} id {resource_id!r} must start with a letter and contain only "
-            "letters, digits and - _ . ~ + %"
-        )
-    if resource_id.lower().startswith("goog"):
-        raise ValueError(f"Pub/Sub {kind} id {resource_id!r} must not start with 'goog'")
-    return resource_id
-
-
-def _topic_path(project: str, topic: str) -> str:
-    return f"projects/{project}/topics/{validate_resource_id('topic', topic)}"
-
-
-def _subscription_path(project: str, subscription: str) -> str:
-    return f"projects/{project}/subscriptions/{validate_resource_id('subscription', subscription)}"
-
-
-_shared_client: httpx.Client | None = None
-
-
-def _default_client() -> httpx.Client:
-    """One keep-alive client for admin calls (a new httpx.Client costs ~50 ms)."""
-    global _shared_client
-    if _shared_client is None:
-        _shared_client = httpx.Client(trust_env=False, timeout=30.0)
-        atexit.register(_shared_client.close)
-    return _shared_client
-
-
-def _call(
-    method: str,
-    host: str,
-    path: str,
-    *,
-    body: Mapping[str, Any] | None = None,
-    params: Mapping[str, str] | None = None,
-    client: httpx.Client | None = None,
-    ok_statuses: tuple[int, ...] = (),
-    timeout: float = 30.0,
-) -> dict[str, Any]:
-    url = f"http://{host}/v1/{path}"
-    resp = (client or _default_client()).request(
-        method, url, json=body, params=params, timeout=timeout
-    )
-    if resp.status_code in ok_statuses:
-        return {}
-    if resp.status_code >= 400:
-        raise PubSubAdminError(method, url, resp.status_code, resp.text)
-    if not resp.content.strip():
-        return {}
-    data = resp.json()
-    if not isinstance(data, dict):
-        raise PubSubAdminError(method, url, resp.status_code, f"unexpected body {resp.text}")
-    return data
-
-
-def create_topic(
-    host: str,
-    project: str,
-    topic: str,
-    *,
-    exist_ok: bool = False,
-    client: httpx.Client | None = None,
-) -> dict[str, Any]:
-    """``PUT /v1/projects/P/topics/T``; returns the topic resource ({} if it existed)."""
-    return _call(
-        "PUT",
-        host,
-        _topic_path(project, topic),
-        body={},
-        client=client,
-        ok_statuses=(409,) if exist_ok else (),
-    )
-
-
-def delete_topic(
-    host: str,
-    project: str,
-    topic: str,
-    *,
-    missing_ok: bool = False,
-    client: httpx.Client | None = None,
-) -> None:
-    """``DELETE /v1/projects/P/topics/T``."""
-    _call(
-        "DELETE",
-        host,
-        _topic_path(project, topic),
-        client=client,
-        ok_statuses=(404,) if missing_ok else (),
-    )
-
-
-def _list(host: str, path: str, key: str, client: httpx.Client | None) -> list[str]:
-    names: list[str] = []
-    token = ""
-    while True:
-        params = {"pageSize": "1000"}
-        if token:
-            params["pageToken"] = token
-        page = _call("GET", host, path, params=params, client=client)
-        for item in page.get(key, []):
-            # Topics list as objects {"name": ...}; topic subscriptions list as plain names.
-            name = item["name"] if isinstance(item, dict) else str(item)
-            names.append(name.rsplit("/", 1)[-1])
-        token = str(page.get("nextPageToken", ""))
-        if not token:
-            return names
-
-
-def list_topics(host: str, project: str, *, client: httpx.Client | None = None) -> list[str]:
-    """Topic ids (not full paths) of ``project``."""
-    return _list(host, f"projects/{project}/topics", "topics", client)
-
-
-def list_subscriptions(host: str, project: str, *, client: httpx.Client | None = None) -> list[str]:
-    """Subscription ids (not full paths) of ``project``."""
-    return _list(host, f"projects/{project}/subscriptions", "subscriptions", client)
-
-
-def _subscription_body(
-    project: str,
-    topic: str,
-    *,
-    push_endpoint: str | None,
-    dead_letter_topic: str | None,
-    max_delivery_attempts: int,
-    enable_message_ordering: bool,
-    ack_deadline_seconds: int,
-) -> dict[str, Any]:
-    if not 10 <= ack_deadline_seconds <= 600:
-        raise ValueError(f"ack_deadline_seconds must be 10..600, got {ack_deadline_seconds}")
-    body: dict[str, Any] = {
-        "topic": _topic_path(project, topic),
-        "ackDeadlineSeconds": ack_deadline_seconds,
-        "enableMessageOrdering": enable_message_ordering,
-    }
-    if push_endpoint is not None:
-        if not push_endpoint.startswith(("http://", "https://")):
-            raise ValueError(f"push_endpoint must be an http(s) URL, got {push_endpoint!r}")
-        body["pushConfig"] = {"pushEndpoint": push_endpoint}
-    if dead_letter_topic is not None:
-        if not 5 <= max_delivery_attempts <= 100:
-            raise ValueError(f"max_delivery_attempts must be 5..100, got {max_delivery_attempts}")
-        body["deadLetterPolicy"] = {
-            "deadLetterTopic": _topic_path(project, dead_letter_topic),
-            "maxDeliveryAttempts": max_delivery_attempts,
-        }
-    return body
-
-
-def create_push_subscription(
-    host: str,
-    project: str,
-    name: str,
-    topic: str,
-    push_endpoint: str,
-    dead_letter_topic: str | None = None,
-    max_delivery_attempts: int = 5,
-    enable_message_ordering: bool = True,
-    *,
-    ack_deadline_seconds: int = 10,
-    exist_ok: bool = False,
-    client: httpx.Client | None = None,
-) -> dict[str, Any]:
-    """``PUT /v1/projects/P/subscriptions/S`` with a push config (wrapped payloads).
-
-    ``dead_letter_topic`` is a topic id in the same project; it must exist. Returns the
-    subscription resource ({} if it existed and ``exist_ok``).
-    """
-    body = _subscription_body(
-        project,
-        topic,
-        push_endpoint=push_endpoint,
-        dead_letter_topic=dead_letter_topic,
-        max_delivery_attempts=max_delivery_attempts,
-        enable_message_ordering=enable_message_ordering,
-        ack_deadline_seconds=ack_deadline_seconds,
-    )
-    return _call(
-        "PUT",
-        host,
-        _subscription_path(project, name),
-        body=body,
-        client=client,
-        ok_statuses=(409,) if exist_ok else (),
-    )
-
-
-def create_pull_subscription(
-    host: str,
-    project: str,
-    name: str,
-    topic: str,
-    dead_letter_topic: str | None = None,
-    max_delivery_attempts: int = 5,
-    enable_message_ordering: bool = True,
-    *,
-    ack_deadline_seconds: int = 10,
-    exist_ok: bool = False,
-    client: httpx.Client | None = None,
-) -> dict[str, Any]:
-    """``PUT /v1/projects/P/subscriptions/S`` without push config ({} if it existed)."""
-    body = _subscription_body(
-        project,
-        topic,
-        push_endpoint=None,
-        dead_letter_topic=dead_letter_topic,
-        max_delivery_attempts=max_delivery_attempts,
-        enable_message_ordering=enable_message_ordering,
-        ack_deadline_seconds=ack_deadline_seconds,
-    )
-    return _call(
-        "PUT",
-        host,
-        _subscription_path(project, name),
-        body=body,
-        client=client,
-        ok_statuses=(409,) if exist_ok else (),
-    )
-
-
-def delete_subscription(
-    host: str,
-    project: str,
-    name: str,
-    *,
-    missing_ok: bool = False,
-    client: httpx.Client | None = None,
-) -> None:
-    """``DELETE /v1/projects/P/subscriptions/S``."""
-    _call(
-        "DELETE",
-        host,
-        _subscription_path(project, name),
-        client=client,
-        ok_statuses=(404,) if missing_ok else (),
-    )
-
-
-def _encode_data(data: bytes | str | Mapping[str, Any] | Sequence[Any]) -> str:
-    if isinstance(data, str):
-        raw = data.encode("utf-8")
-    elif isinstance(data, bytes | bytearray):
-        raw = bytes(data)
-    else:
-        raw = json.dumps(data, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
-    return base64.b64encode(raw).decode("ascii")
-
-
-def publish(
-    host: str,
-    project: str,
-    topic: str,
-    data: bytes | str | Mapping[str, Any] | Sequence[Any],
-    *,
-    attributes: Mapping[str, str] | None = None,
-    ordering_key: str | None = None,
-    client: httpx.Client | None = None,
-) -> str:
-    """``POST /v1/projects/P/topics/T:publish`` one message; return its message id.
-
-    ``data`` may be bytes, text (UTF-8) or a JSON-serialisable value.
-    """
-    message: dict[str, Any] = {"data": _encode_data(data)}
-    if attributes:
-        message["attributes"] = dict(attributes)
-    if ordering_key:
-        message["orderingKey"] = ordering_key
-    result = _call(
-        "POST",
-        host,
-        f"{_topic_path(project, topic)}:publish",
-        body={"messages": [message]},
-        client=client,
-    )
-    ids = result.get("messageIds", [])
-    if len(ids) != 1:
-        raise PubSubAdminError("POST", f"{host} publish", 200, f"unexpected reply {result}")
-    return str(ids[0])
-
-
-@dataclass(frozen=True)
-class ReceivedMessage:
-    """A pulled message with ``data`` base64-decoded."""
-
-    ack_id: str
-    message_id: str
-    data: bytes
-    attributes: dict[str, str] = field(default_factory=dict)
-    ordering_key: str = ""
-    publish_time: str = ""
-    delivery_attempt: int | None = None
-
-    @property
-    def text(self) -> str:
-        return self.data.decode("utf-8")
-
-    def json(self) -> Any:
-        return json.loads(self.data)
-
-    @classmethod
-    def from_rest(cls, item: Mapping[str, Any]) -> ReceivedMessage:
-        msg: Mapping[str, Any] = item.get("message", {})
-        attempt = item.get("deliveryAttempt")
-        return cls(
-            ack_id=str(item["ackId"]),
-            message_id=str(msg.get("messageId", "")),
-            data=base64.b64decode(msg.get("data", "")),
-            attributes={str(k): str(v) for k, v in msg.get("attributes", {}).items()},
-            ordering_key=str(msg.get("orderingKey", "")),
-            publish_time=str(msg.get("publishTime", "")),
-            delivery_attempt=int(attempt) if attempt is not None else None,
-        )
-
-
-def pull(
-    host: str,
-    project: str,
-    subscription: str,
-    max_messages: int = 10,
-    *,
-    wait: float = 5.0,
-    client: httpx.Client | None = None,
-) -> list[ReceivedMessage]:
-    """``POST .../subscriptions/S:pull``; poll up to ``wait`` seconds for at least one message.
-
-    Returns as soon as a pull yields messages (possibly fewer than ``max_messages``), or
-    an empty list when ``wait`` runs out. ``wait=0`` makes a single attempt.
-    """
-    if max_messages < 1:
-        raise ValueError(f"max_messages must be >= 1, got {max_messages}")
-    path = f"{_subscription_path(project, subscription)}:pull"
-    deadline = time.monotonic() + wait
-    while True:
-        result = _call(
-            "POST",
-            host,
-            path,
-            body={"maxMessages": max_messages, "returnImmediately": True},
-            client=client,
-        )
-        received = [ReceivedMessage.from_rest(item) for item in result.get("receivedMessages", [])]
-        if received or time.monotonic() >= deadline:
-            return received
-        time.sleep(0.05)
-
-
-def ack(
-    host: str,
-    project: str,
-    subscription: str,
-    ack_ids: Sequence[str],
-    *,
-    client: httpx.Client | None = None,
-) -> None:
-    """``POST .../subscriptions/S:acknowledge``."""
-    if isinstance(ack_ids, str):
-        raise TypeError("ack_ids must be a sequence of ack ids, not a single str")
-    if not ack_ids:
-        return
-    _call(
-        "POST",
-        host,
-        f"{_subscription_path(project, subscription)}:acknowledge",
-        body={"ackIds": list(ack_ids)},
-        client=client,
-    )
 
 
 # --------------------------------------------------------------------------------------

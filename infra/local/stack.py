@@ -35,6 +35,7 @@ from typing import BinaryIO, Literal, Self
 
 import httpx
 
+from infra.local.emulator_tools import live_group_members
 from infra.local.emulators import (
     DEFAULT_PROJECT,
     LOOPBACK,
@@ -47,7 +48,6 @@ from infra.local.emulators import (
     free_port,
     port_is_free,
 )
-from infra.local.emulators import _live_group_members as live_group_members
 from infra.local.providers import ProviderFakes
 from infra.topology import TOPOLOGY, Function, Schedule, Subscription, Topology
 from tests.fakes.telegram_api import FakeTelegram
