@@ -23,17 +23,17 @@ import threading
 import time
 from collections.abc import Callable
 from datetime import datetime
-from types import TracebackType
-from typing import Literal, Self
+from typing import Literal
 
+from tests.fakes.http_server import LoopbackFake, LoopbackServer
 from tests.fakes.mpesa_daraja import Answer, DarajaApi, JsonDict, StkRequest, error, utcnow
-from tests.fakes.mpesa_server import Firing, Server, callback_body, post_json
+from tests.fakes.mpesa_server import Firing, Handler, callback_body, post_json
 
 Outage = Literal["500", "hang"] | None
 HANG_LIMIT_S = 60.0  # a hung request is released after this long, or at stop()
 
 
-class FakeMpesa:
+class FakeMpesa(LoopbackFake):
     def __init__(
         self,
         consumer_key: str = "fake-consumer-key",
@@ -49,44 +49,17 @@ class FakeMpesa:
         self.hits: list[tuple[str, str]] = []  # (verb, path) of every API request
         self.outage_mode: Outage = None
         self._release = threading.Event()
-        self._address = (host, port)
-        self._verbose = verbose
-        self._server: Server | None = None
-        self._thread: threading.Thread | None = None
+        self._http = LoopbackServer((host, port), Handler, self, name="fake-mpesa", verbose=verbose)
 
     # -- lifecycle ----------------------------------------------------------------------------
 
-    def start(self) -> Self:
-        if self._server is None:
-            self._server = Server(self._address, self)
-            self._thread = threading.Thread(
-                target=self._server.serve_forever, args=(0.05,), name="fake-mpesa", daemon=True
-            )
-            self._thread.start()
-        return self
-
     def stop(self) -> None:
         self._release.set()
-        server, thread, self._server, self._thread = self._server, self._thread, None, None
-        if server is not None:
-            server.shutdown()
-            server.server_close()
-        if thread is not None:
-            thread.join(timeout=5)
-
-    def __enter__(self) -> Self:
-        return self.start()
-
-    def __exit__(
-        self, kind: type[BaseException] | None, err: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        self.stop()
+        super().stop()
 
     @property
     def base_url(self) -> str:
-        if self._server is None:
-            raise RuntimeError("FakeMpesa is not started")
-        return f"http://{self._address[0]}:{self._server.server_address[1]}"
+        return self._http.url  # RuntimeError "FakeMpesa is not started"
 
     # -- the customer's side and the operator's -----------------------------------------------
 

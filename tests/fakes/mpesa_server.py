@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
-import json
-import sys
 import threading
 import urllib.error
 import urllib.request
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
+from tests.fakes.http_server import JsonHandler
 from tests.fakes.mpesa_daraja import NAIROBI, RESULT_DESCRIPTIONS, JsonDict, StkRequest
 
 if TYPE_CHECKING:
-    from tests.fakes.mpesa import FakeMpesa
+    from tests.fakes.mpesa import FakeMpesa  # noqa: F401 (named in a quoted base class)
 
 
 class Firing:
@@ -42,47 +40,21 @@ def post_json(url: str, body: bytes) -> int | str:
         return type(err).__name__
 
 
-class Server(ThreadingHTTPServer):
-    daemon_threads = True
-
-    def __init__(self, address: tuple[str, int], fake: FakeMpesa) -> None:
-        super().__init__(address, Handler)
-        self.fake = fake
-
-
-class Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
+class Handler(JsonHandler["FakeMpesa"]):
     server_version = "Apache-Coyote/1.1"
     disable_nagle_algorithm = True  # headers and body go out in two writes
     sys_version = ""
+    log_name = "fake-mpesa"
 
-    def do_GET(self) -> None:
-        self._handle()
-
-    def do_POST(self) -> None:
-        self._handle()
-
-    def log_message(self, format: str, *args: Any) -> None:
-        assert isinstance(self.server, Server)
-        if self.server.fake._verbose:
-            sys.stderr.write(f"fake-mpesa: {format % args}\n")
-
-    def _handle(self) -> None:
-        assert isinstance(self.server, Server)
-        length = int(self.headers.get("Content-Length") or 0)
-        body = self.rfile.read(length) if length > 0 else b""
+    def respond(self) -> None:
+        body = self.read_body()
         headers = {k.lower(): v for k, v in self.headers.items()}
         try:
-            status, payload = self.server.fake.serve(self.command, self.path, headers, body)
+            status, payload = self.fake.serve(self.command, self.path, headers, body)
         except Exception as err:  # a bug in the fake: say so instead of dropping the socket
             status, payload = 500, {"errorCode": "fake", "errorMessage": repr(err)}
-        data = json.dumps(payload).encode()
         try:
-            self.send_response(status)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(data)))
-            self.end_headers()
-            self.wfile.write(data)
+            self.send_json(status, payload)
         except OSError:  # the client gave up (a hang outage): nothing to answer
             self.close_connection = True
 

@@ -20,8 +20,9 @@ from collections.abc import Sequence
 from decimal import Decimal, InvalidOperation
 from typing import Any, Literal
 
+from tests.fakes.http_server import LoopbackFake, LoopbackServer
 from tests.fakes.nowpayments_payer import FLOW, Callback, Payer
-from tests.fakes.nowpayments_server import Answer, FakeServer, _error
+from tests.fakes.nowpayments_server import Answer, Handler, _error
 
 __all__ = ["FLOW", "Callback", "FakeNowPayments", "main"]
 
@@ -36,7 +37,7 @@ def _positive(value: object) -> Decimal | None:
     return number if number.is_finite() and number > 0 else None
 
 
-class FakeNowPayments(Payer):
+class FakeNowPayments(Payer, LoopbackFake):
     def __init__(
         self,
         api_key: str = "fake-api-key",
@@ -59,38 +60,24 @@ class FakeNowPayments(Payer):
         self._ids = itertools.count(5_000_000_001)
         self._lock = threading.RLock()
         self._released = threading.Event()
-        self._server = FakeServer(("127.0.0.1", port), self, verbose)
-        self._thread: threading.Thread | None = None
+        self._http = LoopbackServer(
+            ("127.0.0.1", port), Handler, self, name="fake-nowpayments", verbose=verbose
+        )
+        self._http.bind()  # now: base_url is known before start(), and stays after stop()
+        self._base_url = f"{self._http.url}/v1"
 
     # -- lifecycle -------------------------------------------------------------------------
 
     @property
     def base_url(self) -> str:
-        return f"http://127.0.0.1:{self._server.server_address[1]}/v1"
-
-    def start(self) -> FakeNowPayments:
-        self._thread = threading.Thread(
-            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
-        )
-        self._thread.start()
-        return self
+        return self._base_url
 
     def stop(self) -> None:
         self._released.set()
-        if self._thread is not None:
-            self._server.shutdown()
-            self._thread.join()
-            self._thread = None
-        self._server.server_close()
+        super().stop()
         if self._sender is not None:
             self._sender.close()
             self._sender = None
-
-    def __enter__(self) -> FakeNowPayments:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
 
     def outage(self, mode: Literal["500", "hang"] | None) -> None:
         """Answer the API with 500s, hang without answering, or (None) work again."""
@@ -109,12 +96,12 @@ class FakeNowPayments(Payer):
     def serve(self) -> None:
         """Serve in this thread until KeyboardInterrupt (SIGINT)."""
         try:
-            self._server.serve_forever()
+            self._http.bind().serve_forever()
         except KeyboardInterrupt:
             pass
         finally:
             self._released.set()
-            self._server.server_close()
+            self._http.stop()
 
     def reset(self) -> None:
         with self._lock:

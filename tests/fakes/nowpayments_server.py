@@ -13,10 +13,10 @@ GET  /_fake/callbacks   GET /_fake/invoices   GET /_fake/payments
 from __future__ import annotations
 
 import json
-import sys
 from dataclasses import asdict
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import TYPE_CHECKING, Any
+
+from tests.fakes.http_server import JsonHandler
 
 if TYPE_CHECKING:
     from tests.fakes.nowpayments import FakeNowPayments
@@ -30,39 +30,16 @@ def _error(status: int, code: str, message: str) -> Answer:
     return status, {"status": False, "statusCode": status, "code": code, "message": message}
 
 
-class FakeServer(ThreadingHTTPServer):
-    daemon_threads = True  # a hung request must not keep the test process alive
-
-    def __init__(self, address: tuple[str, int], fake: FakeNowPayments, verbose: bool) -> None:
-        super().__init__(address, Handler)
-        self.fake = fake
-        self.verbose = verbose
-
-
-class Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
+class Handler(JsonHandler["FakeNowPayments"]):
     disable_nagle_algorithm = True  # headers and body are separate writes: no 40 ms stalls
     server_version = "nginx"
     sys_version = ""
+    log_name = "fake-nowpayments"
+    content_type = "application/json; charset=utf-8"
 
-    def do_GET(self) -> None:
-        self._handle()
-
-    def do_POST(self) -> None:
-        self._handle()
-
-    def log_message(self, format: str, *args: Any) -> None:  # stdlib's parameter name
-        if self._server().verbose:
-            sys.stderr.write(f"fake-nowpayments: {format % args}\n")
-
-    def _server(self) -> FakeServer:
-        assert isinstance(self.server, FakeServer)
-        return self.server
-
-    def _handle(self) -> None:
-        length = int(self.headers.get("Content-Length") or 0)
-        body = self.rfile.read(length) if length > 0 else b""
-        fake = self._server().fake
+    def respond(self) -> None:
+        body = self.read_body()
+        fake = self.fake
         path = self.path.split("?", 1)[0]
         try:
             if path.startswith("/_fake/"):
@@ -74,7 +51,7 @@ class Handler(BaseHTTPRequestHandler):
                 answer = self._api(fake, path, body)
         except Exception as error:  # a bug in the fake: say so instead of dropping the socket
             answer = _error(500, "FAKE_BUG", f"{type(error).__name__}: {error}")
-        self._send(*answer)
+        self.send_json(*answer)
 
     def _api(self, fake: FakeNowPayments, path: str, body: bytes) -> Answer:
         if fake.outage_mode == "500":
@@ -90,14 +67,6 @@ class Handler(BaseHTTPRequestHandler):
         if self.command == "GET" and path.startswith("/v1/payment/"):
             return fake.payment_status(path.removeprefix("/v1/payment/"))
         return _error(404, "NOT_FOUND", f"Cannot {self.command} {path}")
-
-    def _send(self, status: int, payload: Any) -> None:
-        data = json.dumps(payload).encode()
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json; charset=utf-8")
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
 
 
 def _options(data: dict[str, Any]) -> dict[str, Any]:

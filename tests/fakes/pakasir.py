@@ -22,12 +22,12 @@ import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime, timedelta, timezone
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from types import TracebackType
-from typing import Any, Literal, Self
+from typing import Any, Literal
 from urllib.parse import parse_qs, urlsplit, urlunsplit
 
 import httpx
+
+from tests.fakes.http_server import JsonHandler, LoopbackFake, LoopbackServer
 
 MIN_AMOUNT = 500
 WIB = timezone(timedelta(hours=7), "WIB")
@@ -89,7 +89,7 @@ def qris_string(order_id: str, total: int) -> str:
     return f"{text}{crc:04X}"
 
 
-class FakePakasir:
+class FakePakasir(LoopbackFake):
     """Pakasir's API for one project, with its webhook URL set like the project setting."""
 
     def __init__(
@@ -112,37 +112,19 @@ class FakePakasir:
         self.released = threading.Event()  # set: hanging requests may go
         self.released.set()
         self._lock = threading.RLock()
-        self._address = (host, port)
-        self._server: _Server | None = None
+        self._http = LoopbackServer((host, port), _Handler, self, name="fake-pakasir")
 
     # -- lifecycle ------------------------------------------------------------------------
 
     @property
     def base_url(self) -> str:
-        assert self._server is not None, "start() the fake first"
-        host, port = self._server.server_address[:2]
+        assert self._http.server is not None, "start() the fake first"
+        host, port = self._http.server.server_address[:2]
         return f"http://{host!s}:{port}"
 
-    def start(self) -> Self:
-        if self._server is None:
-            self._server = _Server(self._address, self)
-            threading.Thread(target=self._server.serve_forever, args=(0.05,), daemon=True).start()
-        return self
-
     def stop(self) -> None:
-        server, self._server = self._server, None
         self.released.set()
-        if server is not None:
-            server.shutdown()
-            server.server_close()
-
-    def __enter__(self) -> Self:
-        return self.start()
-
-    def __exit__(
-        self, kind: type[BaseException] | None, err: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        self.stop()
+        super().stop()
 
     # -- control --------------------------------------------------------------------------
 
@@ -318,30 +300,12 @@ class FakePakasir:
             return 400, {"ok": False, "description": f"{type(err).__name__}: {err}"}
 
 
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
+class _Handler(JsonHandler[FakePakasir]):
+    log_name = ""  # quiet, verbose or not: the query has the key
 
-    def __init__(self, address: tuple[str, int], fake: FakePakasir) -> None:
-        super().__init__(address, _Handler)
-        self.fake = fake
-
-
-class _Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-
-    def do_GET(self) -> None:
-        self._handle()
-
-    def do_POST(self) -> None:
-        self._handle()
-
-    def log_message(self, format: str, *args: Any) -> None:  # quiet; the query has the key
-        pass
-
-    def _handle(self) -> None:
-        assert isinstance(self.server, _Server)
-        fake, url = self.server.fake, urlsplit(self.path)
-        body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+    def respond(self) -> None:
+        fake, url = self.fake, urlsplit(self.path)
+        body = self.read_body()
         if url.path.startswith("/_fake/"):
             status, payload = fake.control(self.command, url.path[7:].strip("/"), body)
         elif fake.outage_mode == "hang":
@@ -355,12 +319,7 @@ class _Handler(BaseHTTPRequestHandler):
                 status, payload = fake.api(self.command, url.path, url.query, body)
             except Exception as err:  # a bug in the fake: say so rather than drop the socket
                 status, payload = 500, {"error": f"fake bug: {type(err).__name__}"}
-        data = json.dumps(payload).encode()
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
+        self.send_json(status, payload)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import threading
-from types import TracebackType
-from typing import Any, Self
+from typing import Any
+
+from tests.fakes.http_server import LoopbackFake, LoopbackServer
 
 from .api import BotApi
 from .clock import Clock, system_clock
@@ -19,14 +19,14 @@ from .delivery import (
     text_update,
 )
 from .methods import configure_webhook, get_webhook_info
-from .server import FakeServer
+from .server import RequestHandler
 from .state import Call, Limits, TelegramState, TranscriptEntry, chat_key
 from .wire import ApiRequest, JsonDict
 
 DEFAULT_TOKEN = "123456789:AAH-soko-fake-telegram-token"
 
 
-class FakeTelegram:
+class FakeTelegram(LoopbackFake):
     """A loopback Bot API server speaking like api.telegram.org.
 
     Point PTB at it with `telegram.Bot(token, base_url=fake.base_url)`. Limits default to
@@ -51,42 +51,11 @@ class FakeTelegram:
         self.state = TelegramState(token, bot_username, clock, limits)
         self.api = BotApi(self.state)
         self._webhook = WebhookClient(self.state, self.api, webhook_timeout)
-        self._address = (host, port)
-        self._verbose = verbose
-        self._server: FakeServer | None = None
-        self._thread: threading.Thread | None = None
+        self._http = LoopbackServer(
+            (host, port), RequestHandler, self, name="fake-telegram", verbose=verbose
+        )
 
     # -- lifecycle ------------------------------------------------------------------------
-
-    def start(self) -> Self:
-        if self._server is not None:
-            return self
-        self._server = FakeServer(self._address, self, self._verbose)
-        # A short poll interval makes stop() quick; tests start and stop a fake each.
-        self._thread = threading.Thread(
-            target=self._server.serve_forever, args=(0.05,), name="fake-telegram", daemon=True
-        )
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        server, thread, self._server, self._thread = self._server, self._thread, None, None
-        if server is not None:
-            server.shutdown()
-            server.server_close()
-        if thread is not None:
-            thread.join(timeout=5)
-
-    def __enter__(self) -> Self:
-        return self.start()
-
-    def __exit__(
-        self,
-        kind: type[BaseException] | None,
-        error: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()
 
     @property
     def token(self) -> str:
@@ -94,13 +63,11 @@ class FakeTelegram:
 
     @property
     def port(self) -> int:
-        if self._server is None:
-            raise RuntimeError("FakeTelegram is not started")
-        return int(self._server.server_address[1])
+        return self._http.port  # RuntimeError "FakeTelegram is not started"
 
     @property
     def url(self) -> str:
-        return f"http://{self._address[0]}:{self.port}"
+        return self._http.url
 
     @property
     def base_url(self) -> str:

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import sys
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
+
+from tests.fakes.http_server import JsonHandler
 
 from . import control
 from .wire import ApiError, encode_json, parse_request
@@ -14,48 +14,26 @@ if TYPE_CHECKING:
     from .fake import FakeTelegram
 
 
-class FakeServer(ThreadingHTTPServer):
-    daemon_threads = True  # a stuck client must not keep the test process alive
-
-    def __init__(self, address: tuple[str, int], fake: FakeTelegram, verbose: bool) -> None:
-        super().__init__(address, RequestHandler)
-        self.fake = fake
-        self.verbose = verbose
-
-
-class RequestHandler(BaseHTTPRequestHandler):
-    # HTTP/1.1 keeps httpx's pooled connections alive, as api.telegram.org does.
-    protocol_version = "HTTP/1.1"
+class RequestHandler(JsonHandler["FakeTelegram"]):
+    # HTTP/1.1 (JsonHandler's) keeps httpx's pooled connections alive, as api.telegram.org does.
     server_version = "nginx"
     sys_version = ""
+    log_name = "fake-telegram"
+    announce_close = True
 
-    def do_GET(self) -> None:
-        self._handle()
-
-    def do_POST(self) -> None:
-        self._handle()
-
-    def log_message(self, format: str, *args: Any) -> None:  # stdlib's parameter name
-        if self._fake_server().verbose:
-            sys.stderr.write(f"fake-telegram: {format % args}\n")
-
-    def _fake_server(self) -> FakeServer:
-        assert isinstance(self.server, FakeServer)
-        return self.server
-
-    def _handle(self) -> None:
+    def respond(self) -> None:
         try:
             status, payload = self._route()
         except Exception as error:  # a bug in the fake: say so instead of dropping the socket
             self.close_connection = True
             description = f"Internal Server Error: {type(error).__name__}: {error}"
             status, payload = 500, ApiError(500, description).body()
-        self._send_json(status, payload)
+        self.send_json(status, payload)
 
     def _route(self) -> tuple[int, Any]:
         url = urlsplit(self.path)
-        body = self._read_body()
-        fake = self._fake_server().fake
+        body = self.read_body()
+        fake = self.fake
         if url.path.startswith("/_fake/"):
             route = url.path.removeprefix("/_fake/").strip("/")
             return control.handle(fake, self.command, route, url.query, body)
@@ -71,11 +49,10 @@ class RequestHandler(BaseHTTPRequestHandler):
             return error.code, error.body()
         return fake.api.call(token, method, request)
 
-    def _read_body(self) -> bytes:
+    def read_body(self) -> bytes:
         if "chunked" in self.headers.get("Transfer-Encoding", "").lower():
             return self._read_chunked()
-        length = int(self.headers.get("Content-Length") or 0)
-        return self.rfile.read(length) if length > 0 else b""
+        return super().read_body()
 
     def _read_chunked(self) -> bytes:
         chunks: list[bytes] = []
@@ -87,12 +64,5 @@ class RequestHandler(BaseHTTPRequestHandler):
             chunks.append(self.rfile.read(size))
             self.rfile.readline()
 
-    def _send_json(self, status: int, payload: Any) -> None:
-        data = encode_json(payload)
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(data)))
-        if self.close_connection:
-            self.send_header("Connection", "close")
-        self.end_headers()
-        self.wfile.write(data)
+    def encode(self, payload: Any) -> bytes:
+        return encode_json(payload)
