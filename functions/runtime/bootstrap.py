@@ -24,6 +24,7 @@ from functions.runtime.pipeline import Pipeline
 from functions.runtime.ports import Clock, EventStore, Ids, Publisher, ReadModels
 from functions.runtime.reacting import react_to
 from functions.runtime.settings import Settings
+from functions.runtime.state_cache import StateCache
 
 if TYPE_CHECKING:
     from functions.telegram.bot_api import Bot
@@ -43,6 +44,8 @@ class Runtime:
     bot_override: Bot | None = None
     _rails: Mapping[str, Rail] | None = field(default=None, repr=False)
     _bot: Bot | None = field(default=None, repr=False)
+    # Folded aggregate states, kept while the instance is warm (runtime/state_cache.py).
+    state_cache: StateCache = field(default_factory=StateCache, repr=False)
 
     def rails(self) -> Mapping[str, Rail]:
         """Only configured rails: the bot never offers a rail it cannot collect on."""
@@ -67,7 +70,13 @@ class Runtime:
 
     @property
     def pipeline(self) -> Pipeline:
-        return Pipeline(store=self.store, publisher=self.publisher, clock=self.clock, ids=self.ids)
+        return Pipeline(
+            store=self.store,
+            publisher=self.publisher,
+            clock=self.clock,
+            ids=self.ids,
+            cache=self.state_cache,
+        )
 
 
 def build(settings: Settings) -> Runtime:

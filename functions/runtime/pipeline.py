@@ -25,6 +25,7 @@ from functions.runtime.ports import (
     Publisher,
     PublishFailed,
 )
+from functions.runtime.state_cache import Folded, StateCache
 
 log = logging.getLogger(__name__)
 S = TypeVar("S")
@@ -47,6 +48,8 @@ class Pipeline:
     ids: Ids
     max_attempts: int = 8
     sleep: Callable[[float], None] = field(default=time.sleep)
+    # States this instance folded before: a command then reads only the newer events.
+    cache: StateCache | None = None
 
     def execute(
         self, decider: Decider[Any, Any], stream: str, command: object, trace: Trace = Trace()
@@ -59,9 +62,7 @@ class Pipeline:
         state it is decided on. Domain refusals raise `DomainError` and write nothing.
         """
         for attempt in range(self.max_attempts):
-            history = self.store.load(stream)
-            version = history[-1].version if history else 0
-            state = decider.fold(decode(e) for e in history)
+            version, state = self._state(decider, stream)
             try:
                 new_events = decider.decide(state, command)
             except DomainError:
@@ -77,12 +78,37 @@ class Pipeline:
                 continue
             if not appended.duplicate:
                 self.publish(appended)
+                self._remember(decider, stream, version, state, new_events)
             return appended
         raise ConcurrencyConflict(f"{stream}: gave up after {self.max_attempts} attempts")
 
     def current(self, decider: Decider[S, Any], stream: str) -> S:
         """The aggregate's state now, for reads that decide nothing (prices, an answer)."""
-        return decider.fold(decode(e) for e in self.store.load(stream))
+        state: S = self._state(decider, stream)[1]
+        return state
+
+    def _state(self, decider: Decider[Any, Any], stream: str) -> tuple[int, Any]:
+        """(version, state) now: from the cached fold plus the events after it, if any."""
+        known = self.cache.get(decider, stream) if self.cache is not None else None
+        version, state = (known.version, known.state) if known else (0, decider.initial)
+        newer = self.store.load(stream, after=version)
+        for envelope in newer:
+            state = decider.evolve(state, decode(envelope))
+        if newer:
+            version = newer[-1].version
+            if self.cache is not None:
+                self.cache.put(decider, stream, Folded(version, state))
+        return version, state
+
+    def _remember(
+        self, decider: Decider[Any, Any], stream: str, version: int, state: Any, new: Any
+    ) -> None:
+        """The state after our own append: the next command on this stream reads nothing old."""
+        if self.cache is None or not new:
+            return
+        for event in new:
+            state = decider.evolve(state, event)
+        self.cache.put(decider, stream, Folded(version + len(new), state))
 
     def _earlier(self, trace: Trace) -> Appended | None:
         key = trace.idempotency_key

@@ -1,0 +1,87 @@
+"""A warm instance folds each stream once: later commands read only newer events, and what
+another instance wrote meanwhile is never missed."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from events import Money
+from functions.domain.wallet import Credit, Debit, wallets
+from functions.runtime.memory import FixedClock, MemoryEventStore, MemoryPublisher, UuidIds
+from functions.runtime.pipeline import Pipeline, Trace
+from functions.runtime.state_cache import Folded, StateCache
+
+pytestmark = pytest.mark.unit
+
+
+class LoadSpy:
+    """The store, noting which versions each load started after."""
+
+    def __init__(self, store: MemoryEventStore) -> None:
+        self.store = store
+        self.loads: list[int] = []
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.store, name)
+
+    def load(self, stream: str, after: int = 0, up_to: int | None = None) -> Any:
+        self.loads.append(after)
+        return self.store.load(stream, after, up_to)
+
+
+def kes(amount: int) -> Money:
+    return Money(amount=amount, currency="KES")
+
+
+def pipeline(store: Any, cache: StateCache | None) -> Pipeline:
+    return Pipeline(store, MemoryPublisher(), FixedClock(), UuidIds(), cache=cache)
+
+
+def test_a_second_command_reads_only_what_came_after_the_first() -> None:
+    spy = LoadSpy(MemoryEventStore())
+    warm = pipeline(spy, StateCache())
+    for n in range(3):
+        warm.execute(wallets, "wallet-7", Credit(7, kes(100), "deposit", f"p{n}"))
+    assert spy.loads == [0, 1, 2]  # each command starts after what this instance wrote
+    assert warm.current(wallets, "wallet-7").balance("KES") == kes(300)
+
+
+def test_what_another_instance_wrote_is_folded_in_before_deciding() -> None:
+    store = MemoryEventStore()
+    warm, other = pipeline(store, StateCache()), pipeline(store, None)
+    warm.execute(wallets, "wallet-7", Credit(7, kes(100), "deposit", "p1"))
+    other.execute(wallets, "wallet-7", Credit(7, kes(50), "deposit", "p2"))
+    other.execute(wallets, "wallet-7", Debit(7, kes(120), "order", "o1"))
+    from functions.domain.wallet import InsufficientFunds
+
+    with pytest.raises(InsufficientFunds):  # 30 left, not the 100 the cache last saw
+        warm.execute(wallets, "wallet-7", Debit(7, kes(40), "order", "o2"))
+    warm.execute(wallets, "wallet-7", Debit(7, kes(30), "order", "o3"))
+    assert warm.current(wallets, "wallet-7").balance("KES") == kes(0)
+
+
+def test_a_repeated_key_leaves_the_cache_at_the_streams_real_version() -> None:
+    store = MemoryEventStore()
+    cache = StateCache()
+    warm = pipeline(store, cache)
+    trace = Trace(idempotency_key="k1")
+    warm.execute(wallets, "wallet-7", Credit(7, kes(100), "deposit", "p1"), trace)
+    again = warm.execute(wallets, "wallet-7", Credit(7, kes(100), "deposit", "p9"), trace)
+    assert again.duplicate
+    folded = cache.get(wallets, "wallet-7")
+    assert folded is not None
+    assert folded.version == len(store.load("wallet-7")) == 1
+    assert folded.state.balance("KES") == kes(100)
+
+
+def test_the_cache_is_bounded_and_keeps_the_newest_fold() -> None:
+    cache = StateCache(capacity=2)
+    for n in range(3):
+        cache.put(wallets, f"wallet-{n}", Folded(1, n))
+    assert cache.get(wallets, "wallet-0") is None  # the least recently used went first
+    cache.put(wallets, "wallet-2", Folded(5, "new"))
+    cache.put(wallets, "wallet-2", Folded(3, "stale"))  # an older fold never replaces
+    folded = cache.get(wallets, "wallet-2")
+    assert folded == Folded(5, "new")
