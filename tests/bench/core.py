@@ -17,6 +17,7 @@ from functions.runtime.memory import (
     UuidIds,
 )
 from functions.runtime.pipeline import Pipeline, Trace
+from functions.runtime.state_cache import StateCache
 from tests.builders import envelope
 
 
@@ -51,6 +52,12 @@ def main() -> None:
     def command_on_growing_stream(i: int) -> None:
         long_pipeline.execute(wallets, "wallet-2", Credit(2, kes, "d", f"q{i}"))
 
+    warm_store = MemoryEventStore()
+    warm = Pipeline(warm_store, MemoryPublisher(), FixedClock(), UuidIds(), cache=StateCache())
+
+    def warm_command_on_growing_stream(i: int) -> None:
+        warm.execute(wallets, "wallet-4", Credit(4, kes, "d", f"w{i}"))
+
     store = MemoryEventStore()
     events = [envelope("wallet-3", v, _credited(kes, f"r{v}")) for v in range(1, n + 1)]
     store.append("wallet-3", 0, events)
@@ -64,6 +71,7 @@ def main() -> None:
         ("memory append, 1 event", bare),
         ("pipeline command (load+decide+append+publish)", per_op(pipeline_command, n)),
         ("pipeline command, stream growing to 10k events", per_op(command_on_growing_stream, n)),
+        ("...the same with a warm state cache", per_op(warm_command_on_growing_stream, n)),
         ("projection apply (in order, then skips)", per_op(project, n)),
     ]
     print("core (memory adapters)                           us/op   x bare append")
