@@ -12,9 +12,8 @@ import re
 from typing import TYPE_CHECKING
 
 from events import Money
-from functions.domain import orders, payments
-from functions.payments.start import new_payment_id, start_payment
-from functions.runtime.pipeline import Trace
+from functions.domain import orders
+from functions.payments.start import start_payment
 from functions.shop import checkout
 
 if TYPE_CHECKING:
@@ -68,15 +67,9 @@ def on_phone_reply(ctx: Context, text: str) -> Reply:
 
 
 def _stars_invoice(ctx: Context, order_id: str, total: Money) -> Reply:
-    from functions.telegram.stars import INVOICE_TTL, RAIL, invoice
+    from functions.telegram.stars import invoice, open_stars_payment
 
-    payment_id = new_payment_id()
-    stream = payments.stream_of(payment_id)
-    trace = Trace(None, ctx.trace.causation_id, ctx.trace.correlation_id)
-    request = payments.Request(payment_id, ctx.user_id, "order", total, RAIL, order_id)
-    ctx.runtime.pipeline.execute(payments.payments, stream, request, trace)
-    started = payments.MarkStarted(payment_id, ctx.runtime.clock.now() + INVOICE_TTL)
-    ctx.runtime.pipeline.execute(payments.payments, stream, started, trace)
+    payment_id = open_stars_payment(ctx, "order", total, subject=order_id)
     return invoice(ctx.chat_id, payment_id, total) | {
         "title": "Soko order",
         "description": f"Order {order_id[:12]}: {total.amount} Stars.",

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 
 from events import Money
 from events.money import format_money
-from events.payments import PaymentHeldForReview, PaymentSucceeded
+from events.payments import PaymentHeldForReview, PaymentSucceeded, Purpose
 from functions.domain import payments
 from functions.payments.start import new_payment_id
 from functions.providers.base import Report
@@ -48,16 +48,25 @@ def start_stars_deposit(
 
     if not MIN_STARS <= amount.amount <= MAX_STARS:
         return reply(ctx, f"A Stars deposit is {MIN_STARS} to {MAX_STARS:,} Stars.")
+    payment_id = open_stars_payment(ctx, "wallet_deposit", amount)
+    return invoice(ctx.chat_id, payment_id, amount)
+
+
+def open_stars_payment(
+    ctx: Context, purpose: Purpose, amount: Money, subject: str | None = None
+) -> str:
+    """Record a Stars payment as requested and started (its invoice is about to be sent);
+    returns its id, which is the invoice payload."""
     payment_id = _payment_id_for(ctx.trace)
     stream = payments.stream_of(payment_id)
     # No idempotency key: each command has its own, and the state machine makes a repeat
-    # of either (a redelivered /deposit derives the same id) a no-op.
+    # of either (a redelivered update derives the same id) a no-op.
     trace = Trace(None, ctx.trace.causation_id, ctx.trace.correlation_id)
-    request = payments.Request(payment_id, ctx.user_id, "wallet_deposit", amount, RAIL)
+    request = payments.Request(payment_id, ctx.user_id, purpose, amount, RAIL, subject)
     ctx.runtime.pipeline.execute(payments.payments, stream, request, trace)
     started = payments.MarkStarted(payment_id, ctx.runtime.clock.now() + INVOICE_TTL)
     ctx.runtime.pipeline.execute(payments.payments, stream, started, trace)
-    return invoice(ctx.chat_id, payment_id, amount)
+    return payment_id
 
 
 def _payment_id_for(trace: Trace) -> str:
