@@ -8,23 +8,37 @@ from events import Envelope
 from functions.domain.decider import DomainError
 from functions.reactors.base import Reactor
 from functions.runtime.pipeline import Pipeline, Trace
+from functions.runtime.ports import Appended
 
 log = logging.getLogger(__name__)
 
 
 def react_to(pipeline: Pipeline, reactor: Reactor, envelope: Envelope) -> int:
-    """Decide the reactions to one event, each under its own deterministic key."""
+    """Decide the reactions to one event; returns how many wrote new events."""
+    outcomes = run_reactions(
+        pipeline, reactor, envelope, check_key_first=reactor.expects_duplicates
+    )
+    return sum(1 for appended in outcomes if appended.events and not appended.duplicate)
+
+
+def run_reactions(
+    pipeline: Pipeline, reactor: Reactor, envelope: Envelope, *, check_key_first: bool = False
+) -> list[Appended]:
+    """Each reaction to one event decided under its deterministic key; a refusal is final
+    (deciding again gives the same answer), so it is logged and skipped. With
+    `check_key_first`, a reaction whose key is recorded is skipped for one read."""
     if envelope.category != reactor.category:
-        return 0
-    written = 0
+        return []
+    outcomes: list[Appended] = []
     for index, reaction in enumerate(reactor.react(envelope)):
-        trace = Trace(reactor.key(envelope, index), envelope.event_id, envelope.correlation_id)
-        if reactor.expects_duplicates and pipeline.store.recorded(reactor.key(envelope, index)):
+        key = reactor.key(envelope, index)
+        if check_key_first and pipeline.store.recorded(key):
             continue
+        trace = Trace(key, envelope.event_id, envelope.correlation_id)
         try:
-            appended = pipeline.execute(reaction.decider, reaction.stream, reaction.command, trace)
+            outcomes.append(
+                pipeline.execute(reaction.decider, reaction.stream, reaction.command, trace)
+            )
         except DomainError:
             log.warning("%s refused by %s", reactor.name, reaction.stream, exc_info=True)
-            continue
-        written += 0 if appended.duplicate or not appended.events else 1
-    return written
+    return outcomes

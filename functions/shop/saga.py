@@ -14,11 +14,10 @@ from collections import deque
 from collections.abc import Iterable
 
 from events import Envelope
-from functions.domain.decider import DomainError
 from functions.reactors.checkout import CHECKOUT
 from functions.runtime.bootstrap import Runtime
-from functions.runtime.pipeline import Trace
 from functions.runtime.ports import ConcurrencyConflict
+from functions.runtime.reacting import run_reactions
 
 log = logging.getLogger(__name__)
 MAX_STEPS = 16  # the longest path (debit -> paid -> sold -> delivered) takes 4
@@ -28,28 +27,21 @@ def run_saga(rt: Runtime, events: Iterable[Envelope]) -> list[Envelope]:
     """Every event the saga wrote, following `events`, in the order written."""
     queue: deque[Envelope] = deque(events)
     written: list[Envelope] = []
+    pipeline = rt.pipeline
     steps = 0
     while queue and steps < MAX_STEPS:
         envelope = queue.popleft()
         for reactor in CHECKOUT:
             if reactor.category != envelope.category:
                 continue
-            for index, reaction in enumerate(reactor.react(envelope)):
-                steps += 1
-                trace = Trace(
-                    reactor.key(envelope, index), envelope.event_id, envelope.correlation_id
-                )
-                try:
-                    appended = rt.pipeline.execute(
-                        reaction.decider, reaction.stream, reaction.command, trace
-                    )
-                except DomainError:
-                    log.warning("checkout step refused on %s", reaction.stream, exc_info=True)
-                    continue
-                except ConcurrencyConflict:
-                    # A hot stream: leave this step to the subscriber, which retries it.
-                    log.info("checkout step deferred on %s", reaction.stream)
-                    continue
+            steps += 1
+            try:
+                outcomes = run_reactions(pipeline, reactor, envelope)
+            except ConcurrencyConflict:
+                # A hot stream: leave this step to the subscriber, which retries it.
+                log.info("checkout step %s deferred on %s", reactor.name, envelope.stream)
+                continue
+            for appended in outcomes:
                 # Follow the step's events even when the subscriber wrote them first (a
                 # duplicate returns the earlier outcome): the chain goes on to the end here.
                 queue.extend(appended.events)
