@@ -21,6 +21,7 @@ from events.money import MoneyError, currency, format_money, parse_money
 from functions.providers.base import Instructions
 
 if TYPE_CHECKING:
+    from functions.payments.start import Outcome
     from functions.runtime.bootstrap import Runtime
     from functions.telegram.handlers import Context, Reply
 
@@ -135,18 +136,25 @@ def on_deposit(ctx: Context, argument: str) -> Reply:
 def start_on_rail(ctx: Context, option: DepositOption, amount: Money, phone: str | None) -> Reply:
     """A provider rail: ask the provider to collect, then tell the user how to pay."""
     from functions.payments.start import start_payment
-    from functions.telegram.handlers import reply
 
     outcome = start_payment(
         ctx.runtime, user_id=ctx.user_id, rail_name=option.name, amount=amount,
         purpose="wallet_deposit", phone=phone,
     )  # fmt: skip
-    if outcome.instructions is None:
-        return reply(ctx, f"Could not start the payment: {html.escape(outcome.problem)}")
+    return started_reply(ctx, amount, outcome)
+
+
+def started_reply(ctx: Context, amount: Money, outcome: Outcome) -> Reply:
+    """How to pay a payment that started (a QR goes out as a photo first), or why not."""
+    from functions.telegram.handlers import reply
+
     how = outcome.instructions
-    if how.kind == "qr" and how.qr_payload and send_qr(ctx, how.qr_payload, amount):
-        return reply(ctx, instructions_text(amount, outcome.payment_id, how, qr_sent=True))
-    return reply(ctx, instructions_text(amount, outcome.payment_id, how))
+    if how is None:
+        return reply(ctx, f"Could not start the payment: {html.escape(outcome.problem)}")
+    qr_sent = (
+        how.kind == "qr" and bool(how.qr_payload) and send_qr(ctx, how.qr_payload or "", amount)
+    )
+    return reply(ctx, instructions_text(amount, outcome.payment_id, how, qr_sent=qr_sent))
 
 
 def send_qr(ctx: Context, payload: str, amount: Money) -> bool:

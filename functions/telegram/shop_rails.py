@@ -7,7 +7,6 @@ after the hold lapsed, or paid twice) goes to the buyer's wallet instead of bein
 
 from __future__ import annotations
 
-import html
 import re
 from typing import TYPE_CHECKING
 
@@ -41,17 +40,9 @@ def pay_order_on_rail(ctx: Context, order_id: str, rail: str, phone: str | None 
         ctx.runtime, user_id=ctx.user_id, rail_name=rail, amount=order.total,
         purpose="order", phone=phone, subject=order_id,
     )  # fmt: skip
-    if outcome.instructions is None:
-        return reply(ctx, f"Could not start the payment: {html.escape(outcome.problem)}")
-    from functions.telegram.deposits import instructions_text, send_qr
+    from functions.telegram.deposits import started_reply
 
-    how = outcome.instructions
-    qr_sent = (
-        how.kind == "qr"
-        and bool(how.qr_payload)
-        and send_qr(ctx, how.qr_payload or "", order.total)
-    )
-    return reply(ctx, instructions_text(order.total, outcome.payment_id, how, qr_sent=qr_sent))
+    return started_reply(ctx, order.total, outcome)
 
 
 def on_phone_reply(ctx: Context, text: str) -> Reply:
