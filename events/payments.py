@@ -4,14 +4,36 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import AwareDatetime, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from events.base import Event
 from events.catalog import event
 from events.money import Money
 
+
+class PaymentInstructions(BaseModel):
+    """How to pay, as shown to the user (functions.providers.base.Instructions)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    kind: Literal["stk_prompt", "qr", "invoice_url"]
+    text: str = Field(default="", max_length=2000)
+    qr_payload: str | None = Field(default=None, max_length=2000)
+    url: str | None = Field(default=None, max_length=2000)
+
 Purpose = Literal["wallet_deposit", "order", "circle_contribution", "subscription"]
-HoldReason = Literal["partially_paid", "amount_mismatch", "repeat_deposit"]
+# Why money that arrived waits for an admin instead of moving: paid less than asked
+# (`partially_paid`), a different amount (`amount_mismatch`), a second payment for a payment
+# that already has one (`repeat_deposit`, `repeat_payment`), or a payment whose start we
+# never saw confirmed, so the provider's reference cannot be checked against ours
+# (`unconfirmed_reference`).
+HoldReason = Literal[
+    "partially_paid",
+    "amount_mismatch",
+    "repeat_deposit",
+    "repeat_payment",
+    "unconfirmed_reference",
+]
 
 
 @event("payment.requested.v1")
@@ -22,6 +44,9 @@ class PaymentRequested(Event):
     amount: Money
     rail: str = Field(min_length=2, max_length=32)
     subject: str | None = None  # what the money is for beyond the purpose: an order id
+    # Set on a payment opened for money that arrived a second time for another payment
+    # (a second Stars charge, a NOWPayments re-deposit): that payment's id.
+    repeat_of: str | None = None
 
 
 @event("payment.started.v1")
@@ -30,6 +55,26 @@ class PaymentStarted(Event):
 
     provider_ref: str
     expires_at: AwareDatetime | None = None
+    # What the user was told, so a redelivered update answers again without a provider call.
+    # Optional: payments started before it was recorded have none.
+    instructions: PaymentInstructions | None = None
+
+
+@event("payment.start_unknown.v1")
+class PaymentStartUnknown(Event):
+    """The provider may or may not have accepted the request (a timeout): asking again could
+    charge twice, so the payment waits open for a callback, a status query or expiry."""
+
+    reason: str = Field(max_length=500)
+    expires_at: AwareDatetime
+
+
+@event("payment.reference_learnt.v1")
+class PaymentReferenceLearnt(Event):
+    """A verified report named the provider's id of the money movement (NOWPayments learns a
+    payment id only once the user pays its invoice): status queries ask about it."""
+
+    transfer_ref: str = Field(min_length=1, max_length=128)
 
 
 @event("payment.start_failed.v1")
@@ -52,6 +97,9 @@ class PaymentSucceeded(Event):
     receipt: str | None = None
     source: Literal["callback", "query", "admin"]
     subject: str | None = None
+    # The provider's id of this movement of money (NOWPayments payment id, Stars charge id),
+    # when it differs from provider_ref; the audit proves none is credited twice.
+    transfer_ref: str | None = None
 
 
 @event("payment.failed.v1")
@@ -87,8 +135,10 @@ class PaymentHeldForReview(Event):
     """Money arrived but not as asked: an admin decides, nothing is credited automatically."""
 
     reason: HoldReason
-    paid: Money | None = None
+    paid: Money | None = None  # what arrived, valued by the rail's stated rule; None: unknown
     raw_status: str = ""
+    provider_ref: str | None = None  # the reference the report named
+    transfer_ref: str | None = None  # the provider's id of the money that arrived
 
 
 @event("payment.report_ignored.v1")

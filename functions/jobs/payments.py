@@ -6,8 +6,8 @@ import logging
 from datetime import datetime, timedelta
 from typing import Any
 
-from events import Money
 from functions.domain import payments
+from functions.payments.apply import apply_report
 from functions.providers.base import RailError
 from functions.runtime.bootstrap import Runtime
 from functions.runtime.pipeline import Trace
@@ -16,28 +16,30 @@ log = logging.getLogger(__name__)
 
 
 def reconcile(rt: Runtime) -> dict[str, int]:
-    """Ask the provider about every payment pending longer than the configured age."""
+    """Ask the provider about every payment pending longer than the configured age, about
+    the reference we recorded for it (never one a callback named)."""
     cutoff = rt.clock.now() - timedelta(seconds=rt.settings.reconcile_after_s)
     settled = unavailable = 0
     for doc in _due(rt, "open_since", cutoff):
         rail = rt.rails().get(doc["rail"])
         if rail is None:
             continue  # Stars and manual transfers have no provider to ask
-        amount = Money.model_validate(doc["amount"])
+        payment_id = str(doc["payment_id"])
+        state = rt.pipeline.current(payments.payments, payments.stream_of(payment_id))
+        if state.amount is None or state.state not in payments.OPEN:
+            continue  # the view lags the stream: settled meanwhile
         try:
-            truth = rail.query(doc["payment_id"], doc.get("provider_ref"), amount)
+            truth = rail.query(payment_id, state.query_ref(), state.amount)
         except RailError as err:
             # Down, or cannot answer yet (NOWPayments knows a payment id only once the user
             # paid, and its signed IPN settles it): one payment never fails the whole run.
-            log.info("reconcile %s: %s", doc["payment_id"], type(err).__name__)
+            log.info("reconcile %s: %s", payment_id, type(err).__name__)
             unavailable += 1
             continue
-        key = f"reconcile:{doc['payment_id']}:{truth.status}"
-        stream = payments.stream_of(doc["payment_id"])
-        appended = rt.pipeline.execute(
-            payments.payments, stream, payments.Apply(truth, "query"), Trace(key, key, stream)
-        )
-        settled += 1 if appended.events and not appended.duplicate else 0
+        key = f"reconcile:{truth.status}"
+        applied = apply_report(rt.pipeline, truth, "query", Trace(key))
+        fresh = applied.appended.events and not applied.appended.duplicate
+        settled += 1 if fresh else 0
     return {"settled": settled, "provider_unavailable": unavailable}
 
 

@@ -63,13 +63,18 @@ def payment_held(event: PaymentHeldForReview, facts: Facts) -> list[Notice]:
     payment = facts.payment
     if payment is None or payment.amount is None:
         return []
-    arrived = event.paid or payment.amount
     reason = event.reason.replace("_", " ")
+    # Approving credits what arrived, as the rail valued it, never the asked amount.
+    approve = (
+        f"Approve credits {format_money(event.paid)}."
+        if event.paid is not None
+        else "What arrived is unknown: check it, then send /credit <payment id> <amount>."
+    )
     to_admins = (
         f"⚠️ Payment {_code(payment.payment_id)} needs a review ({reason}).\n"
         f"{_payer(payment, facts)} asked {format_money(payment.amount)} via "
         f"{html.escape(payment.rail)}; arrived {_amount_or_unknown(event.paid)}.\n"
-        f"Approve credits {format_money(arrived)}."
+        f"{approve}"
     )
     to_user = (
         f"Your payment of {format_money(payment.amount)} (ref {_code(payment.payment_id)}) "

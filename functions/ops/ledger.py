@@ -4,9 +4,11 @@ Checks, per currency: every wallet credit of a deposit traces to exactly one suc
 deposit payment of the same amount; no payment is credited twice; every succeeded deposit
 was credited; every debit of a refund (`refund:payment:<id>`) traces to exactly one refunded
 deposit of the same user and amount; each wallet's read-model balance equals its credits
-minus its debits; no balance is negative; and the shop's money and units add up
-(functions/ops/shop_audit.py). `python -m functions.ops.ledger` runs it against
-the configured store and exits 1 naming the offending streams.
+minus its debits; no balance is negative; no provider's movement of money (its transfer or
+provider reference on a rail) is credited on two payments; every success a provider
+confirmed is of the amount the payment asked (anything else is held for an admin); and the
+shop's money and units add up (functions/ops/shop_audit.py). `python -m functions.ops.ledger`
+runs it against the configured store and exits 1 naming the offending streams.
 """
 
 from __future__ import annotations
@@ -16,9 +18,10 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass
 
 from events import decode
-from events.payments import PaymentRefunded, PaymentSucceeded
+from events.payments import PaymentRefunded, PaymentRequested, PaymentSucceeded
 from events.wallet import WalletCredited, WalletDebited
 from functions.ops.shop_audit import oversold, shop_ledger, trace_shop_money, unsettled_refunds
+from functions.projections.payments import MANUAL_RAIL
 from functions.reactors.debit_refund import REFUND_PREFIX
 from functions.runtime.ports import EventStore, ReadModels
 
@@ -33,7 +36,7 @@ def audit(store: EventStore, read_models: ReadModels) -> list[Problem]:
     """Every inconsistency found; an empty list means the ledger balances."""
     succeeded, refunded = _deposits(store)
     shop = shop_ledger(store)
-    problems: list[Problem] = []
+    problems: list[Problem] = _payment_problems(store)
     credited: Counter[str] = Counter()
     debited: Counter[str] = Counter()
     for stream in store.streams("wallet"):
@@ -58,6 +61,28 @@ def audit(store: EventStore, read_models: ReadModels) -> list[Problem]:
             problems.append(Problem(f"payment-{payment_id}", f"refund debited {count} times"))
     problems += [Problem(where, what) for where, what in unsettled_refunds(shop)]
     problems += [Problem(where, what) for where, what in oversold(store)]
+    return problems
+
+
+def _payment_problems(store: EventStore) -> list[Problem]:
+    """A provider's money credited on two payments, or confirmed at another amount."""
+    problems: list[Problem] = []
+    owners: dict[tuple[str, str], str] = {}
+    for stream in store.streams("payment"):
+        requested: PaymentRequested | None = None
+        for event in (decode(e) for e in store.load(stream)):
+            if isinstance(event, PaymentRequested):
+                requested = event
+            if not isinstance(event, PaymentSucceeded) or requested is None:
+                continue
+            if event.source != "admin" and event.paid != requested.amount:
+                problems.append(Problem(stream, "a confirmed success differs from the ask"))
+            ref = event.transfer_ref or event.provider_ref
+            if ref is None or requested.rail == MANUAL_RAIL:
+                continue  # a transfer's title is the user's text, not the provider's id
+            first = owners.setdefault((requested.rail, ref), stream)
+            if first != stream:
+                problems.append(Problem(stream, f"{requested.rail} {ref} also paid {first}"))
     return problems
 
 

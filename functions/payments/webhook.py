@@ -1,25 +1,33 @@
 """The `payment_webhook` entry point's work: /payments/<rail>/<rest> -> one payment report.
 
 A callback is a hint until verified: a signed one (NOWPayments) is applied as it is; an
-unsigned one (M-Pesa, Pakasir) is confirmed by asking the provider with our credentials,
-and what the provider says is what gets applied. Bad input is 401/400/404 and writes
-nothing; a provider or store outage is 503 so the sender retries (and the reconcile job
-settles it regardless).
+unsigned one (M-Pesa, Pakasir) is confirmed by asking the provider with our credentials
+about the reference *we* recorded for the payment the callback's URL (or Pakasir's order
+id) names, and what the provider says is what gets applied. The rules that bind a report to
+its payment live in the payment core (functions/payments/apply.py, callbacks.py and the
+decider), not in the rails.
+
+The error boundary: a wrong token or signature is 401, a malformed body 400, a payment we do
+not have (or of another rail) 404 -- each writes nothing and calls no provider. A provider
+refusing our status query is 400 (the reconcile job asks again). Only our store or a
+provider being unavailable is 503, so the sender retries.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import logging
-from typing import Any
+from typing import Any, Literal
 
 import flask
 
-from events import decode
 from functions.domain import payments
 from functions.http import answer
+from functions.payments.apply import apply_report
+from functions.payments.callbacks import address
 from functions.providers.base import (
     BadCallback,
+    ProviderRefused,
     ProviderUnavailable,
     Rail,
     Report,
@@ -42,47 +50,53 @@ def serve(request: flask.Request) -> Any:
         return answer(400, "body too large")
     body = request.get_data(cache=False)
     try:
+        addressed = address(rail, rest)
         report = rail.read_callback(
-            rest, dict(request.headers), body[: rt.settings.max_body_bytes + 1]
+            addressed.rest, dict(request.headers), body[: rt.settings.max_body_bytes + 1]
         )
     except Unauthorized:
         return answer(401, "unauthorized")
     except BadCallback as err:
         return answer(400, str(err))
+    if addressed.payment_id is not None and report.payment_id != addressed.payment_id:
+        return answer(400, "the callback is about another payment than its URL names")
     try:
         return settle(rt, rail, report)
+    except ProviderRefused as err:
+        log.info("payment %s not confirmed by %s: %s", report.payment_id, rail.name, err)
+        return answer(400, "the provider does not confirm this payment")
     except (ProviderUnavailable, StoreUnavailable) as err:
         log.warning("payment %s not settled now: %s", report.payment_id, err)
         return answer(503, "try again")
 
 
 def settle(rt: Runtime, rail: Rail, report: Report) -> Any:
-    """Apply a parsed report to its payment; unknown payments are 404 and write nothing."""
-    stream = payments.stream_of(report.payment_id)
-    source: Any = "callback"
-    key = report.idempotency_key
-    if not report.verified:
-        # The payment's state is needed before asking the provider, and an unknown one must
-        # be refused before any call goes out. A signed report skips this read: the
-        # pipeline loads the stream anyway and refuses an unknown payment itself.
-        history = rt.store.load(stream)
-        if not history:
-            return answer(404, "unknown payment")
-        state = payments.payments.fold(decode(e) for e in history)
-        assert state.amount is not None
-        truth = rail.query(
-            report.payment_id, report.provider_ref or state.provider_ref, state.amount
-        )
-        # Keyed by what the provider says now: a callback re-sent after the status changed
-        # (pending when first confirmed, paid later) is confirmed again, not dropped.
-        # A status query may confirm without a receipt (M-Pesa's): keep the callback's.
-        receipt = truth.receipt or report.receipt
-        report = dataclasses.replace(truth, idempotency_key=key, receipt=receipt)
-        source = "query"
-        key = f"{key}:{truth.status}"
-    trace = Trace(key, causation_id=key, correlation_id=stream)
-    try:
-        rt.pipeline.execute(payments.payments, stream, payments.Apply(report, source), trace)
-    except payments.UnknownPayment:
+    """Apply a parsed report to the payment it names; unknown payments are 404."""
+    if not payments.is_payment_id(report.payment_id):
         return answer(404, "unknown payment")
+    stream = payments.stream_of(report.payment_id)
+    state = rt.pipeline.current(payments.payments, stream)
+    if state.state == "new" or state.rail != rail.name:
+        return answer(404, "unknown payment")  # nothing written, no provider asked
+    trace = Trace(report.idempotency_key, correlation_id=stream)
+    source: Literal["callback", "query"] = "callback"
+    if not report.verified and payments.reference_mismatch(state, report) is None:
+        report, trace = _confirmed(rail, state, report)
+        source = "query"
+    # A mismatching report is recorded as ignored (the decider says why) and moves nothing.
+    apply_report(rt.pipeline, report, source, trace)
     return rail.acknowledgement()
+
+
+def _confirmed(rail: Rail, state: payments.Payment, hint: Report) -> tuple[Report, Trace]:
+    """What the provider says about the reference we recorded (the hint's, if we have none:
+    the decider then holds any money for an admin instead of crediting it)."""
+    assert state.amount is not None
+    truth = rail.query(state.payment_id, state.query_ref() or hint.provider_ref, state.amount)
+    # Keyed by what the provider says now: a callback re-sent after the status changed
+    # (pending when first confirmed, paid later) is confirmed again, not dropped.
+    # A status query may confirm without a receipt (M-Pesa's): keep the callback's.
+    receipt = truth.receipt or hint.receipt
+    key = f"{hint.idempotency_key}:{truth.status}"
+    confirmed = dataclasses.replace(truth, idempotency_key=key, receipt=receipt)
+    return confirmed, Trace(key, correlation_id=payments.stream_of(state.payment_id))

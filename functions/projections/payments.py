@@ -10,10 +10,12 @@ from events.payments import (
     PaymentExpired,
     PaymentFailed,
     PaymentHeldForReview,
+    PaymentReferenceLearnt,
     PaymentRefunded,
     PaymentRequested,
     PaymentStarted,
     PaymentStartFailed,
+    PaymentStartUnknown,
     PaymentSucceeded,
 )
 from functions.projections.base import Doc, Projection
@@ -22,6 +24,7 @@ MANUAL_RAIL = "manual"  # transfers an admin confirms by hand (functions/telegra
 
 STATES: dict[type, str] = {
     PaymentStarted: "pending",
+    PaymentStartUnknown: "pending",
     PaymentStartFailed: "failed",
     PaymentFailed: "failed",
     PaymentSucceeded: "succeeded",
@@ -44,12 +47,22 @@ def project(doc: Mapping[str, Any] | None, envelope: Envelope) -> Doc:
             "state": "requested",
             "requested_at": envelope.occurred_at,
         }
+        if event.repeat_of is not None:
+            current["repeat_of"] = event.repeat_of
     if isinstance(event, PaymentStarted):
         current |= {"provider_ref": event.provider_ref, "expires_at": event.expires_at}
+    if isinstance(event, PaymentStartUnknown):
+        current |= {"expires_at": event.expires_at}
+    if isinstance(event, PaymentReferenceLearnt):
+        current["transfer_ref"] = event.transfer_ref
     if isinstance(event, PaymentSucceeded):
         current["paid"] = event.paid.model_dump()
+        if event.transfer_ref is not None:
+            current["transfer_ref"] = event.transfer_ref
     if isinstance(event, PaymentHeldForReview):
         current |= {"hold_reason": event.reason, "arrived": _dumped(event.paid)}
+        if event.transfer_ref is not None:
+            current["transfer_ref"] = event.transfer_ref
     if type(event) in STATES:
         current |= {"state": STATES[type(event)], "updated_at": envelope.occurred_at}
     # One equality field for the admins' /held list (held, or a manual transfer to check),

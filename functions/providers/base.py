@@ -13,6 +13,7 @@ from datetime import datetime
 from typing import Literal, Protocol
 
 from events import Money
+from events.payments import PaymentInstructions
 
 # What a provider says about a payment, mapped onto our state machine.
 Status = Literal["pending", "succeeded", "failed", "expired", "refunded", "partially_paid"]
@@ -24,6 +25,11 @@ class RailError(Exception):
 
 class ProviderUnavailable(RailError):
     """The provider did not answer or answered 5xx/429 after retries: try again later."""
+
+
+class OutcomeUnknown(ProviderUnavailable):
+    """A request that creates something (an STK push, an invoice) may have reached the
+    provider: asking again could charge twice, so it is settled by a query or a callback."""
 
 
 class ProviderRefused(RailError):
@@ -48,14 +54,9 @@ class PaymentRequest:
     phone: str | None = None  # M-Pesa, mobile money
 
 
-@dataclass(frozen=True)
-class Instructions:
-    """What the user is shown after a payment started."""
-
-    kind: Literal["stk_prompt", "qr", "invoice_url"]
-    text: str = ""  # e.g. "Check your phone and enter your M-Pesa PIN"
-    qr_payload: str | None = None  # the QRIS string to render as a QR image
-    url: str | None = None  # an invoice page
+# What the user is shown after a payment started (kind, text, qr_payload, url); the
+# payment's start records it, so a redelivered update shows it again without a provider call.
+Instructions = PaymentInstructions
 
 
 @dataclass(frozen=True)
@@ -71,27 +72,41 @@ class Report:
 
     payment_id: str
     status: Status
+    # The reference recorded when the payment started that this report speaks of
+    # (CheckoutRequestID, NOWPayments invoice id, Pakasir order id); None if it names none.
+    # A report naming another one than ours moves nothing (functions/domain/payments.py).
     provider_ref: str | None = None
-    paid: Money | None = None  # what the provider says arrived, when it says
+    # What arrived, in the payment's currency, valued by the rail's stated rule when the
+    # provider reports less (or other) than asked; None when the report does not say.
+    paid: Money | None = None
     receipt: str | None = None  # M-Pesa receipt number, tx hash, …
     raw_status: str = ""  # the provider's own word, kept for the audit trail
     # Deduplicates deliveries: `nowpayments:<payment_id>:<status>`, `mpesa:<CheckoutRequestID>`.
+    # Scoped to the payment's stream before use (functions/payments/apply.py).
     idempotency_key: str = ""
     verified: bool = False  # True when signed (or came from our own status query)
     repeat_deposit: bool = False  # NOWPayments parent_payment_id: hold for an admin
+    # The provider's id of this movement of money, where it differs (a NOWPayments payment
+    # id: one invoice may be paid twice; a Stars charge id). Status queries ask about it.
+    transfer_ref: str | None = None
 
 
 class Rail(Protocol):
     name: str  # the path segment: /payments/<name>/...
+    # "payment": the callback URL is /payments/<name>/<payment id>/<token> with a token per
+    # payment (functions/payments/callbacks.py), checked before the rail reads the body.
+    # "rail": the provider has one webhook URL per account (Pakasir): the rail checks it.
+    callback_scope: Literal["payment", "rail"]
+    signed: bool  # its callbacks carry a signature the rail verifies (NOWPayments)
 
     def start(self, request: PaymentRequest) -> Started:
         """Ask the provider to collect; raises ProviderUnavailable or ProviderRefused."""
         ...
 
     def read_callback(self, path: str, headers: Mapping[str, str], body: bytes) -> Report:
-        """Authenticate and parse a callback (`path` is what follows /payments/<name>/).
-
-        Raises Unauthorized (401) or BadCallback (400); never touches the store.
+        """Authenticate and parse a callback. `path` is what follows /payments/<name>/ for a
+        "rail"-scoped rail, and our payment id (its token already checked) for a "payment"-
+        scoped one. Raises Unauthorized (401) or BadCallback (400); never touches the store.
         """
         ...
 
@@ -103,6 +118,10 @@ class Rail(Protocol):
         """The body and status the provider expects back for an accepted callback."""
         ...
 
+    def callback_key(self) -> str:
+        """For a "payment"-scoped rail: the secret its callback tokens are made with."""
+        ...
+
     def callback_path(self, payment_id: str) -> str:
-        """What follows /payments/<name>/ in this payment's callback URL (secrets included)."""
+        """For a "rail"-scoped rail: what follows /payments/<name>/ (its secret included)."""
         ...

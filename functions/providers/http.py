@@ -2,6 +2,11 @@
 
 A 4xx other than 429 is the provider's answer and is returned to the rail to interpret;
 timeouts, connection errors, 429 and 5xx are retried, then raise ProviderUnavailable.
+
+A call that creates something (an STK push, an invoice) is resent only when the failure
+proves the provider never received it (no connection, or 429 "slow down"); after a timeout,
+a broken reply or a 5xx it may have been done, so it raises OutcomeUnknown instead: a second
+push would prompt the customer twice.
 """
 
 from __future__ import annotations
@@ -13,9 +18,12 @@ from typing import Any
 
 import httpx
 
-from functions.providers.base import ProviderUnavailable
+from functions.providers.base import OutcomeUnknown, ProviderUnavailable
 
 TRANSIENT_STATUSES = frozenset({429, 500, 502, 503, 504})
+NOT_RECEIVED_STATUSES = frozenset({429})  # the provider says it did nothing
+# Transport errors raised before the request could reach the provider.
+NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout, httpx.UnsupportedProtocol)
 
 
 def send(
@@ -25,23 +33,30 @@ def send(
     *,
     attempts: int = 3,
     sleep: Callable[[float], None] = time.sleep,
+    creates: bool = False,
     **request: Any,
 ) -> httpx.Response:
-    """The provider's response, or ProviderUnavailable once retries are spent."""
+    """The provider's response, or ProviderUnavailable once retries are spent (for a
+    `creates` call, OutcomeUnknown as soon as it may have been received)."""
     reason = ""
+    host = httpx.URL(url).host
     for attempt in range(attempts):
         try:
             response = client.request(method, url, **request)
         except httpx.TransportError as err:
             reason = type(err).__name__
+            if creates and not isinstance(err, NOT_SENT):
+                raise OutcomeUnknown(f"{host}: {reason}: the request may have arrived") from None
         else:
             if response.status_code not in TRANSIENT_STATUSES:
                 return response
             reason = f"HTTP {response.status_code}"
+            if creates and response.status_code not in NOT_RECEIVED_STATUSES:
+                raise OutcomeUnknown(f"{host}: {reason}: the request may have been done")
         if attempt + 1 < attempts:
             sleep(random.uniform(0.5, 1.0) * min(2.0, 0.2 * 2**attempt))  # noqa: S311
     # The URL may carry credentials in its query (Pakasir's api_key): name only the host.
-    raise ProviderUnavailable(f"{httpx.URL(url).host}: {reason} after {attempts} attempts")
+    raise ProviderUnavailable(f"{host}: {reason} after {attempts} attempts")
 
 
 class ProviderHttp:
@@ -71,7 +86,17 @@ class ProviderHttp:
             self._client = httpx.Client(timeout=self._timeout_s)
         return self._client
 
-    def send(self, method: str, url: str, *, via: Any = None, **request: Any) -> httpx.Response:
+    def send(
+        self, method: str, url: str, *, via: Any = None, creates: bool = False, **request: Any
+    ) -> httpx.Response:
         """send() with this provider's policy; `via` wraps the client for one kind of call."""
         client = via if via is not None else self.client
-        return send(client, method, url, attempts=self._attempts, sleep=self._sleep, **request)
+        return send(
+            client,
+            method,
+            url,
+            attempts=self._attempts,
+            sleep=self._sleep,
+            creates=creates,
+            **request,
+        )

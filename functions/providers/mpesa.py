@@ -1,9 +1,10 @@
 """M-Pesa Daraja STK Push (Kenya, KES): prompt the customer's phone, read the callback, query.
 
-The callback is unsigned, so it is authenticated only by an unguessable token in its path
-and its report is never `verified`; the payment webhook confirms it with `query`, which asks
-Daraja with our own credentials. The callback path (what follows /payments/mpesa/) is
-`<callback_secret>/<payment_id>`: the caller builds `PaymentRequest.callback_url` ending in it.
+The callback is unsigned, so it is authenticated only by a token in its path, one per
+payment (functions/payments/callbacks.py, keyed by `callback_secret`), and its report is
+never `verified`; the payment webhook confirms it with `query`, which asks Daraja with our
+own credentials about the CheckoutRequestID we recorded. The STK push is never sent twice:
+a reply that did not come back is OutcomeUnknown, settled by the callback or a query.
 
 The OAuth token is shared by every instance through a TokenCache: minting a new one may
 invalidate the old one. No message built here contains a token, password or passkey.
@@ -12,7 +13,6 @@ invalidate the old one. No message built here contains a token, password or pass
 from __future__ import annotations
 
 import hashlib
-import hmac
 import time
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime, timedelta
@@ -25,14 +25,13 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from events import Money
 from functions.providers import mpesa_wire as wire
 from functions.providers.base import (
-    BadCallback,
     Instructions,
+    OutcomeUnknown,
     PaymentRequest,
     ProviderRefused,
     ProviderUnavailable,
     Report,
     Started,
-    Unauthorized,
 )
 from functions.providers.http import ProviderHttp
 from functions.providers.token_cache import SharedToken, TokenCache
@@ -58,7 +57,7 @@ class MpesaSettings(BaseSettings):
     transaction_type: Literal["CustomerPayBillOnline", "CustomerBuyGoodsOnline"] = (
         "CustomerPayBillOnline"
     )
-    callback_secret: SecretStr = SecretStr("")  # first callback path segment; unguessable
+    callback_secret: SecretStr = SecretStr("")  # the key of the per-payment callback tokens
 
     def configured(self) -> bool:
         """True when every value this rail needs is set (the bot offers only these rails)."""
@@ -113,6 +112,8 @@ class MpesaRail:
     """The Rail for M-Pesa STK Push; `name` is the webhook path segment."""
 
     name = "mpesa"
+    callback_scope: Literal["payment", "rail"] = "payment"
+    signed = False  # callbacks are unsigned: confirmed by a query
 
     def __init__(
         self,
@@ -154,11 +155,14 @@ class MpesaRail:
                 : wire.TRANSACTION_DESC_MAX
             ],
         }
-        data = self._call(PUSH_PATH, body)
+        data = self._call(PUSH_PATH, body, creates=True)
         checkout_id = data.get("CheckoutRequestID")
-        if str(data.get("ResponseCode")) != "0" or not isinstance(checkout_id, str):
+        if str(data.get("ResponseCode")) != "0":
             reason = data.get("ResponseDescription")
             raise ProviderRefused(f"mpesa: push refused: {self._scrub(reason)}")
+        if not isinstance(checkout_id, str) or not checkout_id:
+            # Accepted, but we cannot tell which request it is: the prompt may be out.
+            raise OutcomeUnknown("mpesa: push accepted without a CheckoutRequestID")
         message = data.get("CustomerMessage")
         text = message if isinstance(message, str) and message.strip() else DEFAULT_PROMPT
         return Started(checkout_id, Instructions(kind="stk_prompt", text=text))
@@ -181,25 +185,32 @@ class MpesaRail:
         password = wire.password(shortcode, self._secret("passkey"), stamp)
         return {"BusinessShortCode": shortcode, "Password": password, "Timestamp": stamp}
 
-    def _call(self, path: str, body: dict[str, Any], via: Any = None) -> dict[str, Any]:
-        """POST with the shared token; on a rejected token, refresh once and retry."""
+    def _call(
+        self, path: str, body: dict[str, Any], via: Any = None, *, creates: bool = False
+    ) -> dict[str, Any]:
+        """POST with the shared token; on a rejected token, refresh once and retry (Daraja
+        processed nothing then). `creates`: never resent once it may have been received."""
         token = self.token.get()
-        response = self._post(path, body, token, via)
+        response = self._post(path, body, token, via, creates)
         if wire.token_rejected(response.status_code, _json(response)):
-            response = self._post(path, body, self.token.get(rejected=token), via)
+            response = self._post(path, body, self.token.get(rejected=token), via, creates)
         data = _json(response)
         if response.status_code >= 400:
             code, message = wire.error_of(data)
             what = f"{code} {self._scrub(message)}".strip() or f"HTTP {response.status_code}"
             raise ProviderRefused(f"mpesa: {what}")
         if not isinstance(data, dict):
-            raise ProviderUnavailable(f"mpesa: HTTP {response.status_code} without a JSON reply")
+            # An unreadable answer to a push: Daraja got it and may have prompted the phone.
+            problem = OutcomeUnknown if creates else ProviderUnavailable
+            raise problem(f"mpesa: HTTP {response.status_code} without a JSON reply")
         return data
 
-    def _post(self, path: str, body: dict[str, Any], token: str, via: Any) -> httpx.Response:
+    def _post(
+        self, path: str, body: dict[str, Any], token: str, via: Any, creates: bool
+    ) -> httpx.Response:
         url = self.settings.base_url.rstrip("/") + path
         headers = {"Authorization": f"Bearer {token}"}
-        return self._http.send("POST", url, via=via, json=body, headers=headers)
+        return self._http.send("POST", url, via=via, creates=creates, json=body, headers=headers)
 
     def _mint(self) -> tuple[str, datetime]:
         url = self.settings.base_url.rstrip("/") + TOKEN_PATH
@@ -237,22 +248,16 @@ class MpesaRail:
 
     # -- the callback -----------------------------------------------------------------------
 
+    def callback_key(self) -> str:
+        """The key of this rail's per-payment callback tokens."""
+        return self._secret("callback_secret")
+
     def callback_path(self, payment_id: str) -> str:
-        """What follows /payments/mpesa/ in the CallBackURL of `payment_id`."""
-        return f"{self._secret('callback_secret')}/{payment_id}"
+        raise NotImplementedError("payment-scoped: functions/payments/callbacks.py builds it")
 
     def read_callback(self, path: str, headers: Mapping[str, str], body: bytes) -> Report:
-        """`path` is `<callback_secret>/<payment_id>` (see `callback_path`)."""
-        try:
-            secret = self._secret("callback_secret")
-        except ProviderUnavailable:
-            raise Unauthorized("mpesa callback secret is not configured") from None
-        given, _, payment_id = path.strip("/").partition("/")
-        if not hmac.compare_digest(given.encode(), secret.encode()):
-            raise Unauthorized("wrong callback path")
-        if not payment_id or "/" in payment_id or len(payment_id) > 128:
-            raise BadCallback("no payment id in the callback path")
-        return wire.callback_report(payment_id, body)
+        """`path` is our payment id; its callback token was checked by the payment core."""
+        return wire.callback_report(path, body)
 
     def acknowledgement(self) -> tuple[object, int]:
         return {"ResultCode": 0, "ResultDesc": "Accepted"}, 200

@@ -4,8 +4,11 @@ Wire facts: /work/shared/reference/payments.md (NOWPayments). `start` creates an
 whose page the user pays on; each status change arrives as an IPN signed with the IPN
 secret (nowpayments_sig), and `query` asks `GET /payment/{id}` with our API key.
 
-The provider_ref from `start` is the invoice id, while IPNs and `GET /payment/` speak of
-payment ids (an invoice gets one once the user pays): callbacks report the payment id.
+The provider_ref from `start` is the invoice id, which every IPN names (`invoice_id`), so a
+report is bound to the invoice we recorded; IPNs and `GET /payment/` speak of payment ids
+(an invoice gets one once the user pays, and another for a re-deposit): a report carries it
+as its transfer_ref, and status queries ask about the one a verified IPN taught us.
+The invoice is created at most once: a reply that did not come back is OutcomeUnknown.
 """
 
 from __future__ import annotations
@@ -16,7 +19,7 @@ import time
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
-from typing import Any
+from typing import Any, Literal
 
 import httpx
 from pydantic import SecretStr
@@ -29,6 +32,7 @@ from functions.providers import nowpayments_sig as sig
 from functions.providers.base import (
     BadCallback,
     Instructions,
+    OutcomeUnknown,
     PaymentRequest,
     ProviderRefused,
     ProviderUnavailable,
@@ -70,6 +74,8 @@ class NowPaymentsRail:
     """The Rail for NOWPayments; nothing connects until the first provider call."""
 
     name = "nowpayments"
+    callback_scope: Literal["payment", "rail"] = "payment"
+    signed = True  # IPNs carry x-nowpayments-sig
 
     def __init__(
         self,
@@ -107,12 +113,17 @@ class NowPaymentsRail:
             "order_id": request.payment_id,
             "order_description": request.description,
         }
-        reply = self._json(self._call("POST", "/invoice", json=payload))
+        response = self._call("POST", "/invoice", json=payload, creates=True)
+        # From here the invoice exists at NOWPayments: an unreadable reply is not a failure.
+        try:
+            reply = self._json(response)
+        except ProviderUnavailable as err:
+            raise OutcomeUnknown(str(err)) from None
         invoice_id, url = reply.get("id"), reply.get("invoice_url")
         if isinstance(invoice_id, bool) or not isinstance(invoice_id, int | str) or not url:
-            raise ProviderUnavailable("NOWPayments: invoice reply without id or invoice_url")
+            raise OutcomeUnknown("NOWPayments: invoice reply without id or invoice_url")
         if not isinstance(url, str) or not url.startswith(("https://", "http://")):
-            raise ProviderUnavailable("NOWPayments: invoice_url is not a URL")
+            raise OutcomeUnknown("NOWPayments: invoice_url is not a URL")
         return Started(
             provider_ref=str(invoice_id),
             instructions=Instructions(
@@ -193,9 +204,15 @@ class NowPaymentsRail:
     def acknowledgement(self) -> tuple[object, int]:
         return {"ok": True}, 200
 
+    def callback_key(self) -> str:
+        """The key of the per-payment callback tokens: the IPN secret (another message)."""
+        try:
+            return secrets.reveal(self.settings.ipn_secret.get_secret_value())
+        except secrets.SecretUnavailable as err:
+            raise ProviderUnavailable(f"SOKO_NOWPAYMENTS_IPN_SECRET {err}") from None
+
     def callback_path(self, payment_id: str) -> str:
-        # IPNs are signed, so the path holds no secret: just our payment id, for routing.
-        return payment_id
+        raise NotImplementedError("payment-scoped: functions/payments/callbacks.py builds it")
 
 
 def _verified(found: Report) -> Report:

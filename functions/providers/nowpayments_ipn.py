@@ -2,13 +2,19 @@
 
 Amounts are read from their JSON text as exact decimals (the body is parsed with
 `parse_float=Decimal`), never through a binary float.
+
+What arrived, in the invoice's fiat currency: the whole price when `actually_paid` reaches
+`pay_amount`; otherwise price * actually_paid / pay_amount, rounded down to the currency's
+minor unit (the payer's coins are worth that share of the invoice; rounding never credits
+more than arrived). Without a `pay_amount` the value is unknown (None): an admin then states
+it. An overpayment is valued at the price: the invoice asked no more.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from decimal import Decimal, InvalidOperation
+from decimal import ROUND_FLOOR, Decimal, InvalidOperation, localcontext
 from typing import Any, Final
 
 from events import Money
@@ -112,10 +118,25 @@ def _price(doc: Mapping[str, Any]) -> Money:
         raise Malformed(f"price_currency {code[:8]!r} is not supported") from None
 
 
-def _underpaid(doc: Mapping[str, Any], paid: Decimal) -> bool:
-    # Without a pay_amount to compare with, a "finished" cannot prove it was paid in full.
+def _due(doc: Mapping[str, Any]) -> Decimal | None:
+    """What the payer was asked to send, in pay_currency (None when not said, or zero)."""
     due = doc.get("pay_amount")
-    return due is None or paid < amount(due, "pay_amount")
+    if due is None:
+        return None
+    number = amount(due, "pay_amount")
+    return number if number > 0 else None
+
+
+def arrived_value(price: Money, actually_paid: Decimal, due: Decimal | None) -> Money | None:
+    """The share of `price` that `actually_paid` of `due` is worth, rounded down."""
+    if due is None:
+        return None
+    if actually_paid >= due:
+        return price
+    with localcontext() as exact:
+        exact.prec = 80  # amounts are at most 40 digits: the product is exact
+        share = (Decimal(price.amount) * actually_paid / due).to_integral_value(ROUND_FLOOR)
+    return Money.of_minor(int(share), price.currency)
 
 
 def report(doc: object) -> Report:
@@ -133,15 +154,21 @@ def report(doc: object) -> Report:
         raise Malformed(f"unknown payment_status {raw_status[:32]!r}")
     _text(doc["pay_currency"], "pay_currency")
     actually_paid = amount(doc["actually_paid"], "actually_paid")
-    paid = _price(doc)
-    if status == "succeeded" and _underpaid(doc, actually_paid):
-        status = "partially_paid"  # an underpayment is never a success
+    due = _due(doc)
+    paid = arrived_value(_price(doc), actually_paid, due)
+    if status == "succeeded" and (due is None or actually_paid < due):
+        # An underpayment is never a success; without a pay_amount to compare with, a
+        # "finished" cannot prove it was paid in full.
+        status = "partially_paid"
     receipt = doc.get("payin_hash")
+    invoice = doc.get("invoice_id")
     return Report(
         payment_id=order_id,
         status=status,
-        provider_ref=provider_ref,
-        paid=paid,
+        # The invoice is what we recorded at the start; a payment id is learnt from this.
+        provider_ref=_identifier(invoice, "invoice_id") if invoice is not None else None,
+        transfer_ref=provider_ref,
+        paid=paid if status in {"succeeded", "partially_paid"} else None,
         receipt=receipt if isinstance(receipt, str) and receipt else None,
         raw_status=raw_status,
         idempotency_key=f"nowpayments:{provider_ref}:{raw_status}",

@@ -14,7 +14,7 @@ import json
 import time
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime, timedelta
-from typing import Any, Final
+from typing import Any, Final, Literal
 
 import httpx
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
@@ -25,6 +25,7 @@ from events.money import format_money
 from functions.providers.base import (
     BadCallback,
     Instructions,
+    OutcomeUnknown,
     PaymentRequest,
     ProviderRefused,
     ProviderUnavailable,
@@ -115,6 +116,11 @@ class PakasirRail:
     """The Rail for Pakasir QRIS payments; `name` is the webhook path segment."""
 
     name = "pakasir"
+    # Pakasir calls one webhook URL per project, set in its dashboard: no per-payment token
+    # is possible. A webhook names the payment by its order id (ours), and is only ever
+    # confirmed by a detail query about that payment's own order id.
+    callback_scope: Literal["payment", "rail"] = "rail"
+    signed = False
 
     def __init__(
         self,
@@ -146,12 +152,13 @@ class PakasirRail:
             "api_key": self._api_key(),
         }
         path = f"/api/transactioncreate/{self.settings.method}"
-        payment = self._call("POST", path, "payment", json=body)
+        payment = self._call("POST", path, "payment", creates=True, json=body)
         total, qris = payment.get("total_payment"), payment.get("payment_number")
+        # The order exists at Pakasir now: an unusable reply is settled by the detail query.
         if isinstance(total, bool) or not isinstance(total, int) or total < rupiah:
-            raise ProviderUnavailable("pakasir: create reply has no valid total_payment")
+            raise OutcomeUnknown("pakasir: create reply has no valid total_payment")
         if not isinstance(qris, str) or not qris.strip():
-            raise ProviderUnavailable("pakasir: create reply has no payment_number")
+            raise OutcomeUnknown("pakasir: create reply has no payment_number")
         expires_at = self._now() + QRIS_LIFETIME
         theirs = _parse_time(payment.get("expired_at"))
         if theirs is not None:
@@ -183,9 +190,11 @@ class PakasirRail:
             raise ProviderUnavailable("pakasir: detail reply is about another transaction")
         return self._report(payment_id, tx, verified=True, status=STATUSES.get(tx.status))
 
-    def _call(self, method: str, path: str, key: str, **request: Any) -> dict[str, Any]:
+    def _call(
+        self, method: str, path: str, key: str, *, creates: bool = False, **request: Any
+    ) -> dict[str, Any]:
         url = self.settings.base_url.rstrip("/") + path
-        response = self._http.send(method, url, **request)
+        response = self._http.send(method, url, creates=creates, **request)
         try:
             data = response.json()
         except ValueError:
@@ -194,7 +203,8 @@ class PakasirRail:
             raise ProviderRefused(f"pakasir: HTTP {response.status_code}{self._reason(data)}")
         inner = data.get(key) if isinstance(data, dict) else None
         if not isinstance(inner, dict):
-            raise ProviderUnavailable(f"pakasir: reply without {key!r} ({path})")
+            problem = OutcomeUnknown if creates else ProviderUnavailable
+            raise problem(f"pakasir: reply without {key!r} ({path})")
         return inner
 
     def _reason(self, data: object) -> str:
@@ -247,6 +257,9 @@ class PakasirRail:
     def acknowledgement(self) -> tuple[object, int]:
         return {"ok": True}, 200
 
+    def callback_key(self) -> str:
+        raise NotImplementedError("rail-scoped: the webhook path holds the project's secret")
+
     def callback_path(self, payment_id: str) -> str:
         # Pakasir's webhook URL is set once per project in its dashboard, not per payment:
         # it must be <public base>/payments/pakasir/<webhook secret>.
@@ -261,7 +274,8 @@ class PakasirRail:
         return Report(
             payment_id=payment_id,
             status=status,
-            provider_ref=tx.order_id,
+            # Bound by the order id, which is our payment id: no other reference to check.
+            provider_ref=None,
             paid=paid,
             raw_status=tx.status,
             idempotency_key=f"pakasir:{tx.order_id}:{tx.status}",

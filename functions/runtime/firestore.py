@@ -24,7 +24,7 @@ from google.cloud.firestore_v1.base_query import FieldFilter
 from events import Envelope
 from functions.projections.base import Projection, advance
 from functions.runtime.ports import Appended, ConcurrencyConflict, StoreUnavailable
-from functions.runtime.validation import check_append, check_key
+from functions.runtime.validation import check_append, check_key, key_document_id
 
 STREAMS, EVENTS, KEYS = "streams", "events", "idempotency"
 # Transient failures worth a retry by whoever sent us the request.
@@ -153,7 +153,7 @@ class FirestoreEventStore:
                 batch.commit()
 
     def _key(self, key: str) -> Any:
-        return self._db.collection(KEYS).document(key)
+        return self._db.collection(KEYS).document(key_document_id(key))
 
     def _events(self, stream: str) -> Any:
         return self._db.collection(STREAMS).document(stream).collection(EVENTS)

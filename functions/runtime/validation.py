@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Sequence
 
@@ -9,7 +10,8 @@ from events import Envelope
 from functions.runtime.ports import InvalidAppend
 
 # Firestore document ids may not contain "/" nor be "." / ".." / "__.*__"; keys are ids there.
-_KEY = re.compile(r"^(?!__.*__$)(?!\.\.?$)[^/]{1,1500}$")
+_KEY = re.compile(r"^(?!__.*__$)(?!\.\.?$)(?!sha256~)[^/]{1,1500}$")
+MAX_KEY_CHARS = 4096
 
 
 def check_append(stream: str, expected_version: int, events: Sequence[Envelope]) -> None:
@@ -24,6 +26,18 @@ def check_append(stream: str, expected_version: int, events: Sequence[Envelope])
 
 
 def check_key(key: str) -> None:
-    """Refuse idempotency keys that cannot be stored as document ids."""
-    if not _KEY.match(key):
-        raise InvalidAppend(f"unusable idempotency key {key!r}")
+    """Refuse empty and absurdly long idempotency keys (any other text is storable)."""
+    if not key or len(key) > MAX_KEY_CHARS:
+        raise InvalidAppend(f"unusable idempotency key {key[:64]!r}")
+
+
+def key_document_id(key: str) -> str:
+    """The document id a key is stored under: itself when Firestore allows it, else its hash.
+
+    Keys carry ids a sender chose (a provider's payment id may hold a "/"), and such a key
+    must be as storable as any other: a sender's input never becomes our store's error.
+    """
+    check_key(key)
+    if _KEY.match(key):
+        return key
+    return "sha256~" + hashlib.sha256(key.encode()).hexdigest()

@@ -139,7 +139,7 @@ def start_on_rail(ctx: Context, option: DepositOption, amount: Money, phone: str
 
     outcome = start_payment(
         ctx.runtime, user_id=ctx.user_id, rail_name=option.name, amount=amount,
-        purpose="wallet_deposit", phone=phone,
+        purpose="wallet_deposit", phone=phone, trace=ctx.trace,
     )  # fmt: skip
     return started_reply(ctx, amount, outcome)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import importlib
 import logging
 from collections.abc import Callable
@@ -13,6 +14,7 @@ from telegram import Message, Update, User
 from events import Money
 from events.money import format_money
 from functions.domain import users
+from functions.domain.decider import DomainError
 from functions.runtime import logs
 from functions.runtime.bootstrap import Runtime
 from functions.runtime.pipeline import Trace
@@ -55,11 +57,29 @@ ALLOWED_UPDATES: tuple[str, ...] = ("message", "callback_query", "pre_checkout_q
 
 
 def handle(runtime: Runtime, update: Update) -> Reply | None:
-    """The webhook's answer to one update: a Bot API call to make, or None."""
+    """The webhook's answer to one update: a Bot API call to make, or None.
+
+    The error boundary of every route: a domain refusal (a decider's DomainError, which
+    wrote nothing) becomes a reply saying why, never a 5xx that Telegram would retry."""
     user = update.effective_user
     if user is None:
         return None
     ctx = _context(runtime, update, user)
+    try:
+        return _dispatch(ctx, update)
+    except DomainError as refusal:
+        log.info("refused %s: %s", refusal.code, refusal)
+        if update.callback_query is not None:
+            return answer_query(ctx, _refusal_text(refusal), alert=True)
+        return reply(ctx, _refusal_text(refusal))
+
+
+def _refusal_text(refusal: DomainError) -> str:
+    text = str(refusal) or refusal.code.replace("_", " ")
+    return html.escape(text[:1].upper() + text[1:] + ("" if text.endswith(".") else "."))
+
+
+def _dispatch(ctx: Context, update: Update) -> Reply | None:
     if update.pre_checkout_query is not None:
         return _routed(PRE_CHECKOUT, ctx, "")
     if update.callback_query is not None:
@@ -232,6 +252,7 @@ ROUTES: dict[str, Handler] = {
     "/deposit": _deposit,
     "/history": _history,
     "/held": _held,
+    "/credit": lazy("functions.telegram.manual.on_credit"),
     "/refund": _refund,
     "/shop": lazy("functions.telegram.shop.on_shop"),
     "/orders": lazy("functions.telegram.shop.on_orders"),

@@ -9,7 +9,6 @@ tap moves money (AdminDecide), and a payment settles once: a second tap changes 
 
 from __future__ import annotations
 
-import hashlib
 import html
 import logging
 import re
@@ -82,6 +81,9 @@ def on_admin_tap(ctx: Context, rest: str) -> Reply:
     decide = payments.AdminDecide(admin_id=ctx.user_id, approve=verb == "ok")
     try:
         appended = ctx.runtime.pipeline.execute(payments.payments, stream, decide, ctx.trace)
+    except payments.AmountNeeded:
+        text = f"Nothing says what arrived: send /credit {payment_id} <amount> <currency>."
+        return answer_query(ctx, text, alert=True)
     except DomainError:
         return answer_query(ctx, "No such payment.", alert=True)
     if appended.events:  # this tap settled it (or is Telegram re-sending that very tap)
@@ -94,6 +96,35 @@ def on_admin_tap(ctx: Context, rest: str) -> Reply:
 
     stop_spinner(ctx, outcome)  # plain text; the edit is HTML
     return _edited(ctx, payment_id, html.escape(f"{payment_id}: {outcome}"))
+
+
+def on_credit(ctx: Context, argument: str) -> Reply:
+    """Admins: `/credit <payment id> <amount> <currency>` approves a held payment (or a
+    transfer) with the amount that really arrived, when nothing reported it."""
+    from events.money import MoneyError, parse_money
+    from functions.telegram.handlers import on_unknown, reply
+
+    if not ctx.is_admin:
+        return on_unknown(ctx, argument)
+    payment_id, _, amount_text = argument.strip().partition(" ")
+    usage = "Usage: /credit &lt;payment id&gt; &lt;amount&gt; &lt;currency&gt;, e.g. 12.50 USD"
+    if not payments.is_payment_id(payment_id):
+        return reply(ctx, usage)
+    stream = payments.stream_of(payment_id)
+    state = ctx.runtime.pipeline.current(payments.payments, stream)
+    if state.state == "new" or state.amount is None:
+        return reply(ctx, "No such payment.")
+    try:
+        paid = parse_money(amount_text, state.amount.currency)
+    except MoneyError as err:
+        return reply(ctx, f"{html.escape(str(err))}\n{usage}")
+    if paid.currency != state.amount.currency:
+        return reply(ctx, f"This payment is in {state.amount.currency}.")
+    decide = payments.AdminDecide(admin_id=ctx.user_id, approve=True, paid=paid)
+    appended = ctx.runtime.pipeline.execute(payments.payments, stream, decide, ctx.trace)
+    if not appended.events:
+        return reply(ctx, f"Already {SETTLED.get(state.state, state.state)}: nothing changed.")
+    return reply(ctx, f"✅ Approved {format_money(paid)} for {payment_id}.")
 
 
 def on_held(ctx: Context, argument: str) -> Reply:
@@ -129,11 +160,9 @@ def _held_line(doc: dict[str, Any]) -> str:
 
 def _payment_id(trace: Trace) -> str:
     """Derived from the update, so Telegram re-sending it cannot declare a second payment."""
-    if trace.idempotency_key is None:
-        from functions.payments.start import new_payment_id
+    from functions.payments.ids import payment_id_for
 
-        return new_payment_id()
-    return hashlib.sha256(trace.idempotency_key.encode()).hexdigest()[:12]
+    return payment_id_for(trace)
 
 
 def _step(trace: Trace, step: str) -> Trace:

@@ -5,6 +5,9 @@ still holds the Stars), then ask Telegram to refund, then record it. Recording a
 API call means a crash in between leaves a refund Telegram made and we did not record; the
 next /refund then hears CHARGE_ALREADY_REFUNDED and records it. The reverse order could
 record a refund that never happened.
+
+A held Stars payment (a second charge for a paid invoice) was never credited: refunding it
+gives the charge back and rejects the payment, with no wallet debit.
 """
 
 from __future__ import annotations
@@ -17,7 +20,7 @@ from functions.domain import payments, wallet
 from functions.runtime.pipeline import Trace
 from functions.telegram.bot_api import BotApiError
 from functions.telegram.handlers import reply
-from functions.telegram.stars import PAYMENT_ID, RAIL, load_payment
+from functions.telegram.stars import RAIL, load_payment
 
 if TYPE_CHECKING:
     from functions.runtime.bootstrap import Runtime
@@ -30,22 +33,19 @@ def on_refund(ctx: Context, argument: str) -> Reply:
     if not ctx.is_admin:
         return reply(ctx, "Only an admin can refund payments.")
     payment_id = argument.strip()
-    if not PAYMENT_ID.fullmatch(payment_id):
+    if not payments.is_payment_id(payment_id):
         return reply(ctx, "Usage: /refund &lt;payment id&gt; (the ref shown with the deposit).")
     payment = load_payment(ctx.runtime, payment_id)
+    if payment.state == "held" and payment.rail == RAIL:
+        return _refund_held(ctx, payment)
     problem = _refusal(ctx.runtime, payment)
     if problem is not None:
         return reply(ctx, problem)
     assert payment.receipt is not None
     assert payment.paid is not None
-    try:
-        ctx.runtime.bot().call(
-            "refundStarPayment",
-            {"user_id": payment.user_id, "telegram_payment_charge_id": payment.receipt},
-        )
-    except BotApiError as err:
-        if ALREADY_REFUNDED not in str(err):
-            return reply(ctx, f"Telegram did not refund: {html.escape(str(err))}. Nothing changed.")
+    refused = _ask_telegram(ctx, payment.user_id, payment.receipt)
+    if refused is not None:
+        return reply(ctx, refused)
     key = f"admin-refund:{payment_id}"
     ctx.runtime.pipeline.execute(
         payments.payments,
@@ -56,6 +56,39 @@ def on_refund(ctx: Context, argument: str) -> Reply:
     return reply(
         ctx, f"Refunded {format_money(payment.paid)} to user {payment.user_id} ({payment_id})."
     )
+
+
+def _refund_held(ctx: Context, payment: payments.Payment) -> Reply:
+    """Give back Stars that were held, not credited: the payment is rejected, no debit."""
+    charge = payment.transfer_ref
+    if charge is None:
+        return reply(ctx, f"Payment {payment.payment_id} names no Stars charge to refund.")
+    refused = _ask_telegram(ctx, payment.user_id, charge)
+    if refused is not None:
+        return reply(ctx, refused)
+    key = f"admin-refund:{payment.payment_id}"
+    ctx.runtime.pipeline.execute(
+        payments.payments,
+        payments.stream_of(payment.payment_id),
+        payments.AdminDecide(ctx.user_id, approve=False, note=", Stars refunded"),
+        Trace(key, ctx.trace.causation_id, ctx.trace.correlation_id),
+    )
+    what = format_money(payment.arrived) if payment.arrived else "the Stars"
+    return reply(
+        ctx, f"Refunded {what} to user {payment.user_id} ({payment.payment_id}); never credited."
+    )
+
+
+def _ask_telegram(ctx: Context, user_id: int, charge_id: str) -> str | None:
+    """refundStarPayment; what to tell the admin if Telegram refused (None: refunded)."""
+    try:
+        ctx.runtime.bot().call(
+            "refundStarPayment", {"user_id": user_id, "telegram_payment_charge_id": charge_id}
+        )
+    except BotApiError as err:
+        if ALREADY_REFUNDED not in str(err):
+            return f"Telegram did not refund: {html.escape(str(err))}. Nothing changed."
+    return None
 
 
 def _refusal(rt: Runtime, payment: payments.Payment) -> str | None:

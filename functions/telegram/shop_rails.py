@@ -38,7 +38,7 @@ def pay_order_on_rail(ctx: Context, order_id: str, rail: str, phone: str | None 
         return question
     outcome = start_payment(
         ctx.runtime, user_id=ctx.user_id, rail_name=rail, amount=order.total,
-        purpose="order", phone=phone, subject=order_id,
+        purpose="order", phone=phone, subject=order_id, trace=ctx.trace,
     )  # fmt: skip
     from functions.telegram.deposits import started_reply
 

@@ -8,10 +8,8 @@ webhook is authenticated by its secret token). Idempotent on `telegram_payment_c
 
 from __future__ import annotations
 
-import hashlib
 import html
 import logging
-import re
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
@@ -19,7 +17,8 @@ from events import Money
 from events.money import format_money
 from events.payments import PaymentHeldForReview, PaymentSucceeded, Purpose
 from functions.domain import payments
-from functions.payments.start import new_payment_id
+from functions.payments.apply import apply_report
+from functions.payments.ids import payment_id_for
 from functions.providers.base import Report
 from functions.runtime.pipeline import Trace
 
@@ -36,8 +35,6 @@ MIN_STARS, MAX_STARS = 1, 10_000
 # Telegram keeps an invoice payable forever; after this the expire-payments job closes the
 # payment, and the pre-checkout answer then refuses to take Stars for it.
 INVOICE_TTL = timedelta(hours=24)
-# Our payment ids (new_payment_id or derived below): anything else is not ours.
-PAYMENT_ID = re.compile(r"[0-9a-f]{12}")
 
 
 def start_stars_deposit(
@@ -57,7 +54,9 @@ def open_stars_payment(
 ) -> str:
     """Record a Stars payment as requested and started (its invoice is about to be sent);
     returns its id, which is the invoice payload."""
-    payment_id = _payment_id_for(ctx.trace)
+    # Derived from the update, so Telegram redelivering /deposit re-sends the same invoice
+    # instead of opening a second payment.
+    payment_id = payment_id_for(ctx.trace)
     stream = payments.stream_of(payment_id)
     # No idempotency key: each command has its own, and the state machine makes a repeat
     # of either (a redelivered update derives the same id) a no-op.
@@ -67,13 +66,6 @@ def open_stars_payment(
     started = payments.MarkStarted(payment_id, ctx.runtime.clock.now() + INVOICE_TTL)
     ctx.runtime.pipeline.execute(payments.payments, stream, started, trace)
     return payment_id
-
-
-def _payment_id_for(trace: Trace) -> str:
-    # Derived from the update, so Telegram redelivering /deposit re-sends the same invoice
-    # instead of opening a second payment.
-    key = trace.idempotency_key
-    return hashlib.sha256(key.encode()).hexdigest()[:12] if key else new_payment_id()
 
 
 def invoice(chat_id: int, payment_id: str, amount: Money) -> Reply:
@@ -93,7 +85,7 @@ def invoice(chat_id: int, payment_id: str, amount: Money) -> Reply:
 
 def load_payment(rt: Runtime, payment_id: str) -> payments.Payment:
     """The payment's state; a payload that is not one of our ids is the `new` state."""
-    if not PAYMENT_ID.fullmatch(payment_id):
+    if not payments.is_payment_id(payment_id):
         return payments.Payment()
     return rt.pipeline.current(payments.payments, payments.stream_of(payment_id))
 
@@ -160,22 +152,27 @@ def on_successful_payment(ctx: Context, argument: str) -> Reply:
     report = Report(
         payment_id=payment.payment_id,
         status="succeeded",
-        provider_ref=charge_id,
+        transfer_ref=charge_id,  # one charge is one movement of Stars
         paid=amount,
         receipt=charge_id,
         raw_status="successful_payment",
         idempotency_key=f"stars:{charge_id}",
         verified=True,  # the webhook is authenticated by its secret token
     )
-    stream = payments.stream_of(payment.payment_id)
     trace = Trace(report.idempotency_key, ctx.trace.causation_id, ctx.trace.correlation_id)
-    appended = ctx.runtime.pipeline.execute(
-        payments.payments, stream, payments.Apply(report, "callback"), trace
-    )
-    kinds = {e.type for e in appended.events}
+    applied = apply_report(ctx.runtime.pipeline, report, "callback", trace)
+    if applied.repeat_id is not None:
+        # Stars were taken a second time for one invoice: recorded, held for an admin.
+        return reply(
+            ctx,
+            f"We received a second payment of {format_money(amount)} for an invoice that was "
+            f"already paid (ref {applied.repeat_id}). Nothing is lost: an admin will add it to "
+            "your wallet or refund it.",
+        )
+    kinds = applied.types
     if PaymentHeldForReview.type_name in kinds:
         return reply(ctx, "Payment received; it differs from the invoice, so an admin checks it.")
-    if PaymentSucceeded.type_name in kinds and not appended.duplicate:
+    if PaymentSucceeded.type_name in kinds and not applied.appended.duplicate:
         if payment.purpose == "order":  # the checkout saga delivers; the buyer is messaged
             return reply(ctx, f"Payment received: {format_money(amount)} for your order.")
         return reply(ctx, f"Payment received: {format_money(amount)} goes to your wallet.")
@@ -202,15 +199,12 @@ def on_refunded_payment(ctx: Context, argument: str) -> Reply:
     report = Report(
         payment_id=payment.payment_id,
         status="refunded",
-        provider_ref=charge_id,
+        transfer_ref=charge_id,
         receipt=charge_id,
         raw_status="refunded_payment",
         idempotency_key=f"stars-refunded:{charge_id}",
         verified=True,
     )
-    stream = payments.stream_of(payment.payment_id)
     trace = Trace(report.idempotency_key, ctx.trace.causation_id, ctx.trace.correlation_id)
-    ctx.runtime.pipeline.execute(
-        payments.payments, stream, payments.Apply(report, "callback"), trace
-    )
+    apply_report(ctx.runtime.pipeline, report, "callback", trace)
     return reply(ctx, done)

@@ -52,8 +52,19 @@ def test_envelopes_that_do_not_continue_the_stream_are_refused(adapters: Adapter
     with pytest.raises(InvalidAppend):
         adapters.store.append("user-1", 0, [registered("user-1", 1), registered("user-1", 3)])
     with pytest.raises(InvalidAppend):
-        adapters.store.append("user-1", 0, [registered("user-1", 1)], idempotency_key="a/b")
+        adapters.store.append("user-1", 0, [registered("user-1", 1)], idempotency_key="")
     assert adapters.store.load("user-1") == []
+
+
+@pytest.mark.parametrize("key", ["nowpayments:50771/25051:finished", "..", "__id__", "sha256~x"])
+def test_any_key_a_sender_shapes_is_stored_and_found_again(adapters: Adapters, key: str) -> None:
+    # Keys carry provider ids ("/" included): the store maps them to safe document ids.
+    original = adapters.store.append("user-1", 0, [registered("user-1", 1)], key)
+    again = adapters.store.append("user-1", 1, [registered("user-1", 2, "B")], key)
+    assert again == Appended("user-1", original.events, duplicate=True)
+    assert adapters.store.recorded(key) == again
+    assert adapters.store.recorded(key + "x") is None
+    assert len(adapters.store.load("user-1")) == 1
 
 
 def test_a_repeated_idempotency_key_returns_the_original_and_writes_nothing(

@@ -18,6 +18,11 @@ def balances(stack: LocalStack, user_id: int) -> dict[str, Any] | None:
     return FirestoreReadModels(db, FirestoreEventStore(db)).get("balances", str(user_id))
 
 
+def payments_doc(stack: LocalStack, payment_id: str) -> dict[str, Any] | None:
+    db = client(stack.project)
+    return FirestoreReadModels(db, FirestoreEventStore(db)).get("payments", payment_id)
+
+
 def event_types(stack: LocalStack, stream: str) -> list[str]:
     return [e.type for e in FirestoreEventStore(client(stack.project)).load(stream)]
 

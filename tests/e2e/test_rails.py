@@ -12,6 +12,7 @@ import dataclasses
 import io
 import subprocess
 import sys
+from typing import Any
 
 import httpx
 import pytest
@@ -19,7 +20,8 @@ import pytest
 from infra.local.console import Console, InProcessBackend
 from infra.local.dev import describe
 from infra.local.payer import Payer
-from infra.local.stack import PAYMENT_WEBHOOK, ROOT, LocalStack
+from infra.local.stack import LOCAL_ADMIN_ID, PAYMENT_WEBHOOK, ROOT, LocalStack
+from tests.builders import button_update
 from tests.e2e.conftest import eventually
 from tests.e2e.rails import (
     CREDITED,
@@ -29,6 +31,7 @@ from tests.e2e.rails import (
     deposit,
     event_types,
     open_wallet,
+    payments_doc,
 )
 from tests.fakes.mpesa_server import callback_body
 
@@ -155,6 +158,39 @@ def test_an_unsigned_or_missigned_nowpayments_ipn_is_refused(e2e_stack: LocalSta
 
     assert SUCCEEDED not in event_types(e2e_stack, f"payment-{ref}")
     assert balances(e2e_stack, 8113) == {"user_id": 8113, "balances": {}, "applied_version": 1}
+
+
+# -- money that arrived differently: valued as it arrived -----------------------------------
+
+
+def test_a_half_paid_crypto_invoice_is_held_at_half_and_approved_at_half(
+    e2e_stack: LocalStack,
+) -> None:
+    assert e2e_stack.telegram.send_text(LOCAL_ADMIN_ID, "/start").status == 200
+    open_wallet(e2e_stack, 8114)
+    ref = deposit(e2e_stack, 8114, "/deposit nowpayments 25.00")
+    e2e_stack.providers.nowpayments.partially_pay(ref)  # half the coins: USD 12.50 worth
+
+    def held() -> dict[str, Any] | None:
+        doc = payments_doc(e2e_stack, ref)
+        return doc if doc and doc["state"] == "held" else None
+
+    doc = eventually(held)
+    assert (doc["hold_reason"], doc["arrived"]) == (
+        "partially_paid",
+        {"amount": 1_250, "currency": "USD"},
+    )
+    notice = eventually(
+        lambda: [m for m in e2e_stack.telegram.messages_to(LOCAL_ADMIN_ID) if ref in m]
+    )
+    assert "arrived USD 12.50" in notice[-1] and "Approve credits USD 12.50" in notice[-1]
+
+    tap = button_update(f"adm:ok:{ref}", user_id=LOCAL_ADMIN_ID)
+    tap.pop("update_id")  # the fake numbers it after the stack's other updates
+    tapped = e2e_stack.telegram.deliver(tap)
+    assert tapped.status == 200
+    assert eventually(lambda: credited(e2e_stack, 8114, "USD"))["balances"] == {"USD": 1_250}
+    assert event_types(e2e_stack, f"payment-{ref}").count(SUCCEEDED) == 1
 
 
 # -- the console tops up -------------------------------------------------------------------

@@ -6,7 +6,7 @@ from __future__ import annotations
 import hmac
 import json
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, Literal
 
 from events import Money
 from functions.providers.base import (
@@ -26,6 +26,8 @@ PATH_SECRET = "path-secret-for-tests"
 
 class FakeRail:
     name = "fake"
+    callback_scope: Literal["payment", "rail"] = "rail"  # like Pakasir: one URL per account
+    signed = False
 
     def __init__(self) -> None:
         self.truth: dict[str, Status] = {}  # what the provider's status API says
@@ -75,6 +77,9 @@ class FakeRail:
 
     def acknowledgement(self) -> tuple[object, int]:
         return {"ok": True}, 200
+
+    def callback_key(self) -> str:
+        raise NotImplementedError("rail-scoped")
 
     def callback_path(self, payment_id: str) -> str:
         return PATH_SECRET

@@ -9,6 +9,7 @@ import pytest
 from flask.testing import FlaskClient
 
 from events import Money
+from events.payments import PaymentSucceeded
 from events.wallet import WalletCredited, WalletDebited
 from functions.domain import payments, wallet
 from functions.ops.ledger import Problem, audit
@@ -163,3 +164,34 @@ def test_a_refund_debit_without_a_refund_or_debited_twice_is_found(
     assert Problem("wallet-8", "debit refund:payment:p2 has no refunded payment") in problems
     assert Problem("wallet-8", "debit refund:payment:p1 differs from its refund") in problems
     assert Problem("payment-p1", "refund debited 2 times") in problems
+
+
+def _succeed(rt: Runtime, payment_id: str, user_id: int, paid: int, transfer: str) -> None:
+    """Append a success as the decider would write it, bypassing its checks."""
+    event = PaymentSucceeded(
+        payment_id=payment_id, user_id=user_id, purpose="wallet_deposit",
+        paid=Money(amount=paid, currency="KES"), provider_ref=f"ref-{payment_id}",
+        source="query", transfer_ref=transfer,
+    )  # fmt: skip
+    stream = payments.stream_of(payment_id)
+    rt.store.append(stream, 2, [envelope(stream, 3, event)])
+
+
+def test_one_provider_payment_credited_on_two_payments_is_found(
+    memory_runtime: Runtime,
+) -> None:
+    # What the callback swap used to produce: B's money recorded on A and on B.
+    start(memory_runtime, "pa", 7, 150_000)
+    start(memory_runtime, "pb", 8, 150_000)
+    _succeed(memory_runtime, "pa", 7, 150_000, "tx-B")
+    _succeed(memory_runtime, "pb", 8, 150_000, "tx-B")
+    problems = audit(memory_runtime.store, memory_runtime.read_models)
+    assert Problem("payment-pb", "fake tx-B also paid payment-pa") in problems
+    assert Problem("payment-pa", "a confirmed success differs from the ask") not in problems
+
+
+def test_a_confirmed_success_of_another_amount_is_found(memory_runtime: Runtime) -> None:
+    start(memory_runtime, "pc", 7, 150_000)
+    _succeed(memory_runtime, "pc", 7, 300_000, "tx-C")
+    problems = audit(memory_runtime.store, memory_runtime.read_models)
+    assert Problem("payment-pc", "a confirmed success differs from the ask") in problems

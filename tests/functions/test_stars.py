@@ -12,7 +12,13 @@ from functions.domain import payments, wallet
 from functions.ops.ledger import audit
 from functions.runtime.bootstrap import Runtime
 from functions.telegram.bot_api import BotApiError
-from tests.builders import SCHEDULER_SECRET, pre_checkout_update, settings, text_update
+from tests.builders import (
+    SCHEDULER_SECRET,
+    button_update,
+    pre_checkout_update,
+    settings,
+    text_update,
+)
 from tests.fakes.recording_bot import RecordingBot
 from tests.functions.conftest import client_for, post_update
 
@@ -178,7 +184,9 @@ def test_a_paid_invoice_credits_the_wallet_once_however_often_telegram_repeats_i
     credits = events_of(memory_runtime, f"wallet-{USER}", "wallet.credited.v1")
     assert [c["reference"] for c in credits] == [f"payment:{payload}"]
     (succeeded,) = events_of(memory_runtime, f"payment-{payload}", "payment.succeeded.v1")
-    assert (succeeded["receipt"], succeeded["provider_ref"]) == ("stxA1", "stxA1")
+    # Bound by the invoice payload (our id); the charge is the money's own id.
+    assert (succeeded["receipt"], succeeded["transfer_ref"]) == ("stxA1", "stxA1")
+    assert succeeded["provider_ref"] == payload
     assert audit(memory_runtime.store, memory_runtime.read_models) == []
 
 
@@ -401,7 +409,7 @@ def test_a_refund_of_stars_already_spent_is_refused_without_calling_telegram(
 
 @pytest.mark.parametrize(
     ("argument", "expected"),
-    [("", "Usage"), ("not-an-id", "Usage"), ("0123456789ab", "No such payment")],
+    [("", "Usage"), ("not/an/id", "Usage"), ("0123456789ab", "No such payment")],
 )
 def test_refund_of_nothing_explains_and_writes_nothing(
     webhook: FlaskClient,
@@ -484,3 +492,77 @@ def test_a_refunded_payment_message_for_another_charge_changes_nothing(
     update = paid_update(payload, 50, "stxOTHER", update_id=ids.new(), kind="refunded_payment")
     assert "no deposit for" in send(webhook, update)["text"]
     assert written(memory_runtime) == before
+
+
+# -- a second charge for one invoice -------------------------------------------------------
+
+
+def twice_paid(webhook: FlaskClient, ids: Updates) -> tuple[str, Any, Any]:
+    """Both pre-checkouts answered ok before either payment arrived, then two charges."""
+    payload = invoice_for(webhook, ids)
+    for _ in range(2):
+        checkout = pre_checkout_update(payload, 50, user_id=USER, update_id=ids.new())
+        assert send(webhook, checkout)["ok"] is True
+    first = send(webhook, paid_update(payload, 50, "stxA1", update_id=ids.new()))
+    second = send(webhook, paid_update(payload, 50, "stxA2", update_id=ids.new()))
+    return payload, first, second
+
+
+def repeat_of(rt: Runtime, payload: str) -> dict[str, Any]:
+    (doc,) = [d for d in rt.read_models.all("payments").values() if d.get("repeat_of") == payload]
+    return doc
+
+
+def test_a_second_charge_for_one_invoice_is_recorded_and_held_for_an_admin(
+    webhook: FlaskClient, ids: Updates, memory_runtime: Runtime
+) -> None:
+    payload, first, second = twice_paid(webhook, ids)
+
+    assert first["text"] == "Payment received: XTR 50 goes to your wallet."
+    held = repeat_of(memory_runtime, payload)
+    assert held["state"] == "held" and held["hold_reason"] == "repeat_payment"
+    assert (held["user_id"], held["arrived"], held["transfer_ref"]) == (
+        USER,
+        {"amount": 50, "currency": "XTR"},
+        "stxA2",
+    )
+    assert held["payment_id"] in second["text"] and "second payment" in second["text"]
+    assert balance(memory_runtime) == {"XTR": 50}  # the second charge is not credited yet
+    # Telegram re-sending the second charge opens nothing more.
+    send(webhook, paid_update(payload, 50, "stxA2", update_id=ids.new()))
+    assert len(memory_runtime.read_models.all("payments")) == 2
+    assert audit(memory_runtime.store, memory_runtime.read_models) == []
+
+
+def test_an_admin_credits_a_held_second_charge_once(
+    webhook: FlaskClient, ids: Updates, memory_runtime: Runtime
+) -> None:
+    payload, _, _ = twice_paid(webhook, ids)
+    repeat_id = repeat_of(memory_runtime, payload)["payment_id"]
+    for _ in range(2):  # a second tap changes nothing
+        tap = button_update(f"adm:ok:{repeat_id}", user_id=ADMIN, update_id=ids.new())
+        assert post_update(webhook, tap).status_code == 200
+    assert balance(memory_runtime) == {"XTR": 100}
+    credits = events_of(memory_runtime, f"wallet-{USER}", "wallet.credited.v1")
+    assert sorted(c["reference"] for c in credits) == sorted(
+        [f"payment:{payload}", f"payment:{repeat_id}"]
+    )
+    assert audit(memory_runtime.store, memory_runtime.read_models) == []
+
+
+def test_an_admin_refunds_a_held_second_charge_without_touching_the_wallet(
+    webhook: FlaskClient, ids: Updates, memory_runtime: Runtime, bot: RecordingBot
+) -> None:
+    payload, _, _ = twice_paid(webhook, ids)
+    repeat_id = repeat_of(memory_runtime, payload)["payment_id"]
+
+    answer = say(webhook, ids, f"/refund {repeat_id}", ADMIN)
+
+    assert "never credited" in answer["text"]
+    assert ("refundStarPayment", {"user_id": USER, "telegram_payment_charge_id": "stxA2"}) in (
+        bot.calls
+    )
+    assert memory_runtime.read_models.get("payments", repeat_id)["state"] == "failed"  # type: ignore[index]
+    assert balance(memory_runtime) == {"XTR": 50}
+    assert events_of(memory_runtime, f"wallet-{USER}", "wallet.debited.v1") == []
+    assert audit(memory_runtime.store, memory_runtime.read_models) == []

@@ -75,6 +75,11 @@ EXAMPLES: dict[str, dict[str, Any]] = {
         "expires_at": datetime(2026, 11, 21, 12, 10, tzinfo=UTC),
     },
     "payment.start_failed.v1": {"reason": "provider unavailable"},
+    "payment.start_unknown.v1": {
+        "reason": "ReadTimeout: the request may have arrived",
+        "expires_at": datetime(2026, 11, 21, 12, 30, tzinfo=UTC),
+    },
+    "payment.reference_learnt.v1": {"transfer_ref": "5077125051"},
     "payment.succeeded.v1": {
         "payment_id": "p1",
         "user_id": 7,

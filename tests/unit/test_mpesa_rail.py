@@ -1,8 +1,14 @@
-"""MpesaRail over real HTTP against FakeMpesa: token sharing, STK push, callback, query."""
+"""MpesaRail over real HTTP against FakeMpesa: token sharing, STK push, callback, query.
+
+The callback URL is built and checked by the payment core (functions/payments/callbacks.py):
+/payments/mpesa/<payment id>/<token>; the rail only reads the body of one that passed.
+"""
 
 from __future__ import annotations
 
 import base64
+import hashlib
+import hmac
 import json
 import logging
 import signal
@@ -19,16 +25,18 @@ import httpx
 import pytest
 
 from events import Money
+from functions.payments.callbacks import Addressed, address, callback_url
 from functions.providers import mpesa_wire as wire
 from functions.providers.base import (
     BadCallback,
+    OutcomeUnknown,
     PaymentRequest,
     ProviderRefused,
     ProviderUnavailable,
     RailError,
     Unauthorized,
 )
-from functions.providers.mpesa import MpesaRail, MpesaSettings
+from functions.providers.mpesa import PUSH_PATH, QUERY_PATH, TOKEN_PATH, MpesaRail, MpesaSettings
 from functions.providers.token_cache import MemoryTokenCache
 from tests.fakes.mpesa import FakeMpesa
 
@@ -37,6 +45,16 @@ pytestmark = pytest.mark.unit
 KEY, SECRET, PASSKEY = "key-3f9a", "consumer-secret-5be1c0", "passkey-bfb279f9aa9bdbcf158e97dd"
 CALLBACK_SECRET = "cb-7Qx2LmW9pZ4rT8vK"
 PAYMENT_ID = "pay-0123456789abcdef"
+
+
+def expected_token(key: str, rail: str, payment_id: str) -> str:
+    """The callback token as specified: HMAC-SHA256 of "soko-callback:<rail>:<payment id>"
+    under the rail's callback key, 32 hex characters (computed here independently)."""
+    message = f"soko-callback:{rail}:{payment_id}".encode()
+    return hmac.new(key.encode(), message, hashlib.sha256).hexdigest()[:32]
+
+
+TOKEN = expected_token(CALLBACK_SECRET, "mpesa", PAYMENT_ID)
 
 
 class Clock:
@@ -70,10 +88,11 @@ class Receiver:
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         threading.Thread(target=self.server.serve_forever, args=(0.05,), daemon=True).start()
+        self.base = f"http://127.0.0.1:{self.server.server_address[1]}"
 
-    def url(self, payment_id: str = PAYMENT_ID) -> str:
-        port = self.server.server_address[1]
-        return f"http://127.0.0.1:{port}/payments/mpesa/{CALLBACK_SECRET}/{payment_id}"
+    def url(self, rail: MpesaRail, payment_id: str = PAYMENT_ID) -> str:
+        """The CallBackURL the payment core gives this payment."""
+        return callback_url(self.base, rail, payment_id)
 
 
 @pytest.fixture
@@ -102,6 +121,57 @@ def cache() -> MemoryTokenCache:
 
 Sleeps = list[float]
 MakeRail = Callable[..., MpesaRail]
+Action = Callable[[httpx.Request, httpx.BaseTransport], httpx.Response]
+
+
+class Interrupting(httpx.BaseTransport):
+    """The real transport to the fake, except that each request to `path` first meets the
+    next of `actions`: a connection that never opened, a 429, a reply lost on the way back."""
+
+    def __init__(self, path: str, *actions: Action) -> None:
+        self.inner = httpx.HTTPTransport()
+        self.path, self.actions = path, list(actions)
+        self.attempts = 0  # requests to `path` the client tried to send
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        if request.url.path == self.path:
+            self.attempts += 1
+            if self.actions:
+                return self.actions.pop(0)(request, self.inner)
+        return self.inner.handle_request(request)
+
+    def close(self) -> None:
+        self.inner.close()
+
+
+def not_connected(kind: type[httpx.TransportError]) -> Action:
+    """The request never left: the connection could not be made."""
+
+    def act(request: httpx.Request, inner: httpx.BaseTransport) -> httpx.Response:
+        raise kind("no connection to the provider", request=request)
+
+    return act
+
+
+def too_many_requests(request: httpx.Request, inner: httpx.BaseTransport) -> httpx.Response:
+    """The provider's gateway turned the request away without doing anything."""
+    return httpx.Response(429, json={"errorMessage": "Too Many Requests"}, request=request)
+
+
+def reply_lost(kind: type[httpx.TransportError]) -> Action:
+    """The fake gets and carries out the request, but its reply never reaches the rail."""
+
+    def act(request: httpx.Request, inner: httpx.BaseTransport) -> httpx.Response:
+        response = inner.handle_request(request)
+        response.read()
+        response.close()
+        raise kind("the reply did not come back", request=request)
+
+    return act
+
+
+def hits_on(fake: FakeMpesa, path: str) -> int:
+    return [hit for _, hit in fake.hits].count(path)
 
 
 @pytest.fixture
@@ -121,7 +191,11 @@ def make_rail(
 ) -> Iterator[MakeRail]:
     clients: list[httpx.Client] = []
 
-    def make(timeout: float | None = None, **overrides: Any) -> MpesaRail:
+    def make(
+        timeout: float | None = None,
+        transport: httpx.BaseTransport | None = None,
+        **overrides: Any,
+    ) -> MpesaRail:
         values: dict[str, Any] = {
             "base_url": fake.base_url,
             "consumer_key": KEY,
@@ -132,8 +206,8 @@ def make_rail(
             **overrides,
         }
         client = http
-        if timeout is not None:
-            client = httpx.Client(timeout=timeout)
+        if timeout is not None or transport is not None:
+            client = httpx.Client(timeout=timeout or 5.0, transport=transport)
             clients.append(client)
         settings = MpesaSettings(**values)
         return MpesaRail(settings, client, clock, token_cache=cache, sleep=sleeps.append)
@@ -153,9 +227,9 @@ def kes(shillings: int, cents: int = 0) -> Money:
 
 
 def request(
-    receiver: Receiver | None = None, amount: Money | None = None, phone: str | None = "0712345678"
+    url: str | None = None, amount: Money | None = None, phone: str | None = "0712345678"
 ) -> PaymentRequest:
-    url = receiver.url() if receiver else f"https://soko.example/payments/mpesa/{CALLBACK_SECRET}/x"
+    url = url or f"https://soko.example/payments/mpesa/{PAYMENT_ID}/{TOKEN}"
     return PaymentRequest(PAYMENT_ID, 7, amount or kes(1500), url, "Wallet deposit for Soko", phone)
 
 
@@ -204,7 +278,7 @@ def test_a_rejected_token_is_refreshed_once_and_the_call_retried(
     fake.revoke_tokens()  # as if a token minted elsewhere had replaced it
     assert rail.start(request()).provider_ref.startswith("ws_CO_")
     assert fake.api.token_calls == 2
-    assert [path for _, path in fake.hits].count("/mpesa/stkpush/v1/processrequest") == 3
+    assert hits_on(fake, PUSH_PATH) == 3
 
 
 def test_an_instance_with_a_stale_token_takes_the_newer_one_from_the_cache(
@@ -231,7 +305,7 @@ def test_wrong_consumer_credentials_are_refused_without_naming_them(
 
 
 def test_stk_push_happy_path(fake: FakeMpesa, rail: MpesaRail, receiver: Receiver) -> None:
-    started = rail.start(request(receiver))
+    started = rail.start(request(receiver.url(rail)))
     assert started.provider_ref.startswith("ws_CO_")
     assert started.instructions.kind == "stk_prompt"
     assert started.instructions.text == "Success. Request accepted for processing"
@@ -241,7 +315,8 @@ def test_stk_push_happy_path(fake: FakeMpesa, rail: MpesaRail, receiver: Receive
     assert pending["phone"] == "254712345678"
     assert pending["account_reference"] == PAYMENT_ID[:12]
     assert pending["description"] == "Wallet deposit for Soko"[:13]
-    assert pending["callback_url"] == receiver.url()
+    assert pending["callback_url"] == f"{receiver.base}/payments/mpesa/{PAYMENT_ID}/{TOKEN}"
+    assert hits_on(fake, PUSH_PATH) == 1
 
 
 def test_timestamp_is_nairobi_time_and_the_password_uses_it() -> None:
@@ -372,12 +447,20 @@ def test_amount_limits_are_inclusive(fake: FakeMpesa, rail: MpesaRail, shillings
 # -- the callback -----------------------------------------------------------------------------
 
 
+def through_the_core(rail: MpesaRail, path: str, body: bytes) -> Any:
+    """What payment_webhook does with a callback: check its token, then let the rail read it."""
+    addressed = address(rail, path.removeprefix("/payments/mpesa/"))
+    assert addressed.payment_id == PAYMENT_ID
+    return rail.read_callback(addressed.rest, {}, body)
+
+
 def delivered(fake: FakeMpesa, rail: MpesaRail, receiver: Receiver, settle: str) -> Any:
-    checkout_id = rail.start(request(receiver)).provider_ref
+    checkout_id = rail.start(request(receiver.url(rail))).provider_ref
     getattr(fake, settle)(checkout_id)
     assert fake.fire_callback(checkout_id).results == [200]
     [(path, body)] = receiver.received
-    return checkout_id, rail.read_callback(path.removeprefix("/payments/mpesa/"), {}, body)
+    assert path == f"/payments/mpesa/{PAYMENT_ID}/{TOKEN}"
+    return checkout_id, through_the_core(rail, path, body)
 
 
 def test_a_paid_callback_reports_success_with_receipt_and_amount(
@@ -411,23 +494,120 @@ def callback(code: Any = 0, items: Any = None, **changes: Any) -> dict[str, Any]
     return {"Body": {"stkCallback": stk}}
 
 
-def read(rail: MpesaRail, body: Any, path: str = f"{CALLBACK_SECRET}/{PAYMENT_ID}") -> Any:
+def read(rail: MpesaRail, body: Any, path: str = PAYMENT_ID) -> Any:
+    """The rail's read of a callback whose token the core checked: `path` is our payment id."""
     raw = body if isinstance(body, bytes) else json.dumps(body).encode()
     return rail.read_callback(path, {}, raw)
 
 
+# -- callback URLs: built and checked by the payment core -------------------------------------
+
+
+def test_the_rail_is_payment_scoped_unsigned_and_keyed_by_its_callback_secret(
+    rail: MpesaRail,
+) -> None:
+    assert (rail.callback_scope, rail.signed) == ("payment", False)
+    assert rail.callback_key() == CALLBACK_SECRET
+    with pytest.raises(NotImplementedError):
+        rail.callback_path(PAYMENT_ID)  # the core builds payment-scoped URLs
+
+
+def test_the_callback_url_names_the_payment_and_its_token(rail: MpesaRail) -> None:
+    url = callback_url("https://soko.example/", rail, PAYMENT_ID)
+    assert url == f"https://soko.example/payments/mpesa/{PAYMENT_ID}/{TOKEN}"
+    assert len(TOKEN) == 32
+    assert CALLBACK_SECRET not in url
+    other = callback_url("https://soko.example", rail, "pay-other")
+    other_token = expected_token(CALLBACK_SECRET, "mpesa", "pay-other")
+    assert other == f"https://soko.example/payments/mpesa/pay-other/{other_token}"
+    assert other_token != TOKEN  # one payment's URL opens no other's
+    rest = url.removeprefix("https://soko.example/payments/mpesa/")
+    assert address(rail, rest) == Addressed(PAYMENT_ID, PAYMENT_ID)
+    assert address(rail, f"/{rest}/") == Addressed(PAYMENT_ID, PAYMENT_ID)
+
+
+def test_the_rail_reads_the_payment_id_the_core_gives_it(make_rail: MakeRail) -> None:
+    # The token was checked before: the rail checks no secret of its own any more.
+    report = read(make_rail(callback_secret=""), callback(), "pay-other")
+    assert (report.payment_id, report.status, report.provider_ref) == (
+        "pay-other",
+        "succeeded",
+        "ws_CO_1",
+    )
+
+
 @pytest.mark.parametrize(
-    "path", ["", PAYMENT_ID, f"wrong/{PAYMENT_ID}", f"{CALLBACK_SECRET}x/{PAYMENT_ID}"]
+    "rest",
+    [
+        pytest.param(f"{PAYMENT_ID}/{'0' * 32}", id="zeros"),
+        pytest.param(f"{PAYMENT_ID}/{TOKEN[:-1]}", id="truncated"),
+        pytest.param(f"{PAYMENT_ID}/{TOKEN}0", id="extended"),
+        pytest.param(f"{PAYMENT_ID}/{TOKEN.upper()}", id="uppercase"),
+        pytest.param(f"{PAYMENT_ID}/{TOKEN}/more", id="extra-segment"),
+        pytest.param(
+            f"{PAYMENT_ID}/{expected_token(CALLBACK_SECRET, 'mpesa', 'pay-other')}",
+            id="another-payments-token",
+        ),
+        pytest.param(f"pay-other/{TOKEN}", id="this-token-on-another-payment"),
+        pytest.param(
+            f"{PAYMENT_ID}/{expected_token(CALLBACK_SECRET, 'nowpayments', PAYMENT_ID)}",
+            id="another-rails-token",
+        ),
+        pytest.param(
+            f"{PAYMENT_ID}/{expected_token('another-key', 'mpesa', PAYMENT_ID)}",
+            id="another-key",
+        ),
+        pytest.param(f"{PAYMENT_ID}/{CALLBACK_SECRET}", id="the-secret-itself"),
+    ],
 )
-def test_a_wrong_callback_secret_is_unauthorized(rail: MpesaRail, path: str) -> None:
+def test_a_wrong_callback_token_is_unauthorized(rail: MpesaRail, rest: str) -> None:
     with pytest.raises(Unauthorized) as caught:
-        read(rail, callback(), path)
+        address(rail, rest)
+    assert CALLBACK_SECRET not in str(caught.value)
+    assert TOKEN not in str(caught.value)
+
+
+@pytest.mark.parametrize("rest", [PAYMENT_ID, f"{PAYMENT_ID}/", f"/{PAYMENT_ID}", "", "/"])
+def test_a_callback_without_a_token_is_unauthorized(rail: MpesaRail, rest: str) -> None:
+    # Unlike NOWPayments' IPNs, M-Pesa's callbacks are unsigned: the token is all there is.
+    with pytest.raises(Unauthorized):
+        address(rail, rest)
+
+
+@pytest.mark.parametrize(
+    "rest", [f"{CALLBACK_SECRET}/{PAYMENT_ID}", f"wrong/{PAYMENT_ID}", f"/{CALLBACK_SECRET}/"]
+)
+def test_an_old_style_secret_path_is_unauthorized(rail: MpesaRail, rest: str) -> None:
+    # Payments started before tokens settle by the reconcile job's status query instead.
+    with pytest.raises(Unauthorized) as caught:
+        address(rail, rest)
     assert CALLBACK_SECRET not in str(caught.value)
 
 
-def test_an_unconfigured_callback_secret_accepts_nothing(make_rail: MakeRail) -> None:
+@pytest.mark.parametrize(
+    "payment_id", ["..", "a b", "pay%2F1", "x" * 65, "pay.1"], ids=lambda p: p[:8]
+)
+def test_a_path_naming_no_payment_of_ours_is_unauthorized_even_with_its_token(
+    rail: MpesaRail, payment_id: str
+) -> None:
     with pytest.raises(Unauthorized):
-        read(make_rail(callback_secret=""), callback(), f"/{PAYMENT_ID}")
+        address(rail, f"{payment_id}/{expected_token(CALLBACK_SECRET, 'mpesa', payment_id)}")
+
+
+@pytest.mark.parametrize("secret", ["", "   "])
+def test_an_unconfigured_callback_secret_accepts_nothing(make_rail: MakeRail, secret: str) -> None:
+    rail = make_rail(callback_secret=secret)
+    for rest in (
+        f"{PAYMENT_ID}/{expected_token(secret, 'mpesa', PAYMENT_ID)}",
+        f"{PAYMENT_ID}/{expected_token('', 'mpesa', PAYMENT_ID)}",
+        f"{PAYMENT_ID}/{TOKEN}",
+        PAYMENT_ID,
+        f"{secret}/{PAYMENT_ID}",
+    ):
+        with pytest.raises(Unauthorized):
+            address(rail, rest)
+    with pytest.raises(ProviderUnavailable):
+        callback_url("https://soko.example", rail, PAYMENT_ID)  # and no URL is handed out
 
 
 @pytest.mark.parametrize(
@@ -472,10 +652,10 @@ def test_an_unknown_result_code_fails_and_keeps_the_raw_status(rail: MpesaRail) 
 def test_repeated_delayed_callbacks_carry_one_idempotency_key(
     fake: FakeMpesa, rail: MpesaRail, receiver: Receiver
 ) -> None:
-    checkout_id = rail.start(request(receiver)).provider_ref
+    checkout_id = rail.start(request(receiver.url(rail))).provider_ref
     fake.pay(checkout_id)
     assert fake.fire_callback(checkout_id, times=2, delay=0.05).join() == [200, 200]
-    keys = {read(rail, body).idempotency_key for _, body in receiver.received}
+    keys = {through_the_core(rail, path, body).idempotency_key for path, body in receiver.received}
     assert keys == {f"mpesa:{checkout_id}"}
 
 
@@ -515,32 +695,136 @@ def test_query_without_a_known_request_is_refused(rail: MpesaRail, ref: str | No
         rail.query(PAYMENT_ID, ref, kes(1500))
 
 
-# -- outages ------------------------------------------------------------------------------------
+# -- outages: an STK push is sent at most once -------------------------------------------------
+#
+# A second push would prompt the customer a second time: the push is resent only when the
+# failure proves Daraja never got it (no connection, a 429). Status queries and token mints
+# change nothing at Daraja and keep retrying 5xx and timeouts.
 
 
-def test_an_outage_is_unavailable_after_bounded_retries(
+def test_an_stk_push_answered_500_is_sent_once_and_its_outcome_unknown(
     fake: FakeMpesa, rail: MpesaRail, sleeps: Sleeps
 ) -> None:
     rail.token.get()
     fake.outage("500")
-    with pytest.raises(ProviderUnavailable):
+    with pytest.raises(OutcomeUnknown, match="HTTP 500"):
         rail.start(request())
-    assert len(fake.hits) == 1 + 3
-    assert len(sleeps) == 2
+    assert hits_on(fake, PUSH_PATH) == 1
+    assert sleeps == []
     fake.outage(None)
-    assert rail.start(request()).provider_ref
+    assert rail.start(request()).provider_ref.startswith("ws_CO_")
+    assert hits_on(fake, PUSH_PATH) == 2
 
 
-def test_a_hanging_api_is_unavailable_within_the_client_timeout(
-    fake: FakeMpesa, make_rail: MakeRail
+def test_an_stk_push_that_times_out_is_sent_once_and_its_outcome_unknown(
+    fake: FakeMpesa, make_rail: MakeRail, sleeps: Sleeps
 ) -> None:
     rail = make_rail(timeout=0.2)
     rail.token.get()
     fake.outage("hang")
     began = time.monotonic()
-    with pytest.raises(ProviderUnavailable, match="ReadTimeout after 3 attempts"):
+    with pytest.raises(OutcomeUnknown, match="ReadTimeout"):
         rail.start(request())
+    assert time.monotonic() - began < 2  # one 0.2 s timeout, no second attempt
+    assert hits_on(fake, PUSH_PATH) == 1
+    assert sleeps == []
+
+
+@pytest.mark.parametrize(
+    "lost",
+    [httpx.ReadTimeout, httpx.RemoteProtocolError, httpx.ReadError],
+    ids=lambda k: k.__name__,
+)
+def test_an_stk_push_whose_reply_is_lost_prompts_the_customer_once(
+    fake: FakeMpesa, make_rail: MakeRail, sleeps: Sleeps, lost: type[httpx.TransportError]
+) -> None:
+    transport = Interrupting(PUSH_PATH, reply_lost(lost))
+    rail = make_rail(transport=transport)
+    with pytest.raises(OutcomeUnknown, match=lost.__name__) as caught:
+        rail.start(request())
+    assert isinstance(caught.value, ProviderUnavailable)  # callers catching that still work
+    [prompt] = fake.pending_requests()  # Daraja did prompt the phone: once
+    assert (prompt["account_reference"], prompt["amount"]) == (PAYMENT_ID[:12], 1500)
+    assert (transport.attempts, hits_on(fake, PUSH_PATH)) == (1, 1)
+    assert sleeps == []
+
+
+@pytest.mark.parametrize(
+    "refusal",
+    [
+        pytest.param(not_connected(httpx.ConnectError), id="ConnectError"),
+        pytest.param(not_connected(httpx.ConnectTimeout), id="ConnectTimeout"),
+        pytest.param(not_connected(httpx.UnsupportedProtocol), id="UnsupportedProtocol"),
+        pytest.param(too_many_requests, id="429"),
+    ],
+)
+def test_an_stk_push_that_never_reached_daraja_is_retried(
+    fake: FakeMpesa, make_rail: MakeRail, sleeps: Sleeps, refusal: Action
+) -> None:
+    transport = Interrupting(PUSH_PATH, refusal)
+    started = make_rail(transport=transport).start(request())
+    assert transport.attempts == 2
+    assert hits_on(fake, PUSH_PATH) == 1
+    assert [r["checkout_id"] for r in fake.requests()] == [started.provider_ref]
+    assert len(sleeps) == 1
+
+
+@pytest.mark.parametrize(
+    ("refusal", "reason"),
+    [(not_connected(httpx.ConnectError), "ConnectError"), (too_many_requests, "HTTP 429")],
+    ids=["ConnectError", "429"],
+)
+def test_an_stk_push_that_never_reached_daraja_is_unavailable_not_unknown(
+    fake: FakeMpesa, make_rail: MakeRail, sleeps: Sleeps, refusal: Action, reason: str
+) -> None:
+    transport = Interrupting(PUSH_PATH, refusal, refusal, refusal)
+    with pytest.raises(ProviderUnavailable, match=f"{reason} after 3 attempts") as caught:
+        make_rail(transport=transport).start(request())
+    assert not isinstance(caught.value, OutcomeUnknown)  # nothing was asked of Daraja
+    assert (transport.attempts, hits_on(fake, PUSH_PATH)) == (3, 0)
+    assert fake.requests() == []
+    assert len(sleeps) == 2
+
+
+def test_a_status_query_is_retried_through_an_outage_then_unavailable(
+    fake: FakeMpesa, rail: MpesaRail, sleeps: Sleeps
+) -> None:
+    checkout_id = rail.start(request()).provider_ref
+    fake.outage("500")
+    with pytest.raises(ProviderUnavailable, match="HTTP 500 after 3 attempts") as caught:
+        rail.query(PAYMENT_ID, checkout_id, kes(1500))
+    assert not isinstance(caught.value, OutcomeUnknown)
+    assert hits_on(fake, QUERY_PATH) == 3
+    assert len(sleeps) == 2
+    fake.outage(None)
+    assert rail.query(PAYMENT_ID, checkout_id, kes(1500)).status == "pending"
+
+
+def test_a_hanging_status_query_is_unavailable_within_the_client_timeout(
+    fake: FakeMpesa, make_rail: MakeRail
+) -> None:
+    rail = make_rail(timeout=0.2)
+    checkout_id = rail.start(request()).provider_ref
+    fake.outage("hang")
+    began = time.monotonic()
+    with pytest.raises(ProviderUnavailable, match="ReadTimeout after 3 attempts") as caught:
+        rail.query(PAYMENT_ID, checkout_id, kes(1500))
+    assert not isinstance(caught.value, OutcomeUnknown)
     assert time.monotonic() - began < 3
+    assert hits_on(fake, QUERY_PATH) == 3
+
+
+def test_minting_a_token_is_retried_and_no_push_is_sent_without_one(
+    fake: FakeMpesa, rail: MpesaRail, sleeps: Sleeps
+) -> None:
+    fake.outage("500")
+    with pytest.raises(ProviderUnavailable, match="HTTP 500 after 3 attempts") as caught:
+        rail.start(request())
+    assert not isinstance(caught.value, OutcomeUnknown)  # the push never went out
+    assert [path for _, path in fake.hits] == [TOKEN_PATH] * 3
+    assert len(sleeps) == 2
+    fake.outage(None)
+    assert rail.start(request()).provider_ref.startswith("ws_CO_")
 
 
 # -- secrets, settings, the fake itself ---------------------------------------------------------
@@ -556,14 +840,16 @@ def test_no_secret_reaches_a_message_or_a_log(
         lambda: make_rail(consumer_secret=SECRET + "x").start(request()),
         lambda: make_rail(passkey=PASSKEY + "x").start(request()),
         lambda: rail.start(request(phone="12")),
-        lambda: read(rail, b"{", f"{CALLBACK_SECRET}x/{PAYMENT_ID}"),
+        lambda: address(rail, f"{CALLBACK_SECRET}/{PAYMENT_ID}"),
+        lambda: address(rail, f"{PAYMENT_ID}/{'0' * 32}"),
+        lambda: address(make_rail(callback_secret=""), f"{PAYMENT_ID}/{TOKEN}"),
         lambda: read(rail, b"{"),
         lambda: rail.query(PAYMENT_ID, "ws_CO_unknown", kes(1)),
     ]
 
     def during_an_outage() -> object:
         fake.outage("500")
-        return make_rail().start(request())
+        return make_rail().start(request())  # the token is cached: the push is unknown
 
     attempts.append(during_an_outage)
     for attempt in attempts:
@@ -573,7 +859,8 @@ def test_no_secret_reaches_a_message_or_a_log(
     token = rail.token.current()
     assert token
     text = "\n".join(messages) + caplog.text
-    for secret in (SECRET, PASSKEY, CALLBACK_SECRET, token, KEY + ":" + SECRET):
+    assert "OutcomeUnknown" in messages[-1]
+    for secret in (SECRET, PASSKEY, CALLBACK_SECRET, TOKEN, token, KEY + ":" + SECRET):
         assert secret not in text
 
 
@@ -605,7 +892,7 @@ def test_nothing_connects_at_construction() -> None:
 def test_the_fake_is_driven_over_its_control_api(
     fake: FakeMpesa, rail: MpesaRail, receiver: Receiver, http: httpx.Client
 ) -> None:
-    checkout_id = rail.start(request(receiver)).provider_ref
+    checkout_id = rail.start(request(receiver.url(rail))).provider_ref
     control = f"{fake.base_url}/_fake"
     [pending] = http.get(f"{control}/pending").json()["requests"]
     assert pending["checkout_id"] == checkout_id
@@ -630,12 +917,6 @@ def test_the_fake_runs_from_the_command_line() -> None:
         assert token.json()["expires_in"] == 3599
         process.send_signal(signal.SIGINT)
         assert process.wait(timeout=10) == 0
-
-
-def test_the_callback_path_names_the_secret_and_the_payment(rail: MpesaRail) -> None:
-    path = rail.callback_path(PAYMENT_ID)
-    assert path == f"{CALLBACK_SECRET}/{PAYMENT_ID}"
-    assert read(rail, callback(), path).payment_id == PAYMENT_ID
 
 
 class BrokenCache:

@@ -1,12 +1,16 @@
-"""NOWPayments IPNs: both signature renderings, malformed bodies, statuses, exact amounts."""
+"""NOWPayments IPNs: both signature renderings, malformed bodies, statuses, exact amounts,
+the value of what arrived, and the callback URL the payment core gives an invoice."""
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import json
 import shutil
 import subprocess
 from collections.abc import Iterator
 from decimal import Decimal
+from fractions import Fraction
 from typing import Any
 
 import pytest
@@ -14,6 +18,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from events import Money
+from functions.payments.callbacks import Addressed, address, callback_url
 from functions.providers import nowpayments_ipn as ipn
 from functions.providers.base import BadCallback, Unauthorized
 from functions.providers.nowpayments import NowPaymentsRail, NowPaymentsSettings
@@ -147,6 +152,10 @@ MALFORMED = [
     doc(actually_paid="lots"),
     doc(pay_currency=7),
     doc(pay_amount="-1"),
+    doc(invoice_id=True),
+    doc(invoice_id=""),
+    doc(invoice_id={"id": 1}),
+    doc(invoice_id=1.5),
     [1, 2, 3],
 ]
 
@@ -175,7 +184,24 @@ def test_every_status_is_mapped(
     report = rail.read_callback("", *signed(fake, doc(payment_status=raw)))
     assert (report.status, report.raw_status) == (status, raw)
     assert report.idempotency_key == f"nowpayments:5077125051:{raw}"
-    assert (report.payment_id, report.provider_ref) == ("pay-1", "5077125051")
+    # No invoice_id in this IPN: it names no invoice; the payment id is the money's own id.
+    assert (report.payment_id, report.provider_ref, report.transfer_ref) == (
+        "pay-1",
+        None,
+        "5077125051",
+    )
+    # Paid in full (actually_paid == pay_amount), but only a payment says what arrived.
+    arrived = status in {"succeeded", "partially_paid"}
+    assert report.paid == (Money.of_minor(1500, "USD") if arrived else None)
+
+
+@pytest.mark.parametrize("invoice_id", [4522625843, "4522625843", " 4522625843 "])
+def test_the_invoice_id_is_the_provider_ref_and_the_payment_id_the_transfer_ref(
+    fake: FakeNowPayments, rail: NowPaymentsRail, invoice_id: object
+) -> None:
+    report = rail.read_callback("", *signed(fake, doc(invoice_id=invoice_id)))
+    assert (report.provider_ref, report.transfer_ref) == ("4522625843", "5077125051")
+    assert report.idempotency_key == "nowpayments:5077125051:finished"  # per movement of money
 
 
 def test_ids_as_strings_amounts_as_strings_and_parents(
@@ -183,7 +209,7 @@ def test_ids_as_strings_amounts_as_strings_and_parents(
 ) -> None:
     body = doc(payment_id="77", order_id=123, price_amount="10.5", parent_payment_id="76")
     report = rail.read_callback("", *signed(fake, body))
-    assert (report.provider_ref, report.payment_id) == ("77", "123")
+    assert (report.transfer_ref, report.provider_ref, report.payment_id) == ("77", None, "123")
     assert report.paid == Money.of_minor(1050, "USD")
     assert report.repeat_deposit
 
@@ -201,6 +227,88 @@ def test_finished_but_underpaid_is_partially_paid(
     fake: FakeNowPayments, rail: NowPaymentsRail, changes: dict[str, Any], status: str
 ) -> None:
     assert rail.read_callback("", *signed(fake, doc(**changes))).status == status
+
+
+# -- what arrived: the share of the price that actually_paid is of pay_amount ---------------
+
+
+def priced(raw: str, price: str, due: Any, paid: str, code: str = "usd") -> dict[str, Any]:
+    return doc(
+        payment_status=raw,
+        price_amount=price,
+        price_currency=code,
+        pay_amount=due,
+        actually_paid=paid,
+    )
+
+
+@pytest.mark.parametrize(
+    ("body", "status", "minor"),
+    [
+        pytest.param(priced("partially_paid", "15.00", "0.0002", "0.0001"), "partially_paid", 750,
+                     id="half-paid-is-half-the-price"),
+        pytest.param(priced("finished", "15.00", "0.0002", "0.0001"), "partially_paid", 750,
+                     id="finished-but-half-paid"),
+        pytest.param(priced("partially_paid", "10.00", "0.0003", "0.0001"), "partially_paid", 333,
+                     id="a-third-rounds-down"),
+        pytest.param(priced("partially_paid", "10.00", "0.0003", "0.0002"), "partially_paid", 666,
+                     id="two-thirds-rounds-down-not-to-nearest"),
+        pytest.param(priced("partially_paid", "10000", "0.0003", "0.0001", "ugx"),
+                     "partially_paid", 3333, id="in-the-price-currency-minor-units"),
+        pytest.param(priced("partially_paid", "10.00", "0.0003", "0"), "partially_paid", 0,
+                     id="nothing-arrived-is-worth-nothing"),
+        pytest.param(priced("finished", "10.00", "0.0003", "0.0003"), "succeeded", 1000,
+                     id="paid-exactly"),
+        pytest.param(priced("finished", "10.00", "0.0003", "0.0009"), "succeeded", 1000,
+                     id="overpaid-is-the-price"),
+        pytest.param(priced("partially_paid", "10.00", "0.0003", "0.0004"), "partially_paid",
+                     1000, id="partially-paid-status-but-enough-arrived"),
+        pytest.param(priced("finished", "10.00", "<drop>", "0.0003"), "partially_paid", None,
+                     id="no-pay-amount-is-unknown"),
+        pytest.param(priced("finished", "10.00", None, "0.0003"), "partially_paid", None,
+                     id="null-pay-amount-is-unknown"),
+        pytest.param(priced("finished", "10.00", "0", "0.0003"), "partially_paid", None,
+                     id="zero-pay-amount-is-unknown"),
+        pytest.param(priced("partially_paid", "10.00", "<drop>", "0.0001"), "partially_paid",
+                     None, id="partially-paid-without-pay-amount"),
+        pytest.param(priced("confirming", "10.00", "0.0003", "0.0003"), "pending", None,
+                     id="a-pending-payment-reports-no-amount"),
+        pytest.param(priced("failed", "10.00", "0.0003", "0.0001"), "failed", None,
+                     id="a-failed-payment-reports-no-amount"),
+        pytest.param(priced("refunded", "10.00", "0.0003", "0.0003"), "refunded", None,
+                     id="a-refund-reports-no-amount"),
+    ],
+)  # fmt: skip
+def test_paid_is_the_value_of_what_arrived(
+    fake: FakeNowPayments,
+    rail: NowPaymentsRail,
+    body: dict[str, Any],
+    status: str,
+    minor: int | None,
+) -> None:
+    report = rail.read_callback("", *signed(fake, body))
+    assert report.status == status
+    code = str(body["price_currency"]).upper()
+    assert report.paid == (None if minor is None else Money.of_minor(minor, code))
+
+
+@given(
+    st.integers(min_value=0, max_value=10**12),
+    st.integers(min_value=1, max_value=10**12),
+    st.integers(min_value=0, max_value=2 * 10**12),
+    st.integers(min_value=0, max_value=18),
+)
+def test_the_value_never_exceeds_what_arrived_nor_the_price(
+    price_minor: int, due_units: int, paid_units: int, scale: int
+) -> None:
+    price = Money.of_minor(price_minor, "USD")
+    due, paid = Decimal(due_units).scaleb(-scale), Decimal(paid_units).scaleb(-scale)
+    value = ipn.arrived_value(price, paid, due)
+    assert value is not None
+    assert value.currency == "USD"
+    share = Fraction(price_minor) * Fraction(paid_units, due_units)  # exact, no Decimal
+    assert value.amount == min(price_minor, int(share))  # floor: never more than arrived
+    assert ipn.arrived_value(price, paid, None) is None
 
 
 @pytest.mark.parametrize(
@@ -230,10 +338,71 @@ def test_the_decimal_string_sent_parses_back_to_the_same_money(minor: int, code:
     assert ipn.to_minor(ipn.amount(text, "price_amount"), code, "price_amount") == minor
 
 
-def test_the_callback_path_is_the_payment_id(fake: FakeNowPayments, rail: NowPaymentsRail) -> None:
-    assert rail.callback_path("pay-1") == "pay-1"
+# -- the callback URL: per payment, built and checked by the payment core ---------------------
+
+
+def expected_token(key: str, payment_id: str, rail: str = "nowpayments") -> str:
+    """HMAC-SHA256 of "soko-callback:<rail>:<payment id>", 32 hex characters."""
+    message = f"soko-callback:{rail}:{payment_id}".encode()
+    return hmac.new(key.encode(), message, hashlib.sha256).hexdigest()[:32]
+
+
+def test_the_callback_url_names_the_payment_and_a_token_under_the_ipn_secret(
+    rail: NowPaymentsRail,
+) -> None:
+    assert (rail.callback_scope, rail.signed) == ("payment", True)
+    assert rail.callback_key() == IPN_SECRET
+    with pytest.raises(NotImplementedError):
+        rail.callback_path("pay-1")
+    url = callback_url("https://soko.example", rail, "pay-1")
+    token = expected_token(IPN_SECRET, "pay-1")
+    assert url == f"https://soko.example/payments/nowpayments/pay-1/{token}"
+    assert IPN_SECRET not in url
+    assert address(rail, f"pay-1/{token}") == Addressed("pay-1", "pay-1")
+
+
+def test_a_tokenless_path_is_accepted_because_ipns_are_signed(
+    fake: FakeNowPayments, rail: NowPaymentsRail
+) -> None:
+    # Invoices created before tokens call back on /payments/nowpayments/<payment id>.
+    addressed = address(rail, "pay-1")
+    assert addressed == Addressed("pay-1", "pay-1")
+    assert address(rail, "/pay-1/") == Addressed("pay-1", "pay-1")
     headers, body = signed(fake, doc())
-    assert rail.read_callback("pay-1", headers, body).payment_id == "pay-1"
-    assert rail.read_callback("", headers, body).payment_id == "pay-1"
+    assert rail.read_callback(addressed.rest, headers, body).payment_id == "pay-1"
+    with pytest.raises(Unauthorized, match="missing signature"):
+        rail.read_callback(addressed.rest, {}, body)  # the signature is what authenticates it
     with pytest.raises(BadCallback, match="callback URL"):
-        rail.read_callback("pay-2", headers, body)
+        rail.read_callback(address(rail, "pay-2").rest, headers, body)  # signed for pay-1
+
+
+@pytest.mark.parametrize(
+    "rest",
+    [
+        pytest.param(f"pay-1/{'0' * 32}", id="zeros"),
+        pytest.param(f"pay-1/{expected_token(IPN_SECRET, 'pay-2')}", id="another-payments"),
+        pytest.param(f"pay-1/{expected_token(IPN_SECRET, 'pay-1', 'mpesa')}", id="another-rails"),
+        pytest.param(f"pay-1/{expected_token('other', 'pay-1')}", id="another-key"),
+        pytest.param(f"pay-1/{expected_token(IPN_SECRET, 'pay-1')}/x", id="extra-segment"),
+        pytest.param(f"pay 1/{expected_token(IPN_SECRET, 'pay 1')}", id="not-a-payment-id"),
+        pytest.param("", id="no-payment"),
+    ],
+)
+def test_a_wrong_token_is_unauthorized_even_for_a_signed_rail(
+    rail: NowPaymentsRail, rest: str
+) -> None:
+    with pytest.raises(Unauthorized) as caught:
+        address(rail, rest)
+    assert IPN_SECRET not in str(caught.value)
+
+
+def test_an_unconfigured_ipn_secret_accepts_nothing(fake: FakeNowPayments) -> None:
+    rail = NowPaymentsRail(NowPaymentsSettings(api_key=API_KEY))
+    headers, body = signed(fake, doc())
+    with pytest.raises(Unauthorized):
+        address(rail, f"pay-1/{expected_token('', 'pay-1')}")
+    with pytest.raises(Unauthorized):
+        address(rail, f"pay-1/{expected_token(IPN_SECRET, 'pay-1')}")
+    tokenless = address(rail, "pay-1")  # routed, but only a verified signature is accepted
+    with pytest.raises(Unauthorized, match="not configured"):
+        rail.read_callback(tokenless.rest, headers, body)

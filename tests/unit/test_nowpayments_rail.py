@@ -1,14 +1,21 @@
-"""NowPaymentsRail over real HTTP against FakeNowPayments; IPNs come back to a tiny receiver."""
+"""NowPaymentsRail over real HTTP against FakeNowPayments; IPNs come back to a tiny receiver.
+
+The receiver handles an IPN as payment_webhook does: the payment core checks the callback
+URL's token (functions/payments/callbacks.py), then the rail verifies the signed body.
+"""
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import json
 import signal
 import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from decimal import Decimal
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from threading import Thread
@@ -20,8 +27,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from events import Money
+from functions.payments.callbacks import address, callback_url
 from functions.providers import nowpayments_ipn as ipn
 from functions.providers.base import (
+    BadCallback,
+    OutcomeUnknown,
     PaymentRequest,
     ProviderRefused,
     ProviderUnavailable,
@@ -37,6 +47,10 @@ pytestmark = pytest.mark.unit
 API_KEY = "np-api-key-7f3c9e"
 IPN_SECRET = "np-ipn-secret-b81d44"
 ORDER = "pay-0001"
+INVOICE_PATH = "/v1/invoice"
+TOKEN = hmac.new(
+    IPN_SECRET.encode(), f"soko-callback:nowpayments:{ORDER}".encode(), hashlib.sha256
+).hexdigest()[:32]
 
 
 class Receiver(ThreadingHTTPServer):
@@ -51,8 +65,13 @@ class Receiver(ThreadingHTTPServer):
         self.errors: list[RailError] = []
 
     @property
+    def base(self) -> str:
+        return f"http://127.0.0.1:{self.server_address[1]}"
+
+    @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self.server_address[1]}/payments/nowpayments/"
+        """The ipn_callback_url the payment core gives ORDER."""
+        return callback_url(self.base, self.rail, ORDER)
 
 
 class _ReceiverHandler(BaseHTTPRequestHandler):
@@ -61,7 +80,10 @@ class _ReceiverHandler(BaseHTTPRequestHandler):
         assert isinstance(server, Receiver)
         body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
         try:
-            report = server.rail.read_callback("", dict(self.headers.items()), body)
+            addressed = address(server.rail, self.path.removeprefix("/payments/nowpayments/"))
+            report = server.rail.read_callback(addressed.rest, dict(self.headers.items()), body)
+            if report.payment_id != addressed.payment_id:  # as payment_webhook answers 400
+                raise BadCallback("the callback is about another payment than its URL names")
         except RailError as error:
             server.errors.append(error)
             status, payload = (401 if isinstance(error, Unauthorized) else 400), {"ok": False}
@@ -90,10 +112,57 @@ def sleeps() -> list[float]:
     return []
 
 
+Action = Callable[[httpx.Request, httpx.BaseTransport], httpx.Response]
+
+
+class Interrupting(httpx.BaseTransport):
+    """The real transport to the fake, except that each request to `path` first meets the
+    next of `actions`: a connection that never opened, a 429, a reply lost on the way back."""
+
+    def __init__(self, path: str, *actions: Action) -> None:
+        self.inner = httpx.HTTPTransport()
+        self.path, self.actions = path, list(actions)
+        self.attempts = 0  # requests to `path` the client tried to send
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        if request.url.path == self.path:
+            self.attempts += 1
+            if self.actions:
+                return self.actions.pop(0)(request, self.inner)
+        return self.inner.handle_request(request)
+
+    def close(self) -> None:
+        self.inner.close()
+
+
+def not_connected(request: httpx.Request, inner: httpx.BaseTransport) -> httpx.Response:
+    raise httpx.ConnectError("no connection to the provider", request=request)
+
+
+def too_many_requests(request: httpx.Request, inner: httpx.BaseTransport) -> httpx.Response:
+    return httpx.Response(429, json={"message": "Too many requests"}, request=request)
+
+
+def reply_lost(request: httpx.Request, inner: httpx.BaseTransport) -> httpx.Response:
+    """The fake creates the invoice, but its reply never reaches the rail."""
+    response = inner.handle_request(request)
+    response.read()
+    response.close()
+    raise httpx.ReadTimeout("the reply did not come back", request=request)
+
+
 @pytest.fixture
-def rail(fake: FakeNowPayments, sleeps: list[float]) -> Iterator[NowPaymentsRail]:
+def invoices() -> Interrupting:
+    """Counts (and, when told, interrupts) the rail's POST /invoice requests."""
+    return Interrupting(INVOICE_PATH)
+
+
+@pytest.fixture
+def rail(
+    fake: FakeNowPayments, sleeps: list[float], invoices: Interrupting
+) -> Iterator[NowPaymentsRail]:
     settings = NowPaymentsSettings(base_url=fake.base_url, api_key=API_KEY, ipn_secret=IPN_SECRET)
-    with httpx.Client(timeout=0.3) as client:
+    with httpx.Client(timeout=0.3, transport=invoices) as client:
         yield NowPaymentsRail(settings, client, sleep=sleeps.append)
 
 
@@ -131,7 +200,7 @@ def test_start_creates_an_invoice_with_a_decimal_string(
     invoice = fake.invoices[started.provider_ref]
     assert invoice["price_amount"] == "10.50"
     assert invoice["price_currency"] == "usd"
-    assert invoice["ipn_callback_url"] == receiver.url
+    assert invoice["ipn_callback_url"] == f"{receiver.base}/payments/nowpayments/{ORDER}/{TOKEN}"
     assert invoice["order_id"] == ORDER
     assert invoice["order_description"] == "Café ☕ box"
     assert started.instructions.kind == "invoice_url"
@@ -162,16 +231,107 @@ def test_refusal_messages_redact_echoed_secrets() -> None:
     assert_no_secrets(refused.value)
 
 
-def test_outage_500_is_unavailable_after_bounded_retries(
-    rail: NowPaymentsRail, fake: FakeNowPayments, sleeps: list[float], receiver: Receiver
+# -- outages: an invoice is created at most once ---------------------------------------------
+
+
+def test_an_invoice_answered_500_is_asked_once_and_its_outcome_unknown(
+    rail: NowPaymentsRail,
+    fake: FakeNowPayments,
+    sleeps: list[float],
+    receiver: Receiver,
+    invoices: Interrupting,
 ) -> None:
     fake.outage("500")
-    with pytest.raises(ProviderUnavailable, match="HTTP 500 after 3 attempts") as unavailable:
+    with pytest.raises(OutcomeUnknown, match="HTTP 500") as unknown:
         rail.start(request(receiver.url))
+    assert invoices.attempts == 1
+    assert sleeps == []
+    assert_no_secrets(unknown.value)
+    fake.outage(None)
+    assert rail.start(request(receiver.url)).provider_ref in fake.invoices
+    assert invoices.attempts == 2
+
+
+def test_an_invoice_that_times_out_is_asked_once_and_its_outcome_unknown(
+    rail: NowPaymentsRail,
+    fake: FakeNowPayments,
+    sleeps: list[float],
+    receiver: Receiver,
+    invoices: Interrupting,
+) -> None:
+    fake.outage("hang")
+    began = time.monotonic()
+    with pytest.raises(OutcomeUnknown, match="ReadTimeout") as unknown:
+        rail.start(request(receiver.url))
+    assert time.monotonic() - began < 2  # one 0.3 s timeout, not three, not the 5 s hang
+    assert (invoices.attempts, sleeps) == (1, [])
+    assert_no_secrets(unknown.value)
+
+
+def test_an_invoice_whose_reply_is_lost_is_created_once(
+    rail: NowPaymentsRail,
+    fake: FakeNowPayments,
+    sleeps: list[float],
+    receiver: Receiver,
+    invoices: Interrupting,
+) -> None:
+    invoices.actions.append(reply_lost)
+    with pytest.raises(OutcomeUnknown, match="ReadTimeout"):
+        rail.start(request(receiver.url))
+    [invoice] = fake.invoices.values()  # it exists at NOWPayments: once
+    assert invoice["order_id"] == ORDER
+    assert (invoices.attempts, sleeps) == (1, [])
+
+
+@pytest.mark.parametrize("refusal", [not_connected, too_many_requests], ids=["connect", "429"])
+def test_an_invoice_request_that_never_arrived_is_retried(
+    rail: NowPaymentsRail,
+    fake: FakeNowPayments,
+    sleeps: list[float],
+    receiver: Receiver,
+    invoices: Interrupting,
+    refusal: Action,
+) -> None:
+    invoices.actions.append(refusal)
+    started = rail.start(request(receiver.url))
+    assert list(fake.invoices) == [started.provider_ref]
+    assert (invoices.attempts, len(sleeps)) == (2, 1)
+
+
+@pytest.mark.parametrize(
+    ("refusal", "reason"),
+    [(not_connected, "ConnectError"), (too_many_requests, "HTTP 429")],
+    ids=["connect", "429"],
+)
+def test_an_invoice_request_that_never_arrived_is_unavailable_not_unknown(
+    rail: NowPaymentsRail,
+    fake: FakeNowPayments,
+    sleeps: list[float],
+    receiver: Receiver,
+    invoices: Interrupting,
+    refusal: Action,
+    reason: str,
+) -> None:
+    invoices.actions.extend([refusal] * 3)
+    with pytest.raises(ProviderUnavailable, match=f"{reason} after 3 attempts") as caught:
+        rail.start(request(receiver.url))
+    assert not isinstance(caught.value, OutcomeUnknown)
+    assert fake.invoices == {}
+    assert (invoices.attempts, len(sleeps)) == (3, 2)
+
+
+def test_a_status_query_is_retried_through_an_outage_then_unavailable(
+    rail: NowPaymentsRail, fake: FakeNowPayments, sleeps: list[float], receiver: Receiver
+) -> None:
+    payment_id = fake.pay(rail.start(request(receiver.url)).provider_ref, ("waiting",))
+    fake.outage("500")
+    with pytest.raises(ProviderUnavailable, match="HTTP 500 after 3 attempts") as unavailable:
+        rail.query(ORDER, str(payment_id), started_amount())
+    assert not isinstance(unavailable.value, OutcomeUnknown)
     assert len(sleeps) == 2
     assert_no_secrets(unavailable.value)
     fake.outage(None)
-    assert rail.start(request(receiver.url)).provider_ref in fake.invoices
+    assert rail.query(ORDER, str(payment_id), started_amount()).status == "pending"
 
 
 def test_hang_is_unavailable_within_the_client_timeout(
@@ -179,8 +339,9 @@ def test_hang_is_unavailable_within_the_client_timeout(
 ) -> None:
     fake.outage("hang")
     began = time.monotonic()
-    with pytest.raises(ProviderUnavailable, match="Timeout") as unavailable:
+    with pytest.raises(ProviderUnavailable, match="Timeout after 3 attempts") as unavailable:
         rail.query(ORDER, "5000000001", Money.of_minor(1050, "USD"))
+    assert not isinstance(unavailable.value, OutcomeUnknown)
     assert time.monotonic() - began < 3  # 3 attempts of a 0.3 s timeout, not the 5 s hang
     assert_no_secrets(unavailable.value)
 
@@ -197,7 +358,9 @@ def test_a_paid_invoice_reports_pending_then_succeeded(
     assert [r.status for r in receiver.reports] == ["pending"] * 4 + ["succeeded"]
     last = receiver.reports[-1]
     assert last.payment_id == ORDER
-    assert last.provider_ref == str(payment_id)
+    # Bound to the invoice we recorded at the start; the payment id is the money's own.
+    assert {r.provider_ref for r in receiver.reports} == {started.provider_ref}
+    assert last.transfer_ref == str(payment_id)
     assert last.paid == Money.of_minor(1050, "USD")
     assert last.verified
     assert not last.repeat_deposit
@@ -205,6 +368,19 @@ def test_a_paid_invoice_reports_pending_then_succeeded(
 
     queried = rail.query(ORDER, str(payment_id), Money.of_minor(1050, "USD"))
     assert (queried.status, queried.verified, queried.paid) == ("succeeded", True, last.paid)
+    assert (queried.provider_ref, queried.transfer_ref) == (started.provider_ref, str(payment_id))
+
+
+def test_an_ipn_to_a_url_with_a_wrong_token_is_refused_though_signed(
+    rail: NowPaymentsRail, fake: FakeNowPayments, receiver: Receiver
+) -> None:
+    started = rail.start(request(receiver.url))
+    wrong = f"{receiver.base}/payments/nowpayments/{ORDER}/{'0' * 32}"
+    fake.invoices[started.provider_ref]["ipn_callback_url"] = wrong
+    fake.pay(started.provider_ref, ("finished",))
+    assert [c.http_status for c in fake.callbacks] == [401]
+    assert receiver.reports == []
+    assert [str(e) for e in receiver.errors] == ["wrong callback token"]
 
 
 def test_duplicates_out_of_order_keep_one_key_per_status(
@@ -218,9 +394,9 @@ def test_duplicates_out_of_order_keep_one_key_per_status(
         "sending",
         "finished",
     }
-    assert rail.query(ORDER, receiver.reports[0].provider_ref, started_amount()).status == (
-        "succeeded"
-    )
+    [transfer] = {r.transfer_ref for r in receiver.reports}
+    assert {r.provider_ref for r in receiver.reports} == {started.provider_ref}
+    assert rail.query(ORDER, transfer, started_amount()).status == "succeeded"
 
 
 def started_amount() -> Money:
@@ -231,14 +407,24 @@ def test_underpayments_are_never_success(
     rail: NowPaymentsRail, fake: FakeNowPayments, receiver: Receiver
 ) -> None:
     started = rail.start(request(receiver.url))
+    # The fake asks 0.00013125 BTC for USD 10.50: 0.00013 of it is worth USD 10.40.
     short = fake.pay(started.provider_ref, ("finished",), actually_paid="0.00013")
-    assert (receiver.reports[-1].status, receiver.reports[-1].raw_status) == (
+    assert fake.payments[short]["pay_amount"] == Decimal("0.00013125")
+    last = receiver.reports[-1]
+    assert (last.status, last.raw_status, last.paid) == (
         "partially_paid",
         "finished",
+        Money.of_minor(1040, "USD"),
     )
-    assert rail.query(ORDER, str(short), started_amount()).status == "partially_paid"
-    fake.partially_pay(started.provider_ref)
-    assert [r.status for r in receiver.reports[-3:]] == ["pending", "pending", "partially_paid"]
+    queried = rail.query(ORDER, str(short), started_amount())
+    assert (queried.status, queried.paid) == ("partially_paid", Money.of_minor(1040, "USD"))
+    half = fake.partially_pay(started.provider_ref)  # 0.00006562 BTC, rounded to satoshis
+    assert fake.payments[half]["actually_paid"] == Decimal("0.00006562")
+    assert [(r.status, r.paid) for r in receiver.reports[-3:]] == [
+        ("pending", None),
+        ("pending", None),
+        ("partially_paid", Money.of_minor(524, "USD")),  # 10.50 * 6562/13125 = 5.2496 -> 5.24
+    ]
 
 
 def test_repeat_deposits_are_flagged(
@@ -252,7 +438,9 @@ def test_repeat_deposits_are_flagged(
         ("pending", True),
         ("succeeded", True),
     ]
-    assert again[0].provider_ref != str(first)
+    assert {r.provider_ref for r in again} == {started.provider_ref}  # the same invoice
+    assert {r.transfer_ref for r in again} != {str(first)}  # another movement of money
+    assert again[0].transfer_ref == again[1].transfer_ref
 
 
 def test_bad_signatures_are_refused_with_401(

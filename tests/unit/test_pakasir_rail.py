@@ -7,7 +7,7 @@ import json
 import struct
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -17,8 +17,10 @@ import pytest
 from pydantic import SecretStr
 
 from events import Money
+from functions.payments.callbacks import Addressed, address, callback_url
 from functions.providers.base import (
     BadCallback,
+    OutcomeUnknown,
     PaymentRequest,
     ProviderRefused,
     ProviderUnavailable,
@@ -32,6 +34,7 @@ pytestmark = pytest.mark.unit
 
 SECRET = "wh-3f9c2a71d0b84e6a9e51c7d2b6a0f418"
 KEY = "fake-pakasir-api-key-0123456789"
+CREATE_PATH = "/api/transactioncreate/qris"
 
 
 def idr(rupiah: int) -> Money:
@@ -66,7 +69,52 @@ def _client(timeout: float) -> httpx.Client:
     return httpx.Client(timeout=timeout, trust_env=False)  # shared: each costs ~0.1 s of TLS
 
 
-def make_rail(fake: FakePakasir, clock: FakeClock, timeout: float = 2.0, **kw: Any) -> PakasirRail:
+Action = Callable[[httpx.Request, httpx.BaseTransport], httpx.Response]
+
+
+class Interrupting(httpx.BaseTransport):
+    """The real transport to the fake, except that each request to `path` first meets the
+    next of `actions`: a connection that never opened, a 429, a reply lost on the way back."""
+
+    def __init__(self, path: str, *actions: Action) -> None:
+        self.inner = httpx.HTTPTransport(trust_env=False)
+        self.path, self.actions = path, list(actions)
+        self.attempts = 0  # requests to `path` the client tried to send
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        if request.url.path == self.path:
+            self.attempts += 1
+            if self.actions:
+                return self.actions.pop(0)(request, self.inner)
+        return self.inner.handle_request(request)
+
+    def close(self) -> None:
+        self.inner.close()
+
+
+def not_connected(request: httpx.Request, inner: httpx.BaseTransport) -> httpx.Response:
+    raise httpx.ConnectError("no connection to the provider", request=request)
+
+
+def too_many_requests(request: httpx.Request, inner: httpx.BaseTransport) -> httpx.Response:
+    return httpx.Response(429, json={"error": "too many requests"}, request=request)
+
+
+def reply_lost(request: httpx.Request, inner: httpx.BaseTransport) -> httpx.Response:
+    """The fake creates the QRIS payment, but its reply never reaches the rail."""
+    response = inner.handle_request(request)
+    response.read()
+    response.close()
+    raise httpx.ReadTimeout("the reply did not come back", request=request)
+
+
+def make_rail(
+    fake: FakePakasir,
+    clock: FakeClock,
+    timeout: float = 2.0,
+    transport: httpx.BaseTransport | None = None,
+    **kw: Any,
+) -> PakasirRail:
     settings = PakasirSettings(
         base_url=fake.base_url,
         project=fake.project,
@@ -74,6 +122,8 @@ def make_rail(fake: FakePakasir, clock: FakeClock, timeout: float = 2.0, **kw: A
         webhook_secret=SecretStr(SECRET),
     )
     client = _client(timeout)
+    if transport is not None:  # closed with the transport, by the test that made it
+        client = httpx.Client(timeout=timeout, transport=transport, trust_env=False)
     now = kw.pop("now", lambda: datetime.fromtimestamp(clock(), UTC))
     return PakasirRail(settings, client, now, sleep=kw.pop("sleep", lambda _s: None), **kw)
 
@@ -171,10 +221,24 @@ def test_an_error_echoing_the_key_is_redacted() -> None:
 # -- webhook --------------------------------------------------------------------------------
 
 
+def test_the_webhook_url_is_one_per_project_and_holds_the_secret(rail: PakasirRail) -> None:
+    assert (rail.callback_scope, rail.signed) == ("rail", False)
+    with pytest.raises(NotImplementedError):
+        rail.callback_key()  # no per-payment tokens: Pakasir calls one URL per project
+    for payment_id in ("pay-1", "pay-2"):
+        url = callback_url("https://soko.example/", rail, payment_id)
+        assert url == f"https://soko.example/payments/pakasir/{SECRET}"
+    # The payment core passes a rail-scoped path through; the rail checks its own secret.
+    assert address(rail, SECRET) == Addressed(None, SECRET)
+    assert address(rail, "wrong") == Addressed(None, "wrong")
+    with pytest.raises(Unauthorized):
+        rail.read_callback(address(rail, "wrong").rest, {}, body())
+
+
 @pytest.mark.parametrize("path", ["", "wrong", SECRET + "/", SECRET[:-1], SECRET.upper()])
 def test_a_wrong_path_secret_is_unauthorized(rail: PakasirRail, path: str) -> None:
     with pytest.raises(Unauthorized):
-        rail.read_callback(path, {}, body())
+        rail.read_callback(address(rail, path).rest, {}, body())
 
 
 def test_no_configured_secret_accepts_nothing(fake: FakePakasir) -> None:
@@ -213,7 +277,8 @@ def test_malformed_callbacks_are_bad(rail: PakasirRail, raw: bytes) -> None:
 def test_completed_callback_is_an_unverified_success(rail: PakasirRail) -> None:
     report = rail.read_callback(SECRET, {"content-type": "application/json"}, body())
     assert (report.payment_id, report.status, report.paid) == ("pay-1", "succeeded", idr(10_000))
-    assert report.provider_ref == "pay-1"
+    # The order id is our payment id, which binds the report: it names no other reference.
+    assert (report.provider_ref, report.transfer_ref) == (None, None)
     assert report.idempotency_key == "pakasir:pay-1:completed"
     assert report.verified is False
 
@@ -260,8 +325,17 @@ def test_paying_fires_a_webhook_the_rail_accepts(
     rail.start(request(25_000))
     assert [d.status for d in fake.pay("pay-1")] == [200]
     path, raw = got[0]
-    report = rail.read_callback(path.removeprefix("/payments/pakasir/"), {}, raw)
-    assert (report.status, report.paid, report.verified) == ("succeeded", idr(25_000), False)
+    assert path == f"/payments/pakasir/{SECRET}"
+    addressed = address(rail, path.removeprefix("/payments/pakasir/"))
+    report = rail.read_callback(addressed.rest, {}, raw)
+    assert (report.payment_id, report.status, report.paid, report.verified) == (
+        "pay-1",
+        "succeeded",
+        idr(25_000),
+        False,
+    )
+    # Confirmed by asking about the payment's own order id (the reference it started with).
+    assert rail.query("pay-1", "pay-1", idr(25_000)).status == "succeeded"
     assert rail.query("pay-1", report.provider_ref, idr(25_000)).status == "succeeded"
 
 
@@ -321,29 +395,102 @@ def test_query_of_an_unknown_order_is_refused(rail: PakasirRail) -> None:
 # -- outages and secrecy ----------------------------------------------------------------------
 
 
-def test_outage_500_gives_up_after_bounded_retries(fake: FakePakasir, clock: FakeClock) -> None:
+def test_a_status_query_is_retried_through_an_outage_then_unavailable(
+    fake: FakePakasir, clock: FakeClock
+) -> None:
     sleeps: list[float] = []
     rail = make_rail(fake, clock, sleep=sleeps.append)
     rail.start(request())
     fake.outage("500")
     with pytest.raises(ProviderUnavailable, match="HTTP 500 after 3 attempts") as caught:
         rail.query("pay-1", "pay-1", idr(10_000))
+    assert not isinstance(caught.value, OutcomeUnknown)
     assert len(sleeps) == 2
     assert KEY not in chain(caught.value)
-    with pytest.raises(ProviderUnavailable):
-        rail.start(request(payment_id="pay-2"))
+
+
+def test_a_create_answered_500_is_sent_once_and_its_outcome_unknown(
+    fake: FakePakasir, clock: FakeClock
+) -> None:
+    sleeps: list[float] = []
+    with Interrupting(CREATE_PATH) as creates:
+        rail = make_rail(fake, clock, transport=creates, sleep=sleeps.append)
+        fake.outage("500")
+        with pytest.raises(OutcomeUnknown, match="HTTP 500") as caught:
+            rail.start(request(payment_id="pay-2"))
+        assert (creates.attempts, sleeps) == (1, [])
+        assert KEY not in chain(caught.value)
+        fake.outage(None)
+        assert rail.start(request(payment_id="pay-2")).provider_ref == "pay-2"
 
 
 def test_a_hanging_provider_is_unavailable_quickly(fake: FakePakasir, clock: FakeClock) -> None:
     rail = make_rail(fake, clock, timeout=0.2, attempts=2)
     fake.outage("hang")
     began = time.monotonic()
-    with pytest.raises(ProviderUnavailable, match="Timeout") as caught:
+    with pytest.raises(ProviderUnavailable, match="Timeout after 2 attempts") as caught:
         rail.query("pay-1", None, idr(10_000))
+    assert not isinstance(caught.value, OutcomeUnknown)
     assert time.monotonic() - began < 3
     assert KEY not in chain(caught.value)
     fake.outage(None)
     assert rail.start(request()).provider_ref == "pay-1"
+
+
+def test_a_create_that_times_out_is_sent_once_and_its_outcome_unknown(
+    fake: FakePakasir, clock: FakeClock
+) -> None:
+    sleeps: list[float] = []
+    with Interrupting(CREATE_PATH) as creates:
+        rail = make_rail(fake, clock, timeout=0.2, transport=creates, sleep=sleeps.append)
+        fake.outage("hang")
+        began = time.monotonic()
+        with pytest.raises(OutcomeUnknown, match="ReadTimeout") as caught:
+            rail.start(request())
+        assert time.monotonic() - began < 2  # one 0.2 s timeout, no second attempt
+        assert (creates.attempts, sleeps) == (1, [])
+        assert KEY not in chain(caught.value)
+
+
+def test_a_create_whose_reply_is_lost_is_sent_once(fake: FakePakasir, clock: FakeClock) -> None:
+    sleeps: list[float] = []
+    with Interrupting(CREATE_PATH, reply_lost) as creates:
+        rail = make_rail(fake, clock, transport=creates, sleep=sleeps.append)
+        with pytest.raises(OutcomeUnknown, match="ReadTimeout"):
+            rail.start(request())
+        assert list(fake.orders) == ["pay-1"]  # Pakasir has the QRIS payment: made once
+        assert (creates.attempts, sleeps) == (1, [])
+
+
+@pytest.mark.parametrize("refusal", [not_connected, too_many_requests], ids=["connect", "429"])
+def test_a_create_that_never_arrived_is_retried(
+    fake: FakePakasir, clock: FakeClock, refusal: Action
+) -> None:
+    sleeps: list[float] = []
+    with Interrupting(CREATE_PATH, refusal) as creates:
+        rail = make_rail(fake, clock, transport=creates, sleep=sleeps.append)
+        assert rail.start(request()).provider_ref == "pay-1"
+        assert list(fake.orders) == ["pay-1"]
+        assert (creates.attempts, len(sleeps)) == (2, 1)
+
+
+@pytest.mark.parametrize(
+    ("refusal", "reason"),
+    [(not_connected, "ConnectError"), (too_many_requests, "HTTP 429")],
+    ids=["connect", "429"],
+)
+def test_a_create_that_never_arrived_is_unavailable_not_unknown(
+    fake: FakePakasir, clock: FakeClock, refusal: Action, reason: str
+) -> None:
+    sleeps: list[float] = []
+    with Interrupting(CREATE_PATH, refusal, refusal, refusal) as creates:
+        rail = make_rail(fake, clock, transport=creates, sleep=sleeps.append)
+        with pytest.raises(ProviderUnavailable, match=f"{reason} after 3 attempts") as caught:
+            rail.start(request())
+        assert not isinstance(caught.value, OutcomeUnknown)
+        assert KEY not in chain(caught.value)
+        assert fake.orders == {}
+        assert (creates.attempts, len(sleeps)) == (3, 2)
 
 
 # -- the rest ---------------------------------------------------------------------------------

@@ -11,6 +11,8 @@ from events.payments import (
     PaymentExpired,
     PaymentFailed,
     PaymentHeldForReview,
+    PaymentReferenceLearnt,
+    PaymentStartUnknown,
     PaymentRefunded,
     PaymentReportIgnored,
     PaymentRequested,
@@ -19,12 +21,16 @@ from events.payments import (
 )
 from functions.domain.payments import (
     AdminDecide,
+    AmountNeeded,
     Apply,
     Expire,
     InvalidPayment,
     MarkStarted,
+    OpenRepeat,
+    RepeatPayment,
     Request,
     UnknownPayment,
+    is_payment_id,
     payments,
 )
 from functions.providers.base import Report, Status
@@ -132,7 +138,12 @@ def test_a_refund_report_only_refunds_a_succeeded_payment() -> None:
 )
 def test_a_different_amount_is_held_for_an_admin(paid: Money, reason: str) -> None:
     (held,) = when(payments, PENDING, report("succeeded", paid=paid))
-    assert held == PaymentHeldForReview(reason=reason, paid=paid, raw_status="succeeded")  # type: ignore[arg-type]
+    assert held == PaymentHeldForReview(
+        reason=reason,  # type: ignore[arg-type]
+        paid=paid,
+        raw_status="succeeded",
+        provider_ref="ws_CO_1",
+    )
 
 
 def test_partial_payments_and_repeat_deposits_are_held() -> None:
@@ -143,8 +154,12 @@ def test_partial_payments_and_repeat_deposits_are_held() -> None:
     assert isinstance(repeat, PaymentHeldForReview)
     assert repeat.reason == "repeat_deposit"
     held = [*PENDING, partial]
-    (late,) = when(payments, held, report("succeeded"))
-    assert isinstance(late, PaymentReportIgnored)  # an admin settles a held payment
+    # The same money reported again, now complete: what arrived by then is weighed.
+    assert when(payments, held, report("succeeded")) == [succeeded()]
+    assert when(payments, held, report("partially_paid")) == []  # the same hold again
+    (repeat_held,) = [*PENDING, repeat][-1:]
+    (late,) = when(payments, [*PENDING, repeat_held], report("succeeded"))
+    assert isinstance(late, PaymentReportIgnored)  # an admin settles a held re-deposit
 
 
 def test_money_that_arrives_after_expiry_or_failure_is_still_credited() -> None:
@@ -182,3 +197,105 @@ def test_an_admin_settles_a_held_payment_once() -> None:
     assert when(payments, held, AdminDecide(admin_id=1, approve=False)) == [
         PaymentFailed(reason="rejected by admin 1")
     ]
+
+
+def nowpayments(
+    status: Status, transfer: str, paid: Money | None = KES_1500, invoice: str | None = "ws_CO_1"
+) -> Apply:
+    """A verified report about the invoice `invoice` whose money has the id `transfer`."""
+    return Apply(
+        Report(
+            "p1", status, invoice, paid=paid, raw_status=status, verified=True,
+            transfer_ref=transfer, idempotency_key=f"np:{transfer}:{status}",
+        ),
+        "callback",
+    )  # fmt: skip
+
+
+def test_a_report_naming_another_provider_reference_moves_nothing() -> None:
+    other = Apply(
+        Report("p1", "succeeded", "ws_CO_OTHER", paid=KES_1500, raw_status="0", verified=True),
+        "query",
+    )
+    (ignored,) = when(payments, PENDING, other)
+    assert ignored == PaymentReportIgnored(
+        status="0", reason="report names another provider reference"
+    )
+    about_another = Apply(Report("p2", "succeeded", "ws_CO_1", KES_1500, verified=True), "query")
+    (ignored,) = when(payments, PENDING, about_another)
+    assert isinstance(ignored, PaymentReportIgnored)
+    assert ignored.reason == "report is about another payment"
+
+
+def test_money_for_a_start_we_never_saw_confirmed_is_held_not_credited() -> None:
+    unknown = PaymentStartUnknown(reason="timeout", expires_at=T0 + timedelta(minutes=30))
+    (held,) = when(payments, [REQUESTED, unknown], report("succeeded"))
+    assert held == PaymentHeldForReview(
+        reason="unconfirmed_reference", paid=KES_1500, raw_status="succeeded",
+        provider_ref="ws_CO_1",
+    )  # fmt: skip
+    # A rail whose reports are bound by our own id (Pakasir) credits as usual.
+    ours = Apply(Report("p1", "succeeded", None, KES_1500, verified=True), "query")
+    (paid,) = when(payments, [REQUESTED, unknown], ours)
+    assert isinstance(paid, PaymentSucceeded)
+
+
+def test_a_verified_report_teaches_the_transfer_id_once_and_queries_use_it() -> None:
+    (learnt,) = when(payments, PENDING, nowpayments("pending", "5001"))
+    assert learnt == PaymentReferenceLearnt(transfer_ref="5001")
+    assert when(payments, [*PENDING, learnt], nowpayments("pending", "5001")) == []
+    state = given(payments, *PENDING, learnt)
+    assert state.query_ref() == "5001"
+    assert given(payments, *PENDING).query_ref() == "ws_CO_1"
+
+
+def test_a_second_distinct_payment_for_a_settled_payment_is_a_repeat() -> None:
+    (paid,) = when(payments, PENDING, nowpayments("succeeded", "5001"))
+    assert isinstance(paid, PaymentSucceeded)
+    assert paid.transfer_ref == "5001"
+    settled = [*PENDING, paid]
+    assert when(payments, settled, nowpayments("succeeded", "5001")) == []  # the same money
+    with pytest.raises(RepeatPayment) as raised:
+        when(payments, settled, nowpayments("succeeded", "5002"))
+    repeat_id = raised.value.repeat_id
+    assert is_payment_id(repeat_id) and repeat_id != "p1"
+    with pytest.raises(RepeatPayment) as again:
+        when(payments, settled, nowpayments("succeeded", "5002"))
+    assert again.value.repeat_id == repeat_id  # derived: a redelivery opens nothing new
+    # Nothing arrived is not money to record.
+    assert when(payments, settled, nowpayments("succeeded", "5003", Money.of_minor(0, "KES"))) == []
+
+
+def test_a_repeat_opens_a_held_wallet_deposit_of_what_arrived() -> None:
+    order = PaymentRequested(
+        payment_id="p1", user_id=7, purpose="order", amount=KES_1500, rail="nowpayments",
+        subject="order-9",
+    )  # fmt: skip
+    parent = given(payments, order, STARTED, succeeded())
+    half = Money(amount=75_000, currency="KES")
+    report_ = Report("p1", "partially_paid", "ws_CO_1", paid=half, transfer_ref="5002")
+    opened = when(payments, [], OpenRepeat("r1", parent, report_))
+    assert opened == [
+        PaymentRequested(
+            payment_id="r1", user_id=7, purpose="wallet_deposit", amount=half,
+            rail="nowpayments", repeat_of="p1",
+        ),
+        PaymentHeldForReview(
+            reason="repeat_payment", paid=half, provider_ref="ws_CO_1", transfer_ref="5002"
+        ),
+    ]  # fmt: skip
+    assert when(payments, opened, OpenRepeat("r1", parent, report_)) == []
+
+
+def test_approving_a_hold_credits_what_arrived_never_the_asked_amount() -> None:
+    half = Money(amount=75_000, currency="KES")
+    held = [*PENDING, PaymentHeldForReview(reason="partially_paid", paid=half)]
+    (approved,) = when(payments, held, AdminDecide(99, approve=True))
+    assert isinstance(approved, PaymentSucceeded)
+    assert approved.paid == half
+    unknown = [*PENDING, PaymentHeldForReview(reason="partially_paid", paid=None)]
+    with pytest.raises(AmountNeeded):
+        when(payments, unknown, AdminDecide(99, approve=True))
+    (stated,) = when(payments, unknown, AdminDecide(99, approve=True, paid=half))
+    assert isinstance(stated, PaymentSucceeded)
+    assert stated.paid == half
