@@ -38,6 +38,13 @@ from functions.providers.base import (
 )
 from functions.providers.mpesa import PUSH_PATH, QUERY_PATH, TOKEN_PATH, MpesaRail, MpesaSettings
 from functions.providers.token_cache import MemoryTokenCache
+from tests.fakes.interrupting import (
+    Action,
+    Interrupting,
+    not_connected,
+    reply_lost,
+    too_many_requests,
+)
 from tests.fakes.mpesa import FakeMpesa
 
 pytestmark = pytest.mark.unit
@@ -121,53 +128,6 @@ def cache() -> MemoryTokenCache:
 
 Sleeps = list[float]
 MakeRail = Callable[..., MpesaRail]
-Action = Callable[[httpx.Request, httpx.BaseTransport], httpx.Response]
-
-
-class Interrupting(httpx.BaseTransport):
-    """The real transport to the fake, except that each request to `path` first meets the
-    next of `actions`: a connection that never opened, a 429, a reply lost on the way back."""
-
-    def __init__(self, path: str, *actions: Action) -> None:
-        self.inner = httpx.HTTPTransport()
-        self.path, self.actions = path, list(actions)
-        self.attempts = 0  # requests to `path` the client tried to send
-
-    def handle_request(self, request: httpx.Request) -> httpx.Response:
-        if request.url.path == self.path:
-            self.attempts += 1
-            if self.actions:
-                return self.actions.pop(0)(request, self.inner)
-        return self.inner.handle_request(request)
-
-    def close(self) -> None:
-        self.inner.close()
-
-
-def not_connected(kind: type[httpx.TransportError]) -> Action:
-    """The request never left: the connection could not be made."""
-
-    def act(request: httpx.Request, inner: httpx.BaseTransport) -> httpx.Response:
-        raise kind("no connection to the provider", request=request)
-
-    return act
-
-
-def too_many_requests(request: httpx.Request, inner: httpx.BaseTransport) -> httpx.Response:
-    """The provider's gateway turned the request away without doing anything."""
-    return httpx.Response(429, json={"errorMessage": "Too Many Requests"}, request=request)
-
-
-def reply_lost(kind: type[httpx.TransportError]) -> Action:
-    """The fake gets and carries out the request, but its reply never reaches the rail."""
-
-    def act(request: httpx.Request, inner: httpx.BaseTransport) -> httpx.Response:
-        response = inner.handle_request(request)
-        response.read()
-        response.close()
-        raise kind("the reply did not come back", request=request)
-
-    return act
 
 
 def hits_on(fake: FakeMpesa, path: str) -> int:

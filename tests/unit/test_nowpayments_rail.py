@@ -14,7 +14,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from decimal import Decimal
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -40,6 +40,13 @@ from functions.providers.base import (
     Unauthorized,
 )
 from functions.providers.nowpayments import NowPaymentsRail, NowPaymentsSettings
+from tests.fakes.interrupting import (
+    Action,
+    Interrupting,
+    not_connected,
+    reply_lost,
+    too_many_requests,
+)
 from tests.fakes.nowpayments import FakeNowPayments
 
 pytestmark = pytest.mark.unit
@@ -110,45 +117,6 @@ def fake() -> Iterator[FakeNowPayments]:
 @pytest.fixture
 def sleeps() -> list[float]:
     return []
-
-
-Action = Callable[[httpx.Request, httpx.BaseTransport], httpx.Response]
-
-
-class Interrupting(httpx.BaseTransport):
-    """The real transport to the fake, except that each request to `path` first meets the
-    next of `actions`: a connection that never opened, a 429, a reply lost on the way back."""
-
-    def __init__(self, path: str, *actions: Action) -> None:
-        self.inner = httpx.HTTPTransport()
-        self.path, self.actions = path, list(actions)
-        self.attempts = 0  # requests to `path` the client tried to send
-
-    def handle_request(self, request: httpx.Request) -> httpx.Response:
-        if request.url.path == self.path:
-            self.attempts += 1
-            if self.actions:
-                return self.actions.pop(0)(request, self.inner)
-        return self.inner.handle_request(request)
-
-    def close(self) -> None:
-        self.inner.close()
-
-
-def not_connected(request: httpx.Request, inner: httpx.BaseTransport) -> httpx.Response:
-    raise httpx.ConnectError("no connection to the provider", request=request)
-
-
-def too_many_requests(request: httpx.Request, inner: httpx.BaseTransport) -> httpx.Response:
-    return httpx.Response(429, json={"message": "Too many requests"}, request=request)
-
-
-def reply_lost(request: httpx.Request, inner: httpx.BaseTransport) -> httpx.Response:
-    """The fake creates the invoice, but its reply never reaches the rail."""
-    response = inner.handle_request(request)
-    response.read()
-    response.close()
-    raise httpx.ReadTimeout("the reply did not come back", request=request)
 
 
 @pytest.fixture
@@ -275,7 +243,7 @@ def test_an_invoice_whose_reply_is_lost_is_created_once(
     receiver: Receiver,
     invoices: Interrupting,
 ) -> None:
-    invoices.actions.append(reply_lost)
+    invoices.actions.append(reply_lost())
     with pytest.raises(OutcomeUnknown, match="ReadTimeout"):
         rail.start(request(receiver.url))
     [invoice] = fake.invoices.values()  # it exists at NOWPayments: once
@@ -283,7 +251,7 @@ def test_an_invoice_whose_reply_is_lost_is_created_once(
     assert (invoices.attempts, sleeps) == (1, [])
 
 
-@pytest.mark.parametrize("refusal", [not_connected, too_many_requests], ids=["connect", "429"])
+@pytest.mark.parametrize("refusal", [not_connected(), too_many_requests], ids=["connect", "429"])
 def test_an_invoice_request_that_never_arrived_is_retried(
     rail: NowPaymentsRail,
     fake: FakeNowPayments,
@@ -300,7 +268,7 @@ def test_an_invoice_request_that_never_arrived_is_retried(
 
 @pytest.mark.parametrize(
     ("refusal", "reason"),
-    [(not_connected, "ConnectError"), (too_many_requests, "HTTP 429")],
+    [(not_connected(), "ConnectError"), (too_many_requests, "HTTP 429")],
     ids=["connect", "429"],
 )
 def test_an_invoice_request_that_never_arrived_is_unavailable_not_unknown(

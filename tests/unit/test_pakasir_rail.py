@@ -7,7 +7,7 @@ import json
 import struct
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -27,6 +27,13 @@ from functions.providers.base import (
     Unauthorized,
 )
 from functions.providers.pakasir import MIN_AMOUNT_IDR, PakasirRail, PakasirSettings, qr_png
+from tests.fakes.interrupting import (
+    Action,
+    Interrupting,
+    not_connected,
+    reply_lost,
+    too_many_requests,
+)
 from tests.fakes.pakasir import FakePakasir
 from tests.fakes.telegram import FakeClock
 
@@ -67,45 +74,6 @@ def fake(clock: FakeClock) -> Iterator[FakePakasir]:
 @functools.cache
 def _client(timeout: float) -> httpx.Client:
     return httpx.Client(timeout=timeout, trust_env=False)  # shared: each costs ~0.1 s of TLS
-
-
-Action = Callable[[httpx.Request, httpx.BaseTransport], httpx.Response]
-
-
-class Interrupting(httpx.BaseTransport):
-    """The real transport to the fake, except that each request to `path` first meets the
-    next of `actions`: a connection that never opened, a 429, a reply lost on the way back."""
-
-    def __init__(self, path: str, *actions: Action) -> None:
-        self.inner = httpx.HTTPTransport(trust_env=False)
-        self.path, self.actions = path, list(actions)
-        self.attempts = 0  # requests to `path` the client tried to send
-
-    def handle_request(self, request: httpx.Request) -> httpx.Response:
-        if request.url.path == self.path:
-            self.attempts += 1
-            if self.actions:
-                return self.actions.pop(0)(request, self.inner)
-        return self.inner.handle_request(request)
-
-    def close(self) -> None:
-        self.inner.close()
-
-
-def not_connected(request: httpx.Request, inner: httpx.BaseTransport) -> httpx.Response:
-    raise httpx.ConnectError("no connection to the provider", request=request)
-
-
-def too_many_requests(request: httpx.Request, inner: httpx.BaseTransport) -> httpx.Response:
-    return httpx.Response(429, json={"error": "too many requests"}, request=request)
-
-
-def reply_lost(request: httpx.Request, inner: httpx.BaseTransport) -> httpx.Response:
-    """The fake creates the QRIS payment, but its reply never reaches the rail."""
-    response = inner.handle_request(request)
-    response.read()
-    response.close()
-    raise httpx.ReadTimeout("the reply did not come back", request=request)
 
 
 def make_rail(
@@ -454,7 +422,7 @@ def test_a_create_that_times_out_is_sent_once_and_its_outcome_unknown(
 
 def test_a_create_whose_reply_is_lost_is_sent_once(fake: FakePakasir, clock: FakeClock) -> None:
     sleeps: list[float] = []
-    with Interrupting(CREATE_PATH, reply_lost) as creates:
+    with Interrupting(CREATE_PATH, reply_lost()) as creates:
         rail = make_rail(fake, clock, transport=creates, sleep=sleeps.append)
         with pytest.raises(OutcomeUnknown, match="ReadTimeout"):
             rail.start(request())
@@ -462,7 +430,7 @@ def test_a_create_whose_reply_is_lost_is_sent_once(fake: FakePakasir, clock: Fak
         assert (creates.attempts, sleeps) == (1, [])
 
 
-@pytest.mark.parametrize("refusal", [not_connected, too_many_requests], ids=["connect", "429"])
+@pytest.mark.parametrize("refusal", [not_connected(), too_many_requests], ids=["connect", "429"])
 def test_a_create_that_never_arrived_is_retried(
     fake: FakePakasir, clock: FakeClock, refusal: Action
 ) -> None:
@@ -476,7 +444,7 @@ def test_a_create_that_never_arrived_is_retried(
 
 @pytest.mark.parametrize(
     ("refusal", "reason"),
-    [(not_connected, "ConnectError"), (too_many_requests, "HTTP 429")],
+    [(not_connected(), "ConnectError"), (too_many_requests, "HTTP 429")],
     ids=["connect", "429"],
 )
 def test_a_create_that_never_arrived_is_unavailable_not_unknown(

@@ -12,11 +12,11 @@ from events.payments import (
     PaymentFailed,
     PaymentHeldForReview,
     PaymentReferenceLearnt,
-    PaymentStartUnknown,
     PaymentRefunded,
     PaymentReportIgnored,
     PaymentRequested,
     PaymentStarted,
+    PaymentStartUnknown,
     PaymentSucceeded,
 )
 from functions.domain.payments import (
@@ -258,7 +258,8 @@ def test_a_second_distinct_payment_for_a_settled_payment_is_a_repeat() -> None:
     with pytest.raises(RepeatPayment) as raised:
         when(payments, settled, nowpayments("succeeded", "5002"))
     repeat_id = raised.value.repeat_id
-    assert is_payment_id(repeat_id) and repeat_id != "p1"
+    assert is_payment_id(repeat_id)
+    assert repeat_id != "p1"
     with pytest.raises(RepeatPayment) as again:
         when(payments, settled, nowpayments("succeeded", "5002"))
     assert again.value.repeat_id == repeat_id  # derived: a redelivery opens nothing new
