@@ -21,6 +21,7 @@ class PaymentInstructions(BaseModel):
     qr_payload: str | None = Field(default=None, max_length=2000)
     url: str | None = Field(default=None, max_length=2000)
 
+
 Purpose = Literal["wallet_deposit", "order", "circle_contribution", "subscription"]
 # Why money that arrived waits for an admin instead of moving: paid less than asked
 # (`partially_paid`), a different amount (`amount_mismatch`), a second payment for a payment
