@@ -139,6 +139,14 @@ def arrived_value(price: Money, actually_paid: Decimal, due: Decimal | None) -> 
     return Money.of_minor(int(share), price.currency)
 
 
+def _key(payment_id: str, raw_status: str, actually_paid: Decimal) -> str:
+    """One per status; a partial payment's also per amount, since more coins may follow
+    under the same status and must be weighed again (a redelivery has the same amount)."""
+    key = f"nowpayments:{payment_id}:{raw_status}"
+    # Fixed-point text: 1e-7 and 0.0000001 are one amount however the JSON wrote it.
+    return f"{key}:{actually_paid:f}" if raw_status == "partially_paid" else key
+
+
 def report(doc: object) -> Report:
     """The Report for a payment document; `verified` is left to the caller to set."""
     if not isinstance(doc, Mapping):
@@ -171,6 +179,6 @@ def report(doc: object) -> Report:
         paid=paid if status in {"succeeded", "partially_paid"} else None,
         receipt=receipt if isinstance(receipt, str) and receipt else None,
         raw_status=raw_status,
-        idempotency_key=f"nowpayments:{provider_ref}:{raw_status}",
+        idempotency_key=_key(provider_ref, raw_status, actually_paid),
         repeat_deposit=doc.get("parent_payment_id") is not None,
     )

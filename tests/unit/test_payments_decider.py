@@ -300,3 +300,16 @@ def test_approving_a_hold_credits_what_arrived_never_the_asked_amount() -> None:
     (stated,) = when(payments, unknown, AdminDecide(99, approve=True, paid=half))
     assert isinstance(stated, PaymentSucceeded)
     assert stated.paid == half
+
+
+def test_more_coins_for_a_held_partial_payment_are_weighed_again() -> None:
+    half, more = Money(amount=75_000, currency="KES"), Money(amount=112_500, currency="KES")
+    (first,) = when(payments, PENDING, nowpayments("partially_paid", "5001", half))
+    assert isinstance(first, PaymentHeldForReview)
+    assert first.paid == half
+    (second,) = when(payments, [*PENDING, first], nowpayments("partially_paid", "5001", more))
+    assert isinstance(second, PaymentHeldForReview)
+    assert second.paid == more
+    (approved,) = when(payments, [*PENDING, first, second], AdminDecide(99, approve=True))
+    assert isinstance(approved, PaymentSucceeded)
+    assert approved.paid == more
