@@ -36,7 +36,7 @@ from events.payments import (
     Purpose,
 )
 from functions.domain.decider import Decider, DomainError
-from functions.providers.base import Instructions, Report
+from functions.domain.reports import Instructions, Report
 
 State = Literal["new", "requested", "pending", "succeeded", "failed", "expired", "refunded", "held"]
 # Where a verified "the money arrived" is still news. A late payment after expiry or a
