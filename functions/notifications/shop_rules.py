@@ -12,8 +12,8 @@ import html
 from events.money import format_money
 from events.shop import OrderDelivered
 from events.wallet import WalletCredited
+from functions.domain import references
 from functions.notifications.notice import Facts, Notice
-from functions.reactors.checkout import REFUND_REASON
 
 
 def order_delivered(event: OrderDelivered, facts: Facts) -> list[Notice]:
@@ -26,7 +26,7 @@ def order_delivered(event: OrderDelivered, facts: Facts) -> list[Notice]:
 
 
 def order_money_returned(event: WalletCredited, facts: Facts) -> list[Notice]:
-    if event.reason != REFUND_REASON:
+    if event.reason != references.ORDER_REFUND_REASON:
         return []
     text = (
         f"{format_money(event.amount)} is back in your wallet: the order could not take "

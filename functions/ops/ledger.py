@@ -20,9 +20,9 @@ from dataclasses import dataclass
 from events import decode
 from events.payments import PaymentRefunded, PaymentRequested, PaymentSucceeded
 from events.wallet import WalletCredited, WalletDebited
+from functions.domain import references
 from functions.ops.shop_audit import oversold, shop_ledger, trace_shop_money, unsettled_refunds
 from functions.projections.payments import MANUAL_RAIL
-from functions.reactors.debit_refund import REFUND_PREFIX
 from functions.runtime.ports import EventStore, ReadModels
 
 
@@ -109,7 +109,7 @@ def _trace_credit(
 ) -> list[Problem]:
     if credit.reason != "deposit":
         return []
-    payment_id = credit.reference.removeprefix("payment:")
+    payment_id = credit.reference.removeprefix(references.PAYMENT)
     credited[payment_id] += 1
     payment = succeeded.get(payment_id)
     if payment is None:
@@ -127,9 +127,9 @@ def _trace_refund(
 ) -> list[Problem]:
     # Other debits (orders, …) are checked by their own aggregates; refunds are money out
     # for a deposit, so they must match one.
-    if not debit.reference.startswith(REFUND_PREFIX):
+    payment_id = references.named(debit.reference, references.DEPOSIT_REFUND)
+    if payment_id is None:
         return []
-    payment_id = debit.reference.removeprefix(REFUND_PREFIX)
     debited[payment_id] += 1
     refund = refunded.get(payment_id)
     if refund is None or refund.purpose != "wallet_deposit":

@@ -21,11 +21,8 @@ from events.shop import (
     OrderRefunded,
 )
 from events.wallet import WalletCredited, WalletDebited
-from functions.reactors.checkout import ORDER_REFERENCE, REFUND_REASON
+from functions.domain import references
 from functions.runtime.ports import EventStore
-
-REFUND_ORDER = "refund:order:"
-RETURNED = "returned:"
 
 
 @dataclass(frozen=True)
@@ -51,9 +48,13 @@ def shop_ledger(store: EventStore) -> ShopLedger:
             if isinstance(event, OrderPlaced):
                 ledger.orders[order_id] = Owed(event.user_id, event.total)
             elif isinstance(event, OrderRefunded):
-                ledger.refunds[f"{REFUND_ORDER}{order_id}"] = Owed(event.user_id, event.amount)
+                ledger.refunds[references.order_refund(order_id)] = Owed(
+                    event.user_id, event.amount
+                )
             elif isinstance(event, OrderOverpaid):
-                ledger.refunds[f"{RETURNED}{event.reference}"] = Owed(event.user_id, event.paid)
+                ledger.refunds[references.returned(event.reference)] = Owed(
+                    event.user_id, event.paid
+                )
     return ledger
 
 
@@ -62,11 +63,12 @@ def trace_shop_money(
 ) -> list[str]:
     """Problems with one wallet movement that belongs to the shop (none for other money)."""
     user_id = int(stream.removeprefix("wallet-"))
-    if isinstance(event, WalletDebited) and event.reference.startswith(ORDER_REFERENCE):
-        owed = ledger.orders.get(event.reference.removeprefix(ORDER_REFERENCE))
+    order_id = references.named(event.reference, references.ORDER)
+    if isinstance(event, WalletDebited) and order_id is not None:
+        owed = ledger.orders.get(order_id)
         problem = _differs(owed, user_id, event.amount)
         return [f"debit {event.reference} {problem}"] if problem else []
-    if isinstance(event, WalletCredited) and event.reason == REFUND_REASON:
+    if isinstance(event, WalletCredited) and event.reason == references.ORDER_REFUND_REASON:
         ledger.used[event.reference] += 1
         problem = _differs(ledger.refunds.get(event.reference), user_id, event.amount)
         return [f"credit {event.reference} {problem}"] if problem else []

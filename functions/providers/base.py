@@ -30,6 +30,7 @@ __all__ = [
     "Unauthorized",
 ]
 
+
 class RailError(Exception):
     """Base of the rails' errors."""
 
@@ -63,8 +64,6 @@ class PaymentRequest:
     callback_url: str  # public URL of payment_webhook for this rail (and payment, if needed)
     description: str
     phone: str | None = None  # M-Pesa, mobile money
-
-
 
 
 @dataclass(frozen=True)

@@ -33,11 +33,8 @@ from events.shop import (
     ProductStockAdded,
 )
 from events.wallet import WalletDebited
-from functions.domain import lots, orders, wallet
+from functions.domain import lots, orders, references, wallet
 from functions.reactors.base import Reaction, Reactor
-
-ORDER_REFERENCE = "order:"  # a wallet debit paying order <id> has reference "order:<id>"
-REFUND_REASON = "order_refund"
 
 
 def order_id_of(stream: str) -> str:
@@ -95,26 +92,28 @@ def on_order(envelope: Envelope) -> Sequence[Reaction]:
             release = lots.Release(line.order_id, "cancelled", envelope.occurred_at)
             return [Reaction(lots.lots, lots.stream_of(line.product_id, line.lot), release)]
         case OrderRefunded():
-            reference = f"refund:order:{order_id_of(envelope.stream)}"
+            reference = references.order_refund(order_id_of(envelope.stream))
             return [_credit(event.user_id, event.amount, reference)]
         case OrderOverpaid():
-            return [_credit(event.user_id, event.paid, f"returned:{event.reference}")]
+            return [_credit(event.user_id, event.paid, references.returned(event.reference))]
         case _:
             return []
 
 
 def _credit(user_id: int, amount: Money, reference: str) -> Reaction:
     credit = wallet.Credit(
-        user_id=user_id, amount=amount, reason=REFUND_REASON, reference=reference
+        user_id=user_id, amount=amount, reason=references.ORDER_REFUND_REASON, reference=reference
     )
     return Reaction(wallet.wallets, wallet.stream_of(user_id), credit)
 
 
 def on_wallet(envelope: Envelope) -> Sequence[Reaction]:
     event = decode(envelope)
-    if not isinstance(event, WalletDebited) or not event.reference.startswith(ORDER_REFERENCE):
+    if not isinstance(event, WalletDebited):
         return []
-    order_id = event.reference.removeprefix(ORDER_REFERENCE)
+    order_id = references.named(event.reference, references.ORDER)
+    if order_id is None:
+        return []
     return [_order(order_id, orders.Pay(event.amount, "wallet", event.reference))]
 
 
@@ -122,7 +121,7 @@ def on_payment(envelope: Envelope) -> Sequence[Reaction]:
     event = decode(envelope)
     if not isinstance(event, PaymentSucceeded) or event.purpose != "order" or not event.subject:
         return []
-    pay = orders.Pay(event.paid, "payment", f"payment:{event.payment_id}")
+    pay = orders.Pay(event.paid, "payment", references.payment(event.payment_id))
     return [_order(event.subject, pay)]
 
 

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 
 from events import Envelope, decode
 from events.payments import PaymentSucceeded
-from functions.domain import wallet
+from functions.domain import references, wallet
 from functions.reactors.base import Reaction, Reactor
 
 
@@ -19,7 +19,7 @@ def react(envelope: Envelope) -> Sequence[Reaction]:
         amount=event.paid,
         reason="deposit",
         # One payment moves money once: the wallet refuses a reference it has seen.
-        reference=f"payment:{event.payment_id}",
+        reference=references.payment(event.payment_id),
     )
     return [Reaction(wallet.wallets, wallet.stream_of(event.user_id), credit)]
 

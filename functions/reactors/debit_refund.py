@@ -6,15 +6,8 @@ from collections.abc import Sequence
 
 from events import Envelope, decode
 from events.payments import PaymentRefunded
-from functions.domain import wallet
+from functions.domain import references, wallet
 from functions.reactors.base import Reaction, Reactor
-
-REFUND_PREFIX = "refund:payment:"  # + payment id: the ledger audit traces it back
-
-
-def reference_of(payment_id: str) -> str:
-    """The wallet reference of a deposit's refund."""
-    return f"{REFUND_PREFIX}{payment_id}"
 
 
 def react(envelope: Envelope) -> Sequence[Reaction]:
@@ -28,7 +21,7 @@ def react(envelope: Envelope) -> Sequence[Reaction]:
         amount=event.amount,
         reason="refund",
         # The wallet refuses a reference it has seen: a refund moves money out once.
-        reference=reference_of(event.payment_id),
+        reference=references.deposit_refund(event.payment_id),
     )
     return [Reaction(wallet.wallets, wallet.stream_of(event.user_id), debit)]
 

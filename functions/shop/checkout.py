@@ -16,9 +16,8 @@ from datetime import timedelta
 from events import Envelope, Money, decode
 from events.shop import LotReserved, OrderDelivered, StockItem
 from events.wallet import WalletDebited
-from functions.domain import lots, orders, products, users, wallet
+from functions.domain import lots, orders, products, references, users, wallet
 from functions.domain.decider import DomainError
-from functions.reactors.checkout import ORDER_REFERENCE
 from functions.runtime.bootstrap import Runtime
 from functions.runtime.pipeline import Trace
 from functions.runtime.ports import ConcurrencyConflict
@@ -116,7 +115,7 @@ def pay_from_wallet(rt: Runtime, user_id: int, order_id: str, trace: Trace) -> S
     assert order.total is not None
     debit = wallet.Debit(
         user_id=user_id, amount=order.total, reason="order",
-        reference=f"{ORDER_REFERENCE}{order_id}",
+        reference=references.order(order_id),
     )  # fmt: skip
     appended = rt.pipeline.execute(wallet.wallets, wallet.stream_of(user_id), debit, trace)
     # No new debit when this order's debit exists (a concurrent second tap, or a tap whose
