@@ -34,12 +34,15 @@ FORBIDDEN = (
     "functions.ops",
 )
 PACKAGES = (functions.domain, functions.projections, functions.reactors)
-CORE = sorted(
-    f"{package.__name__}.{info.name}"
-    for package in PACKAGES
-    for info in pkgutil.iter_modules(package.__path__)
-    if info.name != "endpoint"
-) + ["functions.notifications.rules"]
+CORE = [
+    *sorted(
+        f"{package.__name__}.{info.name}"
+        for package in PACKAGES
+        for info in pkgutil.iter_modules(package.__path__)
+        if info.name != "endpoint"
+    ),
+    "functions.notifications.rules",
+]
 
 PROBE = """
 import sys
