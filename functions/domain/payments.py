@@ -323,9 +323,10 @@ def _arrived(
     assert state.amount is not None
     if report.repeat_deposit:
         return [_hold("repeat_deposit", report)]
-    if report.provider_ref is not None and state.provider_ref is None:
-        # We never learnt the reference the provider gave this payment (its start timed
-        # out), so nothing proves the money is this payment's: an admin checks it.
+    if (report.provider_ref is None) != (state.provider_ref is None):
+        # One side names no reference: we never learnt the one the provider gave this
+        # payment (its start timed out), or the report names none. Nothing proves the money
+        # is this payment's, so an admin checks it.
         return [_hold("unconfirmed_reference", report)]
     if report.status == "partially_paid":
         return _rehold_if_changed(state, _hold("partially_paid", report))
@@ -382,7 +383,8 @@ def _admin(state: Payment, command: AdminDecide) -> Sequence[Event]:
         state.payment_id,
         "succeeded",
         state.provider_ref,
-        transfer_ref=state.transfer_ref,
+        # The held money's own id, so the audit sees it if it was credited elsewhere too.
+        transfer_ref=state.transfer_ref or state.settled_ref,
         receipt=f"admin:{command.admin_id}",
     )
     return [_succeeded(state, paid, approval, "admin")]

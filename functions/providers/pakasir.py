@@ -237,7 +237,7 @@ class PakasirRail:
             raise BadCallback("body too large")
         try:
             data = json.loads(body)
-        except (ValueError, UnicodeDecodeError):
+        except (ValueError, UnicodeDecodeError, RecursionError):  # nested too deep: not ours
             raise BadCallback("body is not JSON") from None
         if not isinstance(data, dict):
             raise BadCallback("body is not a JSON object")
@@ -274,8 +274,8 @@ class PakasirRail:
         return Report(
             payment_id=payment_id,
             status=status,
-            # Bound by the order id, which is our payment id: no other reference to check.
-            provider_ref=None,
+            # The order id is our payment id, and what the start recorded as the reference.
+            provider_ref=tx.order_id,
             paid=paid,
             raw_status=tx.status,
             idempotency_key=f"pakasir:{tx.order_id}:{tx.status}",

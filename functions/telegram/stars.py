@@ -152,6 +152,7 @@ def on_successful_payment(ctx: Context, argument: str) -> Reply:
     report = Report(
         payment_id=payment.payment_id,
         status="succeeded",
+        provider_ref=payment.provider_ref,  # the invoice: its payload is our payment id
         transfer_ref=charge_id,  # one charge is one movement of Stars
         paid=amount,
         receipt=charge_id,

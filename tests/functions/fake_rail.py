@@ -52,7 +52,7 @@ class FakeRail:
         try:
             data = json.loads(body)
             payment_id, status = str(data["payment_id"]), data["status"]
-        except (ValueError, KeyError, TypeError) as err:
+        except (ValueError, KeyError, TypeError, RecursionError) as err:
             raise BadCallback("malformed callback") from err
         if status not in ("pending", "succeeded", "failed", "expired"):
             raise BadCallback("unknown status")
@@ -60,7 +60,8 @@ class FakeRail:
         key = f"fake:{payment_id}:{status}"
         if data.get("signed") is True:  # like NOWPayments: verified by its signature
             paid = Money(amount=data["paid"], currency="KES") if "paid" in data else None
-            return Report(payment_id, status, None, paid, receipt, status, key, verified=True)
+            ref = data.get("provider_ref", f"ref-{payment_id}")  # what start recorded
+            return Report(payment_id, status, ref, paid, receipt, status, key, verified=True)
         return Report(payment_id, status, receipt=receipt, idempotency_key=key)
 
     def query(self, payment_id: str, provider_ref: str | None, amount: Money) -> Report:

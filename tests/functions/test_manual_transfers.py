@@ -261,7 +261,7 @@ def held_payment(rt: Runtime) -> str:
     )
     rt.pipeline.execute(payments.payments, stream, payments.MarkStarted("ref-h1"))
     partial = Report(
-        "h1", "partially_paid", paid=Money(amount=6_000, currency="KES"), verified=True
+        "h1", "partially_paid", "ref-h1", paid=Money(amount=6_000, currency="KES"), verified=True
     )
     rt.pipeline.execute(payments.payments, stream, payments.Apply(partial, "callback"))
     return "h1"

@@ -245,8 +245,8 @@ def test_malformed_callbacks_are_bad(rail: PakasirRail, raw: bytes) -> None:
 def test_completed_callback_is_an_unverified_success(rail: PakasirRail) -> None:
     report = rail.read_callback(SECRET, {"content-type": "application/json"}, body())
     assert (report.payment_id, report.status, report.paid) == ("pay-1", "succeeded", idr(10_000))
-    # The order id is our payment id, which binds the report: it names no other reference.
-    assert (report.provider_ref, report.transfer_ref) == (None, None)
+    # The order id is our payment id, and the reference the start recorded.
+    assert (report.provider_ref, report.transfer_ref) == ("pay-1", None)
     assert report.idempotency_key == "pakasir:pay-1:completed"
     assert report.verified is False
 

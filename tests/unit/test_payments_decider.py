@@ -313,3 +313,19 @@ def test_more_coins_for_a_held_partial_payment_are_weighed_again() -> None:
     (approved,) = when(payments, [*PENDING, first, second], AdminDecide(99, approve=True))
     assert isinstance(approved, PaymentSucceeded)
     assert approved.paid == more
+
+
+def test_a_verified_report_naming_no_reference_of_a_started_payment_is_held() -> None:
+    # A signed report that names no invoice cannot show the money is this payment's.
+    anonymous = Apply(Report("p1", "succeeded", None, KES_1500, verified=True), "callback")
+    (held,) = when(payments, PENDING, anonymous)
+    assert isinstance(held, PaymentHeldForReview)
+    assert held.reason == "unconfirmed_reference"
+
+
+def test_approving_held_money_names_its_own_id_for_the_audit() -> None:
+    unknown = PaymentStartUnknown(reason="timeout", expires_at=T0 + timedelta(minutes=30))
+    (held,) = when(payments, [REQUESTED, unknown], report("succeeded"))
+    (approved,) = when(payments, [REQUESTED, unknown, held], AdminDecide(99, approve=True))
+    assert isinstance(approved, PaymentSucceeded)
+    assert approved.transfer_ref == "ws_CO_1"  # the checkout the held report named
