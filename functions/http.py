@@ -29,7 +29,7 @@ def json_body(request: flask.Request, max_bytes: int) -> dict[str, Any]:
         raise BadRequest("body too large")
     try:
         body = json.loads(raw)
-    except (ValueError, UnicodeDecodeError) as err:
+    except (ValueError, UnicodeDecodeError, RecursionError) as err:  # nested too deep: not ours
         raise BadRequest("body is not JSON") from err
     if not isinstance(body, dict):
         raise BadRequest("body is not a JSON object")

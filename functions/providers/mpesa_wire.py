@@ -185,7 +185,7 @@ def parse_callback(body: bytes) -> StkCallback:
     try:
         # Decimal keeps `"Amount": 1.00` exact: money never passes through a float.
         data = json.loads(body, parse_float=Decimal)
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):  # nested too deep: not ours
         raise BadCallback("body is not JSON") from None
     if not isinstance(data, dict):
         raise BadCallback("body is not a JSON object")
