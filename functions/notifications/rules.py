@@ -68,12 +68,15 @@ def payment_held(event: PaymentHeldForReview, facts: Facts) -> list[Notice]:
     approve = (
         f"Approve credits {format_money(event.paid)}."
         if event.paid is not None
-        else "What arrived is unknown: check it, then send /credit <payment id> <amount>."
+        else "What arrived is unknown: check it, then send "
+        f"<code>/credit {html.escape(payment.payment_id)} &lt;amount&gt; "
+        f"{html.escape(payment.amount.currency)}</code>."
     )
     to_admins = (
         f"⚠️ Payment {_code(payment.payment_id)} needs a review ({reason}).\n"
         f"{_payer(payment, facts)} asked {format_money(payment.amount)} via "
-        f"{html.escape(payment.rail)}; arrived {_amount_or_unknown(event.paid)}.\n"
+        f"{html.escape(payment.rail)}; arrived {_amount_or_unknown(event.paid)}"
+        f"{_provider_ref(event)}.\n"
         f"{approve}"
     )
     to_user = (
@@ -122,6 +125,12 @@ def notices(envelope: Envelope, facts: Facts) -> list[Notice]:
 def _to_admins(facts: Facts, text: str, payment_id: str) -> list[Notice]:
     buttons = (decision_buttons(payment_id),)
     return [Notice(admin, text, buttons) for admin in sorted(facts.admin_ids)]
+
+
+def _provider_ref(event: PaymentHeldForReview) -> str:
+    """The held money's id at the provider: check it was not credited on another payment."""
+    ref = event.transfer_ref or event.provider_ref
+    return f" (provider ref {_code(ref)})" if ref else ""
 
 
 def _payer(payment: Payment, facts: Facts) -> str:

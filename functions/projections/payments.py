@@ -60,7 +60,13 @@ def project(doc: Mapping[str, Any] | None, envelope: Envelope) -> Doc:
         if event.transfer_ref is not None:
             current["transfer_ref"] = event.transfer_ref
     if isinstance(event, PaymentHeldForReview):
-        current |= {"hold_reason": event.reason, "arrived": _dumped(event.paid)}
+        current |= {
+            "hold_reason": event.reason,
+            "arrived": _dumped(event.paid),
+            # The provider's id of the held money, so an admin can check it is not another
+            # payment's (an unconfirmed reference) before approving.
+            "held_ref": event.transfer_ref or event.provider_ref,
+        }
         if event.transfer_ref is not None:
             current["transfer_ref"] = event.transfer_ref
     if type(event) in STATES:

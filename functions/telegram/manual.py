@@ -153,7 +153,9 @@ def _held_line(doc: dict[str, Any]) -> str:
         reason = str(doc.get("hold_reason", "review")).replace("_", " ")
         arrived = doc.get("arrived")
         paid = format_money(Money.model_validate(arrived)) if arrived else "unknown"
-        return f"{head} via {html.escape(str(doc['rail']))}: held ({reason}), arrived {paid}"
+        held_ref = doc.get("held_ref")
+        names = f", provider ref <code>{html.escape(str(held_ref))}</code>" if held_ref else ""
+        return f"{head} via {html.escape(str(doc['rail']))}: held ({reason}), arrived {paid}{names}"
     ref = html.escape(str(doc.get("provider_ref", "")))
     return f"{head}: transfer, reference <code>{ref}</code>"
 

@@ -302,3 +302,37 @@ def test_held_for_a_non_admin_is_an_unknown_command(webhook: FlaskClient) -> Non
 
 def test_nothing_held(webhook: FlaskClient) -> None:
     assert say(webhook, "/held", 1, user_id=ADMIN)["text"] == "Nothing waits for an admin."
+
+
+def held_without_a_value(rt: Runtime) -> str:
+    """Money a provider confirmed without saying how much arrived (NOWPayments, no pay_amount)."""
+    stream = payments.stream_of("h2")
+    asked = Money(amount=10_000, currency="KES")
+    rt.pipeline.execute(
+        payments.payments, stream, payments.Request("h2", USER, "wallet_deposit", asked, "fake")
+    )
+    rt.pipeline.execute(payments.payments, stream, payments.MarkStarted("ref-h2"))
+    partial = Report("h2", "partially_paid", "ref-h2", paid=None, verified=True)
+    rt.pipeline.execute(payments.payments, stream, payments.Apply(partial, "callback"))
+    return "h2"
+
+
+def test_money_of_unknown_value_is_approved_only_with_the_amount_an_admin_states(
+    webhook: FlaskClient, memory_runtime: Runtime
+) -> None:
+    held = held_without_a_value(memory_runtime)
+    refused = tap(webhook, f"adm:ok:{held}", ADMIN, 1)
+    assert refused["method"] == "answerCallbackQuery"
+    assert f"/credit {held}" in refused["text"]
+    assert credits(memory_runtime) == []  # Approve never credits the asked amount
+
+    assert say(webhook, f"/credit {held} 45", 2)["text"].startswith("I did not understand")
+    assert "KES" in say(webhook, f"/credit {held} 45 USD", 3, user_id=ADMIN)["text"]
+    assert say(webhook, f"/credit {held} 45", 4, user_id=ADMIN)["text"] == (
+        f"✅ Approved KES 45.00 for {held}."
+    )
+    again = say(webhook, f"/credit {held} 90", 5, user_id=ADMIN)["text"]
+    assert again == "Already approved: nothing changed."
+    (credit,) = credits(memory_runtime)
+    assert credit.data["amount"] == {"amount": 4_500, "currency": "KES"}
+    assert audit(memory_runtime.store, memory_runtime.read_models) == []

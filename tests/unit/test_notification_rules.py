@@ -118,3 +118,15 @@ def test_rules_are_keyed_by_registered_event_types() -> None:
     from events import registered_types
 
     assert set(RULES) <= set(registered_types())
+
+
+def test_held_money_of_unknown_value_asks_the_admin_to_state_it_and_names_its_ref() -> None:
+    held = PaymentHeldForReview(
+        reason="unconfirmed_reference", paid=None, provider_ref="ws_CO_B", raw_status="0"
+    )
+    facts = Facts(ADMINS, payment("mpesa", held))
+    admin_98, _, _ = notices(envelope("payment-p1", 2, held), facts)
+    assert "arrived an unknown amount (provider ref <code>ws_CO_B</code>)" in admin_98.text
+    # HTML: the placeholder is escaped, or Telegram refuses the whole message.
+    assert "send <code>/credit p1 &lt;amount&gt; PLN</code>." in admin_98.text
+    assert "Approve credits" not in admin_98.text
