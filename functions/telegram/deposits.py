@@ -144,27 +144,30 @@ def start_on_rail(ctx: Context, option: DepositOption, amount: Money, phone: str
     return started_reply(ctx, amount, outcome)
 
 
-def started_reply(ctx: Context, amount: Money, outcome: Outcome) -> Reply:
-    """How to pay a payment that started (a QR goes out as a photo first), or why not."""
+def started_reply(ctx: Context, amount: Money, outcome: Outcome, what: str = "Deposit") -> Reply:
+    """How to pay a payment that started, or why not. A QR code goes out as a photo whose
+    caption is the whole instruction: a second message to the same chat within a second
+    would meet Telegram's per-chat limit (429) and be lost, reference and all."""
     from functions.telegram.handlers import reply
 
     how = outcome.instructions
     if how is None:
         return reply(ctx, f"Could not start the payment: {html.escape(outcome.problem)}")
-    qr_sent = (
-        how.kind == "qr" and bool(how.qr_payload) and send_qr(ctx, how.qr_payload or "", amount)
-    )
-    return reply(ctx, instructions_text(amount, outcome.payment_id, how, qr_sent=qr_sent))
+    if how.kind == "qr" and how.qr_payload:
+        caption = instructions_text(amount, outcome.payment_id, how, qr_sent=True, what=what)
+        if send_qr(ctx, how.qr_payload, caption):
+            return {}  # the photo said it all: the webhook answers nothing more
+    return reply(ctx, instructions_text(amount, outcome.payment_id, how, what=what))
 
 
-def send_qr(ctx: Context, payload: str, amount: Money) -> bool:
+def send_qr(ctx: Context, payload: str, caption: str) -> bool:
     """The QRIS code as a photo to scan (a webhook answer cannot upload a file, so this is
     an out-of-band sendPhoto). False if Telegram refused: the text then carries the string."""
     from functions.providers.pakasir import qr_png
     from functions.telegram.bot_api import BotApiError
 
     try:
-        ctx.runtime.bot().send_photo(ctx.chat_id, qr_png(payload), f"QRIS {format_money(amount)}")
+        ctx.runtime.bot().send_photo(ctx.chat_id, qr_png(payload), caption)
     except BotApiError:
         log.warning("QR photo not sent; the QRIS string goes in the text instead")
         return False
@@ -241,13 +244,13 @@ def usage(options: list[DepositOption]) -> str:
 
 
 def instructions_text(
-    amount: Money, payment_id: str, how: Instructions, qr_sent: bool = False
+    amount: Money, payment_id: str, how: Instructions, qr_sent: bool = False, what: str = "Deposit"
 ) -> str:
-    head = f"Deposit of {format_money(amount)} started (ref {payment_id})."
+    head = f"{what} of {format_money(amount)} started (ref {payment_id})."
     if how.kind == "invoice_url" and how.url:
         return f"{head}\nPay here: {html.escape(how.url)}"
     if how.kind == "qr" and qr_sent:
-        return f"{head}\nScan the QR code above with any QRIS app. {html.escape(how.text)}"
+        return f"{head}\n{html.escape(how.text or 'Scan this QR code with any QRIS app.')}"
     if how.kind == "qr" and how.qr_payload:
         return f"{head}\n{html.escape(how.text)}\nQRIS: <code>{html.escape(how.qr_payload)}</code>"
     return f"{head}\n{html.escape(how.text)}"

@@ -42,7 +42,7 @@ def pay_order_on_rail(ctx: Context, order_id: str, rail: str, phone: str | None 
     )  # fmt: skip
     from functions.telegram.deposits import started_reply
 
-    return started_reply(ctx, order.total, outcome)
+    return started_reply(ctx, order.total, outcome, what="Payment for your order")
 
 
 def on_phone_reply(ctx: Context, text: str) -> Reply:

@@ -429,7 +429,7 @@ def test_a_redelivered_pay_with_mpesa_tap_and_phone_reply_start_one_payment(
 
     (stream,) = world.payment_streams()
     payment_id = stream.removeprefix("payment-")
-    assert started.startswith(f"Deposit of KES 1,500.00 started (ref {payment_id}).")
+    assert started.startswith(f"Payment for your order of KES 1,500.00 started (ref {payment_id}).")
     assert repeated == started
     assert providers.hits(PUSH_PATH) == pushes + 1
     (push,) = pushes_for(providers, payment_id)
