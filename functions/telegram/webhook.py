@@ -48,8 +48,27 @@ def parse_update(body: dict[str, Any]) -> Update:
         raise BadRequest(f"not a Telegram update: {type(err).__name__}") from err
 
 
+USER_TEXT_FIELDS = ("last_name", "username", "language_code")
+CHAT_TEXT_FIELDS = ("type", "title", "username", "first_name", "last_name")
+
+
 def _is_user(value: Any) -> bool:
-    return isinstance(value, dict) and isinstance(value.get("id"), int)
+    """A User whose fields we read have their wire types (we greet by first_name and pick a
+    language by language_code: a number there is a sender's garbage, not our 500)."""
+    return (
+        isinstance(value, dict)
+        and _is_int(value.get("id"))
+        and isinstance(value.get("first_name"), str)
+        and _optional_texts(value, USER_TEXT_FIELDS)
+    )
+
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _optional_texts(value: dict[str, Any], fields: tuple[str, ...]) -> bool:
+    return all(value.get(f) is None or isinstance(value.get(f), str) for f in fields)
 
 
 def _is_callback_query_shape(query: Any) -> bool:
@@ -82,7 +101,8 @@ def _is_message_shape(message: Any) -> bool:
         isinstance(message.get("message_id"), int)
         and isinstance(message.get("date"), int)
         and isinstance(chat, dict)
-        and isinstance(chat.get("id"), int)
+        and _is_int(chat.get("id"))
+        and _optional_texts(chat, CHAT_TEXT_FIELDS)
         and (sender is None or _is_user(sender))
         and isinstance(message.get("text", ""), str)
         and _is_payment_shape(message.get("successful_payment"))

@@ -53,6 +53,27 @@ def test_malformed_bodies_are_400_and_write_nothing(
     assert everything_written(memory_runtime) == [{}]
 
 
+@pytest.mark.parametrize(
+    ("where", "field", "value"),
+    [
+        ("from", "language_code", True),
+        ("from", "language_code", ["sw"]),
+        ("from", "first_name", 5),
+        ("from", "first_name", None),
+        ("from", "username", 7),
+        ("chat", "type", 1),
+    ],
+)
+def test_a_sender_field_of_the_wrong_type_is_400_and_writes_nothing(
+    webhook: FlaskClient, memory_runtime: Runtime, where: str, field: str, value: object
+) -> None:
+    update = text_update("/start", user_id=42)
+    update["message"][where][field] = value
+    response = post_update(webhook, update)
+    assert response.status_code == 400
+    assert everything_written(memory_runtime) == [{}]
+
+
 def test_start_registers_the_user_and_replies_in_the_webhook_response(
     webhook: FlaskClient, memory_runtime: Runtime
 ) -> None:
