@@ -14,7 +14,13 @@ from typing import Any
 
 from events import Envelope, Event, Money, decode
 from events.money import format_money
-from events.payments import PaymentExpired, PaymentFailed, PaymentHeldForReview, PaymentStarted
+from events.payments import (
+    PaymentExpired,
+    PaymentFailed,
+    PaymentHeldForReview,
+    PaymentRefunded,
+    PaymentStarted,
+)
 from events.wallet import WalletCredited
 from functions.domain.payments import Payment
 from functions.notifications.notice import Button, Facts, Notice
@@ -51,12 +57,26 @@ def payment_failed(event: PaymentFailed | PaymentExpired, facts: Facts) -> list[
     what = (
         "expired before it was paid" if isinstance(event, PaymentExpired) else "did not go through"
     )
+    if isinstance(event, PaymentFailed) and event.reason.endswith("Stars refunded"):
+        what = "was refunded to you: it was paid twice, and never added to your wallet"
     text = (
         f"Your payment of {format_money(payment.amount)} (ref {_code(payment.payment_id)}) {what}."
     )
-    if payment.purpose == "wallet_deposit":
+    if payment.purpose == "wallet_deposit" and "refunded" not in what:
         text += " Send /deposit to try again."
     return [Notice(payment.user_id, text)]
+
+
+def payment_refunded(event: PaymentRefunded, facts: Facts) -> list[Notice]:
+    """An admin gave a payment back: the payer hears it (Telegram's own refunded_payment
+    message is answered by the webhook, so only an admin's refund is told here)."""
+    if event.admin_id is None or event.user_id is None or event.amount is None:
+        return []
+    text = (
+        f"Your payment {_code(event.payment_id or '')} of {format_money(event.amount)} was "
+        "refunded to you; it has left your wallet."
+    )
+    return [Notice(event.user_id, text)]
 
 
 def payment_held(event: PaymentHeldForReview, facts: Facts) -> list[Notice]:
@@ -103,6 +123,7 @@ RULES: dict[str, tuple[Rule, ...]] = {
     "payment.failed.v1": (payment_failed,),
     "payment.expired.v1": (payment_failed,),
     "payment.held_for_review.v1": (payment_held,),
+    "payment.refunded.v1": (payment_refunded,),
     "payment.started.v1": (manual_declared,),
     **SHOP_RULES,
 }

@@ -14,7 +14,7 @@ import logging
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from events import Money
 from events.money import MoneyError, currency, format_money, parse_money
@@ -180,12 +180,22 @@ def on_history(ctx: Context, argument: str) -> Reply:
     docs = ctx.runtime.read_models.find("payments", "user_id", ctx.user_id, 100)
     docs.sort(key=lambda d: str(d.get("requested_at", "")), reverse=True)
     if not docs:
-        return reply(ctx, "No deposits yet. Send /deposit to top up.")
-    lines = [
-        f"{format_money(Money.model_validate(d['amount']))} via {d['rail']}: {d['state']}"
-        for d in docs[:HISTORY_SIZE]
-    ]
-    return reply(ctx, "Your last deposits:\n" + "\n".join(lines))
+        return reply(ctx, "No payments yet. Send /deposit to top up.")
+    lines = [_history_line(d) for d in docs[:HISTORY_SIZE]]
+    return reply(ctx, "Your last payments:\n" + "\n".join(lines))
+
+
+HISTORY_KINDS = {"wallet_deposit": "top-up", "order": "order"}
+
+
+def _history_line(doc: dict[str, Any]) -> str:
+    """`2026-12-01 top-up KES 1,500.00 via mpesa: succeeded (ref 1a2b3c4d5e6f)`."""
+    day = str(doc.get("requested_at", ""))[:10]
+    kind = HISTORY_KINDS.get(str(doc.get("purpose")), str(doc.get("purpose", "payment")))
+    amount = format_money(Money.model_validate(doc["amount"]))
+    ref = html.escape(str(doc["payment_id"]))
+    what = f"{kind} {amount} via {html.escape(str(doc['rail']))}: {doc['state']}"
+    return f"{day} {what} (ref <code>{ref}</code>)".strip()
 
 
 # -- the conversation: /deposit -> a button per option -> "how much?" -> instructions --------

@@ -174,9 +174,10 @@ def on_successful_payment(ctx: Context, argument: str) -> Reply:
     if PaymentHeldForReview.type_name in kinds:
         return reply(ctx, "Payment received; it differs from the invoice, so an admin checks it.")
     if PaymentSucceeded.type_name in kinds and not applied.appended.duplicate:
+        ref = f" (ref {payment.payment_id})"  # what an admin's /refund names
         if payment.purpose == "order":  # the checkout saga delivers; the buyer is messaged
-            return reply(ctx, f"Payment received: {format_money(amount)} for your order.")
-        return reply(ctx, f"Payment received: {format_money(amount)} goes to your wallet.")
+            return reply(ctx, f"Payment received: {format_money(amount)} for your order{ref}.")
+        return reply(ctx, f"Payment received: {format_money(amount)} goes to your wallet{ref}.")
     return reply(ctx, "This payment was already received.")
 
 

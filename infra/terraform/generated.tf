@@ -370,7 +370,7 @@ resource "google_pubsub_subscription_iam_member" "project_payments_dead_letters_
 resource "google_pubsub_subscription" "notify_payments" {
   name                       = "notify-payments"
   topic                      = google_pubsub_topic.payment_events.id
-  filter                     = "attributes.type = \"payment.expired.v1\" OR attributes.type = \"payment.failed.v1\" OR attributes.type = \"payment.held_for_review.v1\" OR attributes.type = \"payment.started.v1\""
+  filter                     = "attributes.type = \"payment.expired.v1\" OR attributes.type = \"payment.failed.v1\" OR attributes.type = \"payment.held_for_review.v1\" OR attributes.type = \"payment.refunded.v1\" OR attributes.type = \"payment.started.v1\""
   ack_deadline_seconds       = 60
   enable_message_ordering    = true
   message_retention_duration = "604800s"

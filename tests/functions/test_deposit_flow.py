@@ -101,7 +101,10 @@ def test_a_deposit_starts_on_the_rail_with_a_callback_url_and_is_credited_once_p
     )
 
     assert say(webhook, "/balance", 2) == "Your balance:\nKES 1,500.00"
-    assert say(webhook, "/history", 3) == "Your last deposits:\nKES 1,500.00 via fake: succeeded"
+    history = say(webhook, "/history", 3)
+    (line,) = history.removeprefix("Your last payments:\n").splitlines()
+    day = str(memory_runtime.read_models.get("payments", payment_id)["requested_at"])[:10]  # type: ignore[index]
+    assert line == f"{day} top-up KES 1,500.00 via fake: succeeded (ref <code>{payment_id}</code>)"
 
 
 @pytest.mark.parametrize(
@@ -144,7 +147,7 @@ def test_an_unreachable_provider_credits_nothing_and_says_to_retry(
 
 
 def test_history_before_any_deposit(webhook: FlaskClient) -> None:
-    assert say(webhook, "/history", 1) == "No deposits yet. Send /deposit to top up."
+    assert say(webhook, "/history", 1) == "No payments yet. Send /deposit to top up."
 
 
 class QrRail(FakeRail):

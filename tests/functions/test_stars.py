@@ -178,7 +178,7 @@ def test_a_paid_invoice_credits_the_wallet_once_however_often_telegram_repeats_i
         send(webhook, paid_update(payload, 50, "stxA1", update_id=ids.new())) for _ in range(5)
     ]
 
-    assert first["text"] == "Payment received: XTR 50 goes to your wallet."
+    assert first["text"] == f"Payment received: XTR 50 goes to your wallet (ref {payload})."
     assert {r["text"] for r in repeats} == {"This payment was already received."}
     assert balance(memory_runtime) == {"XTR": 50}
     credits = events_of(memory_runtime, f"wallet-{USER}", "wallet.credited.v1")
@@ -518,7 +518,7 @@ def test_a_second_charge_for_one_invoice_is_recorded_and_held_for_an_admin(
 ) -> None:
     payload, first, second = twice_paid(webhook, ids)
 
-    assert first["text"] == "Payment received: XTR 50 goes to your wallet."
+    assert first["text"] == f"Payment received: XTR 50 goes to your wallet (ref {payload})."
     held = repeat_of(memory_runtime, payload)
     assert held["state"] == "held"
     assert held["hold_reason"] == "repeat_payment"

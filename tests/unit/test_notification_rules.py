@@ -9,6 +9,7 @@ from events.payments import (
     PaymentExpired,
     PaymentFailed,
     PaymentHeldForReview,
+    PaymentRefunded,
     PaymentRequested,
     PaymentStarted,
 )
@@ -130,3 +131,26 @@ def test_held_money_of_unknown_value_asks_the_admin_to_state_it_and_names_its_re
     # HTML: the placeholder is escaped, or Telegram refuses the whole message.
     assert "send <code>/credit p1 &lt;amount&gt; PLN</code>." in admin_98.text
     assert "Approve credits" not in admin_98.text
+
+
+def test_an_admins_refund_tells_the_payer_and_telegrams_own_refund_does_not_twice() -> None:
+    xtr = Money(amount=50, currency="XTR")
+    by_admin = PaymentRefunded(
+        reason="refunded by admin 99", payment_id="p1", user_id=7, purpose="wallet_deposit",
+        amount=xtr, refund_ref="stxA1", admin_id=99,
+    )  # fmt: skip
+    facts = Facts(ADMINS, payment("stars"))
+    (notice,) = notices(envelope("payment-p1", 4, by_admin), facts)
+    assert notice.chat_id == 7
+    assert notice.text == (
+        "Your payment <code>p1</code> of XTR 50 was refunded to you; it has left your wallet."
+    )
+    by_telegram = by_admin.model_copy(update={"admin_id": None})
+    assert notices(envelope("payment-p1", 4, by_telegram), facts) == []
+
+
+def test_a_refunded_second_charge_says_so_and_does_not_ask_to_try_again() -> None:
+    refused = PaymentFailed(reason="rejected by admin 99, Stars refunded")
+    (notice,) = notices(envelope("payment-p1", 3, refused), Facts(ADMINS, payment("stars")))
+    assert "was refunded to you: it was paid twice, and never added to your wallet" in (notice.text)
+    assert "/deposit" not in notice.text
