@@ -114,6 +114,14 @@ def decide(state: Product, command: ProductCommand) -> Sequence[Event]:
     match command:
         case Edit():
             _check(command.details)
+            was = state.details.price.currency if state.details else None
+            if was is not None and command.details.price.currency != was:
+                # Holds, orders and reseller prices are in the product's currency: a new
+                # currency is a new product, never a silent change of what buyers pay.
+                raise InvalidProduct(
+                    f"this product is priced in {was}; its currency cannot change "
+                    "(add a new product to sell it in another)"
+                )
             return [] if command.details == state.details else [ProductEdited(**vars(command))]
         case SetDiscount():
             if not 0 <= command.percent <= MAX_DISCOUNT:

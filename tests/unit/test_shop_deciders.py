@@ -219,3 +219,12 @@ def test_only_the_buyer_cancels_and_only_an_unpaid_order() -> None:
     with pytest.raises(orders.OrderClosed):
         when(orders.orders, [PLACED, PAID], orders.Cancel(7))
     assert when(orders.orders, [PLACED], orders.Cancel(7)) == [OrderCancelled(line=LINE, by_user=7)]
+
+
+def test_an_edit_keeps_the_products_currency() -> None:
+    dearer = DETAILS.model_copy(update={"price": Money(amount=12_000, currency="PLN")})
+    (edited,) = when(products.products, [LISTED], products.Edit(dearer, 99))
+    assert edited.details.price == Money(amount=12_000, currency="PLN")  # type: ignore[attr-defined]
+    in_usd = DETAILS.model_copy(update={"price": Money(amount=1_500, currency="USD")})
+    with pytest.raises(products.InvalidProduct, match="priced in PLN"):
+        when(products.products, [LISTED], products.Edit(in_usd, 99))
