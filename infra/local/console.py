@@ -9,6 +9,7 @@ Console commands (everything else goes to the bot); `help` lists them:
     /users                 list the users of this session
     /wait [seconds]        wait for late messages (notifications); default 3
     /tap <label>           press the inline button with that label under the newest message
+    /multi … /end          send the lines in between as one message (e.g. /stock with keys)
     /approve  /decline     enter the PIN on (or cancel) your newest M-Pesa STK prompt
     /scan                  scan and pay your newest Pakasir QRIS code
     /paycrypto             pay your newest NOWPayments invoice (signed IPNs follow)
@@ -19,13 +20,16 @@ The payer commands act on the fake providers of the stack (see infra/local/payer
 Standalone, against a running stack (`make dev` prints the whole command line):
     python -m infra.local.console --fake-url http://127.0.0.1:PORT [--mpesa-url URL ...]
 Stdin may be piped: `printf '/start\\n/balance\\n' | python -m infra.local.console ...`.
+
+The bot's messages are shown as the fake Telegram keeps them: as the user reads them, with
+the HTML already parsed (tags dropped, then entities such as `&lt;payment id&gt;` decoded), so
+they are printed as they are; a second pass would take `<payment id>` for a tag.
 """
 
 from __future__ import annotations
 
 import argparse
 import contextlib
-import html
 import re
 import sys
 import threading
@@ -45,12 +49,14 @@ DEFAULT_USER = (1001, "Wanjiru")
 DEFAULT_PACE = 1.1
 POLL_SECONDS = 0.5
 NEWS_AFTER_PAYING = 5.0  # how long to watch for the bot's answer to a payment
-_TAG = re.compile(r"<[^>]+>")
 _CALLBACK_BUTTON = re.compile(r"(?P<label>.*) \[(?P<data>.*)\]")
 HELP = """Console commands (anything else is sent to the bot):
   /as <user_id> [name]   write as another user        /users   list this session's users
   /wait [seconds]        wait for late messages       /quit    leave
   /tap <label>           press an inline button of the newest message that has it
+  /multi [first line]    start a message of several lines; every line after it is part of
+  /end                   the message (console commands too) until /end, which sends it:
+                           /multi /stock <id>      then one key per line, then /end
 Paying, as the current user, on the stack's fake providers:
   /approve               M-Pesa: enter the PIN on your newest STK prompt
   /decline               M-Pesa: cancel your newest STK prompt
@@ -92,7 +98,9 @@ class Backend(Protocol):
 
     def send_text(self, user_id: int, text: str, first_name: str) -> Sent: ...
 
-    def press_button(self, user_id: int, message_id: int, callback_data: str) -> Sent: ...
+    def press_button(self, user_id: int, message_id: int, callback_data: str) -> Sent:
+        """Raises LookupError if the message has no such button (any more)."""
+        ...
 
     def pay_invoice(self, user_id: int, message_id: int) -> Sent: ...
 
@@ -129,6 +137,9 @@ class InProcessBackend:
         return [_refusal(c.method, c.status, c.response) for c in calls if not c.ok]
 
 
+_LOOKUP_ERROR = "LookupError: "  # how the control API names what the fake raised
+
+
 class HttpBackend:
     """The fake's control API at `url` (another process runs the stack)."""
 
@@ -147,8 +158,12 @@ class HttpBackend:
         return self._deliver("/send_text", body)
 
     def press_button(self, user_id: int, message_id: int, callback_data: str) -> Sent:
+        """Raises LookupError, as the in-process fake does, if the message has no such button."""
         body = {"user_id": user_id, "message_id": message_id, "callback_data": callback_data}
-        return self._deliver("/press_button", body)
+        sent = self._deliver("/press_button", body)
+        if sent.status is None and (sent.error or "").startswith(_LOOKUP_ERROR):
+            raise LookupError((sent.error or "").removeprefix(_LOOKUP_ERROR))
+        return sent
 
     def pay_invoice(self, user_id: int, message_id: int) -> Sent:
         body = {"user_id": user_id, "message_id": message_id}
@@ -202,11 +217,6 @@ def _refusal(method: str, status: int, response: Any) -> Refusal:
     return Refusal(method, status, str(description))
 
 
-def plain(text: str) -> str:
-    """Telegram HTML as a terminal shows it: tags dropped, entities decoded."""
-    return html.unescape(_TAG.sub("", text))
-
-
 @dataclass
 class _Seen:
     lines: int = 0
@@ -226,6 +236,8 @@ class Console:
     user_id: int = DEFAULT_USER[0]
     _seen: dict[int, _Seen] = field(default_factory=dict)
     _last_sent: dict[int, float] = field(default_factory=dict)
+    # The lines of a /multi message typed so far; None when not inside one.
+    _multi: list[str] | None = None
     lock: threading.RLock = field(default_factory=threading.RLock)
 
     @property
@@ -233,6 +245,8 @@ class Console:
         return self.users[self.user_id]
 
     def prompt(self) -> str:
+        if self._multi is not None:  # inside /multi: the line continues the message
+            return f"{'.' * len(self.name)}> "
         return f"{self.name}> "
 
     def say(self, text: str) -> None:
@@ -242,17 +256,30 @@ class Console:
     # -- input -------------------------------------------------------------------------
 
     def run(self, lines: Iterator[str], echo: bool = False) -> None:
-        """Handle lines until /quit or the end of input. `echo` shows piped input."""
+        """Handle lines until /quit or the end of input. `echo` shows piped input.
+
+        A line the console fails on is reported and the chat goes on: one bad command must
+        not end the session (under `make dev`, that would stop the whole stack)."""
         for raw in lines:
-            line = raw.strip()
+            line = raw.rstrip("\r\n")
             if echo:
-                self.say(f"{self.prompt()}{line}")
-            if not self.handle(line):
-                break
+                self.say(f"{self.prompt()}{line.strip() if self._multi is None else line}")
+            try:
+                if not self.handle(line):
+                    break
+            except Exception as error:  # reported; the session goes on
+                self.say(f"  ! the console could not do that: {type(error).__name__}: {error}")
+        if self._multi is not None:
+            self._multi = None
+            self.say("  ! the input ended inside /multi: that message was not sent")
         self.show_new()
 
     def handle(self, line: str) -> bool:
-        """One input line; False means quit."""
+        """One input line; False means quit. Inside /multi, a line of the message."""
+        if self._multi is not None:
+            self._continue_multi(line)
+            return True
+        line = line.strip()
         command, _, rest = line.partition(" ")
         if command in ("/quit", "/exit"):
             return False
@@ -266,6 +293,10 @@ class Console:
             self.say(HELP)
         elif command == "/tap":
             self.tap(rest.strip())
+        elif command == "/multi":
+            self.start_multi(rest.strip())
+        elif command == "/end":
+            self.say("  ! /end ends a /multi message, and none was started")
         elif command in PAYER_COMMANDS:
             self.pay(command)
         elif command == "/stars":
@@ -273,6 +304,22 @@ class Console:
         elif line:
             self.send(line)
         return True
+
+    def start_multi(self, first_line: str) -> None:
+        self._multi = [first_line] if first_line else []
+        self.say("  (a message of several lines: type them, then /end sends it)")
+
+    def _continue_multi(self, line: str) -> None:
+        if line.strip() != "/end":
+            assert self._multi is not None
+            self._multi.append(line.rstrip())
+            return
+        text = "\n".join(self._multi or []).strip("\n")
+        self._multi = None
+        if text.strip():
+            self.send(text)
+        else:
+            self.say("  (nothing to send)")
 
     def switch_user(self, words: list[str]) -> None:
         if not words or not words[0].isdigit():
@@ -318,29 +365,58 @@ class Console:
             return
         found = self._find_button(label.casefold())
         if found is None:
-            self.say(f"  ! no button {label!r} in this chat")
+            self.say(f"  ! no button labelled {label!r}; {self._buttons_now()}")
             return
         message_id, data = found
         self._pace(self.user_id)
-        sent = self.backend.press_button(self.user_id, message_id, data)
-        self._last_sent[self.user_id] = time.monotonic()
+        try:
+            sent = self.backend.press_button(self.user_id, message_id, data)
+        except LookupError:  # edited away between looking and pressing
+            self.say(f"  ! no button labelled {label!r} any more; {self._buttons_now()}")
+            self.show_new()
+            return
+        finally:
+            self._last_sent[self.user_id] = time.monotonic()
         if sent.status is None or not 200 <= sent.status < 300:
             why = sent.error or f"HTTP {sent.status}"
             self.say(f"  ! the bot did not take the button press: {why}{self.log_hint}")
         self.show_new()
 
     def _find_button(self, wanted: str) -> tuple[int, str] | None:
-        """(message_id, callback_data): an exact label beats a prefix, newer beats older."""
+        """(message_id, callback_data): an exact label beats a prefix, newer beats older.
+        A label's leading emoji may be left out: "Approve" presses "✅ Approve"."""
+        keyboards = self._keyboards()
         for exact in (True, False):
-            for line in reversed(self.backend.bot_lines(self.user_id)):
-                for button in line.buttons:
-                    match = _CALLBACK_BUTTON.fullmatch(button)
-                    if match is None or line.message_id is None:
-                        continue  # a URL button: nothing to press in a chat
-                    label = match["label"].casefold()
-                    if label == wanted or (not exact and label.startswith(wanted)):
-                        return line.message_id, match["data"]
+            for message_id, buttons in keyboards:
+                for label, data in buttons:
+                    for folded in _label_forms(label):
+                        if folded == wanted or (not exact and folded.startswith(wanted)):
+                            return message_id, data
         return None
+
+    def _keyboards(self) -> list[tuple[int, list[tuple[str, str]]]]:
+        """The pressable buttons, (label, callback_data), of each bot message of this chat as
+        it is now, newest message first. An edit replaces a message's keyboard (without one,
+        it removes it), so only a message's latest transcript entry counts."""
+        now: dict[int, tuple[str, ...]] = {}
+        for line in self.backend.bot_lines(self.user_id):
+            if line.message_id is not None:
+                now[line.message_id] = line.buttons
+        keyboards = []
+        for message_id in sorted(now, reverse=True):
+            matches = (_CALLBACK_BUTTON.fullmatch(button) for button in now[message_id])
+            # A URL button has nothing to press in a chat.
+            pressable = [(m["label"], m["data"]) for m in matches if m is not None]
+            if pressable:
+                keyboards.append((message_id, pressable))
+        return keyboards
+
+    def _buttons_now(self, most: int = 12) -> str:
+        labels = list(dict.fromkeys(label for _, kb in self._keyboards() for label, _ in kb))
+        if not labels:
+            return "no message in this chat has buttons now"
+        more = f" | … ({len(labels) - most} more)" if len(labels) > most else ""
+        return f"buttons now: {' | '.join(labels[:most])}{more}"
 
     def pay(self, command: str) -> None:
         """Act as the payer at a fake provider, for the payments this user's chat shows."""
@@ -380,7 +456,7 @@ class Console:
         if sent.status is None or not 200 <= sent.status < 300:
             self.say(f"  ! the Stars payment did not go through: {sent.error}{self.log_hint}")
             return
-        self.say(f"  (payer) Stars: paid {plain(invoice.text)}")
+        self.say(f"  (payer) Stars: paid {invoice.text}")
         self._watch_for_news(NEWS_AFTER_PAYING)
 
     def _watch_for_news(self, seconds: float) -> None:
@@ -433,11 +509,20 @@ class Console:
 
 
 PAYER_COMMANDS = ("/approve", "/decline", "/scan", "/paycrypto")
+_LEADING_SYMBOLS = re.compile(r"^\W+")  # "✅ ", "« ": emoji, arrows, spaces
+
+
+def _label_forms(label: str) -> tuple[str, ...]:
+    """How `/tap` may name a button: its label, or the label without its leading symbols."""
+    folded = label.casefold()
+    bare = _LEADING_SYMBOLS.sub("", folded)
+    return (folded, bare) if bare and bare != folded else (folded,)
 
 
 def _format(who: str, line: BotLine) -> str:
     kind = "" if line.kind == "message" else f"({line.kind}) "
-    text = "\n".join(f"    {part}" if part else "" for part in plain(line.text).split("\n"))
+    # The text as the user reads it: the fake Telegram has parsed the HTML already.
+    text = "\n".join(f"    {part}" if part else "" for part in line.text.split("\n"))
     text = text.removeprefix("    ")
     buttons = f"\n    [ {' | '.join(line.buttons)} ]" if line.buttons else ""
     return f"{who}> {kind}{text}{buttons}"
@@ -489,7 +574,8 @@ def banner(console: Console) -> str:
         f"You are {console.name} (Telegram user {console.user_id}). Type messages to the bot, "
         "e.g. /start or /balance.\n"
         "Console commands: /as <user_id> [name] · /users · /wait [seconds] · /tap <label> · "
-        "/approve · /decline · /scan · /paycrypto · /stars · /quit (`help` explains them)"
+        "/multi … /end · /approve · /decline · /scan · /paycrypto · /stars · /quit "
+        "(`help` explains them)"
     )
 
 

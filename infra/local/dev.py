@@ -4,7 +4,13 @@ Starts `LocalStack` (Firestore and Pub/Sub emulators, fake Telegram, fake M-Pesa
 NOWPayments and Pakasir, every function of the topology, the scheduler), then the chat
 console, whose payer commands (/approve, /scan, /paycrypto) pay on the fake providers.
 Leaving the console (/quit, Ctrl-D), Ctrl-C, SIGTERM or SIGHUP stops everything; nothing is
-left running.
+left running. Nothing is kept either: the emulators hold their data in memory only.
+
+SOKO_* variables exported in the environment override the stack's defaults for the functions
+(`SOKO_RESERVATION_MINUTES=2 make dev`), except the ones the stack sets itself (its wiring,
+the provider fakes' credentials and its secrets: `infra.local.stack.STACK_SETTINGS`), which
+are ignored and named. `--secrets-from-env` takes SOKO_BOT_TOKEN, SOKO_WEBHOOK_SECRET and
+SOKO_SCHEDULER_SECRET from the environment where set, instead of random ones.
 """
 
 from __future__ import annotations
@@ -23,7 +29,15 @@ import httpx
 
 from infra.local.console import Console, InProcessBackend, banner, run_console
 from infra.local.payer import Payer
-from infra.local.stack import DEFAULT_LOG_DIR, ROOT, LocalStack, LocalStackError
+from infra.local.stack import (
+    DEFAULT_LOG_DIR,
+    ROOT,
+    SECRET_SETTINGS,
+    LocalStack,
+    LocalStackError,
+    Secrets,
+    settings_from_environ,
+)
 
 # The children run in their own sessions (so that their groups can be stopped as a whole),
 # so a closed terminal or a `kill` reaches only this process: it must stop them itself.
@@ -73,8 +87,22 @@ def describe(stack: LocalStack) -> str:
         f"Another terminal can chat (and pay) too: python -m infra.local.console "
         f"--fake-url {stack.telegram.url}{payer_args}\n"
         f"Scheduled jobs: {jobs}\n"
+        f"Settings from your environment: {', '.join(stack.settings) or 'none'}\n"
         f"Logs: {logs}/<name>.log, all merged in {logs}/all.log (`make logs` follows it)\n"
+        "Data lives in the emulators' memory only: it is gone when the stack stops.\n"
     )
+
+
+def ignored_notice(ignored: list[str], secrets_from_env: bool) -> str | None:
+    """Which exported SOKO_* the stack does not take (names only, never values)."""
+    if secrets_from_env:
+        ignored = [name for name in ignored if name not in SECRET_SETTINGS]
+    if not ignored:
+        return None
+    secrets = [name for name in ignored if name in SECRET_SETTINGS]
+    hint = " (--secrets-from-env takes the secrets)" if secrets else ""
+    names = ", ".join(ignored)
+    return f"Ignoring {names} from your environment: the local stack sets these itself{hint}."
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -83,16 +111,26 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--no-console", action="store_true", help="only run the stack, until Ctrl-C"
     )
+    parser.add_argument(
+        "--secrets-from-env",
+        action="store_true",
+        help=f"take {', '.join(SECRET_SETTINGS)} from the environment instead of random ones",
+    )
     args = parser.parse_args(argv)
     os.chdir(ROOT)
     for sig in STOP_SIGNALS:
         signal.signal(sig, _on_stop_signal)
+    settings, ignored = settings_from_environ(os.environ)
+    notice = ignored_notice(ignored, args.secrets_from_env)
+    if notice:
+        print(notice, flush=True)
     print(
         "Starting Soko: Firestore and Pub/Sub emulators, fake Telegram, fake payment providers, "
         "functions…",
         flush=True,
     )
-    stack = LocalStack(log_dir=args.log_dir)
+    secrets = Secrets.from_environ(os.environ) if args.secrets_from_env else None
+    stack = LocalStack(log_dir=args.log_dir, settings=settings, secrets=secrets)
     try:
         code = _run(stack, args.no_console)
     finally:

@@ -20,11 +20,36 @@ from tests.fakes.mpesa import FakeMpesa
 from tests.fakes.nowpayments import FakeNowPayments
 from tests.fakes.pakasir import FakePakasir
 
-__all__ = ["MPESA_SHORTCODE", "PAKASIR_PROJECT", "RAILS", "ProviderFakes", "ProviderSecrets"]
+__all__ = [
+    "MPESA_SHORTCODE",
+    "PAKASIR_PROJECT",
+    "PROVIDER_SETTINGS",
+    "RAILS",
+    "ProviderFakes",
+    "ProviderSecrets",
+]
 
 RAILS = ("mpesa", "nowpayments", "pakasir")
 MPESA_SHORTCODE = "174379"  # Daraja's sandbox paybill
 PAKASIR_PROJECT = "soko-local"
+# Every setting `ProviderFakes.env()` gives: the local stack sets these itself, never from a
+# developer's environment (the fakes check these credentials; a real URL would leave loopback).
+PROVIDER_SETTINGS = (
+    "SOKO_PUBLIC_BASE_URL",
+    "SOKO_MPESA_BASE_URL",
+    "SOKO_MPESA_CONSUMER_KEY",
+    "SOKO_MPESA_CONSUMER_SECRET",
+    "SOKO_MPESA_PASSKEY",
+    "SOKO_MPESA_SHORTCODE",
+    "SOKO_MPESA_CALLBACK_SECRET",
+    "SOKO_NOWPAYMENTS_BASE_URL",
+    "SOKO_NOWPAYMENTS_API_KEY",
+    "SOKO_NOWPAYMENTS_IPN_SECRET",
+    "SOKO_PAKASIR_BASE_URL",
+    "SOKO_PAKASIR_PROJECT",
+    "SOKO_PAKASIR_API_KEY",
+    "SOKO_PAKASIR_WEBHOOK_SECRET",
+)
 
 
 @dataclass(frozen=True, repr=False)
@@ -110,9 +135,10 @@ class ProviderFakes:
         return {rail: int(url.rsplit(":", 1)[1]) for rail, url in self.urls.items()}
 
     def env(self) -> dict[str, str]:
-        """The functions' settings that configure every rail against its fake."""
+        """The functions' settings that configure every rail against its fake (exactly
+        `PROVIDER_SETTINGS`)."""
         s = self.secrets
-        return {
+        env = {
             "SOKO_PUBLIC_BASE_URL": self.public_base_url,
             "SOKO_MPESA_BASE_URL": self.mpesa.base_url,
             "SOKO_MPESA_CONSUMER_KEY": s.mpesa_consumer_key,
@@ -128,3 +154,5 @@ class ProviderFakes:
             "SOKO_PAKASIR_API_KEY": s.pakasir_api_key,
             "SOKO_PAKASIR_WEBHOOK_SECRET": s.pakasir_webhook_secret,
         }
+        assert tuple(env) == PROVIDER_SETTINGS, "PROVIDER_SETTINGS must name every setting"
+        return env

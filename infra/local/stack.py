@@ -11,9 +11,22 @@ push subscriptions on the emulator, points the fake Telegram's webhook at the se
         stack.run_job("relay")
 
 Every process writes to `<log_dir>/<name>.log`; a thread merges them, prefixed, into
-`<log_dir>/all.log` (`make logs`). Secrets are random per run and never printed or logged.
+`<log_dir>/all.log` (`make logs`): a function's log has its gunicorn's own lines (at INFO:
+started, listening, workers booted and stopped) and the function's JSON log lines (stdout).
+Secrets are random per run and never printed or logged.
 Child processes run in their own process groups so that `stop()` can end each group as a
 whole (a functions-framework process forks gunicorn workers; gcloud forks Java).
+
+The functions' settings are the stack's (`_function_env`): its wiring and generated secrets,
+then `LOCAL_DEFAULTS`, which `settings` (SOKO_* values; `make dev` passes the ones exported
+in its environment) override. The wiring and the secrets (`STACK_SETTINGS`) are never taken
+from `settings`: the fakes are configured with them. The three secrets can be given
+explicitly as `secrets=Secrets(...)` (`make dev`: `--secrets-from-env`).
+
+gunicorn 25.1+ serves a control socket at `$XDG_RUNTIME_DIR/gunicorn.ctl` (else
+`~/.gunicorn/gunicorn.ctl`). One path shared by every function's gunicorn made them race
+for it ("Control server error: File exists" / "Address already in use", each unlinking the
+others' socket), so every function gets its own XDG_RUNTIME_DIR, removed by `stop()`.
 """
 
 from __future__ import annotations
@@ -22,8 +35,10 @@ import contextlib
 import logging
 import os
 import secrets
+import shutil
 import signal
 import subprocess
+import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -48,12 +63,16 @@ from infra.local.emulators import (
     free_port,
     port_is_free,
 )
-from infra.local.providers import ProviderFakes
+from infra.local.providers import PROVIDER_SETTINGS, ProviderFakes
 from infra.topology import TOPOLOGY, Function, Schedule, Subscription, Topology
 from tests.fakes.telegram_api import FakeTelegram
 
 __all__ = [
     "DEFAULT_LOG_DIR",
+    "LOCAL_BANK_DETAILS",
+    "LOCAL_DEFAULTS",
+    "SECRET_SETTINGS",
+    "STACK_SETTINGS",
     "TELEGRAM_WEBHOOK",
     "Cron",
     "CronError",
@@ -63,6 +82,7 @@ __all__ = [
     "TelegramLimits",
     "due_jobs",
     "live_group_members",
+    "settings_from_environ",
 ]
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -73,10 +93,37 @@ PAYMENT_WEBHOOK = "payment_webhook"
 # e2e tests and benchmarks that stock products over the webhook.
 LOCAL_ADMIN_ID = 900001
 LOCAL_CURRENCY = "KES"  # SOKO_DEFAULT_CURRENCY: prices typed without a currency
+# SOKO_MANUAL_TRANSFER_DETAILS: `/deposit bank 100 REF123` works out of the box; the local
+# admin approves the transfer. The IBAN is all zeros: obviously no account.
+LOCAL_BANK_DETAILS = (
+    "Soko Local Test Bank (fake, local stack only)\nIBAN PL00 0000 0000 0000 0000 0000 0000"
+)
+# What the functions get unless `settings` (make dev: the SOKO_* exported) say otherwise.
+LOCAL_DEFAULTS: Mapping[str, str] = {
+    # Stars need no provider: the fake Telegram takes them (/_fake/pay_invoice).
+    "SOKO_STARS_ENABLED": "true",
+    "SOKO_ADMIN_IDS": f"[{LOCAL_ADMIN_ID}]",  # a JSON list
+    "SOKO_DEFAULT_CURRENCY": LOCAL_CURRENCY,
+    "SOKO_MANUAL_TRANSFER_DETAILS": LOCAL_BANK_DETAILS,
+}
+SECRET_SETTINGS = ("SOKO_BOT_TOKEN", "SOKO_WEBHOOK_SECRET", "SOKO_SCHEDULER_SECRET")
+# Settings the stack always sets itself: where the emulators and the fakes are, and the
+# secrets and credentials they are configured with. Another value would break the stack
+# (or reach a real Telegram or provider), so `settings` may not name them.
+STACK_SETTINGS = frozenset(
+    {
+        "SOKO_BACKEND",
+        "SOKO_GCP_PROJECT",
+        "SOKO_TELEGRAM_API_BASE",
+        *SECRET_SETTINGS,
+        *PROVIDER_SETTINGS,
+    }
+)
 WEBHOOK_SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"  # noqa: S105  (a header name)
 SCHEDULER_SECRET_HEADER = "X-Soko-Scheduler-Secret"  # noqa: S105  (a header name)
-# The functions' environment starts empty: a developer's SOKO_* or Google credentials must
-# not leak into the local stack. Only what a process needs to run is passed through.
+# The functions' environment starts empty: a developer's Google credentials must not leak
+# into the local stack, and their SOKO_* arrive only as `settings`, never over the stack's
+# own. Only what a process needs to run is passed through.
 _PASSED_THROUGH = ("PATH", "HOME", "LANG", "LC_ALL", "TZ", "TMPDIR", "USER")
 # Cloud Run's signature for each trigger: Pub/Sub deliveries arrive as CloudEvents.
 _SIGNATURE: Mapping[str, str] = {"http": "http", "scheduler": "http", "pubsub": "cloudevent"}
@@ -235,8 +282,26 @@ class Secrets:
             scheduler_secret=secrets.token_urlsafe(32),
         )
 
+    @classmethod
+    def from_environ(cls, environ: Mapping[str, str]) -> Secrets:
+        """SOKO_BOT_TOKEN, SOKO_WEBHOOK_SECRET, SOKO_SCHEDULER_SECRET where set, else random."""
+        generated = cls.generate()
+        return cls(
+            bot_token=environ.get("SOKO_BOT_TOKEN") or generated.bot_token,
+            webhook_secret=environ.get("SOKO_WEBHOOK_SECRET") or generated.webhook_secret,
+            scheduler_secret=environ.get("SOKO_SCHEDULER_SECRET") or generated.scheduler_secret,
+        )
+
     def __repr__(self) -> str:  # secrets must not end up in a log or a test report
         return "Secrets(<hidden>)"
+
+
+def settings_from_environ(environ: Mapping[str, str]) -> tuple[dict[str, str], list[str]]:
+    """The SOKO_* settings of `environ` the stack takes (over its defaults), and the names of
+    those it ignores because it sets them itself (`STACK_SETTINGS`)."""
+    soko = {k: v for k, v in environ.items() if k.startswith("SOKO_")}
+    taken = {k: v for k, v in soko.items() if k not in STACK_SETTINGS}
+    return dict(sorted(taken.items())), sorted(k for k in soko if k in STACK_SETTINGS)
 
 
 # --------------------------------------------------------------------------------------
@@ -281,14 +346,20 @@ class ServedFunction:
             f"--port={self.port}",
         ]
 
-    def start(self, env: Mapping[str, str]) -> None:
+    def start(self, env: Mapping[str, str], runtime_dir: Path) -> None:
+        """Serve; `runtime_dir` (this function's own) holds its gunicorn's control socket."""
         self.port = self.port or free_port()  # payment_webhook's is chosen earlier
+        runtime_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
         self._log = self.log_path.open("ab")
         self._started_at = time.monotonic()
         self._proc = subprocess.Popen(
             self.argv(),
             cwd=ROOT,
-            env={**env, "THREADS": str(self.function.concurrency)},  # gunicorn = concurrency
+            env={
+                **env,
+                "THREADS": str(self.function.concurrency),  # gunicorn threads = concurrency
+                "XDG_RUNTIME_DIR": str(runtime_dir),
+            },
             stdin=subprocess.DEVNULL,
             stdout=self._log,
             stderr=subprocess.STDOUT,
@@ -425,11 +496,16 @@ class LocalStack:
         direct_emulators: bool = True,
         timeout: float = 90.0,
         providers: bool = True,
+        settings: Mapping[str, str] | None = None,
+        secrets: Secrets | None = None,
     ) -> None:
+        """`settings`: SOKO_* values for the functions, over `LOCAL_DEFAULTS`; none of
+        `STACK_SETTINGS`. `secrets`: the three secrets to use instead of random ones."""
         self.topology = topology
         self.log_dir = Path(log_dir)
         self.project = project
-        self.secrets = Secrets.generate()
+        self.secrets = secrets or Secrets.generate()
+        self.settings = _checked_settings(settings or {})
         self._crons = [(s, Cron.parse(s.cron)) for s in topology.schedules]  # refuse early
         self._limits = telegram_limits
         self._run_schedules = run_schedules
@@ -452,6 +528,7 @@ class LocalStack:
         self._stop_scheduler = threading.Event()
         self._scheduler: threading.Thread | None = None
         self._log_handler: logging.Handler | None = None
+        self._runtime_dir: Path | None = None  # the functions' XDG_RUNTIME_DIRs, one each
         self._http = httpx.Client(trust_env=False)  # loopback only: never via a proxy
         self.env: dict[str, str] = {}
         # Filled in as children start; kept after stop() so tests can check nothing is left.
@@ -582,9 +659,12 @@ class LocalStack:
         ).start()
         self._start_providers()
         self.env = self._function_env()
+        if self.settings:
+            log.info("settings given (over the defaults): %s", ", ".join(self.settings))
+        self._runtime_dir = Path(tempfile.mkdtemp(prefix="soko-run-"))
         try:
             for function in self._functions:
-                function.start(self.env)
+                function.start(self.env, self._runtime_dir / function.name)
         finally:
             self._record_children()
         self._wait_for_functions()
@@ -613,6 +693,8 @@ class LocalStack:
         if self._scheduler is not None:
             self._scheduler.join(timeout=10)
         problems = self._stop_children()
+        if self._runtime_dir is not None:
+            shutil.rmtree(self._runtime_dir, ignore_errors=True)
         if self._fake is not None:
             self._fake.stop()
         if self._providers is not None:
@@ -675,6 +757,13 @@ class LocalStack:
         env.update(
             PYTHONUNBUFFERED="1",  # log lines reach the log file as they happen
             NO_PROXY=f"{LOOPBACK},localhost",
+            # functions-framework's default is "error": a function's log would stay empty
+            # until something failed. At INFO, gunicorn says when it serves and stops.
+            GUNICORN_LOG_LEVEL="info",
+        )
+        env.update(LOCAL_DEFAULTS)
+        env.update(self.settings)
+        env.update(  # last: never replaced (`settings` may not name them)
             SOKO_BACKEND="firestore",
             SOKO_GCP_PROJECT=self.project,
             GOOGLE_CLOUD_PROJECT=self.project,
@@ -684,10 +773,6 @@ class LocalStack:
             SOKO_BOT_TOKEN=self.secrets.bot_token,
             SOKO_WEBHOOK_SECRET=self.secrets.webhook_secret,
             SOKO_SCHEDULER_SECRET=self.secrets.scheduler_secret,
-            # Stars need no provider: the fake Telegram takes them (/_fake/pay_invoice).
-            SOKO_STARS_ENABLED="true",
-            SOKO_ADMIN_IDS=f"[{LOCAL_ADMIN_ID}]",  # a JSON list
-            SOKO_DEFAULT_CURRENCY=LOCAL_CURRENCY,
         )
         if self._providers is not None:
             env.update(self._providers.env())
@@ -749,6 +834,19 @@ class LocalStack:
                     self.run_job(schedule.job)
                 except httpx.HTTPError as error:  # the stack is stopping or a function died
                     log.warning("job %s failed: %s", schedule.job, error)
+
+
+def _checked_settings(settings: Mapping[str, str]) -> dict[str, str]:
+    not_soko = sorted(k for k in settings if not k.startswith("SOKO_"))
+    if not_soko:
+        raise LocalStackError(f"settings are SOKO_* variables; not {', '.join(not_soko)}")
+    owned = sorted(k for k in settings if k in STACK_SETTINGS)
+    if owned:
+        raise LocalStackError(
+            f"the local stack sets {', '.join(owned)} itself (pass secrets=Secrets(...) "
+            "for the bot token, webhook secret and scheduler secret)"
+        )
+    return dict(settings)
 
 
 def _died(function: ServedFunction, code: int) -> str:

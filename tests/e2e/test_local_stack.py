@@ -1,15 +1,20 @@
 """The local stack (`make dev`): built from the topology, wired, chattable, and leaves nothing.
 
-One stack serves the module; the stop and failure tests start their own, so that they hold
-whatever order or worker the tests run in.
+One stack serves the module; the stop and failure tests and `make dev` itself start their own,
+so that they hold whatever order or worker the tests run in. The module's stack runs with a
+fresh HOME and a few SOKO_* settings, as a developer's exports reach it through `make dev`.
 """
 
 from __future__ import annotations
 
+import base64
 import io
+import json
+import os
 import re
 import subprocess
 import sys
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -20,6 +25,8 @@ import pytest
 from infra.local.console import Console, InProcessBackend
 from infra.local.emulators import list_subscriptions, list_topics, port_is_free
 from infra.local.stack import (
+    LOCAL_ADMIN_ID,
+    LOCAL_DEFAULTS,
     ROOT,
     TELEGRAM_WEBHOOK,
     LocalStack,
@@ -27,16 +34,30 @@ from infra.local.stack import (
     live_group_members,
 )
 from infra.topology import TOPOLOGY, Function, Topology
+from tests.e2e.conftest import eventually
 
 pytestmark = pytest.mark.e2e
 
 HTTP = httpx.Client(trust_env=False, timeout=30.0)
+SETTINGS = {
+    "SOKO_RESERVATION_MINUTES": "7",
+    "SOKO_MANUAL_TRANSFER_DETAILS": "Override Test Bank\nIBAN XX00 TEST 0000",
+}
 
 
 @pytest.fixture(scope="module")
-def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStack]:
-    with LocalStack(log_dir=tmp_path_factory.mktemp("stack") / "logs") as running:
-        yield running
+def home(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The HOME the module's stack runs with (the functions get HOME passed through)."""
+    return tmp_path_factory.mktemp("home")
+
+
+@pytest.fixture(scope="module")
+def stack(tmp_path_factory: pytest.TempPathFactory, home: Path) -> Iterator[LocalStack]:
+    logs = tmp_path_factory.mktemp("stack") / "logs"
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("HOME", str(home))
+        with LocalStack(log_dir=logs, settings=SETTINGS) as running:
+            yield running
 
 
 def subscription(stack: LocalStack, name: str) -> dict[str, Any]:
@@ -146,7 +167,84 @@ def test_logs_are_per_process_and_merged_with_prefixes(stack: LocalStack) -> Non
     assert {p.stem for p in stack.log_dir.glob("*.log")} == names | {"all"}
     stack._merger.drain()  # the merger thread runs every 0.2 s; do not wait for it
     prefixes = {line.split(" | ", 1)[0].strip() for line in stack._merger.path.open()}
-    assert {"stack", "firestore", "pubsub"} <= prefixes
+    assert {"stack", "firestore", "pubsub", *stack.urls} <= prefixes  # every function's too
+
+
+def test_every_functions_log_has_its_gunicorn_serving_it(stack: LocalStack) -> None:
+    for name, url in stack.urls.items():
+        log = (stack.log_dir / f"{name}.log").read_text()
+        assert f"Listening at: {url}" in log, (name, log)
+
+
+def test_each_gunicorn_has_its_own_control_socket_and_none_fails(
+    stack: LocalStack, home: Path
+) -> None:
+    # gunicorn 25.1+ serves a control socket, by default ~/.gunicorn/gunicorn.ctl: shared by
+    # every function, they raced for it ("Control server error: File exists").
+    sockets = {}
+    for name in stack.urls:
+        log = (stack.log_dir / f"{name}.log").read_text()
+        assert "Control server error" not in log, (name, log)
+        found = set(re.findall(r"Control socket listening at (\S+)", log))  # again per fork
+        assert len(found) == 1, (name, log)
+        sockets[name] = Path(found.pop())
+    assert len(set(sockets.values())) == len(sockets)
+    assert all(path.parent.name == name for name, path in sockets.items())
+    assert all(path.is_socket() for path in sockets.values())
+    assert not (home / ".gunicorn").exists()
+
+
+def test_a_functions_json_log_lines_reach_its_log_and_the_merged_log(stack: LocalStack) -> None:
+    # An undecodable push: the projection logs it as a JSON ERROR line and drops it (200).
+    marker = uuid.uuid4().hex
+    url = f"{stack.urls['project_balances']}/projects/{stack.project}/topics/wallet-events"
+    data = base64.b64encode(f"not an envelope {marker}".encode()).decode()
+    push = {"message": {"data": data, "messageId": marker}, "subscription": "projects/p/x"}
+    assert HTTP.post(url, json=push).status_code == 200
+
+    def logged() -> dict[str, Any] | None:
+        log = (stack.log_dir / "project_balances.log").read_text()
+        lines = [json.loads(line) for line in log.splitlines() if line.startswith("{")]
+        return next((e for e in lines if "dropping poison message" in e["message"]), None)
+
+    entry = eventually(logged, timeout=10)
+    assert entry["severity"] == "ERROR"
+    assert entry["logger"] == "functions.projections.endpoint"
+    stack._merger.drain()
+    merged = stack._merger.path.read_text()
+    assert re.search(r"^project_balances +\| \{.*dropping poison message", merged, re.M)
+
+
+# -- settings ------------------------------------------------------------------------------
+
+
+def test_given_settings_override_the_defaults_but_not_the_stacks_own(stack: LocalStack) -> None:
+    env = stack.env
+    assert env["SOKO_RESERVATION_MINUTES"] == "7"
+    assert env["SOKO_MANUAL_TRANSFER_DETAILS"] == SETTINGS["SOKO_MANUAL_TRANSFER_DETAILS"]
+    assert env["SOKO_ADMIN_IDS"] == LOCAL_DEFAULTS["SOKO_ADMIN_IDS"]  # defaults stay
+    assert env["SOKO_BOT_TOKEN"] == stack.secrets.bot_token
+
+
+def test_the_functions_run_with_the_given_settings(stack: LocalStack) -> None:
+    tag = uuid.uuid4().hex[:6]
+    out = io.StringIO()
+    # Paced as a person types (the default): this stack keeps Telegram's flood limits.
+    chat = Console(InProcessBackend(stack.telegram), out=out, users={6161: "Ola"}, user_id=6161)
+    chat.run(iter(["/start", "/deposit bank 100 REF123", f"/as {LOCAL_ADMIN_ID} Admin"]))
+    assert "Override Test Bank\n    IBAN XX00 TEST 0000" in out.getvalue(), out.getvalue()
+    chat.run(iter([f"/addproduct Kite {tag} | Kites{tag} | 300 KES | kind=unique"]))
+    product = re.findall(r"Listed .+? as (\w+) ", out.getvalue())[-1]
+    chat.run(iter([f"/multi /stock {product}", f"K-{tag}-1", f"K-{tag}-2", "/end", "/as 6161"]))
+    assert "Added 2 units" in out.getvalue(), out.getvalue()
+
+    def shop_lists_it() -> bool:
+        chat.run(iter(["/shop"]))
+        return f"Kites{tag}" in out.getvalue().rsplit("bot> ", 1)[-1]
+
+    eventually(shop_lists_it, timeout=60)
+    chat.run(iter([f"/tap Kites{tag}", f"/tap Kite {tag}", "/tap Buy"]))
+    assert "Held for you for 7 minutes." in out.getvalue(), out.getvalue()
 
 
 # -- the console ---------------------------------------------------------------------------
@@ -184,7 +282,7 @@ def test_console_shows_later_messages_to_any_of_its_users(stack: LocalStack) -> 
     # A notification, sent later by some function, as any bot code sends it.
     sent = HTTP.post(
         f"{stack.telegram.base_url}{stack.secrets.bot_token}/sendMessage",
-        json={"chat_id": 5151, "text": "Payment of <b>KES 50</b> received"},
+        json={"chat_id": 5151, "text": "Payment of <b>KES 50</b> received", "parse_mode": "HTML"},
     )
     assert sent.json()["ok"] is True
     console.handle("/wait 0.1")
@@ -206,6 +304,8 @@ def test_stop_leaves_no_process_and_no_port(tmp_path: Path) -> None:
     finally:
         stack.stop()
     assert_nothing_left(stack)
+    assert stack._runtime_dir is not None
+    assert not stack._runtime_dir.exists()  # the control sockets' directories are removed
     stack.stop()  # idempotent
 
 
@@ -217,3 +317,33 @@ def test_a_function_that_cannot_start_stops_everything(tmp_path: Path) -> None:
     with pytest.raises(LocalStackError, match="no_such_entry_point exited"):
         stack.start()
     assert_nothing_left(stack)
+
+
+# -- make dev ------------------------------------------------------------------------------
+
+
+def test_make_dev_takes_exported_settings_and_ignores_the_stacks_own(tmp_path: Path) -> None:
+    env = {
+        **os.environ,
+        "SOKO_MANUAL_TRANSFER_DETAILS": "Exported Test Bank",
+        "SOKO_BOT_TOKEN": "123456789:exported-token-that-must-not-be-used-aaaa",
+    }
+    run = subprocess.run(
+        [sys.executable, "-m", "infra.local.dev", "--log-dir", str(tmp_path / "logs")],
+        input="/start\n/deposit bank 100 REF123\n/quit\n",
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env=env,
+        timeout=240,
+        check=False,
+    )
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert "Ignoring SOKO_BOT_TOKEN from your environment" in run.stdout
+    assert "Settings from your environment: SOKO_MANUAL_TRANSFER_DETAILS" in run.stdout
+    assert "Send PLN 100.00 to:\n    Exported Test Bank" in run.stdout, run.stdout
+    assert "gone when the stack stops" in run.stdout
+    assert "exported-token" not in run.stdout
+    logs = "".join(p.read_text() for p in (tmp_path / "logs").glob("*.log"))
+    assert "exported-token" not in logs
+    assert "Control server error" not in logs
