@@ -191,7 +191,11 @@ class NowPaymentsRail:
             value = sig.parse(body)
         except sig.NotJson:
             raise BadCallback("body is not JSON") from None
-        if not sig.verify(value, secret, signature):
+        try:
+            verified = sig.verify(value, secret, signature)
+        except RecursionError:  # nested too deep to re-render: no IPN is shaped like that
+            raise BadCallback("body nested too deep") from None
+        if not verified:
             raise Unauthorized("wrong signature")
         try:
             found = ipn.report(sig.parse(body, parse_float=Decimal))
