@@ -471,31 +471,27 @@ def evolve(state: Payment, event: Event) -> Payment:
         case PaymentStartFailed() | PaymentFailed():
             return replace(state, state="failed", failure=event.reason)
         case PaymentSucceeded():
-            # Older events name the money only in provider_ref (Stars' charge id, the
-            # NOWPayments payment id): the same identity a repeat is told apart by.
-            return replace(
-                state,
-                state="succeeded",
-                paid=event.paid,
-                receipt=event.receipt,
-                transfer_ref=event.transfer_ref or state.transfer_ref,
-                settled_ref=event.transfer_ref or event.provider_ref,
-            )
+            settled = _money_taken(state, event.transfer_ref, event.provider_ref)
+            return replace(settled, state="succeeded", paid=event.paid, receipt=event.receipt)
         case PaymentExpired():
             return replace(state, state="expired")
         case PaymentRefunded():
             return replace(state, state="refunded")
         case PaymentHeldForReview():
-            return replace(
-                state,
-                state="held",
-                arrived=event.paid,
-                hold_reason=event.reason,
-                transfer_ref=event.transfer_ref or state.transfer_ref,
-                settled_ref=event.transfer_ref or event.provider_ref,
-            )
+            held = _money_taken(state, event.transfer_ref, event.provider_ref)
+            return replace(held, state="held", arrived=event.paid, hold_reason=event.reason)
         case _:
             return state
+
+
+def _money_taken(state: Payment, transfer_ref: str | None, provider_ref: str | None) -> Payment:
+    """Remember the id of the money a payment took or holds. Older events name it only in
+    provider_ref (Stars' charge id, the NOWPayments payment id): a repeat is told apart by it."""
+    return replace(
+        state,
+        transfer_ref=transfer_ref or state.transfer_ref,
+        settled_ref=transfer_ref or provider_ref,
+    )
 
 
 payments: Decider[Payment, PaymentCommand] = Decider(

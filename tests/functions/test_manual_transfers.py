@@ -253,18 +253,17 @@ def test_a_tap_on_an_unknown_payment_or_a_garbled_button_writes_nothing(
     assert everything_written(memory_runtime) == before
 
 
-def held_payment(rt: Runtime) -> str:
-    stream = payments.stream_of("h1")
+def held_payment(rt: Runtime, payment_id: str = "h1", arrived: int | None = 6_000) -> str:
+    """A payment held for paying less than asked (`arrived` None: nobody said how much)."""
+    stream = payments.stream_of(payment_id)
     asked = Money(amount=10_000, currency="KES")
-    rt.pipeline.execute(
-        payments.payments, stream, payments.Request("h1", USER, "wallet_deposit", asked, "fake")
-    )
-    rt.pipeline.execute(payments.payments, stream, payments.MarkStarted("ref-h1"))
-    partial = Report(
-        "h1", "partially_paid", "ref-h1", paid=Money(amount=6_000, currency="KES"), verified=True
-    )
+    request = payments.Request(payment_id, USER, "wallet_deposit", asked, "fake")
+    rt.pipeline.execute(payments.payments, stream, request)
+    rt.pipeline.execute(payments.payments, stream, payments.MarkStarted(f"ref-{payment_id}"))
+    paid = Money(amount=arrived, currency="KES") if arrived is not None else None
+    partial = Report(payment_id, "partially_paid", f"ref-{payment_id}", paid=paid, verified=True)
     rt.pipeline.execute(payments.payments, stream, payments.Apply(partial, "callback"))
-    return "h1"
+    return payment_id
 
 
 def test_held_lists_what_waits_for_an_admin_and_a_tap_there_keeps_the_other_buttons(
@@ -304,23 +303,10 @@ def test_nothing_held(webhook: FlaskClient) -> None:
     assert say(webhook, "/held", 1, user_id=ADMIN)["text"] == "Nothing waits for an admin."
 
 
-def held_without_a_value(rt: Runtime) -> str:
-    """Money a provider confirmed without saying how much arrived (NOWPayments, no pay_amount)."""
-    stream = payments.stream_of("h2")
-    asked = Money(amount=10_000, currency="KES")
-    rt.pipeline.execute(
-        payments.payments, stream, payments.Request("h2", USER, "wallet_deposit", asked, "fake")
-    )
-    rt.pipeline.execute(payments.payments, stream, payments.MarkStarted("ref-h2"))
-    partial = Report("h2", "partially_paid", "ref-h2", paid=None, verified=True)
-    rt.pipeline.execute(payments.payments, stream, payments.Apply(partial, "callback"))
-    return "h2"
-
-
 def test_money_of_unknown_value_is_approved_only_with_the_amount_an_admin_states(
     webhook: FlaskClient, memory_runtime: Runtime
 ) -> None:
-    held = held_without_a_value(memory_runtime)
+    held = held_payment(memory_runtime, "h2", arrived=None)  # NOWPayments without pay_amount
     refused = tap(webhook, f"adm:ok:{held}", ADMIN, 1)
     assert refused["method"] == "answerCallbackQuery"
     assert f"/credit {held}" in refused["text"]
