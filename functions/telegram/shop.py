@@ -258,7 +258,9 @@ def _edit(ctx: Context, text: str, rows: Keyboard) -> Reply:
 
 
 # Rails an order can be paid on directly (the order's currency must be the rail's).
-ORDER_RAILS = frozenset({"mpesa", "pakasir", "stars", "fake"})
+# Rails an order can be paid on directly. Money that cannot buy the order (a partial crypto
+# payment an admin approved, or one arriving after the hold lapsed) goes to the wallet.
+ORDER_RAILS = frozenset({"mpesa", "pakasir", "nowpayments", "stars", "fake"})
 BUTTONS = {
     "home": _home,
     "c": _category,

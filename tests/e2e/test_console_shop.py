@@ -50,13 +50,14 @@ def open_product(buyer: Console, category: str, product: str) -> None:
     buyer.handle("/tap Buy")
 
 
-def test_a_person_buys_with_the_wallet_mpesa_stars_and_qris_and_gets_each_item(
+def test_a_person_buys_with_the_wallet_mpesa_stars_qris_and_crypto_and_gets_each_item(
     e2e_stack: LocalStack,
 ) -> None:
     admin, admin_out = console_for(e2e_stack, LOCAL_ADMIN_ID, "Admin")
     add_product(admin, admin_out, "Voucher | Gifts | 200 KES | kind=unique", ["V-1", "V-2"])
     add_product(admin, admin_out, "Stickers | Digital | 50 XTR | kind=unique", ["S-1"])
     add_product(admin, admin_out, "Kopi | Food | 25000 IDR | kind=unique", ["K-1"])
+    add_product(admin, admin_out, "Ebook | Books | 12.50 USD | kind=unique", ["E-1"])
     e2e_stack.telegram.send_text(LOCAL_ADMIN_ID, "/products")
 
     wallet_buyer, _ = console_for(e2e_stack, 8401, "Wanjiru")
@@ -85,3 +86,9 @@ def test_a_person_buys_with_the_wallet_mpesa_stars_and_qris_and_gets_each_item(
     qris_buyer.handle("/tap Pay with QRIS")
     qris_buyer.handle("/scan")
     eventually(lambda: heard(e2e_stack, 8404, "K-1"), timeout=60)
+
+    crypto_buyer, _ = console_for(e2e_stack, 8405, "Baraka")
+    open_product(crypto_buyer, "Books", "Ebook")
+    crypto_buyer.handle("/tap Pay with Crypto")
+    crypto_buyer.handle("/paycrypto")
+    eventually(lambda: heard(e2e_stack, 8405, "E-1"), timeout=60)
