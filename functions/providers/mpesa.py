@@ -163,9 +163,9 @@ class MpesaRail:
         if not isinstance(checkout_id, str) or not checkout_id:
             # Accepted, but we cannot tell which request it is: the prompt may be out.
             raise OutcomeUnknown("mpesa: push accepted without a CheckoutRequestID")
-        message = data.get("CustomerMessage")
-        text = message if isinstance(message, str) and message.strip() else DEFAULT_PROMPT
-        return Started(checkout_id, Instructions(kind="stk_prompt", text=text))
+        # Daraja's CustomerMessage ("Success. Request accepted for processing") is written
+        # for the merchant: the customer is told what to do.
+        return Started(checkout_id, Instructions(kind="stk_prompt", text=DEFAULT_PROMPT))
 
     def query(self, payment_id: str, provider_ref: str | None, amount: Money) -> Report:
         if not provider_ref:

@@ -394,7 +394,7 @@ def test_a_redelivered_deposit_update_starts_one_payment_with_one_stk_push(
     (stream,) = world.payment_streams()
     payment_id = stream.removeprefix("payment-")
     assert first.startswith(f"Deposit of KES 1,500.00 started (ref {payment_id}).")
-    assert "Request accepted for processing" in first  # Daraja's CustomerMessage
+    assert "enter your M-Pesa PIN" in first  # what to do, not Daraja's CustomerMessage
     assert second == first  # the instructions recorded at the start, repeated
     assert providers.hits(PUSH_PATH) == pushes + 1
     (push,) = pushes_for(providers, payment_id)

@@ -268,7 +268,7 @@ def test_stk_push_happy_path(fake: FakeMpesa, rail: MpesaRail, receiver: Receive
     started = rail.start(request(receiver.url(rail)))
     assert started.provider_ref.startswith("ws_CO_")
     assert started.instructions.kind == "stk_prompt"
-    assert started.instructions.text == "Success. Request accepted for processing"
+    assert started.instructions.text == "Check your phone and enter your M-Pesa PIN to pay."
     [pending] = fake.pending_requests()
     assert pending["checkout_id"] == started.provider_ref
     assert pending["amount"] == 1500
