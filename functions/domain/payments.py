@@ -72,11 +72,10 @@ class Payment:
     receipt: str | None = None  # the provider's receipt of that (Stars: the charge id)
     subject: str | None = None  # an order id for purpose "order"
     arrived: Money | None = None  # what a held payment's report said arrived
-    hold_reason: str | None = None
+    hold_reason: HoldReason | None = None
     transfer_ref: str | None = None  # the provider's id of the money movement, once known
     settled_ref: str | None = None  # the id of the money it took or holds: repeats differ
     instructions: Instructions | None = None  # how to pay, as the user was told
-    repeat_of: str | None = None
     failure: str | None = None  # why it failed, as recorded
 
     def query_ref(self) -> str | None:
@@ -209,9 +208,7 @@ def decide(state: Payment, command: PaymentCommand) -> Sequence[Event]:
         raise UnknownPayment("no such payment")
     match command:
         case MarkStarted():
-            if state.state != "requested":
-                return []
-            return [PaymentStarted(**vars(command))]
+            return [PaymentStarted(**vars(command))] if state.state == "requested" else []
         case MarkStartFailed():
             return [PaymentStartFailed(reason=command.reason)] if state.state in OPEN else []
         case MarkStartUnknown():
@@ -310,11 +307,10 @@ def _rehold(state: Payment) -> bool:
 
 def _learnt(state: Payment, report: Report) -> list[Event]:
     """Record the provider's id of the money, the first time a verified report names it."""
-    fresh = report.transfer_ref and report.transfer_ref != state.transfer_ref
-    if not fresh or state.transfer_ref is not None or state.state not in OPEN:
+    learnt = report.transfer_ref
+    if not learnt or state.transfer_ref is not None or state.state not in OPEN:
         return []
-    assert report.transfer_ref is not None
-    return [PaymentReferenceLearnt(transfer_ref=report.transfer_ref)]
+    return [PaymentReferenceLearnt(transfer_ref=learnt)]
 
 
 def _arrived(
@@ -454,7 +450,6 @@ def evolve(state: Payment, event: Event) -> Payment:
                 event.amount,
                 event.rail,
                 subject=event.subject,
-                repeat_of=event.repeat_of,
             )
         case PaymentStarted():
             return replace(

@@ -60,9 +60,6 @@ def _open_repeat(pipeline: Pipeline, repeat: payments.RepeatPayment, trace: Trac
     command = payments.OpenRepeat(repeat_id, repeat.state, repeat.report)
     stream = payments.stream_of(repeat_id)
     # The repeat's id derives from the money's own id, so a redelivery finds it opened.
-    appended = pipeline.execute(payments.payments, stream, command, Trace(None, *_why(trace)))
+    why = Trace(None, trace.causation_id, trace.correlation_id)
+    appended = pipeline.execute(payments.payments, stream, command, why)
     return Applied(appended, repeat_id)
-
-
-def _why(trace: Trace) -> tuple[str | None, str | None]:
-    return trace.causation_id, trace.correlation_id

@@ -20,7 +20,7 @@ from events import Money
 from events.payments import Purpose
 from functions.domain import payments
 from functions.payments.callbacks import callback_url
-from functions.payments.ids import new_payment_id, payment_id_for
+from functions.payments.ids import payment_id_for
 from functions.providers.base import (
     Instructions,
     OutcomeUnknown,
@@ -31,8 +31,6 @@ from functions.providers.base import (
 from functions.runtime.bootstrap import Runtime
 from functions.runtime.pipeline import Trace
 from functions.runtime.settings import MissingSetting
-
-__all__ = ["Outcome", "new_payment_id", "start_payment"]
 
 # How long a payment whose start timed out waits for a callback or a status query before
 # the expire job closes it (money that arrives later is still recorded: it is held).

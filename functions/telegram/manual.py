@@ -22,6 +22,7 @@ from functions.domain import payments
 from functions.domain.decider import DomainError
 from functions.notifications.notice import inline_keyboard
 from functions.notifications.rules import ADMIN_PREFIX, MANUAL_RAIL, decision_buttons
+from functions.payments.ids import payment_id_for
 from functions.runtime.pipeline import Trace
 
 if TYPE_CHECKING:
@@ -50,7 +51,8 @@ def start_manual(
             "The reference is the text you put in the transfer's title: 3 to 35 letters, "
             f"digits or - _ . /\n\n{usage([option])}",
         )
-    payment_id = _payment_id(ctx.trace)
+    # Derived from the update, so Telegram re-sending it cannot declare a second payment.
+    payment_id = payment_id_for(ctx.trace)
     stream = payments.stream_of(payment_id)
     request = payments.Request(
         payment_id=payment_id, user_id=ctx.user_id, purpose="wallet_deposit", amount=amount,
@@ -158,13 +160,6 @@ def _held_line(doc: dict[str, Any]) -> str:
         return f"{head} via {html.escape(str(doc['rail']))}: held ({reason}), arrived {paid}{names}"
     ref = html.escape(str(doc.get("provider_ref", "")))
     return f"{head}: transfer, reference <code>{ref}</code>"
-
-
-def _payment_id(trace: Trace) -> str:
-    """Derived from the update, so Telegram re-sending it cannot declare a second payment."""
-    from functions.payments.ids import payment_id_for
-
-    return payment_id_for(trace)
 
 
 def _step(trace: Trace, step: str) -> Trace:
