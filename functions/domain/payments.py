@@ -43,6 +43,8 @@ State = Literal["new", "requested", "pending", "succeeded", "failed", "expired",
 # success after an out-of-order failure is real money: it must be credited, not lost.
 CAN_SUCCEED = frozenset({"requested", "pending", "failed", "expired"})
 OPEN = frozenset({"requested", "pending"})
+# Ends the reason of a held payment an admin rejected by giving the money back.
+REFUNDED_NOTE = ", Stars refunded"
 SETTLED = frozenset({"succeeded", "held", "refunded"})  # money arrived (or was given back)
 # What a payment id may look like (ours are 12 hex characters, functions/payments/ids.py):
 # a sender's text of any other shape is refused before it becomes a stream name or a key.
@@ -140,7 +142,7 @@ class AdminDecide:
     admin_id: int
     approve: bool
     paid: Money | None = None
-    note: str = ""  # why, for a rejection (", Stars refunded")
+    note: str = ""  # why, for a rejection (REFUNDED_NOTE)
 
 
 @dataclass(frozen=True)

@@ -22,7 +22,7 @@ from events.payments import (
     PaymentStarted,
 )
 from events.wallet import WalletCredited
-from functions.domain.payments import Payment
+from functions.domain.payments import REFUNDED_NOTE, Payment
 from functions.notifications.notice import Button, Facts, Notice
 from functions.notifications.shop_rules import SHOP_RULES, order_money_returned
 
@@ -54,15 +54,16 @@ def payment_failed(event: PaymentFailed | PaymentExpired, facts: Facts) -> list[
     payment = facts.payment
     if payment is None or payment.amount is None:
         return []
+    refunded = isinstance(event, PaymentFailed) and event.reason.endswith(REFUNDED_NOTE)
     what = (
         "expired before it was paid" if isinstance(event, PaymentExpired) else "did not go through"
     )
-    if isinstance(event, PaymentFailed) and event.reason.endswith("Stars refunded"):
+    if refunded:
         what = "was refunded to you: it was paid twice, and never added to your wallet"
     text = (
         f"Your payment of {format_money(payment.amount)} (ref {_code(payment.payment_id)}) {what}."
     )
-    if payment.purpose == "wallet_deposit" and "refunded" not in what:
+    if payment.purpose == "wallet_deposit" and not refunded:
         text += " Send /deposit to try again."
     return [Notice(payment.user_id, text)]
 

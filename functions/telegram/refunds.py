@@ -70,7 +70,7 @@ def _refund_held(ctx: Context, payment: payments.Payment) -> Reply:
     ctx.runtime.pipeline.execute(
         payments.payments,
         payments.stream_of(payment.payment_id),
-        payments.AdminDecide(ctx.user_id, approve=False, note=", Stars refunded"),
+        payments.AdminDecide(ctx.user_id, approve=False, note=payments.REFUNDED_NOTE),
         Trace(key, ctx.trace.causation_id, ctx.trace.correlation_id),
     )
     what = format_money(payment.arrived) if payment.arrived else "the Stars"
