@@ -6,15 +6,14 @@ from __future__ import annotations
 
 import io
 import re
-import subprocess
-import sys
 import uuid
 
 import pytest
 
 from infra.local.console import Console, InProcessBackend
-from infra.local.stack import LOCAL_ADMIN_ID, ROOT, LocalStack
+from infra.local.stack import LOCAL_ADMIN_ID, LocalStack
 from tests.e2e.conftest import eventually
+from tests.e2e.console_process import run_console
 from tests.e2e.rails import credited
 
 pytestmark = pytest.mark.e2e
@@ -78,19 +77,10 @@ def test_a_multi_line_stock_piped_into_the_standalone_console(e2e_stack: LocalSt
     admin, admin_out = chat_as(e2e_stack, LOCAL_ADMIN_ID, "Admin")
     product = listed(admin, admin_out, f"Game key {tag} | Games{tag} | 100 KES | kind=unique")
     piped = f"/multi /stock {product}\nKEY-{tag}-1\nKEY-{tag}-2\nKEY-{tag}-3\n/end\n/quit\n"
-    run = subprocess.run(
-        [
-            *(sys.executable, "-m", "infra.local.console", "--pace", "0"),
-            *("--fake-url", e2e_stack.telegram.url, "--user", str(LOCAL_ADMIN_ID)),
-        ],
-        input=piped,
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        timeout=120,
-        check=False,
+    run = run_console(
+        *("--pace", "0", "--fake-url", e2e_stack.telegram.url, "--user", str(LOCAL_ADMIN_ID)),
+        stdin=piped,
     )
-    assert run.returncode == 0, run.stderr
     assert "Added 3 units in" in run.stdout, run.stdout
     assert f"...> KEY-{tag}-2" in run.stdout  # echoed as lines of one message
 

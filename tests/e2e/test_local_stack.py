@@ -35,6 +35,7 @@ from infra.local.stack import (
 )
 from infra.topology import TOPOLOGY, Function, Topology
 from tests.e2e.conftest import eventually
+from tests.e2e.console_process import run_console
 
 pytestmark = pytest.mark.e2e
 
@@ -252,19 +253,10 @@ def test_the_functions_run_with_the_given_settings(stack: LocalStack) -> None:
 
 def test_console_piped_start_and_balance(stack: LocalStack) -> None:
     user = 4242
-    run = subprocess.run(
-        [
-            *(sys.executable, "-m", "infra.local.console"),
-            *("--fake-url", stack.telegram.url, "--user", str(user), "--name", "Achieng"),
-        ],
-        input="/start\n/balance\n/quit\n",
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        timeout=120,
-        check=False,
+    run = run_console(
+        *("--fake-url", stack.telegram.url, "--user", str(user), "--name", "Achieng"),
+        stdin="/start\n/balance\n/quit\n",
     )
-    assert run.returncode == 0, run.stderr
     replies = stack.telegram.messages_to(user)
     assert len(replies) == 2, (replies, run.stdout)
     assert replies[0].startswith("Welcome to Soko, Achieng!")

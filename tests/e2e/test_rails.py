@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import dataclasses
 import io
-import subprocess
-import sys
 from typing import Any
 
 import httpx
@@ -20,9 +18,10 @@ import pytest
 from infra.local.console import Console, InProcessBackend
 from infra.local.dev import describe
 from infra.local.payer import Payer
-from infra.local.stack import LOCAL_ADMIN_ID, PAYMENT_WEBHOOK, ROOT, LocalStack
+from infra.local.stack import LOCAL_ADMIN_ID, PAYMENT_WEBHOOK, LocalStack
 from tests.builders import button_update
 from tests.e2e.conftest import eventually
+from tests.e2e.console_process import run_console
 from tests.e2e.rails import (
     CREDITED,
     SUCCEEDED,
@@ -256,16 +255,11 @@ def test_a_standalone_console_scans_a_qr_through_the_fakes_control_apis(
     command = shown.split("Another terminal can chat (and pay) too: ", 1)[1].splitlines()[0]
     assert all(f"--{rail}-url {url}" in command for rail, url in e2e_stack.providers.urls.items())
     args = command.split()[3:]  # after "python -m infra.local.console"
-    run = subprocess.run(
-        [sys.executable, "-m", "infra.local.console", *args, "--user", "8141", "--pace", "0"],
-        input="/start\n/wait 1\n/deposit pakasir 10000\n/scan\n/deposit stars 20\n/stars\n/quit\n",
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        timeout=120,
-        check=False,
+    run = run_console(
+        *args,
+        *("--user", "8141", "--pace", "0"),
+        stdin="/start\n/wait 1\n/deposit pakasir 10000\n/scan\n/deposit stars 20\n/stars\n/quit\n",
     )
-    assert run.returncode == 0, run.stderr
     assert "(payer) QRIS: paid IDR 10,380" in run.stdout, run.stdout  # with Pakasir's fee
     assert "(payer) Stars: paid" in run.stdout, run.stdout
     eventually(lambda: credited(e2e_stack, 8141, "IDR") and credited(e2e_stack, 8141, "XTR"))
