@@ -19,11 +19,11 @@ from typing import TYPE_CHECKING, Any, Literal
 from events import Money
 from events.money import MoneyError, currency, format_money, parse_money
 from functions.providers.base import Instructions
+from functions.telegram.chat import Context, Reply, reply
 
 if TYPE_CHECKING:
     from functions.payments.start import Outcome
     from functions.runtime.bootstrap import Runtime
-    from functions.telegram.handlers import Context, Reply
 
 log = logging.getLogger(__name__)
 HISTORY_SIZE = 10
@@ -111,7 +111,6 @@ def option_named(rt: Runtime, name: str) -> DepositOption | None:
 
 
 def on_deposit(ctx: Context, argument: str) -> Reply:
-    from functions.telegram.handlers import reply
 
     parts = argument.split()
     if not parts:
@@ -148,7 +147,6 @@ def started_reply(ctx: Context, amount: Money, outcome: Outcome, what: str = "De
     """How to pay a payment that started, or why not. A QR code goes out as a photo whose
     caption is the whole instruction: a second message to the same chat within a second
     would meet Telegram's per-chat limit (429) and be lost, reference and all."""
-    from functions.telegram.handlers import reply
 
     how = outcome.instructions
     if how is None:
@@ -175,7 +173,6 @@ def send_qr(ctx: Context, payload: str, caption: str) -> bool:
 
 
 def on_history(ctx: Context, argument: str) -> Reply:
-    from functions.telegram.handlers import reply
 
     docs = ctx.runtime.read_models.find("payments", "user_id", ctx.user_id, 100)
     docs.sort(key=lambda d: str(d.get("requested_at", "")), reverse=True)
@@ -204,7 +201,6 @@ ASKED = re.compile(r"Deposit with (?P<label>.+?) \(")
 
 
 def deposit_menu(ctx: Context) -> Reply:
-    from functions.telegram.handlers import reply
 
     options = offered(ctx.runtime)
     answer = reply(ctx, "How would you like to top up?" if options else usage(options))
@@ -218,7 +214,6 @@ def on_option_button(ctx: Context, name: str) -> Reply:
     """A tapped option: ask for the amount (and phone or reference) as a reply (ForceReply).
 
     The question names the option, so the answer needs no stored conversation state."""
-    from functions.telegram.handlers import reply
 
     option = option_named(ctx.runtime, name)
     if option is None:
@@ -241,8 +236,6 @@ def on_amount_reply(ctx: Context, text: str) -> Reply:
     found = ASKED.search(ctx.message.reply_to_message.text or "")
     option = next((o for o in offered(ctx.runtime) if found and o.label == found["label"]), None)
     if option is None:
-        from functions.telegram.handlers import reply
-
         return reply(ctx, usage(offered(ctx.runtime)))
     return on_deposit(ctx, f"{option.name} {text}")
 

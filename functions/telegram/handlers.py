@@ -2,14 +2,10 @@
 
 from __future__ import annotations
 
-import html
 import importlib
 import logging
-from collections.abc import Callable
-from dataclasses import dataclass, field
-from typing import Any
 
-from telegram import Message, Update, User
+from telegram import Update, User
 
 from events import Money
 from events.money import format_money
@@ -19,36 +15,19 @@ from functions.runtime import logs
 from functions.runtime.bootstrap import Runtime
 from functions.runtime.pipeline import Trace
 from functions.telegram import messages
-from functions.telegram.bot_api import BotApiError
-
-
-@dataclass(frozen=True)
-class Context:
-    """One update from one user: who sent it, where to answer, and why commands run."""
-
-    runtime: Runtime
-    update: Update
-    user: User
-    chat_id: int
-    trace: Trace
-    language: str
-    message: Message | None = None  # absent for callback and pre-checkout queries
-    # Set once the button's spinner was stopped out of band (stop_spinner), so it is not
-    # answered twice: Telegram refuses a second answer to one query.
-    spinner_stopped: list[bool] = field(default_factory=list)
-
-    @property
-    def user_id(self) -> int:
-        return self.user.id
-
-    @property
-    def is_admin(self) -> bool:
-        return self.runtime.settings.is_admin(self.user.id)
-
+from functions.telegram.chat import (
+    Context,
+    Handler,
+    Reply,
+    answer_query,
+    on_stale_button,
+    on_unknown,
+    refusal_text,
+    reply,
+    stop_spinner,
+)
 
 log = logging.getLogger(__name__)
-Reply = dict[str, Any]
-Handler = Callable[[Context, str], Reply]
 
 
 # The update kinds `handle` acts on: the deployment asks Telegram (setWebhook
@@ -70,13 +49,8 @@ def handle(runtime: Runtime, update: Update) -> Reply | None:
     except DomainError as refusal:
         log.info("refused %s: %s", refusal.code, refusal)
         if update.callback_query is not None:
-            return answer_query(ctx, _refusal_text(refusal), alert=True)
-        return reply(ctx, _refusal_text(refusal))
-
-
-def _refusal_text(refusal: DomainError) -> str:
-    text = str(refusal) or refusal.code.replace("_", " ")
-    return html.escape(text[:1].upper() + text[1:] + ("" if text.endswith(".") else "."))
+            return answer_query(ctx, refusal_text(refusal), alert=True)
+        return reply(ctx, refusal_text(refusal))
 
 
 def _dispatch(ctx: Context, update: Update) -> Reply | None:
@@ -172,51 +146,6 @@ def on_balance(ctx: Context, argument: str) -> Reply:
 
 def on_help(ctx: Context, argument: str) -> Reply:
     return reply(ctx, messages.text(ctx.language, "help"))
-
-
-def on_unknown(ctx: Context, argument: str) -> Reply:
-    return reply(ctx, messages.text(ctx.language, "unknown"))
-
-
-def on_stale_button(ctx: Context, argument: str) -> Reply:
-    """A button this deployment no longer knows (an old message): say so, change nothing."""
-    return answer_query(ctx, messages.text(ctx.language, "stale_button"))
-
-
-def reply(ctx: Context, text: str) -> Reply:
-    """A sendMessage call returned as the webhook's response body: no extra round trip."""
-    return {
-        "method": "sendMessage",
-        "chat_id": ctx.chat_id,
-        "text": text,
-        "parse_mode": "HTML",
-    }
-
-
-def stop_spinner(ctx: Context, text: str = "") -> None:
-    """Answer the button's query out of band, best effort, when the webhook's answer is an
-    edit or a message: clients show a spinner until the query is answered."""
-    query = ctx.update.callback_query
-    if query is None or ctx.spinner_stopped:
-        return
-    ctx.spinner_stopped.append(True)
-    params: dict[str, Any] = {"callback_query_id": query.id}
-    if text:
-        params["text"] = text[:200]
-    try:
-        ctx.runtime.bot().call("answerCallbackQuery", params)
-    except BotApiError:
-        log.info("answerCallbackQuery failed; the client's spinner times out by itself")
-
-
-def answer_query(ctx: Context, text: str = "", alert: bool = False) -> Reply:
-    """answerCallbackQuery as the webhook answer: stops the button's spinner, shows `text`."""
-    query = ctx.update.callback_query
-    assert query is not None
-    answer: Reply = {"method": "answerCallbackQuery", "callback_query_id": query.id}
-    if text:
-        answer.update(text=text, show_alert=alert)
-    return answer
 
 
 def _deposit(ctx: Context, argument: str) -> Reply:

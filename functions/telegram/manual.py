@@ -24,10 +24,18 @@ from functions.notifications.notice import inline_keyboard
 from functions.notifications.rules import ADMIN_PREFIX, MANUAL_RAIL, decision_buttons
 from functions.payments.ids import payment_id_for
 from functions.runtime.pipeline import Trace
+from functions.telegram.chat import (
+    Context,
+    Reply,
+    answer_query,
+    on_stale_button,
+    on_unknown,
+    reply,
+    stop_spinner,
+)
 
 if TYPE_CHECKING:
     from functions.telegram.deposits import DepositOption
-    from functions.telegram.handlers import Context, Reply
 
 log = logging.getLogger(__name__)
 
@@ -43,7 +51,6 @@ def start_manual(
 ) -> Reply:
     """Record the declared transfer and tell the user where to send it."""
     from functions.telegram.deposits import usage
-    from functions.telegram.handlers import reply
 
     if reference is None or not REFERENCE.fullmatch(reference):
         return reply(
@@ -72,7 +79,6 @@ def start_manual(
 
 def on_admin_tap(ctx: Context, rest: str) -> Reply:
     """`adm:ok:<payment id>` / `adm:no:<payment id>` from an admin's message."""
-    from functions.telegram.handlers import answer_query, on_stale_button
 
     if not ctx.is_admin:
         return answer_query(ctx, "Not allowed: only admins settle payments.", alert=True)
@@ -94,7 +100,6 @@ def on_admin_tap(ctx: Context, rest: str) -> Reply:
     else:
         state = ctx.runtime.pipeline.current(payments.payments, stream).state
         outcome = f"Already {SETTLED.get(state, state)}: this tap changed nothing."
-    from functions.telegram.handlers import stop_spinner
 
     stop_spinner(ctx, outcome)  # plain text; the edit is HTML
     return _edited(ctx, payment_id, html.escape(f"{payment_id}: {outcome}"))
@@ -104,7 +109,6 @@ def on_credit(ctx: Context, argument: str) -> Reply:
     """Admins: `/credit <payment id> <amount> <currency>` approves a held payment (or a
     transfer) with the amount that really arrived, when nothing reported it."""
     from events.money import MoneyError, parse_money
-    from functions.telegram.handlers import on_unknown, reply
 
     if not ctx.is_admin:
         return on_unknown(ctx, argument)
@@ -131,7 +135,6 @@ def on_credit(ctx: Context, argument: str) -> Reply:
 
 def on_held(ctx: Context, argument: str) -> Reply:
     """Admins: every payment waiting for a decision, with its buttons. Others: unknown."""
-    from functions.telegram.handlers import on_unknown, reply
 
     if not ctx.is_admin:
         return on_unknown(ctx, argument)
@@ -171,7 +174,6 @@ def _step(trace: Trace, step: str) -> Trace:
 def _edited(ctx: Context, payment_id: str, outcome: str) -> Reply:
     """editMessageText as the webhook answer: the outcome under the admin's message, and the
     settled payment's buttons gone (a /held list keeps the other payments' buttons)."""
-    from functions.telegram.handlers import answer_query
 
     query = ctx.update.callback_query
     message = query.message if query is not None else None

@@ -19,12 +19,11 @@ from events.money import format_money
 from functions.domain import payments, wallet
 from functions.runtime.pipeline import Trace
 from functions.telegram.bot_api import BotApiError
-from functions.telegram.handlers import reply
+from functions.telegram.chat import Context, Reply, reply
 from functions.telegram.stars import RAIL, load_payment
 
 if TYPE_CHECKING:
     from functions.runtime.bootstrap import Runtime
-    from functions.telegram.handlers import Context, Reply
 
 ALREADY_REFUNDED = "CHARGE_ALREADY_REFUNDED"  # Telegram's error for a second refund
 

@@ -6,10 +6,7 @@ arrives with `reply_to_message` and is routed by the marker the question carries
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:
-    from functions.telegram.handlers import Context, Reply
+from functions.telegram.chat import Context, Reply, on_unknown
 
 # Marker (in the question's text) -> the handler of the answer, as an import path.
 QUESTIONS: dict[str, str] = {
@@ -23,7 +20,7 @@ QUESTIONS: dict[str, str] = {
 
 
 def on_reply(ctx: Context, text: str) -> Reply:
-    from functions.telegram.handlers import _routed, on_unknown
+    from functions.telegram.handlers import _routed
 
     assert ctx.message is not None
     assert ctx.message.reply_to_message is not None

@@ -9,16 +9,14 @@ from __future__ import annotations
 import hashlib
 import html
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from events import Money
 from events.money import format_money
 from functions.domain import lots, orders, users, wallet
 from functions.domain.decider import DomainError
 from functions.shop import checkout
-
-if TYPE_CHECKING:
-    from functions.telegram.handlers import Context, Reply
+from functions.telegram.chat import Context, Reply, on_stale_button, reply
 
 PAGE_SIZE = 6
 ORDERS_SHOWN = 10
@@ -51,8 +49,6 @@ def on_button(ctx: Context, data: str) -> Reply:
     action, _, rest = data.partition(":")
     handler = BUTTONS.get(action)
     if handler is None:
-        from functions.telegram.handlers import on_stale_button
-
         return on_stale_button(ctx, data)
     try:
         return handler(ctx, rest)
@@ -233,7 +229,6 @@ def _home_row() -> list[dict[str, str]]:
 
 
 def _send(ctx: Context, text: str, rows: Keyboard) -> Reply:
-    from functions.telegram.handlers import reply
 
     answer = reply(ctx, text)
     if rows:

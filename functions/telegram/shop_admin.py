@@ -16,7 +16,6 @@ from __future__ import annotations
 import html
 import secrets
 from collections.abc import Callable
-from typing import TYPE_CHECKING
 
 from events import Money
 from events.money import CURRENCIES, MoneyError, format_money, parse_money
@@ -26,9 +25,7 @@ from functions.domain.decider import DomainError
 from functions.runtime.pipeline import Trace
 from functions.runtime.ports import Appended
 from functions.shop.saga import run_saga
-
-if TYPE_CHECKING:
-    from functions.telegram.handlers import Context, Reply
+from functions.telegram.chat import Context, Reply, reply
 
 DETAIL_KEYS = frozenset({"name", "category", "price", "reseller", "location", "desc", "photo"})
 
@@ -41,7 +38,6 @@ def admin_only(command: Callable[[Context, str], str]) -> Callable[[Context, str
     """Refuse non-admins before anything is parsed or written; turn refusals into answers."""
 
     def run(ctx: Context, argument: str) -> Reply:
-        from functions.telegram.handlers import reply
 
         if not ctx.is_admin:
             return reply(ctx, "This command is for shop admins.")

@@ -8,22 +8,18 @@ after the hold lapsed, or paid twice) goes to the buyer's wallet instead of bein
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING
 
 from events import Money
 from functions.domain import orders
 from functions.payments.start import start_payment
 from functions.shop import checkout
-
-if TYPE_CHECKING:
-    from functions.telegram.handlers import Context, Reply
+from functions.telegram.chat import Context, Reply, on_unknown, reply
 
 PHONE_QUESTION = "Reply with your M-Pesa phone number to pay order "
 ORDER_IN_QUESTION = re.compile(re.escape(PHONE_QUESTION) + r"([0-9a-f]{8,40})")
 
 
 def pay_order_on_rail(ctx: Context, order_id: str, rail: str, phone: str | None = None) -> Reply:
-    from functions.telegram.handlers import reply
 
     order = checkout.settled(ctx.runtime, order_id).order
     if order.user_id != ctx.user_id:
@@ -51,8 +47,6 @@ def on_phone_reply(ctx: Context, text: str) -> Reply:
     assert ctx.message.reply_to_message is not None
     found = ORDER_IN_QUESTION.search(ctx.message.reply_to_message.text or "")
     if found is None:
-        from functions.telegram.handlers import on_unknown
-
         return on_unknown(ctx, text)
     return pay_order_on_rail(ctx, found.group(1), "mpesa", phone=text.strip())
 

@@ -21,11 +21,11 @@ from functions.payments.apply import apply_report
 from functions.payments.ids import payment_id_for
 from functions.providers.base import Report
 from functions.runtime.pipeline import Trace
+from functions.telegram.chat import Context, Reply, reply
 
 if TYPE_CHECKING:
     from functions.runtime.bootstrap import Runtime
     from functions.telegram.deposits import DepositOption
-    from functions.telegram.handlers import Context, Reply
 
 log = logging.getLogger(__name__)
 
@@ -41,7 +41,6 @@ def start_stars_deposit(
     ctx: Context, option: DepositOption, amount: Money, extra: str | None
 ) -> Reply:
     """Record the payment, then answer the webhook with the invoice (payload = payment id)."""
-    from functions.telegram.handlers import reply
 
     if not MIN_STARS <= amount.amount <= MAX_STARS:
         return reply(ctx, f"A Stars deposit is {MIN_STARS} to {MAX_STARS:,} Stars.")
@@ -129,7 +128,6 @@ def checkout_problem(
 
 def on_successful_payment(ctx: Context, argument: str) -> Reply:
     """Telegram took the Stars: apply that as a verified report, once per charge."""
-    from functions.telegram.handlers import reply
 
     assert ctx.message is not None
     assert ctx.message.successful_payment is not None
@@ -183,7 +181,6 @@ def on_successful_payment(ctx: Context, argument: str) -> Reply:
 
 def on_refunded_payment(ctx: Context, argument: str) -> Reply:
     """Telegram says the Stars went back (after refundStarPayment, or otherwise)."""
-    from functions.telegram.handlers import reply
 
     assert ctx.message is not None
     assert ctx.message.refunded_payment is not None
