@@ -1,10 +1,10 @@
-"""Manual transfers (bank, BLIK): the user declares a transfer, an admin approves or rejects.
+"""Manual transfers (bank, BLIK) in Telegram: declaring one, an admin's tap or /credit.
 
-`/deposit bank 100.00 <reference>` records a payment on the `manual` rail (requested, then
-started with the user's reference) and answers with where to send the money. The
-notification rules put Approve / Reject buttons in front of every admin; only an admin's
-tap moves money (AdminDecide), and a payment settles once: a second tap changes nothing.
-`/held` lists what waits for an admin: held payments and manual transfers to check.
+`/deposit bank 100.00 <reference>` declares a transfer and answers with where to send the
+money. The notification rules put Approve / Reject buttons in front of every admin; a tap
+(or `/credit` with the amount that arrived) settles the payment once. The rules live in
+functions/payments/manual.py; this parses, calls it and renders the outcome. `/held` lists
+what waits for an admin: held payments and manual transfers to check.
 """
 
 from __future__ import annotations
@@ -21,9 +21,8 @@ from events.money import format_money
 from functions.domain import payments
 from functions.domain.decider import DomainError
 from functions.notifications.notice import inline_keyboard
-from functions.notifications.rules import ADMIN_PREFIX, MANUAL_RAIL, decision_buttons
-from functions.payments.ids import payment_id_for
-from functions.runtime.pipeline import Trace
+from functions.notifications.rules import ADMIN_PREFIX, decision_buttons
+from functions.payments import manual
 from functions.telegram.chat import (
     Context,
     Reply,
@@ -39,8 +38,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-# What people type in a transfer title; also safe to show in HTML and in a button's data.
-REFERENCE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._/-]{2,34}")
 PAYMENT_ID = re.compile(r"[A-Za-z0-9_-]{1,40}")
 HELD_LIMIT = 20  # rows of buttons in one /held message
 SETTLED = {"succeeded": "approved", "failed": "rejected", "expired": "expired"}
@@ -52,28 +49,18 @@ def start_manual(
     """Record the declared transfer and tell the user where to send it."""
     from functions.telegram.deposits import usage
 
-    if reference is None or not REFERENCE.fullmatch(reference):
-        return reply(
-            ctx,
-            "The reference is the text you put in the transfer's title: 3 to 35 letters, "
-            f"digits or - _ . /\n\n{usage([option])}",
-        )
-    # Derived from the update, so Telegram re-sending it cannot declare a second payment.
-    payment_id = payment_id_for(ctx.trace)
-    stream = payments.stream_of(payment_id)
-    request = payments.Request(
-        payment_id=payment_id, user_id=ctx.user_id, purpose="wallet_deposit", amount=amount,
-        rail=MANUAL_RAIL,
-    )  # fmt: skip
-    ctx.runtime.pipeline.execute(payments.payments, stream, request, _step(ctx.trace, "request"))
-    started = payments.MarkStarted(provider_ref=reference)
-    ctx.runtime.pipeline.execute(payments.payments, stream, started, _step(ctx.trace, "start"))
-    details = html.escape(ctx.runtime.settings.manual_transfer_details or "")
+    try:
+        declared = manual.declare_transfer(
+            ctx.runtime, user_id=ctx.user_id, amount=amount, reference=reference or "",
+            trace=ctx.trace,
+        )  # fmt: skip
+    except manual.BadReference as refusal:
+        return reply(ctx, f"{html.escape(str(refusal))}\n\n{usage([option])}")
     return reply(
         ctx,
-        f"Send {format_money(amount)} to:\n{details}\n\n"
-        f"Title of the transfer: <code>{html.escape(reference)}</code>\n"
-        f"An admin credits your wallet once the money arrives (ref {payment_id}).",
+        f"Send {format_money(declared.amount)} to:\n{html.escape(declared.pay_to)}\n\n"
+        f"Title of the transfer: <code>{html.escape(declared.reference)}</code>\n"
+        f"An admin credits your wallet once the money arrives (ref {declared.payment_id}).",
     )
 
 
@@ -85,21 +72,21 @@ def on_admin_tap(ctx: Context, rest: str) -> Reply:
     verb, _, payment_id = rest.partition(":")
     if verb not in {"ok", "no"} or not PAYMENT_ID.fullmatch(payment_id):
         return on_stale_button(ctx, rest)
-    stream = payments.stream_of(payment_id)
-    decide = payments.AdminDecide(admin_id=ctx.user_id, approve=verb == "ok")
     try:
-        appended = ctx.runtime.pipeline.execute(payments.payments, stream, decide, ctx.trace)
+        decided = manual.decide(
+            ctx.runtime, admin_id=ctx.user_id, payment_id=payment_id, approve=verb == "ok",
+            trace=ctx.trace,
+        )  # fmt: skip
     except payments.AmountNeeded:
         text = f"Nothing says what arrived: send /credit {payment_id} <amount> <currency>."
         return answer_query(ctx, text, alert=True)
     except DomainError:
         return answer_query(ctx, "No such payment.", alert=True)
-    if appended.events:  # this tap settled it (or is Telegram re-sending that very tap)
-        done = "✅ Approved" if decide.approve else "❌ Rejected"
+    if decided.changed:  # this tap settled it (or is Telegram re-sending that very tap)
+        done = "✅ Approved" if decided.approve else "❌ Rejected"
         outcome = f"{done} by {ctx.user.first_name} (id {ctx.user_id})."
     else:
-        state = ctx.runtime.pipeline.current(payments.payments, stream).state
-        outcome = f"Already {SETTLED.get(state, state)}: this tap changed nothing."
+        outcome = f"Already {_settled(decided)}: this tap changed nothing."
 
     stop_spinner(ctx, outcome)  # plain text; the edit is HTML
     return _edited(ctx, payment_id, html.escape(f"{payment_id}: {outcome}"))
@@ -116,21 +103,25 @@ def on_credit(ctx: Context, argument: str) -> Reply:
     usage = "Usage: /credit &lt;payment id&gt; &lt;amount&gt; &lt;currency&gt;, e.g. 12.50 USD"
     if not payments.is_payment_id(payment_id):
         return reply(ctx, usage)
-    stream = payments.stream_of(payment_id)
-    state = ctx.runtime.pipeline.current(payments.payments, stream)
-    if state.state == "new" or state.amount is None:
-        return reply(ctx, "No such payment.")
     try:
-        paid = parse_money(amount_text, state.amount.currency)
+        # An amount without a currency is read in the payment's own.
+        paid = parse_money(amount_text, manual.payment_currency(ctx.runtime, payment_id))
+        credited = manual.credit(
+            ctx.runtime, admin_id=ctx.user_id, payment_id=payment_id, paid=paid, trace=ctx.trace
+        )
+    except payments.UnknownPayment:
+        return reply(ctx, "No such payment.")
     except MoneyError as err:
         return reply(ctx, f"{html.escape(str(err))}\n{usage}")
-    if paid.currency != state.amount.currency:
-        return reply(ctx, f"This payment is in {state.amount.currency}.")
-    decide = payments.AdminDecide(admin_id=ctx.user_id, approve=True, paid=paid)
-    appended = ctx.runtime.pipeline.execute(payments.payments, stream, decide, ctx.trace)
-    if not appended.events:
-        return reply(ctx, f"Already {SETTLED.get(state.state, state.state)}: nothing changed.")
+    except manual.WrongCurrency as refusal:
+        return reply(ctx, html.escape(str(refusal)))
+    if not credited.changed:
+        return reply(ctx, f"Already {_settled(credited)}: nothing changed.")
     return reply(ctx, f"✅ Approved {format_money(paid)} for {payment_id}.")
+
+
+def _settled(decided: manual.Decided) -> str:
+    return SETTLED.get(decided.state, decided.state)
 
 
 def on_held(ctx: Context, argument: str) -> Reply:
@@ -163,12 +154,6 @@ def _held_line(doc: dict[str, Any]) -> str:
         return f"{head} via {html.escape(str(doc['rail']))}: held ({reason}), arrived {paid}{names}"
     ref = html.escape(str(doc.get("provider_ref", "")))
     return f"{head}: transfer, reference <code>{ref}</code>"
-
-
-def _step(trace: Trace, step: str) -> Trace:
-    # Two commands of one update need two keys: one key records one outcome.
-    key = f"{trace.idempotency_key}:manual:{step}" if trace.idempotency_key else None
-    return Trace(key, trace.causation_id, trace.correlation_id)
 
 
 def _edited(ctx: Context, payment_id: str, outcome: str) -> Reply:

@@ -96,7 +96,7 @@ def test_a_rail_payment_for_an_order_already_paid_from_the_wallet_goes_to_the_wa
 
 def test_stars_that_paid_an_order_are_not_refundable_with_refund(shop: ShopDriver) -> None:
     from functions.domain import payments
-    from functions.telegram.refunds import _refusal
+    from functions.payments.refunds import RefundRefused, check_refundable
 
     stream = payments.stream_of("abcdef012345")
     xtr = Money(amount=50, currency="XTR")
@@ -105,6 +105,8 @@ def test_stars_that_paid_an_order_are_not_refundable_with_refund(shop: ShopDrive
     shop.rt.pipeline.execute(payments.payments, stream, payments.AdminDecide(ADMIN, True))
     payment = shop.rt.pipeline.current(payments.payments, stream)
     payment = payments.Payment(**{**vars(payment), "receipt": "charge-1"})
-    assert _refusal(shop.rt, payment) == (
+    with pytest.raises(RefundRefused) as refused:
+        check_refundable(shop.rt, payment)
+    assert str(refused.value) == (
         "Only Stars deposits can be refunded here; an order settles its own money."
     )
