@@ -1,33 +1,21 @@
-"""Cloud Functions load `main.py` from the source root: re-export the entry points."""
+"""Cloud Functions load `main.py` from the source root: re-export the entry points.
+
+The subscribers are looked up through functions.main's module `__getattr__` (PEP 562)."""
 
 from functions.main import (
-    credit_deposits,
+    __getattr__,
     dead_letter,
-    debit_refunds,
     health,
-    notify,
-    open_wallets,
     payment_webhook,
-    project_balances,
-    project_payments,
-    project_shop,
-    run_checkout,
     scheduled_job,
     telegram_webhook,
 )
 
 __all__ = [
-    "credit_deposits",
+    "__getattr__",
     "dead_letter",
-    "debit_refunds",
     "health",
-    "notify",
-    "open_wallets",
     "payment_webhook",
-    "project_balances",
-    "project_payments",
-    "project_shop",
-    "run_checkout",
     "scheduled_job",
     "telegram_webhook",
 ]

@@ -1,9 +1,17 @@
 """Deployed entry points. Each is a few lines; its work is imported on first call, so an
 instance of one function never pays for importing another's dependencies. Each starts by
-binding its request to the structured logs (stdlib only, so that costs nothing)."""
+binding its request to the structured logs (stdlib only, so that costs nothing).
+
+The HTTP functions are written out below. Every Pub/Sub subscriber the contexts declare
+(functions/contexts/) is made by `__getattr__` when looked up by name, and goes to the one
+subscriber endpoint, functions/subscriber.py. A unit test fails when this file, the root
+main.py and the topology disagree.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import cache
 from typing import Any
 
 import flask
@@ -11,6 +19,34 @@ import functions_framework
 from cloudevents.http import CloudEvent
 
 from functions.runtime import logs
+
+
+def __getattr__(name: str) -> Callable[[CloudEvent], None]:
+    """A subscriber's entry point, made when functions-framework looks it up by name: the
+    contexts declare the subscribers, so a new one needs no edit here."""
+    if name.startswith("__"):  # the import machinery's probes: not entry points
+        raise AttributeError(name)
+    from functions.contexts import REGISTRY
+
+    try:
+        REGISTRY.subscriber(name)
+    except LookupError as err:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}") from err
+    return _subscriber_entry_point(name)
+
+
+@cache
+def _subscriber_entry_point(name: str) -> Callable[[CloudEvent], None]:
+    def entry_point(cloud_event: CloudEvent) -> None:
+        logs.start(flask.request.headers.get(logs.TRACE_HEADER))
+        from functions.subscriber import serve
+
+        serve(name, cloud_event.data)
+
+    # functions-framework registers the signature type under the function's name.
+    entry_point.__name__ = entry_point.__qualname__ = name
+    entry_point.__doc__ = f"Pub/Sub push -> what the `{name}` subscriber serves."
+    return functions_framework.cloud_event(entry_point)
 
 
 @functions_framework.http
@@ -22,26 +58,6 @@ def telegram_webhook(request: flask.Request) -> Any:
     return serve(request)
 
 
-@functions_framework.cloud_event
-def project_balances(cloud_event: CloudEvent) -> None:
-    """Pub/Sub `wallet-events` -> balances/{user}."""
-    logs.start(flask.request.headers.get(logs.TRACE_HEADER))
-    from functions.projections.balances import balances
-    from functions.projections.endpoint import serve
-
-    serve(balances, cloud_event.data)
-
-
-@functions_framework.cloud_event
-def open_wallets(cloud_event: CloudEvent) -> None:
-    """Pub/Sub `user-events` -> a wallet for every registered user."""
-    logs.start(flask.request.headers.get(logs.TRACE_HEADER))
-    from functions.reactors.endpoint import serve
-    from functions.reactors.open_wallet import open_wallet
-
-    serve(open_wallet, cloud_event.data)
-
-
 @functions_framework.http
 def payment_webhook(request: flask.Request) -> Any:
     """Provider callbacks at /payments/<rail>/…: verified, confirmed, applied once."""
@@ -49,56 +65,6 @@ def payment_webhook(request: flask.Request) -> Any:
     from functions.payments.webhook import serve
 
     return serve(request)
-
-
-@functions_framework.cloud_event
-def credit_deposits(cloud_event: CloudEvent) -> None:
-    """Pub/Sub `payment-events` -> a wallet credit for every succeeded deposit."""
-    logs.start(flask.request.headers.get(logs.TRACE_HEADER))
-    from functions.reactors.credit_deposit import credit_deposit
-    from functions.reactors.endpoint import serve
-
-    serve(credit_deposit, cloud_event.data)
-
-
-@functions_framework.cloud_event
-def debit_refunds(cloud_event: CloudEvent) -> None:
-    """Pub/Sub `payment-events` -> a wallet debit for every refunded deposit."""
-    logs.start(flask.request.headers.get(logs.TRACE_HEADER))
-    from functions.reactors.debit_refund import debit_refund
-    from functions.reactors.endpoint import serve
-
-    serve(debit_refund, cloud_event.data)
-
-
-@functions_framework.cloud_event
-def project_payments(cloud_event: CloudEvent) -> None:
-    """Pub/Sub `payment-events` -> payments/{payment id}."""
-    logs.start(flask.request.headers.get(logs.TRACE_HEADER))
-    from functions.projections.endpoint import serve
-    from functions.projections.payments import payments_view
-
-    serve(payments_view, cloud_event.data)
-
-
-@functions_framework.cloud_event
-def project_shop(cloud_event: CloudEvent) -> None:
-    """Pub/Sub `product-`, `lot-` and `order-events` -> products/, stock/ and orders/."""
-    logs.start(flask.request.headers.get(logs.TRACE_HEADER))
-    from functions.projections.endpoint import serve
-    from functions.projections.shop import SHOP_VIEWS
-
-    serve(SHOP_VIEWS, cloud_event.data)
-
-
-@functions_framework.cloud_event
-def run_checkout(cloud_event: CloudEvent) -> None:
-    """Pub/Sub product, lot, order, wallet and payment events -> the shop saga's steps."""
-    logs.start(flask.request.headers.get(logs.TRACE_HEADER))
-    from functions.reactors.checkout import CHECKOUT
-    from functions.reactors.endpoint import serve
-
-    serve(CHECKOUT, cloud_event.data)
 
 
 @functions_framework.http
@@ -126,12 +92,3 @@ def dead_letter(cloud_event: CloudEvent) -> None:
     from functions.ops.dead_letter import serve
 
     serve(cloud_event["source"], cloud_event.data)
-
-
-@functions_framework.cloud_event
-def notify(cloud_event: CloudEvent) -> None:
-    """Pub/Sub `payment-events` and `wallet-events` -> Telegram messages to users and admins."""
-    logs.start(flask.request.headers.get(logs.TRACE_HEADER))
-    from functions.notifications.endpoint import serve
-
-    serve(cloud_event.data)

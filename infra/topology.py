@@ -1,41 +1,22 @@
-"""Soko's topology, declared once: functions, triggers, topics, subscriptions, schedules.
+"""Soko's topology: functions, triggers, topics, subscriptions, schedules.
 
-The local stack is built from it, the Terraform and Cloud Build steps are generated from or
-checked against it, and tests fail when any of them drift.
+Derived from the bounded contexts (functions/contexts/): each context's functions and
+subscribers become deployed functions, each subscriber one push subscription per topic it
+reads, each job a schedule; only the two edges every context shares (the Telegram webhook
+and the scheduler's endpoint) are declared here. The local stack is built from it, the
+Terraform and Cloud Build steps are generated from or checked against it, and tests fail
+when any of them drift.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Literal
+from dataclasses import dataclass
 
-from functions.notifications.rules import RULES
-from functions.reactors.base import Reactor
-from functions.reactors.checkout import CHECKOUT
-from functions.reactors.credit_deposit import credit_deposit
-from functions.reactors.debit_refund import debit_refund
-from functions.reactors.open_wallet import open_wallet
-from functions.runtime.topics import CATEGORIES, topic_of_category
+from functions.contexts import REGISTRY, Registry
+from functions.contexts.base import Function, Subscriber
+from functions.runtime.topics import topic_of_category
 
-
-@dataclass(frozen=True)
-class Function:
-    """A deployed entry point of functions/main.py."""
-
-    entry_point: str
-    trigger: Literal["http", "pubsub", "scheduler"]
-    memory_mb: int = 256
-    timeout_s: int = 60
-    min_instances: int = 0
-    max_instances: int = 20
-    concurrency: int = 1
-    secrets: tuple[str, ...] = ()
-    public: bool = False  # reachable without IAM (Telegram and providers cannot send tokens)
-    # Least privilege: functions of one family share a service account, whose roles are the
-    # union of what they need: Firestore always, and publishing to the topics of the stream
-    # categories in `publishes` (a command's events, or the relay's: any category).
-    family: str = "subscriber"
-    publishes: tuple[str, ...] = ()
+__all__ = ["STORED", "TOPOLOGY", "Function", "Schedule", "Subscription", "Topology"]
 
 
 @dataclass(frozen=True)
@@ -80,9 +61,7 @@ class Topology:
     functions: tuple[Function, ...]
     subscriptions: tuple[Subscription, ...]
     schedules: tuple[Schedule, ...]
-    event_topics: tuple[str, ...] = field(
-        default_factory=lambda: tuple(topic_of_category(c) for c in CATEGORIES)
-    )
+    event_topics: tuple[str, ...]
 
     @property
     def topics(self) -> tuple[str, ...]:
@@ -94,16 +73,29 @@ class Topology:
         return next(f for f in self.functions if f.entry_point == entry_point)
 
 
-def reacting(name: str, reactor: Reactor, function: str) -> Subscription:
-    """A reactor's subscription, delivering only the event types it reacts to."""
-    topic = topic_of_category(reactor.category)
-    return Subscription(name, topic, function, types=reactor.reacts_to)
-
-
-def notifying(category: str) -> Subscription:
-    """notify's subscription to one category, delivering only the types a rule reads."""
-    types = frozenset(t for t in RULES if t.split(".", 1)[0] == category)
-    return Subscription(f"notify-{category}s", topic_of_category(category), "notify", types=types)
+def subscriptions_of(subscriber: Subscriber, registry: Registry) -> tuple[Subscription, ...]:
+    """One subscription per category the subscriber reads, delivering only the event types
+    it acts on when it ignores the rest (projections need every event of their streams)."""
+    wanted: dict[str, set[str] | None] = {}  # category -> types, None: all of them
+    for projection in subscriber.projections:
+        wanted[projection.category] = None
+    reads = [(r.category, r.reacts_to) for r in subscriber.reactors]
+    if subscriber.notifies:
+        reads += [(t.split(".", 1)[0], frozenset({t})) for t in registry.rules]
+    for category, types in reads:
+        chosen = wanted.setdefault(category, set())
+        if chosen is not None:
+            chosen.update(types)
+    return tuple(
+        Subscription(
+            subscriber.subscription_name(category),
+            topic_of_category(category),
+            subscriber.entry_point,
+            types=frozenset(wanted[category] or ()),
+        )
+        for category in registry.categories  # a stable order: the contexts' own
+        if category in wanted
+    )
 
 
 def with_dead_letters(subscriptions: tuple[Subscription, ...]) -> tuple[Subscription, ...]:
@@ -122,11 +114,15 @@ def with_dead_letters(subscriptions: tuple[Subscription, ...]) -> tuple[Subscrip
     return subscriptions + drains
 
 
-# Categories of streams in the event store: all but the health check's heartbeat.
-STORED = tuple(c for c in CATEGORIES if c != "health")
+def stored(registry: Registry) -> tuple[str, ...]:
+    """Categories of streams in the event store: all but the health check's heartbeat."""
+    return tuple(c for c in registry.categories if c != "health")
 
-TOPOLOGY = Topology(
-    functions=(
+
+def edges(registry: Registry) -> tuple[Function, ...]:
+    """The two entry points every context shares: Telegram's webhook and the scheduler's."""
+    commands = (c for ctx in registry.contexts for c in ctx.commands_append_to)
+    return (
         Function(
             "telegram_webhook",
             "http",
@@ -136,31 +132,7 @@ TOPOLOGY = Topology(
             secrets=("bot_token", "webhook_secret"),
             public=True,
             family="webhook",
-            # The streams its commands append to (payment: Stars deposits and refunds).
-            publishes=("user", "wallet", "payment", "product", "lot", "order"),
-        ),
-        Function("project_balances", "pubsub", concurrency=4),
-        Function("open_wallets", "pubsub", concurrency=4, family="reactor", publishes=("wallet",)),
-        Function(
-            "payment_webhook",
-            "http",
-            concurrency=8,
-            public=True,  # providers cannot send Google identity tokens
-            family="payments",
-            publishes=("payment",),
-        ),
-        Function(
-            "credit_deposits", "pubsub", concurrency=4, family="reactor", publishes=("wallet",)
-        ),
-        Function("debit_refunds", "pubsub", concurrency=4, family="reactor", publishes=("wallet",)),
-        Function("project_payments", "pubsub", concurrency=4),
-        Function("project_shop", "pubsub", concurrency=8),
-        Function(
-            "run_checkout",
-            "pubsub",
-            concurrency=8,
-            family="reactor",
-            publishes=("wallet", "lot", "order"),
+            publishes=tuple(dict.fromkeys(commands)),  # what the contexts' commands append to
         ),
         Function(
             "scheduled_job",
@@ -169,46 +141,27 @@ TOPOLOGY = Topology(
             max_instances=2,
             secrets=("scheduler_secret",),
             family="jobs",
-            publishes=STORED,  # the relay republishes any stored stream
+            publishes=stored(registry),  # the relay republishes any stored stream
         ),
-        # Store and bus reachability, relay backlog. IAM-protected: it reveals the backlog.
-        Function("health", "http", max_instances=2, family="ops", publishes=("health",)),
-        # Records poisoned messages as events (stream deadletter-<subscription>).
-        Function("dead_letter", "pubsub", max_instances=2, family="ops", publishes=("deadletter",)),
-        # Telegram messages to users and admins. Each instance paces itself at
-        # PER_PROCESS_PER_SECOND (5/s, functions/notifications/sender.py) and nothing
-        # coordinates instances, so max_instances x 5 must stay under Telegram's ~30/s per
-        # bot: 5 x 5 = 25 (tests/functions/test_notifications.py checks the product).
-        # One request at a time, so the per-process pacing is the instance's pacing.
-        Function(
-            "notify",
-            "pubsub",
-            max_instances=5,
-            concurrency=1,
-            secrets=("bot_token",),
-            family="notify",
-            publishes=("user",),  # a user who blocked the bot
+    )
+
+
+def topology_of(registry: Registry) -> Topology:
+    """Functions, subscriptions, schedules and topics of a list of contexts."""
+    subscriptions = tuple(
+        sub for s in registry.subscribers for sub in subscriptions_of(s, registry)
+    )
+    return Topology(
+        functions=(
+            *edges(registry),
+            *(f for ctx in registry.contexts for f in ctx.functions),
+            *(s.function for s in registry.subscribers),
         ),
-    ),
-    subscriptions=with_dead_letters(
-        (
-            Subscription("project-balances", topic_of_category("wallet"), "project_balances"),
-            reacting("open-wallets", open_wallet, "open_wallets"),
-            reacting("credit-deposits", credit_deposit, "credit_deposits"),
-            reacting("debit-refunds", debit_refund, "debit_refunds"),
-            Subscription("project-payments", topic_of_category("payment"), "project_payments"),
-            *(notifying(c) for c in ("payment", "wallet", "order")),
-            *(
-                Subscription(f"project-{c}s", topic_of_category(c), "project_shop")
-                for c in ("product", "lot", "order")
-            ),
-            *(reacting(f"checkout-{r.category}", r, "run_checkout") for r in CHECKOUT),
-        )
-    ),
-    schedules=(
-        Schedule("relay", "* * * * *"),
-        Schedule("expire-payments", "* * * * *"),
-        Schedule("expire-reservations", "* * * * *"),
-        Schedule("reconcile-payments", "*/5 * * * *"),
-    ),
-)
+        subscriptions=with_dead_letters(subscriptions),
+        schedules=tuple(Schedule(job.name, job.cron) for job in registry.jobs.values()),
+        event_topics=tuple(topic_of_category(c) for c in registry.categories),
+    )
+
+
+STORED = stored(REGISTRY)
+TOPOLOGY = topology_of(REGISTRY)

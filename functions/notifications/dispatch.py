@@ -16,7 +16,7 @@ import logging
 from events import Envelope, decode
 from events.users import UserRegistered
 from functions.domain import payments, users
-from functions.notifications import rules
+from functions.notifications import by_type
 from functions.notifications.notice import Facts
 from functions.notifications.sender import Sender
 from functions.runtime.bootstrap import Runtime
@@ -28,11 +28,11 @@ log = logging.getLogger(__name__)
 
 def deliver(rt: Runtime, envelope: Envelope, sender: Sender) -> int:
     """Send what the rules say about one event; returns how many messages were sent."""
-    if not rules.wants(envelope.type):
+    if not by_type.wants(envelope.type):
         return 0  # most events: no reads at all
     sent = 0
     blocked: set[int] = set()
-    for index, notice in enumerate(rules.notices(envelope, facts_for(rt, envelope))):
+    for index, notice in enumerate(by_type.notices(envelope, facts_for(rt, envelope))):
         key = f"notify:{envelope.event_id}:{index}"
         if key in sender.sent or notice.chat_id in blocked or _has_blocked(rt, notice.chat_id):
             continue

@@ -1,17 +1,13 @@
-"""The `notify` entry point's work: one pushed event -> Telegram messages."""
+"""The notify subscriber's work: one pushed event -> Telegram messages (functions/subscriber.py
+decodes the push and calls `notify`)."""
 
 from __future__ import annotations
 
-import logging
-from typing import Any
-
+from events import Envelope
 from functions.notifications.dispatch import deliver
 from functions.notifications.sender import Sender
-from functions.projections.endpoint import PoisonMessage, envelope_of
-from functions.runtime import logs
-from functions.runtime.bootstrap import Runtime, runtime
+from functions.runtime.bootstrap import Runtime
 
-log = logging.getLogger(__name__)
 _current: tuple[Runtime, Sender] | None = None
 
 
@@ -23,14 +19,7 @@ def sender_for(rt: Runtime) -> Sender:
     return _current[1]
 
 
-def serve(cloud_event_data: Any) -> int:
+def notify(rt: Runtime, envelope: Envelope) -> int:
     """Send one event's notices. Raises on Telegram or store trouble so Pub/Sub redelivers
-    (notices already sent are remembered); poison is acknowledged and logged."""
-    try:
-        envelope = envelope_of(cloud_event_data)
-    except PoisonMessage:
-        log.exception("dropping poison message for notify")
-        return 0
-    logs.bind(stream=envelope.stream, correlation_id=envelope.correlation_id)
-    rt = runtime()
+    (notices already sent are remembered)."""
     return deliver(rt, envelope, sender_for(rt))

@@ -2,17 +2,15 @@
 
 A rule never reads anything itself: the dispatcher reads the facts (the payment as of the
 event, the payer's name, who the admins are) and the rule only decides what to say to whom.
-Rules are looked up by stable event type name; a new context (the shop's orders) adds its
-own lines to `RULES`.
+Each context declares which rules read which event types (functions/contexts/); the shop's
+rules live in shop_rules.py.
 """
 
 from __future__ import annotations
 
 import html
-from collections.abc import Callable
-from typing import Any
 
-from events import Envelope, Event, Money, decode
+from events import Money
 from events.money import format_money
 from events.payments import (
     PaymentExpired,
@@ -24,14 +22,11 @@ from events.payments import (
 from events.wallet import WalletCredited
 from functions.domain.payments import REFUNDED_NOTE, Payment
 from functions.notifications.notice import Button, Facts, Notice
-from functions.notifications.shop_rules import SHOP_RULES, order_money_returned
 
 # Inline buttons an admin taps to settle a payment: `adm:ok:<payment id>` / `adm:no:<id>`.
 ADMIN_PREFIX = "adm"
 MANUAL_RAIL = "manual"
 
-
-Rule = Callable[[Any, Facts], list[Notice]]
 
 
 def decision_buttons(payment_id: str, label: str = "") -> tuple[Button, ...]:
@@ -117,31 +112,6 @@ def manual_declared(event: PaymentStarted, facts: Facts) -> list[Notice]:
         "Approve only once the money is in the account."
     )
     return _to_admins(facts, text, payment.payment_id)
-
-
-RULES: dict[str, tuple[Rule, ...]] = {
-    "wallet.credited.v1": (deposit_credited, order_money_returned),
-    "payment.failed.v1": (payment_failed,),
-    "payment.expired.v1": (payment_failed,),
-    "payment.held_for_review.v1": (payment_held,),
-    "payment.refunded.v1": (payment_refunded,),
-    "payment.started.v1": (manual_declared,),
-    **SHOP_RULES,
-}
-
-
-def wants(type_name: str) -> bool:
-    """Whether any rule reads this event type (the dispatcher reads no facts otherwise)."""
-    return type_name in RULES
-
-
-def notices(envelope: Envelope, facts: Facts) -> list[Notice]:
-    """Every notice the rules derive from one event, in a stable order."""
-    rules = RULES.get(envelope.type, ())
-    if not rules:
-        return []
-    event: Event = decode(envelope)
-    return [notice for rule in rules for notice in rule(event, facts)]
 
 
 def _to_admins(facts: Facts, text: str, payment_id: str) -> list[Notice]:

@@ -34,5 +34,3 @@ def order_money_returned(event: WalletCredited, facts: Facts) -> list[Notice]:
     )
     return [Notice(event.user_id, text)]
 
-
-SHOP_RULES = {"order.delivered.v1": (order_delivered,)}

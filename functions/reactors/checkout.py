@@ -125,9 +125,9 @@ def on_payment(envelope: Envelope) -> Sequence[Reaction]:
     return [_order(event.subject, pay)]
 
 
-# The webhook runs these steps inline first (functions/shop/saga.py), so a subscriber's
-# delivery is usually a duplicate: it checks the key before deciding. Payments settled by a
-# provider callback are the exception, and the check costs them one read.
+# The webhook runs these steps inline first (the shop context declares them inline), so a
+# subscriber's delivery is usually a duplicate: it checks the key before deciding.
+# Payments settled by a provider callback are the exception; the check costs them one read.
 def _types(*events: type[Event]) -> frozenset[str]:
     return frozenset(e.type_name for e in events)
 

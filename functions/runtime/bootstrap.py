@@ -5,13 +5,14 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from pydantic_settings import BaseSettings
 
 from events import Envelope
-from functions.projections import PROJECTIONS
+from functions.domain.decider import Decider
 from functions.projections.base import Projection
 from functions.providers.base import Rail
-from functions.reactors import REACTORS
 from functions.reactors.base import Reactor
 from functions.runtime.memory import (
     MemoryEventStore,
@@ -20,14 +21,17 @@ from functions.runtime.memory import (
     SystemClock,
     UuidIds,
 )
-from functions.runtime.pipeline import Pipeline
-from functions.runtime.ports import Clock, EventStore, Ids, Publisher, ReadModels
-from functions.runtime.reacting import react_to
+from functions.runtime.pipeline import Pipeline, Trace
+from functions.runtime.ports import Appended, Clock, EventStore, Ids, Publisher, ReadModels
+from functions.runtime.reacting import follow_inline, react_to
 from functions.runtime.settings import Settings
 from functions.runtime.state_cache import StateCache
 
 if TYPE_CHECKING:
+    from functions.contexts import Registry
     from functions.telegram.bot_api import Bot
+
+S = TypeVar("S", bound=BaseSettings)
 
 
 @dataclass
@@ -46,6 +50,26 @@ class Runtime:
     _bot: Bot | None = field(default=None, repr=False)
     # Folded aggregate states, kept while the instance is warm (runtime/state_cache.py).
     state_cache: StateCache = field(default_factory=StateCache, repr=False)
+    # The contexts' own settings classes, each read from the environment once (tests may
+    # install values here).
+    context_settings: dict[type[BaseSettings], BaseSettings] = field(default_factory=dict)
+    # The bounded contexts this runtime serves (functions/contexts/); tests may add one.
+    registry_override: Registry | None = None
+
+    def registry(self) -> Registry:
+        if self.registry_override is not None:
+            return self.registry_override
+        from functions.contexts import REGISTRY
+
+        return REGISTRY
+
+    def settings_of(self, kind: type[S]) -> S:
+        """A context's settings (a SOKO_* BaseSettings class it declares), read once."""
+        if kind not in self.context_settings:
+            self.context_settings[kind] = kind()
+        found = self.context_settings[kind]
+        assert isinstance(found, kind)
+        return found
 
     def rails(self) -> Mapping[str, Rail]:
         """Only configured rails: the bot never offers a rail it cannot collect on."""
@@ -68,6 +92,19 @@ class Runtime:
             self._bot = HttpBot(self.settings.telegram_api_base, token)
         return self._bot
 
+    def execute(
+        self, decider: Decider[Any, Any], stream: str, command: object, trace: Trace
+    ) -> Appended:
+        """Decide a command, then follow the reactions the contexts run inline after it
+        (the checkout saga), so the answer to the user can show their outcome."""
+        appended = self.pipeline.execute(decider, stream, command, trace)
+        self.follow(appended.events)
+        return appended
+
+    def follow(self, events: tuple[Envelope, ...]) -> list[Envelope]:
+        """The inline reactions to `events`, and to theirs, here and now; what they wrote."""
+        return follow_inline(self.pipeline, self.registry().inline, events)
+
     @property
     def pipeline(self) -> Pipeline:
         return Pipeline(
@@ -79,25 +116,39 @@ class Runtime:
         )
 
 
-def build(settings: Settings) -> Runtime:
-    """Adapters for the configured backend."""
+def build(settings: Settings, registry: Registry | None = None) -> Runtime:
+    """Adapters for the configured backend, serving the contexts (by default, all of them)."""
     if settings.backend == "memory":
-        return _memory(settings)
+        return _memory(settings, registry)
     # Imported here so entry points that never touch Google Cloud do not pay for its import.
     from functions.runtime.google import google_adapters
 
     store, publisher, read_models = google_adapters(settings)
-    return Runtime(settings=settings, store=store, publisher=publisher, read_models=read_models)
+    return Runtime(
+        settings=settings,
+        store=store,
+        publisher=publisher,
+        read_models=read_models,
+        registry_override=registry,
+    )
 
 
-def _memory(settings: Settings) -> Runtime:
+def _memory(settings: Settings, registry: Registry | None) -> Runtime:
     store = MemoryEventStore()
     publisher = MemoryPublisher()
     read_models = MemoryReadModels(store)
-    # In one process the bus is a function call: project every event as it is published.
-    publisher.subscribers.extend(_projecting(read_models, p) for p in PROJECTIONS)
-    rt = Runtime(settings=settings, store=store, publisher=publisher, read_models=read_models)
-    publisher.subscribers.extend(_reacting(rt, r) for r in REACTORS)
+    rt = Runtime(
+        settings=settings,
+        store=store,
+        publisher=publisher,
+        read_models=read_models,
+        registry_override=registry,
+    )
+    # In one process the bus is a function call: project every event as it is published,
+    # then react to it, as the deployed subscribers would.
+    served = rt.registry()
+    publisher.subscribers.extend(_projecting(read_models, p) for p in served.projections)
+    publisher.subscribers.extend(_reacting(rt, r) for r in served.reactors)
     return rt
 
 

@@ -1,24 +1,11 @@
 """Where events are published: one Pub/Sub topic per stream category.
 
 A subscriber function listens to the categories it projects or reacts to, so an instance
-serving balances never receives user events. The topology (infra/topology.py) declares a
-topic for every category here; a test keeps the two in step.
+serving balances never receives user events. The categories are the contexts' own
+(functions/contexts/); the topology declares a topic for each.
 """
 
 from __future__ import annotations
-
-# `deadletter` streams record poisoned messages; `health` carries only the health check's
-# heartbeat (never stored), which proves the bus accepts messages from this deployment.
-CATEGORIES: tuple[str, ...] = (
-    "user",
-    "wallet",
-    "payment",
-    "product",
-    "lot",
-    "order",
-    "deadletter",
-    "health",
-)
 
 
 def topic_for(stream: str) -> str:

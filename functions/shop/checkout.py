@@ -18,10 +18,10 @@ from events.shop import LotReserved, OrderDelivered, StockItem
 from events.wallet import WalletDebited
 from functions.domain import lots, orders, products, references, users, wallet
 from functions.domain.decider import DomainError
+from functions.projections.shop import lots_of
 from functions.runtime.bootstrap import Runtime
 from functions.runtime.pipeline import Trace
 from functions.runtime.ports import ConcurrencyConflict
-from functions.shop.saga import run_saga
 
 
 class NotForSale(DomainError):
@@ -73,16 +73,14 @@ def buy(rt: Runtime, user_id: int, product_id: str, quantity: int, trace: Trace)
     contended = False
     for lot in candidate_lots(rt, product, quantity):
         try:
-            appended = rt.pipeline.execute(
-                lots.lots, lots.stream_of(product_id, lot), reserve, trace
-            )
+            # Followed inline: the order is placed when the buyer reads the answer.
+            appended = rt.execute(lots.lots, lots.stream_of(product_id, lot), reserve, trace)
         except (lots.SoldOut, lots.UnknownLot):  # UnknownLot: added, its saga not run yet
             continue
         except ConcurrencyConflict:
             contended = True  # this lot is hot right now: another lot may have units
             continue
         reserved = _reserved(appended.events)
-        run_saga(rt, appended.events)  # places the order
         return Reservation(
             reserved.order_id, reserved.product_name, reserved.quantity, reserved.total, minutes
         )
@@ -92,8 +90,8 @@ def buy(rt: Runtime, user_id: int, product_id: str, quantity: int, trace: Trace)
 
 
 def candidate_lots(rt: Runtime, product: products.Product, quantity: int) -> list[int]:
-    docs = rt.read_models.find("stock", "product_id", product.product_id, 1000)
-    likely = [int(d["lot"]) for d in docs if int(d.get("available", 0)) >= quantity]
+    known = lots_of(rt.read_models, product.product_id)
+    likely = [lot.lot for lot in known if lot.available >= quantity]
     random.shuffle(likely)  # spread concurrent buyers over lots
     rest = [n for n in range(1, product.lots + 1) if n not in set(likely)]
     random.shuffle(rest)
@@ -117,11 +115,12 @@ def pay_from_wallet(rt: Runtime, user_id: int, order_id: str, trace: Trace) -> S
         user_id=user_id, amount=order.total, reason="order",
         reference=references.order(order_id),
     )  # fmt: skip
-    appended = rt.pipeline.execute(wallet.wallets, wallet.stream_of(user_id), debit, trace)
+    appended = rt.execute(wallet.wallets, wallet.stream_of(user_id), debit, trace)
     # No new debit when this order's debit exists (a concurrent second tap, or a tap whose
     # instance died before its saga ran): continue the saga from that debit, under the same
     # keys, so this answer shows the outcome, not "waiting for your payment".
-    run_saga(rt, appended.events or _debits(rt, user_id, debit.reference))
+    if not appended.events:
+        rt.follow(_debits(rt, user_id, debit.reference))
     return settled(rt, order_id)
 
 
@@ -135,10 +134,7 @@ def _debits(rt: Runtime, user_id: int, reference: str) -> tuple[Envelope, ...]:
 
 def cancel(rt: Runtime, user_id: int, order_id: str, trace: Trace) -> orders.Order:
     _own_order(rt, user_id, order_id)
-    appended = rt.pipeline.execute(
-        orders.orders, orders.stream_of(order_id), orders.Cancel(user_id), trace
-    )
-    run_saga(rt, appended.events)  # releases the hold
+    rt.execute(orders.orders, orders.stream_of(order_id), orders.Cancel(user_id), trace)
     return rt.pipeline.current(orders.orders, orders.stream_of(order_id))
 
 

@@ -22,9 +22,9 @@ from events.money import CURRENCIES, MoneyError, format_money, parse_money
 from events.shop import GoodsKind, ProductDetails
 from functions.domain import products, users
 from functions.domain.decider import DomainError
+from functions.projections.shop import PRODUCT_FILTERS, all_products, products_where
 from functions.runtime.pipeline import Trace
 from functions.runtime.ports import Appended
-from functions.shop.saga import run_saga
 from functions.telegram.chat import Context, Reply, reply
 
 DETAIL_KEYS = frozenset({"name", "category", "price", "reseller", "location", "desc", "photo"})
@@ -133,7 +133,6 @@ def add_stock(ctx: Context, argument: str) -> str:
             raise AdminInputError("Usage: /stock <product id> <quantity> (a whole number)")
         command = products.AddStock(ctx.user_id, quantity=int(head[1]))
     appended = _execute(ctx, product.product_id, command)
-    run_saga(ctx.runtime, appended.events)  # stocks the new lots now, not on redelivery
     units = sum(int(e.data["quantity"]) for e in appended.events)
     return f"Added {units} units in {len(appended.events)} lot(s)."
 
@@ -155,12 +154,12 @@ def _targets(ctx: Context, target: str) -> list[str]:
     key, sep, value = target.partition("=")
     if not sep:
         return [_product(ctx, target).product_id]
-    if key.strip() not in ("category", "location"):
+    if key.strip() not in PRODUCT_FILTERS:
         raise AdminInputError("Target a product id, category=<name> or location=<name>")
-    docs = ctx.runtime.read_models.find("products", key.strip(), value.strip(), 1000)
-    if not docs:
+    found = products_where(ctx.runtime.read_models, key.strip(), value.strip())
+    if not found:
         raise AdminInputError(f"No product has {key.strip()} {value.strip()!r}")
-    return sorted(str(d["product_id"]) for d in docs)
+    return sorted(p.product_id for p in found)
 
 
 def set_photo(ctx: Context, argument: str) -> str:
@@ -201,13 +200,12 @@ def set_reseller(ctx: Context, argument: str) -> str:
 
 
 def list_products(ctx: Context, argument: str) -> str:
-    docs = sorted(ctx.runtime.read_models.all("products").values(), key=lambda d: str(d["name"]))
-    if not docs:
+    catalog = all_products(ctx.runtime.read_models)
+    if not catalog:
         return "No products yet. Add one with /addproduct."
     return "\n".join(
-        f"<code>{d['product_id']}</code> {html.escape(str(d['name']))}"
-        f"{' (hidden)' if d.get('hidden') else ''}"
-        for d in docs
+        f"<code>{p.product_id}</code> {html.escape(p.name)}{' (hidden)' if p.hidden else ''}"
+        for p in catalog
     )
 
 
@@ -225,9 +223,8 @@ def _execute(
     if suffix:  # one update commanding several products: one key per product
         key = f"{trace.idempotency_key}:{suffix}" if trace.idempotency_key else None
         trace = Trace(key, trace.causation_id, trace.correlation_id)
-    return ctx.runtime.pipeline.execute(
-        products.products, products.stream_of(product_id), command, trace
-    )
+    # Followed inline: new stock is in its lots when the admin reads the answer.
+    return ctx.runtime.execute(products.products, products.stream_of(product_id), command, trace)
 
 
 # The handlers ROUTES points at (functions/telegram/handlers.py).

@@ -78,24 +78,6 @@ resource "google_pubsub_topic" "project_payments_dead" {
   depends_on = [google_project_service.enabled]
 }
 
-resource "google_pubsub_topic" "notify_payments_dead" {
-  name       = "notify-payments-dead"
-  labels     = local.labels
-  depends_on = [google_project_service.enabled]
-}
-
-resource "google_pubsub_topic" "notify_wallets_dead" {
-  name       = "notify-wallets-dead"
-  labels     = local.labels
-  depends_on = [google_project_service.enabled]
-}
-
-resource "google_pubsub_topic" "notify_orders_dead" {
-  name       = "notify-orders-dead"
-  labels     = local.labels
-  depends_on = [google_project_service.enabled]
-}
-
 resource "google_pubsub_topic" "project_products_dead" {
   name       = "project-products-dead"
   labels     = local.labels
@@ -110,6 +92,18 @@ resource "google_pubsub_topic" "project_lots_dead" {
 
 resource "google_pubsub_topic" "project_orders_dead" {
   name       = "project-orders-dead"
+  labels     = local.labels
+  depends_on = [google_project_service.enabled]
+}
+
+resource "google_pubsub_topic" "checkout_wallet_dead" {
+  name       = "checkout-wallet-dead"
+  labels     = local.labels
+  depends_on = [google_project_service.enabled]
+}
+
+resource "google_pubsub_topic" "checkout_payment_dead" {
+  name       = "checkout-payment-dead"
   labels     = local.labels
   depends_on = [google_project_service.enabled]
 }
@@ -132,14 +126,20 @@ resource "google_pubsub_topic" "checkout_order_dead" {
   depends_on = [google_project_service.enabled]
 }
 
-resource "google_pubsub_topic" "checkout_wallet_dead" {
-  name       = "checkout-wallet-dead"
+resource "google_pubsub_topic" "notify_wallets_dead" {
+  name       = "notify-wallets-dead"
   labels     = local.labels
   depends_on = [google_project_service.enabled]
 }
 
-resource "google_pubsub_topic" "checkout_payment_dead" {
-  name       = "checkout-payment-dead"
+resource "google_pubsub_topic" "notify_payments_dead" {
+  name       = "notify-payments-dead"
+  labels     = local.labels
+  depends_on = [google_project_service.enabled]
+}
+
+resource "google_pubsub_topic" "notify_orders_dead" {
+  name       = "notify-orders-dead"
   labels     = local.labels
   depends_on = [google_project_service.enabled]
 }
@@ -367,141 +367,6 @@ resource "google_pubsub_subscription_iam_member" "project_payments_dead_letters_
   member       = local.pubsub_agent
 }
 
-resource "google_pubsub_subscription" "notify_payments" {
-  name                       = "notify-payments"
-  topic                      = google_pubsub_topic.payment_events.id
-  filter                     = "attributes.type = \"payment.expired.v1\" OR attributes.type = \"payment.failed.v1\" OR attributes.type = \"payment.held_for_review.v1\" OR attributes.type = \"payment.refunded.v1\" OR attributes.type = \"payment.started.v1\""
-  ack_deadline_seconds       = 60
-  enable_message_ordering    = true
-  message_retention_duration = "604800s"
-  labels                     = local.labels
-
-  push_config {
-    push_endpoint = "${google_cloudfunctions2_function.notify.service_config[0].uri}/projects/${var.project_id}/topics/payment-events"
-
-    oidc_token {
-      service_account_email = google_service_account.pusher.email
-      audience              = google_cloudfunctions2_function.notify.service_config[0].uri
-    }
-  }
-
-  expiration_policy {
-    ttl = ""
-  }
-
-  retry_policy {
-    minimum_backoff = "10s"
-    maximum_backoff = "600s"
-  }
-
-  dead_letter_policy {
-    dead_letter_topic     = google_pubsub_topic.notify_payments_dead.id
-    max_delivery_attempts = 5
-  }
-}
-
-resource "google_pubsub_topic_iam_member" "notify_payments_dead_letters_in" {
-  topic  = google_pubsub_topic.notify_payments_dead.id
-  role   = "roles/pubsub.publisher"
-  member = local.pubsub_agent
-}
-
-resource "google_pubsub_subscription_iam_member" "notify_payments_dead_letters_out" {
-  subscription = google_pubsub_subscription.notify_payments.id
-  role         = "roles/pubsub.subscriber"
-  member       = local.pubsub_agent
-}
-
-resource "google_pubsub_subscription" "notify_wallets" {
-  name                       = "notify-wallets"
-  topic                      = google_pubsub_topic.wallet_events.id
-  filter                     = "attributes.type = \"wallet.credited.v1\""
-  ack_deadline_seconds       = 60
-  enable_message_ordering    = true
-  message_retention_duration = "604800s"
-  labels                     = local.labels
-
-  push_config {
-    push_endpoint = "${google_cloudfunctions2_function.notify.service_config[0].uri}/projects/${var.project_id}/topics/wallet-events"
-
-    oidc_token {
-      service_account_email = google_service_account.pusher.email
-      audience              = google_cloudfunctions2_function.notify.service_config[0].uri
-    }
-  }
-
-  expiration_policy {
-    ttl = ""
-  }
-
-  retry_policy {
-    minimum_backoff = "10s"
-    maximum_backoff = "600s"
-  }
-
-  dead_letter_policy {
-    dead_letter_topic     = google_pubsub_topic.notify_wallets_dead.id
-    max_delivery_attempts = 5
-  }
-}
-
-resource "google_pubsub_topic_iam_member" "notify_wallets_dead_letters_in" {
-  topic  = google_pubsub_topic.notify_wallets_dead.id
-  role   = "roles/pubsub.publisher"
-  member = local.pubsub_agent
-}
-
-resource "google_pubsub_subscription_iam_member" "notify_wallets_dead_letters_out" {
-  subscription = google_pubsub_subscription.notify_wallets.id
-  role         = "roles/pubsub.subscriber"
-  member       = local.pubsub_agent
-}
-
-resource "google_pubsub_subscription" "notify_orders" {
-  name                       = "notify-orders"
-  topic                      = google_pubsub_topic.order_events.id
-  filter                     = "attributes.type = \"order.delivered.v1\""
-  ack_deadline_seconds       = 60
-  enable_message_ordering    = true
-  message_retention_duration = "604800s"
-  labels                     = local.labels
-
-  push_config {
-    push_endpoint = "${google_cloudfunctions2_function.notify.service_config[0].uri}/projects/${var.project_id}/topics/order-events"
-
-    oidc_token {
-      service_account_email = google_service_account.pusher.email
-      audience              = google_cloudfunctions2_function.notify.service_config[0].uri
-    }
-  }
-
-  expiration_policy {
-    ttl = ""
-  }
-
-  retry_policy {
-    minimum_backoff = "10s"
-    maximum_backoff = "600s"
-  }
-
-  dead_letter_policy {
-    dead_letter_topic     = google_pubsub_topic.notify_orders_dead.id
-    max_delivery_attempts = 5
-  }
-}
-
-resource "google_pubsub_topic_iam_member" "notify_orders_dead_letters_in" {
-  topic  = google_pubsub_topic.notify_orders_dead.id
-  role   = "roles/pubsub.publisher"
-  member = local.pubsub_agent
-}
-
-resource "google_pubsub_subscription_iam_member" "notify_orders_dead_letters_out" {
-  subscription = google_pubsub_subscription.notify_orders.id
-  role         = "roles/pubsub.subscriber"
-  member       = local.pubsub_agent
-}
-
 resource "google_pubsub_subscription" "project_products" {
   name                       = "project-products"
   topic                      = google_pubsub_topic.product_events.id
@@ -630,6 +495,96 @@ resource "google_pubsub_topic_iam_member" "project_orders_dead_letters_in" {
 
 resource "google_pubsub_subscription_iam_member" "project_orders_dead_letters_out" {
   subscription = google_pubsub_subscription.project_orders.id
+  role         = "roles/pubsub.subscriber"
+  member       = local.pubsub_agent
+}
+
+resource "google_pubsub_subscription" "checkout_wallet" {
+  name                       = "checkout-wallet"
+  topic                      = google_pubsub_topic.wallet_events.id
+  filter                     = "attributes.type = \"wallet.debited.v1\""
+  ack_deadline_seconds       = 60
+  enable_message_ordering    = true
+  message_retention_duration = "604800s"
+  labels                     = local.labels
+
+  push_config {
+    push_endpoint = "${google_cloudfunctions2_function.run_checkout.service_config[0].uri}/projects/${var.project_id}/topics/wallet-events"
+
+    oidc_token {
+      service_account_email = google_service_account.pusher.email
+      audience              = google_cloudfunctions2_function.run_checkout.service_config[0].uri
+    }
+  }
+
+  expiration_policy {
+    ttl = ""
+  }
+
+  retry_policy {
+    minimum_backoff = "10s"
+    maximum_backoff = "600s"
+  }
+
+  dead_letter_policy {
+    dead_letter_topic     = google_pubsub_topic.checkout_wallet_dead.id
+    max_delivery_attempts = 5
+  }
+}
+
+resource "google_pubsub_topic_iam_member" "checkout_wallet_dead_letters_in" {
+  topic  = google_pubsub_topic.checkout_wallet_dead.id
+  role   = "roles/pubsub.publisher"
+  member = local.pubsub_agent
+}
+
+resource "google_pubsub_subscription_iam_member" "checkout_wallet_dead_letters_out" {
+  subscription = google_pubsub_subscription.checkout_wallet.id
+  role         = "roles/pubsub.subscriber"
+  member       = local.pubsub_agent
+}
+
+resource "google_pubsub_subscription" "checkout_payment" {
+  name                       = "checkout-payment"
+  topic                      = google_pubsub_topic.payment_events.id
+  filter                     = "attributes.type = \"payment.succeeded.v1\""
+  ack_deadline_seconds       = 60
+  enable_message_ordering    = true
+  message_retention_duration = "604800s"
+  labels                     = local.labels
+
+  push_config {
+    push_endpoint = "${google_cloudfunctions2_function.run_checkout.service_config[0].uri}/projects/${var.project_id}/topics/payment-events"
+
+    oidc_token {
+      service_account_email = google_service_account.pusher.email
+      audience              = google_cloudfunctions2_function.run_checkout.service_config[0].uri
+    }
+  }
+
+  expiration_policy {
+    ttl = ""
+  }
+
+  retry_policy {
+    minimum_backoff = "10s"
+    maximum_backoff = "600s"
+  }
+
+  dead_letter_policy {
+    dead_letter_topic     = google_pubsub_topic.checkout_payment_dead.id
+    max_delivery_attempts = 5
+  }
+}
+
+resource "google_pubsub_topic_iam_member" "checkout_payment_dead_letters_in" {
+  topic  = google_pubsub_topic.checkout_payment_dead.id
+  role   = "roles/pubsub.publisher"
+  member = local.pubsub_agent
+}
+
+resource "google_pubsub_subscription_iam_member" "checkout_payment_dead_letters_out" {
+  subscription = google_pubsub_subscription.checkout_payment.id
   role         = "roles/pubsub.subscriber"
   member       = local.pubsub_agent
 }
@@ -769,21 +724,21 @@ resource "google_pubsub_subscription_iam_member" "checkout_order_dead_letters_ou
   member       = local.pubsub_agent
 }
 
-resource "google_pubsub_subscription" "checkout_wallet" {
-  name                       = "checkout-wallet"
+resource "google_pubsub_subscription" "notify_wallets" {
+  name                       = "notify-wallets"
   topic                      = google_pubsub_topic.wallet_events.id
-  filter                     = "attributes.type = \"wallet.debited.v1\""
+  filter                     = "attributes.type = \"wallet.credited.v1\""
   ack_deadline_seconds       = 60
   enable_message_ordering    = true
   message_retention_duration = "604800s"
   labels                     = local.labels
 
   push_config {
-    push_endpoint = "${google_cloudfunctions2_function.run_checkout.service_config[0].uri}/projects/${var.project_id}/topics/wallet-events"
+    push_endpoint = "${google_cloudfunctions2_function.notify.service_config[0].uri}/projects/${var.project_id}/topics/wallet-events"
 
     oidc_token {
       service_account_email = google_service_account.pusher.email
-      audience              = google_cloudfunctions2_function.run_checkout.service_config[0].uri
+      audience              = google_cloudfunctions2_function.notify.service_config[0].uri
     }
   }
 
@@ -797,38 +752,38 @@ resource "google_pubsub_subscription" "checkout_wallet" {
   }
 
   dead_letter_policy {
-    dead_letter_topic     = google_pubsub_topic.checkout_wallet_dead.id
+    dead_letter_topic     = google_pubsub_topic.notify_wallets_dead.id
     max_delivery_attempts = 5
   }
 }
 
-resource "google_pubsub_topic_iam_member" "checkout_wallet_dead_letters_in" {
-  topic  = google_pubsub_topic.checkout_wallet_dead.id
+resource "google_pubsub_topic_iam_member" "notify_wallets_dead_letters_in" {
+  topic  = google_pubsub_topic.notify_wallets_dead.id
   role   = "roles/pubsub.publisher"
   member = local.pubsub_agent
 }
 
-resource "google_pubsub_subscription_iam_member" "checkout_wallet_dead_letters_out" {
-  subscription = google_pubsub_subscription.checkout_wallet.id
+resource "google_pubsub_subscription_iam_member" "notify_wallets_dead_letters_out" {
+  subscription = google_pubsub_subscription.notify_wallets.id
   role         = "roles/pubsub.subscriber"
   member       = local.pubsub_agent
 }
 
-resource "google_pubsub_subscription" "checkout_payment" {
-  name                       = "checkout-payment"
+resource "google_pubsub_subscription" "notify_payments" {
+  name                       = "notify-payments"
   topic                      = google_pubsub_topic.payment_events.id
-  filter                     = "attributes.type = \"payment.succeeded.v1\""
+  filter                     = "attributes.type = \"payment.expired.v1\" OR attributes.type = \"payment.failed.v1\" OR attributes.type = \"payment.held_for_review.v1\" OR attributes.type = \"payment.refunded.v1\" OR attributes.type = \"payment.started.v1\""
   ack_deadline_seconds       = 60
   enable_message_ordering    = true
   message_retention_duration = "604800s"
   labels                     = local.labels
 
   push_config {
-    push_endpoint = "${google_cloudfunctions2_function.run_checkout.service_config[0].uri}/projects/${var.project_id}/topics/payment-events"
+    push_endpoint = "${google_cloudfunctions2_function.notify.service_config[0].uri}/projects/${var.project_id}/topics/payment-events"
 
     oidc_token {
       service_account_email = google_service_account.pusher.email
-      audience              = google_cloudfunctions2_function.run_checkout.service_config[0].uri
+      audience              = google_cloudfunctions2_function.notify.service_config[0].uri
     }
   }
 
@@ -842,19 +797,64 @@ resource "google_pubsub_subscription" "checkout_payment" {
   }
 
   dead_letter_policy {
-    dead_letter_topic     = google_pubsub_topic.checkout_payment_dead.id
+    dead_letter_topic     = google_pubsub_topic.notify_payments_dead.id
     max_delivery_attempts = 5
   }
 }
 
-resource "google_pubsub_topic_iam_member" "checkout_payment_dead_letters_in" {
-  topic  = google_pubsub_topic.checkout_payment_dead.id
+resource "google_pubsub_topic_iam_member" "notify_payments_dead_letters_in" {
+  topic  = google_pubsub_topic.notify_payments_dead.id
   role   = "roles/pubsub.publisher"
   member = local.pubsub_agent
 }
 
-resource "google_pubsub_subscription_iam_member" "checkout_payment_dead_letters_out" {
-  subscription = google_pubsub_subscription.checkout_payment.id
+resource "google_pubsub_subscription_iam_member" "notify_payments_dead_letters_out" {
+  subscription = google_pubsub_subscription.notify_payments.id
+  role         = "roles/pubsub.subscriber"
+  member       = local.pubsub_agent
+}
+
+resource "google_pubsub_subscription" "notify_orders" {
+  name                       = "notify-orders"
+  topic                      = google_pubsub_topic.order_events.id
+  filter                     = "attributes.type = \"order.delivered.v1\""
+  ack_deadline_seconds       = 60
+  enable_message_ordering    = true
+  message_retention_duration = "604800s"
+  labels                     = local.labels
+
+  push_config {
+    push_endpoint = "${google_cloudfunctions2_function.notify.service_config[0].uri}/projects/${var.project_id}/topics/order-events"
+
+    oidc_token {
+      service_account_email = google_service_account.pusher.email
+      audience              = google_cloudfunctions2_function.notify.service_config[0].uri
+    }
+  }
+
+  expiration_policy {
+    ttl = ""
+  }
+
+  retry_policy {
+    minimum_backoff = "10s"
+    maximum_backoff = "600s"
+  }
+
+  dead_letter_policy {
+    dead_letter_topic     = google_pubsub_topic.notify_orders_dead.id
+    max_delivery_attempts = 5
+  }
+}
+
+resource "google_pubsub_topic_iam_member" "notify_orders_dead_letters_in" {
+  topic  = google_pubsub_topic.notify_orders_dead.id
+  role   = "roles/pubsub.publisher"
+  member = local.pubsub_agent
+}
+
+resource "google_pubsub_subscription_iam_member" "notify_orders_dead_letters_out" {
+  subscription = google_pubsub_subscription.notify_orders.id
   role         = "roles/pubsub.subscriber"
   member       = local.pubsub_agent
 }
@@ -994,87 +994,6 @@ resource "google_pubsub_subscription" "project_payments_dead_letters" {
   }
 }
 
-resource "google_pubsub_subscription" "notify_payments_dead_letters" {
-  name                       = "notify-payments-dead-letters"
-  topic                      = google_pubsub_topic.notify_payments_dead.id
-  ack_deadline_seconds       = 60
-  enable_message_ordering    = false
-  message_retention_duration = "604800s"
-  labels                     = local.labels
-
-  push_config {
-    push_endpoint = "${google_cloudfunctions2_function.dead_letter.service_config[0].uri}/projects/${var.project_id}/topics/notify-payments-dead"
-
-    oidc_token {
-      service_account_email = google_service_account.pusher.email
-      audience              = google_cloudfunctions2_function.dead_letter.service_config[0].uri
-    }
-  }
-
-  expiration_policy {
-    ttl = ""
-  }
-
-  retry_policy {
-    minimum_backoff = "10s"
-    maximum_backoff = "600s"
-  }
-}
-
-resource "google_pubsub_subscription" "notify_wallets_dead_letters" {
-  name                       = "notify-wallets-dead-letters"
-  topic                      = google_pubsub_topic.notify_wallets_dead.id
-  ack_deadline_seconds       = 60
-  enable_message_ordering    = false
-  message_retention_duration = "604800s"
-  labels                     = local.labels
-
-  push_config {
-    push_endpoint = "${google_cloudfunctions2_function.dead_letter.service_config[0].uri}/projects/${var.project_id}/topics/notify-wallets-dead"
-
-    oidc_token {
-      service_account_email = google_service_account.pusher.email
-      audience              = google_cloudfunctions2_function.dead_letter.service_config[0].uri
-    }
-  }
-
-  expiration_policy {
-    ttl = ""
-  }
-
-  retry_policy {
-    minimum_backoff = "10s"
-    maximum_backoff = "600s"
-  }
-}
-
-resource "google_pubsub_subscription" "notify_orders_dead_letters" {
-  name                       = "notify-orders-dead-letters"
-  topic                      = google_pubsub_topic.notify_orders_dead.id
-  ack_deadline_seconds       = 60
-  enable_message_ordering    = false
-  message_retention_duration = "604800s"
-  labels                     = local.labels
-
-  push_config {
-    push_endpoint = "${google_cloudfunctions2_function.dead_letter.service_config[0].uri}/projects/${var.project_id}/topics/notify-orders-dead"
-
-    oidc_token {
-      service_account_email = google_service_account.pusher.email
-      audience              = google_cloudfunctions2_function.dead_letter.service_config[0].uri
-    }
-  }
-
-  expiration_policy {
-    ttl = ""
-  }
-
-  retry_policy {
-    minimum_backoff = "10s"
-    maximum_backoff = "600s"
-  }
-}
-
 resource "google_pubsub_subscription" "project_products_dead_letters" {
   name                       = "project-products-dead-letters"
   topic                      = google_pubsub_topic.project_products_dead.id
@@ -1139,6 +1058,60 @@ resource "google_pubsub_subscription" "project_orders_dead_letters" {
 
   push_config {
     push_endpoint = "${google_cloudfunctions2_function.dead_letter.service_config[0].uri}/projects/${var.project_id}/topics/project-orders-dead"
+
+    oidc_token {
+      service_account_email = google_service_account.pusher.email
+      audience              = google_cloudfunctions2_function.dead_letter.service_config[0].uri
+    }
+  }
+
+  expiration_policy {
+    ttl = ""
+  }
+
+  retry_policy {
+    minimum_backoff = "10s"
+    maximum_backoff = "600s"
+  }
+}
+
+resource "google_pubsub_subscription" "checkout_wallet_dead_letters" {
+  name                       = "checkout-wallet-dead-letters"
+  topic                      = google_pubsub_topic.checkout_wallet_dead.id
+  ack_deadline_seconds       = 60
+  enable_message_ordering    = false
+  message_retention_duration = "604800s"
+  labels                     = local.labels
+
+  push_config {
+    push_endpoint = "${google_cloudfunctions2_function.dead_letter.service_config[0].uri}/projects/${var.project_id}/topics/checkout-wallet-dead"
+
+    oidc_token {
+      service_account_email = google_service_account.pusher.email
+      audience              = google_cloudfunctions2_function.dead_letter.service_config[0].uri
+    }
+  }
+
+  expiration_policy {
+    ttl = ""
+  }
+
+  retry_policy {
+    minimum_backoff = "10s"
+    maximum_backoff = "600s"
+  }
+}
+
+resource "google_pubsub_subscription" "checkout_payment_dead_letters" {
+  name                       = "checkout-payment-dead-letters"
+  topic                      = google_pubsub_topic.checkout_payment_dead.id
+  ack_deadline_seconds       = 60
+  enable_message_ordering    = false
+  message_retention_duration = "604800s"
+  labels                     = local.labels
+
+  push_config {
+    push_endpoint = "${google_cloudfunctions2_function.dead_letter.service_config[0].uri}/projects/${var.project_id}/topics/checkout-payment-dead"
 
     oidc_token {
       service_account_email = google_service_account.pusher.email
@@ -1237,16 +1210,16 @@ resource "google_pubsub_subscription" "checkout_order_dead_letters" {
   }
 }
 
-resource "google_pubsub_subscription" "checkout_wallet_dead_letters" {
-  name                       = "checkout-wallet-dead-letters"
-  topic                      = google_pubsub_topic.checkout_wallet_dead.id
+resource "google_pubsub_subscription" "notify_wallets_dead_letters" {
+  name                       = "notify-wallets-dead-letters"
+  topic                      = google_pubsub_topic.notify_wallets_dead.id
   ack_deadline_seconds       = 60
   enable_message_ordering    = false
   message_retention_duration = "604800s"
   labels                     = local.labels
 
   push_config {
-    push_endpoint = "${google_cloudfunctions2_function.dead_letter.service_config[0].uri}/projects/${var.project_id}/topics/checkout-wallet-dead"
+    push_endpoint = "${google_cloudfunctions2_function.dead_letter.service_config[0].uri}/projects/${var.project_id}/topics/notify-wallets-dead"
 
     oidc_token {
       service_account_email = google_service_account.pusher.email
@@ -1264,16 +1237,43 @@ resource "google_pubsub_subscription" "checkout_wallet_dead_letters" {
   }
 }
 
-resource "google_pubsub_subscription" "checkout_payment_dead_letters" {
-  name                       = "checkout-payment-dead-letters"
-  topic                      = google_pubsub_topic.checkout_payment_dead.id
+resource "google_pubsub_subscription" "notify_payments_dead_letters" {
+  name                       = "notify-payments-dead-letters"
+  topic                      = google_pubsub_topic.notify_payments_dead.id
   ack_deadline_seconds       = 60
   enable_message_ordering    = false
   message_retention_duration = "604800s"
   labels                     = local.labels
 
   push_config {
-    push_endpoint = "${google_cloudfunctions2_function.dead_letter.service_config[0].uri}/projects/${var.project_id}/topics/checkout-payment-dead"
+    push_endpoint = "${google_cloudfunctions2_function.dead_letter.service_config[0].uri}/projects/${var.project_id}/topics/notify-payments-dead"
+
+    oidc_token {
+      service_account_email = google_service_account.pusher.email
+      audience              = google_cloudfunctions2_function.dead_letter.service_config[0].uri
+    }
+  }
+
+  expiration_policy {
+    ttl = ""
+  }
+
+  retry_policy {
+    minimum_backoff = "10s"
+    maximum_backoff = "600s"
+  }
+}
+
+resource "google_pubsub_subscription" "notify_orders_dead_letters" {
+  name                       = "notify-orders-dead-letters"
+  topic                      = google_pubsub_topic.notify_orders_dead.id
+  ack_deadline_seconds       = 60
+  enable_message_ordering    = false
+  message_retention_duration = "604800s"
+  labels                     = local.labels
+
+  push_config {
+    push_endpoint = "${google_cloudfunctions2_function.dead_letter.service_config[0].uri}/projects/${var.project_id}/topics/notify-orders-dead"
 
     oidc_token {
       service_account_email = google_service_account.pusher.email
@@ -1353,6 +1353,189 @@ resource "google_cloudfunctions2_function" "telegram_webhook" {
   ]
 }
 
+resource "google_cloudfunctions2_function" "scheduled_job" {
+  name        = "scheduled-job"
+  location    = var.region
+  description = "Soko scheduled_job (scheduler)"
+  labels      = local.labels
+
+  build_config {
+    runtime         = "python311"
+    entry_point     = "scheduled_job"
+    service_account = google_service_account.builder.id
+
+    source {
+      storage_source {
+        bucket = google_storage_bucket.source.name
+        object = google_storage_bucket_object.source.name
+      }
+    }
+  }
+
+  service_config {
+    available_memory                 = "256Mi"
+    timeout_seconds                  = 300
+    min_instance_count               = 0
+    max_instance_count               = 2
+    max_instance_request_concurrency = 1
+    ingress_settings                 = "ALLOW_INTERNAL_ONLY"
+    all_traffic_on_latest_revision   = true
+    service_account_email            = google_service_account.jobs.email
+    environment_variables            = {
+      SOKO_BACKEND         = "firestore"
+      SOKO_GCP_PROJECT     = var.project_id
+      SOKO_PUBSUB_ENDPOINT = "https://${var.region}-pubsub.googleapis.com"
+      LOG_EXECUTION_ID     = "true"
+    }
+
+    secret_environment_variables {
+      key        = "SOKO_SCHEDULER_SECRET"
+      project_id = var.project_id
+      secret     = google_secret_manager_secret.scheduler_secret.secret_id
+      version    = "latest"
+    }
+  }
+
+  lifecycle {
+    ignore_changes = [build_config[0].source, build_config[0].docker_repository]
+  }
+
+  depends_on = [
+    google_project_service.enabled,
+    google_secret_manager_secret_iam_member.jobs_scheduler_secret,
+  ]
+}
+
+resource "google_cloudfunctions2_function" "payment_webhook" {
+  name        = "payment-webhook"
+  location    = var.region
+  description = "Soko payment_webhook (http)"
+  labels      = local.labels
+
+  build_config {
+    runtime         = "python311"
+    entry_point     = "payment_webhook"
+    service_account = google_service_account.builder.id
+
+    source {
+      storage_source {
+        bucket = google_storage_bucket.source.name
+        object = google_storage_bucket_object.source.name
+      }
+    }
+  }
+
+  service_config {
+    available_memory                 = "256Mi"
+    available_cpu                    = "1"
+    timeout_seconds                  = 60
+    min_instance_count               = 0
+    max_instance_count               = 20
+    max_instance_request_concurrency = 8
+    ingress_settings                 = "ALLOW_ALL"
+    all_traffic_on_latest_revision   = true
+    service_account_email            = google_service_account.payments.email
+    environment_variables            = {
+      SOKO_BACKEND         = "firestore"
+      SOKO_GCP_PROJECT     = var.project_id
+      SOKO_PUBSUB_ENDPOINT = "https://${var.region}-pubsub.googleapis.com"
+      LOG_EXECUTION_ID     = "true"
+    }
+  }
+
+  lifecycle {
+    ignore_changes = [build_config[0].source, build_config[0].docker_repository]
+  }
+
+  depends_on = [google_project_service.enabled]
+}
+
+resource "google_cloudfunctions2_function" "health" {
+  name        = "health"
+  location    = var.region
+  description = "Soko health (http)"
+  labels      = local.labels
+
+  build_config {
+    runtime         = "python311"
+    entry_point     = "health"
+    service_account = google_service_account.builder.id
+
+    source {
+      storage_source {
+        bucket = google_storage_bucket.source.name
+        object = google_storage_bucket_object.source.name
+      }
+    }
+  }
+
+  service_config {
+    available_memory                 = "256Mi"
+    timeout_seconds                  = 60
+    min_instance_count               = 0
+    max_instance_count               = 2
+    max_instance_request_concurrency = 1
+    ingress_settings                 = "ALLOW_ALL"
+    all_traffic_on_latest_revision   = true
+    service_account_email            = google_service_account.ops.email
+    environment_variables            = {
+      SOKO_BACKEND         = "firestore"
+      SOKO_GCP_PROJECT     = var.project_id
+      SOKO_PUBSUB_ENDPOINT = "https://${var.region}-pubsub.googleapis.com"
+      LOG_EXECUTION_ID     = "true"
+    }
+  }
+
+  lifecycle {
+    ignore_changes = [build_config[0].source, build_config[0].docker_repository]
+  }
+
+  depends_on = [google_project_service.enabled]
+}
+
+resource "google_cloudfunctions2_function" "dead_letter" {
+  name        = "dead-letter"
+  location    = var.region
+  description = "Soko dead_letter (pubsub)"
+  labels      = local.labels
+
+  build_config {
+    runtime         = "python311"
+    entry_point     = "dead_letter"
+    service_account = google_service_account.builder.id
+
+    source {
+      storage_source {
+        bucket = google_storage_bucket.source.name
+        object = google_storage_bucket_object.source.name
+      }
+    }
+  }
+
+  service_config {
+    available_memory                 = "256Mi"
+    timeout_seconds                  = 60
+    min_instance_count               = 0
+    max_instance_count               = 2
+    max_instance_request_concurrency = 1
+    ingress_settings                 = "ALLOW_INTERNAL_ONLY"
+    all_traffic_on_latest_revision   = true
+    service_account_email            = google_service_account.ops.email
+    environment_variables            = {
+      SOKO_BACKEND         = "firestore"
+      SOKO_GCP_PROJECT     = var.project_id
+      SOKO_PUBSUB_ENDPOINT = "https://${var.region}-pubsub.googleapis.com"
+      LOG_EXECUTION_ID     = "true"
+    }
+  }
+
+  lifecycle {
+    ignore_changes = [build_config[0].source, build_config[0].docker_repository]
+  }
+
+  depends_on = [google_project_service.enabled]
+}
+
 resource "google_cloudfunctions2_function" "project_balances" {
   name        = "project-balances"
   location    = var.region
@@ -1426,50 +1609,6 @@ resource "google_cloudfunctions2_function" "open_wallets" {
     ingress_settings                 = "ALLOW_INTERNAL_ONLY"
     all_traffic_on_latest_revision   = true
     service_account_email            = google_service_account.reactor.email
-    environment_variables            = {
-      SOKO_BACKEND         = "firestore"
-      SOKO_GCP_PROJECT     = var.project_id
-      SOKO_PUBSUB_ENDPOINT = "https://${var.region}-pubsub.googleapis.com"
-      LOG_EXECUTION_ID     = "true"
-    }
-  }
-
-  lifecycle {
-    ignore_changes = [build_config[0].source, build_config[0].docker_repository]
-  }
-
-  depends_on = [google_project_service.enabled]
-}
-
-resource "google_cloudfunctions2_function" "payment_webhook" {
-  name        = "payment-webhook"
-  location    = var.region
-  description = "Soko payment_webhook (http)"
-  labels      = local.labels
-
-  build_config {
-    runtime         = "python311"
-    entry_point     = "payment_webhook"
-    service_account = google_service_account.builder.id
-
-    source {
-      storage_source {
-        bucket = google_storage_bucket.source.name
-        object = google_storage_bucket_object.source.name
-      }
-    }
-  }
-
-  service_config {
-    available_memory                 = "256Mi"
-    available_cpu                    = "1"
-    timeout_seconds                  = 60
-    min_instance_count               = 0
-    max_instance_count               = 20
-    max_instance_request_concurrency = 8
-    ingress_settings                 = "ALLOW_ALL"
-    all_traffic_on_latest_revision   = true
-    service_account_email            = google_service_account.payments.email
     environment_variables            = {
       SOKO_BACKEND         = "firestore"
       SOKO_GCP_PROJECT     = var.project_id
@@ -1705,145 +1844,6 @@ resource "google_cloudfunctions2_function" "run_checkout" {
   depends_on = [google_project_service.enabled]
 }
 
-resource "google_cloudfunctions2_function" "scheduled_job" {
-  name        = "scheduled-job"
-  location    = var.region
-  description = "Soko scheduled_job (scheduler)"
-  labels      = local.labels
-
-  build_config {
-    runtime         = "python311"
-    entry_point     = "scheduled_job"
-    service_account = google_service_account.builder.id
-
-    source {
-      storage_source {
-        bucket = google_storage_bucket.source.name
-        object = google_storage_bucket_object.source.name
-      }
-    }
-  }
-
-  service_config {
-    available_memory                 = "256Mi"
-    timeout_seconds                  = 300
-    min_instance_count               = 0
-    max_instance_count               = 2
-    max_instance_request_concurrency = 1
-    ingress_settings                 = "ALLOW_INTERNAL_ONLY"
-    all_traffic_on_latest_revision   = true
-    service_account_email            = google_service_account.jobs.email
-    environment_variables            = {
-      SOKO_BACKEND         = "firestore"
-      SOKO_GCP_PROJECT     = var.project_id
-      SOKO_PUBSUB_ENDPOINT = "https://${var.region}-pubsub.googleapis.com"
-      LOG_EXECUTION_ID     = "true"
-    }
-
-    secret_environment_variables {
-      key        = "SOKO_SCHEDULER_SECRET"
-      project_id = var.project_id
-      secret     = google_secret_manager_secret.scheduler_secret.secret_id
-      version    = "latest"
-    }
-  }
-
-  lifecycle {
-    ignore_changes = [build_config[0].source, build_config[0].docker_repository]
-  }
-
-  depends_on = [
-    google_project_service.enabled,
-    google_secret_manager_secret_iam_member.jobs_scheduler_secret,
-  ]
-}
-
-resource "google_cloudfunctions2_function" "health" {
-  name        = "health"
-  location    = var.region
-  description = "Soko health (http)"
-  labels      = local.labels
-
-  build_config {
-    runtime         = "python311"
-    entry_point     = "health"
-    service_account = google_service_account.builder.id
-
-    source {
-      storage_source {
-        bucket = google_storage_bucket.source.name
-        object = google_storage_bucket_object.source.name
-      }
-    }
-  }
-
-  service_config {
-    available_memory                 = "256Mi"
-    timeout_seconds                  = 60
-    min_instance_count               = 0
-    max_instance_count               = 2
-    max_instance_request_concurrency = 1
-    ingress_settings                 = "ALLOW_ALL"
-    all_traffic_on_latest_revision   = true
-    service_account_email            = google_service_account.ops.email
-    environment_variables            = {
-      SOKO_BACKEND         = "firestore"
-      SOKO_GCP_PROJECT     = var.project_id
-      SOKO_PUBSUB_ENDPOINT = "https://${var.region}-pubsub.googleapis.com"
-      LOG_EXECUTION_ID     = "true"
-    }
-  }
-
-  lifecycle {
-    ignore_changes = [build_config[0].source, build_config[0].docker_repository]
-  }
-
-  depends_on = [google_project_service.enabled]
-}
-
-resource "google_cloudfunctions2_function" "dead_letter" {
-  name        = "dead-letter"
-  location    = var.region
-  description = "Soko dead_letter (pubsub)"
-  labels      = local.labels
-
-  build_config {
-    runtime         = "python311"
-    entry_point     = "dead_letter"
-    service_account = google_service_account.builder.id
-
-    source {
-      storage_source {
-        bucket = google_storage_bucket.source.name
-        object = google_storage_bucket_object.source.name
-      }
-    }
-  }
-
-  service_config {
-    available_memory                 = "256Mi"
-    timeout_seconds                  = 60
-    min_instance_count               = 0
-    max_instance_count               = 2
-    max_instance_request_concurrency = 1
-    ingress_settings                 = "ALLOW_INTERNAL_ONLY"
-    all_traffic_on_latest_revision   = true
-    service_account_email            = google_service_account.ops.email
-    environment_variables            = {
-      SOKO_BACKEND         = "firestore"
-      SOKO_GCP_PROJECT     = var.project_id
-      SOKO_PUBSUB_ENDPOINT = "https://${var.region}-pubsub.googleapis.com"
-      LOG_EXECUTION_ID     = "true"
-    }
-  }
-
-  lifecycle {
-    ignore_changes = [build_config[0].source, build_config[0].docker_repository]
-  }
-
-  depends_on = [google_project_service.enabled]
-}
-
 resource "google_cloudfunctions2_function" "notify" {
   name        = "notify"
   location    = var.region
@@ -1897,37 +1897,6 @@ resource "google_cloudfunctions2_function" "notify" {
   ]
 }
 
-resource "google_cloud_scheduler_job" "relay" {
-  name             = "soko-relay"
-  region           = var.region
-  schedule         = "* * * * *"
-  time_zone        = "Etc/UTC"
-  attempt_deadline = "320s"
-
-  retry_config {
-    retry_count          = 3
-    min_backoff_duration = "10s"
-    max_backoff_duration = "300s"
-  }
-
-  http_target {
-    http_method = "POST"
-    uri         = google_cloudfunctions2_function.scheduled_job.service_config[0].uri
-    body        = "eyJqb2IiOiAicmVsYXkifQ=="
-    headers     = {
-      "Content-Type"            = "application/json"
-      "X-Soko-Scheduler-Secret" = random_password.scheduler_secret.result
-    }
-
-    oidc_token {
-      service_account_email = google_service_account.scheduler.email
-      audience              = google_cloudfunctions2_function.scheduled_job.service_config[0].uri
-    }
-  }
-
-  depends_on = [google_project_service.enabled]
-}
-
 resource "google_cloud_scheduler_job" "expire_payments" {
   name             = "soko-expire-payments"
   region           = var.region
@@ -1945,6 +1914,37 @@ resource "google_cloud_scheduler_job" "expire_payments" {
     http_method = "POST"
     uri         = google_cloudfunctions2_function.scheduled_job.service_config[0].uri
     body        = "eyJqb2IiOiAiZXhwaXJlLXBheW1lbnRzIn0="
+    headers     = {
+      "Content-Type"            = "application/json"
+      "X-Soko-Scheduler-Secret" = random_password.scheduler_secret.result
+    }
+
+    oidc_token {
+      service_account_email = google_service_account.scheduler.email
+      audience              = google_cloudfunctions2_function.scheduled_job.service_config[0].uri
+    }
+  }
+
+  depends_on = [google_project_service.enabled]
+}
+
+resource "google_cloud_scheduler_job" "reconcile_payments" {
+  name             = "soko-reconcile-payments"
+  region           = var.region
+  schedule         = "*/5 * * * *"
+  time_zone        = "Etc/UTC"
+  attempt_deadline = "320s"
+
+  retry_config {
+    retry_count          = 3
+    min_backoff_duration = "10s"
+    max_backoff_duration = "300s"
+  }
+
+  http_target {
+    http_method = "POST"
+    uri         = google_cloudfunctions2_function.scheduled_job.service_config[0].uri
+    body        = "eyJqb2IiOiAicmVjb25jaWxlLXBheW1lbnRzIn0="
     headers     = {
       "Content-Type"            = "application/json"
       "X-Soko-Scheduler-Secret" = random_password.scheduler_secret.result
@@ -1990,10 +1990,10 @@ resource "google_cloud_scheduler_job" "expire_reservations" {
   depends_on = [google_project_service.enabled]
 }
 
-resource "google_cloud_scheduler_job" "reconcile_payments" {
-  name             = "soko-reconcile-payments"
+resource "google_cloud_scheduler_job" "relay" {
+  name             = "soko-relay"
   region           = var.region
-  schedule         = "*/5 * * * *"
+  schedule         = "* * * * *"
   time_zone        = "Etc/UTC"
   attempt_deadline = "320s"
 
@@ -2006,7 +2006,7 @@ resource "google_cloud_scheduler_job" "reconcile_payments" {
   http_target {
     http_method = "POST"
     uri         = google_cloudfunctions2_function.scheduled_job.service_config[0].uri
-    body        = "eyJqb2IiOiAicmVjb25jaWxlLXBheW1lbnRzIn0="
+    body        = "eyJqb2IiOiAicmVsYXkifQ=="
     headers     = {
       "Content-Type"            = "application/json"
       "X-Soko-Scheduler-Secret" = random_password.scheduler_secret.result
@@ -2086,81 +2086,6 @@ resource "google_secret_manager_secret_iam_member" "webhook_webhook_secret" {
   member    = "serviceAccount:${google_service_account.webhook.email}"
 }
 
-resource "google_service_account" "subscriber" {
-  account_id   = "soko-subscriber"
-  display_name = "Soko subscriber functions (project_balances, project_payments, project_shop)"
-}
-
-resource "google_service_account_iam_member" "subscriber_deployed_by_deployer" {
-  service_account_id = google_service_account.subscriber.name
-  role               = "roles/iam.serviceAccountUser"
-  member             = "serviceAccount:${google_service_account.deployer.email}"
-}
-
-resource "google_project_iam_member" "subscriber_firestore" {
-  project = var.project_id
-  role    = "roles/datastore.user"
-  member  = "serviceAccount:${google_service_account.subscriber.email}"
-}
-
-resource "google_service_account" "reactor" {
-  account_id   = "soko-reactor"
-  display_name = "Soko reactor functions (open_wallets, credit_deposits, debit_refunds, run_checkout)"
-}
-
-resource "google_service_account_iam_member" "reactor_deployed_by_deployer" {
-  service_account_id = google_service_account.reactor.name
-  role               = "roles/iam.serviceAccountUser"
-  member             = "serviceAccount:${google_service_account.deployer.email}"
-}
-
-resource "google_project_iam_member" "reactor_firestore" {
-  project = var.project_id
-  role    = "roles/datastore.user"
-  member  = "serviceAccount:${google_service_account.reactor.email}"
-}
-
-resource "google_pubsub_topic_iam_member" "reactor_publishes_lot_events" {
-  topic  = google_pubsub_topic.lot_events.id
-  role   = "roles/pubsub.publisher"
-  member = "serviceAccount:${google_service_account.reactor.email}"
-}
-
-resource "google_pubsub_topic_iam_member" "reactor_publishes_order_events" {
-  topic  = google_pubsub_topic.order_events.id
-  role   = "roles/pubsub.publisher"
-  member = "serviceAccount:${google_service_account.reactor.email}"
-}
-
-resource "google_pubsub_topic_iam_member" "reactor_publishes_wallet_events" {
-  topic  = google_pubsub_topic.wallet_events.id
-  role   = "roles/pubsub.publisher"
-  member = "serviceAccount:${google_service_account.reactor.email}"
-}
-
-resource "google_service_account" "payments" {
-  account_id   = "soko-payments"
-  display_name = "Soko payments functions (payment_webhook)"
-}
-
-resource "google_service_account_iam_member" "payments_deployed_by_deployer" {
-  service_account_id = google_service_account.payments.name
-  role               = "roles/iam.serviceAccountUser"
-  member             = "serviceAccount:${google_service_account.deployer.email}"
-}
-
-resource "google_project_iam_member" "payments_firestore" {
-  project = var.project_id
-  role    = "roles/datastore.user"
-  member  = "serviceAccount:${google_service_account.payments.email}"
-}
-
-resource "google_pubsub_topic_iam_member" "payments_publishes_payment_events" {
-  topic  = google_pubsub_topic.payment_events.id
-  role   = "roles/pubsub.publisher"
-  member = "serviceAccount:${google_service_account.payments.email}"
-}
-
 resource "google_service_account" "jobs" {
   account_id   = "soko-jobs"
   display_name = "Soko jobs functions (scheduled_job)"
@@ -2226,6 +2151,29 @@ resource "google_secret_manager_secret_iam_member" "jobs_scheduler_secret" {
   member    = "serviceAccount:${google_service_account.jobs.email}"
 }
 
+resource "google_service_account" "payments" {
+  account_id   = "soko-payments"
+  display_name = "Soko payments functions (payment_webhook)"
+}
+
+resource "google_service_account_iam_member" "payments_deployed_by_deployer" {
+  service_account_id = google_service_account.payments.name
+  role               = "roles/iam.serviceAccountUser"
+  member             = "serviceAccount:${google_service_account.deployer.email}"
+}
+
+resource "google_project_iam_member" "payments_firestore" {
+  project = var.project_id
+  role    = "roles/datastore.user"
+  member  = "serviceAccount:${google_service_account.payments.email}"
+}
+
+resource "google_pubsub_topic_iam_member" "payments_publishes_payment_events" {
+  topic  = google_pubsub_topic.payment_events.id
+  role   = "roles/pubsub.publisher"
+  member = "serviceAccount:${google_service_account.payments.email}"
+}
+
 resource "google_service_account" "ops" {
   account_id   = "soko-ops"
   display_name = "Soko ops functions (health, dead_letter)"
@@ -2253,6 +2201,58 @@ resource "google_pubsub_topic_iam_member" "ops_publishes_health_events" {
   topic  = google_pubsub_topic.health_events.id
   role   = "roles/pubsub.publisher"
   member = "serviceAccount:${google_service_account.ops.email}"
+}
+
+resource "google_service_account" "subscriber" {
+  account_id   = "soko-subscriber"
+  display_name = "Soko subscriber functions (project_balances, project_payments, project_shop)"
+}
+
+resource "google_service_account_iam_member" "subscriber_deployed_by_deployer" {
+  service_account_id = google_service_account.subscriber.name
+  role               = "roles/iam.serviceAccountUser"
+  member             = "serviceAccount:${google_service_account.deployer.email}"
+}
+
+resource "google_project_iam_member" "subscriber_firestore" {
+  project = var.project_id
+  role    = "roles/datastore.user"
+  member  = "serviceAccount:${google_service_account.subscriber.email}"
+}
+
+resource "google_service_account" "reactor" {
+  account_id   = "soko-reactor"
+  display_name = "Soko reactor functions (open_wallets, credit_deposits, debit_refunds, run_checkout)"
+}
+
+resource "google_service_account_iam_member" "reactor_deployed_by_deployer" {
+  service_account_id = google_service_account.reactor.name
+  role               = "roles/iam.serviceAccountUser"
+  member             = "serviceAccount:${google_service_account.deployer.email}"
+}
+
+resource "google_project_iam_member" "reactor_firestore" {
+  project = var.project_id
+  role    = "roles/datastore.user"
+  member  = "serviceAccount:${google_service_account.reactor.email}"
+}
+
+resource "google_pubsub_topic_iam_member" "reactor_publishes_lot_events" {
+  topic  = google_pubsub_topic.lot_events.id
+  role   = "roles/pubsub.publisher"
+  member = "serviceAccount:${google_service_account.reactor.email}"
+}
+
+resource "google_pubsub_topic_iam_member" "reactor_publishes_order_events" {
+  topic  = google_pubsub_topic.order_events.id
+  role   = "roles/pubsub.publisher"
+  member = "serviceAccount:${google_service_account.reactor.email}"
+}
+
+resource "google_pubsub_topic_iam_member" "reactor_publishes_wallet_events" {
+  topic  = google_pubsub_topic.wallet_events.id
+  role   = "roles/pubsub.publisher"
+  member = "serviceAccount:${google_service_account.reactor.email}"
 }
 
 resource "google_service_account" "notify" {
@@ -2292,6 +2292,39 @@ resource "google_cloud_run_v2_service_iam_member" "telegram_webhook_public" {
   member   = "allUsers"
 }
 
+resource "google_cloud_run_v2_service_iam_member" "scheduled_job_scheduler" {
+  project  = var.project_id
+  location = var.region
+  name     = google_cloudfunctions2_function.scheduled_job.name
+  role     = "roles/run.invoker"
+  member   = "serviceAccount:${google_service_account.scheduler.email}"
+}
+
+resource "google_cloud_run_v2_service_iam_member" "payment_webhook_public" {
+  project  = var.project_id
+  location = var.region
+  name     = google_cloudfunctions2_function.payment_webhook.name
+  role     = "roles/run.invoker"
+  member   = "allUsers"
+}
+
+resource "google_cloud_run_v2_service_iam_member" "health_operators" {
+  for_each = toset(local.operators)
+  project  = var.project_id
+  location = var.region
+  name     = google_cloudfunctions2_function.health.name
+  role     = "roles/run.invoker"
+  member   = each.value
+}
+
+resource "google_cloud_run_v2_service_iam_member" "dead_letter_pusher" {
+  project  = var.project_id
+  location = var.region
+  name     = google_cloudfunctions2_function.dead_letter.name
+  role     = "roles/run.invoker"
+  member   = "serviceAccount:${google_service_account.pusher.email}"
+}
+
 resource "google_cloud_run_v2_service_iam_member" "project_balances_pusher" {
   project  = var.project_id
   location = var.region
@@ -2306,14 +2339,6 @@ resource "google_cloud_run_v2_service_iam_member" "open_wallets_pusher" {
   name     = google_cloudfunctions2_function.open_wallets.name
   role     = "roles/run.invoker"
   member   = "serviceAccount:${google_service_account.pusher.email}"
-}
-
-resource "google_cloud_run_v2_service_iam_member" "payment_webhook_public" {
-  project  = var.project_id
-  location = var.region
-  name     = google_cloudfunctions2_function.payment_webhook.name
-  role     = "roles/run.invoker"
-  member   = "allUsers"
 }
 
 resource "google_cloud_run_v2_service_iam_member" "credit_deposits_pusher" {
@@ -2356,31 +2381,6 @@ resource "google_cloud_run_v2_service_iam_member" "run_checkout_pusher" {
   member   = "serviceAccount:${google_service_account.pusher.email}"
 }
 
-resource "google_cloud_run_v2_service_iam_member" "scheduled_job_scheduler" {
-  project  = var.project_id
-  location = var.region
-  name     = google_cloudfunctions2_function.scheduled_job.name
-  role     = "roles/run.invoker"
-  member   = "serviceAccount:${google_service_account.scheduler.email}"
-}
-
-resource "google_cloud_run_v2_service_iam_member" "health_operators" {
-  for_each = toset(local.operators)
-  project  = var.project_id
-  location = var.region
-  name     = google_cloudfunctions2_function.health.name
-  role     = "roles/run.invoker"
-  member   = each.value
-}
-
-resource "google_cloud_run_v2_service_iam_member" "dead_letter_pusher" {
-  project  = var.project_id
-  location = var.region
-  name     = google_cloudfunctions2_function.dead_letter.name
-  role     = "roles/run.invoker"
-  member   = "serviceAccount:${google_service_account.pusher.email}"
-}
-
 resource "google_cloud_run_v2_service_iam_member" "notify_pusher" {
   project  = var.project_id
   location = var.region
@@ -2392,17 +2392,17 @@ resource "google_cloud_run_v2_service_iam_member" "notify_pusher" {
 output "function_urls" {
   value = {
     telegram_webhook = google_cloudfunctions2_function.telegram_webhook.service_config[0].uri
+    scheduled_job    = google_cloudfunctions2_function.scheduled_job.service_config[0].uri
+    payment_webhook  = google_cloudfunctions2_function.payment_webhook.service_config[0].uri
+    health           = google_cloudfunctions2_function.health.service_config[0].uri
+    dead_letter      = google_cloudfunctions2_function.dead_letter.service_config[0].uri
     project_balances = google_cloudfunctions2_function.project_balances.service_config[0].uri
     open_wallets     = google_cloudfunctions2_function.open_wallets.service_config[0].uri
-    payment_webhook  = google_cloudfunctions2_function.payment_webhook.service_config[0].uri
     credit_deposits  = google_cloudfunctions2_function.credit_deposits.service_config[0].uri
     debit_refunds    = google_cloudfunctions2_function.debit_refunds.service_config[0].uri
     project_payments = google_cloudfunctions2_function.project_payments.service_config[0].uri
     project_shop     = google_cloudfunctions2_function.project_shop.service_config[0].uri
     run_checkout     = google_cloudfunctions2_function.run_checkout.service_config[0].uri
-    scheduled_job    = google_cloudfunctions2_function.scheduled_job.service_config[0].uri
-    health           = google_cloudfunctions2_function.health.service_config[0].uri
-    dead_letter      = google_cloudfunctions2_function.dead_letter.service_config[0].uri
     notify           = google_cloudfunctions2_function.notify.service_config[0].uri
   }
 }

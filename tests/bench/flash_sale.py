@@ -196,7 +196,7 @@ class Counted:
 
 def ops_per_checkout(stack: LocalStack, shop: HttpShop, count: int) -> Counted:
     """Firestore operations of `count` checkouts, by who spends them, and of a refusal."""
-    from functions.projections import PROJECTIONS
+    from functions.contexts import PROJECTIONS
     from functions.projections.shop import SHOP_VIEWS
     from functions.reactors.checkout import CHECKOUT
     from functions.runtime.reacting import react_to

@@ -15,7 +15,8 @@ import pytest
 from events import Envelope
 from functions.runtime.memory import MemoryEventStore, MemoryPublisher, MemoryReadModels
 from functions.runtime.ports import EventStore, Publisher, ReadModels
-from functions.runtime.topics import CATEGORIES, topic_of_category
+from functions.contexts import CATEGORIES
+from functions.runtime.topics import topic_of_category
 from tests.conftest import Emulators
 
 ADAPTERS = ["memory", "emulators"]

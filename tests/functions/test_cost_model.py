@@ -168,13 +168,12 @@ def test_a_checkout_step_the_webhook_already_ran_costs_the_subscriber_one_key_lo
 ) -> None:
     from functions.domain import lots
     from functions.reactors.checkout import CHECKOUT
-    from functions.shop.saga import run_saga
 
     memory_runtime.pipeline.execute(lots.lots, "lot-p1-1", lots.Stock("p1", 1, 2))
     reserve = lots.Reserve("o1", 7, "Soap", 1, Money(amount=5_000, currency="KES"),
                            memory_runtime.clock.now())  # fmt: skip
     reserved = memory_runtime.pipeline.execute(lots.lots, "lot-p1-1", reserve).events
-    run_saga(memory_runtime, reserved)  # the webhook placed the order inline
+    memory_runtime.follow(reserved)  # the webhook placed the order inline
     calls.clear()
     pushed = client_for("run_checkout", "cloudevent").post("/", json=push(reserved[0]))
     assert pushed.status_code == 200

@@ -7,7 +7,7 @@ import random
 
 import pytest
 
-from functions.projections import PROJECTIONS
+from functions.contexts import PROJECTIONS
 from functions.runtime.bootstrap import Runtime
 from functions.runtime.memory import MemoryReadModels
 from tests.builders import settings

@@ -9,9 +9,10 @@ from pathlib import Path
 
 import pytest
 
+from functions.contexts import CATEGORIES, SUBSCRIBERS
 from functions.jobs import JOBS
 from functions.runtime.settings import Settings
-from functions.runtime.topics import CATEGORIES, topic_of_category
+from functions.runtime.topics import topic_of_category
 from infra import deployment, terraform_gen
 from infra.topology import STORED, TOPOLOGY, Function, Subscription
 from tests.unit.terraform import block, load
@@ -26,13 +27,15 @@ INVOKERS = tf.of_type("google_cloud_run_v2_service_iam_member")
 
 
 def entry_points_in_main() -> set[str]:
+    """The HTTP functions written out in functions/main.py, and the subscribers it makes."""
     tree = ast.parse(MAIN.read_text())
-    return {
+    written = {
         node.name
         for node in tree.body
         if isinstance(node, ast.FunctionDef)
         and any(ast.unparse(d).startswith("functions_framework.") for d in node.decorator_list)
     }
+    return written | {s.entry_point for s in SUBSCRIBERS}
 
 
 def invokers_of(entry_point: str) -> set[str]:

@@ -16,7 +16,8 @@ from events.payments import (
 from events.wallet import WalletCredited, WalletOpened
 from functions.domain import payments
 from functions.notifications.notice import Button, Facts, Notice
-from functions.notifications.rules import RULES, notices, wants
+from functions.contexts import RULES
+from functions.notifications.by_type import notices, wants
 from tests.builders import envelope
 
 pytestmark = pytest.mark.unit

@@ -8,7 +8,7 @@ from events import Money
 from events.users import UserRegistered
 from events.wallet import WalletCredited
 from functions.domain import wallet
-from functions.reactors import REACTORS
+from functions.contexts import REACTORS
 from functions.reactors.open_wallet import open_wallet
 from tests.builders import envelope
 

@@ -14,7 +14,7 @@ from events.payments import (
 from events.wallet import WalletCredited
 from functions.domain import wallet
 from functions.domain.payments import AdminRefund, NotRefundable, payments
-from functions.reactors import REACTORS
+from functions.contexts import REACTORS
 from functions.reactors.debit_refund import debit_refund
 from tests.builders import envelope
 from tests.unit.scenario import given, when

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from events import registered_types
-from functions.reactors import REACTORS
+from functions.contexts import REACTORS
 from functions.reactors.base import Reactor
 from infra.topology import TOPOLOGY
 from tests.builders import envelope

@@ -1,0 +1,143 @@
+"""Soko's bounded contexts, listed once. A new domain is a module here plus one line below.
+
+Everything that spans contexts is derived from a `Registry` of them: the stream categories
+(one topic each), every read model and reactor (the memory wiring and the deployed
+subscribers), the reactors the webhook follows inline, the notification rules, the
+scheduled jobs, and, in infra/topology.py, the deployed functions, subscriptions and
+schedules. The module constants are the derivations of `CONTEXTS`; tests derive them from
+other lists (tests/example_context.py adds a context without touching this file).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import cached_property
+from typing import TypeVar
+
+from functions.contexts import notifications, ops, payments, shop, wallet
+from functions.contexts.base import BoundedContext, Job, Lazy, Rule, Subscriber
+from functions.projections.base import Projection
+from functions.reactors.base import Reactor
+
+T = TypeVar("T")
+
+CONTEXTS: tuple[BoundedContext, ...] = (
+    wallet.CONTEXT,
+    payments.CONTEXT,
+    shop.CONTEXT,
+    notifications.CONTEXT,
+    ops.CONTEXT,
+)
+
+
+@dataclass(frozen=True)
+class Registry:
+    """What a list of contexts declares, put together."""
+
+    contexts: tuple[BoundedContext, ...]
+
+    def _all(self, pick: Callable[[BoundedContext], tuple[T, ...]]) -> tuple[T, ...]:
+        return tuple(item for context in self.contexts for item in pick(context))
+
+    @cached_property
+    def categories(self) -> tuple[str, ...]:
+        return self._all(lambda c: c.categories)
+
+    @cached_property
+    def projections(self) -> tuple[Projection, ...]:
+        return self._all(lambda c: c.projections)
+
+    @cached_property
+    def reactors(self) -> tuple[Reactor, ...]:
+        return self._all(lambda c: c.reactors)
+
+    @cached_property
+    def inline(self) -> tuple[Reactor, ...]:
+        return self._all(lambda c: c.inline)
+
+    @cached_property
+    def subscribers(self) -> tuple[Subscriber, ...]:
+        return self._all(lambda c: c.subscribers)
+
+    @cached_property
+    def jobs(self) -> dict[str, Job]:
+        return {job.name: job for job in self._all(lambda c: c.jobs)}
+
+    @cached_property
+    def rules(self) -> dict[str, tuple[Rule, ...]]:
+        """Every context's rules per event type, in context order (one event may concern
+        two contexts: a wallet credit is a deposit, or an order's money coming back)."""
+        merged: dict[str, tuple[Rule, ...]] = {}
+        for context in self.contexts:
+            for type_name, rules in context.rules.items():
+                merged[type_name] = merged.get(type_name, ()) + rules
+        return merged
+
+    def subscriber(self, entry_point: str) -> Subscriber:
+        """The subscriber a pushed function serves; LookupError names the known ones."""
+        for candidate in self.subscribers:
+            if candidate.entry_point == entry_point:
+                return candidate
+        known = ", ".join(s.entry_point for s in self.subscribers)
+        raise LookupError(f"no subscriber {entry_point!r}; known: {known}")
+
+    def problems(self) -> list[str]:
+        """Anything declared twice, or read from a category no context owns; empty when the
+        list is consistent (a unit test keeps it so)."""
+        return self._twice() + self._unowned()
+
+    def _twice(self) -> list[str]:
+        declared = {
+            "context": [c.name for c in self.contexts],
+            "category": list(self.categories),
+            "projection": [p.name for p in self.projections],
+            "reactor": [r.name for r in self.reactors],
+            "job": [j.name for j in self._all(lambda c: c.jobs)],
+            "function": [f.entry_point for f in self._all(lambda c: c.functions)]
+            + [s.entry_point for s in self.subscribers],
+        }
+        return [
+            f"{label} {name!r} is declared twice"
+            for label, names in declared.items()
+            for name in sorted(set(names))
+            if names.count(name) > 1
+        ]
+
+    def _unowned(self) -> list[str]:
+        owned = set(self.categories)
+        read = [(f"projection {p.name}", p.category) for p in self.projections]
+        read += [(f"reactor {r.name}", r.category) for r in self.reactors]
+        read += [(f"rules for {t}", t.split(".", 1)[0]) for t in self.rules]
+        found = [
+            f"{what} reads {cat!r}, which no context owns" for what, cat in read if cat not in owned
+        ]
+        found += [
+            f"inline {r.name} is not a reactor" for r in self.inline if r not in self.reactors
+        ]
+        return found
+
+
+REGISTRY = Registry(CONTEXTS)
+CATEGORIES = REGISTRY.categories
+PROJECTIONS = REGISTRY.projections
+REACTORS = REGISTRY.reactors
+INLINE = REGISTRY.inline
+SUBSCRIBERS = REGISTRY.subscribers
+JOBS = REGISTRY.jobs
+RULES = REGISTRY.rules
+
+__all__ = [
+    "CATEGORIES",
+    "CONTEXTS",
+    "INLINE",
+    "JOBS",
+    "PROJECTIONS",
+    "REACTORS",
+    "REGISTRY",
+    "RULES",
+    "SUBSCRIBERS",
+    "BoundedContext",
+    "Lazy",
+    "Registry",
+]

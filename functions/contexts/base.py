@@ -1,0 +1,121 @@
+"""What a bounded context declares: the one place a domain says what it brings to Soko.
+
+A context lists its stream categories, read models, reactors (and which of them the webhook
+runs inline, right after a command), notification rules, scheduled jobs, Telegram routes,
+settings and the functions that serve them. Everything that spans contexts (the topic list,
+the memory wiring, the deployed topology, the notify rules, the job table) is derived from
+the list in `functions/contexts/__init__.py`, so adding a domain is one module plus one line.
+
+Declarations only: importing a context loads its pure core (projections, reactors, rules),
+never an adapter. Work that needs I/O (jobs, Telegram handlers) is named by a `Lazy`
+reference and imported when first used; a test resolves every reference.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Generic, Literal, TypeVar
+
+from pydantic_settings import BaseSettings
+
+from functions.projections.base import Projection
+from functions.reactors.base import Reactor
+
+if TYPE_CHECKING:
+    from functions.notifications.notice import Facts, Notice
+
+T = TypeVar("T")
+Rule = Callable[[Any, "Facts"], "list[Notice]"]
+Rules = Mapping[str, tuple[Rule, ...]]
+
+
+@dataclass(frozen=True)
+class Lazy(Generic[T]):
+    """`module:attribute`, imported on first use so an entry point loads only its own work."""
+
+    module: str
+    attribute: str
+
+    def resolve(self) -> T:
+        value: T = getattr(importlib.import_module(self.module), self.attribute)
+        return value
+
+    def __str__(self) -> str:
+        return f"{self.module}:{self.attribute}"
+
+
+@dataclass(frozen=True)
+class Function:
+    """A deployed entry point of functions/main.py."""
+
+    entry_point: str
+    trigger: Literal["http", "pubsub", "scheduler"]
+    memory_mb: int = 256
+    timeout_s: int = 60
+    min_instances: int = 0
+    max_instances: int = 20
+    concurrency: int = 1
+    secrets: tuple[str, ...] = ()
+    public: bool = False  # reachable without IAM (Telegram and providers cannot send tokens)
+    # Least privilege: functions of one family share a service account, whose roles are the
+    # union of what they need: Firestore always, and publishing to the topics of the stream
+    # categories in `publishes` (a command's events, or the relay's: any category).
+    family: str = "subscriber"
+    publishes: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Subscriber:
+    """A Pub/Sub-pushed function: what one delivered event is given to, in this order."""
+
+    function: Function
+    projections: tuple[Projection, ...] = ()
+    reactors: tuple[Reactor, ...] = ()
+    # Turn events into Telegram messages by every context's rules (the notify function).
+    notifies: bool = False
+    # The subscription's name per topic; `{category}` stands for the topic's category. The
+    # names are part of the deployment (renaming one recreates it, empty), so they are kept.
+    subscription: str = ""
+
+    @property
+    def entry_point(self) -> str:
+        return self.function.entry_point
+
+    def subscription_name(self, category: str) -> str:
+        pattern = self.subscription or self.entry_point.replace("_", "-")
+        return pattern.format(category=category)
+
+
+@dataclass(frozen=True)
+class Job:
+    """Scheduled work: POST {"job": name} to scheduled_job on `cron`; every job is idempotent."""
+
+    name: str
+    cron: str
+    run: Lazy[Callable[..., dict[str, int]]]
+
+
+@dataclass(frozen=True)
+class BoundedContext:
+    name: str
+    # Stream categories it owns: one Pub/Sub topic each.
+    categories: tuple[str, ...] = ()
+    # Categories its Telegram commands append to (the webhook's publishing rights).
+    commands_append_to: tuple[str, ...] = ()
+    projections: tuple[Projection, ...] = ()
+    reactors: tuple[Reactor, ...] = ()
+    # Reactors the webhook runs in-process after a command, so the user's answer shows the
+    # outcome (the item bought) instead of "wait"; their subscribers finish what is left.
+    inline: tuple[Reactor, ...] = ()
+    rules: Rules = field(default_factory=dict)
+    jobs: tuple[Job, ...] = ()
+    subscribers: tuple[Subscriber, ...] = ()
+    # Other deployed functions it serves (webhooks, health).
+    functions: tuple[Function, ...] = ()
+    # Its Telegram routes: a tuple of functions.telegram.routes.Route, imported with the bot.
+    routes: Lazy[tuple[Any, ...]] | None = None
+    # Its own settings classes (SOKO_* variables), read once per instance by
+    # Runtime.settings_of; core settings stay in functions/runtime/settings.py.
+    settings: tuple[type[BaseSettings], ...] = ()

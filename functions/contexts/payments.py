@@ -1,0 +1,58 @@
+"""Payments on every rail: started, confirmed with the provider, settled once, refunded."""
+
+from functions.contexts.base import BoundedContext, Function, Job, Lazy, Subscriber
+from functions.notifications.rules import (
+    manual_declared,
+    payment_failed,
+    payment_held,
+    payment_refunded,
+)
+from functions.projections.payments import payments_view
+from functions.reactors.credit_deposit import credit_deposit
+from functions.reactors.debit_refund import debit_refund
+
+CONTEXT = BoundedContext(
+    name="payments",
+    categories=("payment",),
+    commands_append_to=("payment",),  # Stars deposits, manual transfers, refunds
+    projections=(payments_view,),
+    reactors=(credit_deposit, debit_refund),
+    rules={
+        "payment.failed.v1": (payment_failed,),
+        "payment.expired.v1": (payment_failed,),
+        "payment.held_for_review.v1": (payment_held,),
+        "payment.refunded.v1": (payment_refunded,),
+        "payment.started.v1": (manual_declared,),
+    },
+    jobs=(
+        Job("expire-payments", "* * * * *", Lazy("functions.jobs.payments", "expire")),
+        Job("reconcile-payments", "*/5 * * * *", Lazy("functions.jobs.payments", "reconcile")),
+    ),
+    subscribers=(
+        Subscriber(
+            Function(
+                "credit_deposits", "pubsub", concurrency=4, family="reactor", publishes=("wallet",)
+            ),
+            reactors=(credit_deposit,),
+        ),
+        Subscriber(
+            Function(
+                "debit_refunds", "pubsub", concurrency=4, family="reactor", publishes=("wallet",)
+            ),
+            reactors=(debit_refund,),
+        ),
+        Subscriber(
+            Function("project_payments", "pubsub", concurrency=4), projections=(payments_view,)
+        ),
+    ),
+    functions=(
+        Function(
+            "payment_webhook",
+            "http",
+            concurrency=8,
+            public=True,  # providers cannot send Google identity tokens
+            family="payments",
+            publishes=("payment",),
+        ),
+    ),
+)

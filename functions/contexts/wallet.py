@@ -1,0 +1,24 @@
+"""Users and their wallets: registration, balances per currency, credits and debits."""
+
+from functions.contexts.base import BoundedContext, Function, Subscriber
+from functions.notifications.rules import deposit_credited
+from functions.projections.balances import balances
+from functions.reactors.open_wallet import open_wallet
+
+CONTEXT = BoundedContext(
+    name="wallet",
+    categories=("user", "wallet"),
+    commands_append_to=("user", "wallet"),
+    projections=(balances,),
+    reactors=(open_wallet,),
+    rules={"wallet.credited.v1": (deposit_credited,)},
+    subscribers=(
+        Subscriber(Function("project_balances", "pubsub", concurrency=4), projections=(balances,)),
+        Subscriber(
+            Function(
+                "open_wallets", "pubsub", concurrency=4, family="reactor", publishes=("wallet",)
+            ),
+            reactors=(open_wallet,),
+        ),
+    ),
+)

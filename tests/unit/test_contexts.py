@@ -1,0 +1,96 @@
+"""The list of contexts is the one registration: main.py, the root re-export, the topology,
+the memory wiring and the job table all follow it, and nothing in it is declared twice."""
+
+from __future__ import annotations
+
+import ast
+import importlib
+import subprocess
+import sys
+import types
+from pathlib import Path
+
+import pytest
+
+import functions.main
+from functions.contexts import CONTEXTS, REGISTRY, Registry
+from functions.contexts.base import BoundedContext, Function, Subscriber
+from functions.jobs import JOBS
+from functions.runtime import bootstrap
+from infra.topology import TOPOLOGY, topology_of
+from tests import builders
+
+pytestmark = pytest.mark.unit
+ROOT = Path(__file__).parents[2]
+
+
+def test_the_contexts_declare_nothing_twice_and_read_only_owned_categories() -> None:
+    assert REGISTRY.problems() == []
+
+
+def test_a_category_read_by_no_owner_or_a_function_declared_twice_is_reported() -> None:
+    wallet = next(c for c in CONTEXTS if c.name == "wallet")
+    orphan = BoundedContext(
+        name="orphan",
+        projections=wallet.projections,  # reads `wallet`, which this list does not own
+        subscribers=(
+            Subscriber(Function("twice", "pubsub")),
+            Subscriber(Function("twice", "pubsub")),
+        ),
+    )
+    problems = Registry((orphan,)).problems()
+    assert "function 'twice' is declared twice" in problems
+    assert "projection balances reads 'wallet', which no context owns" in problems
+
+
+def test_every_subscriber_is_an_entry_point_of_both_main_modules() -> None:
+    root = importlib.import_module("main")
+    for subscriber in REGISTRY.subscribers:
+        made = getattr(functions.main, subscriber.entry_point)
+        assert isinstance(made, types.FunctionType)
+        assert made.__name__ == subscriber.entry_point
+        assert getattr(root, subscriber.entry_point) is made
+    with pytest.raises(AttributeError):
+        functions.main.no_such_function  # noqa: B018
+
+
+def test_the_root_main_re_exports_every_function_main_writes_out() -> None:
+    tree = ast.parse((ROOT / "functions" / "main.py").read_text())
+    written = {
+        n.name
+        for n in tree.body
+        if isinstance(n, ast.FunctionDef)
+        and any(ast.unparse(d).startswith("functions_framework.") for d in n.decorator_list)
+    }
+    root = importlib.import_module("main")
+    assert written <= set(root.__all__)
+    assert written | {s.entry_point for s in REGISTRY.subscribers} == {
+        f.entry_point for f in TOPOLOGY.functions
+    }
+
+
+def test_importing_main_imports_no_context_until_a_subscriber_is_looked_up() -> None:
+    code = (
+        "import sys, main; before = 'functions.contexts' in sys.modules; "
+        "main.project_balances; print(before, 'functions.contexts' in sys.modules)"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True
+    )
+    assert out.stdout.split() == ["False", "True"]
+
+
+def test_every_job_resolves_to_its_function_and_has_a_schedule() -> None:
+    for name, job in REGISTRY.jobs.items():
+        assert callable(job.run.resolve()), name
+    assert set(JOBS) == set(REGISTRY.jobs) == {s.job for s in TOPOLOGY.schedules}
+
+
+def test_the_memory_runtime_feeds_every_projection_and_reactor_of_its_contexts() -> None:
+    rt = bootstrap.build(builders.settings())
+    assert len(rt.publisher.subscribers) == len(REGISTRY.projections) + len(REGISTRY.reactors)  # type: ignore[attr-defined]
+
+
+def test_the_deployed_topology_is_the_registry_s() -> None:
+    assert topology_of(REGISTRY) == TOPOLOGY
+    assert {t.removesuffix("-events") for t in TOPOLOGY.event_topics} == set(REGISTRY.categories)
