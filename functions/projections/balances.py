@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from events import Envelope, decode
+from pydantic import BaseModel, ConfigDict
+
+from events import Envelope, Money, decode
 from events.wallet import WalletCredited, WalletDebited, WalletOpened
 from functions.projections.base import Doc, Projection
+
+if TYPE_CHECKING:  # the port, for its type only: the core imports no adapter
+    from functions.runtime.ports import ReadModels
 
 
 def project(doc: Mapping[str, Any] | None, envelope: Envelope) -> Doc:
@@ -24,3 +29,27 @@ def project(doc: Mapping[str, Any] | None, envelope: Envelope) -> Doc:
 
 
 balances = Projection(name="balances", collection="balances", category="wallet", project=project)
+
+
+# -- the typed view: what readers get instead of the stored document ------------------------
+
+
+class Balances(BaseModel):
+    """A wallet's money, one amount per currency it ever moved; none before it opened."""
+
+    model_config = ConfigDict(frozen=True)
+
+    user_id: int
+    amounts: tuple[Money, ...] = ()  # by currency code
+
+    def nonzero(self) -> tuple[Money, ...]:
+        """The currencies the wallet holds money (or owes it) in."""
+        return tuple(m for m in self.amounts if m.amount)
+
+
+def balance_of(read_models: ReadModels, user_id: int) -> Balances:
+    """The user's balances as the read model shows them (empty when no wallet is open)."""
+    doc = read_models.get(balances.collection, str(user_id))
+    stored: Mapping[str, int] = doc["balances"] if doc else {}
+    amounts = (Money(amount=a, currency=c) for c, a in sorted(stored.items()))
+    return Balances(user_id=user_id, amounts=tuple(amounts))

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from datetime import UTC, datetime
+from typing import Any, TypeVar
 
 from events import Envelope
 
 Doc = dict[str, Any]
+T = TypeVar("T")
 # The field recording the last stream version folded into a document.
 APPLIED_VERSION = "applied_version"
 
@@ -67,3 +69,12 @@ def advance(
     for event in pending:
         state = {**projection.project(state_of(state), event), APPLIED_VERSION: event.version}
     return state, len(pending)
+
+
+_DAWN = datetime.min.replace(tzinfo=UTC)
+
+
+def oldest_first(items: Iterable[T], time_of: Callable[[T], datetime | None]) -> list[T]:
+    """Sorted by a time, items without one first. A read-model query has no order (it
+    filters on one equality field, so Firestore needs no composite index): readers sort."""
+    return sorted(items, key=lambda item: time_of(item) or _DAWN)

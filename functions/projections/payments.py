@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from pydantic import BaseModel, ConfigDict
 
 from events import Envelope, Money, decode
 from events.payments import (
@@ -18,7 +21,10 @@ from events.payments import (
     PaymentStartUnknown,
     PaymentSucceeded,
 )
-from functions.projections.base import Doc, Projection
+from functions.projections.base import Doc, Projection, oldest_first
+
+if TYPE_CHECKING:  # the port, for its type only: the core imports no adapter
+    from functions.runtime.ports import ReadModels
 
 MANUAL_RAIL = "manual"  # transfers an admin confirms by hand (functions/telegram/manual.py)
 
@@ -91,3 +97,62 @@ def _dumped(money: Money | None) -> dict[str, Any] | None:
 payments_view = Projection(
     name="payments", collection="payments", category="payment", project=project
 )
+
+
+# -- the typed view: what readers get instead of the stored document ------------------------
+
+
+class PaymentView(BaseModel):
+    """One payment as /history, /held and the payment jobs see it. Fields a payment learns
+    later (or that older documents never recorded) are None until then."""
+
+    model_config = ConfigDict(frozen=True)
+
+    payment_id: str
+    user_id: int
+    purpose: str
+    amount: Money
+    rail: str
+    state: str
+    requested_at: datetime | None = None
+    updated_at: datetime | None = None
+    provider_ref: str | None = None
+    transfer_ref: str | None = None
+    expires_at: datetime | None = None
+    paid: Money | None = None
+    repeat_of: str | None = None
+    hold_reason: str | None = None
+    arrived: Money | None = None  # what a held payment brought; None: unknown
+    held_ref: str | None = None
+
+
+def payments_of(read_models: ReadModels, user_id: int, limit: int = 100) -> list[PaymentView]:
+    """Up to `limit` of the user's payments, newest first."""
+    docs = read_models.find(payments_view.collection, "user_id", user_id, limit)
+    return oldest_first([_view(d) for d in docs], _requested)[::-1]
+
+
+def awaiting_admin(read_models: ReadModels, limit: int) -> list[PaymentView]:
+    """Held payments and manual transfers to check, oldest first."""
+    docs = read_models.find(payments_view.collection, "needs_admin", True, limit)
+    return oldest_first([_view(d) for d in docs], _requested)
+
+
+def pending_since(read_models: ReadModels, cutoff: datetime, limit: int) -> list[PaymentView]:
+    """Up to `limit` pending payments requested at or before `cutoff`, oldest first."""
+    docs = read_models.find_due(payments_view.collection, "open_since", cutoff, limit)
+    return [_view(d) for d in docs]
+
+
+def pending_until(read_models: ReadModels, cutoff: datetime, limit: int) -> list[PaymentView]:
+    """Up to `limit` pending payments whose deadline is at or before `cutoff`, soonest first."""
+    docs = read_models.find_due(payments_view.collection, "open_until", cutoff, limit)
+    return [_view(d) for d in docs]
+
+
+def _view(doc: Mapping[str, Any]) -> PaymentView:
+    return PaymentView.model_validate(doc)
+
+
+def _requested(payment: PaymentView) -> datetime | None:
+    return payment.requested_at

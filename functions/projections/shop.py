@@ -11,9 +11,12 @@ fed by exactly one stream, which keeps the catch-up rule of projections/base.py 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
 
-from events import Envelope, decode
+from pydantic import BaseModel, ConfigDict
+
+from events import Envelope, Money, decode
 from events.shop import (
     LotReleased,
     LotReserved,
@@ -30,8 +33,12 @@ from events.shop import (
     ProductListed,
     ProductStockAdded,
     ProductVisibilitySet,
+    StockItem,
 )
-from functions.projections.base import Doc, Projection
+from functions.projections.base import Doc, Projection, oldest_first
+
+if TYPE_CHECKING:  # the port, for its type only: the core imports no adapter
+    from functions.runtime.ports import ReadModels
 
 
 def project_product(doc: Mapping[str, Any] | None, envelope: Envelope) -> Doc:
@@ -118,3 +125,139 @@ products_view = Projection("products", "products", "product", project_product)
 stock_view = Projection("stock", "stock", "lot", project_lot)
 orders_view = Projection("orders", "orders", "order", project_order)
 SHOP_VIEWS = (products_view, stock_view, orders_view)
+
+
+# -- the typed views: what readers get instead of the stored documents -----------------------
+
+# Queries are answered from one equality field (no composite index); these bound them.
+CATALOG_LIMIT = 1000
+LOTS_LIMIT = 1000
+ORDERS_LIMIT = 200
+PRODUCT_FILTERS = ("category", "location")
+
+
+class View(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+
+class ProductView(View):
+    """A catalog entry as customers and admins see it."""
+
+    product_id: str
+    kind: str = "counted"
+    name: str
+    description: str = ""
+    category: str
+    location: str = ""
+    price: Money
+    reseller_price: Money | None = None
+    photo: str | None = None
+    discount: int = 0  # percent
+    hidden: bool = False
+    lots: int = 0
+
+    def base_price(self, reseller: bool) -> Money:
+        """Before the discount: the reseller price for a reseller, when there is one."""
+        return self.reseller_price if reseller and self.reseller_price else self.price
+
+
+class Hold(View):
+    """Units of a lot held for one order until a time."""
+
+    order_id: str
+    quantity: int
+    until: datetime
+
+
+class LotView(View):
+    product_id: str
+    lot: int
+    available: int = 0
+    reserved: int = 0
+    sold: int = 0
+    holds: tuple[Hold, ...] = ()  # by order id
+
+
+class StockSummary(View):
+    """A product's units over all its lots."""
+
+    available: int = 0
+    sold: int = 0
+
+
+class OrderView(View):
+    """One purchase, as its buyer's /orders lists it."""
+
+    order_id: str
+    user_id: int
+    product_id: str
+    product_name: str
+    lot: int
+    quantity: int
+    total: Money
+    state: str
+    hold_until: datetime | None = None
+    placed_at: datetime | None = None
+    updated_at: datetime | None = None
+    paid_via: str | None = None
+    items: tuple[StockItem, ...] = ()  # unique goods, once delivered
+
+
+def product_of(read_models: ReadModels, product_id: str) -> ProductView | None:
+    """One catalog entry, hidden or not; None when it was never listed."""
+    doc = read_models.get(products_view.collection, product_id)
+    return ProductView.model_validate(doc) if doc else None
+
+
+def visible_products(read_models: ReadModels) -> list[ProductView]:
+    """What customers may browse (not hidden)."""
+    docs = read_models.find(products_view.collection, "hidden", False, CATALOG_LIMIT)
+    return [ProductView.model_validate(d) for d in docs]
+
+
+def products_where(read_models: ReadModels, field: str, value: str) -> list[ProductView]:
+    """Every product whose category or location (`field`) is `value`, hidden or not."""
+    if field not in PRODUCT_FILTERS:
+        raise ValueError(f"products are looked up by {' or '.join(PRODUCT_FILTERS)}")
+    docs = read_models.find(products_view.collection, field, value, CATALOG_LIMIT)
+    return [ProductView.model_validate(d) for d in docs]
+
+
+def all_products(read_models: ReadModels) -> list[ProductView]:
+    """The whole catalog by name, hidden products too (the admins' /products)."""
+    docs = read_models.all(products_view.collection).values()
+    return sorted((ProductView.model_validate(d) for d in docs), key=lambda p: p.name)
+
+
+def lots_of(read_models: ReadModels, product_id: str) -> list[LotView]:
+    """The product's lots, in no particular order."""
+    docs = read_models.find(stock_view.collection, "product_id", product_id, LOTS_LIMIT)
+    return [_lot(d) for d in docs]
+
+
+def stock_of(read_models: ReadModels, product_id: str) -> StockSummary:
+    """Units available and sold, summed over the product's lots."""
+    lots = lots_of(read_models, product_id)
+    return StockSummary(
+        available=sum(lot.available for lot in lots), sold=sum(lot.sold for lot in lots)
+    )
+
+
+def lots_with_holds_due(read_models: ReadModels, now: datetime, limit: int) -> list[LotView]:
+    """Up to `limit` lots whose earliest hold ends at or before `now`, earliest first."""
+    docs = read_models.find_due(stock_view.collection, "next_hold_until", now, limit)
+    return [_lot(d) for d in docs]
+
+
+def orders_of(read_models: ReadModels, user_id: int, limit: int = ORDERS_LIMIT) -> list[OrderView]:
+    """Up to `limit` of the buyer's orders, newest first."""
+    docs = read_models.find(orders_view.collection, "user_id", user_id, limit)
+    orders = [OrderView.model_validate(d) for d in docs]
+    return oldest_first(orders, lambda o: o.placed_at)[::-1]
+
+
+def _lot(doc: Mapping[str, Any]) -> LotView:
+    holds = dict(doc.get("holds") or {})
+    return LotView.model_validate(
+        {**doc, "holds": [{"order_id": k, **v} for k, v in sorted(holds.items())]}
+    )
