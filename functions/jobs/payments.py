@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import logging
-from datetime import datetime, timedelta
-from typing import Any
+from datetime import timedelta
 
 from functions.domain import payments
 from functions.payments.apply import apply_report
+from functions.projections.payments import pending_since, pending_until
 from functions.providers.base import RailError
 from functions.runtime.bootstrap import Runtime
 from functions.runtime.pipeline import Trace
@@ -20,11 +20,11 @@ def reconcile(rt: Runtime) -> dict[str, int]:
     the reference we recorded for it (never one a callback named)."""
     cutoff = rt.clock.now() - timedelta(seconds=rt.settings.reconcile_after_s)
     settled = unavailable = 0
-    for doc in _due(rt, "open_since", cutoff):
-        rail = rt.rails().get(doc["rail"])
+    for due in pending_since(rt.read_models, cutoff, rt.settings.payments_batch):
+        rail = rt.rails().get(due.rail)
         if rail is None:
             continue  # Stars and manual transfers have no provider to ask
-        payment_id = str(doc["payment_id"])
+        payment_id = due.payment_id
         state = rt.pipeline.current(payments.payments, payments.stream_of(payment_id))
         if state.amount is None or state.state not in payments.OPEN:
             continue  # the view lags the stream: settled meanwhile
@@ -47,22 +47,11 @@ def expire(rt: Runtime) -> dict[str, int]:
     """Close pending payments whose deadline passed (a QRIS code is valid 10 minutes)."""
     now = rt.clock.now()
     expired = 0
-    for doc in _due(rt, "open_until", now):
-        stream = payments.stream_of(doc["payment_id"])
-        key = f"expire:{doc['payment_id']}"
+    for due in pending_until(rt.read_models, now, rt.settings.payments_batch):
+        stream = payments.stream_of(due.payment_id)
+        key = f"expire:{due.payment_id}"
         appended = rt.pipeline.execute(
             payments.payments, stream, payments.Expire(now), Trace(key, key, stream)
         )
         expired += 1 if appended.events and not appended.duplicate else 0
     return {"expired": expired}
-
-
-def _due(rt: Runtime, field: str, cutoff: datetime) -> list[dict[str, Any]]:
-    """Pending payments whose `field` (set only while pending) is at or before `cutoff`,
-    oldest first: settled and not-yet-due payments never take a place in the batch."""
-    return rt.read_models.find_due("payments", field, cutoff, rt.settings.payments_batch)
-
-
-def as_time(value: Any) -> datetime:
-    # Firestore returns its own datetime subclass; memory keeps what the projection wrote.
-    return value if isinstance(value, datetime) else datetime.fromisoformat(str(value))

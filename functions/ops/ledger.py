@@ -22,6 +22,7 @@ from events.payments import PaymentRefunded, PaymentRequested, PaymentSucceeded
 from events.wallet import WalletCredited, WalletDebited
 from functions.domain import references
 from functions.ops.shop_audit import oversold, shop_ledger, trace_shop_money, unsettled_refunds
+from functions.projections.balances import balance_of
 from functions.projections.payments import MANUAL_RAIL
 from functions.runtime.ports import EventStore, ReadModels
 
@@ -143,8 +144,8 @@ def _compare_balances(
     stream: str, replayed: dict[str, int], read_models: ReadModels
 ) -> list[Problem]:
     problems = [Problem(stream, f"negative {c} balance") for c, a in replayed.items() if a < 0]
-    doc = read_models.get("balances", stream.split("-", 1)[1])
-    shown = {c: a for c, a in (doc or {}).get("balances", {}).items() if a}
+    view = balance_of(read_models, int(stream.split("-", 1)[1]))
+    shown = {money.currency: money.amount for money in view.nonzero()}
     if shown != {c: a for c, a in replayed.items() if a}:
         problems.append(Problem(stream, f"read model shows {shown}, replay gives {replayed}"))
     return problems

@@ -14,10 +14,11 @@ import logging
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Literal
 
 from events import Money
 from events.money import MoneyError, currency, format_money, parse_money
+from functions.projections.payments import PaymentView, payments_of
 from functions.providers.base import Instructions
 from functions.telegram.chat import Context, Reply, reply
 
@@ -174,24 +175,23 @@ def send_qr(ctx: Context, payload: str, caption: str) -> bool:
 
 def on_history(ctx: Context, argument: str) -> Reply:
 
-    docs = ctx.runtime.read_models.find("payments", "user_id", ctx.user_id, 100)
-    docs.sort(key=lambda d: str(d.get("requested_at", "")), reverse=True)
-    if not docs:
+    recent = payments_of(ctx.runtime.read_models, ctx.user_id)
+    if not recent:
         return reply(ctx, "No payments yet. Send /deposit to top up.")
-    lines = [_history_line(d) for d in docs[:HISTORY_SIZE]]
+    lines = [_history_line(p) for p in recent[:HISTORY_SIZE]]
     return reply(ctx, "Your last payments:\n" + "\n".join(lines))
 
 
 HISTORY_KINDS = {"wallet_deposit": "top-up", "order": "order"}
 
 
-def _history_line(doc: dict[str, Any]) -> str:
+def _history_line(payment: PaymentView) -> str:
     """`2026-12-01 top-up KES 1,500.00 via mpesa: succeeded (ref 1a2b3c4d5e6f)`."""
-    day = str(doc.get("requested_at", ""))[:10]
-    kind = HISTORY_KINDS.get(str(doc.get("purpose")), str(doc.get("purpose", "payment")))
-    amount = format_money(Money.model_validate(doc["amount"]))
-    ref = html.escape(str(doc["payment_id"]))
-    what = f"{kind} {amount} via {html.escape(str(doc['rail']))}: {doc['state']}"
+    day = payment.requested_at.date().isoformat() if payment.requested_at else ""
+    kind = HISTORY_KINDS.get(payment.purpose, payment.purpose)
+    amount = format_money(payment.amount)
+    ref = html.escape(payment.payment_id)
+    what = f"{kind} {amount} via {html.escape(payment.rail)}: {payment.state}"
     return f"{day} {what} (ref <code>{ref}</code>)".strip()
 
 

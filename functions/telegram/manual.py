@@ -12,7 +12,7 @@ from __future__ import annotations
 import html
 import logging
 import re
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from telegram import Message
 
@@ -23,6 +23,7 @@ from functions.domain.decider import DomainError
 from functions.notifications.notice import inline_keyboard
 from functions.notifications.rules import ADMIN_PREFIX, decision_buttons
 from functions.payments import manual
+from functions.projections.payments import PaymentView, awaiting_admin
 from functions.telegram.chat import (
     Context,
     Reply,
@@ -129,30 +130,28 @@ def on_held(ctx: Context, argument: str) -> Reply:
 
     if not ctx.is_admin:
         return on_unknown(ctx, argument)
-    docs = ctx.runtime.read_models.find("payments", "needs_admin", True, HELD_LIMIT)
-    if not docs:
+    waiting = awaiting_admin(ctx.runtime.read_models, HELD_LIMIT)
+    if not waiting:
         return reply(ctx, "Nothing waits for an admin.")
-    docs.sort(key=lambda d: str(d.get("requested_at", "")))
     lines, rows = [], []
-    for number, doc in enumerate(docs, start=1):
-        lines.append(f"{number}. {_held_line(doc)}")
-        rows.append(decision_buttons(str(doc["payment_id"]), f"#{number}"))
+    for number, payment in enumerate(waiting, start=1):
+        lines.append(f"{number}. {_held_line(payment)}")
+        rows.append(decision_buttons(payment.payment_id, f"#{number}"))
     answer = reply(ctx, "Waiting for an admin:\n" + "\n".join(lines))
     answer["reply_markup"] = inline_keyboard(rows)
     return answer
 
 
-def _held_line(doc: dict[str, Any]) -> str:
-    amount = format_money(Money.model_validate(doc["amount"]))
-    head = f"<code>{html.escape(str(doc['payment_id']))}</code> {amount} from user {doc['user_id']}"
-    if doc.get("state") == "held":
-        reason = str(doc.get("hold_reason", "review")).replace("_", " ")
-        arrived = doc.get("arrived")
-        paid = format_money(Money.model_validate(arrived)) if arrived else "unknown"
-        held_ref = doc.get("held_ref")
-        names = f", provider ref <code>{html.escape(str(held_ref))}</code>" if held_ref else ""
-        return f"{head} via {html.escape(str(doc['rail']))}: held ({reason}), arrived {paid}{names}"
-    ref = html.escape(str(doc.get("provider_ref", "")))
+def _held_line(payment: PaymentView) -> str:
+    amount = format_money(payment.amount)
+    head = f"<code>{html.escape(payment.payment_id)}</code> {amount} from user {payment.user_id}"
+    if payment.state == "held":
+        reason = (payment.hold_reason or "review").replace("_", " ")
+        paid = format_money(payment.arrived) if payment.arrived else "unknown"
+        held_ref = payment.held_ref
+        names = f", provider ref <code>{html.escape(held_ref)}</code>" if held_ref else ""
+        return f"{head} via {html.escape(payment.rail)}: held ({reason}), arrived {paid}{names}"
+    ref = html.escape(payment.provider_ref or "")
     return f"{head}: transfer, reference <code>{ref}</code>"
 
 

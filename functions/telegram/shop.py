@@ -8,13 +8,18 @@ from __future__ import annotations
 
 import hashlib
 import html
-from collections.abc import Mapping
-from typing import Any
 
 from events import Money
 from events.money import format_money
 from functions.domain import lots, orders, users, wallet
 from functions.domain.decider import DomainError
+from functions.projections.shop import (
+    ProductView,
+    orders_of,
+    product_of,
+    stock_of,
+    visible_products,
+)
 from functions.shop import checkout
 from functions.telegram.chat import Context, Reply, on_stale_button, reply
 
@@ -28,12 +33,10 @@ def category_key(category: str) -> str:
     return hashlib.sha256(category.encode()).hexdigest()[:10]
 
 
-def price_text(doc: Mapping[str, Any], reseller: bool) -> str:
+def price_text(product: ProductView, reseller: bool) -> str:
     """`<s>100.00 PLN</s> 80.00 PLN -20%` when discounted, else the plain price."""
-    base = Money.model_validate(doc["price"])
-    if reseller and doc.get("reseller_price"):
-        base = Money.model_validate(doc["reseller_price"])
-    percent = int(doc.get("discount", 0))
+    base = product.base_price(reseller)
+    percent = product.discount
     if not percent:
         return format_money(base)
     now = base.percent_off(percent)
@@ -65,28 +68,24 @@ def _refusal(err: DomainError) -> str:
 
 
 def _categories(ctx: Context) -> tuple[str, Keyboard]:
-    names = sorted({str(d["category"]) for d in _visible(ctx)})
+    names = sorted({p.category for p in visible_products(ctx.runtime.read_models)})
     if not names:
         return "The shop is empty right now.", []
     rows = [[_button(name, f"shop:c:{category_key(name)}:0")] for name in names]
     return "Choose a category:", rows
 
 
-def _visible(ctx: Context) -> list[dict[str, Any]]:
-    return [d for d in ctx.runtime.read_models.find("products", "hidden", False, 1000)]
-
-
 def _category(ctx: Context, rest: str) -> Reply:
     key, _, page_text = rest.partition(":")
     page = int(page_text) if page_text.isdigit() else 0
     docs = sorted(
-        (d for d in _visible(ctx) if category_key(str(d["category"])) == key),
-        key=lambda d: str(d["name"]),
+        (p for p in visible_products(ctx.runtime.read_models) if category_key(p.category) == key),
+        key=lambda p: p.name,
     )
     if not docs:
         return _edit(ctx, *_categories(ctx))
     shown = docs[page * PAGE_SIZE : (page + 1) * PAGE_SIZE]
-    rows: Keyboard = [[_button(str(d["name"]), f"shop:p:{d['product_id']}")] for d in shown]
+    rows: Keyboard = [[_button(p.name, f"shop:p:{p.product_id}")] for p in shown]
     nav = []
     if page > 0:
         nav.append(_button("< Prev", f"shop:c:{key}:{page - 1}"))
@@ -94,37 +93,31 @@ def _category(ctx: Context, rest: str) -> Reply:
         nav.append(_button("Next >", f"shop:c:{key}:{page + 1}"))
     rows += [nav] if nav else []
     rows.append(_home_row())
-    return _edit(ctx, f"<b>{html.escape(str(docs[0]['category']))}</b>", rows)
-
-
-def stock_of(ctx: Context, product_id: str) -> tuple[int, int]:
-    """Units available and sold, summed over the product's lots."""
-    docs = ctx.runtime.read_models.find("stock", "product_id", product_id, 1000)
-    return sum(int(d["available"]) for d in docs), sum(int(d["sold"]) for d in docs)
+    return _edit(ctx, f"<b>{html.escape(docs[0].category)}</b>", rows)
 
 
 def _product(ctx: Context, product_id: str) -> Reply:
-    doc = ctx.runtime.read_models.get("products", product_id)
-    if doc is None or doc.get("hidden"):
+    product = product_of(ctx.runtime.read_models, product_id)
+    if product is None or product.hidden:
         return _edit(ctx, "This product is no longer on sale.", [_home_row()])
     reseller = _is_reseller(ctx)
-    available, sold = stock_of(ctx, product_id)
-    lines = [f"<b>{html.escape(str(doc['name']))}</b>"]
-    if doc.get("description"):
-        lines.append(html.escape(str(doc["description"])))
-    if doc.get("location"):
-        lines.append(f"📍 {html.escape(str(doc['location']))}")
-    label = "Reseller price" if reseller and doc.get("reseller_price") else "Price"
-    lines.append(f"{label}: {price_text(doc, reseller)}")
-    lines.append(f"In stock: {available} · Sold: {sold}")
-    rows: Keyboard = [[_button("Buy", f"shop:b:{product_id}:1")]] if available else []
+    stock = stock_of(ctx.runtime.read_models, product_id)
+    lines = [f"<b>{html.escape(product.name)}</b>"]
+    if product.description:
+        lines.append(html.escape(product.description))
+    if product.location:
+        lines.append(f"📍 {html.escape(product.location)}")
+    label = "Reseller price" if reseller and product.reseller_price else "Price"
+    lines.append(f"{label}: {price_text(product, reseller)}")
+    lines.append(f"In stock: {stock.available} · Sold: {stock.sold}")
+    rows: Keyboard = [[_button("Buy", f"shop:b:{product_id}:1")]] if stock.available else []
     rows.append(_home_row())
-    if doc.get("photo"):
+    if product.photo:
         # A text message cannot become a photo: the card is a new message, by file_id.
         return {
             "method": "sendPhoto",
             "chat_id": ctx.chat_id,
-            "photo": doc["photo"],
+            "photo": product.photo,
             "caption": "\n".join(lines),
             "parse_mode": "HTML",
             "reply_markup": {"inline_keyboard": rows},
@@ -195,17 +188,16 @@ def _cancel(ctx: Context, order_id: str) -> Reply:
 
 
 def on_orders(ctx: Context, argument: str) -> Reply:
-    docs = ctx.runtime.read_models.find("orders", "user_id", ctx.user_id, 200)
-    docs.sort(key=lambda d: str(d.get("placed_at", "")), reverse=True)
-    if not docs:
+    recent = orders_of(ctx.runtime.read_models, ctx.user_id)
+    if not recent:
         return _send(ctx, "No orders yet. Send /shop to browse.", [])
     lines, rows = [], []
-    for doc in docs[:ORDERS_SHOWN]:
-        total = format_money(Money.model_validate(doc["total"]))
-        name = html.escape(str(doc["product_name"]))
-        lines.append(f"{name} x {doc['quantity']}: {total}, {doc['state']}")
-        if doc.get("items"):
-            rows.append([_button(f"Show {doc['product_name']}"[:40], f"shop:o:{doc['order_id']}")])
+    for order in recent[:ORDERS_SHOWN]:
+        total = format_money(order.total)
+        name = html.escape(order.product_name)
+        lines.append(f"{name} x {order.quantity}: {total}, {order.state}")
+        if order.items:
+            rows.append([_button(f"Show {order.product_name}"[:40], f"shop:o:{order.order_id}")])
     return _send(ctx, "Your orders:\n" + "\n".join(lines), rows)
 
 
