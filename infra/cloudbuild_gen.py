@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from functions.telegram.handlers import ALLOWED_UPDATES
+from functions.telegram.routes import ALLOWED_UPDATES
 from infra import deployment as d
 from infra.topology import TOPOLOGY, Function, Topology
 from infra.yaml_out import Node, dump

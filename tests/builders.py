@@ -84,6 +84,25 @@ def button_update(
     }
 
 
+def answer_to(
+    question: dict[str, Any], text: str, *, user_id: int = 1111111, update_id: int = 10000
+) -> dict[str, Any]:
+    """The user's reply to a question (ForceReply) the webhook asked: the question comes back
+    as Telegram delivers it, HTML parsed into its text and its links into text_link entities."""
+    from tests.fakes.telegram.methods import link_entities, visible_text
+
+    update = text_update(text, user_id=user_id, update_id=update_id)
+    update["message"]["entities"] = []
+    mode = question.get("parse_mode")
+    update["message"]["reply_to_message"] = {
+        "message_id": 50, "date": 1767225600, "chat": {"id": user_id, "type": "private"},
+        "from": {"id": 123456, "is_bot": True, "first_name": "Soko"},
+        "text": visible_text(question["text"], mode),
+        "entities": link_entities(question["text"], mode),
+    }  # fmt: skip
+    return update
+
+
 def pre_checkout_update(
     payload: str, total: int, *, user_id: int = 1111111, update_id: int = 30000
 ) -> dict[str, Any]:

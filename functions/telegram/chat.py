@@ -56,6 +56,15 @@ def refusal_text(refusal: DomainError) -> str:
     return html.escape(text[:1].upper() + text[1:] + ("" if text.endswith(".") else "."))
 
 
+def refusal_reply(ctx: Context, refusal: DomainError) -> Reply:
+    """How the router tells a domain refusal (a decider's DomainError, which wrote nothing)
+    unless its route says otherwise: an alert on a button, else a message. Never a 5xx,
+    which Telegram would retry."""
+    if ctx.update.callback_query is not None:
+        return answer_query(ctx, refusal_text(refusal), alert=True)
+    return reply(ctx, refusal_text(refusal))
+
+
 def on_unknown(ctx: Context, argument: str) -> Reply:
     return reply(ctx, messages.text(ctx.language, "unknown"))
 

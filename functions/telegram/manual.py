@@ -29,7 +29,6 @@ from functions.telegram.chat import (
     Reply,
     answer_query,
     on_stale_button,
-    on_unknown,
     reply,
     stop_spinner,
 )
@@ -66,10 +65,9 @@ def start_manual(
 
 
 def on_admin_tap(ctx: Context, rest: str) -> Reply:
-    """`adm:ok:<payment id>` / `adm:no:<payment id>` from an admin's message."""
+    """`adm:ok:<payment id>` / `adm:no:<payment id>` from an admin's message (the route is
+    for admins: the router refuses anyone else's tap)."""
 
-    if not ctx.is_admin:
-        return answer_query(ctx, "Not allowed: only admins settle payments.", alert=True)
     verb, _, payment_id = rest.partition(":")
     if verb not in {"ok", "no"} or not PAYMENT_ID.fullmatch(payment_id):
         return on_stale_button(ctx, rest)
@@ -98,8 +96,6 @@ def on_credit(ctx: Context, argument: str) -> Reply:
     transfer) with the amount that really arrived, when nothing reported it."""
     from events.money import MoneyError, parse_money
 
-    if not ctx.is_admin:
-        return on_unknown(ctx, argument)
     payment_id, _, amount_text = argument.strip().partition(" ")
     usage = "Usage: /credit &lt;payment id&gt; &lt;amount&gt; &lt;currency&gt;, e.g. 12.50 USD"
     if not payments.is_payment_id(payment_id):
@@ -126,10 +122,8 @@ def _settled(decided: manual.Decided) -> str:
 
 
 def on_held(ctx: Context, argument: str) -> Reply:
-    """Admins: every payment waiting for a decision, with its buttons. Others: unknown."""
+    """Admins: every payment waiting for a decision, with its buttons."""
 
-    if not ctx.is_admin:
-        return on_unknown(ctx, argument)
     waiting = awaiting_admin(ctx.runtime.read_models, HELD_LIMIT)
     if not waiting:
         return reply(ctx, "Nothing waits for an admin.")

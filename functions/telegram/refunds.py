@@ -15,8 +15,7 @@ from functions.telegram.chat import Context, Reply, reply
 
 
 def on_refund(ctx: Context, argument: str) -> Reply:
-    if not ctx.is_admin:
-        return reply(ctx, "Only an admin can refund payments.")
+    """Admins (the route's role): give a Stars payment back."""
     payment_id = argument.strip()
     if not payments.is_payment_id(payment_id):
         return reply(ctx, "Usage: /refund &lt;payment id&gt; (the ref shown with the deposit).")

@@ -8,7 +8,8 @@
     /hide <id>, /unhide <id>, /reseller <user id> on|off, /products
 
 Every command becomes events carrying the admin's id; bad input gets a clear message and
-writes nothing; a non-admin is refused and nothing is written.
+writes nothing; a non-admin is refused by the router (functions/telegram/routes.py) and
+nothing is written.
 """
 
 from __future__ import annotations
@@ -21,7 +22,6 @@ from events import Money
 from events.money import CURRENCIES, MoneyError, format_money, parse_money
 from events.shop import GoodsKind, ProductDetails
 from functions.domain import products, users
-from functions.domain.decider import DomainError
 from functions.projections.shop import PRODUCT_FILTERS, all_products, products_where
 from functions.runtime.pipeline import Trace
 from functions.runtime.ports import Appended
@@ -34,16 +34,15 @@ class AdminInputError(ValueError):
     """Input an admin can fix; the message says how."""
 
 
-def admin_only(command: Callable[[Context, str], str]) -> Callable[[Context, str], Reply]:
-    """Refuse non-admins before anything is parsed or written; turn refusals into answers."""
+def answered(command: Callable[[Context, str], str]) -> Callable[[Context, str], Reply]:
+    """A command whose result is the reply's text; input an admin can fix is the answer.
+    The routes are for admins: the router refuses anyone else before anything is parsed,
+    and tells a domain refusal."""
 
     def run(ctx: Context, argument: str) -> Reply:
-
-        if not ctx.is_admin:
-            return reply(ctx, "This command is for shop admins.")
         try:
             return reply(ctx, command(ctx, argument))
-        except (AdminInputError, DomainError, MoneyError) as err:
+        except (AdminInputError, MoneyError) as err:
             return reply(ctx, html.escape(str(err)))
 
     return run
@@ -227,13 +226,13 @@ def _execute(
     return ctx.runtime.execute(products.products, products.stream_of(product_id), command, trace)
 
 
-# The handlers ROUTES points at (functions/telegram/handlers.py).
-on_addproduct = admin_only(add_product)
-on_editproduct = admin_only(edit_product)
-on_stock = admin_only(add_stock)
-on_discount = admin_only(set_discount)
-on_hide = admin_only(hide)
-on_unhide = admin_only(unhide)
-on_reseller = admin_only(set_reseller)
-on_products = admin_only(list_products)
-on_photo = admin_only(set_photo)
+# The handlers the admin routes point at (functions/telegram/routes.py).
+on_addproduct = answered(add_product)
+on_editproduct = answered(edit_product)
+on_stock = answered(add_stock)
+on_discount = answered(set_discount)
+on_hide = answered(hide)
+on_unhide = answered(unhide)
+on_reseller = answered(set_reseller)
+on_products = answered(list_products)
+on_photo = answered(set_photo)

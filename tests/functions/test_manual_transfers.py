@@ -295,8 +295,8 @@ def test_held_lists_what_waits_for_an_admin_and_a_tap_there_keeps_the_other_butt
     assert manual in remaining["text"]
 
 
-def test_held_for_a_non_admin_is_an_unknown_command(webhook: FlaskClient) -> None:
-    assert say(webhook, "/held", 1)["text"].startswith("I did not understand that.")
+def test_held_for_a_non_admin_is_refused_like_every_admin_command(webhook: FlaskClient) -> None:
+    assert say(webhook, "/held", 1)["text"] == "This command is for shop admins."
 
 
 def test_nothing_held(webhook: FlaskClient) -> None:
@@ -312,7 +312,7 @@ def test_money_of_unknown_value_is_approved_only_with_the_amount_an_admin_states
     assert f"/credit {held}" in refused["text"]
     assert credits(memory_runtime) == []  # Approve never credits the asked amount
 
-    assert say(webhook, f"/credit {held} 45", 2)["text"].startswith("I did not understand")
+    assert say(webhook, f"/credit {held} 45", 2)["text"] == "This command is for shop admins."
     assert "KES" in say(webhook, f"/credit {held} 45 USD", 3, user_id=ADMIN)["text"]
     assert say(webhook, f"/credit {held} 45", 4, user_id=ADMIN)["text"] == (
         f"✅ Approved KES 45.00 for {held}."

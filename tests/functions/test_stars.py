@@ -387,7 +387,7 @@ def test_a_non_admin_cannot_refund_and_nothing_is_written(
     payload = paid_deposit(webhook, ids)
     before = written(memory_runtime)
     answer = say(webhook, ids, f"/refund {payload}", USER)
-    assert answer["text"] == "Only an admin can refund payments."
+    assert answer["text"] == "This command is for shop admins."
     assert bot.calls == []
     assert written(memory_runtime) == before
 

@@ -6,14 +6,20 @@ from typing import Any
 
 import pytest
 from flask.testing import FlaskClient
+from telegram import Update
 
 from events import Money
+from functions.domain.decider import DomainError
 from functions.domain.wallet import Credit, wallets
 from functions.runtime.bootstrap import Runtime
-from tests.builders import button_update, recorded, text_update
+from functions.telegram.chat import Context, Reply, reply
+from functions.telegram.handlers import Router, handle
+from functions.telegram.routes import ROUTES, Ref, Route
+from tests.builders import answer_to, button_update, recorded, settings, text_update
 from tests.functions.conftest import everything_written, post_update
 
 pytestmark = pytest.mark.functions
+ADMIN = 900
 
 
 @pytest.mark.parametrize("secret", [None, "", "wrong", "webhook-secret-for-tests "])
@@ -151,18 +157,6 @@ def test_user_names_are_escaped_in_html_replies(webhook: FlaskClient) -> None:
     assert "&lt;b&gt;Eve&lt;/b&gt;" in reply["text"]
 
 
-def test_every_routed_handler_path_resolves_to_a_function() -> None:
-    import importlib
-
-    from functions.telegram import handlers, replies
-
-    paths = [*handlers.CALLBACKS.values(), handlers.PRE_CHECKOUT, handlers.PAID, handlers.REPLIES]
-    paths += list(replies.QUESTIONS.values())
-    for path in paths:
-        module, _, name = path.rpartition(".")
-        assert callable(getattr(importlib.import_module(module), name)), path
-
-
 def test_a_button_this_deployment_does_not_know_is_answered_and_writes_nothing(
     webhook: FlaskClient, memory_runtime: Runtime
 ) -> None:
@@ -205,3 +199,124 @@ def test_a_button_answered_with_an_edit_also_stops_its_spinner_once(
     answered = post_update(webhook, button_update("gone:1", update_id=20002))
     assert answered.json["method"] == "answerCallbackQuery"  # the answer itself stops it
     assert len(bot.calls) == 1
+
+
+# -- the route table: roles, /help, questions, the refusal boundary ------------------------
+
+
+@pytest.fixture
+def admin(memory_runtime: Runtime) -> int:
+    memory_runtime.settings = settings(admin_ids=[ADMIN], stars_enabled=True)
+    return ADMIN
+
+
+ADMIN_COMMANDS = [r.key for r in ROUTES if r.kind == "command" and r.role == "admin"]
+
+
+@pytest.mark.parametrize("command", [c for c in ADMIN_COMMANDS if c != "/photo"])
+def test_every_admin_command_gets_a_non_admin_one_answer_and_writes_nothing(
+    webhook: FlaskClient, memory_runtime: Runtime, admin: int, command: str
+) -> None:
+    before = everything_written(memory_runtime)
+    answer = post_update(webhook, text_update(f"{command} abc 5", user_id=42)).get_json()
+    assert answer["text"] == "This command is for shop admins."
+    assert everything_written(memory_runtime) == before
+
+
+def test_an_admin_button_tapped_by_a_non_admin_is_refused_with_an_alert(
+    webhook: FlaskClient, memory_runtime: Runtime, admin: int
+) -> None:
+    before = everything_written(memory_runtime)
+    answer = post_update(webhook, button_update("adm:ok:abc", user_id=42)).get_json()
+    assert answer["method"] == "answerCallbackQuery"
+    assert (answer["text"], answer["show_alert"]) == (
+        "Not allowed: this button is for shop admins.",
+        True,
+    )
+    assert everything_written(memory_runtime) == before
+
+
+def listed(webhook: FlaskClient, user_id: int, update_id: int) -> list[str]:
+    """The commands /help lists for this user."""
+    text = post_update(webhook, text_update("/help", user_id=user_id, update_id=update_id))
+    return [line.split(" ")[0] for line in text.get_json()["text"].splitlines() if line[:1] == "/"]
+
+
+def test_help_lists_a_customer_the_shop_and_an_admin_also_the_admin_commands(
+    webhook: FlaskClient, admin: int
+) -> None:
+    customer = listed(webhook, 42, 1)
+    assert {"/start", "/balance", "/deposit", "/history", "/shop", "/orders"} <= set(customer)
+    assert set(customer).isdisjoint(ADMIN_COMMANDS)
+    assert listed(webhook, ADMIN, 2) == customer + ADMIN_COMMANDS
+
+
+def test_an_answer_is_routed_by_the_questions_marker_whatever_its_wording(
+    webhook: FlaskClient, admin: int
+) -> None:
+    question = post_update(webhook, button_update("dep:stars", user_id=42)).get_json()
+    assert question["reply_markup"]["force_reply"] is True
+    reworded = question | {"text": question["text"].replace("Deposit with", "Kuweka kwa")}
+    invoice = post_update(webhook, answer_to(reworded, "50", user_id=42)).get_json()
+    assert (invoice["method"], invoice["currency"]) == ("sendInvoice", "XTR")
+    assert invoice["prices"][0]["amount"] == 50
+
+
+def test_an_answer_to_a_question_asked_before_markers_still_routes_by_its_wording(
+    webhook: FlaskClient, admin: int
+) -> None:
+    old = {"text": "Deposit with Telegram Stars (XTR): reply with the amount, e.g. 50"}
+    invoice = post_update(webhook, answer_to(old, "60", user_id=42)).get_json()
+    assert (invoice["method"], invoice["prices"][0]["amount"]) == ("sendInvoice", 60)
+
+
+def test_a_marked_answer_to_a_question_no_route_takes_is_not_understood(
+    webhook: FlaskClient, memory_runtime: Runtime
+) -> None:
+    gone = '?<a href="https://t.me/?soko_q=retired_question.x">\u200d</a>'
+    before = everything_written(memory_runtime)
+    answer = post_update(webhook, answer_to({"text": gone, "parse_mode": "HTML"}, "7"))
+    assert answer.get_json()["text"].startswith("I did not understand that.")
+    assert everything_written(memory_runtime) == before
+
+
+class NotToday(DomainError):
+    code = "not_today"
+
+
+def refusing(ctx: Context, argument: str) -> Reply:
+    raise NotToday("not today")
+
+
+def plain(ctx: Context, argument: str) -> Reply:
+    return reply(ctx, f"ran with {argument!r}")
+
+
+EXAMPLE = (
+    Route("command", "/refuse", Ref(__name__, "refusing")),
+    Route("callback", "no", Ref(__name__, "refusing")),
+    Route("command", "/secret", Ref(__name__, "plain"), role="admin", help="for admins"),
+)
+
+
+def test_a_router_of_any_routes_turns_every_domain_refusal_into_a_reply(
+    memory_runtime: Runtime,
+) -> None:
+    router = Router(EXAMPLE)
+    said = handle(memory_runtime, Update.de_json(text_update("/refuse"), None), router)
+    assert said is not None
+    assert (said["method"], said["text"]) == ("sendMessage", "Not today.")
+    tapped = handle(memory_runtime, Update.de_json(button_update("no:1"), None), router)
+    assert tapped == {
+        "method": "answerCallbackQuery",
+        "callback_query_id": "cq-20000",
+        "text": "Not today.",
+        "show_alert": True,
+    }
+    refused = handle(memory_runtime, Update.de_json(text_update("/secret x"), None), router)
+    assert refused is not None
+    assert refused["text"] == "This command is for shop admins."
+    memory_runtime.settings = settings(admin_ids=[1111111])
+    ran = handle(memory_runtime, Update.de_json(text_update("/secret x"), None), router)
+    assert ran is not None
+    assert ran["text"] == "ran with 'x'"

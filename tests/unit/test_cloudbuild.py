@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 import yaml
 
-from functions.telegram.handlers import ALLOWED_UPDATES
+from functions.telegram.routes import ALLOWED_UPDATES
 from infra import cloudbuild_gen, deployment
 from infra.topology import TOPOLOGY, Function
 

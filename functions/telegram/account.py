@@ -1,0 +1,42 @@
+"""/start, /balance and /help: the user's account and wallet, and what the bot can do."""
+
+from __future__ import annotations
+
+from events import Money
+from events.money import format_money
+from functions.domain import users
+from functions.projections.balances import balance_of
+from functions.telegram import messages, routes
+from functions.telegram.chat import Context, Reply, reply
+
+
+def on_start(ctx: Context, argument: str) -> Reply:
+    sender = ctx.user
+    appended = ctx.runtime.pipeline.execute(
+        users.users,
+        users.stream_of(sender.id),
+        users.Register(
+            user_id=sender.id,
+            chat_id=ctx.chat_id,
+            first_name=sender.first_name,
+            language=ctx.language,
+            referral_code=argument.removeprefix("ref_") if argument.startswith("ref_") else None,
+        ),
+        ctx.trace,
+    )
+    registered = any(e.type == "user.registered.v1" for e in appended.events)
+    key = "welcome" if registered else "welcome_back"  # not after unblocking the bot
+    return reply(ctx, messages.text(ctx.language, key, name=sender.first_name))
+
+
+def on_balance(ctx: Context, argument: str) -> Reply:
+    held = balance_of(ctx.runtime.read_models, ctx.user_id).nonzero()
+    shown = held or (Money.zero(ctx.runtime.settings.default_currency),)
+    lines = "\n".join(format_money(money) for money in shown)
+    return reply(ctx, messages.text(ctx.language, "balance", lines=lines))
+
+
+def on_help(ctx: Context, argument: str) -> Reply:
+    """The commands of every role the user holds, from the route table."""
+    text = routes.help_text(routes.ROUTES, ctx.language, lambda role: routes.ROLES[role](ctx))
+    return reply(ctx, text)
