@@ -20,6 +20,7 @@ import argparse
 import ast
 import os
 import shutil
+import subprocess
 import sys
 import tempfile
 from collections.abc import Iterable, Sequence
@@ -107,6 +108,8 @@ def check(
     if (base / "main.py").is_file():
         defined = exported_names(base)
         missing = [f.entry_point for f in topology.functions if f.entry_point not in defined]
+        if missing and "__getattr__" in defined:
+            missing = unresolved(base, missing)  # made on lookup: ask the bundle's own main
         if missing:
             problems.append(
                 f"entry points not defined by main.py: {', '.join(missing)} "
@@ -125,6 +128,30 @@ def exported_names(bundle: str | os.PathLike[str], module: str = "main") -> set[
     packages) are taken on trust, since checking them would mean importing them.
     """
     return _resolved_names(Path(bundle), module, depth=0)
+
+
+def unresolved(bundle: str | os.PathLike[str], names: Sequence[str]) -> list[str]:
+    """The names the bundle's main.py does not resolve to a function when looked up, in a
+    fresh interpreter started in the bundle (subscribers are made by its `__getattr__`)."""
+    code = (
+        "import sys, types, main\n"
+        "for name in sys.argv[1:]:\n"
+        "    if not isinstance(getattr(main, name, None), types.FunctionType):\n"
+        "        print(name)\n"
+    )
+    # Only the bundle on the path: code it imports must ship with it.
+    env = {**os.environ, "PYTHONPATH": str(Path(bundle)), "PYTHONSAFEPATH": "1"}
+    done = subprocess.run(
+        [sys.executable, "-c", code, *names],
+        cwd=bundle,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if done.returncode != 0:
+        return [f"{n} (main.py failed to import: {done.stderr.strip()[-300:]})" for n in names]
+    return done.stdout.split()
 
 
 def foreign_imports(bundle: str | os.PathLike[str], forbidden: Iterable[str]) -> list[str]:

@@ -28,7 +28,6 @@ ADMIN_PREFIX = "adm"
 MANUAL_RAIL = "manual"
 
 
-
 def decision_buttons(payment_id: str, label: str = "") -> tuple[Button, ...]:
     """Approve / Reject for one payment; `label` tells rows apart in a list."""
     suffix = f" {label}" if label else ""

@@ -33,4 +33,3 @@ def order_money_returned(event: WalletCredited, facts: Facts) -> list[Notice]:
         "this payment (sold out after the hold lapsed, or already paid). See /balance."
     )
     return [Notice(event.user_id, text)]
-

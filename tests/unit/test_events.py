@@ -136,7 +136,11 @@ EXAMPLES: dict[str, dict[str, Any]] = {
 
 
 def test_every_registered_type_has_a_round_trip_example() -> None:
-    assert set(EXAMPLES) == set(registered_types())
+    # Types registered by test-only modules (the example context) are not the product's.
+    product = {
+        t for t, model in registered_types().items() if model.__module__.startswith("events.")
+    }
+    assert set(EXAMPLES) == product
 
 
 @pytest.mark.parametrize("type_name", sorted(EXAMPLES))

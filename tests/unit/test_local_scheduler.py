@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
 from infra.local.stack import Cron, CronError, LocalStack, due_jobs
-from infra.topology import TOPOLOGY, Schedule, Topology
+from infra.topology import TOPOLOGY, Schedule
 
 pytestmark = pytest.mark.unit
 
@@ -107,10 +108,6 @@ def test_due_jobs_picks_the_matching_schedules() -> None:
 
 
 def test_a_stack_with_an_unsupported_cron_is_refused_before_anything_starts() -> None:
-    topology = Topology(
-        functions=TOPOLOGY.functions,
-        subscriptions=TOPOLOGY.subscriptions,
-        schedules=(Schedule("relay", "0 9 * * MON-FRI"),),
-    )
+    topology = replace(TOPOLOGY, schedules=(Schedule("relay", "0 9 * * MON-FRI"),))
     with pytest.raises(CronError, match="MON-FRI"):
         LocalStack(topology)

@@ -14,10 +14,10 @@ from events.payments import (
     PaymentStarted,
 )
 from events.wallet import WalletCredited, WalletOpened
-from functions.domain import payments
-from functions.notifications.notice import Button, Facts, Notice
 from functions.contexts import RULES
+from functions.domain import payments
 from functions.notifications.by_type import notices, wants
+from functions.notifications.notice import Button, Facts, Notice
 from tests.builders import envelope
 
 pytestmark = pytest.mark.unit

@@ -7,8 +7,8 @@ import pytest
 from events import Money
 from events.users import UserRegistered
 from events.wallet import WalletCredited
-from functions.domain import wallet
 from functions.contexts import REACTORS
+from functions.domain import wallet
 from functions.reactors.open_wallet import open_wallet
 from tests.builders import envelope
 

@@ -12,9 +12,9 @@ from events.payments import (
     PaymentSucceeded,
 )
 from events.wallet import WalletCredited
+from functions.contexts import REACTORS
 from functions.domain import wallet
 from functions.domain.payments import AdminRefund, NotRefundable, payments
-from functions.contexts import REACTORS
 from functions.reactors.debit_refund import debit_refund
 from tests.builders import envelope
 from tests.unit.scenario import given, when
