@@ -4,6 +4,7 @@ the trip through Telegram."""
 
 from __future__ import annotations
 
+import ast
 import inspect
 import re
 import subprocess
@@ -176,3 +177,35 @@ def test_every_question_a_handler_asks_has_a_route() -> None:
     keys = {k for f in sources for k in re.findall(r'\bask\(\s*ctx,\s*"(\w+)"', f.read_text())}
     assert keys == {"deposit_amount", "order_phone"}
     assert keys == {r.key for r in ROUTES if r.kind == "question"}
+
+
+def module_imports(path: Path) -> set[str]:
+    """The functions.telegram modules a module imports when it is loaded (not those imported
+    inside functions, nor under TYPE_CHECKING)."""
+    tree = ast.parse(path.read_text())
+    found: set[str] = set()
+    for node in tree.body:
+        if isinstance(node, ast.ImportFrom) and node.module:
+            names = [f"{node.module}.{alias.name}" for alias in node.names]
+            found |= {node.module, *names}
+        elif isinstance(node, ast.Import):
+            found |= {alias.name for alias in node.names}
+    return {name for name in found if name.startswith("functions.telegram.")}
+
+
+def test_the_telegram_modules_import_one_another_without_a_cycle() -> None:
+    package = Path(replies.__file__).parent
+    modules = {f"functions.telegram.{p.stem}": p for p in package.glob("*.py")}
+    graph = {name: module_imports(path) & modules.keys() for name, path in modules.items()}
+    done: set[str] = set()
+
+    def visit(name: str, path: tuple[str, ...]) -> None:
+        assert name not in path, " -> ".join((*path, name))
+        if name not in done:
+            for imported in graph[name]:
+                visit(imported, (*path, name))
+            done.add(name)
+
+    for name in graph:
+        visit(name, ())
+    assert graph["functions.telegram.routes"] <= {"functions.telegram.messages"}
