@@ -18,6 +18,7 @@ import threading
 from types import FrameType
 
 from tests.fakes.telegram import (
+    DEFAULT_PER_CHAT_BURST,
     DEFAULT_TOKEN,
     SECRET_HEADER,
     Call,
@@ -46,6 +47,12 @@ def _parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--token", default=DEFAULT_TOKEN)
     parser.add_argument("--bot-username", default="soko_test_bot")
     parser.add_argument("--no-limits", action="store_true", help="turn flood limits off")
+    parser.add_argument(
+        "--per-chat-burst",
+        type=int,
+        default=DEFAULT_PER_CHAT_BURST,
+        help="messages a chat takes at once before its 1/s limit bites (1: no burst)",
+    )
     parser.add_argument("--webhook-url", help="set the bot's webhook at start")
     parser.add_argument("--secret-token", help="secret for --webhook-url")
     parser.add_argument("--verbose", action="store_true", help="log every request")
@@ -61,6 +68,7 @@ def main(argv: list[str] | None = None) -> int:
         per_chat_per_second=None if args.no_limits else 1,
         global_per_second=None if args.no_limits else 30,
         per_group_per_minute=None if args.no_limits else 20,
+        per_chat_burst=args.per_chat_burst,
         bot_username=args.bot_username,
         verbose=args.verbose,
     )

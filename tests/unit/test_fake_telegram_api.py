@@ -203,14 +203,15 @@ def test_missing_parameters_are_400_bad_request(fake: FakeTelegram, http: httpx.
 
 # PTB warns that RetryAfter.retry_after will become a timedelta; not this fake's concern.
 @pytest.mark.filterwarnings("ignore::telegram.warnings.PTBDeprecationWarning")
-def test_a_second_message_to_a_chat_within_a_second_is_429_until_the_clock_moves(
+def test_a_message_to_a_chat_past_its_short_burst_is_429_until_the_clock_moves(
     fake: FakeTelegram, clock: FakeClock
 ) -> None:
     async def send(bot: Bot, text: str) -> Any:
         return await bot.send_message(USER, text)
 
     async def use(bot: Bot) -> None:
-        await send(bot, "one")
+        for text in ("one", "burst", "burst"):  # the default burst: 3 at once
+            await send(bot, text)
         clock.advance(0.5)
         with pytest.raises(RetryAfter):
             await send(bot, "two")
@@ -228,7 +229,7 @@ def test_a_second_message_to_a_chat_within_a_second_is_429_until_the_clock_moves
         "description": "Too Many Requests: retry after 1",
         "parameters": {"retry_after": 1},
     }
-    assert fake.messages_to(USER) == ["one", "three"]
+    assert fake.messages_to(USER) == ["one", "burst", "burst", "three"]
 
 
 def test_the_global_limit_spans_chats_and_limits_can_be_switched_off(

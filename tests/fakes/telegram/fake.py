@@ -18,6 +18,7 @@ from .delivery import (
     successful_payment_update,
     text_update,
 )
+from .limits import DEFAULT_PER_CHAT_BURST
 from .methods import configure_webhook, get_webhook_info
 from .server import RequestHandler
 from .state import Call, Limits, TelegramState, TranscriptEntry, chat_key
@@ -30,7 +31,8 @@ class FakeTelegram(LoopbackFake):
     """A loopback Bot API server speaking like api.telegram.org.
 
     Point PTB at it with `telegram.Bot(token, base_url=fake.base_url)`. Limits default to
-    Telegram's (1 message/s per chat, 30/s overall, 20/min per group); pass None to lift one.
+    Telegram's (1 message/s per chat with a short burst, 30/s overall, 20/min per group; see
+    `limits`); pass None to lift one, `per_chat_burst=1` for no burst at all.
     """
 
     def __init__(
@@ -42,12 +44,15 @@ class FakeTelegram(LoopbackFake):
         per_chat_per_second: int | None = 1,
         global_per_second: int | None = 30,
         per_group_per_minute: int | None = 20,
+        per_chat_burst: int = DEFAULT_PER_CHAT_BURST,
         clock: Clock = system_clock,
         bot_username: str = "soko_test_bot",
         webhook_timeout: float = 60.0,
         verbose: bool = False,
     ) -> None:
-        limits = Limits(per_chat_per_second, global_per_second, per_group_per_minute)
+        limits = Limits(
+            per_chat_per_second, global_per_second, per_group_per_minute, per_chat_burst
+        )
         self.state = TelegramState(token, bot_username, clock, limits)
         self.api = BotApi(self.state)
         self._webhook = WebhookClient(self.state, self.api, webhook_timeout)

@@ -96,7 +96,8 @@ def inline_markup(params: JsonDict) -> JsonDict | None:
 
 
 def gate(state: TelegramState, chat_id: ChatId) -> None:
-    """Refuse a message Telegram would refuse: blocked user (403) or flood limit (429)."""
+    """Refuse a message (or an edit) Telegram would refuse: blocked user (403) or flood
+    limit (429)."""
     if chat_id in state.blocked:
         raise ApiError(403, "Forbidden: bot was blocked by the user")
     wait = state.flood.admit(chat_id)
@@ -241,6 +242,7 @@ def edit_message_text(state: TelegramState, request: ApiRequest) -> JsonDict | b
         raise bad_request("there is no text in the message to edit")
     if msg["text"] == text and msg.get("reply_markup") == markup:
         raise bad_request(NOT_MODIFIED)
+    gate(state, chat_id)  # an edit counts against the chat's limit like a message
     # Like Telegram, an edit without reply_markup removes the inline keyboard.
     msg.pop("reply_markup", None)
     msg.update({"text": text, "edit_date": state.now()})

@@ -13,7 +13,7 @@ from typing import Any
 
 from . import objects
 from .clock import Clock
-from .limits import ChatId, FloodControl
+from .limits import DEFAULT_PER_CHAT_BURST, ChatId, FloodControl
 from .wire import JsonDict
 
 SENT_KINDS = frozenset({"message", "photo", "document", "invoice"})
@@ -106,6 +106,7 @@ class Limits:
     per_chat_per_second: int | None = 1
     global_per_second: int | None = 30
     per_group_per_minute: int | None = 20
+    per_chat_burst: int = DEFAULT_PER_CHAT_BURST
 
 
 def chat_key(chat_id: Any) -> ChatId:
@@ -158,6 +159,7 @@ class TelegramState:
                 self.limits.per_chat_per_second,
                 self.limits.global_per_second,
                 self.limits.per_group_per_minute,
+                self.limits.per_chat_burst,
             )
 
     # -- identity and time ------------------------------------------------------------------
