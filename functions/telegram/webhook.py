@@ -11,6 +11,7 @@ from telegram import Update
 from functions.http import BadRequest, answer, json_body, secret_matches
 from functions.runtime.bootstrap import runtime
 from functions.runtime.ports import StoreUnavailable
+from functions.telegram.bot_api import answer_or_send
 from functions.telegram.handlers import handle
 
 log = logging.getLogger(__name__)
@@ -27,11 +28,14 @@ def serve(request: flask.Request) -> Any:
     except BadRequest as err:
         return answer(400, str(err))
     try:
-        return handle(rt, update) or ("", 200)
+        reply = handle(rt, update)
     except StoreUnavailable:
         # Telegram retries non-2xx answers; the idempotency key makes the retry safe.
         log.warning("store unavailable; asking Telegram to retry update %s", update.update_id)
         return answer(503, "try again")
+    # The reply goes in the body unless this process just messaged that chat out of band:
+    # then Telegram could refuse it unseen, so it goes through the Bot API (answer_or_send).
+    return (answer_or_send(reply, rt.bot) if reply else None) or ("", 200)
 
 
 def parse_update(body: dict[str, Any]) -> Update:

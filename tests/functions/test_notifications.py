@@ -47,13 +47,15 @@ class ManualClock:
 
 
 class TimedBot(RecordingBot):
-    """Records when each call was made, and fails calls as told (403 or 429) first."""
+    """Records when each call was made, and fails calls as told (403 or 429) first: any
+    call (`failures`) or the calls to one chat (`chat_failures`)."""
 
     def __init__(self, clock: ManualClock) -> None:
         super().__init__()
         self.clock = clock
         self.at: list[tuple[int, float]] = []
         self.failures: list[Exception] = []
+        self.chat_failures: dict[int, list[Exception]] = {}
         self.blocked: set[int] = set()
 
     def call(self, method: str, params: dict[str, Any]) -> Any:
@@ -61,6 +63,8 @@ class TimedBot(RecordingBot):
             raise Blocked("sendMessage: Forbidden: bot was blocked by the user")
         if self.failures:
             raise self.failures.pop(0)
+        if self.chat_failures.get(params["chat_id"]):
+            raise self.chat_failures[params["chat_id"]].pop(0)
         self.at.append((params["chat_id"], self.clock()))
         return super().call(method, params)
 
@@ -199,8 +203,9 @@ def test_instances_times_the_process_rate_stay_under_telegrams_overall_limit() -
 
 @pytest.fixture
 def telegram() -> Iterator[tuple[FakeTelegram, FakeClock]]:
+    """The fake Bot API at its strictest: one message a second per chat, no burst."""
     clock = FakeClock()
-    with FakeTelegram(clock=clock) as fake:
+    with FakeTelegram(clock=clock, per_chat_burst=1) as fake:
         yield fake, clock
 
 
@@ -210,7 +215,8 @@ def test_against_the_fake_bot_api_a_real_429_is_waited_out(
     fake, fake_clock = telegram
     bot = HttpBot(fake.base_url, fake.token)
     # No pacing of our own, so the second message to the chat meets Telegram's flood control.
-    sender = Sender(pacer=Pacer(per_second=1000, per_chat_s=0, sleep=fake_clock.advance))
+    pacer = Pacer(per_second=1000, per_chat_s=0, clock=fake_clock, sleep=fake_clock.advance)
+    sender = Sender(pacer=pacer)
     sender.send(bot, Notice(42, "one"))
     sender.send(bot, Notice(42, "two"))
     assert fake.messages_to(42) == ["one", "two"]
@@ -233,3 +239,53 @@ def test_flood_waits_beyond_the_attempts_give_up(clock: ManualClock) -> None:
     with pytest.raises(FloodWait):
         Sender(pacer=Pacer(clock=clock, sleep=clock.sleep)).send(bot, Notice(1, "hi"))
     assert bot.at == []
+
+
+def test_paced_notices_never_meet_even_a_strict_per_chat_limit(
+    telegram: tuple[FakeTelegram, FakeClock],
+) -> None:
+    fake, fake_clock = telegram
+    bot = HttpBot(fake.base_url, fake.token)
+    sender = Sender(pacer=Pacer(clock=fake_clock, sleep=fake_clock.advance))
+    for chat, text in [(42, "one"), (42, "two"), (43, "other"), (42, "three")]:
+        sender.send(bot, Notice(chat, text))
+    assert [c.status for c in fake.calls("sendMessage")] == [200] * 4
+    assert fake.messages_to(42) == ["one", "two", "three"]
+
+
+def test_a_429_delays_only_its_chat_by_exactly_retry_after(clock: ManualClock) -> None:
+    pacer = Pacer(clock=clock, sleep=clock.sleep)
+    pacer.defer(1, 3)
+    pacer.wait(2)  # another chat: only the overall rate applies
+    assert clock.sleeps == []
+    pacer.wait(1)
+    assert clock.sleeps == [3]
+    assert pacer.busy(1)  # just sent
+    assert not pacer.busy(2)  # its second has passed
+
+
+def test_a_long_429_for_one_notice_fails_the_delivery_and_the_redelivery_sends_only_the_rest(
+    memory_runtime: Runtime, clock: ManualClock
+) -> None:
+    from tests.builders import text_update
+    from tests.functions.conftest import post_update
+
+    memory_runtime.settings = settings(
+        admin_ids=frozenset({98, 99}), manual_transfer_details="Bank, IBAN XX00"
+    )
+    bot = TimedBot(clock)
+    memory_runtime.bot_override = bot
+    sender_for(memory_runtime).pacer = Pacer(clock=clock, sleep=clock.sleep)
+    webhook = client_for("telegram_webhook")
+    post_update(webhook, text_update("/start", user_id=7, update_id=1))
+    post_update(webhook, text_update("/deposit bank 100.00 JAN-7", user_id=7, update_id=2))
+    (stream,) = [s for s in memory_runtime.store.streams() if s.startswith("payment-")]
+    (started,) = [e for e in memory_runtime.store.load(stream) if e.type == "payment.started.v1"]
+    bot.chat_failures[99] = [RateLimited(60, "sendMessage: Too Many Requests: retry after 60")]
+    notify = client_for("notify", "cloudevent")
+
+    assert notify.post("/", json=push_body(started)).status_code == 500  # redeliver later
+    assert [chat for chat, _ in bot.at] == [98]
+    push(started)  # the redelivery
+
+    assert [chat for chat, _ in bot.at] == [98, 99]  # admin 98 is not told twice
