@@ -153,8 +153,19 @@ def pay_buttons(ctx: Context, order_id: str, total: Money) -> Keyboard:
 
 
 def _pay_wallet(ctx: Context, order_id: str) -> Reply:
-    outcome = checkout.pay_from_wallet(ctx.runtime, ctx.user_id, order_id, ctx.trace)
+    try:
+        outcome = checkout.pay_from_wallet(ctx.runtime, ctx.user_id, order_id, ctx.trace)
+    except wallet.InsufficientFunds as err:
+        # The hold stands: the refusal keeps the order's buttons, to pay it on a rail or
+        # cancel it (releasing the unit), instead of leaving a hold nothing can act on.
+        return _send(ctx, html.escape(_refusal(err)), _held_buttons(ctx, order_id))
     return _send(ctx, outcome_text(outcome), [_home_row()])
+
+
+def _held_buttons(ctx: Context, order_id: str) -> Keyboard:
+    total = checkout.settled(ctx.runtime, order_id).order.total
+    assert total is not None  # a placed order has its total
+    return pay_buttons(ctx, order_id, total)
 
 
 def outcome_text(outcome: checkout.Settled) -> str:
@@ -198,6 +209,11 @@ def on_orders(ctx: Context, argument: str) -> Reply:
         lines.append(f"{name} x {order.quantity}: {total}, {order.state}")
         if order.items:
             rows.append([_button(f"Show {order.product_name}"[:40], f"shop:o:{order.order_id}")])
+        if order.state == "placed":  # held and unpaid: Pay opens its pay buttons
+            rows.append([
+                _button(f"Pay {order.product_name}"[:40], f"shop:o:{order.order_id}"),
+                _button(f"Cancel {order.product_name}"[:40], f"shop:x:{order.order_id}"),
+            ])  # fmt: skip
     return _send(ctx, "Your orders:\n" + "\n".join(lines), rows)
 
 
@@ -205,6 +221,10 @@ def _show_order(ctx: Context, order_id: str) -> Reply:
     outcome = checkout.settled(ctx.runtime, order_id)
     if outcome.order.user_id != ctx.user_id:
         raise orders.NotYourOrder("this is not your order")
+    order = outcome.order
+    if order.state == "placed" and order.total is not None:
+        text = f"Held for you: {format_money(order.total)}. Pay it, or cancel to release it."
+        return _send(ctx, text, pay_buttons(ctx, order_id, order.total))
     return _send(ctx, outcome_text(outcome), [])
 
 
