@@ -8,7 +8,8 @@ keeps importing from ``infra.local.emulators``:
 
 - ``infra.local.emulator_tools``: errors, ``DEFAULT_PROJECT``/``LOOPBACK``, finding gcloud and
   Java, free ports, process-group members, log tails;
-- ``infra.local.firestore_admin``: ``reset_firestore``;
+- ``infra.local.firestore_admin``: ``reset_firestore``, ``export_firestore``,
+  ``count_documents``;
 - ``infra.local.pubsub_admin``: the Pub/Sub REST admin client (topics, subscriptions,
   publish/pull/ack).
 
@@ -61,7 +62,7 @@ from infra.local.emulator_tools import (
     port_is_free,
     sdk_root,
 )
-from infra.local.firestore_admin import reset_firestore
+from infra.local.firestore_admin import count_documents, export_firestore, reset_firestore
 from infra.local.pubsub_admin import (
     PubSubAdminError,
     ReceivedMessage,
@@ -91,11 +92,13 @@ __all__ = [
     "PubSubEmulator",
     "ReceivedMessage",
     "ack",
+    "count_documents",
     "create_pull_subscription",
     "create_push_subscription",
     "create_topic",
     "delete_subscription",
     "delete_topic",
+    "export_firestore",
     "find_gcloud",
     "find_java",
     "free_port",
@@ -381,13 +384,41 @@ class Emulator:
 
 
 class FirestoreEmulator(Emulator):
-    """``gcloud emulators firestore start`` (native mode). Any project id works."""
+    """``gcloud emulators firestore start`` (native mode). Any project id works.
+
+    ``import_data``: an export's ``.overall_export_metadata`` file (``export()`` returns one)
+    to load at start; both launchers take it as ``--import-data``. A path that is not such a
+    file makes the emulator exit before ready. ``--export-on-exit`` is not used: it runs only
+    on a clean exit of the emulator, and nothing would tell whether it did.
+    """
 
     name = "firestore"
     env_var = "FIRESTORE_EMULATOR_HOST"
 
+    def __init__(
+        self,
+        log_path: str | os.PathLike[str],
+        *,
+        project: str = DEFAULT_PROJECT,
+        port: int | None = None,
+        gcloud: str | None = None,
+        direct: bool = False,
+        extra_args: Sequence[str] = (),
+        import_data: str | os.PathLike[str] | None = None,
+    ) -> None:
+        super().__init__(
+            log_path,
+            project=project,
+            port=port,
+            gcloud=gcloud,
+            direct=direct,
+            extra_args=extra_args,
+        )
+        self.import_data = Path(import_data).resolve() if import_data is not None else None
+
     def command(self, gcloud: str, port: int) -> list[str]:
-        return [gcloud, "emulators", "firestore", "start", f"--host-port={LOOPBACK}:{port}"]
+        start = [gcloud, "emulators", "firestore", "start", f"--host-port={LOOPBACK}:{port}"]
+        return start + self._import_args()
 
     def direct_command(self, sdk_root: Path, port: int) -> list[str]:
         launcher = component_launcher(
@@ -401,6 +432,7 @@ class FirestoreEmulator(Emulator):
             f"--host={LOOPBACK}",
             f"--port={port}",
             "--database-mode=firestore-native",
+            *self._import_args(),
         ]
 
     def ready_marker(self, port: int) -> str:
@@ -408,6 +440,21 @@ class FirestoreEmulator(Emulator):
 
     def env(self) -> dict[str, str]:
         return {self.env_var: self.host, "GOOGLE_CLOUD_PROJECT": self.project}
+
+    def export(self, directory: str | os.PathLike[str], name: str) -> Path:
+        """Export every document now to ``directory/name/``; the metadata file to import."""
+        return export_firestore(self.host, directory, name, self.project)
+
+    def count(self, collection_id: str) -> int:
+        """Documents in every collection named ``collection_id`` (``events``: all events)."""
+        return count_documents(self.host, collection_id, self.project)
+
+    def _import_args(self) -> list[str]:
+        if self.import_data is None:
+            return []
+        if not self.import_data.is_file():
+            raise EmulatorError(f"firestore emulator: no export to import at {self.import_data}")
+        return [f"--import-data={self.import_data}"]
 
 
 class PubSubEmulator(Emulator):
