@@ -13,6 +13,7 @@ such and never repeated: a callback, a status query or the payment's expiry sett
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -22,6 +23,7 @@ from functions.domain import payments
 from functions.payments.callbacks import callback_url
 from functions.payments.ids import payment_id_for
 from functions.providers.base import (
+    DECLINED,
     Instructions,
     OutcomeUnknown,
     PaymentRequest,
@@ -32,6 +34,8 @@ from functions.runtime.bootstrap import Runtime
 from functions.runtime.pipeline import Trace
 from functions.runtime.settings import MissingSetting
 
+log = logging.getLogger(__name__)
+
 # How long a payment whose start timed out waits for a callback or a status query before
 # the expire job closes it (money that arrives later is still recorded: it is held).
 UNKNOWN_START_TTL = timedelta(minutes=30)
@@ -40,6 +44,8 @@ UNKNOWN_START_TEXT = (
     " it again. If you get a payment prompt on your phone, go ahead and pay: we will tell you"
     " when the money arrives. If nothing comes within a few minutes, start a new payment."
 )
+UNAVAILABLE_REASON = "provider unavailable"  # as recorded
+UNAVAILABLE_TEXT = "the payment provider did not answer. Try again in a few minutes."
 DESCRIPTIONS: dict[Purpose, str] = {
     "wallet_deposit": "Soko wallet top-up",
     "order": "Soko order",
@@ -89,11 +95,18 @@ def start_payment(
             payments.payments, stream, payments.MarkStartUnknown(str(err)[:500], until), why
         )
         return Outcome(payment_id, Instructions(kind="stk_prompt", text=UNKNOWN_START_TEXT))
-    except (ProviderRefused, ProviderUnavailable) as err:
-        reason = str(err) if isinstance(err, ProviderRefused) else "provider unavailable"
+    except ProviderRefused as err:
+        # The provider's words are recorded (the payment's audit trail) and logged; the
+        # payer reads what the rail says they can do about it.
+        log.warning("payment %s refused by %s: %s", payment_id, rail_name, err)
+        reason = str(err)[:500]
         rt.pipeline.execute(payments.payments, stream, payments.MarkStartFailed(reason), why)
-        problem = reason if isinstance(err, ProviderRefused) else "try again in a few minutes"
-        return Outcome(payment_id, None, problem)
+        return Outcome(payment_id, None, err.customer)
+    except ProviderUnavailable as err:
+        log.warning("payment %s not started, %s unavailable: %s", payment_id, rail_name, err)
+        failed = payments.MarkStartFailed(UNAVAILABLE_REASON)
+        rt.pipeline.execute(payments.payments, stream, failed, why)
+        return Outcome(payment_id, None, UNAVAILABLE_TEXT)
     marked = payments.MarkStarted(started.provider_ref, started.expires_at, started.instructions)
     rt.pipeline.execute(payments.payments, stream, marked, why)
     return Outcome(payment_id, started.instructions)
@@ -105,7 +118,9 @@ def _as_recorded(state: payments.Payment) -> Outcome:
         text = "Your payment is being started: you will get the instructions in a moment."
         return Outcome(state.payment_id, Instructions(kind="stk_prompt", text=text))
     if state.state == "failed" and state.instructions is None:
-        return Outcome(state.payment_id, None, state.failure or "it could not be started")
+        # What was recorded is the provider's own words: never shown to the payer.
+        unavailable = state.failure == UNAVAILABLE_REASON
+        return Outcome(state.payment_id, None, UNAVAILABLE_TEXT if unavailable else DECLINED)
     if state.instructions is not None:
         return Outcome(state.payment_id, state.instructions)
     if state.state == "pending" and state.provider_ref is None:

@@ -16,6 +16,8 @@ from events import Money
 from functions.domain.reports import Instructions, Report, Status
 
 __all__ = [
+    "DECLINED",
+    "NOT_AVAILABLE",
     "BadCallback",
     "Instructions",
     "OutcomeUnknown",
@@ -44,8 +46,30 @@ class OutcomeUnknown(ProviderUnavailable):
     provider: asking again could charge twice, so it is settled by a query or a callback."""
 
 
+# What a payer is told when a provider refused and the rail has no better words for it.
+DECLINED = (
+    "the payment provider declined it. Check what you typed, try another amount, or choose"
+    " another way to pay."
+)
+# A refusal that is ours to fix (credentials, account set-up): nothing the payer can change.
+NOT_AVAILABLE = "this way to pay is not available right now. Please choose another one."
+
+
 class ProviderRefused(RailError):
-    """The provider refused the request (bad phone number, amount out of its limits)."""
+    """The provider refused the request (bad phone number, amount out of its limits).
+
+    The message is the provider's own words, for the logs and the payment's record; it is
+    never shown to the payer, who is told `customer`: a clause a customer can act on
+    ("Could not start the payment: <customer>")."""
+
+    def __init__(self, reason: str, customer: str = DECLINED) -> None:
+        super().__init__(reason)
+        self.customer = customer
+
+    @classmethod
+    def plainly(cls, text: str) -> ProviderRefused:
+        """A refusal the rail itself worded for the payer (a limit of ours, a bad phone)."""
+        return cls(text, customer=text)
 
 
 class Unauthorized(RailError):

@@ -1,9 +1,10 @@
 """/deposit and /history: top up a wallet through a deposit option, and see past deposits.
 
-A deposit option is one way to pay in: a provider rail (M-Pesa, NOWPayments, Pakasir), or a
-Telegram-native way (Stars, a manual transfer an admin approves). The typed form is
-`/deposit <option> <amount> [extra]`, where `extra` is a phone number or a transfer
-reference; every option offers only what this deployment has configured.
+A deposit option is one way to pay in, described by a RailSpec: a provider rail from the
+registry (M-Pesa, NOWPayments, Pakasir), or a Telegram-native way (Stars, a manual transfer
+an admin approves). The typed form is `/deposit <option> <amount> [extra]`, where `extra` is
+what the spec says the payer gives (a phone number, a transfer reference); every option
+offers only what this deployment has configured, and drawing the menu loads no rail's code.
 """
 
 from __future__ import annotations
@@ -13,14 +14,16 @@ import importlib
 import logging
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING
 
 from events import Money
-from events.money import MoneyError, currency, format_money, parse_money
+from events.money import MoneyError, format_money, parse_money
 from functions.projections.payments import PaymentView, payments_of
+from functions.providers import registry
 from functions.providers.base import Instructions
+from functions.providers.spec import RailSpec
 from functions.telegram.chat import Context, Reply, reply
+from functions.telegram.replies import ask
 
 if TYPE_CHECKING:
     from functions.payments.start import Outcome
@@ -28,54 +31,8 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 HISTORY_SIZE = 10
-Starter = Callable[["Context", "DepositOption", Money, "str | None"], "Reply"]
-
-
-@dataclass(frozen=True)
-class DepositOption:
-    name: str  # what the user types (or the button sends)
-    label: str  # the button's label
-    currency: str
-    example: str  # the typed form, shown in usage
-    # What follows the amount: a phone to prompt (M-Pesa), a transfer reference, nothing.
-    extra: Literal["phone", "reference"] | None
-    starter: str  # import path of a Starter: (ctx, option, amount, extra) -> reply
-    offered: Callable[[Runtime], bool]
-    # A currency chosen by a setting (manual transfers) instead of the fixed `currency`.
-    configured_currency: Callable[[Runtime], str] | None = None
-    # What the rail takes, in whole units of its currency (None: no bound of ours).
-    minimum: int | None = None
-    maximum: int | None = None
-    whole_units: bool = False  # M-Pesa takes whole shillings only
-
-    def refusal(self, amount: Money) -> str | None:
-        """Why the rail would not take this amount, in words for the user; None if it would."""
-        unit = 10 ** currency(amount.currency).exponent
-        if self.whole_units and amount.amount % unit:
-            return f"{self.label} takes whole {amount.currency} amounts, without cents."
-        low = self.minimum * unit if self.minimum is not None else None
-        high = self.maximum * unit if self.maximum is not None else None
-        too_low = low is not None and amount.amount < low
-        if too_low or (high is not None and amount.amount > high):
-            if self.maximum is None:
-                return f"{self.label} takes at least {amount.currency} {self.minimum:,}."
-            return (
-                f"{self.label} takes {amount.currency} {self.minimum or 0:,} to {self.maximum:,}."
-            )
-        return None
-
-    def currency_in(self, rt: Runtime) -> str:
-        """The currency amounts are typed in for this deployment."""
-        return self.configured_currency(rt) if self.configured_currency else self.currency
-
-    def start(self, ctx: Context, amount: Money, extra: str | None) -> Reply:
-        module, _, name = self.starter.rpartition(".")
-        starter: Starter = getattr(importlib.import_module(module), name)
-        return starter(ctx, self, amount, extra)
-
-
-def _rail_configured(name: str) -> Callable[[Runtime], bool]:
-    return lambda rt: name in rt.rails()
+DepositOption = RailSpec  # the name the Stars and manual starters type their option with
+Starter = Callable[["Context", RailSpec, Money, "str | None"], "Reply"]
 
 
 def _manual_offered(rt: Runtime) -> bool:
@@ -83,32 +40,52 @@ def _manual_offered(rt: Runtime) -> bool:
     return bool(rt.settings.manual_transfer_details) and bool(rt.settings.admin_ids)
 
 
-RAIL_STARTER = "functions.telegram.deposits.start_on_rail"
-OPTIONS: tuple[DepositOption, ...] = (
-    DepositOption("mpesa", "M-Pesa", "KES", "/deposit mpesa 1500 0712345678", "phone",
-                  RAIL_STARTER, _rail_configured("mpesa"), minimum=1, maximum=250_000,
-                  whole_units=True),
-    DepositOption("pakasir", "QRIS", "IDR", "/deposit pakasir 50000", None,
-                  RAIL_STARTER, _rail_configured("pakasir"), minimum=500, whole_units=True),
-    DepositOption("nowpayments", "Crypto", "USD", "/deposit nowpayments 25.00", None,
-                  RAIL_STARTER, _rail_configured("nowpayments")),
-    DepositOption("stars", "Telegram Stars", "XTR", "/deposit stars 50", None,
-                  "functions.telegram.stars.start_stars_deposit",
-                  lambda rt: rt.settings.stars_enabled),
-    DepositOption("bank", "Bank transfer / BLIK", "PLN", "/deposit bank 100.00 REF123",
-                  "reference", "functions.telegram.manual.start_manual", _manual_offered,
-                  lambda rt: rt.settings.manual_transfer_currency),
-    DepositOption("fake", "Test rail", "KES", "/deposit fake 1500", None,
-                  RAIL_STARTER, _rail_configured("fake")),
+# Telegram-native options: no provider, so no adapter or settings of their own.
+STARS = RailSpec(
+    name="stars", label="Telegram Stars", currencies=("XTR",), example="/deposit stars 50",
+    pays_orders=True, starter="functions.telegram.stars:start_stars_deposit",
+    offered_when=lambda rt: rt.settings.stars_enabled,
 )  # fmt: skip
+MANUAL = RailSpec(
+    name="bank", label="Bank transfer / BLIK", currencies=("PLN",),
+    example="/deposit bank 100.00 REF123", payer_gives="reference",
+    starter="functions.telegram.manual:start_manual", offered_when=_manual_offered,
+    configured_currency=lambda rt: rt.settings.manual_transfer_currency,
+)  # fmt: skip
+NATIVE: tuple[RailSpec, ...] = (STARS, MANUAL)
 
 
-def offered(rt: Runtime) -> list[DepositOption]:
-    return [option for option in OPTIONS if option.offered(rt)]
+def options() -> tuple[RailSpec, ...]:
+    """Every option this code knows, in the order the menu shows them."""
+    return (*registry.specs(), *NATIVE)
 
 
-def option_named(rt: Runtime, name: str) -> DepositOption | None:
+def is_offered(rt: Runtime, option: RailSpec) -> bool:
+    if option.offered_when is not None:
+        return option.offered_when(rt)
+    return option.name in rt.rails()  # a provider rail: configured (no adapter is built)
+
+
+def offered(rt: Runtime) -> list[RailSpec]:
+    return [option for option in options() if is_offered(rt, option)]
+
+
+def option_named(rt: Runtime, name: str) -> RailSpec | None:
     return next((o for o in offered(rt) if o.name == name), None)
+
+
+def order_rails(rt: Runtime, currency_code: str) -> list[RailSpec]:
+    """The offered options a held order in this currency can be paid with directly."""
+    return [o for o in offered(rt) if o.pays_orders and o.takes(rt, currency_code)]
+
+
+def start_option(ctx: Context, option: RailSpec, amount: Money, extra: str | None) -> Reply:
+    """Start a deposit: a provider rail through start_on_rail, another by its own starter."""
+    if option.starter is None:
+        return start_on_rail(ctx, option, amount, extra)
+    module, _, name = option.starter.partition(":")
+    starter: Starter = getattr(importlib.import_module(module), name)
+    return starter(ctx, option, amount, extra)
 
 
 def on_deposit(ctx: Context, argument: str) -> Reply:
@@ -120,20 +97,20 @@ def on_deposit(ctx: Context, argument: str) -> Reply:
     if option is None:
         return reply(ctx, usage(offered(ctx.runtime)))
     rest = parts[1:]
-    extra = rest.pop() if option.extra is not None and len(rest) >= 2 else None
+    extra = rest.pop() if option.payer_gives is not None and len(rest) >= 2 else None
     try:
         amount = parse_money(" ".join(rest), option.currency_in(ctx.runtime))
     except MoneyError as err:
         return reply(ctx, f"{html.escape(str(err))}\n\n{usage([option])}")
-    if option.extra is not None and extra is None:
+    if option.payer_gives is not None and extra is None:
         return reply(ctx, usage([option]))
     refusal = option.refusal(amount)
     if refusal is not None:
         return reply(ctx, f"{html.escape(refusal)}\n\n{usage([option])}")
-    return option.start(ctx, amount, extra)
+    return start_option(ctx, option, amount, extra)
 
 
-def start_on_rail(ctx: Context, option: DepositOption, amount: Money, phone: str | None) -> Reply:
+def start_on_rail(ctx: Context, option: RailSpec, amount: Money, phone: str | None) -> Reply:
     """A provider rail: ask the provider to collect, then tell the user how to pay."""
     from functions.payments.start import start_payment
 
@@ -162,7 +139,7 @@ def started_reply(ctx: Context, amount: Money, outcome: Outcome, what: str = "De
 def send_qr(ctx: Context, payload: str, caption: str) -> bool:
     """The QRIS code as a photo to scan (a webhook answer cannot upload a file, so this is
     an out-of-band sendPhoto). False if Telegram refused: the text then carries the string."""
-    from functions.providers.pakasir import qr_png
+    from functions.providers.pakasir.qr import qr_png
     from functions.telegram.bot_api import BotApiError
 
     try:
@@ -213,7 +190,8 @@ def deposit_menu(ctx: Context) -> Reply:
 def on_option_button(ctx: Context, name: str) -> Reply:
     """A tapped option: ask for the amount (and phone or reference) as a reply (ForceReply).
 
-    The question names the option, so the answer needs no stored conversation state."""
+    The question's marker names the option, so the answer needs no stored conversation
+    state: it comes back to the `deposit_amount` route as `<option> <amount> [extra]`."""
 
     option = option_named(ctx.runtime, name)
     if option is None:
@@ -222,15 +200,14 @@ def on_option_button(ctx: Context, name: str) -> Reply:
     example = option.example.split(" ", 2)[2]
     question = (
         f"Deposit with {option.label} ({option.currency_in(ctx.runtime)}): reply with the "
-        f"amount{what.get(option.extra or '', '')}, e.g. {example}"
+        f"amount{what.get(option.payer_gives or '', '')}, e.g. {example}"
     )
-    answer = reply(ctx, html.escape(question))
-    answer["reply_markup"] = {"force_reply": True, "input_field_placeholder": example}
-    return answer
+    return ask(ctx, "deposit_amount", option.name, html.escape(question), example)
 
 
 def on_amount_reply(ctx: Context, text: str) -> Reply:
-    """The answer to on_option_button's question: the same as typing /deposit <option> …"""
+    """An answer to on_option_button's question asked before questions carried a marker
+    (replies.LEGACY): the same as typing /deposit <option> …"""
     assert ctx.message is not None
     assert ctx.message.reply_to_message is not None
     found = ASKED.search(ctx.message.reply_to_message.text or "")
@@ -240,10 +217,10 @@ def on_amount_reply(ctx: Context, text: str) -> Reply:
     return on_deposit(ctx, f"{option.name} {text}")
 
 
-def usage(options: list[DepositOption]) -> str:
-    if not options:
+def usage(shown: list[RailSpec]) -> str:
+    if not shown:
         return "Deposits are not available right now."
-    return "Top up your wallet:\n" + "\n".join(o.example for o in options)
+    return "Top up your wallet:\n" + "\n".join(o.example for o in shown)
 
 
 def instructions_text(

@@ -53,10 +53,12 @@ def on_button(ctx: Context, data: str) -> Reply:
     handler = BUTTONS.get(action)
     if handler is None:
         return on_stale_button(ctx, data)
-    try:
-        return handler(ctx, rest)
-    except DomainError as err:
-        return _send(ctx, html.escape(_refusal(err)), [_home_row()])
+    return handler(ctx, rest)
+
+
+def refused(ctx: Context, err: DomainError) -> Reply:
+    """How the router tells a refusal of a `shop:` button: a message with a way back."""
+    return _send(ctx, html.escape(_refusal(err)), [_home_row()])
 
 
 def _refusal(err: DomainError) -> str:
@@ -142,12 +144,14 @@ def _buy(ctx: Context, rest: str) -> Reply:
 
 
 def pay_buttons(ctx: Context, order_id: str, total: Money) -> Keyboard:
-    from functions.telegram.deposits import offered
+    """Wallet, every offered rail whose spec pays orders in this currency, Cancel. Money a
+    rail brings that cannot buy the order (a partial crypto payment an admin approved, one
+    after the hold lapsed) goes to the wallet. Drawing them loads no rail's code."""
+    from functions.telegram.deposits import order_rails
 
     rows: Keyboard = [[_button("Pay from wallet", f"shop:w:{order_id}")]]
-    for option in offered(ctx.runtime):
-        if option.currency == total.currency and option.name in ORDER_RAILS:
-            rows.append([_button(f"Pay with {option.label}", f"shop:r:{order_id}:{option.name}")])
+    for option in order_rails(ctx.runtime, total.currency):
+        rows.append([_button(f"Pay with {option.label}", f"shop:r:{order_id}:{option.name}")])
     rows.append([_button("Cancel", f"shop:x:{order_id}")])
     return rows
 
@@ -264,10 +268,8 @@ def _edit(ctx: Context, text: str, rows: Keyboard) -> Reply:
     }
 
 
-# Rails an order can be paid on directly (the order's currency must be the rail's).
-# Rails an order can be paid on directly. Money that cannot buy the order (a partial crypto
-# payment an admin approved, or one arriving after the hold lapsed) goes to the wallet.
-ORDER_RAILS = frozenset({"mpesa", "pakasir", "nowpayments", "stars", "fake"})
+# The shop's own sub-router under the route table's `shop` prefix: the action codes are this
+# module's private vocabulary, kept short for callback_data's 64 bytes and built beside them.
 BUTTONS = {
     "home": _home,
     "c": _category,

@@ -1,4 +1,5 @@
-"""Paying an order directly on a rail (Stars, M-Pesa, QRIS) instead of from the wallet.
+"""Paying an order directly on a rail (Stars, M-Pesa, QRIS) instead of from the wallet:
+any offered option whose spec says it pays orders in the order's currency.
 
 The payment has purpose "order" and names the order as its subject; when it succeeds the
 checkout saga pays the order with it, and money that can no longer buy the order (sold out
@@ -7,16 +8,28 @@ after the hold lapsed, or paid twice) goes to the buyer's wallet instead of bein
 
 from __future__ import annotations
 
+import html
 import re
 
 from events import Money
 from functions.domain import orders
 from functions.payments.start import start_payment
+from functions.providers.spec import RailSpec
 from functions.shop import checkout
 from functions.telegram.chat import Context, Reply, on_unknown, reply
+from functions.telegram.deposits import STARS, offered, order_rails, started_reply
+from functions.telegram.replies import ask
 
-PHONE_QUESTION = "Reply with your M-Pesa phone number to pay order "
-ORDER_IN_QUESTION = re.compile(re.escape(PHONE_QUESTION) + r"([0-9a-f]{8,40})")
+# Every rail whose spec says the payer gives a phone asks for it; the question's marker names
+# the order and the rail, so the answer needs no stored conversation state. Questions asked
+# before markers name them in their text.
+PHONE_ASKED = re.compile(
+    r"Reply with your (?P<label>.+?) phone number to pay order (?P<order>[0-9a-f]{8,40})"
+)
+
+
+def phone_question(label: str, order_id: str) -> str:
+    return f"Reply with your {label} phone number to pay order {order_id}"
 
 
 def pay_order_on_rail(ctx: Context, order_id: str, rail: str, phone: str | None = None) -> Reply:
@@ -26,29 +39,48 @@ def pay_order_on_rail(ctx: Context, order_id: str, rail: str, phone: str | None 
         raise orders.NotYourOrder("this is not your order")
     if order.state not in orders.PAYABLE or order.total is None:
         return reply(ctx, f"This order is {order.state}.")
-    if rail == "stars":
+    option = _order_rail(ctx, rail, order.total.currency)
+    if option is None:  # a button from before this rail was switched off, or forged
+        return reply(ctx, "This order cannot be paid that way. Send /orders to see it.")
+    if option.name == STARS.name:
         return _stars_invoice(ctx, order_id, order.total)
-    if rail == "mpesa" and phone is None:
-        question = reply(ctx, f"{PHONE_QUESTION}{order_id}")
-        question["reply_markup"] = {"force_reply": True, "input_field_placeholder": "07…"}
-        return question
+    if option.payer_gives == "phone" and phone is None:
+        text = html.escape(phone_question(option.label, order_id))
+        return ask(ctx, "order_phone", f"{order_id}:{option.name}", text, "07…")
     outcome = start_payment(
-        ctx.runtime, user_id=ctx.user_id, rail_name=rail, amount=order.total,
+        ctx.runtime, user_id=ctx.user_id, rail_name=option.name, amount=order.total,
         purpose="order", phone=phone, subject=order_id, trace=ctx.trace,
     )  # fmt: skip
-    from functions.telegram.deposits import started_reply
-
     return started_reply(ctx, order.total, outcome, what="Payment for your order")
 
 
+def _order_rail(ctx: Context, name: str, currency: str) -> RailSpec | None:
+    return next((o for o in order_rails(ctx.runtime, currency) if o.name == name), None)
+
+
+def on_phone_answer(ctx: Context, argument: str) -> Reply:
+    """The buyer's phone number, answering the `order_phone` question: `<order>:<rail> <phone>`
+    (the question's marker names the order and the rail)."""
+    asked, _, phone = argument.partition(" ")
+    order_id, _, rail = asked.partition(":")
+    return pay_order_on_rail(ctx, order_id, rail, phone=phone.strip())
+
+
 def on_phone_reply(ctx: Context, text: str) -> Reply:
-    """The buyer's M-Pesa number, answering PHONE_QUESTION."""
+    """The buyer's phone number, answering a phone_question asked before questions carried a
+    marker (replies.LEGACY): the rail is the one it names."""
     assert ctx.message is not None
     assert ctx.message.reply_to_message is not None
-    found = ORDER_IN_QUESTION.search(ctx.message.reply_to_message.text or "")
-    if found is None:
+    found = PHONE_ASKED.search(ctx.message.reply_to_message.text or "")
+    option = _asking_phone(ctx, found["label"]) if found else None
+    if found is None or option is None:
         return on_unknown(ctx, text)
-    return pay_order_on_rail(ctx, found.group(1), "mpesa", phone=text.strip())
+    return pay_order_on_rail(ctx, found["order"], option.name, phone=text.strip())
+
+
+def _asking_phone(ctx: Context, label: str) -> RailSpec | None:
+    offered_rails = offered(ctx.runtime)
+    return next((o for o in offered_rails if o.payer_gives == "phone" and o.label == label), None)
 
 
 def _stars_invoice(ctx: Context, order_id: str, total: Money) -> Reply:

@@ -16,6 +16,7 @@ from dataclasses import dataclass, fields
 from types import TracebackType
 from typing import Self
 
+from functions.providers import registry
 from tests.fakes.mpesa import FakeMpesa
 from tests.fakes.nowpayments import FakeNowPayments
 from tests.fakes.pakasir import FakePakasir
@@ -29,7 +30,9 @@ __all__ = [
     "ProviderSecrets",
 ]
 
-RAILS = ("mpesa", "nowpayments", "pakasir")
+# The rails whose spec names a local fake; ProviderFakes runs exactly those (a unit test,
+# tests/unit/test_local_rails.py, fails when a registered rail's fake is not run here).
+RAILS = tuple(spec.name for spec in registry.specs() if spec.local_fake)
 MPESA_SHORTCODE = "174379"  # Daraja's sandbox paybill
 PAKASIR_PROJECT = "soko-local"
 # Every setting `ProviderFakes.env()` gives: the local stack sets these itself, never from a
@@ -120,6 +123,11 @@ class ProviderFakes:
         self, kind: type[BaseException] | None, err: BaseException | None, tb: TracebackType | None
     ) -> None:
         self.stop()
+
+    @property
+    def by_rail(self) -> dict[str, object]:
+        """Each fake by the rail it stands in for."""
+        return {"mpesa": self.mpesa, "nowpayments": self.nowpayments, "pakasir": self.pakasir}
 
     @property
     def urls(self) -> dict[str, str]:

@@ -18,7 +18,7 @@ from typing import Any, Literal
 
 import httpx
 
-from functions.providers.nowpayments_sig import SIGNATURE_HEADER, Rendering, sign
+from functions.providers.nowpayments.sig import SIGNATURE_HEADER, Rendering, sign
 
 FLOW = ("waiting", "confirming", "confirmed", "sending", "finished")
 Signature = Literal["valid", "wrong", "missing"]

@@ -9,6 +9,7 @@ import pytest
 from flask.testing import FlaskClient
 from functions_framework import create_app
 
+from functions.providers import registry
 from functions.runtime.bootstrap import Runtime
 from tests.builders import WEBHOOK_SECRET
 
@@ -33,3 +34,11 @@ def everything_written(rt: Runtime) -> list[Any]:
     """All events in every stream, all idempotency records and read models (memory adapters)."""
     store: Any = rt.store
     return [store.load(s) for s in store.streams()] + [rt.read_models.all("balances")]
+
+
+@pytest.fixture(autouse=True)
+def fake_rail_registered(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The example rail (tests/functions/fake_rail.py) registered the way any rail is: one
+    line in the registry. It is offered only where a test installs it (rail_overrides) or
+    sets its settings."""
+    monkeypatch.setattr(registry, "RAILS", (*registry.RAILS, "tests.functions.fake_rail"))

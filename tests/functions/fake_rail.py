@@ -1,12 +1,22 @@
 """An in-memory rail behaving like an unsigned one (M-Pesa, Pakasir): a callback is a claim,
-the status query is the truth, and the provider can be down."""
+the status query is the truth, and the provider can be down.
+
+It is also the example of adding a rail: this one module (its `SPEC`, its settings and its
+adapter) plus one registration line, `registry.RAILS + ("tests.functions.fake_rail",)`,
+which tests/functions/conftest.py adds for every functions test. /deposit, the shop's Pay
+buttons, the payment webhook and `deployed_secrets()` then know it, and nothing in
+functions/ names it. Its implementation is light, so spec and adapter share the module.
+"""
 
 from __future__ import annotations
 
 import hmac
 import json
 from collections.abc import Mapping
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
+
+from pydantic import SecretStr
+from pydantic_settings import SettingsConfigDict
 
 from events import Money
 from functions.providers.base import (
@@ -20,8 +30,32 @@ from functions.providers.base import (
     Status,
     Unauthorized,
 )
+from functions.providers.spec import RailSettings, RailSpec
+
+if TYPE_CHECKING:
+    from functions.runtime.bootstrap import Runtime
 
 PATH_SECRET = "path-secret-for-tests"
+
+
+class FakeRailSettings(RailSettings):
+    model_config = SettingsConfigDict(env_prefix="SOKO_FAKE_", frozen=True, extra="ignore")
+
+    path_secret: SecretStr = SecretStr("")  # its webhook path, like Pakasir's
+
+    def configured(self) -> bool:
+        return bool(self.path_secret.get_secret_value())
+
+
+SPEC = RailSpec(
+    name="fake",
+    label="Test rail",
+    currencies=("KES",),
+    example="/deposit fake 1500",
+    pays_orders=True,
+    settings=FakeRailSettings,
+    adapter="tests.functions.fake_rail:build",
+)
 
 
 class FakeRail:
@@ -29,16 +63,20 @@ class FakeRail:
     callback_scope: Literal["payment", "rail"] = "rail"  # like Pakasir: one URL per account
     signed = False
 
-    def __init__(self) -> None:
+    def __init__(self, path_secret: str = PATH_SECRET) -> None:
+        self.path_secret = path_secret
         self.truth: dict[str, Status] = {}  # what the provider's status API says
         self.down = False
         self.refuse = ""  # a refusal message the next start answers with
+        self.refusal: ProviderRefused | None = None  # or this refusal, worded by the rail
         self.queries = 0
         self.query_receipt: str | None = "R-1"  # M-Pesa's STK query returns none
         self.started: list[PaymentRequest] = []
 
     def start(self, request: PaymentRequest) -> Started:
         self.started.append(request)
+        if self.refusal is not None:
+            raise self.refusal
         if self.refuse:
             raise ProviderRefused(self.refuse)
         if self.down:
@@ -47,7 +85,7 @@ class FakeRail:
         return Started(f"ref-{request.payment_id}", Instructions(kind="stk_prompt", text="pay"))
 
     def read_callback(self, path: str, headers: Mapping[str, str], body: bytes) -> Report:
-        if not hmac.compare_digest(path.encode(), PATH_SECRET.encode()):
+        if not hmac.compare_digest(path.encode(), self.path_secret.encode()):
             raise Unauthorized("wrong path")
         try:
             data = json.loads(body)
@@ -83,7 +121,12 @@ class FakeRail:
         raise NotImplementedError("rail-scoped")
 
     def callback_path(self, payment_id: str) -> str:
-        return PATH_SECRET
+        return self.path_secret
+
+
+def build(rt: Runtime) -> FakeRail:
+    """The adapter the registry builds when SOKO_FAKE_PATH_SECRET is set."""
+    return FakeRail(FakeRailSettings().path_secret.get_secret_value())
 
 
 def callback(payment_id: str, status: str) -> dict[str, Any]:

@@ -35,9 +35,9 @@ from functions.ops.ledger import Problem, audit
 from functions.payments.callbacks import callback_url
 from functions.payments.start import Outcome, start_payment
 from functions.providers.base import Rail
-from functions.providers.mpesa import PUSH_PATH, QUERY_PATH, MpesaRail, MpesaSettings
-from functions.providers.nowpayments import NowPaymentsRail, NowPaymentsSettings
-from functions.providers.pakasir import PakasirRail, PakasirSettings
+from functions.providers.mpesa.rail import PUSH_PATH, QUERY_PATH, MpesaRail, MpesaSettings
+from functions.providers.nowpayments.rail import NowPaymentsRail, NowPaymentsSettings
+from functions.providers.pakasir.rail import PakasirRail, PakasirSettings
 from functions.providers.token_cache import MemoryTokenCache
 from functions.runtime.bootstrap import Runtime
 from functions.runtime.memory import FixedClock

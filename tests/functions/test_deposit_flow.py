@@ -7,7 +7,13 @@ from typing import Any
 import pytest
 from flask.testing import FlaskClient
 
-from functions.providers.base import Instructions, PaymentRequest, Started
+from functions.providers.base import (
+    DECLINED,
+    Instructions,
+    PaymentRequest,
+    ProviderRefused,
+    Started,
+)
 from functions.runtime.bootstrap import Runtime
 from functions.telegram.bot_api import BotApiError
 from tests.builders import button_update, settings, text_update
@@ -51,7 +57,9 @@ def test_a_tapped_rail_asks_for_the_amount_and_the_reply_starts_the_deposit(
     webhook: FlaskClient, rail: FakeRail
 ) -> None:
     question = post_update(webhook, button_update("dep:fake", user_id=7, update_id=2)).get_json()
-    assert question["text"] == ("Deposit with Test rail (KES): reply with the amount, e.g. 1500")
+    assert question["text"].startswith(
+        "Deposit with Test rail (KES): reply with the amount, e.g. 1500"
+    )
     assert question["reply_markup"]["force_reply"] is True
     answer = text_update("2,000", user_id=7, update_id=3)
     answer["message"]["entities"] = []
@@ -123,25 +131,44 @@ def test_bad_amounts_are_explained_and_start_nothing(
     assert memory_runtime.store.streams("payment") == []
 
 
-def test_a_refusing_provider_is_explained_and_the_payment_marked_failed(
+def test_a_provider_refusal_reaches_the_payer_in_words_they_can_act_on_not_raw(
     webhook: FlaskClient, rail: FakeRail, memory_runtime: Runtime
 ) -> None:
-    rail.refuse = "phone number not registered"
-    assert (
-        say(webhook, "/deposit fake 100", 1)
-        == "Could not start the payment: phone number not registered"
-    )
+    rail.refuse = "NOWPayments: HTTP 400: amountTo is too small"
+    assert say(webhook, "/deposit fake 100", 1) == f"Could not start the payment: {DECLINED}"
     (payment_id,) = [r.payment_id for r in rail.started]
     assert memory_runtime.read_models.get("payments", payment_id)["state"] == "failed"  # type: ignore[index]
+    # The provider's own words stay in the payment's record, for an admin and the audit.
+    (*_, failed) = memory_runtime.store.load(f"payment-{payment_id}")
+    assert failed.data["reason"] == "NOWPayments: HTTP 400: amountTo is too small"
+
+
+def test_a_redelivered_refused_deposit_shows_the_payer_text_again_never_the_raw_reason(
+    webhook: FlaskClient, rail: FakeRail
+) -> None:
+    rail.refuse = "E_LIMIT_7: merchant account suspended"
+    first = say(webhook, "/deposit fake 100", 1)
+    assert say(webhook, "/deposit fake 100", 1) == first  # Telegram re-sent the update
+    assert "E_LIMIT_7" not in first
+    assert len(rail.started) == 1
+
+
+def test_a_refusal_the_rail_worded_for_the_payer_is_shown_as_it_is(
+    webhook: FlaskClient, rail: FakeRail
+) -> None:
+    rail.refusal = ProviderRefused.plainly("the test rail takes at most KES 50")
+    assert say(webhook, "/deposit fake 100", 1) == (
+        "Could not start the payment: the test rail takes at most KES 50"
+    )
 
 
 def test_an_unreachable_provider_credits_nothing_and_says_to_retry(
     webhook: FlaskClient, rail: FakeRail, memory_runtime: Runtime
 ) -> None:
     rail.down = True
-    assert (
-        say(webhook, "/deposit fake 100", 1)
-        == "Could not start the payment: try again in a few minutes"
+    assert say(webhook, "/deposit fake 100", 1) == (
+        "Could not start the payment: the payment provider did not answer."
+        " Try again in a few minutes."
     )
     assert memory_runtime.read_models.get("balances", "7") is None
 

@@ -35,7 +35,7 @@ def test_a_body_nested_too_deep_is_400_and_writes_nothing(
 
 def test_a_deep_ipn_that_parses_but_cannot_be_re_rendered_for_its_signature_is_400() -> None:
     from functions.providers.base import BadCallback
-    from functions.providers.nowpayments import NowPaymentsRail, NowPaymentsSettings
+    from functions.providers.nowpayments.rail import NowPaymentsRail, NowPaymentsSettings
 
     rail = NowPaymentsRail(NowPaymentsSettings(api_key="k", ipn_secret="s"))  # type: ignore[arg-type]
     body = b"[" * 900 + b"]" * 900  # json.loads takes it; rendering it back recurses twice as deep

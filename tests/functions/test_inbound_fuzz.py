@@ -40,11 +40,11 @@ from hypothesis import strategies as st
 
 from functions.jobs import JOBS
 from functions.jobs.endpoint import SECRET_HEADER as SCHEDULER_HEADER
-from functions.providers import nowpayments_sig as sig
 from functions.providers.base import BadCallback, Rail, Report
-from functions.providers.mpesa import MpesaRail, MpesaSettings
-from functions.providers.nowpayments import NowPaymentsRail, NowPaymentsSettings
-from functions.providers.pakasir import PakasirRail, PakasirSettings
+from functions.providers.mpesa.rail import MpesaRail, MpesaSettings
+from functions.providers.nowpayments import sig
+from functions.providers.nowpayments.rail import NowPaymentsRail, NowPaymentsSettings
+from functions.providers.pakasir.rail import PakasirRail, PakasirSettings
 from functions.providers.token_cache import MemoryTokenCache
 from functions.runtime import bootstrap, logs
 from functions.runtime.bootstrap import Runtime

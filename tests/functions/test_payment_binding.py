@@ -28,7 +28,7 @@ from functions.payments.callbacks import callback_url
 from functions.payments.start import UNKNOWN_START_TEXT
 from functions.runtime import bootstrap
 from functions.runtime.bootstrap import Runtime
-from functions.telegram.shop_rails import PHONE_QUESTION
+from functions.telegram.shop_rails import phone_question
 from tests import builders
 from tests.builders import button_update, text_update
 from tests.fakes.recording_bot import RecordingBot
@@ -421,7 +421,7 @@ def test_a_redelivered_pay_with_mpesa_tap_and_phone_reply_start_one_payment(
 
     tap = button_update(buttons(held)["Pay with M-Pesa"], user_id=USER_A, update_id=fresh())
     question, again = twice(shop.webhook, tap)
-    assert question.startswith(PHONE_QUESTION)
+    assert question.startswith(phone_question("M-Pesa", ""))
     assert again == question
     assert world.payment_streams() == []  # asking for the phone starts nothing
     answer = reply_to(question, "0712345678", USER_A, fresh())

@@ -3,12 +3,17 @@ money an order cannot take goes back to the wallet."""
 
 from __future__ import annotations
 
+import dataclasses
+from typing import Any
+
 import pytest
 
 from events import Money
+from functions.providers import registry
 from functions.runtime.bootstrap import Runtime
-from tests.builders import settings
+from tests.builders import settings, text_update
 from tests.fakes.recording_bot import RecordingBot
+from tests.functions import fake_rail
 from tests.functions.conftest import client_for
 from tests.functions.fake_rail import PATH_SECRET, FakeRail, callback
 from tests.functions.shop_helpers import ADMIN, ShopDriver, buttons
@@ -110,3 +115,71 @@ def test_stars_that_paid_an_order_are_not_refundable_with_refund(shop: ShopDrive
     assert str(refused.value) == (
         "Only Stars deposits can be refunded here; an order settles its own money."
     )
+
+
+def held_order(shop: ShopDriver, price: str = "1500 KES") -> dict[str, Any]:
+    product = shop.add_product(f"Voucher | Gifts | {price} | kind=unique")
+    shop.say(ADMIN, f"/stock {product}\nVOUCHER-1")
+    return shop.tap(BUYER, f"shop:b:{product}:1")
+
+
+def with_fake_spec(monkeypatch: pytest.MonkeyPatch, **changes: Any) -> None:
+    """The registered example rail, its spec changed as another rail's would read."""
+    spec = dataclasses.replace(fake_rail.SPEC, **changes)
+    monkeypatch.setattr(registry, "specs", lambda: (spec,))
+
+
+def test_the_pay_buttons_offer_every_configured_rail_whose_spec_pays_orders(
+    shop: ShopDriver,
+) -> None:
+    assert list(buttons(held_order(shop))) == ["Pay from wallet", "Pay with Test rail", "Cancel"]
+
+
+def test_a_rail_whose_spec_cannot_pay_orders_gets_no_button_and_a_forged_tap_starts_nothing(
+    shop: ShopDriver, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with_fake_spec(monkeypatch, pays_orders=False)
+    held = held_order(shop)
+    assert list(buttons(held)) == ["Pay from wallet", "Cancel"]
+    order_id = buttons(held)["Cancel"].removeprefix("shop:x:")
+
+    answer = shop.tap(BUYER, f"shop:r:{order_id}:fake")
+
+    assert answer["text"] == "This order cannot be paid that way. Send /orders to see it."
+    assert shop.rt.rails()["fake"].started == []  # type: ignore[attr-defined]
+    assert shop.rt.store.streams("payment") == []
+
+
+def test_a_rail_takes_orders_only_in_its_own_currencies(
+    shop: ShopDriver, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with_fake_spec(monkeypatch, currencies=("IDR",))
+    assert list(buttons(held_order(shop, "1500 KES"))) == ["Pay from wallet", "Cancel"]
+
+
+def test_a_rail_whose_payer_gives_a_phone_asks_for_it_and_pays_with_the_answer(
+    shop: ShopDriver, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with_fake_spec(monkeypatch, label="Test mobile money", payer_gives="phone")
+    held = held_order(shop)
+    order_id = buttons(held)["Cancel"].removeprefix("shop:x:")
+
+    question = shop.tap(BUYER, buttons(held)["Pay with Test mobile money"])
+
+    assert question["text"].startswith(
+        f"Reply with your Test mobile money phone number to pay order {order_id}"
+    )
+    assert question["reply_markup"]["force_reply"] is True
+    rail: FakeRail = shop.rt.rails()["fake"]  # type: ignore[assignment]
+    assert rail.started == []  # asking for the phone starts nothing
+    answer = text_update("0712345678", user_id=BUYER, update_id=990_001)
+    answer["message"]["entities"] = []
+    answer["message"]["reply_to_message"] = {
+        "message_id": 50, "date": 1767225600, "text": question["text"],
+        "chat": {"id": BUYER, "type": "private"},
+        "from": {"id": 123456, "is_bot": True, "first_name": "Soko"},
+    }  # fmt: skip
+    started = shop._post(answer)
+    assert started["text"].startswith("Payment for your order of KES 1,500.00 started")
+    (request,) = rail.started
+    assert (request.phone, request.amount) == ("0712345678", Money(amount=150_000, currency="KES"))

@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 
 from events.money import parse_money
-from functions.telegram.deposits import OPTIONS
+from functions.telegram.deposits import options
 
 pytestmark = pytest.mark.unit
-BY_NAME = {o.name: o for o in OPTIONS}
+BY_NAME = {o.name: o for o in options()}
 
 
 @pytest.mark.parametrize(
@@ -26,4 +26,4 @@ BY_NAME = {o.name: o for o in OPTIONS}
 )
 def test_rail_limits(option: str, amount: str, refusal: str | None) -> None:
     chosen = BY_NAME[option]
-    assert chosen.refusal(parse_money(amount, chosen.currency)) == refusal
+    assert chosen.refusal(parse_money(amount, chosen.currencies[0])) == refusal

@@ -26,7 +26,6 @@ import pytest
 
 from events import Money
 from functions.payments.callbacks import Addressed, address, callback_url
-from functions.providers import mpesa_wire as wire
 from functions.providers.base import (
     BadCallback,
     OutcomeUnknown,
@@ -36,7 +35,14 @@ from functions.providers.base import (
     RailError,
     Unauthorized,
 )
-from functions.providers.mpesa import PUSH_PATH, QUERY_PATH, TOKEN_PATH, MpesaRail, MpesaSettings
+from functions.providers.mpesa import wire
+from functions.providers.mpesa.rail import (
+    PUSH_PATH,
+    QUERY_PATH,
+    TOKEN_PATH,
+    MpesaRail,
+    MpesaSettings,
+)
 from functions.providers.token_cache import MemoryTokenCache
 from tests.fakes.interrupting import (
     Action,

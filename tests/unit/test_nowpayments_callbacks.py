@@ -19,10 +19,10 @@ from hypothesis import strategies as st
 
 from events import Money
 from functions.payments.callbacks import Addressed, address, callback_url
-from functions.providers import nowpayments_ipn as ipn
 from functions.providers.base import BadCallback, Unauthorized
-from functions.providers.nowpayments import NowPaymentsRail, NowPaymentsSettings
-from functions.providers.nowpayments_sig import js_number, render_js, render_python
+from functions.providers.nowpayments import ipn
+from functions.providers.nowpayments.rail import NowPaymentsRail, NowPaymentsSettings
+from functions.providers.nowpayments.sig import js_number, render_js, render_python
 from tests.fakes.nowpayments import FakeNowPayments
 
 pytestmark = pytest.mark.unit

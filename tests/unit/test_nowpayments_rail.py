@@ -28,7 +28,6 @@ from hypothesis import strategies as st
 
 from events import Money
 from functions.payments.callbacks import address, callback_url
-from functions.providers import nowpayments_ipn as ipn
 from functions.providers.base import (
     BadCallback,
     OutcomeUnknown,
@@ -39,7 +38,8 @@ from functions.providers.base import (
     Report,
     Unauthorized,
 )
-from functions.providers.nowpayments import NowPaymentsRail, NowPaymentsSettings
+from functions.providers.nowpayments import ipn
+from functions.providers.nowpayments.rail import NowPaymentsRail, NowPaymentsSettings
 from tests.fakes.interrupting import (
     Action,
     Interrupting,

@@ -26,7 +26,8 @@ from functions.providers.base import (
     ProviderUnavailable,
     Unauthorized,
 )
-from functions.providers.pakasir import MIN_AMOUNT_IDR, PakasirRail, PakasirSettings, qr_png
+from functions.providers.pakasir.qr import qr_png
+from functions.providers.pakasir.rail import MIN_AMOUNT_IDR, PakasirRail, PakasirSettings
 from tests.fakes.interrupting import (
     Action,
     Interrupting,

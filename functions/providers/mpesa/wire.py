@@ -24,11 +24,10 @@ from functions.providers.base import (
     Report,
     Status,
 )
+from functions.providers.mpesa import MAX_SHILLINGS, MIN_SHILLINGS
 
 NAIROBI: Final = timezone(timedelta(hours=3), "EAT")  # Kenya keeps no daylight saving time
 KES_MINOR: Final = 100  # Money keeps KES in cents; Daraja takes whole shillings
-MIN_SHILLINGS: Final = 1
-MAX_SHILLINGS: Final = 250_000
 MAX_CALLBACK_BYTES: Final = 64 * 1024
 ACCOUNT_REFERENCE_MAX: Final = 12
 TRANSACTION_DESC_MAX: Final = 13
@@ -51,7 +50,7 @@ def normalise_phone(phone: str | None) -> str:
     """`2547XXXXXXXX` or `2541XXXXXXXX` from 07…, 01…, +254… or 254…; else ProviderRefused."""
     match = _PHONE.fullmatch(_PHONE_NOISE.sub("", phone or ""))
     if match is None:
-        raise ProviderRefused(
+        raise ProviderRefused.plainly(
             "M-Pesa needs a Kenyan mobile number like 0712345678 or +254712345678"
         )
     return "254" + match[1]
@@ -60,12 +59,14 @@ def normalise_phone(phone: str | None) -> str:
 def whole_shillings(amount: Money) -> int:
     """Daraja's Amount: whole shillings within 1 to 250,000, else ProviderRefused."""
     if amount.currency != "KES":
-        raise ProviderRefused(f"M-Pesa takes KES only, not {amount.currency}")
+        raise ProviderRefused.plainly(f"M-Pesa takes KES only, not {amount.currency}")
     shillings, cents = divmod(amount.amount, KES_MINOR)
     if cents:
-        raise ProviderRefused(f"M-Pesa takes whole shillings only, not {format_money(amount)}")
+        raise ProviderRefused.plainly(
+            f"M-Pesa takes whole shillings only, not {format_money(amount)}"
+        )
     if not MIN_SHILLINGS <= shillings <= MAX_SHILLINGS:
-        raise ProviderRefused(
+        raise ProviderRefused.plainly(
             f"M-Pesa takes KES {MIN_SHILLINGS:,} to KES {MAX_SHILLINGS:,} in one payment"
         )
     return shillings

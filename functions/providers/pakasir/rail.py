@@ -14,15 +14,16 @@ import json
 import time
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime, timedelta
-from typing import Any, Final, Literal
+from typing import TYPE_CHECKING, Any, Final, Literal
 
 import httpx
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from events import Money
 from events.money import format_money
 from functions.providers.base import (
+    DECLINED,
+    NOT_AVAILABLE,
     BadCallback,
     Instructions,
     OutcomeUnknown,
@@ -35,10 +36,14 @@ from functions.providers.base import (
     Unauthorized,
 )
 from functions.providers.http import ProviderHttp
+from functions.providers.pakasir import ENV_PREFIX, MIN_AMOUNT_IDR, PakasirSettings
 from functions.runtime import secrets
 
-ENV_PREFIX: Final = "SOKO_PAKASIR_"
-MIN_AMOUNT_IDR: Final = 500  # whole rupiah; from an unofficial SDK, unconfirmed by Pakasir
+if TYPE_CHECKING:
+    from functions.runtime.bootstrap import Runtime
+
+__all__ = ["MIN_AMOUNT_IDR", "PakasirRail", "PakasirSettings", "build"]
+
 QRIS_LIFETIME: Final = timedelta(minutes=10)  # our own rule, whatever Pakasir says
 MAX_CALLBACK_BYTES: Final = 64 * 1024
 IDR_MINOR: Final = 100  # ISO exponent 2: Money(amount=1_000_000, "IDR") is Rp 10,000
@@ -49,24 +54,6 @@ STATUSES: Final[Mapping[str, Status]] = {
     "cancelled": "failed",
     "expired": "expired",
 }
-
-
-class PakasirSettings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, frozen=True, extra="ignore")
-
-    base_url: str = "https://app.pakasir.com"
-    project: str = ""  # the project's slug
-    api_key: SecretStr = SecretStr("")
-    webhook_secret: SecretStr = SecretStr("")  # our webhook URL's last path segment
-    method: str = "qris"
-
-    def configured(self) -> bool:
-        """True when every credential this rail needs is set."""
-        return bool(
-            self.project
-            and self.api_key.get_secret_value().strip()
-            and self.webhook_secret.get_secret_value().strip()
-        )
 
 
 class _Transaction(BaseModel):
@@ -86,12 +73,17 @@ def _utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+def _customer_text(status_code: int) -> str:
+    """Pakasir's 4xx words are for us; a rejected key is ours to fix, not the payer's."""
+    return NOT_AVAILABLE if status_code in (401, 403) else DECLINED
+
+
 def _whole_rupiah(amount: Money) -> int:
     if amount.currency != "IDR":
-        raise ProviderRefused(f"Pakasir takes IDR only, not {amount.currency}")
+        raise ProviderRefused.plainly(f"QRIS takes IDR only, not {amount.currency}")
     rupiah, cents = divmod(amount.amount, IDR_MINOR)
     if cents:
-        raise ProviderRefused("Pakasir takes whole rupiah only: the amount has a fraction")
+        raise ProviderRefused.plainly("QRIS takes whole rupiah only, without cents")
     return rupiah
 
 
@@ -144,7 +136,9 @@ class PakasirRail:
     def start(self, request: PaymentRequest) -> Started:
         rupiah = _whole_rupiah(request.amount)
         if rupiah < MIN_AMOUNT_IDR:
-            raise ProviderRefused(f"Pakasir's minimum is IDR {MIN_AMOUNT_IDR:,}")
+            raise ProviderRefused.plainly(
+                f"QRIS takes at least IDR {MIN_AMOUNT_IDR:,} (Pakasir's minimum)"
+            )
         body = {
             "project": self.settings.project,
             "order_id": request.payment_id,
@@ -200,7 +194,8 @@ class PakasirRail:
         except ValueError:
             data = None
         if response.status_code >= 400:
-            raise ProviderRefused(f"pakasir: HTTP {response.status_code}{self._reason(data)}")
+            reason = f"pakasir: HTTP {response.status_code}{self._reason(data)}"
+            raise ProviderRefused(reason, _customer_text(response.status_code))
         inner = data.get(key) if isinstance(data, dict) else None
         if not isinstance(inner, dict):
             problem = OutcomeUnknown if creates else ProviderUnavailable
@@ -283,12 +278,6 @@ class PakasirRail:
         )
 
 
-def qr_png(payload: str, scale: int = 8) -> bytes:
-    """The QRIS string as a PNG image (for sendPhoto); segno needs no Pillow."""
-    import io
-
-    import segno  # imported on first use: only the bot's payment screen needs it
-
-    buffer = io.BytesIO()
-    segno.make_qr(payload, error="m").save(buffer, kind="png", scale=scale, border=4)
-    return buffer.getvalue()
+def build(rt: Runtime) -> PakasirRail:
+    """The adapter the registry builds (the spec in functions/providers/pakasir/)."""
+    return PakasirRail(PakasirSettings(), now=rt.clock.now)

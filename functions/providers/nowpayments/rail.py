@@ -19,17 +19,15 @@ import time
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import httpx
-from pydantic import SecretStr
-from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from events import Money
 from events.money import format_money
-from functions.providers import nowpayments_ipn as ipn
-from functions.providers import nowpayments_sig as sig
 from functions.providers.base import (
+    DECLINED,
+    NOT_AVAILABLE,
     BadCallback,
     Instructions,
     OutcomeUnknown,
@@ -41,26 +39,22 @@ from functions.providers.base import (
     Unauthorized,
 )
 from functions.providers.http import ProviderHttp
+from functions.providers.nowpayments import NowPaymentsSettings, ipn, sig
 from functions.runtime import secrets
+
+if TYPE_CHECKING:
+    from functions.runtime.bootstrap import Runtime
+
+__all__ = ["NowPaymentsRail", "NowPaymentsSettings", "build"]
 
 MAX_CALLBACK_BYTES = 64 * 1024
 _REASON_CHARS = 200
 _PAYMENT_REF = re.compile(r"[0-9A-Za-z_-]{1,64}")
-
-
-class NowPaymentsSettings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="SOKO_NOWPAYMENTS_", frozen=True, extra="ignore")
-
-    base_url: str = "https://api.nowpayments.io/v1"
-    api_key: SecretStr = SecretStr("")
-    ipn_secret: SecretStr = SecretStr("")
-    price_currency: str = "usd"  # the fiat currency invoices are priced in
-
-    def configured(self) -> bool:
-        """True when both the API key and the IPN secret are set."""
-        return bool(self.api_key.get_secret_value().strip()) and bool(
-            self.ipn_secret.get_secret_value().strip()
-        )
+# Its minimum depends on the coin and moves with the market: we cannot check it beforehand.
+_TOO_SMALL = re.compile(r"AMOUNT_MINIMAL|too small|minimal amount", re.IGNORECASE)
+TOO_SMALL = (
+    "the amount is below the smallest crypto payment accepted right now. Try a larger amount."
+)
 
 
 # Ours, not NOWPayments': an invoice nobody paid stops being pending after a day, so the
@@ -100,12 +94,12 @@ class NowPaymentsRail:
     def start(self, request: PaymentRequest) -> Started:
         amount = request.amount
         if amount.currency != self.settings.price_currency.upper():
-            raise ProviderRefused(
-                f"NOWPayments invoices are priced in {self.settings.price_currency.upper()}, "
+            raise ProviderRefused.plainly(
+                f"crypto payments are priced in {self.settings.price_currency.upper()}, "
                 f"not {amount.currency}"
             )
         if not amount.is_positive():
-            raise ProviderRefused("the amount must be positive")
+            raise ProviderRefused.plainly("the amount must be positive")
         payload = {
             "price_amount": ipn.decimal_text(amount.amount, amount.currency),
             "price_currency": amount.currency.lower(),
@@ -154,7 +148,8 @@ class NowPaymentsRail:
         url = self.settings.base_url.rstrip("/") + path
         response = self._http.send(method, url, headers={"x-api-key": api_key}, **request)
         if 400 <= response.status_code < 500:
-            raise ProviderRefused(self._redact(_reason(response)))
+            reason = self._redact(_reason(response))
+            raise ProviderRefused(reason, _customer_text(response.status_code, reason))
         if not 200 <= response.status_code < 300:
             raise ProviderUnavailable(f"NOWPayments: HTTP {response.status_code}")
         return response
@@ -230,6 +225,16 @@ def _header(headers: Mapping[str, str], name: str) -> str:
     return ""
 
 
+def _customer_text(status_code: int, reason: str) -> str:
+    """NOWPayments' 4xx words are for developers ("amountTo is too small"): the payer is
+    told what they can do about it, and a rejected API key is ours to fix."""
+    if status_code in (401, 403):
+        return NOT_AVAILABLE
+    if _TOO_SMALL.search(reason):
+        return TOO_SMALL
+    return DECLINED
+
+
 def _reason(response: httpx.Response) -> str:
     """The provider's short reason for a 4xx, from its `message` when it gives one."""
     try:
@@ -238,3 +243,8 @@ def _reason(response: httpx.Response) -> str:
         message = None
     text = message if isinstance(message, str) and message else response.text
     return f"NOWPayments: HTTP {response.status_code}: {text[:_REASON_CHARS]}"
+
+
+def build(rt: Runtime) -> NowPaymentsRail:
+    """The adapter the registry builds (the spec in functions/providers/nowpayments/)."""
+    return NowPaymentsRail(NowPaymentsSettings())

@@ -1,0 +1,130 @@
+"""A rail described as data: what the menus, the shop, the deployment and the local stack
+need to know about a way to pay, without loading the code that talks to its provider.
+
+Every provider is a package (`functions/providers/<rail>/`) whose `__init__` holds only its
+`SPEC` and its settings class, and whose submodules hold the HTTP client, the wire format,
+signatures and QR codes. Why a package and not a module with lazy imports: the registry,
+`/deposit` and the shop's Pay buttons import every registered spec on every webhook
+instance, and a spec module that cannot import its implementation by accident is simpler
+to keep light than a heavy module whose every function remembers to import late (a test
+checks it: tests/unit/test_rail_specs.py). A rail whose implementation is light anyway may
+keep both in one module (tests/functions/fake_rail.py does).
+
+Stars and manual transfers are not provider rails (no adapter, no settings of their own)
+but are offered by /deposit in the same shape (functions/telegram/deposits.py).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Literal
+
+from pydantic import SecretStr
+from pydantic_settings import BaseSettings
+
+from events import Money
+from events.money import currency
+
+if TYPE_CHECKING:
+    from functions.providers.base import Rail
+    from functions.runtime.bootstrap import Runtime
+
+# What the payer types after the amount: a phone to prompt (M-Pesa), a transfer reference.
+PayerGives = Literal["phone", "reference"]
+SETTINGS_PREFIX = "SOKO_"
+
+
+class RailSettings(BaseSettings):
+    """A rail's settings, read from `SOKO_<RAIL>_*`; its SecretStr fields are its secrets."""
+
+    def configured(self) -> bool:
+        """True when every value the rail needs is set (the bot offers only these rails)."""
+        raise NotImplementedError
+
+
+@dataclass(frozen=True)
+class Limits:
+    """What the rail takes, in whole units of its currency (None: no bound of ours)."""
+
+    minimum: int | None = None
+    maximum: int | None = None
+    whole_units: bool = False  # M-Pesa and QRIS take no cents
+
+    def refusal(self, label: str, amount: Money) -> str | None:
+        """Why the rail would not take this amount, in words for the user; None if it would."""
+        unit = 10 ** currency(amount.currency).exponent
+        if self.whole_units and amount.amount % unit:
+            return f"{label} takes whole {amount.currency} amounts, without cents."
+        too_low = self.minimum is not None and amount.amount < self.minimum * unit
+        too_high = self.maximum is not None and amount.amount > self.maximum * unit
+        if not (too_low or too_high):
+            return None
+        if self.maximum is None:
+            return f"{label} takes at least {amount.currency} {self.minimum:,}."
+        return f"{label} takes {amount.currency} {self.minimum or 0:,} to {self.maximum:,}."
+
+
+# Builds a configured rail's adapter (reading its settings itself).
+AdapterFactory = Callable[["Runtime"], "Rail"]
+
+
+@dataclass(frozen=True)
+class RailSpec:
+    """One way to pay in. `name` is what the user types, the button's data, the payment's
+    rail and the callback path segment (/payments/<name>/…)."""
+
+    name: str
+    label: str  # the button's label
+    currencies: tuple[str, ...]  # what it collects; amounts are typed in the first
+    example: str  # the typed form, shown in usage: "/deposit mpesa 1500 0712345678"
+    payer_gives: PayerGives | None = None
+    pays_orders: bool = False  # offered as "Pay with …" on a held order in its currency
+    limits: Limits = field(default_factory=Limits)
+    # A provider rail: its settings class and its adapter factory as "module:function",
+    # imported only when the rail is built (the factory's module is the heavy one).
+    settings: type[RailSettings] | None = None
+    adapter: str | None = None
+    # What the local stack runs in place of the provider, as "module:Class" (tests/fakes).
+    local_fake: str | None = None
+    # Options without a provider (Stars, manual transfers): how /deposit starts one, as
+    # "module:function", and when this deployment offers it.
+    starter: str | None = None
+    offered_when: Callable[[Runtime], bool] | None = None
+    # A currency chosen by a setting (manual transfers) instead of `currencies[0]`.
+    configured_currency: Callable[[Runtime], str] | None = None
+
+    def refusal(self, amount: Money) -> str | None:
+        """Why this rail would not take the amount, for the user; None if it would."""
+        return self.limits.refusal(self.label, amount)
+
+    def currency_in(self, rt: Runtime) -> str:
+        """The currency amounts are typed in for this deployment."""
+        return self.configured_currency(rt) if self.configured_currency else self.currencies[0]
+
+    def takes(self, rt: Runtime, money_currency: str) -> bool:
+        """Whether it collects in this currency (an order's, for its Pay buttons)."""
+        return money_currency in (*self.currencies, self.currency_in(rt))
+
+    def configured(self) -> bool:
+        """A provider rail whose settings are all present in the environment."""
+        return self.settings is not None and self.settings().configured()
+
+    def setting_names(self) -> tuple[str, ...]:
+        """Every environment variable its settings read: `SOKO_MPESA_SHORTCODE`, …"""
+        if self.settings is None:
+            return ()
+        prefix = str(self.settings.model_config.get("env_prefix", ""))
+        return tuple(f"{prefix}{name}".upper() for name in self.settings.model_fields)
+
+    def secret_names(self) -> tuple[str, ...]:
+        """Its secrets as Settings-style names (`mpesa_passkey`, mounted at
+        SOKO_MPESA_PASSKEY), the way infra/topology.py names a function's secrets."""
+        if self.settings is None:
+            return ()
+        prefix = str(self.settings.model_config.get("env_prefix", ""))
+        return tuple(
+            f"{prefix}{name}".removeprefix(SETTINGS_PREFIX).lower()
+            for name, info in self.settings.model_fields.items()
+            if info.annotation is SecretStr
+        )
