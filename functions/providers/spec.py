@@ -91,7 +91,8 @@ class RailSpec:
     # "module:function", and when this deployment offers it.
     starter: str | None = None
     offered_when: Callable[[Runtime], bool] | None = None
-    # A currency chosen by a setting (manual transfers) instead of `currencies[0]`.
+    # The one currency a setting chooses (manual transfers, NOWPayments' price currency),
+    # instead of `currencies`, which then only say what it is by default.
     configured_currency: Callable[[Runtime], str] | None = None
 
     def refusal(self, amount: Money) -> str | None:
@@ -104,7 +105,9 @@ class RailSpec:
 
     def takes(self, rt: Runtime, money_currency: str) -> bool:
         """Whether it collects in this currency (an order's, for its Pay buttons)."""
-        return money_currency in (*self.currencies, self.currency_in(rt))
+        if self.configured_currency is not None:  # the setting wins over the default
+            return money_currency == self.configured_currency(rt)
+        return money_currency in self.currencies
 
     def configured(self) -> bool:
         """A provider rail whose settings are all present in the environment."""

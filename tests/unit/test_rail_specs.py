@@ -169,3 +169,14 @@ def test_the_probe_sees_a_rail_implementation_once_a_rail_is_used() -> None:
         then="rt.rails()['mpesa']; print('functions.providers.mpesa.rail' in sys.modules)"
     )
     assert modules[-1] == "True"
+
+
+def test_crypto_amounts_are_typed_in_the_currency_invoices_are_priced_in(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    (crypto,) = [o for o in options() if o.name == "nowpayments"]
+    rt = bootstrap.build(settings())
+    monkeypatch.setenv("SOKO_NOWPAYMENTS_PRICE_CURRENCY", "eur")
+    assert crypto.currency_in(rt) == "EUR"
+    assert crypto.takes(rt, "EUR")
+    assert not crypto.takes(rt, "USD")  # its invoices would refuse a USD order

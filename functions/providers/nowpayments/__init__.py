@@ -29,7 +29,9 @@ class NowPaymentsSettings(RailSettings):
 SPEC = RailSpec(
     name="nowpayments",
     label="Crypto",
-    currencies=("USD",),  # the invoices' price currency (price_currency)
+    currencies=("USD",),
+    # Amounts are typed in the currency invoices are priced in, whatever it is set to.
+    configured_currency=lambda rt: NowPaymentsSettings().price_currency.upper(),
     example="/deposit nowpayments 25.00",
     pays_orders=True,  # a partial payment an admin approves goes to the wallet
     settings=NowPaymentsSettings,
