@@ -27,8 +27,9 @@ $(CHECKOV_STAMP):
 	rm -f .venv-checkov/.installed-*
 	touch $@
 
+# `make dev KEEP=1` keeps the data in .dev/data from one run to the next (docs/local.md).
 dev: install
-	$(BIN)/python -m infra.local.dev
+	$(BIN)/python -m infra.local.dev $(if $(filter-out 0,$(KEEP)),--keep-data)
 
 # Every process of `make dev`, merged and prefixed; run it in a second terminal.
 logs:

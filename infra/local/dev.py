@@ -4,7 +4,8 @@ Starts `LocalStack` (Firestore and Pub/Sub emulators, fake Telegram, fake M-Pesa
 NOWPayments and Pakasir, every function of the topology, the scheduler), then the chat
 console, whose payer commands (/approve, /scan, /paycrypto) pay on the fake providers.
 Leaving the console (/quit, Ctrl-D), Ctrl-C, SIGTERM or SIGHUP stops everything; nothing is
-left running. Nothing is kept either: the emulators hold their data in memory only.
+left running. Nothing is kept either (the emulators hold their data in memory), unless
+`--keep-data [DIR]` (`make dev KEEP=1`) says where to keep it: see `infra.local.kept_data`.
 
 SOKO_* variables exported in the environment override the stack's defaults for the functions
 (`SOKO_RESERVATION_MINUTES=2 make dev`), except the ones the stack sets itself (its wiring,
@@ -42,6 +43,7 @@ from infra.local.stack import (
 # The children run in their own sessions (so that their groups can be stopped as a whole),
 # so a closed terminal or a `kill` reaches only this process: it must stop them itself.
 STOP_SIGNALS = (signal.SIGTERM, signal.SIGHUP)
+DEFAULT_DATA_DIR = ROOT / ".dev" / "data"  # `--keep-data` without a DIR, `make dev KEEP=1`
 
 
 class Stop(Exception):
@@ -89,8 +91,17 @@ def describe(stack: LocalStack) -> str:
         f"Scheduled jobs: {jobs}\n"
         f"Settings from your environment: {', '.join(stack.settings) or 'none'}\n"
         f"Logs: {logs}/<name>.log, all merged in {logs}/all.log (`make logs` follows it)\n"
-        "Data lives in the emulators' memory only: it is gone when the stack stops.\n"
+        f"{data_notice(stack)}\n"
     )
+
+
+def data_notice(stack: LocalStack) -> str:
+    """Whether the data outlives this run, and whether an earlier run's came back."""
+    if stack.kept_data is None:
+        return "Data lives in the emulators' memory only: it is gone when the stack stops."
+    where = _shown(stack.kept_data.directory)
+    found = f"{stack.kept.events} events loaded" if stack.kept else "nothing kept there yet"
+    return f"Data is kept in {where} ({found}); a clean stop saves it there again."
 
 
 def ignored_notice(ignored: list[str], secrets_from_env: bool) -> str | None:
@@ -116,7 +127,17 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help=f"take {', '.join(SECRET_SETTINGS)} from the environment instead of random ones",
     )
+    parser.add_argument(
+        "--keep-data",
+        nargs="?",
+        const=DEFAULT_DATA_DIR,
+        type=Path,
+        metavar="DIR",
+        help="load the data kept in DIR at start and keep it there at a clean stop "
+        f"(DIR: {_shown(DEFAULT_DATA_DIR)} unless given)",
+    )
     args = parser.parse_args(argv)
+    keep_data = args.keep_data.resolve() if args.keep_data else None  # before the chdir
     os.chdir(ROOT)
     for sig in STOP_SIGNALS:
         signal.signal(sig, _on_stop_signal)
@@ -130,7 +151,9 @@ def main(argv: list[str] | None = None) -> int:
         flush=True,
     )
     secrets = Secrets.from_environ(os.environ) if args.secrets_from_env else None
-    stack = LocalStack(log_dir=args.log_dir, settings=settings, secrets=secrets)
+    stack = LocalStack(
+        log_dir=args.log_dir, settings=settings, secrets=secrets, keep_data=keep_data
+    )
     try:
         code = _run(stack, args.no_console)
     finally:

@@ -63,6 +63,7 @@ from infra.local.emulators import (
     free_port,
     port_is_free,
 )
+from infra.local.kept_data import Kept, KeptData, KeptDataError, settle
 from infra.local.providers import PROVIDER_SETTINGS, ProviderFakes
 from infra.topology import TOPOLOGY, Function, Schedule, Subscription, Topology
 from tests.fakes.telegram_api import FakeTelegram
@@ -482,7 +483,8 @@ class LocalStack:
 
     For tests: `urls[entry_point]`, `telegram` (the FakeTelegram), `firestore_host`,
     `pubsub_host`, `project`, `secrets`, `env` (the functions' environment), `run_job(name)`,
-    `providers` (the fake payment providers, unless `providers=False`).
+    `providers` (the fake payment providers, unless `providers=False`), `kept_data` and
+    `kept` (with `keep_data`: the directory, and what an earlier run had kept there).
     """
 
     def __init__(
@@ -498,9 +500,12 @@ class LocalStack:
         providers: bool = True,
         settings: Mapping[str, str] | None = None,
         secrets: Secrets | None = None,
+        keep_data: str | os.PathLike[str] | None = None,
     ) -> None:
         """`settings`: SOKO_* values for the functions, over `LOCAL_DEFAULTS`; none of
-        `STACK_SETTINGS`. `secrets`: the three secrets to use instead of random ones."""
+        `STACK_SETTINGS`. `secrets`: the three secrets to use instead of random ones.
+        `keep_data`: a directory to import the data from at start and export it to at a
+        clean stop (`infra.local.kept_data`)."""
         self.topology = topology
         self.log_dir = Path(log_dir)
         self.project = project
@@ -528,6 +533,8 @@ class LocalStack:
         self._stop_scheduler = threading.Event()
         self._scheduler: threading.Thread | None = None
         self._log_handler: logging.Handler | None = None
+        self.kept_data = KeptData(keep_data) if keep_data is not None else None
+        self.kept: Kept | None = None  # what `kept_data` held at start
         self._runtime_dir: Path | None = None  # the functions' XDG_RUNTIME_DIRs, one each
         self._http = httpx.Client(trust_env=False)  # loopback only: never via a proxy
         self.env: dict[str, str] = {}
@@ -645,6 +652,7 @@ class LocalStack:
 
     def _start_everything(self) -> None:
         self._open_logs()
+        self._load_kept()
         # Emulators and functions boot in parallel: the functions connect lazily, so they
         # only need the emulators' addresses, which are known as soon as they are started.
         self._firestore.start()
@@ -672,6 +680,7 @@ class LocalStack:
             emulator.wait_ready(self._timeout)
             ready = emulator.ready_after or 0.0
             log.info("%s emulator ready at %s in %.2f s", emulator.name, emulator.host, ready)
+        self._resume_kept()
         self._create_topics_and_subscriptions()
         self.telegram.set_webhook(self.urls[TELEGRAM_WEBHOOK], self.secrets.webhook_secret)
         if self._run_schedules:
@@ -692,6 +701,7 @@ class LocalStack:
         self._stop_scheduler.set()
         if self._scheduler is not None:
             self._scheduler.join(timeout=10)
+        self._settle_before_keeping()
         problems = self._stop_children()
         if self._runtime_dir is not None:
             shutil.rmtree(self._runtime_dir, ignore_errors=True)
@@ -712,12 +722,55 @@ class LocalStack:
         survivors = _stop_groups(self._functions, grace=10.0)
         if survivors:
             problems.append(f"function processes {survivors} survived SIGKILL")
+        problems += self._keep()  # nothing writes any more, and the emulator still runs
         for emulator in (self._pubsub, self._firestore):
             try:
                 emulator.stop()
             except EmulatorError as error:
                 problems.append(str(error))
         return problems
+
+    # -- kept data (`keep_data`, make dev KEEP=1: infra/local/kept_data.py) -------------
+
+    def _load_kept(self) -> None:
+        """Have the Firestore emulator import what the last clean stop kept, if anything."""
+        if self.kept_data is None:
+            return
+        try:
+            self.kept = self.kept_data.load()
+        except KeptDataError as error:
+            raise LocalStackError(str(error)) from error
+        if self.kept is not None:
+            self._firestore.import_data = self.kept.firestore
+            log.info("importing the data kept in %s", self.kept.firestore)
+
+    def _resume_kept(self) -> None:
+        """Before the first update: check the import loaded, and number updates on."""
+        if self.kept_data is None or self.kept is None:
+            return
+        try:
+            self.kept_data.check_loaded(self.kept, self._firestore)
+        except (KeptDataError, EmulatorError) as error:
+            raise LocalStackError(str(error)) from error
+        self.telegram.state.continue_numbering(*self.kept.numbering)
+        log.info("kept data loaded: %d events", self.kept.events)
+
+    def _settle_before_keeping(self) -> None:
+        # A stack that did not start fully changed nothing: it keeps no new export.
+        if self.kept_data is None or self.started_in is None:
+            return
+        if not settle(self._firestore, self.telegram):
+            log.warning("functions still busy at the stop: what is in flight is not kept")
+
+    def _keep(self) -> list[str]:
+        if self.kept_data is None or self.started_in is None:
+            return []
+        try:
+            kept = self.kept_data.save(self._firestore, self.telegram.state.numbering())
+        except KeptDataError as error:
+            return [str(error)]
+        log.info("kept %d events in %s", kept.events, kept.firestore)
+        return []
 
     # -- start-up steps ----------------------------------------------------------------
 

@@ -176,6 +176,22 @@ class TelegramState:
     def unique(self, prefix: str) -> str:
         return f"{prefix}{self.bot_id}{next(self._sequence):08d}"
 
+    def numbering(self) -> tuple[int, int]:
+        """The next update_id and the next `unique` number, for `continue_numbering`."""
+        with self.lock:
+            update_id, sequence = next(self._update_ids), next(self._sequence)
+            self._update_ids, self._sequence = itertools.count(update_id), itertools.count(sequence)
+            return update_id, sequence
+
+    def continue_numbering(self, update_id: int, sequence: int) -> None:
+        """Number on from an earlier run's `numbering()` (kept data: make dev KEEP=1). The bot
+        drops an update whose `tg:<bot id>:<update_id>` it has stored, and derives payment ids
+        from it; numbering afresh with the same token would swallow new messages."""
+        with self.lock:
+            ours = self.numbering()
+            self._update_ids = itertools.count(max(update_id, ours[0]))
+            self._sequence = itertools.count(max(sequence, ours[1]))
+
     # -- chats and messages -----------------------------------------------------------------
 
     def chat(self, chat_id: ChatId) -> JsonDict:
