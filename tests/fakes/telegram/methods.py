@@ -76,6 +76,27 @@ def visible_text(text: str, parse_mode: Any) -> str:
     return text
 
 
+def link_entities(text: str, parse_mode: Any) -> list[JsonDict]:
+    """The `text_link` entities Telegram makes of HTML `<a href>` tags, at UTF-16 offsets
+    into the visible text: a reply's `reply_to_message` carries them back to the bot."""
+    if str(parse_mode).lower() != "html":
+        return []
+    entities: list[JsonDict] = []
+    shown, opened = 0, None
+    for piece in re.split(r"(<[^>]*>)", text):
+        href = re.fullmatch(r'<a\s+href="([^"]*)"\s*>', piece)
+        if href is not None:
+            opened = (shown, html.unescape(href.group(1)))
+        elif piece == "</a>" and opened is not None:
+            start, url = opened
+            entities.append({"type": "text_link", "offset": start, "length": shown - start,
+                             "url": url})  # fmt: skip
+            opened = None
+        elif not piece.startswith("<"):
+            shown += len(html.unescape(piece).encode("utf-16-le")) // 2
+    return entities
+
+
 def inline_markup(params: JsonDict) -> JsonDict | None:
     """The inline keyboard to attach, after Telegram's check on callback_data (1-64 bytes)."""
     markup = params.get("reply_markup")
@@ -155,7 +176,11 @@ def send_message(state: TelegramState, request: ApiRequest) -> JsonDict:
     text = message_text(params)
     markup = inline_markup(params)
     gate(state, chat_id)
-    msg = deliver(state, chat_id, "message", text, {"text": text}, markup)
+    content: JsonDict = {"text": text}
+    entities = link_entities(str(params.get("text") or ""), params.get("parse_mode"))
+    if entities:
+        content["entities"] = entities
+    msg = deliver(state, chat_id, "message", text, content, markup)
     asks = params.get("reply_markup")
     if isinstance(asks, dict) and as_bool(asks.get("force_reply")):
         # A Telegram client opens a reply to this message: the user's next one answers it.
