@@ -13,7 +13,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from functions.telegram.routes import ALLOWED_UPDATES
+from functions.contexts import REGISTRY
+from functions.telegram.routes import allowed_updates
 from infra import deployment as d
 from infra.topology import TOPOLOGY, Function, Topology
 from infra.yaml_out import Node, dump
@@ -119,7 +120,7 @@ def deploys(topology: Topology) -> list[dict[str, Any]]:
 def generate(topology: Topology = TOPOLOGY) -> str:
     """The whole cloudbuild.yaml text."""
     deployed = [f"deploy-{d.service_name(fn)}" for fn in topology.functions]
-    webhook = WEBHOOK.replace("ALLOWED", json.dumps(list(ALLOWED_UPDATES)))
+    webhook = WEBHOOK.replace("ALLOWED", json.dumps(list(allowed_updates(REGISTRY.routes))))
     secrets = [
         {"versionName": f"projects/$PROJECT_ID/secrets/{d.SECRET_IDS[s]}/versions/latest", "env": e}
         for s, e in (("bot_token", "BOT_TOKEN"), ("webhook_secret", "WEBHOOK_SECRET"))

@@ -19,6 +19,7 @@ from functions.contexts import notifications, ops, payments, shop, wallet
 from functions.contexts.base import BoundedContext, Job, Lazy, Rule, Subscriber
 from functions.projections.base import Projection
 from functions.reactors.base import Reactor
+from functions.telegram.routes import Route
 
 T = TypeVar("T")
 
@@ -61,6 +62,11 @@ class Registry:
         return self._all(lambda c: c.subscribers)
 
     @cached_property
+    def routes(self) -> tuple[Route, ...]:
+        """The Telegram router's table: every context's commands, buttons and questions."""
+        return self._all(lambda c: c.routes)
+
+    @cached_property
     def jobs(self) -> dict[str, Job]:
         return {job.name: job for job in self._all(lambda c: c.jobs)}
 
@@ -90,6 +96,9 @@ class Registry:
     def _twice(self) -> list[str]:
         declared = {
             "context": [c.name for c in self.contexts],
+            "route": [
+                f"{r.kind} {r.key}" + (" (caption)" if r.in_caption else "") for r in self.routes
+            ],
             "category": list(self.categories),
             "projection": [p.name for p in self.projections],
             "reactor": [r.name for r in self.reactors],

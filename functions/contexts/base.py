@@ -13,37 +13,23 @@ reference and imported when first used; a test resolves every reference.
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Generic, Literal, TypeVar
+from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic_settings import BaseSettings
 
+from functions.lazy import Lazy
 from functions.projections.base import Projection
 from functions.reactors.base import Reactor
 
 if TYPE_CHECKING:
     from functions.notifications.notice import Facts, Notice
+    from functions.telegram.routes import Route
 
-T = TypeVar("T")
+__all__ = ["BoundedContext", "Function", "Job", "Lazy", "Rule", "Rules", "Subscriber"]
 Rule = Callable[[Any, "Facts"], "list[Notice]"]
 Rules = Mapping[str, tuple[Rule, ...]]
-
-
-@dataclass(frozen=True)
-class Lazy(Generic[T]):
-    """`module:attribute`, imported on first use so an entry point loads only its own work."""
-
-    module: str
-    attribute: str
-
-    def resolve(self) -> T:
-        value: T = getattr(importlib.import_module(self.module), self.attribute)
-        return value
-
-    def __str__(self) -> str:
-        return f"{self.module}:{self.attribute}"
 
 
 @dataclass(frozen=True)
@@ -114,8 +100,9 @@ class BoundedContext:
     subscribers: tuple[Subscriber, ...] = ()
     # Other deployed functions it serves (webhooks, health).
     functions: tuple[Function, ...] = ()
-    # Its Telegram routes: a tuple of functions.telegram.routes.Route, imported with the bot.
-    routes: Lazy[tuple[Any, ...]] | None = None
+    # Its Telegram commands, buttons, update kinds and questions (functions/telegram/routes.py):
+    # the router's table is every context's routes.
+    routes: tuple[Route, ...] = ()
     # Its own settings classes (SOKO_* variables), read once per instance by
     # Runtime.settings_of; core settings stay in functions/runtime/settings.py.
     settings: tuple[type[BaseSettings], ...] = ()

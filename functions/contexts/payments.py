@@ -10,9 +10,30 @@ from functions.notifications.rules import (
 from functions.projections.payments import payments_view
 from functions.reactors.credit_deposit import credit_deposit
 from functions.reactors.debit_refund import debit_refund
+from functions.telegram.routes import Route, button, command, question, update
+
+DEPOSITS = "functions.telegram.deposits"
+STARS = "functions.telegram.stars"
+MANUAL = "functions.telegram.manual"
+ROUTES: tuple[Route, ...] = (
+    command("/deposit", DEPOSITS, "on_deposit", "top up your wallet"),
+    command("/history", DEPOSITS, "on_history", "your payments"),
+    button("dep", DEPOSITS, "on_option_button"),  # /deposit's option buttons
+    question("deposit_amount", DEPOSITS, "on_deposit"),  # `<option> <amount> [extra]`
+    update("pre_checkout_query", STARS, "on_pre_checkout"),
+    update("successful_payment", STARS, "on_successful_payment"),
+    update("refunded_payment", STARS, "on_refunded_payment"),
+    command("/held", MANUAL, "on_held", "payments waiting for an admin", "admin"),
+    command("/credit", MANUAL, "on_credit", "approve held money at what arrived", "admin",
+            "<payment id> <amount> <currency>"),
+    command("/refund", "functions.telegram.refunds", "on_refund", "give a Stars payment back",
+            "admin", "<payment id>"),
+    button("adm", MANUAL, "on_admin_tap", "admin"),  # Approve / Reject under a payment
+)  # fmt: skip
 
 CONTEXT = BoundedContext(
     name="payments",
+    routes=ROUTES,
     categories=("payment",),
     commands_append_to=("payment",),  # Stars deposits, manual transfers, refunds
     projections=(payments_view,),

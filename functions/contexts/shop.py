@@ -4,9 +4,37 @@ from functions.contexts.base import BoundedContext, Function, Job, Lazy, Subscri
 from functions.notifications.shop_rules import order_delivered, order_money_returned
 from functions.projections.shop import orders_view, products_view, stock_view
 from functions.reactors.checkout import CHECKOUT
+from functions.telegram.routes import Ref, Route, command, question
+
+SHOP = "functions.telegram.shop"
+SHOP_ADMIN = "functions.telegram.shop_admin"
+
+
+def _admin(key: str, args: str, help: str) -> Route:
+    return command(f"/{key}", SHOP_ADMIN, f"on_{key}", help, "admin", args)
+
+
+ROUTES: tuple[Route, ...] = (
+    command("/shop", SHOP, "on_shop", "browse the shop"),
+    command("/orders", SHOP, "on_orders", "your orders"),
+    # Browsing, buying, paying, orders: the shop routes its own `shop:<action>` buttons.
+    Route("callback", "shop", Ref(SHOP, "on_button"), refused=Ref(SHOP, "refused")),
+    question("order_phone", "functions.telegram.shop_rails", "on_phone_answer"),
+    _admin("addproduct", "Name | Category | price [| kind=unique] […]", "list a product"),
+    _admin("editproduct", "<id> | name=… | price=…", "change a product"),
+    _admin("stock", "<id> <count>, or one item per line", "add stock"),
+    _admin("discount", "<id> | category=… | location=… <percent>", "set a discount"),
+    _admin("hide", "<id>", "take a product off sale"),
+    _admin("unhide", "<id>", "put it back on sale"),
+    _admin("reseller", "<user id> on|off", "reseller prices for a user"),
+    _admin("products", "", "every product, hidden ones too"),
+    Route("command", "/photo", Ref(SHOP_ADMIN, "on_photo"), "admin",
+          "a photo with this caption becomes the product's picture", "<id>", in_caption=True),
+)  # fmt: skip
 
 CONTEXT = BoundedContext(
     name="shop",
+    routes=ROUTES,
     categories=("product", "lot", "order"),
     commands_append_to=("product", "lot", "order"),
     projections=(products_view, stock_view, orders_view),

@@ -4,9 +4,18 @@ from functions.contexts.base import BoundedContext, Function, Subscriber
 from functions.notifications.rules import deposit_credited
 from functions.projections.balances import balances
 from functions.reactors.open_wallet import open_wallet
+from functions.telegram.routes import Route, command
+
+ACCOUNT = "functions.telegram.account"
+ROUTES: tuple[Route, ...] = (
+    command("/start", ACCOUNT, "on_start", "begin"),
+    command("/balance", ACCOUNT, "on_balance", "your wallet"),
+    command("/help", ACCOUNT, "on_help", "what I can do"),
+)
 
 CONTEXT = BoundedContext(
     name="wallet",
+    routes=ROUTES,
     categories=("user", "wallet"),
     commands_append_to=("user", "wallet"),
     projections=(balances,),

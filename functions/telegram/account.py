@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from events import Money
 from events.money import format_money
+from functions.contexts import REGISTRY
 from functions.domain import users
 from functions.projections.balances import balance_of
 from functions.telegram import messages, routes
@@ -38,5 +39,6 @@ def on_balance(ctx: Context, argument: str) -> Reply:
 
 def on_help(ctx: Context, argument: str) -> Reply:
     """The commands of every role the user holds, from the route table."""
-    text = routes.help_text(routes.ROUTES, ctx.language, lambda role: routes.ROLES[role](ctx))
+    holds = routes.ROLES
+    text = routes.help_text(REGISTRY.routes, ctx.language, lambda role: holds[role](ctx))
     return reply(ctx, text)

@@ -11,6 +11,7 @@ from collections.abc import Iterable
 
 from telegram import Message, Update, User
 
+from functions.contexts import REGISTRY
 from functions.domain.decider import DomainError
 from functions.runtime import logs
 from functions.runtime.bootstrap import Runtime
@@ -26,13 +27,13 @@ from functions.telegram.chat import (
     reply,
     stop_spinner,
 )
-from functions.telegram.routes import ROLES, ROUTES, Kind, Route
+from functions.telegram.routes import ROLES, Kind, Route
 
 log = logging.getLogger(__name__)
 
 
 class Router:
-    """Routes updates to one tuple of routes (the deployment's ROUTES, or a test's own)."""
+    """Routes updates to one tuple of routes (the contexts', or a test's own)."""
 
     def __init__(self, routes: Iterable[Route]) -> None:
         self.routes = tuple(routes)
@@ -116,7 +117,7 @@ def _not_yours(ctx: Context, route: Route) -> Reply:
     return reply(ctx, messages.text(ctx.language, f"role_refused:{route.role}"))
 
 
-ROUTER = Router(ROUTES)
+ROUTER = Router(REGISTRY.routes)  # every context's routes
 
 
 def handle(runtime: Runtime, update: Update, router: Router = ROUTER) -> Reply | None:

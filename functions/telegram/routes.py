@@ -6,17 +6,18 @@ lacks. A handler is a lazy reference (module + attribute) imported on first use,
 `/balance` never imports the shop; `tests/unit/test_routes.py` resolves every reference and
 checks its signature, which mypy cannot do for a string.
 
-The table is built from one tuple per area, so each can move into its context's module.
+Each bounded context declares its own routes (functions/contexts/); the table is their
+union, `REGISTRY.routes`, so a new context brings its commands without an edit here.
 """
 
 from __future__ import annotations
 
 import html
-import importlib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Generic, Literal, TypeVar, cast
+from typing import TYPE_CHECKING, Literal, TypeVar
 
+from functions.lazy import Lazy
 from functions.telegram import messages
 
 if TYPE_CHECKING:
@@ -42,19 +43,9 @@ ROLES: dict[Role, Callable[[Context], bool]] = {
 T = TypeVar("T")
 
 
-@dataclass(frozen=True)
-class Ref(Generic[T]):
-    """A module attribute imported when first used: `Ref[Handler]("functions.telegram.shop",
-    "on_shop")`."""
-
-    module: str
-    attribute: str
-
-    def resolve(self) -> T:
-        return cast(T, getattr(importlib.import_module(self.module), self.attribute))
-
-    def __str__(self) -> str:
-        return f"{self.module}:{self.attribute}"
+# A module attribute imported when first used: `Ref[Handler]("functions.telegram.shop",
+# "on_shop")`; the contexts' jobs use the same reference.
+Ref = Lazy
 
 
 Refused = Callable[["Context", "DomainError"], "Reply"]
@@ -104,64 +95,6 @@ def question(key: str, module: str, name: str) -> Route:
     return Route("question", key, Ref(module, name))
 
 
-ACCOUNT = "functions.telegram.account"
-DEPOSITS = "functions.telegram.deposits"
-STARS = "functions.telegram.stars"
-SHOP = "functions.telegram.shop"
-SHOP_ADMIN = "functions.telegram.shop_admin"
-MANUAL = "functions.telegram.manual"
-
-CORE: tuple[Route, ...] = (
-    command("/start", ACCOUNT, "on_start", "begin"),
-    command("/balance", ACCOUNT, "on_balance", "your wallet"),
-    command("/help", ACCOUNT, "on_help", "what I can do"),
-)
-PAYMENTS: tuple[Route, ...] = (
-    command("/deposit", DEPOSITS, "on_deposit", "top up your wallet"),
-    command("/history", DEPOSITS, "on_history", "your payments"),
-    button("dep", DEPOSITS, "on_option_button"),  # /deposit's option buttons
-    question("deposit_amount", DEPOSITS, "on_deposit"),  # `<option> <amount> [extra]`
-    update("pre_checkout_query", STARS, "on_pre_checkout"),
-    update("successful_payment", STARS, "on_successful_payment"),
-    update("refunded_payment", STARS, "on_refunded_payment"),
-)
-SHOP_ROUTES: tuple[Route, ...] = (
-    command("/shop", SHOP, "on_shop", "browse the shop"),
-    command("/orders", SHOP, "on_orders", "your orders"),
-    # Browsing, buying, paying, orders: the shop routes its own `shop:<action>` buttons.
-    Route("callback", "shop", Ref(SHOP, "on_button"), refused=Ref(SHOP, "refused")),
-    question("order_phone", "functions.telegram.shop_rails", "on_phone_answer"),
-)
-
-
-def _admin(key: str, args: str, help: str) -> Route:
-    return command(f"/{key}", SHOP_ADMIN, f"on_{key}", help, "admin", args)
-
-
-SHOP_ADMIN_ROUTES: tuple[Route, ...] = (
-    _admin("addproduct", "Name | Category | price [| kind=unique] […]", "list a product"),
-    _admin("editproduct", "<id> | name=… | price=…", "change a product"),
-    _admin("stock", "<id> <count>, or one item per line", "add stock"),
-    _admin("discount", "<id> | category=… | location=… <percent>", "set a discount"),
-    _admin("hide", "<id>", "take a product off sale"),
-    _admin("unhide", "<id>", "put it back on sale"),
-    _admin("reseller", "<user id> on|off", "reseller prices for a user"),
-    _admin("products", "", "every product, hidden ones too"),
-    Route("command", "/photo", Ref(SHOP_ADMIN, "on_photo"), "admin",
-          "a photo with this caption becomes the product's picture", "<id>", in_caption=True),
-)  # fmt: skip
-OPS: tuple[Route, ...] = (
-    command("/held", MANUAL, "on_held", "payments waiting for an admin", "admin"),
-    command("/credit", MANUAL, "on_credit", "approve held money at what arrived", "admin",
-            "<payment id> <amount> <currency>"),
-    command("/refund", "functions.telegram.refunds", "on_refund", "give a Stars payment back",
-            "admin", "<payment id>"),
-    button("adm", MANUAL, "on_admin_tap", "admin"),  # Approve / Reject under a payment
-)  # fmt: skip
-
-ROUTES: tuple[Route, ...] = CORE + PAYMENTS + SHOP_ROUTES + SHOP_ADMIN_ROUTES + OPS
-
-
 def allowed_updates(routes: Iterable[Route]) -> tuple[str, ...]:
     """The update types the routes act on: the deployment asks Telegram (setWebhook
     allowed_updates) for these only, so it never pays an invocation for anything else."""
@@ -170,9 +103,6 @@ def allowed_updates(routes: Iterable[Route]) -> tuple[str, ...]:
     if unknown:
         raise ValueError(f"no place in UPDATE_TYPES for {sorted(unknown)}")
     return tuple(kind for kind in UPDATE_TYPES if kind in used)
-
-
-ALLOWED_UPDATES = allowed_updates(ROUTES)
 
 
 def help_text(routes: Iterable[Route], language: str, holds: Callable[[Role], bool]) -> str:

@@ -210,7 +210,7 @@ def test_a_functions_json_log_lines_reach_its_log_and_the_merged_log(stack: Loca
 
     entry = eventually(logged, timeout=10)
     assert entry["severity"] == "ERROR"
-    assert entry["logger"] == "functions.projections.endpoint"
+    assert entry["logger"] == "functions.subscriber"
     stack._merger.drain()
     merged = stack._merger.path.read_text()
     assert re.search(r"^project_balances +\| \{.*dropping poison message", merged, re.M)
@@ -303,7 +303,10 @@ def test_stop_leaves_no_process_and_no_port(tmp_path: Path) -> None:
 
 def test_a_function_that_cannot_start_stops_everything(tmp_path: Path) -> None:
     broken = Topology(
-        functions=(Function("no_such_entry_point", "http"),), subscriptions=(), schedules=()
+        functions=(Function("no_such_entry_point", "http"),),
+        subscriptions=(),
+        schedules=(),
+        event_topics=(),
     )
     stack = LocalStack(broken, log_dir=tmp_path / "logs")
     with pytest.raises(LocalStackError, match="no_such_entry_point exited"):

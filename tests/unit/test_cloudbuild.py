@@ -11,7 +11,8 @@ from typing import Any
 import pytest
 import yaml
 
-from functions.telegram.routes import ALLOWED_UPDATES
+from functions.contexts import REGISTRY
+from functions.telegram.routes import allowed_updates
 from infra import cloudbuild_gen, deployment
 from infra.topology import TOPOLOGY, Function
 
@@ -95,7 +96,7 @@ def test_the_webhook_is_set_last_with_its_secret_and_the_updates_the_code_handle
     script = step["args"][1]
     assert BUILD["steps"][-1] is step
     assert step["waitFor"] == ["smoke-health"]
-    assert f"allowed_updates={json.dumps(list(ALLOWED_UPDATES))}" in script
+    assert f"allowed_updates={json.dumps(list(allowed_updates(REGISTRY.routes)))}" in script
     assert "secret_token=$$WEBHOOK_SECRET" in script
     assert "bot$$BOT_TOKEN/setWebhook" in script
     available = {s["env"] for s in BUILD["availableSecrets"]["secretManager"]}

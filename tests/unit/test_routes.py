@@ -16,15 +16,17 @@ from typing import Any
 import pytest
 from telegram import Message
 
+from functions.contexts import REGISTRY
 from functions.domain.decider import DomainError
 from functions.telegram import replies, routes
 from functions.telegram.chat import Context, Reply
 from functions.telegram.handlers import Router
-from functions.telegram.routes import ROUTES, Ref, Route
+from functions.telegram.routes import Ref, Route
 from tests.fakes.telegram.methods import link_entities, visible_text
 
 pytestmark = pytest.mark.unit
 
+ROUTES = REGISTRY.routes  # every context's
 HANDLERS = [(f"{r.kind} {r.key}", r.handler) for r in ROUTES]
 HANDLERS += [(f"legacy question {wording!r}", ref) for wording, ref in replies.LEGACY]
 PRESENTERS = [(f"{r.kind} {r.key}", r.refused) for r in ROUTES if r.refused is not None]
@@ -65,9 +67,12 @@ def test_commands_are_lowercase_slash_words_and_listed_with_help() -> None:
 
 
 def test_allowed_updates_are_the_update_types_the_routes_arrive_in() -> None:
-    assert routes.ALLOWED_UPDATES == ("message", "callback_query", "pre_checkout_query")
-    assert routes.allowed_updates(routes.CORE) == ("message",)
-    assert routes.allowed_updates(routes.CORE + routes.OPS) == ("message", "callback_query")
+    every = ("message", "callback_query", "pre_checkout_query")
+    assert routes.allowed_updates(REGISTRY.routes) == every
+    commands = [r for r in REGISTRY.routes if r.kind == "command"]
+    assert routes.allowed_updates(commands) == ("message",)
+    buttons = [r for r in REGISTRY.routes if r.kind == "callback"]
+    assert routes.allowed_updates(commands + buttons) == ("message", "callback_query")
 
 
 def test_an_update_kind_without_an_update_type_is_refused() -> None:
