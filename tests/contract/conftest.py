@@ -13,9 +13,9 @@ from dataclasses import dataclass
 import pytest
 
 from events import Envelope
+from functions.contexts import CATEGORIES
 from functions.runtime.memory import MemoryEventStore, MemoryPublisher, MemoryReadModels
 from functions.runtime.ports import EventStore, Publisher, ReadModels
-from functions.contexts import CATEGORIES
 from functions.runtime.topics import topic_of_category
 from tests.conftest import Emulators
 
