@@ -6,16 +6,23 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
-from events import Event
+from events import Event, Money
 
 S = TypeVar("S")
 C = TypeVar("C")
 
 
 class DomainError(Exception):
-    """A refusal the user should hear about (sold out, balance too low), not an HTTP error."""
+    """A refusal the user should hear about (sold out, balance too low), not an HTTP error.
+
+    `code` keys its text in the message catalogue (`refusal.<code>`, functions/texts/); the
+    message passed to the constructor is the English fallback and what the logs show."""
 
     code = "refused"
+
+    def facts(self) -> dict[str, str | int | Money]:
+        """What the catalogue's text for this refusal may name (amounts, states)."""
+        return {}
 
 
 @dataclass(frozen=True)

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 
 from events import Event, Money
+from events.money import format_money
 from events.wallet import WalletCredited, WalletDebited, WalletOpened
 from functions.domain.decider import Decider, DomainError
 
@@ -65,9 +66,12 @@ class InsufficientFunds(DomainError):
     code = "insufficient_funds"
 
     def __init__(self, balance: Money, wanted: Money) -> None:
-        super().__init__(f"balance {balance.amount} {balance.currency} < {wanted.amount}")
+        super().__init__(f"your balance is {format_money(balance)}, {format_money(wanted)} needed")
         self.balance = balance
         self.wanted = wanted
+
+    def facts(self) -> dict[str, str | int | Money]:
+        return {"balance": self.balance, "wanted": self.wanted}
 
 
 class NonPositiveAmount(DomainError):
