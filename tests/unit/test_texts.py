@@ -84,3 +84,10 @@ def test_languages_are_picked_from_telegram_codes() -> None:
     assert texts.language_of("sw-KE") == "sw"
     assert texts.language_of("fr") == "en"
     assert texts.language_of(None) == "en"
+
+
+def test_no_key_is_defined_by_two_areas() -> None:
+    from functions.texts.english import AREAS
+
+    keys = [key for area in AREAS for key in area.TEXTS]
+    assert len(keys) == len(set(keys))

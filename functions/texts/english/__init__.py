@@ -1,10 +1,11 @@
 """English: every text the bot says, complete (a unit test checks every key the code uses).
 
-One module per area, merged here; a key is `<area>.<name>`. Values are HTML (Telegram
-parse_mode=HTML); `{names}` are filled by functions.texts.text, which formats money for
-humans and escapes text.
+One module per area, merged here; a key is `<area>.<name>` (refusals: `refusal.<code>`).
+Values are HTML (Telegram parse_mode=HTML); `{names}` are filled by functions.texts.text,
+which formats money for humans and escapes text.
 """
 
-from functions.texts.english import refusals
+from functions.texts.english import account, notices, payments, refusals, shop
 
-TEXTS: dict[str, str] = {**refusals.TEXTS}
+AREAS = (account, payments, shop, notices, refusals)
+TEXTS: dict[str, str] = {key: text for area in AREAS for key, text in area.TEXTS.items()}

@@ -1,0 +1,3 @@
+"""The shop: browsing, buying, paying orders, /orders, and the shop admin's commands."""
+
+TEXTS: dict[str, str] = {}
