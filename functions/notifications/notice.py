@@ -3,10 +3,11 @@ a rule may know beyond its event."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
+from functions import texts
 from functions.domain.payments import Payment
 
 
@@ -46,3 +47,10 @@ class Facts:
     admin_ids: frozenset[int] = frozenset()
     payment: Payment | None = None  # for payment events: the payment as of this event
     payer_name: str = ""  # the payment's user's first name, when registered
+    # The language of each chat the rules address (the dispatcher reads the recipients'
+    # user streams, which it reads anyway to skip a chat that blocked the bot).
+    languages: Mapping[int, str] = field(default_factory=dict)
+
+    def language_of(self, chat_id: int) -> str:
+        """The language to tell `chat_id` in: the user's own, English when not known."""
+        return self.languages.get(chat_id, texts.FALLBACK)

@@ -155,3 +155,8 @@ def test_a_refunded_second_charge_says_so_and_does_not_ask_to_try_again() -> Non
     (notice,) = notices(envelope("payment-p1", 3, refused), Facts(ADMINS, payment("stars")))
     assert "was refunded to you: it was paid twice, and never added to your wallet" in (notice.text)
     assert "/deposit" not in notice.text
+
+
+def test_facts_tell_a_recipients_language_and_english_for_an_unknown_chat() -> None:
+    facts = Facts(ADMINS, languages={7: "sw", 99: "id"})
+    assert [facts.language_of(chat) for chat in (7, 99, 98)] == ["sw", "id", "en"]
