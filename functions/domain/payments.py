@@ -158,6 +158,8 @@ class UnknownPayment(DomainError):
 
 
 class InvalidPayment(DomainError):
+    """An amount that is not above zero (requested, or approved by an admin)."""
+
     code = "invalid_payment"
 
 
@@ -166,7 +168,18 @@ class NotRefundable(DomainError):
 
 
 class AmountNeeded(DomainError):
+    """An admin approved money nobody valued: the approval must say how much arrived."""
+
     code = "amount_needed"
+
+    def __init__(self, payment_id: str) -> None:
+        super().__init__(
+            f"nobody reported what arrived for {payment_id}: approve it with the amount received"
+        )
+        self.payment_id = payment_id
+
+    def facts(self) -> dict[str, str | int | Money]:
+        return {"payment_id": self.payment_id}
 
 
 class RepeatPayment(DomainError):
@@ -374,7 +387,7 @@ def _admin(state: Payment, command: AdminDecide) -> Sequence[Event]:
         return [PaymentFailed(reason=f"rejected by admin {command.admin_id}{command.note}")]
     paid = command.paid or _approvable(state)
     if paid is None:
-        raise AmountNeeded("nobody reported what arrived: approve it with the amount received")
+        raise AmountNeeded(state.payment_id)
     if paid.amount <= 0:
         raise InvalidPayment("an approved amount must be positive")
     approval = Report(

@@ -47,6 +47,9 @@ class WrongCurrency(DomainError):
         super().__init__(f"This payment is in {currency}.")
         self.currency = currency
 
+    def facts(self) -> dict[str, str | int | Money]:
+        return {"currency": self.currency}
+
 
 @dataclass(frozen=True)
 class Declared:

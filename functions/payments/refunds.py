@@ -31,9 +31,62 @@ ALREADY_REFUNDED = "CHARGE_ALREADY_REFUNDED"  # Telegram's error for a second re
 
 
 class RefundRefused(DomainError):
-    """This payment cannot be refunded now; the message says why, for the admin."""
+    """This payment cannot be refunded now: each reason is its own code, which the catalogue
+    words for the admin (the message is the English fallback and what the logs show)."""
 
     code = "refund_refused"
+
+
+class RefundOf(RefundRefused):
+    """A refusal about one payment, which its text names."""
+
+    def __init__(self, said: str, payment_id: str) -> None:
+        super().__init__(said)
+        self.payment_id = payment_id
+
+    def facts(self) -> dict[str, str | int | Money]:
+        return {"payment_id": self.payment_id}
+
+
+class NoSuchPayment(RefundOf):
+    code = "refund_no_such_payment"
+
+
+class NotStars(RefundOf):
+    code = "refund_not_stars"
+
+
+class AlreadyRefunded(RefundOf):
+    code = "refund_already_refunded"
+
+
+class NotPaid(RefundOf):
+    code = "refund_not_paid"
+
+
+class NotADeposit(RefundOf):
+    code = "refund_not_a_deposit"
+
+
+class NoCharge(RefundOf):
+    code = "refund_no_charge"
+
+
+class AlreadySpent(RefundRefused):
+    """The refund would take back Stars the user no longer holds."""
+
+    code = "refund_already_spent"
+
+    def __init__(self, user_id: int, balance: Money, paid: Money) -> None:
+        super().__init__(
+            f"Not refunded: user {user_id} holds {format_money(balance)}, "
+            f"less than the {format_money(paid)} deposited (already spent)."
+        )
+        self.user_id, self.balance, self.paid = user_id, balance, paid
+
+    def facts(self) -> dict[str, str | int | Money]:
+        # An id is said as digits, not as a number with thousands separators.
+        return {"user_id": str(self.user_id), "balance": self.balance, "paid": self.paid}
 
 
 class TelegramRefused(RefundRefused):
@@ -44,6 +97,9 @@ class TelegramRefused(RefundRefused):
     def __init__(self, error: str) -> None:
         super().__init__(f"Telegram did not refund: {error}. Nothing changed.")
         self.error = error
+
+    def facts(self) -> dict[str, str | int | Money]:
+        return {"error": self.error}
 
 
 @dataclass(frozen=True)
@@ -75,37 +131,34 @@ def refund_stars(rt: Runtime, *, admin_id: int, payment_id: str, trace: Trace) -
 
 def check_refundable(rt: Runtime, payment: payments.Payment) -> None:
     """RefundRefused saying why this payment cannot be refunded now; returns when it can."""
+    payment_id = payment.payment_id
     if payment.state == "new":
-        raise RefundRefused("No such payment.")
+        raise NoSuchPayment("No such payment.", payment_id)
     if payment.rail != RAIL:
-        raise RefundRefused("Only Telegram Stars payments can be refunded with /refund.")
+        raise NotStars("Only Telegram Stars payments can be refunded with /refund.", payment_id)
     if payment.state == "refunded":
-        raise RefundRefused(f"Payment {payment.payment_id} was already refunded.")
+        raise AlreadyRefunded(f"Payment {payment_id} was already refunded.", payment_id)
     if payment.state != "succeeded" or payment.paid is None or payment.receipt is None:
-        raise RefundRefused(
-            f"Payment {payment.payment_id} is {payment.state}; only a paid one can be refunded."
-        )
+        said = f"Payment {payment_id} is {payment.state}; only a paid one can be refunded."
+        raise NotPaid(said, payment_id)
     if payment.purpose != "wallet_deposit":
         # An order's Stars bought goods, or came back to the wallet when the order could
         # not take them (order.overpaid): refunding them too would pay out twice.
-        raise RefundRefused(
-            "Only Stars deposits can be refunded here; an order settles its own money."
-        )
+        said = "Only Stars deposits can be refunded here; an order settles its own money."
+        raise NotADeposit(said, payment_id)
     held = rt.pipeline.current(wallet.wallets, wallet.stream_of(payment.user_id))
     balance = held.balance(payment.paid.currency)
     if balance.amount < payment.paid.amount:
         # The refund would take back Stars the user already spent: refuse, tell why.
-        raise RefundRefused(
-            f"Not refunded: user {payment.user_id} holds {format_money(balance)}, "
-            f"less than the {format_money(payment.paid)} deposited (already spent)."
-        )
+        raise AlreadySpent(payment.user_id, balance, payment.paid)
 
 
 def _refund_held(rt: Runtime, admin_id: int, payment: payments.Payment, trace: Trace) -> Refunded:
     """Give back Stars that were held, not credited: the payment is rejected, no debit."""
     charge = payment.transfer_ref
     if charge is None:
-        raise RefundRefused(f"Payment {payment.payment_id} names no Stars charge to refund.")
+        said = f"Payment {payment.payment_id} names no Stars charge to refund."
+        raise NoCharge(said, payment.payment_id)
     _ask_telegram(rt, payment.user_id, charge)
     rt.pipeline.execute(
         payments.payments,

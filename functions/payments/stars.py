@@ -44,11 +44,35 @@ class StarsAmountRefused(DomainError):
     def __init__(self) -> None:
         super().__init__(f"A Stars deposit is {MIN_STARS} to {MAX_STARS:,} Stars.")
 
+    def facts(self) -> dict[str, str | int | Money]:
+        return {"minimum": MIN_STARS, "maximum": MAX_STARS}
+
 
 class CheckoutRefused(DomainError):
-    """Telegram must not take Stars for this invoice; the message is for the payer."""
+    """Telegram must not take Stars for this invoice; each reason is its own code, which the
+    catalogue words for the payer (the message is the English fallback)."""
 
     code = "checkout_refused"
+
+
+class NotInStars(CheckoutRefused):
+    code = "checkout_not_in_stars"
+
+
+class NotOurInvoice(CheckoutRefused):
+    code = "checkout_not_our_invoice"
+
+
+class SomeoneElsesInvoice(CheckoutRefused):
+    code = "checkout_someone_elses"
+
+
+class InvoiceClosed(CheckoutRefused):
+    code = "checkout_closed"
+
+
+class AmountDiffers(CheckoutRefused):
+    code = "checkout_amount_differs"
 
 
 class UnmatchedCharge(DomainError):
@@ -59,6 +83,9 @@ class UnmatchedCharge(DomainError):
     def __init__(self, charge_id: str) -> None:
         super().__init__(f"Stars charge {charge_id} matches no Stars payment of this user")
         self.charge_id = charge_id
+
+    def facts(self) -> dict[str, str | int | Money]:
+        return {"charge_id": self.charge_id}
 
 
 @dataclass(frozen=True)
@@ -135,23 +162,21 @@ def check_checkout(rt: Runtime, *, user_id: int, payload: str, currency: str, to
     """CheckoutRefused (why, in words for the payer) unless the Stars may be taken; writes
     nothing (Telegram allows the answer 10 s: one stream load)."""
     if currency != CURRENCY:
-        raise CheckoutRefused("This invoice can only be paid in Telegram Stars.")
+        raise NotInStars("This invoice can only be paid in Telegram Stars.")
     payment = load_payment(rt, payload)
     if payment.state == "new" or payment.rail != RAIL:
-        raise CheckoutRefused("This invoice is not valid. Send /deposit to start a new one.")
+        raise NotOurInvoice("This invoice is not valid. Send /deposit to start a new one.")
     if payment.user_id != user_id:
-        raise CheckoutRefused(
+        raise SomeoneElsesInvoice(
             "This invoice was issued to someone else. Send /deposit to get your own."
         )
     if payment.state not in payments.OPEN:
-        raise CheckoutRefused(
+        raise InvoiceClosed(
             "This invoice was already paid or has expired. Send /deposit for a new one."
         )
     asked = payment.amount
     if asked is None or asked.currency != CURRENCY or asked.amount != total:
-        raise CheckoutRefused(
-            "The amount does not match this invoice. Send /deposit to start again."
-        )
+        raise AmountDiffers("The amount does not match this invoice. Send /deposit to start again.")
 
 
 def receive_payment(rt: Runtime, charge: Charge, trace: Trace) -> PaymentReceived:

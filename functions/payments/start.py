@@ -14,8 +14,9 @@ such and never repeated: a callback, a status query or the payment's expiry sett
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import timedelta
+from typing import Literal
 
 from events import Money
 from events.payments import Purpose
@@ -24,6 +25,7 @@ from functions.payments.callbacks import callback_url
 from functions.payments.ids import payment_id_for
 from functions.providers.base import (
     DECLINED,
+    NOT_AVAILABLE,
     Instructions,
     OutcomeUnknown,
     PaymentRequest,
@@ -39,13 +41,8 @@ log = logging.getLogger(__name__)
 # How long a payment whose start timed out waits for a callback or a status query before
 # the expire job closes it (money that arrives later is still recorded: it is held).
 UNKNOWN_START_TTL = timedelta(minutes=30)
-UNKNOWN_START_TEXT = (
-    "We could not confirm that the payment request reached the provider, so we will not send"
-    " it again. If you get a payment prompt on your phone, go ahead and pay: we will tell you"
-    " when the money arrives. If nothing comes within a few minutes, start a new payment."
-)
 UNAVAILABLE_REASON = "provider unavailable"  # as recorded
-UNAVAILABLE_TEXT = "the payment provider did not answer. Try again in a few minutes."
+# Sent to the provider, which may show it on its own page: not in the payer's language.
 DESCRIPTIONS: dict[Purpose, str] = {
     "wallet_deposit": "Soko wallet top-up",
     "order": "Soko order",
@@ -53,12 +50,35 @@ DESCRIPTIONS: dict[Purpose, str] = {
     "subscription": "Soko subscription",
 }
 
+# What the payer is told instead of (or before) a rail's instructions, by name: the
+# Telegram adapter words each one in the catalogue (functions/texts/english/payments.py).
+Told = Literal[
+    "declined",  # the provider refused, with no words of the rail's for the payer
+    "not_available",  # a refusal that is ours to fix (credentials): choose another way
+    "unavailable",  # the provider did not answer: try again in a few minutes
+    "rail_refused",  # the rail worded the refusal for the payer: `problem`
+    "start_unknown",  # the request may have reached the provider: it is never resent
+    "starting",  # another delivery of this update is starting it right now
+    "already_started",  # started before, nothing recorded to show again: it is `state`
+]
+NOT_STARTED: frozenset[Told] = frozenset(
+    {"declined", "not_available", "unavailable", "rail_refused"}
+)
+
 
 @dataclass(frozen=True)
 class Outcome:
     payment_id: str
-    instructions: Instructions | None  # None when it did not start (or not yet)
-    problem: str = ""  # what to tell the user when it did not start
+    instructions: Instructions | None  # how to pay, as the rail said; None if not (yet)
+    purpose: Purpose = "wallet_deposit"
+    told: Told | None = None  # what to tell the payer when there are no instructions
+    problem: str = ""  # "rail_refused": the rail's own words for the payer
+    state: payments.State = "pending"  # "already_started": where the payment stands
+
+    @property
+    def started(self) -> bool:
+        """False when the payment did not start: nothing to pay, nothing to show later."""
+        return self.told not in NOT_STARTED
 
 
 def start_payment(
@@ -94,36 +114,45 @@ def start_payment(
         rt.pipeline.execute(
             payments.payments, stream, payments.MarkStartUnknown(str(err)[:500], until), why
         )
-        return Outcome(payment_id, Instructions(kind="stk_prompt", text=UNKNOWN_START_TEXT))
+        return Outcome(payment_id, None, purpose, "start_unknown")
     except ProviderRefused as err:
         # The provider's words are recorded (the payment's audit trail) and logged; the
         # payer reads what the rail says they can do about it.
         log.warning("payment %s refused by %s: %s", payment_id, rail_name, err)
         reason = str(err)[:500]
         rt.pipeline.execute(payments.payments, stream, payments.MarkStartFailed(reason), why)
-        return Outcome(payment_id, None, err.customer)
+        return _refused(payment_id, purpose, err.customer)
     except ProviderUnavailable as err:
         log.warning("payment %s not started, %s unavailable: %s", payment_id, rail_name, err)
         failed = payments.MarkStartFailed(UNAVAILABLE_REASON)
         rt.pipeline.execute(payments.payments, stream, failed, why)
-        return Outcome(payment_id, None, UNAVAILABLE_TEXT)
+        return Outcome(payment_id, None, purpose, "unavailable")
     marked = payments.MarkStarted(started.provider_ref, started.expires_at, started.instructions)
     rt.pipeline.execute(payments.payments, stream, marked, why)
-    return Outcome(payment_id, started.instructions)
+    return Outcome(payment_id, started.instructions, purpose)
+
+
+def _refused(payment_id: str, purpose: Purpose, customer: str) -> Outcome:
+    """A provider's refusal as the payer hears it: the rail's stock answers by name (the
+    catalogue words them in the payer's language), anything else in the rail's own words."""
+    if customer == DECLINED:
+        return Outcome(payment_id, None, purpose, "declined")
+    if customer == NOT_AVAILABLE:
+        return Outcome(payment_id, None, purpose, "not_available")
+    return Outcome(payment_id, None, purpose, "rail_refused", problem=customer)
 
 
 def _as_recorded(state: payments.Payment) -> Outcome:
     """The answer the first delivery gave, from what it recorded."""
+    answer = Outcome(state.payment_id, None, state.purpose)
     if state.state == "requested":
-        text = "Your payment is being started: you will get the instructions in a moment."
-        return Outcome(state.payment_id, Instructions(kind="stk_prompt", text=text))
+        return replace(answer, told="starting")
     if state.state == "failed" and state.instructions is None:
         # What was recorded is the provider's own words: never shown to the payer.
         unavailable = state.failure == UNAVAILABLE_REASON
-        return Outcome(state.payment_id, None, UNAVAILABLE_TEXT if unavailable else DECLINED)
+        return replace(answer, told="unavailable" if unavailable else "declined")
     if state.instructions is not None:
-        return Outcome(state.payment_id, state.instructions)
+        return replace(answer, instructions=state.instructions)
     if state.state == "pending" and state.provider_ref is None:
-        return Outcome(state.payment_id, Instructions(kind="stk_prompt", text=UNKNOWN_START_TEXT))
-    text = f"This payment was already started; it is now {state.state}."
-    return Outcome(state.payment_id, Instructions(kind="stk_prompt", text=text))
+        return replace(answer, told="start_unknown")
+    return replace(answer, told="already_started", state=state.state)

@@ -25,6 +25,7 @@ from pydantic_settings import BaseSettings
 
 from events import Money
 from events.money import currency
+from functions.domain.decider import DomainError
 
 if TYPE_CHECKING:
     from functions.providers.base import Rail
@@ -43,6 +44,43 @@ class RailSettings(BaseSettings):
         raise NotImplementedError
 
 
+class AmountRefused(DomainError):
+    """The rail would not take this amount: told before any provider is asked. The message
+    is the English fallback; the catalogue says it from the code and facts."""
+
+    code = "rail_amount"
+
+    def __init__(
+        self, said: str, label: str, currency_code: str, minimum: int = 0, maximum: int = 0
+    ) -> None:
+        super().__init__(said)
+        self.label = label
+        self.currency_code = currency_code
+        self.minimum = minimum
+        self.maximum = maximum
+
+    def facts(self) -> dict[str, str | int | Money]:
+        # Whole units of the currency ("KES 1 to 250,000"), as the payer types them.
+        return {
+            "rail": self.label,
+            "currency": self.currency_code,
+            "minimum": self.minimum,
+            "maximum": self.maximum,
+        }
+
+
+class CentsRefused(AmountRefused):
+    code = "rail_whole_units"
+
+
+class BelowMinimum(AmountRefused):
+    code = "rail_minimum"
+
+
+class OutsideRange(AmountRefused):
+    code = "rail_range"
+
+
 @dataclass(frozen=True)
 class Limits:
     """What the rail takes, in whole units of its currency (None: no bound of ours)."""
@@ -51,18 +89,21 @@ class Limits:
     maximum: int | None = None
     whole_units: bool = False  # M-Pesa and QRIS take no cents
 
-    def refusal(self, label: str, amount: Money) -> str | None:
-        """Why the rail would not take this amount, in words for the user; None if it would."""
-        unit = 10 ** currency(amount.currency).exponent
+    def refusal(self, label: str, amount: Money) -> AmountRefused | None:
+        """Why the rail would not take this amount; None if it would."""
+        code = amount.currency
+        unit = 10 ** currency(code).exponent
         if self.whole_units and amount.amount % unit:
-            return f"{label} takes whole {amount.currency} amounts, without cents."
+            return CentsRefused(f"{label} takes whole {code} amounts, without cents.", label, code)
         too_low = self.minimum is not None and amount.amount < self.minimum * unit
         too_high = self.maximum is not None and amount.amount > self.maximum * unit
         if not (too_low or too_high):
             return None
+        least = self.minimum or 0
         if self.maximum is None:
-            return f"{label} takes at least {amount.currency} {self.minimum:,}."
-        return f"{label} takes {amount.currency} {self.minimum or 0:,} to {self.maximum:,}."
+            return BelowMinimum(f"{label} takes at least {code} {least:,}.", label, code, least)
+        said = f"{label} takes {code} {least:,} to {self.maximum:,}."
+        return OutsideRange(said, label, code, least, self.maximum)
 
 
 # Builds a configured rail's adapter (reading its settings itself).
@@ -95,8 +136,9 @@ class RailSpec:
     # instead of `currencies`, which then only say what it is by default.
     configured_currency: Callable[[Runtime], str] | None = None
 
-    def refusal(self, amount: Money) -> str | None:
-        """Why this rail would not take the amount, for the user; None if it would."""
+    def refusal(self, amount: Money) -> AmountRefused | None:
+        """Why this rail would not take the amount (a refusal the catalogue words for the
+        payer); None if it would."""
         return self.limits.refusal(self.label, amount)
 
     def currency_in(self, rt: Runtime) -> str:

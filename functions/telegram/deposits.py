@@ -17,8 +17,9 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from events import Money
-from events.money import MoneyError, format_money, parse_money
-from functions.projections.payments import PaymentView, payments_of
+from events.money import MoneyError, parse_money
+from functions import texts
+from functions.projections.payments import MANUAL_RAIL, PaymentView, payments_of
 from functions.providers import registry
 from functions.providers.base import Instructions
 from functions.providers.spec import RailSpec
@@ -95,19 +96,27 @@ def on_deposit(ctx: Context, argument: str) -> Reply:
         return deposit_menu(ctx)
     option = option_named(ctx.runtime, parts[0].lower())
     if option is None:
-        return reply(ctx, usage(offered(ctx.runtime)))
+        return reply(ctx, usage(ctx, offered(ctx.runtime)))
     rest = parts[1:]
     extra = rest.pop() if option.payer_gives is not None and len(rest) >= 2 else None
     try:
         amount = parse_money(" ".join(rest), option.currency_in(ctx.runtime))
     except MoneyError as err:
-        return reply(ctx, f"{html.escape(str(err))}\n\n{usage([option])}")
+        return reply(ctx, try_again(ctx, str(err), option))
     if option.payer_gives is not None and extra is None:
-        return reply(ctx, usage([option]))
-    refusal = option.refusal(amount)
-    if refusal is not None:
-        return reply(ctx, f"{html.escape(refusal)}\n\n{usage([option])}")
+        return reply(ctx, usage(ctx, [option]))
+    refused = option.refusal(amount)
+    if refused is not None:
+        return reply(ctx, try_again(ctx, texts.Html(texts.refusal(ctx.language, refused)), option))
     return start_option(ctx, option, amount, extra)
+
+
+def try_again(ctx: Context, problem: str, option: RailSpec) -> str:
+    """Why the typed deposit was refused, then how to type it (`problem` is text to escape,
+    or Html)."""
+    return texts.text(
+        ctx.language, "payments.try_again", problem=problem, usage=texts.Html(usage(ctx, [option]))
+    )
 
 
 def start_on_rail(ctx: Context, option: RailSpec, amount: Money, phone: str | None) -> Reply:
@@ -121,19 +130,61 @@ def start_on_rail(ctx: Context, option: RailSpec, amount: Money, phone: str | No
     return started_reply(ctx, amount, outcome)
 
 
-def started_reply(ctx: Context, amount: Money, outcome: Outcome, what: str = "Deposit") -> Reply:
-    """How to pay a payment that started, or why not. A QR code goes out as a photo whose
-    caption is the whole instruction: a second message to the same chat within a second
-    would meet Telegram's per-chat limit (429) and be lost, reference and all."""
+def started_reply(ctx: Context, amount: Money, outcome: Outcome) -> Reply:
+    """How to pay a payment that started (a top-up or an order's, by its purpose), or why
+    not. A QR code goes out as a photo whose caption is the whole instruction: a second
+    message to the same chat within a second would meet Telegram's per-chat limit (429) and
+    be lost, reference and all."""
 
+    if not outcome.started:
+        why = not_started_text(ctx.language, outcome)
+        return reply(ctx, texts.text(ctx.language, "payments.not_started", why=why))
+    head = started_head(ctx.language, amount, outcome)
     how = outcome.instructions
-    if how is None:
-        return reply(ctx, f"Could not start the payment: {html.escape(outcome.problem)}")
+    if how is None:  # ours to say: the start is unknown, or under way
+        return reply(ctx, f"{head}\n{pending_text(ctx.language, outcome)}")
     if how.kind == "qr" and how.qr_payload:
-        caption = instructions_text(amount, outcome.payment_id, how, qr_sent=True, what=what)
+        caption = f"{head}\n{instructions_text(ctx.language, how, qr_sent=True)}"
         if send_qr(ctx, how.qr_payload, caption):
             return {}  # the photo said it all: the webhook answers nothing more
-    return reply(ctx, instructions_text(amount, outcome.payment_id, how, what=what))
+    return reply(ctx, f"{head}\n{instructions_text(ctx.language, how)}")
+
+
+def started_head(language: str, amount: Money, outcome: Outcome) -> str:
+    """`Deposit of KES 1,500.00 started (ref 1a2b3c4d5e6f).`: the reference is what the
+    payer (and an admin, and the local console's payer) finds the payment by."""
+    ref = outcome.payment_id
+    if outcome.purpose == "wallet_deposit":
+        return texts.text(language, "payments.started.wallet_deposit", amount=amount, ref=ref)
+    if outcome.purpose == "order":
+        return texts.text(language, "payments.started.order", amount=amount, ref=ref)
+    return texts.text(language, "payments.started.other", amount=amount, ref=ref)
+
+
+def not_started_text(language: str, outcome: Outcome) -> str | texts.Html:
+    """Why a payment did not start, as a clause the payer can act on (never the provider's
+    own words, which stay in the payment's record)."""
+    match outcome.told:
+        case "not_available":
+            return texts.Html(texts.text(language, "payments.not_available"))
+        case "unavailable":
+            return texts.Html(texts.text(language, "payments.unavailable"))
+        case "rail_refused" if outcome.problem:
+            return outcome.problem  # the rail worded it for the payer (English), escaped
+        case _:
+            return texts.Html(texts.text(language, "payments.declined"))
+
+
+def pending_text(language: str, outcome: Outcome) -> str:
+    """What a started payment without instructions to show means for the payer."""
+    match outcome.told:
+        case "starting":
+            return texts.text(language, "payments.starting")
+        case "already_started":
+            state = state_text(language, outcome.state)
+            return texts.text(language, "payments.already_started", state=texts.Html(state))
+        case _:
+            return texts.text(language, "payments.start_unknown")
 
 
 def send_qr(ctx: Context, payload: str, caption: str) -> bool:
@@ -151,25 +202,70 @@ def send_qr(ctx: Context, payload: str, caption: str) -> bool:
 
 
 def on_history(ctx: Context, argument: str) -> Reply:
-
-    recent = payments_of(ctx.runtime.read_models, ctx.user_id)
-    if not recent:
-        return reply(ctx, "No payments yet. Send /deposit to top up.")
-    lines = [_history_line(p) for p in recent[:HISTORY_SIZE]]
-    return reply(ctx, "Your last payments:\n" + "\n".join(lines))
-
-
-HISTORY_KINDS = {"wallet_deposit": "top-up", "order": "order"}
+    """The user's last payments: what each was for, how much, how, where it stands."""
+    shown = [p for p in payments_of(ctx.runtime.read_models, ctx.user_id) if in_history(p)]
+    if not shown:
+        return reply(ctx, texts.text(ctx.language, "payments.history_empty"))
+    lines = "\n".join(history_line(ctx.language, p) for p in shown[:HISTORY_SIZE])
+    return reply(ctx, texts.text(ctx.language, "payments.history", lines=texts.Html(lines)))
 
 
-def _history_line(payment: PaymentView) -> str:
-    """`2026-12-01 top-up KES 1,500.00 via mpesa: succeeded (ref 1a2b3c4d5e6f)`."""
+def in_history(payment: PaymentView) -> bool:
+    """Whether /history lists it: not a payment that never started (the provider refused
+    or did not answer at once, and the payer was told so then). Nothing was asked of the
+    payer and nothing can arrive for it; listing it would bury the payments that count.
+    A start that failed records no provider reference; a payment that failed later (a
+    cancelled prompt, a rejected transfer) has one and is listed."""
+    return not (payment.state == "failed" and payment.provider_ref is None)
+
+
+def history_line(language: str, payment: PaymentView) -> str:
+    """`2026-12-01 top-up KES 1,500.00 via M-Pesa: paid (ref 1a2b3c4d5e6f)`."""
     day = payment.requested_at.date().isoformat() if payment.requested_at else ""
-    kind = HISTORY_KINDS.get(payment.purpose, payment.purpose)
-    amount = format_money(payment.amount)
-    ref = html.escape(payment.payment_id)
-    what = f"{kind} {amount} via {html.escape(payment.rail)}: {payment.state}"
-    return f"{day} {what} (ref <code>{ref}</code>)".strip()
+    line = texts.text(
+        language, "payments.history_line", day=day, kind=texts.Html(kind_text(language, payment)),
+        amount=payment.paid or payment.amount, rail=rail_label(payment.rail),
+        state=texts.Html(state_text(language, payment.state)), ref=payment.payment_id,
+    )  # fmt: skip
+    return line.strip()
+
+
+def kind_text(language: str, payment: PaymentView) -> str:
+    """What the payment was for, in words: a top-up, an order's payment."""
+    match payment.purpose:
+        case "order":
+            return texts.text(language, "payments.kind.order")
+        case "circle_contribution":
+            return texts.text(language, "payments.kind.circle_contribution")
+        case "subscription":
+            return texts.text(language, "payments.kind.subscription")
+        case _:
+            return texts.text(language, "payments.kind.wallet_deposit")
+
+
+# Where a payment stands, in the customer's words (functions/domain/payments.py `State`).
+STATE_TEXTS: dict[str, str] = {
+    "new": "payments.state.new",
+    "requested": "payments.state.requested",
+    "pending": "payments.state.pending",
+    "succeeded": "payments.state.succeeded",
+    "failed": "payments.state.failed",
+    "expired": "payments.state.expired",
+    "refunded": "payments.state.refunded",
+    "held": "payments.state.held",
+}
+
+
+def state_text(language: str, state: str) -> str:
+    """Where a payment stands, in words ("paid", "held for review"), never its code."""
+    return texts.text(language, STATE_TEXTS.get(state, "payments.state.new"))
+
+
+def rail_label(rail: str) -> str:
+    """The name a payer knows a payment's rail by ("M-Pesa", "Telegram Stars"), from its
+    spec; manual transfers are recorded on the `manual` rail, offered as "bank"."""
+    labels = {o.name: o.label for o in options()} | {MANUAL_RAIL: MANUAL.label}
+    return labels.get(rail, rail)
 
 
 # -- the conversation: /deposit -> a button per option -> "how much?" -> instructions --------
@@ -180,10 +276,11 @@ ASKED = re.compile(r"Deposit with (?P<label>.+?) \(")
 def deposit_menu(ctx: Context) -> Reply:
 
     options = offered(ctx.runtime)
-    answer = reply(ctx, "How would you like to top up?" if options else usage(options))
-    if options:
-        rows = [[{"text": o.label, "callback_data": f"dep:{o.name}"}] for o in options]
-        answer["reply_markup"] = {"inline_keyboard": rows}
+    if not options:
+        return reply(ctx, usage(ctx, options))
+    answer = reply(ctx, texts.text(ctx.language, "payments.menu"))
+    rows = [[{"text": o.label, "callback_data": f"dep:{o.name}"}] for o in options]
+    answer["reply_markup"] = {"inline_keyboard": rows}
     return answer
 
 
@@ -195,14 +292,19 @@ def on_option_button(ctx: Context, name: str) -> Reply:
 
     option = option_named(ctx.runtime, name)
     if option is None:
-        return reply(ctx, usage(offered(ctx.runtime)))
-    what = {"phone": " and your phone number", "reference": " and your transfer reference"}
+        return reply(ctx, usage(ctx, offered(ctx.runtime)))
     example = option.example.split(" ", 2)[2]
-    question = (
-        f"Deposit with {option.label} ({option.currency_in(ctx.runtime)}): reply with the "
-        f"amount{what.get(option.payer_gives or '', '')}, e.g. {example}"
-    )
-    return ask(ctx, "deposit_amount", option.name, html.escape(question), example)
+    question = _question(ctx.language, option, option.currency_in(ctx.runtime), example)
+    return ask(ctx, "deposit_amount", option.name, question, example)
+
+
+def _question(language: str, option: RailSpec, currency: str, example: str) -> str:
+    values = {"rail": option.label, "currency": currency, "example": example}
+    if option.payer_gives == "phone":
+        return texts.text(language, "payments.ask_amount_and_phone", **values)
+    if option.payer_gives == "reference":
+        return texts.text(language, "payments.ask_amount_and_reference", **values)
+    return texts.text(language, "payments.ask_amount", **values)
 
 
 def on_amount_reply(ctx: Context, text: str) -> Reply:
@@ -213,24 +315,25 @@ def on_amount_reply(ctx: Context, text: str) -> Reply:
     found = ASKED.search(ctx.message.reply_to_message.text or "")
     option = next((o for o in offered(ctx.runtime) if found and o.label == found["label"]), None)
     if option is None:
-        return reply(ctx, usage(offered(ctx.runtime)))
+        return reply(ctx, usage(ctx, offered(ctx.runtime)))
     return on_deposit(ctx, f"{option.name} {text}")
 
 
-def usage(shown: list[RailSpec]) -> str:
+def usage(ctx: Context, shown: list[RailSpec]) -> str:
+    """The typed form of each option shown, or that there is none."""
     if not shown:
-        return "Deposits are not available right now."
-    return "Top up your wallet:\n" + "\n".join(o.example for o in shown)
+        return texts.text(ctx.language, "payments.none_offered")
+    examples = "\n".join(o.example for o in shown)
+    return texts.text(ctx.language, "payments.usage", examples=examples)
 
 
-def instructions_text(
-    amount: Money, payment_id: str, how: Instructions, qr_sent: bool = False, what: str = "Deposit"
-) -> str:
-    head = f"{what} of {format_money(amount)} started (ref {payment_id})."
+def instructions_text(language: str, how: Instructions, qr_sent: bool = False) -> str:
+    """How to pay, as the rail said it (its words, escaped), with our own words around."""
     if how.kind == "invoice_url" and how.url:
-        return f"{head}\nPay here: {html.escape(how.url)}"
+        return texts.text(language, "payments.pay_here", url=how.url)
     if how.kind == "qr" and qr_sent:
-        return f"{head}\n{html.escape(how.text or 'Scan this QR code with any QRIS app.')}"
+        return html.escape(how.text) if how.text else texts.text(language, "payments.scan_qr")
     if how.kind == "qr" and how.qr_payload:
-        return f"{head}\n{html.escape(how.text)}\nQRIS: <code>{html.escape(how.qr_payload)}</code>"
-    return f"{head}\n{html.escape(how.text)}"
+        qris = texts.text(language, "payments.qris_string", qris=how.qr_payload)
+        return f"{html.escape(how.text)}\n{qris}" if how.text else qris
+    return html.escape(how.text)

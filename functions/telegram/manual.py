@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 from telegram import Message
 
 from events import Money
-from events.money import format_money
+from functions import texts
 from functions.domain import payments
 from functions.domain.decider import DomainError
 from functions.notifications.notice import inline_keyboard
@@ -32,6 +32,7 @@ from functions.telegram.chat import (
     reply,
     stop_spinner,
 )
+from functions.telegram.deposits import rail_label, state_text, try_again
 
 if TYPE_CHECKING:
     from functions.telegram.deposits import DepositOption
@@ -40,28 +41,24 @@ log = logging.getLogger(__name__)
 
 PAYMENT_ID = re.compile(r"[A-Za-z0-9_-]{1,40}")
 HELD_LIMIT = 20  # rows of buttons in one /held message
-SETTLED = {"succeeded": "approved", "failed": "rejected", "expired": "expired"}
 
 
 def start_manual(
     ctx: Context, option: DepositOption, amount: Money, reference: str | None
 ) -> Reply:
     """Record the declared transfer and tell the user where to send it."""
-    from functions.telegram.deposits import usage
-
     try:
         declared = manual.declare_transfer(
             ctx.runtime, user_id=ctx.user_id, amount=amount, reference=reference or "",
             trace=ctx.trace,
         )  # fmt: skip
-    except manual.BadReference as refusal:
-        return reply(ctx, f"{html.escape(str(refusal))}\n\n{usage([option])}")
-    return reply(
-        ctx,
-        f"Send {format_money(declared.amount)} to:\n{html.escape(declared.pay_to)}\n\n"
-        f"Title of the transfer: <code>{html.escape(declared.reference)}</code>\n"
-        f"An admin credits your wallet once the money arrives (ref {declared.payment_id}).",
-    )
+    except manual.BadReference as refused:
+        return reply(ctx, try_again(ctx, texts.Html(texts.refusal(ctx.language, refused)), option))
+    told = texts.text(
+        ctx.language, "payments.manual.send_to", amount=declared.amount,
+        details=declared.pay_to, reference=declared.reference, ref=declared.payment_id,
+    )  # fmt: skip
+    return reply(ctx, told)
 
 
 def on_admin_tap(ctx: Context, rest: str) -> Reply:
@@ -76,19 +73,21 @@ def on_admin_tap(ctx: Context, rest: str) -> Reply:
             ctx.runtime, admin_id=ctx.user_id, payment_id=payment_id, approve=verb == "ok",
             trace=ctx.trace,
         )  # fmt: skip
-    except payments.AmountNeeded:
-        text = f"Nothing says what arrived: send /credit {payment_id} <amount> <currency>."
-        return answer_query(ctx, text, alert=True)
-    except DomainError:
-        return answer_query(ctx, "No such payment.", alert=True)
+    except DomainError as refused:  # no such payment; nobody said what arrived (/credit)
+        return answer_query(ctx, _plain(texts.refusal(ctx.language, refused)), alert=True)
     if decided.changed:  # this tap settled it (or is Telegram re-sending that very tap)
-        done = "✅ Approved" if decided.approve else "❌ Rejected"
-        outcome = f"{done} by {ctx.user.first_name} (id {ctx.user_id})."
+        who = {"name": ctx.user.first_name, "admin_id": str(ctx.user_id)}
+        key = "payments.admin.approved_by" if decided.approve else "payments.admin.rejected_by"
+        outcome = texts.text(ctx.language, key, **who)
     else:
-        outcome = f"Already {_settled(decided)}: this tap changed nothing."
+        state = texts.Html(_settled(ctx.language, decided))
+        outcome = texts.text(ctx.language, "payments.admin.tap_changed_nothing", state=state)
 
-    stop_spinner(ctx, outcome)  # plain text; the edit is HTML
-    return _edited(ctx, payment_id, html.escape(f"{payment_id}: {outcome}"))
+    stop_spinner(ctx, _plain(outcome))  # plain text; the edit is HTML
+    edited = texts.text(
+        ctx.language, "payments.admin.decided", payment_id=payment_id, outcome=texts.Html(outcome)
+    )
+    return _edited(ctx, payment_id, edited)
 
 
 def on_credit(ctx: Context, argument: str) -> Reply:
@@ -97,7 +96,7 @@ def on_credit(ctx: Context, argument: str) -> Reply:
     from events.money import MoneyError, parse_money
 
     payment_id, _, amount_text = argument.strip().partition(" ")
-    usage = "Usage: /credit &lt;payment id&gt; &lt;amount&gt; &lt;currency&gt;, e.g. 12.50 USD"
+    usage = texts.text(ctx.language, "payments.admin.credit_usage")
     if not payments.is_payment_id(payment_id):
         return reply(ctx, usage)
     try:
@@ -106,19 +105,37 @@ def on_credit(ctx: Context, argument: str) -> Reply:
         credited = manual.credit(
             ctx.runtime, admin_id=ctx.user_id, payment_id=payment_id, paid=paid, trace=ctx.trace
         )
-    except payments.UnknownPayment:
-        return reply(ctx, "No such payment.")
     except MoneyError as err:
-        return reply(ctx, f"{html.escape(str(err))}\n{usage}")
-    except manual.WrongCurrency as refusal:
-        return reply(ctx, html.escape(str(refusal)))
+        said = texts.text(
+            ctx.language, "payments.admin.credit_bad_amount", problem=str(err),
+            usage=texts.Html(usage),
+        )  # fmt: skip
+        return reply(ctx, said)
+    except (payments.UnknownPayment, manual.WrongCurrency) as refused:
+        return reply(ctx, texts.refusal(ctx.language, refused))
     if not credited.changed:
-        return reply(ctx, f"Already {_settled(credited)}: nothing changed.")
-    return reply(ctx, f"✅ Approved {format_money(paid)} for {payment_id}.")
+        state = texts.Html(_settled(ctx.language, credited))
+        return reply(
+            ctx, texts.text(ctx.language, "payments.admin.credit_changed_nothing", state=state)
+        )
+    return reply(
+        ctx,
+        texts.text(ctx.language, "payments.admin.credited", amount=paid, payment_id=payment_id),
+    )
 
 
-def _settled(decided: manual.Decided) -> str:
-    return SETTLED.get(decided.state, decided.state)
+def _settled(language: str, decided: manual.Decided) -> str:
+    """How a payment an admin already decided stands: approved, rejected, or its state."""
+    if decided.state == "succeeded":
+        return texts.text(language, "payments.admin.settled.succeeded")
+    if decided.state == "failed":
+        return texts.text(language, "payments.admin.settled.failed")
+    return state_text(language, decided.state)
+
+
+def _plain(text: str) -> str:
+    """A catalogue text for Telegram's plain-text fields (a button's alert, its toast)."""
+    return html.unescape(text)
 
 
 def on_held(ctx: Context, argument: str) -> Reply:
@@ -126,27 +143,56 @@ def on_held(ctx: Context, argument: str) -> Reply:
 
     waiting = awaiting_admin(ctx.runtime.read_models, HELD_LIMIT)
     if not waiting:
-        return reply(ctx, "Nothing waits for an admin.")
+        return reply(ctx, texts.text(ctx.language, "payments.admin.nothing_held"))
     lines, rows = [], []
     for number, payment in enumerate(waiting, start=1):
-        lines.append(f"{number}. {_held_line(payment)}")
+        line = texts.Html(_held_line(ctx.language, payment))
+        lines.append(
+            texts.text(ctx.language, "payments.admin.held_entry", number=number, line=line)
+        )
         rows.append(decision_buttons(payment.payment_id, f"#{number}"))
-    answer = reply(ctx, "Waiting for an admin:\n" + "\n".join(lines))
+    listed = texts.Html("\n".join(lines))
+    answer = reply(ctx, texts.text(ctx.language, "payments.admin.held", lines=listed))
     answer["reply_markup"] = inline_keyboard(rows)
     return answer
 
 
-def _held_line(payment: PaymentView) -> str:
-    amount = format_money(payment.amount)
-    head = f"<code>{html.escape(payment.payment_id)}</code> {amount} from user {payment.user_id}"
-    if payment.state == "held":
-        reason = (payment.hold_reason or "review").replace("_", " ")
-        paid = format_money(payment.arrived) if payment.arrived else "unknown"
-        held_ref = payment.held_ref
-        names = f", provider ref <code>{html.escape(held_ref)}</code>" if held_ref else ""
-        return f"{head} via {html.escape(payment.rail)}: held ({reason}), arrived {paid}{names}"
-    ref = html.escape(payment.provider_ref or "")
-    return f"{head}: transfer, reference <code>{ref}</code>"
+def _held_line(language: str, payment: PaymentView) -> str:
+    # An id is said as digits, not as a number with thousands separators.
+    who: dict[str, texts.Value] = {
+        "payment_id": payment.payment_id, "amount": payment.amount,
+        "user_id": str(payment.user_id),
+    }  # fmt: skip
+    if payment.state != "held":
+        reference = payment.provider_ref or ""
+        return texts.text(language, "payments.admin.transfer_line", reference=reference, **who)
+    unknown = texts.Html(texts.text(language, "payments.admin.arrived_unknown"))
+    held: dict[str, texts.Value] = {
+        **who, "rail": rail_label(payment.rail), "arrived": payment.arrived or unknown,
+        "reason": texts.Html(_hold_reason(language, payment.hold_reason)),
+    }  # fmt: skip
+    if payment.held_ref:
+        return texts.text(
+            language, "payments.admin.held_line_with_ref", held_ref=payment.held_ref, **held
+        )
+    return texts.text(language, "payments.admin.held_line", **held)
+
+
+def _hold_reason(language: str, reason: str | None) -> str:
+    """Why the money waits for an admin, in words (events.payments HoldReason)."""
+    match reason:
+        case "partially_paid":
+            return texts.text(language, "payments.hold.partially_paid")
+        case "amount_mismatch":
+            return texts.text(language, "payments.hold.amount_mismatch")
+        case "repeat_deposit":
+            return texts.text(language, "payments.hold.repeat_deposit")
+        case "repeat_payment":
+            return texts.text(language, "payments.hold.repeat_payment")
+        case "unconfirmed_reference":
+            return texts.text(language, "payments.hold.unconfirmed_reference")
+        case _:
+            return texts.text(language, "payments.hold.review")
 
 
 def _edited(ctx: Context, payment_id: str, outcome: str) -> Reply:
@@ -156,7 +202,7 @@ def _edited(ctx: Context, payment_id: str, outcome: str) -> Reply:
     query = ctx.update.callback_query
     message = query.message if query is not None else None
     if not isinstance(message, Message):  # too old for Telegram to show us
-        return answer_query(ctx, outcome, alert=True)
+        return answer_query(ctx, _plain(outcome), alert=True)
     text = html.escape((message.text or "")[:3500])
     edit: Reply = {
         "method": "editMessageText",

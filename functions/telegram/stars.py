@@ -12,8 +12,8 @@ from typing import TYPE_CHECKING
 from telegram import RefundedPayment, SuccessfulPayment
 
 from events import Money
-from events.money import format_money
 from events.payments import Purpose
+from functions import texts
 from functions.payments import stars
 from functions.payments.stars import CURRENCY
 from functions.telegram.chat import Context, Reply, reply
@@ -32,9 +32,9 @@ def start_stars_deposit(
         payment_id = stars.start_deposit(
             ctx.runtime, user_id=ctx.user_id, amount=amount, trace=ctx.trace
         )
-    except stars.StarsAmountRefused as refusal:
-        return reply(ctx, html.escape(str(refusal)))
-    return invoice(ctx.chat_id, payment_id, amount)
+    except stars.StarsAmountRefused as refused:
+        return reply(ctx, texts.refusal(ctx.language, refused))
+    return invoice(ctx.chat_id, payment_id, amount, ctx.language)
 
 
 def open_stars_payment(
@@ -48,19 +48,32 @@ def open_stars_payment(
     )  # fmt: skip
 
 
-def invoice(chat_id: int, payment_id: str, amount: Money) -> Reply:
-    """sendInvoice in XTR: empty provider token, exactly one price, whole Stars."""
+def invoice(chat_id: int, payment_id: str, amount: Money, language: str = texts.FALLBACK) -> Reply:
+    """sendInvoice in XTR: empty provider token, exactly one price, whole Stars. Its texts
+    are plain (an invoice has no parse mode)."""
     stars = amount.amount
     return {
         "method": "sendInvoice",
         "chat_id": chat_id,
-        "title": "Soko wallet top-up",
-        "description": f"Add {stars} Stars to your Soko wallet (ref {payment_id}).",
+        "title": _plain(language, "payments.stars.invoice_title"),
+        "description": _plain(
+            language, "payments.stars.invoice_description", stars=stars, ref=payment_id
+        ),
         "payload": payment_id,
         "provider_token": "",
         "currency": CURRENCY,
-        "prices": [{"label": f"{stars} Stars", "amount": stars}],
+        "prices": [
+            {
+                "label": _plain(language, "payments.stars.invoice_price", stars=stars),
+                "amount": stars,
+            }
+        ],
     }
+
+
+def _plain(language: str, key: str, **values: texts.Value) -> str:
+    """A catalogue text for a field Telegram shows as plain text, not HTML."""
+    return html.unescape(texts.text(language, key, **values))
 
 
 def on_pre_checkout(ctx: Context, argument: str) -> Reply:
@@ -77,9 +90,11 @@ def on_pre_checkout(ctx: Context, argument: str) -> Reply:
             ctx.runtime, user_id=ctx.user_id, payload=query.invoice_payload,
             currency=query.currency, total=query.total_amount,
         )  # fmt: skip
-    except stars.CheckoutRefused as refusal:
-        log.info("pre-checkout refused: %s", refusal)
-        answer.update(ok=False, error_message=str(refusal))
+    except stars.CheckoutRefused as refused:
+        log.info("pre-checkout refused: %s", refused)
+        # error_message is plain text, shown to the payer by Telegram's payment form.
+        said = html.unescape(texts.refusal(ctx.language, refused))
+        answer.update(ok=False, error_message=said)
     return answer
 
 
@@ -93,29 +108,27 @@ def on_successful_payment(ctx: Context, argument: str) -> Reply:
     except stars.UnmatchedCharge:
         # Say what an admin needs to find (and refund) the charge; no money moved.
         return reply(
-            ctx,
-            "We received Stars we cannot match to a deposit, so nothing was added to your "
-            f"wallet. An admin can refund it: quote <code>{html.escape(charge.charge_id)}</code>.",
+            ctx, texts.text(ctx.language, "payments.stars.unmatched", charge=charge.charge_id)
         )
-    return reply(ctx, _received_text(received))
+    return reply(ctx, _received_text(ctx.language, received))
 
 
-def _received_text(received: stars.PaymentReceived) -> str:
-    money = format_money(received.amount)
-    if received.outcome == "repeat":
-        return (
-            f"We received a second payment of {money} for an invoice that was already paid "
-            f"(ref {received.repeat_id}). Nothing is lost: an admin will add it to your wallet "
-            "or refund it."
-        )
-    if received.outcome == "held":
-        return "Payment received; it differs from the invoice, so an admin checks it."
-    if received.outcome == "credited":
-        ref = f" (ref {received.payment_id})"  # what an admin's /refund names
-        if received.purpose == "order":  # the checkout saga delivers; the buyer is messaged
-            return f"Payment received: {money} for your order{ref}."
-        return f"Payment received: {money} goes to your wallet{ref}."
-    return "This payment was already received."
+def _received_text(language: str, received: stars.PaymentReceived) -> str:
+    """What the charge did; every answer names the payment's ref, which /refund takes."""
+    amount, ref = received.amount, received.payment_id
+    match received.outcome:
+        case "repeat":
+            ref = received.repeat_id or ref
+            return texts.text(language, "payments.stars.repeat", amount=amount, ref=ref)
+        case "held":
+            return texts.text(language, "payments.stars.held", amount=amount, ref=ref)
+        case "credited" if received.purpose == "order":
+            # The checkout saga delivers; the buyer is messaged.
+            return texts.text(language, "payments.stars.for_order", amount=amount, ref=ref)
+        case "credited":
+            return texts.text(language, "payments.stars.to_wallet", amount=amount, ref=ref)
+        case _:
+            return texts.text(language, "payments.stars.already")
 
 
 def on_refunded_payment(ctx: Context, argument: str) -> Reply:
@@ -126,13 +139,8 @@ def on_refunded_payment(ctx: Context, argument: str) -> Reply:
     try:
         recorded = stars.record_refunded(ctx.runtime, charge, ctx.trace)
     except stars.UnmatchedCharge:
-        return reply(
-            ctx, "Telegram refunded Stars we have no deposit for; your wallet is as it was."
-        )
-    return reply(
-        ctx,
-        f"Your deposit {recorded.payment_id} was refunded; the Stars have left your wallet.",
-    )
+        return reply(ctx, texts.text(ctx.language, "payments.stars.refund_unmatched"))
+    return reply(ctx, texts.text(ctx.language, "payments.stars.refunded", ref=recorded.payment_id))
 
 
 def _charge(ctx: Context, paid: SuccessfulPayment | RefundedPayment) -> stars.Charge:

@@ -7,6 +7,8 @@ from typing import Any
 import pytest
 from flask.testing import FlaskClient
 
+from events import Money
+from functions.payments.start import start_payment
 from functions.providers.base import (
     DECLINED,
     Instructions,
@@ -15,6 +17,7 @@ from functions.providers.base import (
     Started,
 )
 from functions.runtime.bootstrap import Runtime
+from functions.runtime.pipeline import Trace
 from functions.telegram.bot_api import BotApiError
 from tests.builders import button_update, settings, text_update
 from tests.fakes.recording_bot import RecordingBot
@@ -112,7 +115,7 @@ def test_a_deposit_starts_on_the_rail_with_a_callback_url_and_is_credited_once_p
     history = say(webhook, "/history", 3)
     (line,) = history.removeprefix("Your last payments:\n").splitlines()
     day = str(memory_runtime.read_models.get("payments", payment_id)["requested_at"])[:10]  # type: ignore[index]
-    assert line == f"{day} top-up KES 1,500.00 via fake: succeeded (ref <code>{payment_id}</code>)"
+    assert line == f"{day} top-up KES 1,500.00 via Test rail: paid (ref <code>{payment_id}</code>)"
 
 
 @pytest.mark.parametrize(
@@ -175,6 +178,60 @@ def test_an_unreachable_provider_credits_nothing_and_says_to_retry(
 
 def test_history_before_any_deposit(webhook: FlaskClient) -> None:
     assert say(webhook, "/history", 1) == "No payments yet. Send /deposit to top up."
+
+
+def test_history_says_what_each_payment_was_for_and_where_it_stands_in_words(
+    webhook: FlaskClient, rail: FakeRail, memory_runtime: Runtime
+) -> None:
+    say(webhook, "/deposit fake 1,500", 1)
+    kes_300 = Money(amount=30_000, currency="KES")
+    order = start_payment(
+        memory_runtime, user_id=7, rail_name="fake", amount=kes_300, purpose="order",
+        subject="o1", trace=Trace("order-payment-1"),
+    )  # fmt: skip
+    top_up = rail.started[0].payment_id
+    docs = memory_runtime.read_models.all("payments")
+    day = {pid: str(doc["requested_at"])[:10] for pid, doc in docs.items()}
+
+    lines = say(webhook, "/history", 2).removeprefix("Your last payments:\n").splitlines()
+
+    assert lines == [
+        f"{day[order.payment_id]} order payment KES 300.00 via Test rail: waiting for payment"
+        f" (ref <code>{order.payment_id}</code>)",
+        f"{day[top_up]} top-up KES 1,500.00 via Test rail: waiting for payment"
+        f" (ref <code>{top_up}</code>)",
+    ]
+
+
+def test_history_leaves_out_payments_the_provider_refused_to_start(
+    webhook: FlaskClient, rail: FakeRail, memory_runtime: Runtime
+) -> None:
+    rail.refuse = "E_LIMIT_7: merchant account suspended"
+    say(webhook, "/deposit fake 200", 1)
+    rail.down, rail.refuse = True, ""
+    say(webhook, "/deposit fake 300", 2)
+    states = [d["state"] for d in memory_runtime.read_models.all("payments").values()]
+    assert states == ["failed", "failed"]  # recorded, for the audit and an admin
+    assert say(webhook, "/history", 3) == "No payments yet. Send /deposit to top up."
+
+    rail.down = False
+    say(webhook, "/deposit fake 1,500", 4)
+    (line,) = say(webhook, "/history", 5).removeprefix("Your last payments:\n").splitlines()
+    assert "top-up KES 1,500.00 via Test rail: waiting for payment" in line
+
+
+def test_a_payment_that_failed_after_it_started_stays_in_history(
+    webhook: FlaskClient, rail: FakeRail, memory_runtime: Runtime
+) -> None:
+    say(webhook, "/deposit fake 1,500", 1)
+    (request,) = rail.started
+    rail.truth[request.payment_id] = "failed"
+    answered = client_for("payment_webhook").post(
+        f"/payments/fake/{PATH_SECRET}", json=callback(request.payment_id, "failed")
+    )
+    assert answered.status_code == 200
+    (line,) = say(webhook, "/history", 2).removeprefix("Your last payments:\n").splitlines()
+    assert "top-up KES 1,500.00 via Test rail: failed" in line
 
 
 class QrRail(FakeRail):

@@ -24,8 +24,8 @@ from hypothesis import HealthCheck, event, given, note, settings
 from hypothesis import strategies as st
 
 from events import Money
+from functions import texts
 from functions.payments.callbacks import callback_url
-from functions.payments.start import UNKNOWN_START_TEXT
 from functions.runtime import bootstrap
 from functions.runtime.bootstrap import Runtime
 from functions.telegram.shop_rails import phone_question
@@ -358,18 +358,6 @@ def test_any_interleaving_credits_each_paid_payment_once_and_nothing_else(
 START_UNKNOWN = "payment.start_unknown.v1"
 
 
-def reply_to(question: str, text: str, user_id: int, update_id: int) -> dict[str, Any]:
-    """The user's answer to a bot question (force_reply)."""
-    update = text_update(text, user_id=user_id, update_id=update_id)
-    update["message"]["entities"] = []
-    update["message"]["reply_to_message"] = {
-        "message_id": 50, "date": 1767225600, "text": question,
-        "chat": {"id": user_id, "type": "private"},
-        "from": {"id": 123456, "is_bot": True, "first_name": "Soko"},
-    }  # fmt: skip
-    return update
-
-
 def twice(telegram: FlaskClient, update: dict[str, Any]) -> tuple[str, str]:
     """The same update delivered twice (Telegram retries); both answers' texts."""
     first, second = post_update(telegram, update), post_update(telegram, update)
@@ -421,10 +409,11 @@ def test_a_redelivered_pay_with_mpesa_tap_and_phone_reply_start_one_payment(
 
     tap = button_update(buttons(held)["Pay with M-Pesa"], user_id=USER_A, update_id=fresh())
     question, again = twice(shop.webhook, tap)
-    assert question.startswith(phone_question("M-Pesa", ""))
+    assert question.startswith(phone_question("en", "M-Pesa", kes(1500)))
     assert again == question
     assert world.payment_streams() == []  # asking for the phone starts nothing
-    answer = reply_to(question, "0712345678", USER_A, fresh())
+    asked = {"text": question, "parse_mode": "HTML"}
+    answer = builders.answer_to(asked, "0712345678", user_id=USER_A, update_id=fresh())
     started, repeated = twice(shop.webhook, answer)
 
     (stream,) = world.payment_streams()
@@ -480,7 +469,7 @@ def test_a_start_whose_reply_is_lost_asks_once_and_its_late_callback_is_held_for
 
     (stream,) = world.payment_streams()
     payment_id = stream.removeprefix("payment-")
-    assert UNKNOWN_START_TEXT in first
+    assert texts.text("en", "payments.start_unknown") in first
     assert second == first
     assert [e.type for e in memory_runtime.store.load(stream)] == [REQUESTED, START_UNKNOWN]
     assert (transport.pushes, providers.hits(PUSH_PATH)) == (1, pushes + 1)  # never resent
