@@ -97,7 +97,76 @@ class UnknownProduct(DomainError):
 
 
 class InvalidProduct(DomainError):
+    """An admin's command the product refuses; each case has its own code, so the
+    catalogue can say it (functions/texts/english/shop.py)."""
+
     code = "invalid_product"
+
+
+class PriceNotPositive(InvalidProduct):
+    code = "price_not_positive"
+
+    def __init__(self) -> None:
+        super().__init__("the price must be positive")
+
+
+class ResellerPriceInvalid(InvalidProduct):
+    code = "reseller_price_invalid"
+
+    def __init__(self, currency: str) -> None:
+        super().__init__("the reseller price must be positive, in the price's currency")
+        self.currency = currency
+
+    def facts(self) -> dict[str, str | int | Money]:
+        return {"currency": self.currency}
+
+
+class CurrencyFixed(InvalidProduct):
+    code = "currency_fixed"
+
+    def __init__(self, currency: str) -> None:
+        super().__init__(
+            f"this product is priced in {currency}; its currency cannot change "
+            "(add a new product to sell it in another)"
+        )
+        self.currency = currency
+
+    def facts(self) -> dict[str, str | int | Money]:
+        return {"currency": self.currency}
+
+
+class DiscountOutOfRange(InvalidProduct):
+    code = "discount_out_of_range"
+
+    def __init__(self) -> None:
+        super().__init__(f"a discount is 0 to {MAX_DISCOUNT} percent")
+
+    def facts(self) -> dict[str, str | int | Money]:
+        return {"most": MAX_DISCOUNT}
+
+
+class StockItemsMissing(InvalidProduct):
+    code = "stock_items_missing"
+
+    def __init__(self) -> None:
+        super().__init__("send one item per line after the command")
+
+
+class StockQuantityNotPositive(InvalidProduct):
+    code = "stock_quantity_not_positive"
+
+    def __init__(self) -> None:
+        super().__init__("the quantity must be a whole number above 0")
+
+
+class StockUploadTooLarge(InvalidProduct):
+    code = "stock_upload_too_large"
+
+    def __init__(self) -> None:
+        super().__init__(f"at most {MAX_UNITS_PER_UPLOAD} units at a time")
+
+    def facts(self) -> dict[str, str | int | Money]:
+        return {"most": MAX_UNITS_PER_UPLOAD}
 
 
 ProductCommand = ListProduct | Edit | SetDiscount | SetVisibility | AddStock
@@ -118,14 +187,11 @@ def decide(state: Product, command: ProductCommand) -> Sequence[Event]:
             if was is not None and command.details.price.currency != was:
                 # Holds, orders and reseller prices are in the product's currency: a new
                 # currency is a new product, never a silent change of what buyers pay.
-                raise InvalidProduct(
-                    f"this product is priced in {was}; its currency cannot change "
-                    "(add a new product to sell it in another)"
-                )
+                raise CurrencyFixed(was)
             return [] if command.details == state.details else [ProductEdited(**vars(command))]
         case SetDiscount():
             if not 0 <= command.percent <= MAX_DISCOUNT:
-                raise InvalidProduct(f"a discount is 0 to {MAX_DISCOUNT} percent")
+                raise DiscountOutOfRange()
             same = command.percent == state.discount
             return [] if same else [ProductDiscountSet(**vars(command))]
         case SetVisibility():
@@ -137,26 +203,26 @@ def decide(state: Product, command: ProductCommand) -> Sequence[Event]:
 
 def _check(details: ProductDetails) -> None:
     if details.price.amount <= 0:
-        raise InvalidProduct("the price must be positive")
+        raise PriceNotPositive()
     reseller = details.reseller_price
     if reseller is not None and (
         reseller.currency != details.price.currency or reseller.amount <= 0
     ):
-        raise InvalidProduct("the reseller price must be positive, in the price's currency")
+        raise ResellerPriceInvalid(details.price.currency)
 
 
 def _add_stock(state: Product, command: AddStock) -> Sequence[Event]:
     if state.kind == "unique":
         payloads = [p.strip() for p in command.payloads if p.strip()]
         if not payloads:
-            raise InvalidProduct("send one item per line after the command")
+            raise StockItemsMissing()
         units = len(payloads)
     else:
         payloads, units = [], command.quantity
         if units < 1:
-            raise InvalidProduct("the quantity must be a whole number above 0")
+            raise StockQuantityNotPositive()
     if units > MAX_UNITS_PER_UPLOAD:
-        raise InvalidProduct(f"at most {MAX_UNITS_PER_UPLOAD} units at a time")
+        raise StockUploadTooLarge()
     added: list[Event] = []
     for offset, start in enumerate(range(0, units, LOT_SIZE)):
         lot = state.lots + offset + 1

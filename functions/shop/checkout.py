@@ -28,6 +28,18 @@ class NotForSale(DomainError):
     code = "not_for_sale"
 
 
+class QuantityOutOfRange(NotForSale):
+    """A purchase must fit in one lot."""
+
+    code = "quantity_out_of_range"
+
+    def __init__(self) -> None:
+        super().__init__(f"you can buy 1 to {products.LOT_SIZE} at a time")
+
+    def facts(self) -> dict[str, str | int | Money]:
+        return {"most": products.LOT_SIZE}
+
+
 class Busy(DomainError):
     """Every lot with units stayed contended through the pipeline's retries."""
 
@@ -59,7 +71,7 @@ def buy(rt: Runtime, user_id: int, product_id: str, quantity: int, trace: Trace)
     if product.hidden or product.details is None:
         raise NotForSale("this product is not on sale")
     if not 1 <= quantity <= products.LOT_SIZE:
-        raise NotForSale(f"you can buy 1 to {products.LOT_SIZE} at a time")
+        raise QuantityOutOfRange()
     reseller = rt.pipeline.current(users.users, users.stream_of(user_id)).reseller
     minutes = rt.settings.reservation_minutes
     reserve = lots.Reserve(

@@ -10,8 +10,9 @@ import hashlib
 import html
 
 from events import Money
-from events.money import format_money
-from functions.domain import lots, orders, users, wallet
+from events.shop import StockItem
+from functions import texts
+from functions.domain import orders, users, wallet
 from functions.domain.decider import DomainError
 from functions.projections.shop import (
     ProductView,
@@ -33,14 +34,14 @@ def category_key(category: str) -> str:
     return hashlib.sha256(category.encode()).hexdigest()[:10]
 
 
-def price_text(product: ProductView, reseller: bool) -> str:
-    """`<s>100.00 PLN</s> 80.00 PLN -20%` when discounted, else the plain price."""
+def price_text(language: str, product: ProductView, reseller: bool) -> texts.Html:
+    """`<s>PLN 100.00</s> PLN 80.00 -20%` when discounted, else the plain price."""
     base = product.base_price(reseller)
     percent = product.discount
     if not percent:
-        return format_money(base)
+        return texts.Html(texts.render(base))
     now = base.percent_off(percent)
-    return f"<s>{format_money(base)}</s> {format_money(now)} -{percent}%"
+    return texts.Html(texts.text(language, "shop.discounted", was=base, now=now, percent=percent))
 
 
 def on_shop(ctx: Context, argument: str) -> Reply:
@@ -58,23 +59,15 @@ def on_button(ctx: Context, data: str) -> Reply:
 
 def refused(ctx: Context, err: DomainError) -> Reply:
     """How the router tells a refusal of a `shop:` button: a message with a way back."""
-    return _send(ctx, html.escape(_refusal(err)), [_home_row()])
-
-
-def _refusal(err: DomainError) -> str:
-    if isinstance(err, lots.SoldOut):
-        return "Sold out, sorry. Nothing was charged."
-    if isinstance(err, wallet.InsufficientFunds):
-        return f"Your balance is too low for this order ({err}). Top up with /deposit."
-    return str(err)
+    return _send(ctx, texts.refusal(ctx.language, err), [_home_row(ctx)])
 
 
 def _categories(ctx: Context) -> tuple[str, Keyboard]:
     names = sorted({p.category for p in visible_products(ctx.runtime.read_models)})
     if not names:
-        return "The shop is empty right now.", []
+        return texts.text(ctx.language, "shop.empty"), []
     rows = [[_button(name, f"shop:c:{category_key(name)}:0")] for name in names]
-    return "Choose a category:", rows
+    return texts.text(ctx.language, "shop.choose_category"), rows
 
 
 def _category(ctx: Context, rest: str) -> Reply:
@@ -90,30 +83,36 @@ def _category(ctx: Context, rest: str) -> Reply:
     rows: Keyboard = [[_button(p.name, f"shop:p:{p.product_id}")] for p in shown]
     nav = []
     if page > 0:
-        nav.append(_button("< Prev", f"shop:c:{key}:{page - 1}"))
+        previous = label(texts.text(ctx.language, "shop.previous.button"))
+        nav.append(_button(previous, f"shop:c:{key}:{page - 1}"))
     if (page + 1) * PAGE_SIZE < len(docs):
-        nav.append(_button("Next >", f"shop:c:{key}:{page + 1}"))
+        following = label(texts.text(ctx.language, "shop.next.button"))
+        nav.append(_button(following, f"shop:c:{key}:{page + 1}"))
     rows += [nav] if nav else []
-    rows.append(_home_row())
-    return _edit(ctx, f"<b>{html.escape(docs[0].category)}</b>", rows)
+    rows.append(_home_row(ctx))
+    return _edit(ctx, texts.text(ctx.language, "shop.category", category=docs[0].category), rows)
 
 
 def _product(ctx: Context, product_id: str) -> Reply:
     product = product_of(ctx.runtime.read_models, product_id)
     if product is None or product.hidden:
-        return _edit(ctx, "This product is no longer on sale.", [_home_row()])
-    reseller = _is_reseller(ctx)
+        return _edit(ctx, texts.text(ctx.language, "shop.not_on_sale"), [_home_row(ctx)])
+    language, reseller = ctx.language, _is_reseller(ctx)
     stock = stock_of(ctx.runtime.read_models, product_id)
-    lines = [f"<b>{html.escape(product.name)}</b>"]
+    lines = [texts.text(language, "shop.product_name", name=product.name)]
     if product.description:
-        lines.append(html.escape(product.description))
+        lines.append(texts.render(product.description))
     if product.location:
-        lines.append(f"📍 {html.escape(product.location)}")
-    label = "Reseller price" if reseller and product.reseller_price else "Price"
-    lines.append(f"{label}: {price_text(product, reseller)}")
-    lines.append(f"In stock: {stock.available} · Sold: {stock.sold}")
-    rows: Keyboard = [[_button("Buy", f"shop:b:{product_id}:1")]] if stock.available else []
-    rows.append(_home_row())
+        lines.append(texts.text(language, "shop.location", location=product.location))
+    price = price_text(language, product, reseller)
+    if reseller and product.reseller_price:
+        lines.append(texts.text(language, "shop.reseller_price", price=price))
+    else:
+        lines.append(texts.text(language, "shop.price", price=price))
+    lines.append(texts.text(language, "shop.stock", available=stock.available, sold=stock.sold))
+    buy = label(texts.text(language, "shop.buy.button"))
+    rows: Keyboard = [[_button(buy, f"shop:b:{product_id}:1")]] if stock.available else []
+    rows.append(_home_row(ctx))
     if product.photo:
         # A text message cannot become a photo: the card is a new message, by file_id.
         return {
@@ -135,11 +134,10 @@ def _buy(ctx: Context, rest: str) -> Reply:
     product_id, _, quantity_text = rest.partition(":")
     quantity = int(quantity_text) if quantity_text.isdigit() else 1
     held = checkout.buy(ctx.runtime, ctx.user_id, product_id, quantity, ctx.trace)
-    text = (
-        f"Reserved: {html.escape(held.product_name)} x {held.quantity}\n"
-        f"Total: {format_money(held.total)}\n"
-        f"Held for you for {held.minutes} minutes."
-    )
+    text = texts.text(
+        ctx.language, "shop.reserved", product=held.product_name, quantity=held.quantity,
+        total=held.total, minutes=held.minutes,
+    )  # fmt: skip
     return _send(ctx, text, pay_buttons(ctx, held.order_id, held.total))
 
 
@@ -149,10 +147,13 @@ def pay_buttons(ctx: Context, order_id: str, total: Money) -> Keyboard:
     after the hold lapsed) goes to the wallet. Drawing them loads no rail's code."""
     from functions.telegram.deposits import order_rails
 
-    rows: Keyboard = [[_button("Pay from wallet", f"shop:w:{order_id}")]]
+    language = ctx.language
+    wallet_label = label(texts.text(language, "shop.pay_wallet.button"))
+    rows: Keyboard = [[_button(wallet_label, f"shop:w:{order_id}")]]
     for option in order_rails(ctx.runtime, total.currency):
-        rows.append([_button(f"Pay with {option.label}", f"shop:r:{order_id}:{option.name}")])
-    rows.append([_button("Cancel", f"shop:x:{order_id}")])
+        rail_label = label(texts.text(language, "shop.pay_with.button", rail=option.label))
+        rows.append([_button(rail_label, f"shop:r:{order_id}:{option.name}")])
+    rows.append([_button(label(texts.text(language, "shop.cancel.button")), f"shop:x:{order_id}")])
     return rows
 
 
@@ -162,8 +163,8 @@ def _pay_wallet(ctx: Context, order_id: str) -> Reply:
     except wallet.InsufficientFunds as err:
         # The hold stands: the refusal keeps the order's buttons, to pay it on a rail or
         # cancel it (releasing the unit), instead of leaving a hold nothing can act on.
-        return _send(ctx, html.escape(_refusal(err)), _held_buttons(ctx, order_id))
-    return _send(ctx, outcome_text(outcome), [_home_row()])
+        return _send(ctx, texts.refusal(ctx.language, err), _held_buttons(ctx, order_id))
+    return _send(ctx, outcome_text(ctx.language, outcome), [_home_row(ctx)])
 
 
 def _held_buttons(ctx: Context, order_id: str) -> Keyboard:
@@ -172,22 +173,48 @@ def _held_buttons(ctx: Context, order_id: str) -> Keyboard:
     return pay_buttons(ctx, order_id, total)
 
 
-def outcome_text(outcome: checkout.Settled) -> str:
-    order = outcome.order
-    match order.state:
+def outcome_text(language: str, outcome: checkout.Settled) -> str:
+    """What a payment attempt came to, for the buyer."""
+    match outcome.order.state:
         case "delivered" if outcome.items:
-            items = "\n".join(f"<code>{html.escape(i.payload)}</code>" for i in outcome.items)
-            return f"Paid. Your purchase:\n{items}\n\nSee it again any time in /orders."
+            return texts.text(
+                language, "shop.paid_items", items=items_text(language, outcome.items)
+            )
         case "delivered":
-            return "Paid. Your order is confirmed; see /orders."
+            return texts.text(language, "shop.paid_confirmed")
         case "refunded":
-            return "The item sold out before your payment arrived; it is back in your wallet."
+            return texts.text(language, "shop.refunded_sold_out")
         case "paid":
-            return "Paid. Your order is on its way: see /orders in a moment."
+            return texts.text(language, "shop.paid_on_its_way")
         case "placed" | "expired":
-            return "Waiting for your payment."
-        case _:
-            return f"This order is {order.state}."
+            return texts.text(language, "shop.awaiting_payment")
+        case state:
+            return texts.text(language, "shop.order_is", state=state_label(language, state))
+
+
+def items_text(language: str, items: tuple[StockItem, ...] | list[StockItem]) -> texts.Html:
+    """The delivered items, one per line, each to copy with a tap."""
+    return texts.Html("\n".join(texts.text(language, "shop.item", item=i.payload) for i in items))
+
+
+def state_label(language: str, state: str) -> texts.Html:
+    """An order's state in words its buyer knows (never the stored state name)."""
+    match state:
+        case "placed":
+            said = texts.text(language, "shop.state.placed")
+        case "paid":
+            said = texts.text(language, "shop.state.paid")
+        case "delivered":
+            said = texts.text(language, "shop.state.delivered")
+        case "expired":
+            said = texts.text(language, "shop.state.expired")
+        case "cancelled":
+            said = texts.text(language, "shop.state.cancelled")
+        case "refunded":
+            said = texts.text(language, "shop.state.refunded")
+        case _:  # "new" (never shown: an order is placed when it is seen), or a newer state
+            said = texts.text(language, "shop.state.other")
+    return texts.Html(said)
 
 
 def _pay_rail(ctx: Context, rest: str) -> Reply:
@@ -198,27 +225,31 @@ def _pay_rail(ctx: Context, rest: str) -> Reply:
 
 
 def _cancel(ctx: Context, order_id: str) -> Reply:
-    order = checkout.cancel(ctx.runtime, ctx.user_id, order_id, ctx.trace)
-    return _edit(ctx, f"Order {order.state}. Nothing was charged.", [_home_row()])
+    checkout.cancel(ctx.runtime, ctx.user_id, order_id, ctx.trace)  # else it raises
+    return _edit(ctx, texts.text(ctx.language, "shop.cancelled"), [_home_row(ctx)])
 
 
 def on_orders(ctx: Context, argument: str) -> Reply:
+    language = ctx.language
     recent = orders_of(ctx.runtime.read_models, ctx.user_id)
     if not recent:
-        return _send(ctx, "No orders yet. Send /shop to browse.", [])
+        return _send(ctx, texts.text(language, "shop.no_orders"), [])
     lines, rows = [], []
     for order in recent[:ORDERS_SHOWN]:
-        total = format_money(order.total)
-        name = html.escape(order.product_name)
-        lines.append(f"{name} x {order.quantity}: {total}, {order.state}")
+        lines.append(texts.text(
+            language, "shop.order_line", product=order.product_name, quantity=order.quantity,
+            total=order.total, state=state_label(language, order.state),
+        ))  # fmt: skip
+        name, shown = order.product_name, f"shop:o:{order.order_id}"
         if order.items:
-            rows.append([_button(f"Show {order.product_name}"[:40], f"shop:o:{order.order_id}")])
+            show = label(texts.text(language, "shop.show_order.button", product=name))
+            rows.append([_button(show, shown)])
         if order.state == "placed":  # held and unpaid: Pay opens its pay buttons
-            rows.append([
-                _button(f"Pay {order.product_name}"[:40], f"shop:o:{order.order_id}"),
-                _button(f"Cancel {order.product_name}"[:40], f"shop:x:{order.order_id}"),
-            ])  # fmt: skip
-    return _send(ctx, "Your orders:\n" + "\n".join(lines), rows)
+            pay = label(texts.text(language, "shop.pay_order.button", product=name))
+            cancel = label(texts.text(language, "shop.cancel_order.button", product=name))
+            rows.append([_button(pay, shown), _button(cancel, f"shop:x:{order.order_id}")])
+    lines_html = texts.Html("\n".join(lines))
+    return _send(ctx, texts.text(language, "shop.orders", lines=lines_html), rows)
 
 
 def _show_order(ctx: Context, order_id: str) -> Reply:
@@ -227,25 +258,30 @@ def _show_order(ctx: Context, order_id: str) -> Reply:
         raise orders.NotYourOrder("this is not your order")
     order = outcome.order
     if order.state == "placed" and order.total is not None:
-        text = f"Held for you: {format_money(order.total)}. Pay it, or cancel to release it."
+        text = texts.text(ctx.language, "shop.held", total=order.total)
         return _send(ctx, text, pay_buttons(ctx, order_id, order.total))
-    return _send(ctx, outcome_text(outcome), [])
+    return _send(ctx, outcome_text(ctx.language, outcome), [])
 
 
 def _home(ctx: Context, rest: str) -> Reply:
     return _edit(ctx, *_categories(ctx))
 
 
+def label(said: str) -> str:
+    """A button's label from the catalogue: plain text, so render's HTML escaping of the
+    values (a product named `Tea & Co`) is undone; at most 40 characters."""
+    return html.unescape(said)[:40]
+
+
 def _button(text: str, data: str) -> dict[str, str]:
     return {"text": text, "callback_data": data}
 
 
-def _home_row() -> list[dict[str, str]]:
-    return [_button("« Shop", "shop:home")]
+def _home_row(ctx: Context) -> list[dict[str, str]]:
+    return [_button(label(texts.text(ctx.language, "shop.home.button")), "shop:home")]
 
 
 def _send(ctx: Context, text: str, rows: Keyboard) -> Reply:
-
     answer = reply(ctx, text)
     if rows:
         answer["reply_markup"] = {"inline_keyboard": rows}

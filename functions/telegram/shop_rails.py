@@ -12,6 +12,7 @@ import html
 import re
 
 from events import Money
+from functions import texts
 from functions.domain import orders
 from functions.payments.start import start_payment
 from functions.providers.spec import RailSpec
@@ -19,39 +20,41 @@ from functions.shop import checkout
 from functions.telegram.chat import Context, Reply, on_unknown, reply
 from functions.telegram.deposits import STARS, offered, order_rails, started_reply
 from functions.telegram.replies import ask
+from functions.telegram.shop import state_label
 
 # Every rail whose spec says the payer gives a phone asks for it; the question's marker names
 # the order and the rail, so the answer needs no stored conversation state. Questions asked
-# before markers name them in their text.
+# before markers named them in their (English) text, which this reads.
 PHONE_ASKED = re.compile(
     r"Reply with your (?P<label>.+?) phone number to pay order (?P<order>[0-9a-f]{8,40})"
 )
 
 
-def phone_question(label: str, order_id: str) -> str:
-    return f"Reply with your {label} phone number to pay order {order_id}"
+def phone_question(language: str, label: str, total: Money) -> str:
+    """The question a rail whose payer gives a phone asks (its marker names the order)."""
+    return texts.text(language, "shop.phone_question", rail=label, total=total)
 
 
 def pay_order_on_rail(ctx: Context, order_id: str, rail: str, phone: str | None = None) -> Reply:
-
     order = checkout.settled(ctx.runtime, order_id).order
     if order.user_id != ctx.user_id:
         raise orders.NotYourOrder("this is not your order")
     if order.state not in orders.PAYABLE or order.total is None:
-        return reply(ctx, f"This order is {order.state}.")
+        state = state_label(ctx.language, order.state)
+        return reply(ctx, texts.text(ctx.language, "shop.order_is", state=state))
     option = _order_rail(ctx, rail, order.total.currency)
     if option is None:  # a button from before this rail was switched off, or forged
-        return reply(ctx, "This order cannot be paid that way. Send /orders to see it.")
+        return reply(ctx, texts.text(ctx.language, "shop.rail_not_offered"))
     if option.name == STARS.name:
         return _stars_invoice(ctx, order_id, order.total)
     if option.payer_gives == "phone" and phone is None:
-        text = html.escape(phone_question(option.label, order_id))
+        text = phone_question(ctx.language, option.label, order.total)
         return ask(ctx, "order_phone", f"{order_id}:{option.name}", text, "07…")
     outcome = start_payment(
         ctx.runtime, user_id=ctx.user_id, rail_name=option.name, amount=order.total,
         purpose="order", phone=phone, subject=order_id, trace=ctx.trace,
     )  # fmt: skip
-    return started_reply(ctx, order.total, outcome, what="Payment for your order")
+    return started_reply(ctx, order.total, outcome)  # its purpose says it is an order's
 
 
 def _order_rail(ctx: Context, name: str, currency: str) -> RailSpec | None:
@@ -87,7 +90,10 @@ def _stars_invoice(ctx: Context, order_id: str, total: Money) -> Reply:
     from functions.telegram.stars import invoice, open_stars_payment
 
     payment_id = open_stars_payment(ctx, "order", total, subject=order_id)
+    # An invoice's title and description are plain text, not HTML.
     return invoice(ctx.chat_id, payment_id, total) | {
-        "title": "Soko order",
-        "description": f"Order {order_id[:12]}: {total.amount} Stars.",
+        "title": html.unescape(texts.text(ctx.language, "shop.stars_title")),
+        "description": html.unescape(
+            texts.text(ctx.language, "shop.stars_description", total=total, ref=payment_id)
+        ),
     }

@@ -144,7 +144,13 @@ def test_non_admins_cannot_run_admin_commands_and_nothing_is_written(
 @pytest.mark.parametrize(
     ("command", "expected"),
     [
-        ("/addproduct Pen | Office | -5 PLN", "Amount"),
+        ("/addproduct Pen | Office | -5 PLN", "Not a price: “-5 PLN”"),
+        ("/addproduct Pen | Office | 5 PLN | colour=red", "Not understood: “colour=red”"),
+        ("/editproduct {p} | price=15 USD", "priced in PLN; its currency cannot change"),
+        ("/editproduct {p} | reseller=3 USD", "above zero and in PLN, the price's currency"),
+        ("/stock {p} 6000", "At most 5,000 units at a time."),
+        ("/stock {p} 0", "whole number above 0"),
+        ("/discount category=Nope 10", "No product has category “Nope”."),
         ("/addproduct Pen | Office", "Usage: /addproduct"),
         ("/addproduct Pen | Office | 5 PLN | kind=rare", "kind is counted or unique"),
         ("/discount {p} 150", "0 to 90"),
@@ -235,3 +241,62 @@ def test_a_category_lists_six_products_a_page_with_next_and_previous(shop: ShopD
     shown = [label for page in pages for label in buttons(page) if label.startswith("Tea")]
     assert len(shown) == 7
     assert first_name not in shown
+
+
+def test_orders_say_each_state_and_total_in_words_a_buyer_knows(shop: ShopDriver) -> None:
+    product = shop.add_product("Tea & Co | Drinks | 1234.5 PLN")
+    shop.say(ADMIN, f"/stock {product} 3")
+    shop.register(BUYER, pln("5000"))
+    held = shop.tap(BUYER, f"shop:b:{product}:1")
+    listing = shop.say(BUYER, "/orders")
+
+    assert "Tea &amp; Co x 1: PLN 1,234.50, held for you, not paid yet" in listing["text"]
+    assert "placed" not in listing["text"]
+    assert "123450" not in listing["text"]
+    assert {"Pay Tea & Co", "Cancel Tea & Co"} <= set(buttons(listing))  # labels: plain text
+    shop.tap(BUYER, buttons(held)["Pay from wallet"])
+    assert "Tea &amp; Co x 1: PLN 1,234.50, delivered" in shop.say(BUYER, "/orders")["text"]
+
+
+def test_buying_more_than_one_order_can_hold_is_refused_with_the_limit_and_writes_nothing(
+    shop: ShopDriver, memory_runtime: Runtime
+) -> None:
+    product = shop.add_product("Pen | Office | 5 PLN")
+    shop.say(ADMIN, f"/stock {product} 30")
+    shop.register(BUYER)
+    before = everything_written(memory_runtime)
+
+    refused = shop.tap(BUYER, f"shop:b:{product}:11")
+
+    assert refused["text"] == "You can buy 1 to 10 at a time."
+    assert list(buttons(refused)) == ["« Shop"]
+    assert everything_written(memory_runtime) == before
+
+
+def test_a_discounted_card_strikes_the_old_price_through_and_a_cancel_says_nothing_was_charged(
+    shop: ShopDriver,
+) -> None:
+    product = shop.add_product("Lamp | Home | 1500 PLN")
+    shop.say(ADMIN, f"/stock {product} 2")
+    shop.say(ADMIN, f"/discount {product} 20")
+    shop.register(BUYER)
+    card = shop.tap(BUYER, f"shop:p:{product}")
+    assert "Price: <s>PLN 1,500.00</s> PLN 1,200.00 -20%" in card["text"]
+
+    held = shop.tap(BUYER, buttons(card)["Buy"])
+    cancelled = shop.tap(BUYER, buttons(held)["Cancel"])
+
+    assert cancelled["text"] == "Order cancelled. Nothing was charged."
+    again = shop.tap(BUYER, buttons(held)["Pay from wallet"])
+    assert again["text"] == "This order is cancelled."
+
+
+def test_an_edited_price_without_a_code_stays_in_the_products_currency(shop: ShopDriver) -> None:
+    product = shop.add_product("Kite | Toys | 500 KES")  # the shop's default is PLN
+
+    answer = shop.say(ADMIN, f"/editproduct {product} | price=450 | reseller=400")
+
+    assert answer["text"] == "Saved Kite."
+    edited = shop.rt.store.load(f"product-{product}")[-1]
+    assert edited.data["details"]["price"] == {"amount": 45_000, "currency": "KES"}
+    assert edited.data["details"]["reseller_price"] == {"amount": 40_000, "currency": "KES"}

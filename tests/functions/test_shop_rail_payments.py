@@ -11,7 +11,7 @@ import pytest
 from events import Money
 from functions.providers import registry
 from functions.runtime.bootstrap import Runtime
-from tests.builders import settings, text_update
+from tests.builders import answer_to, settings
 from tests.fakes.recording_bot import RecordingBot
 from tests.functions import fake_rail
 from tests.functions.conftest import client_for
@@ -162,24 +162,31 @@ def test_a_rail_whose_payer_gives_a_phone_asks_for_it_and_pays_with_the_answer(
 ) -> None:
     with_fake_spec(monkeypatch, label="Test mobile money", payer_gives="phone")
     held = held_order(shop)
-    order_id = buttons(held)["Cancel"].removeprefix("shop:x:")
 
     question = shop.tap(BUYER, buttons(held)["Pay with Test mobile money"])
 
     assert question["text"].startswith(
-        f"Reply with your Test mobile money phone number to pay order {order_id}"
+        "Reply with your Test mobile money phone number to pay KES 1,500.00 for your order."
     )
     assert question["reply_markup"]["force_reply"] is True
     rail: FakeRail = shop.rt.rails()["fake"]  # type: ignore[assignment]
     assert rail.started == []  # asking for the phone starts nothing
-    answer = text_update("0712345678", user_id=BUYER, update_id=990_001)
-    answer["message"]["entities"] = []
-    answer["message"]["reply_to_message"] = {
-        "message_id": 50, "date": 1767225600, "text": question["text"],
-        "chat": {"id": BUYER, "type": "private"},
-        "from": {"id": 123456, "is_bot": True, "first_name": "Soko"},
-    }  # fmt: skip
-    started = shop._post(answer)
+    started = shop._post(answer_to(question, "0712345678", user_id=BUYER, update_id=990_001))
     assert started["text"].startswith("Payment for your order of KES 1,500.00 started")
     (request,) = rail.started
     assert (request.phone, request.amount) == ("0712345678", Money(amount=150_000, currency="KES"))
+
+
+def test_a_phone_question_asked_before_markers_is_still_answered_by_its_wording(
+    shop: ShopDriver, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with_fake_spec(monkeypatch, label="Test mobile money", payer_gives="phone")
+    order_id = buttons(held_order(shop))["Cancel"].removeprefix("shop:x:")
+    legacy = f"Reply with your Test mobile money phone number to pay order {order_id}"
+    answer = answer_to({"text": legacy}, "0712345678", user_id=BUYER, update_id=990_002)
+
+    started = shop._post(answer)
+
+    assert started["text"].startswith("Payment for your order of KES 1,500.00 started")
+    (request,) = shop.rt.rails()["fake"].started  # type: ignore[attr-defined]
+    assert request.phone == "0712345678"

@@ -28,7 +28,10 @@ from events.shop import (
     ProductStockAdded,
     StockItem,
 )
+from functions import texts
 from functions.domain import lots, orders, products
+from functions.domain.decider import DomainError
+from functions.shop import checkout
 from tests.unit.scenario import given, when
 
 pytestmark = pytest.mark.unit
@@ -228,3 +231,48 @@ def test_an_edit_keeps_the_products_currency() -> None:
     in_usd = DETAILS.model_copy(update={"price": Money(amount=1_500, currency="USD")})
     with pytest.raises(products.InvalidProduct, match="priced in PLN"):
         when(products.products, [LISTED], products.Edit(in_usd, 99))
+
+
+# -- refusals, as the buyer or the admin reads them -----------------------------------------
+
+COUNTED = ProductListed(product_id="p1", kind="counted", details=DETAILS, admin_id=99)
+
+
+def in_(price: Money, field: str = "price") -> ProductDetails:
+    return DETAILS.model_copy(update={field: price})
+
+
+@pytest.mark.parametrize(
+    ("history", "command", "said"),
+    [
+        ([LISTED], products.AddStock(99, payloads=("", " ")),
+         "Send one item per line after the command."),
+        ([COUNTED], products.AddStock(99, quantity=6_000), "At most 5,000 units at a time."),
+        ([LISTED], products.SetDiscount(91, 99), "A discount is 0 to 90 percent."),
+        ([], products.ListProduct("p2", "counted", in_(Money(amount=1, currency="USD"),
+                                                       "reseller_price"), 99),
+         "The reseller price must be above zero and in PLN, the price's currency."),
+        ([LISTED], products.Edit(in_(Money(amount=1_500, currency="USD")), 99),
+         "This product is priced in PLN; its currency cannot change. "
+         "Add a new product to sell it in another currency."),
+        ([LISTED], products.Edit(in_(Money(amount=0, currency="PLN")), 99),
+         "The price must be above zero."),
+    ],
+)  # fmt: skip
+def test_a_product_refusal_is_told_from_its_own_code_and_facts(
+    history: list[object], command: products.ProductCommand, said: str
+) -> None:
+    with pytest.raises(products.InvalidProduct) as refused:
+        when(products.products, history, command)
+    assert refused.value.code != products.InvalidProduct.code  # each case keys its own text
+    assert texts.refusal("en", refused.value) == said
+
+
+def test_every_shop_refusal_has_a_catalogue_text() -> None:
+    def family(cls: type[DomainError]) -> list[type[DomainError]]:
+        return [cls, *(sub for child in cls.__subclasses__() for sub in family(child))]
+
+    shop_modules = {products.__name__, lots.__name__, orders.__name__, checkout.__name__}
+    refusals = [c for c in family(DomainError) if c.__module__ in shop_modules]
+    assert len(refusals) >= 15
+    assert [c.code for c in refusals if not texts.has(f"refusal.{c.code}")] == []
