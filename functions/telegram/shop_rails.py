@@ -49,7 +49,8 @@ def pay_order_on_rail(ctx: Context, order_id: str, rail: str, phone: str | None 
         return _stars_invoice(ctx, order_id, order.total)
     if option.payer_gives == "phone" and phone is None:
         text = phone_question(ctx.language, option.label, order.total)
-        return ask(ctx, "order_phone", f"{order_id}:{option.name}", text, "07…")
+        placeholder = texts.text(ctx.language, "shop.phone_placeholder")
+        return ask(ctx, "order_phone", f"{order_id}:{option.name}", text, placeholder)
     outcome = start_payment(
         ctx.runtime, user_id=ctx.user_id, rail_name=option.name, amount=order.total,
         purpose="order", phone=phone, subject=order_id, trace=ctx.trace,

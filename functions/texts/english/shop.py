@@ -40,6 +40,7 @@ TEXTS: dict[str, str] = {
     "shop.held": "Held for you: {total}. Pay it, or cancel to release it.",
     "shop.rail_not_offered": "This order cannot be paid that way. Send /orders to see it.",
     "shop.phone_question": "Reply with your {rail} phone number to pay {total} for your order.",
+    "shop.phone_placeholder": "07…",
     "shop.stars_title": "Soko order",
     "shop.stars_description": "Payment for your Soko order: {total} (ref {ref}).",
     # What an order's state means to its buyer
