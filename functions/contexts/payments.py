@@ -16,17 +16,17 @@ DEPOSITS = "functions.telegram.deposits"
 STARS = "functions.telegram.stars"
 MANUAL = "functions.telegram.manual"
 ROUTES: tuple[Route, ...] = (
-    command("/deposit", DEPOSITS, "on_deposit", "top up your wallet"),
-    command("/history", DEPOSITS, "on_history", "your payments"),
+    command("/deposit", DEPOSITS, "on_deposit", "help.deposit"),
+    command("/history", DEPOSITS, "on_history", "help.history"),
     button("dep", DEPOSITS, "on_option_button"),  # /deposit's option buttons
     question("deposit_amount", DEPOSITS, "on_deposit"),  # `<option> <amount> [extra]`
     update("pre_checkout_query", STARS, "on_pre_checkout"),
     update("successful_payment", STARS, "on_successful_payment"),
     update("refunded_payment", STARS, "on_refunded_payment"),
-    command("/held", MANUAL, "on_held", "payments waiting for an admin", "admin"),
-    command("/credit", MANUAL, "on_credit", "approve held money at what arrived", "admin",
+    command("/held", MANUAL, "on_held", "help.held", "admin"),
+    command("/credit", MANUAL, "on_credit", "help.credit", "admin",
             "<payment id> <amount> <currency>"),
-    command("/refund", "functions.telegram.refunds", "on_refund", "give a Stars payment back",
+    command("/refund", "functions.telegram.refunds", "on_refund", "help.refund",
             "admin", "<payment id>"),
     button("adm", MANUAL, "on_admin_tap", "admin"),  # Approve / Reject under a payment
 )  # fmt: skip

@@ -15,21 +15,21 @@ def _admin(key: str, args: str, help: str) -> Route:
 
 
 ROUTES: tuple[Route, ...] = (
-    command("/shop", SHOP, "on_shop", "browse the shop"),
-    command("/orders", SHOP, "on_orders", "your orders"),
+    command("/shop", SHOP, "on_shop", "help.shop"),
+    command("/orders", SHOP, "on_orders", "help.orders"),
     # Browsing, buying, paying, orders: the shop routes its own `shop:<action>` buttons.
     Route("callback", "shop", Ref(SHOP, "on_button"), refused=Ref(SHOP, "refused")),
     question("order_phone", "functions.telegram.shop_rails", "on_phone_answer"),
-    _admin("addproduct", "Name | Category | price [| kind=unique] […]", "list a product"),
-    _admin("editproduct", "<id> | name=… | price=…", "change a product"),
-    _admin("stock", "<id> <count>, or one item per line", "add stock"),
-    _admin("discount", "<id> | category=… | location=… <percent>", "set a discount"),
-    _admin("hide", "<id>", "take a product off sale"),
-    _admin("unhide", "<id>", "put it back on sale"),
-    _admin("reseller", "<user id> on|off", "reseller prices for a user"),
-    _admin("products", "", "every product, hidden ones too"),
-    Route("command", "/photo", Ref(SHOP_ADMIN, "on_photo"), "admin",
-          "a photo with this caption becomes the product's picture", "<id>", in_caption=True),
+    _admin("addproduct", "Name | Category | price [| kind=unique] […]", "help.addproduct"),
+    _admin("editproduct", "<id> | name=… | price=…", "help.editproduct"),
+    _admin("stock", "<id> <count>, or one item per line", "help.stock"),
+    _admin("discount", "<id> | category=… | location=… <percent>", "help.discount"),
+    _admin("hide", "<id>", "help.hide"),
+    _admin("unhide", "<id>", "help.unhide"),
+    _admin("reseller", "<user id> on|off", "help.reseller"),
+    _admin("products", "", "help.products"),
+    Route("command", "/photo", Ref(SHOP_ADMIN, "on_photo"), "admin", "help.photo", "<id>",
+          in_caption=True),
 )  # fmt: skip
 
 CONTEXT = BoundedContext(

@@ -8,9 +8,9 @@ from functions.telegram.routes import Route, command
 
 ACCOUNT = "functions.telegram.account"
 ROUTES: tuple[Route, ...] = (
-    command("/start", ACCOUNT, "on_start", "begin"),
-    command("/balance", ACCOUNT, "on_balance", "your wallet"),
-    command("/help", ACCOUNT, "on_help", "what I can do"),
+    command("/start", ACCOUNT, "on_start", "help.start"),
+    command("/balance", ACCOUNT, "on_balance", "help.balance"),
+    command("/help", ACCOUNT, "on_help", "help.help"),
 )
 
 CONTEXT = BoundedContext(

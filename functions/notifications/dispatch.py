@@ -27,6 +27,7 @@ from functions.domain import payments, users
 from functions.notifications import by_type
 from functions.notifications.notice import Facts, Notice
 from functions.notifications.sender import Sender
+from functions.providers import registry
 from functions.runtime.bootstrap import Runtime
 from functions.runtime.pipeline import Trace
 from functions.telegram.bot_api import Blocked
@@ -88,7 +89,13 @@ def facts_for(rt: Runtime, envelope: Envelope, readers: dict[int, Reader]) -> Fa
     history = rt.store.load(envelope.stream, up_to=envelope.version)
     payment = payments.payments.fold(decode(e) for e in history)
     payer = readers[payment.user_id] = read_user(rt, payment.user_id)
-    return Facts(admin_ids=admins, payment=payment, payer_name=payer.first_name)
+    spec = registry.spec_named(payment.rail)  # no I/O: the specs are declarations
+    return Facts(
+        admin_ids=admins,
+        payment=payment,
+        payer_name=payer.first_name,
+        rail_label=spec.label if spec is not None else "",
+    )
 
 
 def read_user(rt: Runtime, user_id: int) -> Reader:

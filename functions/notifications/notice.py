@@ -47,6 +47,7 @@ class Facts:
     admin_ids: frozenset[int] = frozenset()
     payment: Payment | None = None  # for payment events: the payment as of this event
     payer_name: str = ""  # the payment's user's first name, when registered
+    rail_label: str = ""  # the payment's provider rail as users know it ("M-Pesa")
     # The language of each chat the rules address (the dispatcher reads the recipients'
     # user streams, which it reads anyway to skip a chat that blocked the bot).
     languages: Mapping[int, str] = field(default_factory=dict)

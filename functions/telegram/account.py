@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from events import Money
-from events.money import format_money
+from functions import texts
 from functions.contexts import REGISTRY
 from functions.domain import users
 from functions.projections.balances import balance_of
-from functions.telegram import messages, routes
+from functions.telegram import routes
 from functions.telegram.chat import Context, Reply, reply
 
 
@@ -25,16 +25,17 @@ def on_start(ctx: Context, argument: str) -> Reply:
         ),
         ctx.trace,
     )
-    registered = any(e.type == "user.registered.v1" for e in appended.events)
-    key = "welcome" if registered else "welcome_back"  # not after unblocking the bot
-    return reply(ctx, messages.text(ctx.language, key, name=sender.first_name))
+    if any(e.type == "user.registered.v1" for e in appended.events):
+        return reply(ctx, texts.text(ctx.language, "account.welcome", name=sender.first_name))
+    # Not welcomed as new after unblocking the bot either.
+    return reply(ctx, texts.text(ctx.language, "account.welcome_back", name=sender.first_name))
 
 
 def on_balance(ctx: Context, argument: str) -> Reply:
     held = balance_of(ctx.runtime.read_models, ctx.user_id).nonzero()
     shown = held or (Money.zero(ctx.runtime.settings.default_currency),)
-    lines = "\n".join(format_money(money) for money in shown)
-    return reply(ctx, messages.text(ctx.language, "balance", lines=lines))
+    lines = texts.Html("\n".join(texts.render(money) for money in shown))
+    return reply(ctx, texts.text(ctx.language, "account.balance", lines=lines))
 
 
 def on_help(ctx: Context, argument: str) -> Reply:

@@ -8,16 +8,17 @@ from __future__ import annotations
 
 import html
 import logging
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from telegram import Message, Update, User
 
+from functions import texts
 from functions.domain.decider import DomainError
 from functions.runtime.bootstrap import Runtime
 from functions.runtime.pipeline import Trace
-from functions.telegram import messages
 from functions.telegram.bot_api import BotApiError
 
 log = logging.getLogger(__name__)
@@ -51,27 +52,29 @@ Reply = dict[str, Any]
 Handler = Callable[[Context, str], Reply]
 
 
-def refusal_text(refusal: DomainError) -> str:
-    text = str(refusal) or refusal.code.replace("_", " ")
-    return html.escape(text[:1].upper() + text[1:] + ("" if text.endswith(".") else "."))
-
-
 def refusal_reply(ctx: Context, refusal: DomainError) -> Reply:
     """How the router tells a domain refusal (a decider's DomainError, which wrote nothing)
-    unless its route says otherwise: an alert on a button, else a message. Never a 5xx,
-    which Telegram would retry."""
+    unless its route says otherwise: in the catalogue's words for its code, as an alert on a
+    button, else a message. Never a 5xx, which Telegram would retry."""
+    said = texts.refusal(ctx.language, refusal)
     if ctx.update.callback_query is not None:
-        return answer_query(ctx, refusal_text(refusal), alert=True)
-    return reply(ctx, refusal_text(refusal))
+        return answer_query(ctx, plain(said), alert=True)
+    return reply(ctx, said)
 
 
 def on_unknown(ctx: Context, argument: str) -> Reply:
-    return reply(ctx, messages.text(ctx.language, "unknown"))
+    return reply(ctx, texts.text(ctx.language, "account.unknown"))
 
 
 def on_stale_button(ctx: Context, argument: str) -> Reply:
     """A button this deployment no longer knows (an old message): say so, change nothing."""
-    return answer_query(ctx, messages.text(ctx.language, "stale_button"))
+    return answer_query(ctx, plain(texts.text(ctx.language, "account.stale_button")))
+
+
+def plain(text: str) -> str:
+    """A catalogue text (HTML) as a button's answer shows it: an alert is plain text, so
+    `&lt;` would show as typed and a tag as written."""
+    return html.unescape(re.sub(r"<[^>]*>", "", text))
 
 
 def reply(ctx: Context, text: str) -> Reply:
@@ -101,7 +104,8 @@ def stop_spinner(ctx: Context, text: str = "") -> None:
 
 
 def answer_query(ctx: Context, text: str = "", alert: bool = False) -> Reply:
-    """answerCallbackQuery as the webhook answer: stops the button's spinner, shows `text`."""
+    """answerCallbackQuery as the webhook answer: stops the button's spinner, shows `text`
+    (plain text: see `plain`)."""
     query = ctx.update.callback_query
     assert query is not None
     answer: Reply = {"method": "answerCallbackQuery", "callback_query_id": query.id}

@@ -11,18 +11,20 @@ from collections.abc import Iterable
 
 from telegram import Message, Update, User
 
+from functions import texts
 from functions.contexts import REGISTRY
 from functions.domain.decider import DomainError
 from functions.runtime import logs
 from functions.runtime.bootstrap import Runtime
 from functions.runtime.pipeline import Trace
-from functions.telegram import messages, replies
+from functions.telegram import replies
 from functions.telegram.chat import (
     Context,
     Reply,
     answer_query,
     on_stale_button,
     on_unknown,
+    plain,
     refusal_reply,
     reply,
     stop_spinner,
@@ -110,11 +112,12 @@ class Router:
 
 
 def _not_yours(ctx: Context, route: Route) -> Reply:
-    """One answer to every route of a role the user lacks; nothing is parsed or written."""
+    """One answer to every route of a role the user lacks; nothing is parsed or written.
+    Each role has its texts (`account.role_refused_<role>`, a unit test checks)."""
     if route.kind == "callback":
-        text = messages.text(ctx.language, f"role_refused_button:{route.role}")
-        return answer_query(ctx, text, alert=True)
-    return reply(ctx, messages.text(ctx.language, f"role_refused:{route.role}"))
+        text = texts.text(ctx.language, f"account.role_refused_button_{route.role}")
+        return answer_query(ctx, plain(text), alert=True)
+    return reply(ctx, texts.text(ctx.language, f"account.role_refused_{route.role}"))
 
 
 ROUTER = Router(REGISTRY.routes)  # every context's routes
@@ -142,6 +145,6 @@ def _context(runtime: Runtime, update: Update, user: User) -> Context:
         user=user,
         chat_id=chat.id if chat is not None else user.id,  # private chat id == user id
         trace=trace,
-        language=messages.language_of(user.language_code),
+        language=texts.language_of(user.language_code),
         message=update.message,
     )

@@ -17,8 +17,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal, TypeVar
 
+from functions import texts
 from functions.lazy import Lazy
-from functions.telegram import messages
 
 if TYPE_CHECKING:
     from functions.domain.decider import DomainError
@@ -61,7 +61,9 @@ class Route:
     key: str
     handler: Ref[Handler]
     role: Role = "anyone"
-    help: str = ""  # one line for /help; commands without it are not listed
+    # The catalogue key of its line in /help (`help.<command>`, English in
+    # functions/texts/english/account.py); commands without one are not listed.
+    help: str = ""
     args: str = ""  # what follows the command, shown in /help: "<payment id>"
     # How a DomainError is told; None: chat.refusal_reply (an alert for a button).
     refused: Ref[Refused] | None = None
@@ -106,17 +108,18 @@ def allowed_updates(routes: Iterable[Route]) -> tuple[str, ...]:
 
 
 def help_text(routes: Iterable[Route], language: str, holds: Callable[[Role], bool]) -> str:
-    """/help: the listed commands of each role the user holds, a section per role."""
+    """/help: the listed commands of each role the user holds, a section per role (its head
+    is `account.help_head_<role>`)."""
     listed = [r for r in routes if r.kind == "command" and r.help]
     sections = []
     for role in ROLES:
         lines = [_help_line(language, r) for r in listed if r.role == role]
         if lines and holds(role):
-            sections.append("\n".join([messages.text(language, f"help_head:{role}"), *lines]))
+            head = texts.text(language, f"account.help_head_{role}")
+            sections.append("\n".join([head, *lines]))
     return "\n\n".join(sections)
 
 
 def _help_line(language: str, route: Route) -> str:
     usage = html.escape(f"{route.key} {route.args}".strip())
-    what = messages.text_or(language, f"help:{route.key}", route.help)
-    return f"{usage} — {what}"
+    return f"{usage} — {texts.text(language, route.help)}"

@@ -289,3 +289,63 @@ def test_a_long_429_for_one_notice_fails_the_delivery_and_the_redelivery_sends_o
     push(started)  # the redelivery
 
     assert [chat for chat, _ in bot.at] == [98, 99]  # admin 98 is not told twice
+
+
+def test_each_recipient_is_told_in_their_own_language_reading_each_user_stream_once(
+    memory_runtime: Runtime, clock: ManualClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from functions.texts import swahili
+    from tests.builders import text_update
+    from tests.functions.conftest import post_update
+
+    # A Swahili line for the admins' notice (the catalogue has none yet): 98 reads Swahili.
+    monkeypatch.setitem(swahili.TEXTS, "notices.transfer_declared", "Uhamisho: {amount} {payer} "
+                        "{reference} {ref}")  # fmt: skip
+    monkeypatch.setitem(swahili.TEXTS, "notices.button_approve", "✅ Kubali")
+    memory_runtime.settings = settings(
+        admin_ids=frozenset({98, 99}), manual_transfer_details="Bank, IBAN XX00"
+    )
+    bot = TimedBot(clock)
+    memory_runtime.bot_override = bot
+    sender_for(memory_runtime).pacer = Pacer(clock=clock, sleep=clock.sleep)
+    webhook = client_for("telegram_webhook")
+    post_update(webhook, text_update("/start", user_id=98, update_id=1, language="sw"))
+    post_update(webhook, text_update("/start", user_id=7, update_id=2))
+    post_update(webhook, text_update("/deposit bank 100.00 JAN-7", user_id=7, update_id=3))
+    (stream,) = [s for s in memory_runtime.store.streams() if s.startswith("payment-")]
+    (started,) = [e for e in memory_runtime.store.load(stream) if e.type == "payment.started.v1"]
+    loaded: list[str] = []
+    load = memory_runtime.store.load
+    monkeypatch.setattr(
+        memory_runtime.store, "load", lambda s, **kw: loaded.append(s) or load(s, **kw)
+    )
+
+    push(started)
+
+    told = {params["chat_id"]: params for _, params in bot.calls}
+    assert told[98]["text"].startswith("Uhamisho: PLN 100.00 Wanjiru (id 7) JAN-7")
+    assert told[98]["reply_markup"]["inline_keyboard"][0][0]["text"] == "✅ Kubali"
+    assert told[99]["text"].startswith("🏦 Transfer declared by Wanjiru (id 7): PLN 100.00")
+    assert sorted(loaded) == sorted([stream, "user-7", "user-98", "user-99"])
+
+
+def test_the_facts_name_a_provider_rail_by_its_label_and_the_payers_language(
+    memory_runtime: Runtime,
+) -> None:
+    from events.payments import PaymentRequested
+    from functions.notifications.dispatch import Reader, facts_for
+
+    memory_runtime.store.append(
+        "user-7", 0, [envelope("user-7", 1, UserRegistered(user_id=7, chat_id=7,
+                                                           first_name="Amina", language="sw"))]
+    )  # fmt: skip
+    requested = PaymentRequested(
+        payment_id="p1", user_id=7, purpose="wallet_deposit",
+        amount=Money(amount=150_000, currency="KES"), rail="mpesa",
+    )  # fmt: skip
+    event = envelope("payment-p1", 1, requested)
+    memory_runtime.store.append("payment-p1", 0, [event])
+    readers: dict[int, Reader] = {}
+    facts = facts_for(memory_runtime, event, readers)
+    assert (facts.rail_label, facts.payer_name) == ("M-Pesa", "Amina")
+    assert readers == {7: Reader(language="sw", blocked=False, first_name="Amina")}

@@ -9,12 +9,14 @@ from flask.testing import FlaskClient
 from telegram import Update
 
 from events import Money
+from functions.contexts import REGISTRY
 from functions.domain.decider import DomainError
-from functions.domain.wallet import Credit, wallets
+from functions.domain.wallet import Credit, InsufficientFunds, wallets
 from functions.runtime.bootstrap import Runtime
 from functions.telegram.chat import Context, Reply, reply
 from functions.telegram.handlers import Router, handle
-from functions.telegram.routes import ROUTES, Ref, Route
+from functions.telegram.routes import Ref, Route
+from functions.texts import swahili
 from tests.builders import answer_to, button_update, recorded, settings, text_update
 from tests.functions.conftest import everything_written, post_update
 
@@ -210,7 +212,7 @@ def admin(memory_runtime: Runtime) -> int:
     return ADMIN
 
 
-ADMIN_COMMANDS = [r.key for r in ROUTES if r.kind == "command" and r.role == "admin"]
+ADMIN_COMMANDS = [r.key for r in REGISTRY.routes if r.kind == "command" and r.role == "admin"]
 
 
 @pytest.mark.parametrize("command", [c for c in ADMIN_COMMANDS if c != "/photo"])
@@ -292,10 +294,16 @@ def plain(ctx: Context, argument: str) -> Reply:
     return reply(ctx, f"ran with {argument!r}")
 
 
+def overdrawing(ctx: Context, argument: str) -> Reply:
+    raise InsufficientFunds(Money(amount=0, currency="KES"), Money(amount=96_000, currency="KES"))
+
+
 EXAMPLE = (
     Route("command", "/refuse", Ref(__name__, "refusing")),
     Route("callback", "no", Ref(__name__, "refusing")),
-    Route("command", "/secret", Ref(__name__, "plain"), role="admin", help="for admins"),
+    Route("command", "/secret", Ref(__name__, "plain"), role="admin"),
+    Route("command", "/buy", Ref(__name__, "overdrawing")),
+    Route("callback", "buy", Ref(__name__, "overdrawing")),
 )
 
 
@@ -320,3 +328,25 @@ def test_a_router_of_any_routes_turns_every_domain_refusal_into_a_reply(
     ran = handle(memory_runtime, Update.de_json(text_update("/secret x"), None), router)
     assert ran is not None
     assert ran["text"] == "ran with 'x'"
+
+
+def test_the_router_tells_a_refusal_in_the_catalogues_words_and_the_users_language(
+    memory_runtime: Runtime, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    router = Router(EXAMPLE)
+    said = handle(memory_runtime, Update.de_json(text_update("/buy"), None), router)
+    assert said is not None
+    assert said["text"] == (
+        "Your balance is too low: you have KES 0.00, and this needs KES 960.00. "
+        "Top up with /deposit."
+    )
+    # A Swahili user (a line the test gives the catalogue), on a button: the alert is plain
+    # text, so the catalogue's HTML is unescaped for it.
+    monkeypatch.setitem(
+        swahili.TEXTS, "refusal.insufficient_funds", "<b>{balance}</b> &lt; {wanted}"
+    )
+    tap = button_update("buy:1")
+    tap["callback_query"]["from"]["language_code"] = "sw-KE"
+    tapped = handle(memory_runtime, Update.de_json(tap, None), router)
+    assert tapped is not None
+    assert (tapped["text"], tapped["show_alert"]) == ("KES 0.00 < KES 960.00", True)

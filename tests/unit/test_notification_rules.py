@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import typing
+from dataclasses import replace
+
 import pytest
 
 from events import Money
 from events.payments import (
+    HoldReason,
     PaymentExpired,
     PaymentFailed,
     PaymentHeldForReview,
@@ -16,6 +20,7 @@ from events.payments import (
 from events.wallet import WalletCredited, WalletOpened
 from functions.contexts import RULES
 from functions.domain import payments
+from functions.notifications import rules
 from functions.notifications.by_type import notices, wants
 from functions.notifications.notice import Button, Facts, Notice
 from tests.builders import envelope
@@ -126,9 +131,10 @@ def test_held_money_of_unknown_value_asks_the_admin_to_state_it_and_names_its_re
     held = PaymentHeldForReview(
         reason="unconfirmed_reference", paid=None, provider_ref="ws_CO_B", raw_status="0"
     )
-    facts = Facts(ADMINS, payment("mpesa", held))
+    facts = Facts(ADMINS, payment("mpesa", held), rail_label="M-Pesa")
     admin_98, _, _ = notices(envelope("payment-p1", 2, held), facts)
     assert "arrived an unknown amount (provider ref <code>ws_CO_B</code>)" in admin_98.text
+    assert "via M-Pesa;" in admin_98.text  # the rail's label, not its id
     # HTML: the placeholder is escaped, or Telegram refuses the whole message.
     assert "send <code>/credit p1 &lt;amount&gt; PLN</code>." in admin_98.text
     assert "Approve credits" not in admin_98.text
@@ -160,3 +166,20 @@ def test_a_refunded_second_charge_says_so_and_does_not_ask_to_try_again() -> Non
 def test_facts_tell_a_recipients_language_and_english_for_an_unknown_chat() -> None:
     facts = Facts(ADMINS, languages={7: "sw", 99: "id"})
     assert [facts.language_of(chat) for chat in (7, 99, 98)] == ["sw", "id", "en"]
+
+
+def test_every_hold_reason_and_rail_is_told_in_words_not_codes() -> None:
+    for reason in typing.get_args(HoldReason):
+        said = rules.hold_reason("en", reason)
+        assert "_" not in said, reason  # a reason without its text raises KeyError
+    native = {rail: rules.rail_label("en", rail, Facts()) for rail in ("stars", "manual")}
+    assert native == {"stars": "Telegram Stars", "manual": "bank transfer"}
+    assert rules.rail_label("en", "mpesa", Facts(rail_label="M-Pesa")) == "M-Pesa"
+
+
+def test_a_payer_id_is_shown_as_typed_not_grouped_in_thousands() -> None:
+    started = PaymentStarted(provider_ref="JAN-7")
+    paid = payment("manual", started)
+    facts = Facts(frozenset({99}), replace(paid, user_id=900001), payer_name="Amina")
+    (notice,) = notices(envelope("payment-p1", 2, started), facts)
+    assert "Amina (id 900001)" in notice.text
