@@ -3,16 +3,27 @@ generators so that the two deployments of one function cannot disagree."""
 
 from __future__ import annotations
 
+from functions.providers.spec import RailSpec
+from functions.runtime.settings import ENV_PREFIX
 from infra.topology import TOPOLOGY, Function, Topology
 
 RUNTIME = "python311"
-# Secret Manager secret ids, by the Settings field each one is mounted into.
-SECRET_IDS: dict[str, str] = {
-    "bot_token": "soko-bot-token",
-    "webhook_secret": "soko-webhook-secret",
-    "scheduler_secret": "soko-scheduler-secret",
-}
+# The secrets of Settings itself (main.tf); each rail's come from its spec (terraform_rails).
+CORE_SECRETS = ("bot_token", "webhook_secret", "scheduler_secret")
 SCHEDULER_SECRET_HEADER = "X-Soko-Scheduler-Secret"  # noqa: S105  (a header name)
+# The entry point serving <its URL>/payments/<rail>/…: the functions that start payments
+# are given its URL as SOKO_PUBLIC_BASE_URL, and the outputs name it.
+CALLBACKS = "payment_webhook"
+
+
+def secret_id(secret: str) -> str:
+    """The Secret Manager id of a Settings-style secret name: `mpesa_passkey` ->
+    `soko-mpesa-passkey`."""
+    return f"soko-{secret.replace('_', '-')}"
+
+
+# Secret Manager secret ids, by the Settings field each one is mounted into.
+SECRET_IDS: dict[str, str] = {s: secret_id(s) for s in CORE_SECRETS}
 
 
 def service_name(fn: Function) -> str:
@@ -22,7 +33,17 @@ def service_name(fn: Function) -> str:
 
 def env_var(secret: str) -> str:
     """The variable a secret is mounted into (what Settings reads)."""
-    return f"SOKO_{secret.upper()}"
+    return f"{ENV_PREFIX}{secret.upper()}"
+
+
+def rail_settings(spec: RailSpec) -> dict[str, str]:
+    """A rail's plain settings, each variable by the name `var.rails` gives it (its settings
+    field: `shortcode` -> SOKO_MPESA_SHORTCODE); its secrets are mounted instead."""
+    if spec.settings is None:
+        return {}
+    mounted = {env_var(s) for s in spec.secret_names()}
+    fields = zip(spec.settings.model_fields, spec.setting_names(), strict=True)
+    return {field: variable for field, variable in fields if variable not in mounted}
 
 
 def account_id(family: str) -> str:

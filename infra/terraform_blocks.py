@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from infra import deployment as d
+from infra import terraform_rails as rails
 from infra.hcl import Block, Raw, Value
 from infra.topology import Function, Subscription
 
@@ -99,8 +100,10 @@ def subscription(sub: Subscription) -> list[Block]:
     return blocks
 
 
-def function(fn: Function) -> Block:
-    secrets = [
+def function(fn: Function, callbacks: str | None = d.CALLBACKS) -> Block:
+    """The function; `callbacks` is the entry point whose URL payments start with (None
+    when the topology has none)."""
+    secrets: list[Block] = [
         Block(
             "secret_environment_variables",
             body=[
@@ -112,6 +115,8 @@ def function(fn: Function) -> Block:
         )
         for s in fn.secrets
     ]
+    if fn.uses_rails:
+        secrets.append(_rail_secrets())
     service = Block(
         "service_config",
         body=[
@@ -124,7 +129,7 @@ def function(fn: Function) -> Block:
             ("ingress_settings", "ALLOW_INTERNAL_ONLY" if d.internal_only(fn) else "ALLOW_ALL"),
             ("all_traffic_on_latest_revision", True),
             ("service_account_email", Raw(f"google_service_account.{fn.family}.email")),
-            ("environment_variables", _environment()),
+            ("environment_variables", _environment(fn, callbacks)),
             *secrets,
         ],
     )
@@ -159,6 +164,9 @@ def function(fn: Function) -> Block:
     accessors = [
         Raw(f"google_secret_manager_secret_iam_member.{fn.family}_{s}") for s in fn.secrets
     ]
+    if fn.uses_rails:
+        readers = rails.accessor(fn.family)
+        accessors.append(Raw(f"google_secret_manager_secret_iam_member.{readers}"))
     return Block(
         "resource",
         ("google_cloudfunctions2_function", fn.entry_point),
@@ -175,7 +183,36 @@ def function(fn: Function) -> Block:
     )
 
 
-def _environment() -> dict[str, Value]:
-    env: dict[str, Value] = dict(d.environment("${var.project_id}", "${var.region}"))
-    env["SOKO_GCP_PROJECT"] = Raw("var.project_id")
-    return env
+def _rail_secrets() -> Block:
+    """Each enabled rail's secrets, mounted where its settings read them."""
+    return Block(
+        "dynamic",
+        ("secret_environment_variables",),
+        [
+            ("for_each", Raw(rails.MOUNTED)),
+            Block(
+                "content",
+                body=[
+                    ("key", Raw("secret_environment_variables.key")),
+                    ("project_id", Raw("var.project_id")),
+                    (
+                        "secret",
+                        Raw(f"{rails.SECRETS}[secret_environment_variables.value].secret_id"),
+                    ),
+                    ("version", "latest"),
+                ],
+            ),
+        ],
+    )
+
+
+def _environment(fn: Function, callbacks: str | None) -> Raw:
+    """Every function's plain settings; where rails are used, the enabled rails' too, and
+    the URL of the function receiving callbacks, which payments are started with (a setting
+    may override it: a domain in front of that function)."""
+    if not fn.uses_rails:
+        return Raw(rails.ENVIRONMENT)
+    if callbacks is None or fn.entry_point == callbacks:
+        return Raw(rails.RAIL_ENVIRONMENT)  # its own URL would be a cycle; it starts none
+    base = f"{{ SOKO_PUBLIC_BASE_URL = {uri(callbacks).text} }}"
+    return Raw(f"merge({base}, {rails.RAIL_ENVIRONMENT})")

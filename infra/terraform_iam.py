@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from functions.runtime.topics import topic_of_category
 from infra import deployment as d
+from infra import terraform_rails as rails
 from infra.hcl import Block, Raw
 from infra.topology import TOPOLOGY, Function, Topology
 
@@ -16,7 +17,8 @@ def member(family: str) -> str:
 
 
 def identities(topology: Topology = TOPOLOGY) -> list[Block]:
-    """Per family: the account, Firestore use, publishing to event topics, its secrets."""
+    """Per family: the account, Firestore use, publishing to event topics, its secrets
+    (and, where its functions use rails, the enabled rails')."""
     blocks: list[Block] = []
     for family, fns in d.families(topology).items():
         names = ", ".join(f.entry_point for f in fns)
@@ -78,7 +80,23 @@ def identities(topology: Topology = TOPOLOGY) -> list[Block]:
             )
             for s in secrets
         ]
+        if any(f.uses_rails for f in fns):
+            blocks.append(rail_secrets_reader(family))
     return blocks
+
+
+def rail_secrets_reader(family: str) -> Block:
+    """Read access to each secret the family's functions mount: the enabled rails'."""
+    return Block(
+        "resource",
+        ("google_secret_manager_secret_iam_member", rails.accessor(family)),
+        [
+            ("for_each", Raw(rails.MOUNTED)),
+            ("secret_id", Raw(f"{rails.SECRETS}[each.value].id")),
+            ("role", "roles/secretmanager.secretAccessor"),
+            ("member", member(family)),
+        ],
+    )
 
 
 def invokers(topology: Topology = TOPOLOGY) -> list[Block]:

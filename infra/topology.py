@@ -133,6 +133,7 @@ def edges(registry: Registry) -> tuple[Function, ...]:
             public=True,
             family="webhook",
             publishes=tuple(dict.fromkeys(commands)),  # what the contexts' commands append to
+            uses_rails=True,  # /deposit and the shop's Pay buttons start payments
         ),
         Function(
             "scheduled_job",
@@ -142,6 +143,7 @@ def edges(registry: Registry) -> tuple[Function, ...]:
             secrets=("scheduler_secret",),
             family="jobs",
             publishes=stored(registry),  # the relay republishes any stored stream
+            uses_rails=True,  # reconcile-payments asks the rails about pending payments
         ),
     )
 

@@ -50,6 +50,9 @@ class Function:
     # categories in `publishes` (a command's events, or the relay's: any category).
     family: str = "subscriber"
     publishes: tuple[str, ...] = ()
+    # Starts, confirms or reconciles payments: the deployment mounts each enabled rail's
+    # secrets and sets its settings here (infra/terraform_rails.py), and nowhere else.
+    uses_rails: bool = False
 
 
 @dataclass(frozen=True)

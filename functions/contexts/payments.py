@@ -74,6 +74,7 @@ CONTEXT = BoundedContext(
             public=True,  # providers cannot send Google identity tokens
             family="payments",
             publishes=("payment",),
+            uses_rails=True,  # callbacks, confirmed by the rail's status query
         ),
     ),
 )

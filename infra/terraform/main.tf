@@ -1,6 +1,7 @@
 # The fixed part of Soko's deployment. Everything derived from infra/topology.py (topics,
-# subscriptions, functions, schedules, per-family service accounts, invokers) is in
-# generated.tf, written by `python -m infra.terraform_gen`.
+# subscriptions, functions, schedules, per-family service accounts, invokers) and from the
+# rails' specs (their secrets, the `rails` and `settings` inputs) is in generated.tf,
+# written by `python -m infra.terraform_gen`.
 
 terraform {
   required_version = ">= 1.5"
@@ -60,6 +61,7 @@ resource "google_project_service" "enabled" {
 
 # --- Secrets: values never live in code. The bot token is added by hand (docs/deploy.md);
 # the webhook and scheduler secrets are random and shared with Telegram and the scheduler.
+# Each rail's secrets are generated from its spec (generated.tf), their versions added by hand.
 
 resource "google_secret_manager_secret" "bot_token" {
   secret_id = "soko-bot-token"

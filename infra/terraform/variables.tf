@@ -1,3 +1,7 @@
+# The deployment's choices derived from the code, `rails` (the payment rails it collects on,
+# with their settings) and `settings` (plain settings of every function), are declared in
+# generated.tf: their validations list what the rails' specs allow (docs/deploy.md).
+
 variable "project_id" {
   description = "The Google Cloud project Soko is deployed into (one bot per project)"
   type        = string

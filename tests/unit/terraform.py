@@ -18,7 +18,8 @@ REFERENCE = re.compile(r"\$\{([a-z0-9_]+)\.([a-z0-9_]+)")
 class Terraform:
     resources: dict[tuple[str, str], dict[str, Any]]
     outputs: dict[str, dict[str, Any]]
-    variables: set[str]
+    variables: dict[str, dict[str, Any]]
+    locals: dict[str, Any]
 
     def of_type(self, kind: str) -> dict[str, dict[str, Any]]:
         """Resources of one type by name."""
@@ -51,12 +52,17 @@ def block(body: dict[str, Any], name: str) -> dict[str, Any]:
 
 @cache
 def load(directory: Path = TERRAFORM) -> Terraform:
+    return parse(*(path.read_text() for path in sorted(directory.glob("*.tf"))))
+
+
+def parse(*texts: str) -> Terraform:
+    """The resources, outputs, variables and locals of Terraform files' texts."""
     resources: dict[tuple[str, str], dict[str, Any]] = {}
     outputs: dict[str, dict[str, Any]] = {}
-    variables: set[str] = set()
-    for path in sorted(directory.glob("*.tf")):
-        with path.open() as handle:
-            parsed = plain(hcl2.load(handle))
+    variables: dict[str, dict[str, Any]] = {}
+    locals_: dict[str, Any] = {}
+    for text in texts:
+        parsed = plain(hcl2.loads(text))
         for group in parsed.get("resource", []):
             for kind, named in group.items():
                 for name, body in named.items():
@@ -66,4 +72,6 @@ def load(directory: Path = TERRAFORM) -> Terraform:
             outputs.update(group)
         for group in parsed.get("variable", []):
             variables.update(group)
-    return Terraform(resources, outputs, variables)
+        for group in parsed.get("locals", []):
+            locals_.update({k: v for k, v in group.items() if not k.startswith("__")})
+    return Terraform(resources, outputs, variables, locals_)
