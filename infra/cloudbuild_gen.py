@@ -4,6 +4,8 @@ Checks first, so nothing that fails them is deployed: lint, type-check, the unit
 functions tiers (with the checkov scan), the contract and e2e tiers on the emulators. Then
 the bundle, one `gcloud functions deploy` per entry point (in parallel, flags from
 `infra.deployment`, like the Terraform), a smoke test of `health`, and Telegram's webhook.
+The deploys update the variables and secrets the topology fixes and keep the rest, which
+are the deployment's inputs (`var.rails`, `var.settings`) and so Terraform's.
 """
 
 from __future__ import annotations
@@ -93,14 +95,16 @@ def deploy_args(fn: Function) -> list[str]:
         f"--ingress-settings={'internal-only' if d.internal_only(fn) else 'all'}",
         f"--service-account={d.account_id(fn.family)}{SA}",
         f"--build-service-account=projects/$PROJECT_ID/serviceAccounts/soko-builder{SA}",
-        "--set-env-vars=" + ",".join(f"{k}={v}" for k, v in env.items()),
+        # Update, never set: Terraform owns what else a function is given (var.settings,
+        # the enabled rails' settings and secrets), and `--set-*` would drop all of it.
+        "--update-env-vars=" + ",".join(f"{k}={v}" for k, v in env.items()),
         "--update-labels=app=soko",
     ]  # fmt: skip
     if d.cpu(fn):
         args.append(f"--cpu={d.cpu(fn)}")
     if fn.secrets:
         mounts = (f"{d.env_var(s)}={d.SECRET_IDS[s]}:latest" for s in fn.secrets)
-        args.append("--set-secrets=" + ",".join(mounts))
+        args.append("--update-secrets=" + ",".join(mounts))
     return args
 
 

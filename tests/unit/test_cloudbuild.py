@@ -81,9 +81,25 @@ def test_every_entry_point_is_deployed_as_the_terraform_declares_it(fn: Function
         f"--ingress-settings={'all' if fn.trigger == 'http' else 'internal-only'}",
     }
     assert expected <= set(args)
-    secrets = next((a for a in args if a.startswith("--set-secrets=")), "--set-secrets=")
-    mounted = {m.split("=")[0] for m in secrets.removeprefix("--set-secrets=").split(",") if m}
+    secrets = next((a for a in args if a.startswith("--update-secrets=")), "--update-secrets=")
+    mounted = {m.split("=")[0] for m in secrets.removeprefix("--update-secrets=").split(",") if m}
     assert mounted == {f"SOKO_{s.upper()}" for s in fn.secrets}
+
+
+@pytest.mark.parametrize("fn", TOPOLOGY.functions, ids=lambda f: f.entry_point)
+def test_a_release_keeps_the_settings_and_rail_secrets_terraform_gave_the_function(
+    fn: Function,
+) -> None:
+    """var.settings and the enabled rails' settings and secrets are Terraform's: a deploy
+    that replaced the function's variables or secrets would drop them, and the rails with
+    them, until the next `terraform apply`."""
+    args = STEPS[f"deploy-{deployment.service_name(fn)}"]["args"]
+    replacing = ("--set-env-vars", "--env-vars-file", "--clear-env-vars", "--remove-env-vars",
+                 "--set-secrets", "--clear-secrets", "--remove-secrets")  # fmt: skip
+    assert not [a for a in args if a.split("=")[0] in replacing]
+    env = next(a for a in args if a.startswith("--update-env-vars="))
+    updated = {pair.split("=")[0] for pair in env.removeprefix("--update-env-vars=").split(",")}
+    assert updated == set(deployment.environment("p", "r"))  # only the topology's own
 
 
 def test_every_deploy_step_is_an_entry_point_of_the_topology() -> None:
