@@ -1,4 +1,4 @@
-"""/deposit and /history: top up a wallet through a deposit option, and see past deposits.
+"""/deposit and /history: top up a wallet through a deposit option, and see past payments.
 
 A deposit option is one way to pay in, described by a RailSpec: a provider rail from the
 registry (M-Pesa, NOWPayments, Pakasir), or a Telegram-native way (Stars, a manual transfer

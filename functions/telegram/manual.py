@@ -29,6 +29,7 @@ from functions.telegram.chat import (
     Reply,
     answer_query,
     on_stale_button,
+    plain,
     reply,
     stop_spinner,
 )
@@ -74,7 +75,7 @@ def on_admin_tap(ctx: Context, rest: str) -> Reply:
             trace=ctx.trace,
         )  # fmt: skip
     except DomainError as refused:  # no such payment; nobody said what arrived (/credit)
-        return answer_query(ctx, _plain(texts.refusal(ctx.language, refused)), alert=True)
+        return answer_query(ctx, plain(texts.refusal(ctx.language, refused)), alert=True)
     if decided.changed:  # this tap settled it (or is Telegram re-sending that very tap)
         who = {"name": ctx.user.first_name, "admin_id": str(ctx.user_id)}
         key = "payments.admin.approved_by" if decided.approve else "payments.admin.rejected_by"
@@ -83,7 +84,7 @@ def on_admin_tap(ctx: Context, rest: str) -> Reply:
         state = texts.Html(_settled(ctx.language, decided))
         outcome = texts.text(ctx.language, "payments.admin.tap_changed_nothing", state=state)
 
-    stop_spinner(ctx, _plain(outcome))  # plain text; the edit is HTML
+    stop_spinner(ctx, plain(outcome))  # plain text; the edit is HTML
     edited = texts.text(
         ctx.language, "payments.admin.decided", payment_id=payment_id, outcome=texts.Html(outcome)
     )
@@ -131,11 +132,6 @@ def _settled(language: str, decided: manual.Decided) -> str:
     if decided.state == "failed":
         return texts.text(language, "payments.admin.settled.failed")
     return state_text(language, decided.state)
-
-
-def _plain(text: str) -> str:
-    """A catalogue text for Telegram's plain-text fields (a button's alert, its toast)."""
-    return html.unescape(text)
 
 
 def on_held(ctx: Context, argument: str) -> Reply:
@@ -202,7 +198,7 @@ def _edited(ctx: Context, payment_id: str, outcome: str) -> Reply:
     query = ctx.update.callback_query
     message = query.message if query is not None else None
     if not isinstance(message, Message):  # too old for Telegram to show us
-        return answer_query(ctx, _plain(outcome), alert=True)
+        return answer_query(ctx, plain(outcome), alert=True)
     text = html.escape((message.text or "")[:3500])
     edit: Reply = {
         "method": "editMessageText",

@@ -5,7 +5,6 @@ functions/payments/stars.py; this parses the update, calls it and renders what i
 
 from __future__ import annotations
 
-import html
 import logging
 from typing import TYPE_CHECKING
 
@@ -16,7 +15,7 @@ from events.payments import Purpose
 from functions import texts
 from functions.payments import stars
 from functions.payments.stars import CURRENCY
-from functions.telegram.chat import Context, Reply, reply
+from functions.telegram.chat import Context, Reply, plain, reply
 
 if TYPE_CHECKING:
     from functions.telegram.deposits import DepositOption
@@ -73,7 +72,7 @@ def invoice(chat_id: int, payment_id: str, amount: Money, language: str = texts.
 
 def _plain(language: str, key: str, **values: texts.Value) -> str:
     """A catalogue text for a field Telegram shows as plain text, not HTML."""
-    return html.unescape(texts.text(language, key, **values))
+    return plain(texts.text(language, key, **values))
 
 
 def on_pre_checkout(ctx: Context, argument: str) -> Reply:
@@ -93,7 +92,7 @@ def on_pre_checkout(ctx: Context, argument: str) -> Reply:
     except stars.CheckoutRefused as refused:
         log.info("pre-checkout refused: %s", refused)
         # error_message is plain text, shown to the payer by Telegram's payment form.
-        said = html.unescape(texts.refusal(ctx.language, refused))
+        said = plain(texts.refusal(ctx.language, refused))
         answer.update(ok=False, error_message=said)
     return answer
 

@@ -309,11 +309,15 @@ def test_money_of_unknown_value_is_approved_only_with_the_amount_an_admin_states
     held = held_payment(memory_runtime, "h2", arrived=None)  # NOWPayments without pay_amount
     refused = tap(webhook, f"adm:ok:{held}", ADMIN, 1)
     assert refused["method"] == "answerCallbackQuery"
-    assert f"/credit {held}" in refused["text"]
+    # An alert is plain text: the placeholders read as typed, never as HTML entities.
+    assert refused["text"] == f"Nothing says what arrived: send /credit {held} <amount> <currency>."
     assert credits(memory_runtime) == []  # Approve never credits the asked amount
 
     assert say(webhook, f"/credit {held} 45", 2)["text"] == "This command is for shop admins."
-    assert "KES" in say(webhook, f"/credit {held} 45 USD", 3, user_id=ADMIN)["text"]
+    assert say(webhook, f"/credit {held} 45 USD", 3, user_id=ADMIN)["text"] == (
+        "Amount must be in KES, not USD\n"
+        "Usage: /credit &lt;payment id&gt; &lt;amount&gt; &lt;currency&gt;, e.g. 12.50 USD"
+    )
     assert say(webhook, f"/credit {held} 45", 4, user_id=ADMIN)["text"] == (
         f"✅ Approved KES 45.00 for {held}."
     )
