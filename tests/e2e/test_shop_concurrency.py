@@ -89,7 +89,7 @@ def test_two_buyers_of_the_last_unit_at_once_one_pays_once_the_other_keeps_their
 
     *paid, forged = in_parallel(tap_pay, tappers, len(tappers))
     assert all(a["text"].startswith("Paid.") for a in paid), [a["text"] for a in paid]
-    assert forged["text"] == "this is not your order"
+    assert forged["text"] == "This is not your order."
 
     (order_id,) = shop.orders_of_product(product)
     assert pay == f"shop:w:{order_id}"
