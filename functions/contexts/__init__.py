@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import TypeVar
 
-from functions.contexts import notifications, ops, payments, shop, wallet
+from functions.contexts import notifications, ops, payments, referrals, shop, wallet
 from functions.contexts.base import BoundedContext, Job, Lazy, Rule, Subscriber
 from functions.projections.base import Projection
 from functions.reactors.base import Reactor
@@ -29,6 +29,7 @@ CONTEXTS: tuple[BoundedContext, ...] = (
     shop.CONTEXT,
     notifications.CONTEXT,
     ops.CONTEXT,
+    referrals.CONTEXT,
 )
 
 

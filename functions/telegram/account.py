@@ -7,12 +7,13 @@ from functions import texts
 from functions.contexts import REGISTRY
 from functions.domain import users
 from functions.projections.balances import balance_of
-from functions.telegram import routes
+from functions.telegram import referrals, routes
 from functions.telegram.chat import Context, Reply, reply
 
 
 def on_start(ctx: Context, argument: str) -> Reply:
     sender = ctx.user
+    code = argument.removeprefix("ref_") if argument.startswith("ref_") else None
     appended = ctx.runtime.pipeline.execute(
         users.users,
         users.stream_of(sender.id),
@@ -21,12 +22,14 @@ def on_start(ctx: Context, argument: str) -> Reply:
             chat_id=ctx.chat_id,
             first_name=sender.first_name,
             language=ctx.language,
-            referral_code=argument.removeprefix("ref_") if argument.startswith("ref_") else None,
+            referral_code=code,
         ),
         ctx.trace,
     )
     if any(e.type == "user.registered.v1" for e in appended.events):
-        return reply(ctx, texts.text(ctx.language, "account.welcome", name=sender.first_name))
+        welcome = texts.text(ctx.language, "account.welcome", name=sender.first_name)
+        invited = referrals.invitation(ctx, code)
+        return reply(ctx, f"{invited}\n\n{welcome}" if invited else welcome)
     # Not welcomed as new after unblocking the bot either.
     return reply(ctx, texts.text(ctx.language, "account.welcome_back", name=sender.first_name))
 

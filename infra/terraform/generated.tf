@@ -188,6 +188,12 @@ resource "google_pubsub_topic" "health_events" {
   depends_on = [google_project_service.enabled]
 }
 
+resource "google_pubsub_topic" "referral_events" {
+  name       = "referral-events"
+  labels     = local.labels
+  depends_on = [google_project_service.enabled]
+}
+
 resource "google_pubsub_topic" "project_balances_dead" {
   name       = "project-balances-dead"
   labels     = local.labels
@@ -280,6 +286,48 @@ resource "google_pubsub_topic" "notify_payments_dead" {
 
 resource "google_pubsub_topic" "notify_orders_dead" {
   name       = "notify-orders-dead"
+  labels     = local.labels
+  depends_on = [google_project_service.enabled]
+}
+
+resource "google_pubsub_topic" "notify_referrals_dead" {
+  name       = "notify-referrals-dead"
+  labels     = local.labels
+  depends_on = [google_project_service.enabled]
+}
+
+resource "google_pubsub_topic" "project_referrals_wallet_dead" {
+  name       = "project-referrals-wallet-dead"
+  labels     = local.labels
+  depends_on = [google_project_service.enabled]
+}
+
+resource "google_pubsub_topic" "project_referrals_referral_dead" {
+  name       = "project-referrals-referral-dead"
+  labels     = local.labels
+  depends_on = [google_project_service.enabled]
+}
+
+resource "google_pubsub_topic" "bind_referrals_user_dead" {
+  name       = "bind-referrals-user-dead"
+  labels     = local.labels
+  depends_on = [google_project_service.enabled]
+}
+
+resource "google_pubsub_topic" "bind_referrals_referral_dead" {
+  name       = "bind-referrals-referral-dead"
+  labels     = local.labels
+  depends_on = [google_project_service.enabled]
+}
+
+resource "google_pubsub_topic" "earn_commissions_dead" {
+  name       = "earn-commissions-dead"
+  labels     = local.labels
+  depends_on = [google_project_service.enabled]
+}
+
+resource "google_pubsub_topic" "pay_commissions_dead" {
+  name       = "pay-commissions-dead"
   labels     = local.labels
   depends_on = [google_project_service.enabled]
 }
@@ -999,6 +1047,319 @@ resource "google_pubsub_subscription_iam_member" "notify_orders_dead_letters_out
   member       = local.pubsub_agent
 }
 
+resource "google_pubsub_subscription" "notify_referrals" {
+  name                       = "notify-referrals"
+  topic                      = google_pubsub_topic.referral_events.id
+  filter                     = "attributes.type = \"referral.commission_reversed.v1\" OR attributes.type = \"referral.referee_joined.v1\""
+  ack_deadline_seconds       = 60
+  enable_message_ordering    = true
+  message_retention_duration = "604800s"
+  labels                     = local.labels
+
+  push_config {
+    push_endpoint = "${google_cloudfunctions2_function.notify.service_config[0].uri}/projects/${var.project_id}/topics/referral-events"
+
+    oidc_token {
+      service_account_email = google_service_account.pusher.email
+      audience              = google_cloudfunctions2_function.notify.service_config[0].uri
+    }
+  }
+
+  expiration_policy {
+    ttl = ""
+  }
+
+  retry_policy {
+    minimum_backoff = "10s"
+    maximum_backoff = "600s"
+  }
+
+  dead_letter_policy {
+    dead_letter_topic     = google_pubsub_topic.notify_referrals_dead.id
+    max_delivery_attempts = 5
+  }
+}
+
+resource "google_pubsub_topic_iam_member" "notify_referrals_dead_letters_in" {
+  topic  = google_pubsub_topic.notify_referrals_dead.id
+  role   = "roles/pubsub.publisher"
+  member = local.pubsub_agent
+}
+
+resource "google_pubsub_subscription_iam_member" "notify_referrals_dead_letters_out" {
+  subscription = google_pubsub_subscription.notify_referrals.id
+  role         = "roles/pubsub.subscriber"
+  member       = local.pubsub_agent
+}
+
+resource "google_pubsub_subscription" "project_referrals_wallet" {
+  name                       = "project-referrals-wallet"
+  topic                      = google_pubsub_topic.wallet_events.id
+  ack_deadline_seconds       = 60
+  enable_message_ordering    = true
+  message_retention_duration = "604800s"
+  labels                     = local.labels
+
+  push_config {
+    push_endpoint = "${google_cloudfunctions2_function.project_referrals.service_config[0].uri}/projects/${var.project_id}/topics/wallet-events"
+
+    oidc_token {
+      service_account_email = google_service_account.pusher.email
+      audience              = google_cloudfunctions2_function.project_referrals.service_config[0].uri
+    }
+  }
+
+  expiration_policy {
+    ttl = ""
+  }
+
+  retry_policy {
+    minimum_backoff = "10s"
+    maximum_backoff = "600s"
+  }
+
+  dead_letter_policy {
+    dead_letter_topic     = google_pubsub_topic.project_referrals_wallet_dead.id
+    max_delivery_attempts = 5
+  }
+}
+
+resource "google_pubsub_topic_iam_member" "project_referrals_wallet_dead_letters_in" {
+  topic  = google_pubsub_topic.project_referrals_wallet_dead.id
+  role   = "roles/pubsub.publisher"
+  member = local.pubsub_agent
+}
+
+resource "google_pubsub_subscription_iam_member" "project_referrals_wallet_dead_letters_out" {
+  subscription = google_pubsub_subscription.project_referrals_wallet.id
+  role         = "roles/pubsub.subscriber"
+  member       = local.pubsub_agent
+}
+
+resource "google_pubsub_subscription" "project_referrals_referral" {
+  name                       = "project-referrals-referral"
+  topic                      = google_pubsub_topic.referral_events.id
+  ack_deadline_seconds       = 60
+  enable_message_ordering    = true
+  message_retention_duration = "604800s"
+  labels                     = local.labels
+
+  push_config {
+    push_endpoint = "${google_cloudfunctions2_function.project_referrals.service_config[0].uri}/projects/${var.project_id}/topics/referral-events"
+
+    oidc_token {
+      service_account_email = google_service_account.pusher.email
+      audience              = google_cloudfunctions2_function.project_referrals.service_config[0].uri
+    }
+  }
+
+  expiration_policy {
+    ttl = ""
+  }
+
+  retry_policy {
+    minimum_backoff = "10s"
+    maximum_backoff = "600s"
+  }
+
+  dead_letter_policy {
+    dead_letter_topic     = google_pubsub_topic.project_referrals_referral_dead.id
+    max_delivery_attempts = 5
+  }
+}
+
+resource "google_pubsub_topic_iam_member" "project_referrals_referral_dead_letters_in" {
+  topic  = google_pubsub_topic.project_referrals_referral_dead.id
+  role   = "roles/pubsub.publisher"
+  member = local.pubsub_agent
+}
+
+resource "google_pubsub_subscription_iam_member" "project_referrals_referral_dead_letters_out" {
+  subscription = google_pubsub_subscription.project_referrals_referral.id
+  role         = "roles/pubsub.subscriber"
+  member       = local.pubsub_agent
+}
+
+resource "google_pubsub_subscription" "bind_referrals_user" {
+  name                       = "bind-referrals-user"
+  topic                      = google_pubsub_topic.user_events.id
+  filter                     = "attributes.type = \"user.registered.v1\""
+  ack_deadline_seconds       = 60
+  enable_message_ordering    = true
+  message_retention_duration = "604800s"
+  labels                     = local.labels
+
+  push_config {
+    push_endpoint = "${google_cloudfunctions2_function.bind_referrals.service_config[0].uri}/projects/${var.project_id}/topics/user-events"
+
+    oidc_token {
+      service_account_email = google_service_account.pusher.email
+      audience              = google_cloudfunctions2_function.bind_referrals.service_config[0].uri
+    }
+  }
+
+  expiration_policy {
+    ttl = ""
+  }
+
+  retry_policy {
+    minimum_backoff = "10s"
+    maximum_backoff = "600s"
+  }
+
+  dead_letter_policy {
+    dead_letter_topic     = google_pubsub_topic.bind_referrals_user_dead.id
+    max_delivery_attempts = 5
+  }
+}
+
+resource "google_pubsub_topic_iam_member" "bind_referrals_user_dead_letters_in" {
+  topic  = google_pubsub_topic.bind_referrals_user_dead.id
+  role   = "roles/pubsub.publisher"
+  member = local.pubsub_agent
+}
+
+resource "google_pubsub_subscription_iam_member" "bind_referrals_user_dead_letters_out" {
+  subscription = google_pubsub_subscription.bind_referrals_user.id
+  role         = "roles/pubsub.subscriber"
+  member       = local.pubsub_agent
+}
+
+resource "google_pubsub_subscription" "bind_referrals_referral" {
+  name                       = "bind-referrals-referral"
+  topic                      = google_pubsub_topic.referral_events.id
+  filter                     = "attributes.type = \"referral.bound.v1\""
+  ack_deadline_seconds       = 60
+  enable_message_ordering    = true
+  message_retention_duration = "604800s"
+  labels                     = local.labels
+
+  push_config {
+    push_endpoint = "${google_cloudfunctions2_function.bind_referrals.service_config[0].uri}/projects/${var.project_id}/topics/referral-events"
+
+    oidc_token {
+      service_account_email = google_service_account.pusher.email
+      audience              = google_cloudfunctions2_function.bind_referrals.service_config[0].uri
+    }
+  }
+
+  expiration_policy {
+    ttl = ""
+  }
+
+  retry_policy {
+    minimum_backoff = "10s"
+    maximum_backoff = "600s"
+  }
+
+  dead_letter_policy {
+    dead_letter_topic     = google_pubsub_topic.bind_referrals_referral_dead.id
+    max_delivery_attempts = 5
+  }
+}
+
+resource "google_pubsub_topic_iam_member" "bind_referrals_referral_dead_letters_in" {
+  topic  = google_pubsub_topic.bind_referrals_referral_dead.id
+  role   = "roles/pubsub.publisher"
+  member = local.pubsub_agent
+}
+
+resource "google_pubsub_subscription_iam_member" "bind_referrals_referral_dead_letters_out" {
+  subscription = google_pubsub_subscription.bind_referrals_referral.id
+  role         = "roles/pubsub.subscriber"
+  member       = local.pubsub_agent
+}
+
+resource "google_pubsub_subscription" "earn_commissions" {
+  name                       = "earn-commissions"
+  topic                      = google_pubsub_topic.payment_events.id
+  filter                     = "attributes.type = \"payment.refunded.v1\" OR attributes.type = \"payment.succeeded.v1\""
+  ack_deadline_seconds       = 60
+  enable_message_ordering    = true
+  message_retention_duration = "604800s"
+  labels                     = local.labels
+
+  push_config {
+    push_endpoint = "${google_cloudfunctions2_function.earn_commissions.service_config[0].uri}/projects/${var.project_id}/topics/payment-events"
+
+    oidc_token {
+      service_account_email = google_service_account.pusher.email
+      audience              = google_cloudfunctions2_function.earn_commissions.service_config[0].uri
+    }
+  }
+
+  expiration_policy {
+    ttl = ""
+  }
+
+  retry_policy {
+    minimum_backoff = "10s"
+    maximum_backoff = "600s"
+  }
+
+  dead_letter_policy {
+    dead_letter_topic     = google_pubsub_topic.earn_commissions_dead.id
+    max_delivery_attempts = 5
+  }
+}
+
+resource "google_pubsub_topic_iam_member" "earn_commissions_dead_letters_in" {
+  topic  = google_pubsub_topic.earn_commissions_dead.id
+  role   = "roles/pubsub.publisher"
+  member = local.pubsub_agent
+}
+
+resource "google_pubsub_subscription_iam_member" "earn_commissions_dead_letters_out" {
+  subscription = google_pubsub_subscription.earn_commissions.id
+  role         = "roles/pubsub.subscriber"
+  member       = local.pubsub_agent
+}
+
+resource "google_pubsub_subscription" "pay_commissions" {
+  name                       = "pay-commissions"
+  topic                      = google_pubsub_topic.referral_events.id
+  filter                     = "attributes.type = \"referral.commission_earned.v1\" OR attributes.type = \"referral.commission_reversed.v1\""
+  ack_deadline_seconds       = 60
+  enable_message_ordering    = true
+  message_retention_duration = "604800s"
+  labels                     = local.labels
+
+  push_config {
+    push_endpoint = "${google_cloudfunctions2_function.pay_commissions.service_config[0].uri}/projects/${var.project_id}/topics/referral-events"
+
+    oidc_token {
+      service_account_email = google_service_account.pusher.email
+      audience              = google_cloudfunctions2_function.pay_commissions.service_config[0].uri
+    }
+  }
+
+  expiration_policy {
+    ttl = ""
+  }
+
+  retry_policy {
+    minimum_backoff = "10s"
+    maximum_backoff = "600s"
+  }
+
+  dead_letter_policy {
+    dead_letter_topic     = google_pubsub_topic.pay_commissions_dead.id
+    max_delivery_attempts = 5
+  }
+}
+
+resource "google_pubsub_topic_iam_member" "pay_commissions_dead_letters_in" {
+  topic  = google_pubsub_topic.pay_commissions_dead.id
+  role   = "roles/pubsub.publisher"
+  member = local.pubsub_agent
+}
+
+resource "google_pubsub_subscription_iam_member" "pay_commissions_dead_letters_out" {
+  subscription = google_pubsub_subscription.pay_commissions.id
+  role         = "roles/pubsub.subscriber"
+  member       = local.pubsub_agent
+}
+
 resource "google_pubsub_subscription" "project_balances_dead_letters" {
   name                       = "project-balances-dead-letters"
   topic                      = google_pubsub_topic.project_balances_dead.id
@@ -1414,6 +1775,195 @@ resource "google_pubsub_subscription" "notify_orders_dead_letters" {
 
   push_config {
     push_endpoint = "${google_cloudfunctions2_function.dead_letter.service_config[0].uri}/projects/${var.project_id}/topics/notify-orders-dead"
+
+    oidc_token {
+      service_account_email = google_service_account.pusher.email
+      audience              = google_cloudfunctions2_function.dead_letter.service_config[0].uri
+    }
+  }
+
+  expiration_policy {
+    ttl = ""
+  }
+
+  retry_policy {
+    minimum_backoff = "10s"
+    maximum_backoff = "600s"
+  }
+}
+
+resource "google_pubsub_subscription" "notify_referrals_dead_letters" {
+  name                       = "notify-referrals-dead-letters"
+  topic                      = google_pubsub_topic.notify_referrals_dead.id
+  ack_deadline_seconds       = 60
+  enable_message_ordering    = false
+  message_retention_duration = "604800s"
+  labels                     = local.labels
+
+  push_config {
+    push_endpoint = "${google_cloudfunctions2_function.dead_letter.service_config[0].uri}/projects/${var.project_id}/topics/notify-referrals-dead"
+
+    oidc_token {
+      service_account_email = google_service_account.pusher.email
+      audience              = google_cloudfunctions2_function.dead_letter.service_config[0].uri
+    }
+  }
+
+  expiration_policy {
+    ttl = ""
+  }
+
+  retry_policy {
+    minimum_backoff = "10s"
+    maximum_backoff = "600s"
+  }
+}
+
+resource "google_pubsub_subscription" "project_referrals_wallet_dead_letters" {
+  name                       = "project-referrals-wallet-dead-letters"
+  topic                      = google_pubsub_topic.project_referrals_wallet_dead.id
+  ack_deadline_seconds       = 60
+  enable_message_ordering    = false
+  message_retention_duration = "604800s"
+  labels                     = local.labels
+
+  push_config {
+    push_endpoint = "${google_cloudfunctions2_function.dead_letter.service_config[0].uri}/projects/${var.project_id}/topics/project-referrals-wallet-dead"
+
+    oidc_token {
+      service_account_email = google_service_account.pusher.email
+      audience              = google_cloudfunctions2_function.dead_letter.service_config[0].uri
+    }
+  }
+
+  expiration_policy {
+    ttl = ""
+  }
+
+  retry_policy {
+    minimum_backoff = "10s"
+    maximum_backoff = "600s"
+  }
+}
+
+resource "google_pubsub_subscription" "project_referrals_referral_dead_letters" {
+  name                       = "project-referrals-referral-dead-letters"
+  topic                      = google_pubsub_topic.project_referrals_referral_dead.id
+  ack_deadline_seconds       = 60
+  enable_message_ordering    = false
+  message_retention_duration = "604800s"
+  labels                     = local.labels
+
+  push_config {
+    push_endpoint = "${google_cloudfunctions2_function.dead_letter.service_config[0].uri}/projects/${var.project_id}/topics/project-referrals-referral-dead"
+
+    oidc_token {
+      service_account_email = google_service_account.pusher.email
+      audience              = google_cloudfunctions2_function.dead_letter.service_config[0].uri
+    }
+  }
+
+  expiration_policy {
+    ttl = ""
+  }
+
+  retry_policy {
+    minimum_backoff = "10s"
+    maximum_backoff = "600s"
+  }
+}
+
+resource "google_pubsub_subscription" "bind_referrals_user_dead_letters" {
+  name                       = "bind-referrals-user-dead-letters"
+  topic                      = google_pubsub_topic.bind_referrals_user_dead.id
+  ack_deadline_seconds       = 60
+  enable_message_ordering    = false
+  message_retention_duration = "604800s"
+  labels                     = local.labels
+
+  push_config {
+    push_endpoint = "${google_cloudfunctions2_function.dead_letter.service_config[0].uri}/projects/${var.project_id}/topics/bind-referrals-user-dead"
+
+    oidc_token {
+      service_account_email = google_service_account.pusher.email
+      audience              = google_cloudfunctions2_function.dead_letter.service_config[0].uri
+    }
+  }
+
+  expiration_policy {
+    ttl = ""
+  }
+
+  retry_policy {
+    minimum_backoff = "10s"
+    maximum_backoff = "600s"
+  }
+}
+
+resource "google_pubsub_subscription" "bind_referrals_referral_dead_letters" {
+  name                       = "bind-referrals-referral-dead-letters"
+  topic                      = google_pubsub_topic.bind_referrals_referral_dead.id
+  ack_deadline_seconds       = 60
+  enable_message_ordering    = false
+  message_retention_duration = "604800s"
+  labels                     = local.labels
+
+  push_config {
+    push_endpoint = "${google_cloudfunctions2_function.dead_letter.service_config[0].uri}/projects/${var.project_id}/topics/bind-referrals-referral-dead"
+
+    oidc_token {
+      service_account_email = google_service_account.pusher.email
+      audience              = google_cloudfunctions2_function.dead_letter.service_config[0].uri
+    }
+  }
+
+  expiration_policy {
+    ttl = ""
+  }
+
+  retry_policy {
+    minimum_backoff = "10s"
+    maximum_backoff = "600s"
+  }
+}
+
+resource "google_pubsub_subscription" "earn_commissions_dead_letters" {
+  name                       = "earn-commissions-dead-letters"
+  topic                      = google_pubsub_topic.earn_commissions_dead.id
+  ack_deadline_seconds       = 60
+  enable_message_ordering    = false
+  message_retention_duration = "604800s"
+  labels                     = local.labels
+
+  push_config {
+    push_endpoint = "${google_cloudfunctions2_function.dead_letter.service_config[0].uri}/projects/${var.project_id}/topics/earn-commissions-dead"
+
+    oidc_token {
+      service_account_email = google_service_account.pusher.email
+      audience              = google_cloudfunctions2_function.dead_letter.service_config[0].uri
+    }
+  }
+
+  expiration_policy {
+    ttl = ""
+  }
+
+  retry_policy {
+    minimum_backoff = "10s"
+    maximum_backoff = "600s"
+  }
+}
+
+resource "google_pubsub_subscription" "pay_commissions_dead_letters" {
+  name                       = "pay-commissions-dead-letters"
+  topic                      = google_pubsub_topic.pay_commissions_dead.id
+  ack_deadline_seconds       = 60
+  enable_message_ordering    = false
+  message_retention_duration = "604800s"
+  labels                     = local.labels
+
+  push_config {
+    push_endpoint = "${google_cloudfunctions2_function.dead_letter.service_config[0].uri}/projects/${var.project_id}/topics/pay-commissions-dead"
 
     oidc_token {
       service_account_email = google_service_account.pusher.email
@@ -2010,6 +2560,161 @@ resource "google_cloudfunctions2_function" "notify" {
   ]
 }
 
+resource "google_cloudfunctions2_function" "project_referrals" {
+  name        = "project-referrals"
+  location    = var.region
+  description = "Soko project_referrals (pubsub)"
+  labels      = local.labels
+
+  build_config {
+    runtime         = "python311"
+    entry_point     = "project_referrals"
+    service_account = google_service_account.builder.id
+
+    source {
+      storage_source {
+        bucket = google_storage_bucket.source.name
+        object = google_storage_bucket_object.source.name
+      }
+    }
+  }
+
+  service_config {
+    available_memory                 = "256Mi"
+    available_cpu                    = "1"
+    timeout_seconds                  = 60
+    min_instance_count               = 0
+    max_instance_count               = 20
+    max_instance_request_concurrency = 4
+    ingress_settings                 = "ALLOW_INTERNAL_ONLY"
+    all_traffic_on_latest_revision   = true
+    service_account_email            = google_service_account.subscriber.email
+    environment_variables            = local.environment
+  }
+
+  lifecycle {
+    ignore_changes = [build_config[0].source, build_config[0].docker_repository]
+  }
+
+  depends_on = [google_project_service.enabled]
+}
+
+resource "google_cloudfunctions2_function" "bind_referrals" {
+  name        = "bind-referrals"
+  location    = var.region
+  description = "Soko bind_referrals (pubsub)"
+  labels      = local.labels
+
+  build_config {
+    runtime         = "python311"
+    entry_point     = "bind_referrals"
+    service_account = google_service_account.builder.id
+
+    source {
+      storage_source {
+        bucket = google_storage_bucket.source.name
+        object = google_storage_bucket_object.source.name
+      }
+    }
+  }
+
+  service_config {
+    available_memory                 = "256Mi"
+    timeout_seconds                  = 60
+    min_instance_count               = 0
+    max_instance_count               = 20
+    max_instance_request_concurrency = 1
+    ingress_settings                 = "ALLOW_INTERNAL_ONLY"
+    all_traffic_on_latest_revision   = true
+    service_account_email            = google_service_account.reactor.email
+    environment_variables            = local.environment
+  }
+
+  lifecycle {
+    ignore_changes = [build_config[0].source, build_config[0].docker_repository]
+  }
+
+  depends_on = [google_project_service.enabled]
+}
+
+resource "google_cloudfunctions2_function" "earn_commissions" {
+  name        = "earn-commissions"
+  location    = var.region
+  description = "Soko earn_commissions (pubsub)"
+  labels      = local.labels
+
+  build_config {
+    runtime         = "python311"
+    entry_point     = "earn_commissions"
+    service_account = google_service_account.builder.id
+
+    source {
+      storage_source {
+        bucket = google_storage_bucket.source.name
+        object = google_storage_bucket_object.source.name
+      }
+    }
+  }
+
+  service_config {
+    available_memory                 = "256Mi"
+    available_cpu                    = "1"
+    timeout_seconds                  = 60
+    min_instance_count               = 0
+    max_instance_count               = 20
+    max_instance_request_concurrency = 4
+    ingress_settings                 = "ALLOW_INTERNAL_ONLY"
+    all_traffic_on_latest_revision   = true
+    service_account_email            = google_service_account.reactor.email
+    environment_variables            = local.environment
+  }
+
+  lifecycle {
+    ignore_changes = [build_config[0].source, build_config[0].docker_repository]
+  }
+
+  depends_on = [google_project_service.enabled]
+}
+
+resource "google_cloudfunctions2_function" "pay_commissions" {
+  name        = "pay-commissions"
+  location    = var.region
+  description = "Soko pay_commissions (pubsub)"
+  labels      = local.labels
+
+  build_config {
+    runtime         = "python311"
+    entry_point     = "pay_commissions"
+    service_account = google_service_account.builder.id
+
+    source {
+      storage_source {
+        bucket = google_storage_bucket.source.name
+        object = google_storage_bucket_object.source.name
+      }
+    }
+  }
+
+  service_config {
+    available_memory                 = "256Mi"
+    available_cpu                    = "1"
+    timeout_seconds                  = 60
+    min_instance_count               = 0
+    max_instance_count               = 20
+    max_instance_request_concurrency = 4
+    ingress_settings                 = "ALLOW_INTERNAL_ONLY"
+    all_traffic_on_latest_revision   = true
+    service_account_email            = google_service_account.reactor.email
+    environment_variables            = local.environment
+  }
+
+  lifecycle {
+    ignore_changes = [build_config[0].source, build_config[0].docker_repository]
+  }
+
+  depends_on = [google_project_service.enabled]
+}
+
 resource "google_cloud_scheduler_job" "expire_payments" {
   name             = "soko-expire-payments"
   region           = var.region
@@ -2253,6 +2958,12 @@ resource "google_pubsub_topic_iam_member" "jobs_publishes_product_events" {
   member = "serviceAccount:${google_service_account.jobs.email}"
 }
 
+resource "google_pubsub_topic_iam_member" "jobs_publishes_referral_events" {
+  topic  = google_pubsub_topic.referral_events.id
+  role   = "roles/pubsub.publisher"
+  member = "serviceAccount:${google_service_account.jobs.email}"
+}
+
 resource "google_pubsub_topic_iam_member" "jobs_publishes_user_events" {
   topic  = google_pubsub_topic.user_events.id
   role   = "roles/pubsub.publisher"
@@ -2339,7 +3050,7 @@ resource "google_pubsub_topic_iam_member" "ops_publishes_health_events" {
 
 resource "google_service_account" "subscriber" {
   account_id   = "soko-subscriber"
-  display_name = "Soko subscriber functions (project_balances, project_payments, project_shop)"
+  display_name = "Soko subscriber functions (project_balances, project_payments, project_shop, project_referrals)"
 }
 
 resource "google_service_account_iam_member" "subscriber_deployed_by_deployer" {
@@ -2356,7 +3067,7 @@ resource "google_project_iam_member" "subscriber_firestore" {
 
 resource "google_service_account" "reactor" {
   account_id   = "soko-reactor"
-  display_name = "Soko reactor functions (open_wallets, credit_deposits, debit_refunds, run_checkout)"
+  display_name = "Soko reactor functions (open_wallets, credit_deposits, debit_refunds, run_checkout, bind_referrals, earn_commissions, pay_commissions)"
 }
 
 resource "google_service_account_iam_member" "reactor_deployed_by_deployer" {
@@ -2379,6 +3090,12 @@ resource "google_pubsub_topic_iam_member" "reactor_publishes_lot_events" {
 
 resource "google_pubsub_topic_iam_member" "reactor_publishes_order_events" {
   topic  = google_pubsub_topic.order_events.id
+  role   = "roles/pubsub.publisher"
+  member = "serviceAccount:${google_service_account.reactor.email}"
+}
+
+resource "google_pubsub_topic_iam_member" "reactor_publishes_referral_events" {
+  topic  = google_pubsub_topic.referral_events.id
   role   = "roles/pubsub.publisher"
   member = "serviceAccount:${google_service_account.reactor.email}"
 }
@@ -2523,21 +3240,57 @@ resource "google_cloud_run_v2_service_iam_member" "notify_pusher" {
   member   = "serviceAccount:${google_service_account.pusher.email}"
 }
 
+resource "google_cloud_run_v2_service_iam_member" "project_referrals_pusher" {
+  project  = var.project_id
+  location = var.region
+  name     = google_cloudfunctions2_function.project_referrals.name
+  role     = "roles/run.invoker"
+  member   = "serviceAccount:${google_service_account.pusher.email}"
+}
+
+resource "google_cloud_run_v2_service_iam_member" "bind_referrals_pusher" {
+  project  = var.project_id
+  location = var.region
+  name     = google_cloudfunctions2_function.bind_referrals.name
+  role     = "roles/run.invoker"
+  member   = "serviceAccount:${google_service_account.pusher.email}"
+}
+
+resource "google_cloud_run_v2_service_iam_member" "earn_commissions_pusher" {
+  project  = var.project_id
+  location = var.region
+  name     = google_cloudfunctions2_function.earn_commissions.name
+  role     = "roles/run.invoker"
+  member   = "serviceAccount:${google_service_account.pusher.email}"
+}
+
+resource "google_cloud_run_v2_service_iam_member" "pay_commissions_pusher" {
+  project  = var.project_id
+  location = var.region
+  name     = google_cloudfunctions2_function.pay_commissions.name
+  role     = "roles/run.invoker"
+  member   = "serviceAccount:${google_service_account.pusher.email}"
+}
+
 output "function_urls" {
   value = {
-    telegram_webhook = google_cloudfunctions2_function.telegram_webhook.service_config[0].uri
-    scheduled_job    = google_cloudfunctions2_function.scheduled_job.service_config[0].uri
-    payment_webhook  = google_cloudfunctions2_function.payment_webhook.service_config[0].uri
-    health           = google_cloudfunctions2_function.health.service_config[0].uri
-    dead_letter      = google_cloudfunctions2_function.dead_letter.service_config[0].uri
-    project_balances = google_cloudfunctions2_function.project_balances.service_config[0].uri
-    open_wallets     = google_cloudfunctions2_function.open_wallets.service_config[0].uri
-    credit_deposits  = google_cloudfunctions2_function.credit_deposits.service_config[0].uri
-    debit_refunds    = google_cloudfunctions2_function.debit_refunds.service_config[0].uri
-    project_payments = google_cloudfunctions2_function.project_payments.service_config[0].uri
-    project_shop     = google_cloudfunctions2_function.project_shop.service_config[0].uri
-    run_checkout     = google_cloudfunctions2_function.run_checkout.service_config[0].uri
-    notify           = google_cloudfunctions2_function.notify.service_config[0].uri
+    telegram_webhook  = google_cloudfunctions2_function.telegram_webhook.service_config[0].uri
+    scheduled_job     = google_cloudfunctions2_function.scheduled_job.service_config[0].uri
+    payment_webhook   = google_cloudfunctions2_function.payment_webhook.service_config[0].uri
+    health            = google_cloudfunctions2_function.health.service_config[0].uri
+    dead_letter       = google_cloudfunctions2_function.dead_letter.service_config[0].uri
+    project_balances  = google_cloudfunctions2_function.project_balances.service_config[0].uri
+    open_wallets      = google_cloudfunctions2_function.open_wallets.service_config[0].uri
+    credit_deposits   = google_cloudfunctions2_function.credit_deposits.service_config[0].uri
+    debit_refunds     = google_cloudfunctions2_function.debit_refunds.service_config[0].uri
+    project_payments  = google_cloudfunctions2_function.project_payments.service_config[0].uri
+    project_shop      = google_cloudfunctions2_function.project_shop.service_config[0].uri
+    run_checkout      = google_cloudfunctions2_function.run_checkout.service_config[0].uri
+    notify            = google_cloudfunctions2_function.notify.service_config[0].uri
+    project_referrals = google_cloudfunctions2_function.project_referrals.service_config[0].uri
+    bind_referrals    = google_cloudfunctions2_function.bind_referrals.service_config[0].uri
+    earn_commissions  = google_cloudfunctions2_function.earn_commissions.service_config[0].uri
+    pay_commissions   = google_cloudfunctions2_function.pay_commissions.service_config[0].uri
   }
 }
 

@@ -131,6 +131,25 @@ EXAMPLES: dict[str, dict[str, Any]] = {
         "event_id": "9f1c2d3e-0000-4000-8000-000000000001",
     },
     "ops.heartbeat.v1": {"checked_by": "health"},
+    "referral.bound.v1": {
+        "referee_id": 8, "referrer_id": 7, "referee_name": "Bob",
+        "terms": {"rate_bp": 300, "min_deposit": {"PLN": 1000}, "cap": {}, "window_days": 30},
+        "at": datetime(2026, 1, 1, tzinfo=UTC),
+    },
+    "referral.referee_joined.v1": {"referrer_id": 7, "referee_id": 8, "referee_name": "Bob"},
+    "referral.commission_earned.v1": {
+        "payment_id": "p1", "referee_id": 8, "referrer_id": 7, "rate_bp": 300,
+        "deposit": {"amount": 10_000, "currency": "PLN"},
+        "commission": {"amount": 300, "currency": "PLN"},
+    },
+    "referral.commission_reversed.v1": {
+        "payment_id": "p1", "referee_id": 8, "referrer_id": 7,
+        "commission": {"amount": 300, "currency": "PLN"},
+    },
+    "referral.refund_seen.v1": {"payment_id": "p1"},
+    "referral.commission_owed.v1": {
+        "user_id": 7, "payment_id": "p1", "owed": {"amount": 120, "currency": "PLN"},
+    },
     **SHOP_EXAMPLES,
 }
 

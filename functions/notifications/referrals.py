@@ -1,0 +1,28 @@
+"""The referral programme's notices: a new referral, a commission paid or taken back."""
+
+from __future__ import annotations
+
+from events.referrals import CommissionReversed, RefereeJoined
+from events.wallet import WalletCredited
+from functions import texts
+from functions.notifications.notice import Facts, Notice
+
+
+def new_referral(event: RefereeJoined, facts: Facts) -> list[Notice]:
+    said = texts.text(
+        facts.language_of(event.referrer_id), "referrals.new_referral", name=event.referee_name
+    )
+    return [Notice(event.referrer_id, said)]
+
+
+def commission_paid(event: WalletCredited, facts: Facts) -> list[Notice]:
+    if event.reason != "commission":
+        return []
+    said = texts.text(facts.language_of(event.user_id), "referrals.commission", amount=event.amount)
+    return [Notice(event.user_id, said)]
+
+
+def commission_reversed(event: CommissionReversed, facts: Facts) -> list[Notice]:
+    language = facts.language_of(event.referrer_id)
+    said = texts.text(language, "referrals.reversed", amount=event.commission)
+    return [Notice(event.referrer_id, said)]

@@ -1,0 +1,69 @@
+"""/referrals: the user's code, link (with a share button), referees and earnings; and the
+welcome's line naming who invited a new user."""
+
+from __future__ import annotations
+
+from urllib.parse import quote
+
+from events import decode
+from events.users import UserRegistered
+from functions import texts
+from functions.contexts.referrals import referral_settings
+from functions.domain import referrals, users
+from functions.projections.referrals import referrals_of
+from functions.telegram.chat import Context, Reply, reply
+
+
+def link_of(user_id: int) -> str:
+    found = referral_settings()
+    code = referrals.code_of(user_id, found.secret)
+    return f"https://t.me/{found.bot_username}?start=ref_{code}"
+
+
+def on_referrals(ctx: Context, argument: str) -> Reply:
+    if _first_name(ctx, ctx.user_id) is None:
+        # A code is handed out only after registration, so a referrer always registered
+        # before anyone they bind: no cycle can form.
+        return reply(ctx, texts.text(ctx.language, "referrals.register_first"))
+    found = referral_settings()
+    view = referrals_of(ctx.runtime.read_models, ctx.user_id)
+    earned = "\n".join(texts.render(m) for m in view.earned)
+    said = texts.text(
+        ctx.language,
+        "referrals.summary",
+        code=referrals.code_of(ctx.user_id, found.secret),
+        link=link_of(ctx.user_id),
+        count=len(view.referees),
+        earned=texts.Html(earned or texts.text(ctx.language, "referrals.earned_none")),
+        rate=f"{found.rate_bp / 100:g}%",
+    )
+    if view.owed:
+        owed = texts.Html(", ".join(texts.render(m) for m in view.owed))
+        said += "\n" + texts.text(ctx.language, "referrals.owed", amounts=owed)
+    answer = reply(ctx, said)
+    share = f"https://t.me/share/url?url={quote(link_of(ctx.user_id), safe='')}"
+    label = texts.text(ctx.language, "referrals.share")
+    answer["reply_markup"] = {"inline_keyboard": [[{"text": label, "url": share}]]}
+    return answer
+
+
+def invitation(ctx: Context, code: str | None) -> str:
+    """The welcome's line about the link a new user came through ("" without one)."""
+    if not code:
+        return ""
+    referrer = referrals.resolve(code, referral_settings().secret)
+    name = _first_name(ctx, referrer) if referrer not in (None, ctx.user_id) else None
+    if referrer is None or name is None:
+        return texts.text(ctx.language, "referrals.unknown_code")
+    return texts.text(ctx.language, "referrals.invited_by", name=name)
+
+
+def _first_name(ctx: Context, user_id: int | None) -> str | None:
+    """A registered user's first name; None if they never registered."""
+    if user_id is None:
+        return None
+    for stored in ctx.runtime.store.load(users.stream_of(user_id)):
+        event = decode(stored)
+        if isinstance(event, UserRegistered):
+            return event.first_name
+    return None

@@ -1,0 +1,246 @@
+"""The referral programme through the Telegram webhook and a rail's callback: a link, a
+friend who opens it, a commission on their deposit, and a refund that takes it back."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+from flask.testing import FlaskClient
+
+from events import decode
+from functions.domain import payments
+from functions.notifications.dispatch import notices_for
+from functions.ops.ledger import audit
+from functions.projections.referrals import referrals_of
+from functions.runtime.bootstrap import Runtime
+from functions.runtime.pipeline import Trace
+from tests.builders import settings, text_update
+from tests.functions.conftest import client_for, post_update
+from tests.functions.fake_rail import PATH_SECRET, FakeRail, callback
+
+pytestmark = pytest.mark.functions
+BASE = "https://functions.example/payment_webhook"
+ALICE, BOB, ADMIN = 7, 8, 99
+
+
+@pytest.fixture
+def rail(memory_runtime: Runtime) -> FakeRail:
+    fake = FakeRail()
+    memory_runtime.rail_overrides = {"fake": fake}
+    memory_runtime.settings = settings(public_base_url=BASE, admin_ids=frozenset({ADMIN}))
+    return fake
+
+
+@pytest.fixture
+def webhook(rail: FakeRail) -> FlaskClient:
+    return client_for("telegram_webhook")
+
+
+class Chat:
+    def __init__(self, webhook: FlaskClient) -> None:
+        self.webhook, self.update_id = webhook, 0
+
+    def say(self, user_id: int, text: str, name: str = "Alice") -> Any:
+        self.update_id += 1
+        update = text_update(text, user_id=user_id, update_id=self.update_id)
+        update["message"]["from"]["first_name"] = name
+        return post_update(self.webhook, update).get_json()
+
+
+def link_of(chat: Chat, user_id: int, name: str) -> str:
+    answer = chat.say(user_id, "/referrals", name)
+    found = re.search(r"https://t\.me/soko_bot\?start=ref_([0-9a-z-]+)", answer["text"])
+    assert found is not None, answer["text"]
+    return found.group(1)
+
+
+def deposit(chat: Chat, rail: FakeRail, user_id: int, amount: str, name: str) -> str:
+    chat.say(user_id, f"/deposit fake {amount}", name)
+    payment_id = rail.started[-1].payment_id
+    rail.truth[payment_id] = "succeeded"
+    hook = client_for("payment_webhook")
+    posted = hook.post(f"/payments/fake/{PATH_SECRET}", json=callback(payment_id, "succeeded"))
+    assert posted.status_code == 200
+    return payment_id
+
+
+def refund(rt: Runtime, payment_id: str) -> None:
+    rt.pipeline.execute(
+        payments.payments, payments.stream_of(payment_id),
+        payments.AdminRefund(ADMIN, f"receipt-{payment_id}"), Trace(f"refund-{payment_id}"),
+    )  # fmt: skip
+
+
+def wallet(rt: Runtime, user_id: int) -> dict[str, int]:
+    doc = rt.read_models.get("balances", str(user_id))
+    return dict(doc["balances"]) if doc else {}
+
+
+def told(rt: Runtime, user_id: int) -> list[str]:
+    """Every notice the rules give `user_id` for what the store holds."""
+    store: Any = rt.store
+    return [
+        n.text
+        for stream in store.streams()
+        for e in store.load(stream)
+        for n in notices_for(rt, e, {})
+        if n.chat_id == user_id
+    ]
+
+
+@pytest.fixture
+def bound(webhook: FlaskClient, rail: FakeRail) -> Chat:
+    chat = Chat(webhook)
+    chat.say(ALICE, "/start", "Alice")
+    code = link_of(chat, ALICE, "Alice")
+    welcome = chat.say(BOB, f"/start ref_{code}", "Bob")["text"]
+    assert welcome.startswith("Alice invited you.\n\nWelcome to Soko, Bob!")
+    return chat
+
+
+def test_a_friend_who_opens_the_link_earns_the_referrer_three_percent_of_a_deposit(
+    bound: Chat, rail: FakeRail, memory_runtime: Runtime
+) -> None:
+    assert "🎉 New referral: Bob joined with your link." in told(memory_runtime, ALICE)
+
+    deposit(bound, rail, BOB, "100", "Bob")
+
+    assert wallet(memory_runtime, BOB) == {"KES": 10_000}
+    assert wallet(memory_runtime, ALICE) == {"KES": 300}  # 3% of KES 100.00
+    (credit,) = [
+        decode(e) for e in memory_runtime.store.load(f"wallet-{ALICE}")
+        if e.type == "wallet.credited.v1"
+    ]  # fmt: skip
+    assert credit.reference.startswith("commission:")  # type: ignore[attr-defined]
+    assert "💸 Commission KES 3.00 from a friend's top-up is in your wallet." in told(
+        memory_runtime, ALICE
+    )
+    shown = bound.say(ALICE, "/referrals", "Alice")
+    code = link_of(bound, ALICE, "Alice")
+    assert shown["text"] == (
+        f"Your referral code: <code>{code}</code>\n"
+        f"Your link: https://t.me/soko_bot?start=ref_{code}\n\n"
+        "Friends who joined: 1\nEarned:\nKES 3.00\n\n"
+        "You earn 3% of every top-up a friend makes, credited to your wallet."
+    )
+    assert shown["reply_markup"]["inline_keyboard"][0][0]["url"].startswith(
+        "https://t.me/share/url?url=https%3A%2F%2Ft.me%2Fsoko_bot%3Fstart%3Dref_"
+    )
+    assert audit(memory_runtime.store, memory_runtime.read_models) == []
+
+
+def test_commission_is_floored_to_the_minor_unit(
+    bound: Chat, rail: FakeRail, memory_runtime: Runtime
+) -> None:
+    deposit(bound, rail, BOB, "0.99", "Bob")  # 3% of 99 cents is 2.97: 2 cents
+    assert wallet(memory_runtime, ALICE) == {"KES": 2}
+
+
+def test_a_refunded_deposit_takes_its_commission_back(
+    bound: Chat, rail: FakeRail, memory_runtime: Runtime
+) -> None:
+    paid = deposit(bound, rail, BOB, "100", "Bob")
+    refund(memory_runtime, paid)
+
+    assert wallet(memory_runtime, ALICE) == {"KES": 0}
+    assert referrals_of(memory_runtime.read_models, ALICE).earned == ()
+    assert audit(memory_runtime.store, memory_runtime.read_models) == []
+
+
+def test_a_refund_after_the_referrer_spent_it_is_owed_and_netted_from_the_next(
+    bound: Chat, rail: FakeRail, memory_runtime: Runtime
+) -> None:
+    first = deposit(bound, rail, BOB, "100", "Bob")
+    _spend_everything(memory_runtime, ALICE)
+    refund(memory_runtime, first)
+
+    assert wallet(memory_runtime, ALICE) == {"KES": 0}  # never below zero
+    view = referrals_of(memory_runtime.read_models, ALICE)
+    assert [(m.amount, m.currency) for m in view.owed] == [(300, "KES")]
+
+    deposit(bound, rail, BOB, "200", "Bob")  # earns 600, of which 300 repays the debt
+
+    assert wallet(memory_runtime, ALICE) == {"KES": 300}
+    view = referrals_of(memory_runtime.read_models, ALICE)
+    assert view.owed == ()
+    assert [(m.amount, m.currency) for m in view.earned] == [(600, "KES")]
+    assert audit(memory_runtime.store, memory_runtime.read_models) == []
+
+
+def _spend_everything(rt: Runtime, user_id: int) -> None:
+    from events import Money
+    from functions.domain import wallet as wallets
+
+    held = wallet(rt, user_id)["KES"]
+    rt.pipeline.execute(
+        wallets.wallets, wallets.stream_of(user_id),
+        wallets.Debit(user_id, Money(amount=held, currency="KES"), "payout", "payout:1"),
+        Trace("spend"),
+    )  # fmt: skip
+
+
+def test_self_referral_pays_nothing_and_says_the_link_was_not_valid(
+    webhook: FlaskClient, rail: FakeRail, memory_runtime: Runtime
+) -> None:
+    chat = Chat(webhook)
+    from functions.contexts.referrals import referral_settings
+    from functions.domain import referrals
+
+    own = referrals.code_of(BOB, referral_settings().secret)
+    welcome = chat.say(BOB, f"/start ref_{own}", "Bob")["text"]
+    assert welcome.startswith("That invitation link is not valid")
+    deposit(chat, rail, BOB, "100", "Bob")
+    assert wallet(memory_runtime, BOB) == {"KES": 10_000}
+    assert memory_runtime.store.streams("referral") == []
+
+
+def test_an_unknown_or_forged_code_registers_without_a_referrer(
+    webhook: FlaskClient, rail: FakeRail, memory_runtime: Runtime
+) -> None:
+    chat = Chat(webhook)
+    chat.say(ALICE, "/start", "Alice")
+    forged = f"7-{'a' * 8}"
+    assert chat.say(BOB, f"/start ref_{forged}", "Bob")["text"].startswith(
+        "That invitation link is not valid; you joined without one.\n\nWelcome to Soko, Bob!"
+    )
+    deposit(chat, rail, BOB, "100", "Bob")
+    assert wallet(memory_runtime, ALICE) == {}
+    assert memory_runtime.store.streams("referral") == []
+
+
+def test_an_existing_user_cannot_be_rebound_by_opening_a_link_later(
+    webhook: FlaskClient, rail: FakeRail, memory_runtime: Runtime
+) -> None:
+    chat = Chat(webhook)
+    chat.say(ALICE, "/start", "Alice")
+    chat.say(BOB, "/start", "Bob")
+    code = link_of(chat, ALICE, "Alice")
+    assert chat.say(BOB, f"/start ref_{code}", "Bob")["text"].startswith("Welcome back, Bob")
+    deposit(chat, rail, BOB, "100", "Bob")
+    assert wallet(memory_runtime, ALICE) == {}
+    assert referrals_of(memory_runtime.read_models, ALICE).referees == ()
+
+
+def test_a_cycle_cannot_form_the_referrer_opening_their_referees_link_changes_nothing(
+    bound: Chat, rail: FakeRail, memory_runtime: Runtime
+) -> None:
+    bob_code = link_of(bound, BOB, "Bob")
+    bound.say(ALICE, f"/start ref_{bob_code}", "Alice")  # Alice registered long ago
+    deposit(bound, rail, ALICE, "100", "Alice")
+    assert wallet(memory_runtime, BOB) == {}
+    assert referrals_of(memory_runtime.read_models, ALICE).referrer_id is None
+
+
+def test_a_farm_of_bare_sign_ups_without_deposits_pays_nothing(
+    webhook: FlaskClient, rail: FakeRail, memory_runtime: Runtime
+) -> None:
+    chat = Chat(webhook)
+    chat.say(ALICE, "/start", "Alice")
+    code = link_of(chat, ALICE, "Alice")
+    for fake in range(1000, 1040):
+        chat.say(fake, f"/start ref_{code}", f"Bot{fake}")
+    assert len(referrals_of(memory_runtime.read_models, ALICE).referees) == 40
+    assert wallet(memory_runtime, ALICE) == {}
+    assert audit(memory_runtime.store, memory_runtime.read_models) == []
