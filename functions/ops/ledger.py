@@ -6,9 +6,11 @@ was credited; every debit of a refund (`refund:payment:<id>`) traces to exactly 
 deposit of the same user and amount; each wallet's read-model balance equals its credits
 minus its debits; no balance is negative; no provider's movement of money (its transfer or
 provider reference on a rail) is credited on two payments; every success a provider
-confirmed is of the amount the payment asked (anything else is held for an admin); and the
-shop's money and units add up (functions/ops/shop_audit.py). `python -m functions.ops.ledger`
-runs it against the configured store and exits 1 naming the offending streams.
+confirmed is of the amount the payment asked (anything else is held for an admin); the
+shop's money and units add up (functions/ops/shop_audit.py); and every referral commission
+and its reversal trace to one deposit and its refund (functions/ops/referral_audit.py).
+`python -m functions.ops.ledger` runs it against the configured store and exits 1 naming
+the offending streams.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from events import decode
 from events.payments import PaymentRefunded, PaymentRequested, PaymentSucceeded
 from events.wallet import WalletCredited, WalletDebited
 from functions.domain import references
+from functions.ops.referral_audit import commission_problems
 from functions.ops.shop_audit import oversold, shop_ledger, trace_shop_money, unsettled_refunds
 from functions.projections.balances import balance_of
 from functions.projections.payments import MANUAL_RAIL
@@ -62,6 +65,7 @@ def audit(store: EventStore, read_models: ReadModels) -> list[Problem]:
             problems.append(Problem(f"payment-{payment_id}", f"refund debited {count} times"))
     problems += [Problem(where, what) for where, what in unsettled_refunds(shop)]
     problems += [Problem(where, what) for where, what in oversold(store)]
+    problems += [Problem(w, what) for w, what in commission_problems(store, succeeded, refunded)]
     return problems
 
 

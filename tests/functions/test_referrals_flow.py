@@ -244,3 +244,48 @@ def test_a_farm_of_bare_sign_ups_without_deposits_pays_nothing(
     assert len(referrals_of(memory_runtime.read_models, ALICE).referees) == 40
     assert wallet(memory_runtime, ALICE) == {}
     assert audit(memory_runtime.store, memory_runtime.read_models) == []
+
+
+def _append(rt: Runtime, stream: str, event: Any, key: str) -> None:
+    """Write `event` as it is, past every decider: what the audit must catch."""
+    from functions.domain.decider import Decider
+
+    verbatim: Decider[None, Any] = Decider(None, lambda s, e: s, lambda s, c: [c])
+    rt.pipeline.execute(verbatim, stream, event, Trace(key))
+
+
+def test_the_audit_names_a_commission_without_a_deposit_or_paid_twice(
+    bound: Chat, rail: FakeRail, memory_runtime: Runtime
+) -> None:
+    from events import Money
+    from events.referrals import CommissionEarned
+    from events.wallet import WalletCredited
+
+    paid = deposit(bound, rail, BOB, "100", "Bob")
+    assert audit(memory_runtime.store, memory_runtime.read_models) == []
+    kes = Money(amount=300, currency="KES")
+    _append(
+        memory_runtime,
+        f"wallet-{ALICE}",
+        WalletCredited(
+            user_id=ALICE, amount=kes, reason="commission", reference=f"commission:{paid}"
+        ),
+        "forged-1",
+    )
+    _append(
+        memory_runtime,
+        f"wallet-{ALICE}",
+        WalletCredited(
+            user_id=ALICE, amount=kes, reason="commission", reference="commission:nothing"
+        ),
+        "forged-2",
+    )
+    _append(memory_runtime, f"referral-{BOB}", CommissionEarned(
+        payment_id="p-greedy", referee_id=BOB, referrer_id=ALICE, rate_bp=300,
+        deposit=Money(amount=10_000, currency="KES"), commission=kes), "f3")  # fmt: skip
+
+    found = {p.what for p in audit(memory_runtime.store, memory_runtime.read_models)}
+
+    assert "commission paid 2 times" in found
+    assert "credit commission:nothing has no commission" in found
+    assert "commission on p-greedy has no succeeded deposit of the referee" in found

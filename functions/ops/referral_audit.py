@@ -1,0 +1,118 @@
+"""The ledger audit's referral part: every commission traces to exactly one succeeded wallet
+deposit of a referee of that referrer, at the rate they were bound under; every reversal to
+a refund of that deposit; nothing is paid or taken back twice; a debt is never repaid beyond
+what was owed (functions/ops/ledger.py runs it)."""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+
+from events import decode
+from events.payments import PaymentRefunded, PaymentSucceeded
+from events.referrals import CommissionEarned, CommissionOwed, CommissionReversed, ReferralBound
+from events.wallet import WalletCredited, WalletDebited
+from functions.domain import referrals
+from functions.runtime.ports import EventStore
+
+Found = list[tuple[str, str]]  # (stream, what is wrong)
+
+
+def commission_problems(
+    store: EventStore,
+    succeeded: dict[str, PaymentSucceeded],
+    refunded: dict[str, PaymentRefunded],
+) -> Found:
+    earned, reversed_, found = _decided(store, succeeded, refunded)
+    return found + _moved(store, earned, reversed_)
+
+
+def _decided(
+    store: EventStore,
+    succeeded: dict[str, PaymentSucceeded],
+    refunded: dict[str, PaymentRefunded],
+) -> tuple[dict[str, CommissionEarned], dict[str, CommissionReversed], Found]:
+    earned: dict[str, CommissionEarned] = {}
+    reversed_: dict[str, CommissionReversed] = {}
+    found: Found = []
+    for stream in store.streams("referral"):
+        binding: ReferralBound | None = None
+        for event in (decode(e) for e in store.load(stream)):
+            if isinstance(event, ReferralBound):
+                binding = event
+            elif isinstance(event, CommissionEarned):
+                if event.payment_id in earned:
+                    found.append((stream, f"deposit {event.payment_id} earned twice"))
+                earned[event.payment_id] = event
+                found += [(stream, p) for p in _earning(event, binding, succeeded)]
+            elif isinstance(event, CommissionReversed):
+                refund = refunded.get(event.payment_id)
+                paid = earned.get(event.payment_id)
+                if refund is None or refund.purpose != "wallet_deposit":
+                    found.append((stream, f"reversal of {event.payment_id} has no refund"))
+                if paid is None or paid.commission != event.commission:
+                    found.append((stream, f"reversal of {event.payment_id} differs from it"))
+                reversed_[event.payment_id] = event
+    return earned, reversed_, found
+
+
+def _earning(
+    event: CommissionEarned, binding: ReferralBound | None, succeeded: dict[str, PaymentSucceeded]
+) -> list[str]:
+    deposit = succeeded.get(event.payment_id)
+    if deposit is None or deposit.user_id != event.referee_id or deposit.paid != event.deposit:
+        return [f"commission on {event.payment_id} has no succeeded deposit of the referee"]
+    if binding is None or (binding.referee_id, binding.referrer_id) != (
+        event.referee_id,
+        event.referrer_id,
+    ):
+        return [f"commission on {event.payment_id} for someone who did not invite the payer"]
+    floored = referrals.commission_on(event.deposit, binding.terms.rate_bp)
+    capped = event.deposit.currency in binding.terms.cap
+    amount = event.commission.amount
+    if event.rate_bp != binding.terms.rate_bp or amount > floored.amount:
+        return [f"commission on {event.payment_id} exceeds the rate in force"]
+    if not capped and amount != floored.amount:
+        return [f"commission on {event.payment_id} is not floor(rate x deposit)"]
+    return []
+
+
+def _moved(
+    store: EventStore, earned: dict[str, CommissionEarned], reversed_: dict[str, CommissionReversed]
+) -> Found:
+    found: Found = []
+    paid: Counter[str] = Counter()
+    taken: dict[str, int] = defaultdict(int)
+    for stream in store.streams("wallet"):
+        owed: dict[str, int] = defaultdict(int)
+        for event in (decode(e) for e in store.load(stream)):
+            if isinstance(event, WalletCredited) and event.reason == "commission":
+                pid = event.reference.removeprefix(referrals.COMMISSION)
+                paid[pid] += 1
+                cause = earned.get(pid)
+                if (
+                    cause is None
+                    or cause.commission != event.amount
+                    or _owner(stream) != (cause.referrer_id)
+                ):
+                    found.append((stream, f"credit {event.reference} has no commission"))
+            elif isinstance(event, WalletDebited) and event.reason == "commission_reversal":
+                taken[event.reference.removeprefix(referrals.REVERSAL)] += event.amount.amount
+            elif isinstance(event, CommissionOwed):
+                taken[event.payment_id] += event.owed.amount
+                owed[event.owed.currency] += event.owed.amount
+            elif isinstance(event, WalletDebited) and event.reason == "commission_debt":
+                owed[event.amount.currency] -= event.amount.amount
+                if owed[event.amount.currency] < 0:
+                    found.append((stream, f"{event.reference} repays more than was owed"))
+    found += [(f"payment-{p}", f"commission paid {n} times") for p, n in paid.items() if n > 1]
+    found += [(f"payment-{p}", "commission earned but never paid") for p in earned.keys() - paid]
+    for pid, reversal in reversed_.items():
+        if taken.get(pid, 0) != reversal.commission.amount:
+            found.append((f"payment-{pid}", "commission reversed but not taken back in full"))
+    for pid in taken.keys() - reversed_.keys():
+        found.append((f"payment-{pid}", "commission taken back without a reversal"))
+    return found
+
+
+def _owner(stream: str) -> int:
+    return int(stream.split("-", 1)[1])
