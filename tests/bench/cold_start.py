@@ -587,9 +587,12 @@ def main(argv: Sequence[str] | None = None) -> None:
         (logs / "bare").mkdir()
         bare = bare_probes(logs / "bare")
         bare_by_sig = {p.signature_type: p for p in bare}
-        defined = bundle.exported_names(ROOT)
-        functions = [f for f in TOPOLOGY.functions if f.entry_point in defined]
-        drift = [f.entry_point for f in TOPOLOGY.functions if f.entry_point not in defined]
+        written = bundle.exported_names(ROOT)
+        # Subscribers are made by main's __getattr__ on lookup: ask it, as functions-framework does.
+        looked_up = [f.entry_point for f in TOPOLOGY.functions if f.entry_point not in written]
+        unresolved = set(bundle.unresolved(ROOT, looked_up)) if looked_up else set()
+        functions = [f for f in TOPOLOGY.functions if f.entry_point not in unresolved]
+        drift = sorted(unresolved)
         if drift:
             print(f"(in the topology but not in main.py, not measured: {', '.join(drift)})")
         ours = entry_point_probes(functions, ROOT / "main.py", ROOT)
