@@ -7,7 +7,7 @@ from functions import texts
 from functions.contexts import REGISTRY
 from functions.domain import users
 from functions.projections.balances import balance_of
-from functions.telegram import referrals, routes
+from functions.telegram import invitations, routes
 from functions.telegram.chat import Context, Reply, reply
 
 
@@ -28,7 +28,7 @@ def on_start(ctx: Context, argument: str) -> Reply:
     )
     if any(e.type == "user.registered.v1" for e in appended.events):
         welcome = texts.text(ctx.language, "account.welcome", name=sender.first_name)
-        invited = referrals.invitation(ctx, code)
+        invited = invitations.invitation(ctx, code)
         return reply(ctx, f"{invited}\n\n{welcome}" if invited else welcome)
     # Not welcomed as new after unblocking the bot either.
     return reply(ctx, texts.text(ctx.language, "account.welcome_back", name=sender.first_name))

@@ -1,17 +1,15 @@
-"""/referrals: the user's code, link (with a share button), referees and earnings; and the
-welcome's line naming who invited a new user."""
+"""/referrals: the user's code, link (with a share button), referees and earnings."""
 
 from __future__ import annotations
 
 from urllib.parse import quote
 
-from events import decode
-from events.users import UserRegistered
 from functions import texts
 from functions.contexts.referrals import referral_settings
-from functions.domain import referrals, users
+from functions.domain import referrals
 from functions.projections.referrals import referrals_of
 from functions.telegram.chat import Context, Reply, reply
+from functions.telegram.invitations import first_name
 
 
 def link_of(user_id: int) -> str:
@@ -21,7 +19,7 @@ def link_of(user_id: int) -> str:
 
 
 def on_referrals(ctx: Context, argument: str) -> Reply:
-    if _first_name(ctx, ctx.user_id) is None:
+    if first_name(ctx, ctx.user_id) is None:
         # A code is handed out only after registration, so a referrer always registered
         # before anyone they bind: no cycle can form.
         return reply(ctx, texts.text(ctx.language, "referrals.register_first"))
@@ -45,25 +43,3 @@ def on_referrals(ctx: Context, argument: str) -> Reply:
     label = texts.text(ctx.language, "referrals.share")
     answer["reply_markup"] = {"inline_keyboard": [[{"text": label, "url": share}]]}
     return answer
-
-
-def invitation(ctx: Context, code: str | None) -> str:
-    """The welcome's line about the link a new user came through ("" without one)."""
-    if not code:
-        return ""
-    referrer = referrals.resolve(code, referral_settings().secret)
-    name = _first_name(ctx, referrer) if referrer not in (None, ctx.user_id) else None
-    if referrer is None or name is None:
-        return texts.text(ctx.language, "referrals.unknown_code")
-    return texts.text(ctx.language, "referrals.invited_by", name=name)
-
-
-def _first_name(ctx: Context, user_id: int | None) -> str | None:
-    """A registered user's first name; None if they never registered."""
-    if user_id is None:
-        return None
-    for stored in ctx.runtime.store.load(users.stream_of(user_id)):
-        event = decode(stored)
-        if isinstance(event, UserRegistered):
-            return event.first_name
-    return None
