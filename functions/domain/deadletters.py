@@ -8,6 +8,7 @@ from dataclasses import dataclass, field, replace
 from events import Event
 from events.ops import MAX_KEPT_DATA, DeadLetterReplayed, MessageDeadLettered
 from functions.domain.decider import Decider, DomainError
+from functions.domain.snapshots import Snapshots
 
 
 def stream_of(subscription: str) -> str:
@@ -83,6 +84,7 @@ def evolve(state: DeadLetters, event: Event) -> DeadLetters:
             return state
 
 
+# One stream per subscription that only grows with every dead letter: restore, don't fold.
 deadletters: Decider[DeadLetters, DeadLetterCommand] = Decider(
-    initial=DeadLetters(), evolve=evolve, decide=decide
+    initial=DeadLetters(), evolve=evolve, decide=decide, snapshots=Snapshots(DeadLetters, evolve)
 )

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Generic, TypeVar
 
 from events import Event, Money
+from functions.domain.snapshots import Snapshots
 
 S = TypeVar("S")
 C = TypeVar("C")
@@ -32,6 +33,9 @@ class Decider(Generic[S, C]):
     initial: S
     evolve: Callable[[S, Event], S]
     decide: Callable[[S, C], Sequence[Event]]
+    # How its state is kept with the stream's head, for aggregates whose streams grow long;
+    # None folds the stream on every cold read (cheap for short-lived aggregates).
+    snapshots: Snapshots[S] | None = None
 
     def fold(self, events: Iterable[Event]) -> S:
         """The state after a history."""

@@ -9,6 +9,7 @@ from events import Event, Money
 from events.money import format_money
 from events.wallet import WalletCredited, WalletDebited, WalletOpened
 from functions.domain.decider import Decider, DomainError
+from functions.domain.snapshots import Snapshots
 
 
 def stream_of(user_id: int) -> str:
@@ -130,4 +131,7 @@ def _moved(state: Wallet, amount: Money, sign: int, reference: str) -> Wallet:
     return replace(state, balances=balances, references=(reference, state.references))
 
 
-wallets: Decider[Wallet, WalletCommand] = Decider(initial=Wallet(), evolve=evolve, decide=decide)
+# A wallet's stream only grows (every payment, every purchase): a cold read restores it.
+wallets: Decider[Wallet, WalletCommand] = Decider(
+    initial=Wallet(), evolve=evolve, decide=decide, snapshots=Snapshots(Wallet, evolve)
+)

@@ -1,7 +1,7 @@
 """Firestore adapters: the event store (DESIGN.md §4) and per-stream read models.
 
 Layout:
-  streams/{stream}                      head: {version}
+  streams/{stream}                      head: {version, snapshot?: {version, fold, state}}
   streams/{stream}/events/{version:010d} {envelope (JSON), type, occurred_at, published}
   idempotency/{key}                     {stream, versions, recorded_at}
   {read model collection}/{doc id}      projected fields + applied_version
@@ -23,7 +23,14 @@ from google.cloud.firestore_v1.base_query import FieldFilter
 
 from events import Envelope
 from functions.projections.base import Projection, advance
-from functions.runtime.ports import Appended, ConcurrencyConflict, StoreUnavailable
+from functions.runtime.ports import (
+    Appended,
+    ConcurrencyConflict,
+    Latest,
+    Snapshot,
+    StoreUnavailable,
+    check_snapshot,
+)
 from functions.runtime.validation import check_append, check_key, key_document_id
 
 STREAMS, EVENTS, KEYS = "streams", "events", "idempotency"
@@ -75,6 +82,7 @@ class FirestoreEventStore:
         expected_version: int,
         events: Sequence[Envelope],
         idempotency_key: str | None = None,
+        snapshot: Snapshot | None = None,
     ) -> Appended:
         """One atomic batch, no transaction: optimistic concurrency without locks.
 
@@ -84,11 +92,12 @@ class FirestoreEventStore:
         lock, which pessimistic server-side transactions would make it do.
         """
         check_append(stream, expected_version, events)
+        check_snapshot(events, snapshot)
         if idempotency_key is not None:
             check_key(idempotency_key)
         batch = self._db.batch()
         if events:
-            self._continue_stream(batch, stream, expected_version, events)
+            self._continue_stream(batch, stream, expected_version, events, snapshot)
         if idempotency_key is not None:
             batch.create(self._key(idempotency_key), _key_record(stream, events))
         try:
@@ -102,21 +111,46 @@ class FirestoreEventStore:
         return Appended(stream, tuple(events))
 
     def _continue_stream(
-        self, batch: Any, stream: str, expected_version: int, events: Sequence[Envelope]
+        self,
+        batch: Any,
+        stream: str,
+        expected_version: int,
+        events: Sequence[Envelope],
+        snapshot: Snapshot | None,
     ) -> None:
         head = self._db.collection(STREAMS).document(stream)
         with translated():
-            snap = head.get()
+            # Only the version: the snapshot beside it may be large and is not needed here.
+            snap = head.get(field_paths=["version"])
         version = int(snap.get("version")) if snap.exists else 0
         if version != expected_version:
             raise ConcurrencyConflict(f"{stream}: expected {expected_version}, at {version}")
         for event in events:
             batch.create(self._events(stream).document(f"{event.version:010d}"), _doc(event))
+        fields: dict[str, Any] = {"version": events[-1].version}
+        if snapshot is not None:
+            fields["snapshot"] = {
+                "version": snapshot.version,
+                "fold": snapshot.fold,
+                "state": snapshot.state,
+            }
         if snap.exists:
             unchanged = self._db.write_option(last_update_time=snap.update_time)
-            batch.update(head, {"version": events[-1].version}, option=unchanged)
+            batch.update(head, fields, option=unchanged)
         else:
-            batch.create(head, {"version": events[-1].version})
+            batch.create(head, fields)
+
+    def load_latest(self, stream: str, fold: str) -> Latest:
+        """One read of the head; the events after its snapshot only if the head is past it."""
+        with translated():
+            head = self._db.collection(STREAMS).document(stream).get()
+        if not head.exists:
+            return Latest(None, [])
+        snapshot = _snapshot_of(head.to_dict() or {}, fold)
+        after = snapshot.version if snapshot is not None else 0
+        if after == int(head.get("version")):
+            return Latest(snapshot, [])
+        return Latest(snapshot, self.load(stream, after=after))
 
     def recorded(self, idempotency_key: str) -> Appended | None:
         check_key(idempotency_key)
@@ -246,6 +280,13 @@ def _doc(event: Envelope) -> dict[str, Any]:
         "occurred_at": event.occurred_at,
         "published": False,
     }
+
+
+def _snapshot_of(head: dict[str, Any], fold: str) -> Snapshot | None:
+    stored = head.get("snapshot")
+    if not isinstance(stored, dict) or stored.get("fold") != fold:
+        return None
+    return Snapshot(int(stored["version"]), fold, str(stored["state"]))
 
 
 def _key_record(stream: str, events: Sequence[Envelope]) -> dict[str, Any]:

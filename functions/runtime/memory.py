@@ -10,7 +10,15 @@ from typing import Any
 
 from events import Envelope
 from functions.projections.base import Projection, advance
-from functions.runtime.ports import Appended, ConcurrencyConflict, EventStore, PublishFailed
+from functions.runtime.ports import (
+    Appended,
+    ConcurrencyConflict,
+    EventStore,
+    Latest,
+    PublishFailed,
+    Snapshot,
+    check_snapshot,
+)
 from functions.runtime.validation import check_append, check_key
 
 
@@ -22,6 +30,7 @@ class MemoryEventStore:
         self._streams: dict[str, list[Envelope]] = {}
         self._keys: dict[str, tuple[str, tuple[int, ...]]] = {}
         self._unpublished: dict[str, Envelope] = {}
+        self._snapshots: dict[str, Snapshot] = {}
 
     def load(self, stream: str, after: int = 0, up_to: int | None = None) -> list[Envelope]:
         with self._lock:
@@ -36,8 +45,10 @@ class MemoryEventStore:
         expected_version: int,
         events: Sequence[Envelope],
         idempotency_key: str | None = None,
+        snapshot: Snapshot | None = None,
     ) -> Appended:
         check_append(stream, expected_version, events)
+        check_snapshot(events, snapshot)
         if idempotency_key is not None:
             check_key(idempotency_key)
         with self._lock:
@@ -49,11 +60,19 @@ class MemoryEventStore:
                     f"{stream}: expected {expected_version}, at {len(current)}"
                 )
             current.extend(events)
+            if snapshot is not None:
+                self._snapshots[stream] = snapshot
             for event in events:
                 self._unpublished[event.event_id] = event
             if idempotency_key is not None:
                 self._keys[idempotency_key] = (stream, tuple(e.version for e in events))
             return Appended(stream, tuple(events))
+
+    def load_latest(self, stream: str, fold: str) -> Latest:
+        with self._lock:
+            snapshot = self._snapshots.get(stream)
+        usable = snapshot if snapshot is not None and snapshot.fold == fold else None
+        return Latest(usable, self.load(stream, after=usable.version if usable else 0))
 
     def recorded(self, idempotency_key: str) -> Appended | None:
         with self._lock:

@@ -42,6 +42,32 @@ class Appended:
     duplicate: bool = False
 
 
+@dataclass(frozen=True)
+class Snapshot:
+    """An aggregate's state folded to `version` by the fold named `fold`, as JSON text.
+
+    Kept with the stream's head so a cold instance reads one document, not the stream; a
+    reader asking for another fold gets none (functions/domain/snapshots.py)."""
+
+    version: int
+    fold: str
+    state: str
+
+
+@dataclass(frozen=True)
+class Latest:
+    """A stream as a cold reader needs it: a snapshot of its fold, if any, and the events after."""
+
+    snapshot: Snapshot | None
+    events: list[Envelope]
+
+
+def check_snapshot(events: Sequence[Envelope], snapshot: Snapshot | None) -> None:
+    """A snapshot stored with an append is the state after exactly those events."""
+    if snapshot is not None and (not events or snapshot.version != events[-1].version):
+        raise InvalidAppend(f"a snapshot at version {snapshot.version} does not end this append")
+
+
 class EventStore(Protocol):
     def load(self, stream: str, after: int = 0, up_to: int | None = None) -> list[Envelope]:
         """Events of a stream with after < version <= up_to, in version order."""
@@ -53,8 +79,17 @@ class EventStore(Protocol):
         expected_version: int,
         events: Sequence[Envelope],
         idempotency_key: str | None = None,
+        snapshot: Snapshot | None = None,
     ) -> Appended:
-        """Atomically append; a known key returns the original outcome and writes nothing."""
+        """Atomically append; a known key returns the original outcome and writes nothing.
+
+        `snapshot`, the state after these events, is kept with the head in the same atomic
+        write (replacing an older one); without one, the stored snapshot stays as it was."""
+        ...
+
+    def load_latest(self, stream: str, fold: str) -> Latest:
+        """The stored snapshot if it was made by `fold`, and the events after it (all of them
+        without one), reading the head and its snapshot in one round trip."""
         ...
 
     def recorded(self, idempotency_key: str) -> Appended | None:

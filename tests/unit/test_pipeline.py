@@ -10,7 +10,7 @@ from events import Envelope, Money
 from functions.domain.wallet import Credit, Debit, InsufficientFunds, wallets
 from functions.runtime.memory import FixedClock, MemoryEventStore, MemoryPublisher, UuidIds
 from functions.runtime.pipeline import Pipeline, Trace
-from functions.runtime.ports import Appended, ConcurrencyConflict, EventStore
+from functions.runtime.ports import Appended, ConcurrencyConflict, EventStore, Snapshot
 
 pytestmark = pytest.mark.unit
 
@@ -31,12 +31,13 @@ class RacingStore:
         expected_version: int,
         events: Sequence[Envelope],
         idempotency_key: str | None = None,
+        snapshot: Snapshot | None = None,
     ) -> Appended:
         if self.races > 0:
             self.races -= 1
             rival = pipeline(self.inner)
             rival.execute(wallets, stream, Debit(7, kes(600), "order", f"rival-{self.races}"))
-        return self.inner.append(stream, expected_version, events, idempotency_key)
+        return self.inner.append(stream, expected_version, events, idempotency_key, snapshot)
 
 
 def kes(amount: int) -> Money:
