@@ -109,9 +109,9 @@ def _dumper(hint: Any) -> Convert:
         def flat(value: Any) -> list[Any]:
             items = []
             while value is not None:
-                items.append(item(value[0]))
+                items.append(value[0])
                 value = value[1]
-            return items
+            return items if item is _same else [item(v) for v in items]
 
         return flat
     if origin is tuple:
@@ -146,8 +146,8 @@ def _loader(hint: Any) -> Convert:
 
         def cells(data: list[Any]) -> Any:
             linked: Any = None
-            for value in reversed(_list(data)):
-                linked = (item(value), linked)
+            for value in reversed(_items(item, data)):
+                linked = (value, linked)
             return linked
 
         return cells
@@ -175,6 +175,23 @@ def _loader(hint: Any) -> Convert:
     if hint in (bool, int, str):
         return functools.partial(_typed, hint)
     raise TypeError(f"no snapshot codec for {hint!r}")
+
+
+def _items(item: Convert, data: Any) -> list[Any]:
+    """Every element loaded; scalars are checked in one pass (no call per element)."""
+    kind = _scalar_kind(item)
+    if kind is None:
+        return [item(v) for v in _list(data)]
+    if not all(type(v) is kind for v in _list(data)):
+        raise TypeError(f"not every element is a {kind.__name__}")
+    return data  # type: ignore[no-any-return]
+
+
+def _scalar_kind(item: Convert) -> type | None:
+    if isinstance(item, functools.partial) and item.func is _typed:
+        kind: type = item.args[0]
+        return kind
+    return None
 
 
 def _list(data: Any) -> list[Any]:
