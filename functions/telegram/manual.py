@@ -19,7 +19,6 @@ from telegram import Message
 from events import Money
 from functions import texts
 from functions.domain import payments
-from functions.domain.decider import DomainError
 from functions.notifications.notice import inline_keyboard
 from functions.notifications.rules import ADMIN_PREFIX, decision_buttons
 from functions.payments import manual
@@ -69,13 +68,11 @@ def on_admin_tap(ctx: Context, rest: str) -> Reply:
     verb, _, payment_id = rest.partition(":")
     if verb not in {"ok", "no"} or not PAYMENT_ID.fullmatch(payment_id):
         return on_stale_button(ctx, rest)
-    try:
-        decided = manual.decide(
-            ctx.runtime, admin_id=ctx.user_id, payment_id=payment_id, approve=verb == "ok",
-            trace=ctx.trace,
-        )  # fmt: skip
-    except DomainError as refused:  # no such payment; nobody said what arrived (/credit)
-        return answer_query(ctx, plain(texts.refusal(ctx.language, refused)), alert=True)
+    # A refusal (no such payment; nobody said what arrived: /credit) is told by the router.
+    decided = manual.decide(
+        ctx.runtime, admin_id=ctx.user_id, payment_id=payment_id, approve=verb == "ok",
+        trace=ctx.trace,
+    )  # fmt: skip
     if decided.changed:  # this tap settled it (or is Telegram re-sending that very tap)
         who = {"name": ctx.user.first_name, "admin_id": str(ctx.user_id)}
         key = "payments.admin.approved_by" if decided.approve else "payments.admin.rejected_by"
