@@ -1,14 +1,20 @@
-"""`make bench`: every benchmark, printing figures and ratios (never asserted in tests)."""
+"""`make bench`: every benchmark, printing figures and ratios (never asserted in tests).
 
-from tests.bench import cold_start, core, flash_sale, long_stream, webhook_latency
+Each benchmark prints its detail and returns its headline figures; the run ends with one
+table of them beside the floors measured in the same run (tests/bench/summary.py).
+"""
+
+from tests.bench import cold_start, core, flash_sale, long_stream, summary, webhook_latency
 
 if __name__ == "__main__":
-    core.main()
-    print()
-    long_stream.main([])
-    print()
-    cold_start.main([])
-    print()
-    webhook_latency.main()
-    print()
-    flash_sale.main()
+    figures: list[summary.Figure] = []
+    for run in (
+        core.main,
+        lambda: long_stream.main([]),
+        lambda: cold_start.main([]),
+        webhook_latency.main,
+        flash_sale.main,
+    ):
+        figures += run()
+        print()
+    print(summary.render(figures))

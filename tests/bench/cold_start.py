@@ -65,6 +65,7 @@ from infra.local.emulators import (
     running_emulators,
 )
 from infra.topology import TOPOLOGY, Function
+from tests.bench.summary import Figure
 from tests.builders import BOT_TOKEN, SCHEDULER_SECRET, WEBHOOK_SECRET, envelope, text_update
 from tests.functions.test_project_balances import push_body
 
@@ -573,7 +574,33 @@ def print_extras(found: Sequence[Extra], backend: str) -> None:
 # ---------------------------------------------------------------------------------------
 
 
-def main(argv: Sequence[str] | None = None) -> None:
+def figures_of(rows: Sequence[Row]) -> list[Figure]:
+    """Per backend, the webhook and the slowest entry point, each against its bare function."""
+    bare = {(r.backend, r.probe.label): r for r in rows if r.probe.label.startswith("bare")}
+    figures = []
+    for backend in dict.fromkeys(r.backend for r in rows):
+        measured = [
+            (row, base)
+            for row in rows
+            if row.backend == backend and row.samples and not row.probe.label.startswith("bare")
+            and "bundle" not in row.probe.label
+            and (base := bare.get((backend, row.probe.bare))) is not None and base.samples
+        ]  # fmt: skip
+        if not measured:
+            continue
+        webhook = [pair for pair in measured if pair[0].probe.label.startswith("telegram_webhook")]
+        slowest = max(measured, key=lambda pair: pair[0].median_ms / pair[1].median_ms)
+        picked = [("telegram_webhook", webhook[0])] if webhook else []
+        picked.append((f"slowest, {slowest[0].probe.label}", slowest))
+        for title, (row, base) in picked:
+            figures.append(
+                Figure(f"{backend}: cold start, {title}", row.median_ms, "ms",
+                       base.probe.label, base.median_ms, TARGET_RATIO)
+            )  # fmt: skip
+    return figures
+
+
+def main(argv: Sequence[str] | None = None) -> list[Figure]:
     parser = argparse.ArgumentParser(prog="python -m tests.bench.cold_start")
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--backends", default="memory,firestore")
@@ -640,6 +667,7 @@ def main(argv: Sequence[str] | None = None) -> None:
             if row.error:
                 detail = textwrap.indent(row.error, "    ")
                 print(f"\n{row.probe.label} [{row.backend}] failed:\n{detail}")
+        return figures_of(rows)
 
 
 if __name__ == "__main__":

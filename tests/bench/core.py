@@ -18,6 +18,7 @@ from functions.runtime.memory import (
 )
 from functions.runtime.pipeline import Pipeline, Trace
 from functions.runtime.state_cache import StateCache
+from tests.bench.summary import Figure
 from tests.builders import envelope
 
 
@@ -32,7 +33,7 @@ def per_op(fn: Callable[[int], None], n: int) -> float:
     return statistics.median(runs)
 
 
-def main() -> None:
+def main() -> list[Figure]:
     n = 2000
     kes = Money(amount=100, currency="KES")
 
@@ -77,6 +78,12 @@ def main() -> None:
     print("core (memory adapters)                           us/op   x bare append")
     for name, micros in rows:
         print(f"  {name:<46} {micros:8.1f}   {micros / bare:6.1f}x")
+    command = rows[1][1]
+    return [
+        Figure("memory: pipeline command", command, "us", "memory append, 1 event", bare),
+        Figure("memory: warm command, stream growing to 10k", rows[3][1], "us",
+               "pipeline command, 1 stream", command),
+    ]  # fmt: skip
 
 
 def _credited(amount: Money, reference: str) -> object:

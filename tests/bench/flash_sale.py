@@ -31,6 +31,7 @@ from typing import Any
 from events import Envelope, Money
 from functions.domain.products import LOT_SIZE
 from infra.local.stack import LOCAL_ADMIN_ID, LocalStack, TelegramLimits
+from tests.bench.summary import Figure
 from tests.bench.webhook_latency import percentiles
 from tests.builders import button_update
 from tests.e2e.shop_http import HttpShop, buttons, in_parallel
@@ -247,7 +248,7 @@ def ops_per_checkout(stack: LocalStack, shop: HttpShop, count: int) -> Counted:
 # --------------------------------------------------------------------------------------
 
 
-def main() -> None:
+def main() -> list[Figure]:
     limits = TelegramLimits(per_chat_per_second=None, global_per_second=None)
     with (
         tempfile.TemporaryDirectory() as logs,
@@ -280,6 +281,17 @@ def main() -> None:
         finally:
             shop.close()
     report(sequential, flash_one, flash_many, ops, retried, busy)
+    return figures_of(sequential, ops)
+
+
+def figures_of(sequential: Sale, ops: Counted) -> list[Figure]:
+    """Headline figures; a checkout's floor (the minimum for its invariants) is not measured."""
+    rpcs = sum(counts["rpcs"] for counts in ops.checkouts.values()) / COUNTED
+    p50, _ = percentiles(sequential.latencies)
+    return [
+        Figure("emulator: checkout p50, one buyer at a time", p50, "ms"),
+        Figure("emulator: Firestore RPCs per checkout", rpcs, ""),
+    ]
 
 
 def report(sequential: Sale, one: Sale, many: Sale, ops: Counted, retried: int, busy: int) -> None:
