@@ -36,8 +36,12 @@ logs:
 	@mkdir -p .dev/logs && touch .dev/logs/all.log
 	tail -n 50 -F .dev/logs/all.log
 
+# One worker per core; a file's tests stay on one worker, so its module fixtures start once.
+# `make test TEST_JOBS=0` runs them in this process, one after another.
+TEST_JOBS ?= auto
+
 test: install
-	$(BIN)/pytest
+	$(BIN)/pytest -n $(TEST_JOBS) --dist loadfile
 
 lint: install
 	$(BIN)/ruff check .
