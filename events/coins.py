@@ -121,6 +121,8 @@ class OutputDropped(Event):
     txid: str
     vout: int
     payment_id: str
+    user_id: int  # who and how much, so its payment can be opened from this event alone
+    value: Money
     reason: str = Field(max_length=200)
 
 

@@ -198,6 +198,8 @@ def _step(state: Address, output: Output, listed: ChainOutput | None, seen: Obse
                     txid=output.txid,
                     vout=output.vout,
                     payment_id=payment_id,
+                    user_id=state.user_id,
+                    value=output.value,
                     reason="transaction left the chain before crediting",
                 )
             ]
@@ -214,7 +216,7 @@ def _step(state: Address, output: Output, listed: ChainOutput | None, seen: Obse
         return []
     events: list[Event] = []
     moved = (listed.block_height, listed.block_hash) != (output.block_height, output.block_hash)
-    if moved or output.state == "dropped":
+    if moved or output.state in {"dropped", "vanished"}:
         events.append(
             OutputMined(
                 txid=output.txid,
@@ -281,7 +283,10 @@ def evolve(state: Address, event: Event) -> Address:
 
 def _mined(event: OutputMined) -> Callable[[Output], Output]:
     def step(output: Output) -> Output:
-        back = "seen" if output.state == "dropped" else output.state
+        # Back on chain: a dropped output may be credited again, a vanished one is credited.
+        back: OutputState = output.state
+        if output.state in {"dropped", "vanished"}:
+            back = "seen" if output.state == "dropped" else "credited"
         return replace(output, state=back, block_height=event.block_height,
                        block_hash=event.block_hash)  # fmt: skip
 

@@ -81,7 +81,7 @@ COIN_EXAMPLES: dict[str, dict[str, Any]] = {
     "coinaddress.output_credited.v1": {"txid": _TXID, "vout": 1, "payment_id": "p1",
                                        "user_id": 7, "value": _PLN, "confirmations": 2},
     "coinaddress.output_dropped.v1": {"txid": _TXID, "vout": 1, "payment_id": "p1",
-                                      "reason": "left the chain"},
+                                      "user_id": 7, "value": _PLN, "reason": "left the chain"},
     "coinaddress.credited_output_vanished.v1": {"txid": _TXID, "vout": 1, "payment_id": "p1",
                                                 "user_id": 7, "value": _PLN},
     "coinaddress.watch_ended.v1": {},
