@@ -14,7 +14,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Literal
 
 from events import Event, Money
@@ -34,6 +34,7 @@ from functions.domain.decider import Decider
 
 OutputState = Literal["seen", "credited", "dropped", "vanished"]
 SATS_PER_COIN = 10**8
+EXPECT_STEP = timedelta(hours=1)
 
 
 def stream_of(coin: Coin, account: str, index: int) -> str:
@@ -142,7 +143,9 @@ def decide(state: Address, command: Command) -> Sequence[Event]:
         case Open():
             return [] if state.opened else [CoinAddressOpened(**vars(command))]
         case Expect():
-            if state.expect_until is not None and command.until <= state.expect_until:
+            # Within the hour of what is recorded: asking again writes nothing.
+            known = state.expect_until
+            if known is not None and command.until <= known + EXPECT_STEP:
                 return []
             return [DepositExpected(until=command.until)]
         case Observe():
