@@ -10,7 +10,7 @@ import pytest
 from events import Envelope
 from functions.notifications.dispatch import notices_for
 from functions.telegram.bot_api import BotApiError
-from tests.builders import button_update, text_update
+from tests.builders import button_update, settings, text_update
 from tests.fakes.recording_bot import RecordingBot
 from tests.functions.coin_helpers import CoinStack, coin_stack
 from tests.functions.conftest import client_for, post_update
@@ -96,3 +96,23 @@ def _all_events(stack: CoinStack) -> list[Envelope]:
     store: Any = stack.rt.store
     found = [e for stream in store.streams() for e in store.load(stream)]
     return sorted(found, key=lambda e: (e.occurred_at, e.stream, e.version))
+
+
+def test_the_admins_are_told_when_a_credited_deposit_leaves_the_chain(
+    coin_stack: CoinStack,
+) -> None:
+    coin_stack.rt.settings = settings(admin_ids=frozenset({900, 901}))
+    user = coin_stack.user(7)
+    txid = coin_stack.chain.send(user.address, 100_000)
+    coin_stack.chain.mine(2)
+    coin_stack.watch()
+    coin_stack.chain.disconnect(2)
+    coin_stack.chain.drop(txid)
+    coin_stack.watch()
+    vanished = [
+        e for e in _all_events(coin_stack) if e.type.endswith("credited_output_vanished.v1")
+    ]
+    told = [(n.chat_id, n.text) for e in vanished for n in notices_for(coin_stack.rt, e, {})]
+    assert [chat for chat, _ in told] == [900, 901]
+    assert f"<code>{txid}:0</code>" in told[0][1]
+    assert "credited PLN 412.34" in told[0][1]
