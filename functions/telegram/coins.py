@@ -52,6 +52,7 @@ def on_coin_deposit(ctx: Context, name: str) -> Reply:
     caption = texts.text(
         ctx.language, "coins.address", coin=coin.code, address=handed.address, rate=shown,
         confirmations=coin.confirmations, minimum=Money(amount=coin.minimum, currency=coin.code),
+        hours=ctx.runtime.settings_of(CryptoSettings).expect_hours, name=coin.name,
     )  # fmt: skip
     if _send_qr(ctx, f"{URI_SCHEME[coin.code]}:{handed.address}", caption):
         return {}  # the photo said it all

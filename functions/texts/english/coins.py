@@ -5,7 +5,8 @@ TEXTS: dict[str, str] = {
         "Send {coin} to your own deposit address:\n<code>{address}</code>\n\n"
         "Rate now: {rate} per {coin}; a payment is valued at the rate when we first see it.\n"
         "Credited after {confirmations} confirmations. Smallest deposit: {minimum}.\n"
-        "Only send {coin} on its own network; this address is yours for every top-up."
+        "We watch it for {hours} hours from now; for a later top-up, send /deposit {name} "
+        "again (the address stays yours). Only send {coin} on its own network."
     ),
     "coins.rate_unknown": "not known yet",
     "coins.not_offered": "Deposits in that coin are not offered.",
