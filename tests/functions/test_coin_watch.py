@@ -190,3 +190,29 @@ def test_an_esplora_outage_skips_the_address_and_changes_nothing(coin_stack: Coi
     coin_stack.chain.outage_mode = "500"
     assert coin_stack.watch()["unavailable"] == 1
     assert coin_stack.address(user).outputs == {}
+
+
+def test_litecoin_needs_six_confirmations_and_credits_at_its_own_rate(
+    coin_stack: CoinStack,
+) -> None:
+    from functions.crypto.addresses import address_for
+    from functions.domain import wallet
+    from functions.jobs.coins import update_rates
+    from tests.fakes.esplora import FakeEsplora
+    from tests.unit.test_coin_keys import LTC_RECEIVE_0, LTC_ZPUB
+
+    with FakeEsplora("ltc") as ltc_chain:
+        settings = coin_stack.configure(ltc_xpub=LTC_ZPUB, ltc_esplora_url=ltc_chain.base_url)
+        update_rates(coin_stack.rt)
+        coin_stack.rt.pipeline.execute(wallet.wallets, wallet.stream_of(9), wallet.Open(9))
+        ltc = settings.coin("LTC")
+        assert ltc is not None
+        handed = address_for(coin_stack.rt, ltc, 9)
+        assert handed.address == LTC_RECEIVE_0
+        ltc_chain.send(handed.address, 10**8)  # 1 LTC at PLN 345.12
+        ltc_chain.mine(5)
+        coin_stack.watch()
+        assert coin_stack.balance(9) == Money.zero("PLN")
+        ltc_chain.mine()
+        coin_stack.watch(times=2)
+    assert coin_stack.balance(9) == Money(amount=34_512, currency="PLN")
