@@ -19,6 +19,8 @@ from typing import TYPE_CHECKING
 from events import Money
 from events.money import MoneyError, parse_money
 from functions import texts
+from functions.crypto.coins import NAMES as COIN_NAMES
+from functions.crypto.coins import CryptoSettings
 from functions.projections.payments import MANUAL_RAIL, PaymentView, payments_of
 from functions.providers import registry
 from functions.providers.base import Instructions
@@ -54,6 +56,8 @@ MANUAL = RailSpec(
     configured_currency=lambda rt: rt.settings.manual_transfer_currency,
 )  # fmt: skip
 NATIVE: tuple[RailSpec, ...] = (STARS, MANUAL)
+# Deposits to the user's own address are payments on the coin's rail (functions/contexts/coins.py).
+COIN_LABELS = {"btc": "Bitcoin", "ltc": "Litecoin"}
 
 
 def options() -> tuple[RailSpec, ...]:
@@ -94,6 +98,10 @@ def on_deposit(ctx: Context, argument: str) -> Reply:
     parts = argument.split()
     if not parts:
         return deposit_menu(ctx)
+    if parts[0].lower() in COIN_NAMES:  # a standing address, no amount: the coins context's
+        from functions.telegram.coins import on_coin_deposit
+
+        return on_coin_deposit(ctx, parts[0])
     option = option_named(ctx.runtime, parts[0].lower())
     if option is None:
         return reply(ctx, usage(ctx, offered(ctx.runtime)))
@@ -264,7 +272,7 @@ def state_text(language: str, state: str) -> str:
 def rail_label(rail: str) -> str:
     """The name a payer knows a payment's rail by ("M-Pesa", "Telegram Stars"), from its
     spec; manual transfers are recorded on the `manual` rail, offered as "bank"."""
-    labels = {o.name: o.label for o in options()} | {MANUAL_RAIL: MANUAL.label}
+    labels = {o.name: o.label for o in options()} | {MANUAL_RAIL: MANUAL.label} | COIN_LABELS
     return labels.get(rail, rail)
 
 
@@ -276,10 +284,16 @@ ASKED = re.compile(r"Deposit with (?P<label>.+?) \(")
 def deposit_menu(ctx: Context) -> Reply:
 
     options = offered(ctx.runtime)
-    if not options:
+    coins = ctx.runtime.settings_of(CryptoSettings).coins()
+    if not options and not coins:
         return reply(ctx, usage(ctx, options))
     answer = reply(ctx, texts.text(ctx.language, "payments.menu"))
     rows = [[{"text": o.label, "callback_data": f"dep:{o.name}"}] for o in options]
+    rows += [
+        [{"text": texts.text(ctx.language, "coins.button", coin=c.code),
+          "callback_data": f"cdep:{c.name}"}]
+        for c in coins
+    ]  # fmt: skip
     answer["reply_markup"] = {"inline_keyboard": rows}
     return answer
 
@@ -321,9 +335,12 @@ def on_amount_reply(ctx: Context, text: str) -> Reply:
 
 def usage(ctx: Context, shown: list[RailSpec]) -> str:
     """The typed form of each option shown, or that there is none."""
-    if not shown:
+    # Every option shown: the coins too, typed without an amount.
+    everything = shown == offered(ctx.runtime)
+    coins = ctx.runtime.settings_of(CryptoSettings).coins() if everything else ()
+    if not shown and not coins:
         return texts.text(ctx.language, "payments.none_offered")
-    examples = "\n".join(o.example for o in shown)
+    examples = "\n".join([*(o.example for o in shown), *(f"/deposit {c.name}" for c in coins)])
     return texts.text(ctx.language, "payments.usage", examples=examples)
 
 

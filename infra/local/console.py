@@ -14,6 +14,8 @@ Console commands (everything else goes to the bot); `help` lists them:
     /scan                  scan and pay your newest Pakasir QRIS code
     /paycrypto             pay your newest NOWPayments invoice (signed IPNs follow)
     /stars                 pay your newest Telegram Stars invoice (in the fake Telegram)
+    /sendcoin btc 0.001    send coins to the address /deposit btc showed (fake chain)
+    /mine btc [n]          mine blocks on the fake chain; the watch-chain job looks at once
     /quit                  leave
 The payer commands act on the fake providers of the stack (see infra/local/payer.py).
 
@@ -40,7 +42,7 @@ from typing import Any, Protocol, TextIO
 
 import httpx
 
-from infra.local.payer import Payer, PayerError, refs_in
+from infra.local.payer import Payer, PayerError, addresses_in, refs_in
 from tests.fakes.telegram_api import FakeTelegram
 
 DEFAULT_USER = (1001, "Wanjiru")
@@ -62,6 +64,8 @@ Paying, as the current user, on the stack's fake providers:
   /decline               M-Pesa: cancel your newest STK prompt
   /scan                  Pakasir: scan and pay your newest QRIS code
   /paycrypto             NOWPayments: pay your newest invoice (signed IPNs follow)
+  /sendcoin btc 0.001    send coins to the address the bot showed you (/deposit btc first)
+  /mine btc [n]          mine n blocks (default 1); the watch-chain job then runs at once
   /stars                 Telegram Stars: pay your newest invoice (pre-checkout, then paid)
 Top up, e.g.: /deposit mpesa 1500 0712345678, then /approve"""
 
@@ -232,6 +236,8 @@ class Console:
     pace: float = DEFAULT_PACE
     log_hint: str = ""
     payer: Payer | None = None
+    # Runs a scheduled job now (the stack's run_job), so the chain commands are seen at once.
+    run_job: Callable[[str], object] | None = None
     users: dict[int, str] = field(default_factory=lambda: dict([DEFAULT_USER]))
     user_id: int = DEFAULT_USER[0]
     _seen: dict[int, _Seen] = field(default_factory=dict)
@@ -301,6 +307,8 @@ class Console:
             self.pay(command)
         elif command == "/stars":
             self.pay_stars()
+        elif command in ("/sendcoin", "/mine"):
+            self.chain(command, rest.split())
         elif line:
             self.send(line)
         return True
@@ -439,6 +447,37 @@ class Console:
         self.say(f"  (payer) {done}")
         self._watch_for_news(NEWS_AFTER_PAYING)
 
+    def chain(self, command: str, words: list[str]) -> None:
+        """Play the user's wallet and the miners on the fake chains, then let the stack's
+        watch-chain job look (at once when the stack runs here, else within a minute)."""
+        payer = self.payer
+        if payer is None:
+            self.say("  ! no fake chains: run the console from `make dev`")
+            return
+        coin = (words[0] if words else "btc").lower()
+        if coin not in ("btc", "ltc"):
+            self.say("  ! which coin? btc or ltc")
+            return
+        try:
+            if command == "/mine":
+                blocks = int(words[1]) if len(words) > 1 else 1
+                done = payer.mine(coin, max(1, min(blocks, 100)))
+            else:
+                shown = addresses_in(
+                    (line.text for line in self.backend.bot_lines(self.user_id)), coin
+                )
+                if not shown or len(words) < 2:
+                    self.say(f"  ! usage: /sendcoin {coin} <amount>, after /deposit {coin}")
+                    return
+                done = payer.send_coin(coin, words[1], shown[-1])
+        except (PayerError, ValueError) as err:
+            self.say(f"  ! {err}")
+            return
+        self.say(f"  (chain) {done}")
+        if self.run_job is not None:
+            self.run_job("watch-chain")
+        self._watch_for_news(NEWS_AFTER_PAYING)
+
     def pay_stars(self) -> None:
         """Pay the newest Telegram Stars invoice of this chat, as the user in Telegram would."""
         invoice = next(
@@ -509,6 +548,8 @@ class Console:
 
 
 PAYER_COMMANDS = ("/approve", "/decline", "/scan", "/paycrypto")
+# The stack's fakes a console in another terminal is told about (dev.py's --<fake>-url).
+FAKES = ("mpesa", "nowpayments", "pakasir", "esplora-btc", "esplora-ltc", "rates")
 _LEADING_SYMBOLS = re.compile(r"^\W+")  # "✅ ", "« ": emoji, arrows, spaces
 
 
@@ -574,7 +615,8 @@ def banner(console: Console) -> str:
         f"You are {console.name} (Telegram user {console.user_id}). Type messages to the bot, "
         "e.g. /start or /balance.\n"
         "Console commands: /as <user_id> [name] · /users · /wait [seconds] · /tap <label> · "
-        "/multi … /end · /approve · /decline · /scan · /paycrypto · /stars · /quit "
+        "/multi … /end · /approve · /decline · /scan · /paycrypto · /stars · "
+        "/sendcoin · /mine · /quit "
         "(`help` explains them)"
     )
 
@@ -585,14 +627,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--user", type=int, default=DEFAULT_USER[0])
     parser.add_argument("--name", default=DEFAULT_USER[1])
     parser.add_argument("--pace", type=float, default=DEFAULT_PACE, help="seconds between sends")
-    for rail in ("mpesa", "nowpayments", "pakasir"):
+    for rail in FAKES:
         parser.add_argument(f"--{rail}-url", help=f"the fake {rail} of the stack, for paying")
     args = parser.parse_args(argv)
-    urls = {
-        rail: url
-        for rail in ("mpesa", "nowpayments", "pakasir")
-        if (url := getattr(args, f"{rail}_url"))
-    }
+    urls = {rail: url for rail in FAKES if (url := getattr(args, f"{rail.replace('-', '_')}_url"))}
     console = Console(
         HttpBackend(args.fake_url),
         pace=args.pace,

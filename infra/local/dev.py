@@ -206,7 +206,9 @@ def _tell(text: str) -> None:
 def chat(stack: LocalStack) -> None:
     hint = f" (see {_shown(stack.log_dir)}/telegram_webhook.log)"
     payer = Payer(stack.providers.urls)
-    console = Console(InProcessBackend(stack.telegram), log_hint=hint, payer=payer)
+    console = Console(
+        InProcessBackend(stack.telegram), log_hint=hint, payer=payer, run_job=stack.run_job
+    )
     console.say(banner(console))
     try:
         run_console(console)

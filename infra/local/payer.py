@@ -16,11 +16,21 @@ from typing import Any
 
 import httpx
 
-__all__ = ["REF", "Payer", "PayerError", "refs_in"]
+__all__ = ["ADDRESS", "REF", "Payer", "PayerError", "addresses_in", "refs_in"]
 
 REF = re.compile(r"\(ref ([A-Za-z0-9_-]{1,64})\)")
 MPESA_ACCOUNT_REFERENCE_MAX = 12  # Daraja keeps 12 characters of AccountReference
 MPESA_CANCELLED = 1032
+
+
+# A deposit address the bot showed (bech32: bc1… for BTC, ltc1… for LTC).
+ADDRESS = re.compile(r"\b(bc1|ltc1)[02-9ac-hj-np-z]{20,90}\b")
+
+
+def addresses_in(texts: Iterable[str], coin: str) -> list[str]:
+    """The coin's addresses the bot showed, oldest first."""
+    prefix = "bc1" if coin == "btc" else "ltc1"
+    return [m.group(0) for t in texts for m in ADDRESS.finditer(t) if m.group(1) == prefix]
 
 
 class PayerError(Exception):
@@ -104,6 +114,23 @@ class Payer:
         return f"Crypto: paid {price} (ref {invoice['order_id']}); {_statuses('IPN', codes)}"
 
     # -- plumbing ---------------------------------------------------------------------------
+
+    # -- crypto: a wallet that sends to the user's own address, and the miners -----------------
+
+    def send_coin(self, coin: str, amount: str, address: str) -> str:
+        """Broadcast a transaction paying `amount` (in coins: 0.001) to `address`."""
+        from events.money import MoneyError, parse_money
+
+        try:
+            sats = parse_money(amount, coin.upper()).amount
+        except MoneyError as err:
+            raise PayerError(str(err)) from None
+        txid = self._call(f"esplora-{coin}", "POST", "send", {"outputs": [[address, sats]]})["txid"]
+        return f"{coin.upper()}: sent {sats:,} to {address} in {txid[:16]}… (in the mempool)"
+
+    def mine(self, coin: str, blocks: int) -> str:
+        tip = self._call(f"esplora-{coin}", "POST", "mine", {"blocks": blocks})["tip"]
+        return f"{coin.upper()}: mined {blocks} block(s), tip {tip:,}"
 
     def _call(self, rail: str, verb: str, route: str, body: Mapping[str, Any] | None = None) -> Any:
         url = self.urls.get(rail)

@@ -1,4 +1,5 @@
-"""The payment providers of the local stack: fake M-Pesa, NOWPayments and Pakasir on loopback.
+"""The payment providers of the local stack: fake M-Pesa, NOWPayments and Pakasir on loopback,
+and for crypto deposits a fake Esplora per coin (BTC, LTC) and a fake rates API.
 
 `ProviderFakes` runs the three fakes of `tests/fakes/` in this process (threads, like the
 fake Telegram), with credentials generated per run, and gives the functions' environment
@@ -17,11 +18,16 @@ from types import TracebackType
 from typing import Self
 
 from functions.providers import registry
+from tests.fakes.esplora import FakeEsplora
 from tests.fakes.mpesa import FakeMpesa
 from tests.fakes.nowpayments import FakeNowPayments
 from tests.fakes.pakasir import FakePakasir
+from tests.fakes.rates import FakeRates
 
 __all__ = [
+    "CRYPTO_FAKES",
+    "LOCAL_BTC_XPUB",
+    "LOCAL_LTC_XPUB",
     "MPESA_SHORTCODE",
     "PAKASIR_PROJECT",
     "PROVIDER_SETTINGS",
@@ -52,6 +58,21 @@ PROVIDER_SETTINGS = (
     "SOKO_PAKASIR_PROJECT",
     "SOKO_PAKASIR_API_KEY",
     "SOKO_PAKASIR_WEBHOOK_SECRET",
+    "SOKO_CRYPTO_BTC_ESPLORA_URL",
+    "SOKO_CRYPTO_LTC_ESPLORA_URL",
+    "SOKO_CRYPTO_RATES_URL",
+)
+# The fakes for crypto deposits, which are no rails: a chain per coin and the rates API.
+CRYPTO_FAKES = ("esplora-btc", "esplora-ltc", "rates")
+# The account keys of BIP84's test vector ("abandon x11 about"): public, and every private
+# key of them is public too, so nothing sent to them is anyone's. Local stack only.
+LOCAL_BTC_XPUB = (
+    "zpub6rFR7y4Q2AijBEqTUquhVz398htDFrtymD9xYYfG1m4wAcvPhXNfE3EfH1r1ADqtfSdVCToUG868RvUUkgDK"
+    "f31mGDtKsAYz2oz2AGutZYs"
+)
+LOCAL_LTC_XPUB = (
+    "zpub6rPo5mF47z5coVm5rvWv7fv181awb7Vckn5Cf3xQXBVKu18kuBHDhNi1Jrb4br6vVD3ZbrnXemEsWJoR18mZ"
+    "wkUdzwD8TQnHDUCGxqZ6swA"
 )
 
 
@@ -91,6 +112,9 @@ class ProviderFakes:
         )
         self.nowpayments = FakeNowPayments(s.nowpayments_api_key, s.nowpayments_ipn_secret)
         self.pakasir = FakePakasir(PAKASIR_PROJECT, s.pakasir_api_key)
+        self.esplora_btc = FakeEsplora("btc")
+        self.esplora_ltc = FakeEsplora("ltc")
+        self.rates = FakeRates()
         self.public_base_url = ""
         self._started = False
 
@@ -107,6 +131,8 @@ class ProviderFakes:
         self.mpesa.start()
         self.nowpayments.start()
         self.pakasir.start()
+        for fake in (self.esplora_btc, self.esplora_ltc, self.rates):
+            fake.start()
         return self
 
     def stop(self) -> None:
@@ -115,6 +141,8 @@ class ProviderFakes:
         self.mpesa.stop()
         self.nowpayments.stop()
         self.pakasir.stop()
+        for fake in (self.esplora_btc, self.esplora_ltc, self.rates):
+            fake.stop()
 
     def __enter__(self) -> Self:
         return self
@@ -136,6 +164,9 @@ class ProviderFakes:
             "mpesa": self.mpesa.base_url,
             "nowpayments": self.nowpayments.base_url.removesuffix("/v1"),
             "pakasir": self.pakasir.base_url,
+            "esplora-btc": self.esplora_btc.base_url,
+            "esplora-ltc": self.esplora_ltc.base_url,
+            "rates": self.rates.base_url,
         }
 
     @property
@@ -161,6 +192,9 @@ class ProviderFakes:
             "SOKO_PAKASIR_PROJECT": PAKASIR_PROJECT,
             "SOKO_PAKASIR_API_KEY": s.pakasir_api_key,
             "SOKO_PAKASIR_WEBHOOK_SECRET": s.pakasir_webhook_secret,
+            "SOKO_CRYPTO_BTC_ESPLORA_URL": self.esplora_btc.base_url,
+            "SOKO_CRYPTO_LTC_ESPLORA_URL": self.esplora_ltc.base_url,
+            "SOKO_CRYPTO_RATES_URL": self.rates.base_url,
         }
         assert tuple(env) == PROVIDER_SETTINGS, "PROVIDER_SETTINGS must name every setting"
         return env

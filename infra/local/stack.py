@@ -64,7 +64,12 @@ from infra.local.emulators import (
     port_is_free,
 )
 from infra.local.kept_data import Kept, KeptData, KeptDataError, settle
-from infra.local.providers import PROVIDER_SETTINGS, ProviderFakes
+from infra.local.providers import (
+    LOCAL_BTC_XPUB,
+    LOCAL_LTC_XPUB,
+    PROVIDER_SETTINGS,
+    ProviderFakes,
+)
 from infra.topology import TOPOLOGY, Function, Schedule, Subscription, Topology
 from tests.fakes.telegram_api import FakeTelegram
 
@@ -106,6 +111,9 @@ LOCAL_DEFAULTS: Mapping[str, str] = {
     "SOKO_ADMIN_IDS": f"[{LOCAL_ADMIN_ID}]",  # a JSON list
     "SOKO_DEFAULT_CURRENCY": LOCAL_CURRENCY,
     "SOKO_MANUAL_TRANSFER_DETAILS": LOCAL_BANK_DETAILS,
+    # Crypto deposits to BIP84's test-vector accounts, watched on the fake Esplora chains.
+    "SOKO_CRYPTO_BTC_XPUB": LOCAL_BTC_XPUB,
+    "SOKO_CRYPTO_LTC_XPUB": LOCAL_LTC_XPUB,
 }
 SECRET_SETTINGS = ("SOKO_BOT_TOKEN", "SOKO_WEBHOOK_SECRET", "SOKO_SCHEDULER_SECRET")
 # Settings the stack always sets itself: where the emulators and the fakes are, and the

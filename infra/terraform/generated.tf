@@ -194,6 +194,24 @@ resource "google_pubsub_topic" "referral_events" {
   depends_on = [google_project_service.enabled]
 }
 
+resource "google_pubsub_topic" "coinpool_events" {
+  name       = "coinpool-events"
+  labels     = local.labels
+  depends_on = [google_project_service.enabled]
+}
+
+resource "google_pubsub_topic" "coinaddress_events" {
+  name       = "coinaddress-events"
+  labels     = local.labels
+  depends_on = [google_project_service.enabled]
+}
+
+resource "google_pubsub_topic" "coinrate_events" {
+  name       = "coinrate-events"
+  labels     = local.labels
+  depends_on = [google_project_service.enabled]
+}
+
 resource "google_pubsub_topic" "project_balances_dead" {
   name       = "project-balances-dead"
   labels     = local.labels
@@ -296,6 +314,12 @@ resource "google_pubsub_topic" "notify_referrals_dead" {
   depends_on = [google_project_service.enabled]
 }
 
+resource "google_pubsub_topic" "notify_coinaddresss_dead" {
+  name       = "notify-coinaddresss-dead"
+  labels     = local.labels
+  depends_on = [google_project_service.enabled]
+}
+
 resource "google_pubsub_topic" "project_referrals_wallet_dead" {
   name       = "project-referrals-wallet-dead"
   labels     = local.labels
@@ -328,6 +352,18 @@ resource "google_pubsub_topic" "earn_commissions_dead" {
 
 resource "google_pubsub_topic" "pay_commissions_dead" {
   name       = "pay-commissions-dead"
+  labels     = local.labels
+  depends_on = [google_project_service.enabled]
+}
+
+resource "google_pubsub_topic" "project_coins_dead" {
+  name       = "project-coins-dead"
+  labels     = local.labels
+  depends_on = [google_project_service.enabled]
+}
+
+resource "google_pubsub_topic" "pay_coin_deposits_dead" {
+  name       = "pay-coin-deposits-dead"
   labels     = local.labels
   depends_on = [google_project_service.enabled]
 }
@@ -1092,6 +1128,51 @@ resource "google_pubsub_subscription_iam_member" "notify_referrals_dead_letters_
   member       = local.pubsub_agent
 }
 
+resource "google_pubsub_subscription" "notify_coinaddresss" {
+  name                       = "notify-coinaddresss"
+  topic                      = google_pubsub_topic.coinaddress_events.id
+  filter                     = "attributes.type = \"coinaddress.credited_output_vanished.v1\" OR attributes.type = \"coinaddress.output_seen.v1\""
+  ack_deadline_seconds       = 60
+  enable_message_ordering    = true
+  message_retention_duration = "604800s"
+  labels                     = local.labels
+
+  push_config {
+    push_endpoint = "${google_cloudfunctions2_function.notify.service_config[0].uri}/projects/${var.project_id}/topics/coinaddress-events"
+
+    oidc_token {
+      service_account_email = google_service_account.pusher.email
+      audience              = google_cloudfunctions2_function.notify.service_config[0].uri
+    }
+  }
+
+  expiration_policy {
+    ttl = ""
+  }
+
+  retry_policy {
+    minimum_backoff = "10s"
+    maximum_backoff = "600s"
+  }
+
+  dead_letter_policy {
+    dead_letter_topic     = google_pubsub_topic.notify_coinaddresss_dead.id
+    max_delivery_attempts = 5
+  }
+}
+
+resource "google_pubsub_topic_iam_member" "notify_coinaddresss_dead_letters_in" {
+  topic  = google_pubsub_topic.notify_coinaddresss_dead.id
+  role   = "roles/pubsub.publisher"
+  member = local.pubsub_agent
+}
+
+resource "google_pubsub_subscription_iam_member" "notify_coinaddresss_dead_letters_out" {
+  subscription = google_pubsub_subscription.notify_coinaddresss.id
+  role         = "roles/pubsub.subscriber"
+  member       = local.pubsub_agent
+}
+
 resource "google_pubsub_subscription" "project_referrals_wallet" {
   name                       = "project-referrals-wallet"
   topic                      = google_pubsub_topic.wallet_events.id
@@ -1356,6 +1437,95 @@ resource "google_pubsub_topic_iam_member" "pay_commissions_dead_letters_in" {
 
 resource "google_pubsub_subscription_iam_member" "pay_commissions_dead_letters_out" {
   subscription = google_pubsub_subscription.pay_commissions.id
+  role         = "roles/pubsub.subscriber"
+  member       = local.pubsub_agent
+}
+
+resource "google_pubsub_subscription" "project_coins" {
+  name                       = "project-coins"
+  topic                      = google_pubsub_topic.coinaddress_events.id
+  ack_deadline_seconds       = 60
+  enable_message_ordering    = true
+  message_retention_duration = "604800s"
+  labels                     = local.labels
+
+  push_config {
+    push_endpoint = "${google_cloudfunctions2_function.project_coins.service_config[0].uri}/projects/${var.project_id}/topics/coinaddress-events"
+
+    oidc_token {
+      service_account_email = google_service_account.pusher.email
+      audience              = google_cloudfunctions2_function.project_coins.service_config[0].uri
+    }
+  }
+
+  expiration_policy {
+    ttl = ""
+  }
+
+  retry_policy {
+    minimum_backoff = "10s"
+    maximum_backoff = "600s"
+  }
+
+  dead_letter_policy {
+    dead_letter_topic     = google_pubsub_topic.project_coins_dead.id
+    max_delivery_attempts = 5
+  }
+}
+
+resource "google_pubsub_topic_iam_member" "project_coins_dead_letters_in" {
+  topic  = google_pubsub_topic.project_coins_dead.id
+  role   = "roles/pubsub.publisher"
+  member = local.pubsub_agent
+}
+
+resource "google_pubsub_subscription_iam_member" "project_coins_dead_letters_out" {
+  subscription = google_pubsub_subscription.project_coins.id
+  role         = "roles/pubsub.subscriber"
+  member       = local.pubsub_agent
+}
+
+resource "google_pubsub_subscription" "pay_coin_deposits" {
+  name                       = "pay-coin-deposits"
+  topic                      = google_pubsub_topic.coinaddress_events.id
+  filter                     = "attributes.type = \"coinaddress.output_credited.v1\" OR attributes.type = \"coinaddress.output_dropped.v1\" OR attributes.type = \"coinaddress.output_seen.v1\""
+  ack_deadline_seconds       = 60
+  enable_message_ordering    = true
+  message_retention_duration = "604800s"
+  labels                     = local.labels
+
+  push_config {
+    push_endpoint = "${google_cloudfunctions2_function.pay_coin_deposits.service_config[0].uri}/projects/${var.project_id}/topics/coinaddress-events"
+
+    oidc_token {
+      service_account_email = google_service_account.pusher.email
+      audience              = google_cloudfunctions2_function.pay_coin_deposits.service_config[0].uri
+    }
+  }
+
+  expiration_policy {
+    ttl = ""
+  }
+
+  retry_policy {
+    minimum_backoff = "10s"
+    maximum_backoff = "600s"
+  }
+
+  dead_letter_policy {
+    dead_letter_topic     = google_pubsub_topic.pay_coin_deposits_dead.id
+    max_delivery_attempts = 5
+  }
+}
+
+resource "google_pubsub_topic_iam_member" "pay_coin_deposits_dead_letters_in" {
+  topic  = google_pubsub_topic.pay_coin_deposits_dead.id
+  role   = "roles/pubsub.publisher"
+  member = local.pubsub_agent
+}
+
+resource "google_pubsub_subscription_iam_member" "pay_coin_deposits_dead_letters_out" {
+  subscription = google_pubsub_subscription.pay_coin_deposits.id
   role         = "roles/pubsub.subscriber"
   member       = local.pubsub_agent
 }
@@ -1819,6 +1989,33 @@ resource "google_pubsub_subscription" "notify_referrals_dead_letters" {
   }
 }
 
+resource "google_pubsub_subscription" "notify_coinaddresss_dead_letters" {
+  name                       = "notify-coinaddresss-dead-letters"
+  topic                      = google_pubsub_topic.notify_coinaddresss_dead.id
+  ack_deadline_seconds       = 60
+  enable_message_ordering    = false
+  message_retention_duration = "604800s"
+  labels                     = local.labels
+
+  push_config {
+    push_endpoint = "${google_cloudfunctions2_function.dead_letter.service_config[0].uri}/projects/${var.project_id}/topics/notify-coinaddresss-dead"
+
+    oidc_token {
+      service_account_email = google_service_account.pusher.email
+      audience              = google_cloudfunctions2_function.dead_letter.service_config[0].uri
+    }
+  }
+
+  expiration_policy {
+    ttl = ""
+  }
+
+  retry_policy {
+    minimum_backoff = "10s"
+    maximum_backoff = "600s"
+  }
+}
+
 resource "google_pubsub_subscription" "project_referrals_wallet_dead_letters" {
   name                       = "project-referrals-wallet-dead-letters"
   topic                      = google_pubsub_topic.project_referrals_wallet_dead.id
@@ -1964,6 +2161,60 @@ resource "google_pubsub_subscription" "pay_commissions_dead_letters" {
 
   push_config {
     push_endpoint = "${google_cloudfunctions2_function.dead_letter.service_config[0].uri}/projects/${var.project_id}/topics/pay-commissions-dead"
+
+    oidc_token {
+      service_account_email = google_service_account.pusher.email
+      audience              = google_cloudfunctions2_function.dead_letter.service_config[0].uri
+    }
+  }
+
+  expiration_policy {
+    ttl = ""
+  }
+
+  retry_policy {
+    minimum_backoff = "10s"
+    maximum_backoff = "600s"
+  }
+}
+
+resource "google_pubsub_subscription" "project_coins_dead_letters" {
+  name                       = "project-coins-dead-letters"
+  topic                      = google_pubsub_topic.project_coins_dead.id
+  ack_deadline_seconds       = 60
+  enable_message_ordering    = false
+  message_retention_duration = "604800s"
+  labels                     = local.labels
+
+  push_config {
+    push_endpoint = "${google_cloudfunctions2_function.dead_letter.service_config[0].uri}/projects/${var.project_id}/topics/project-coins-dead"
+
+    oidc_token {
+      service_account_email = google_service_account.pusher.email
+      audience              = google_cloudfunctions2_function.dead_letter.service_config[0].uri
+    }
+  }
+
+  expiration_policy {
+    ttl = ""
+  }
+
+  retry_policy {
+    minimum_backoff = "10s"
+    maximum_backoff = "600s"
+  }
+}
+
+resource "google_pubsub_subscription" "pay_coin_deposits_dead_letters" {
+  name                       = "pay-coin-deposits-dead-letters"
+  topic                      = google_pubsub_topic.pay_coin_deposits_dead.id
+  ack_deadline_seconds       = 60
+  enable_message_ordering    = false
+  message_retention_duration = "604800s"
+  labels                     = local.labels
+
+  push_config {
+    push_endpoint = "${google_cloudfunctions2_function.dead_letter.service_config[0].uri}/projects/${var.project_id}/topics/pay-coin-deposits-dead"
 
     oidc_token {
       service_account_email = google_service_account.pusher.email
@@ -2715,6 +2966,84 @@ resource "google_cloudfunctions2_function" "pay_commissions" {
   depends_on = [google_project_service.enabled]
 }
 
+resource "google_cloudfunctions2_function" "project_coins" {
+  name        = "project-coins"
+  location    = var.region
+  description = "Soko project_coins (pubsub)"
+  labels      = local.labels
+
+  build_config {
+    runtime         = "python311"
+    entry_point     = "project_coins"
+    service_account = google_service_account.builder.id
+
+    source {
+      storage_source {
+        bucket = google_storage_bucket.source.name
+        object = google_storage_bucket_object.source.name
+      }
+    }
+  }
+
+  service_config {
+    available_memory                 = "256Mi"
+    available_cpu                    = "1"
+    timeout_seconds                  = 60
+    min_instance_count               = 0
+    max_instance_count               = 20
+    max_instance_request_concurrency = 4
+    ingress_settings                 = "ALLOW_INTERNAL_ONLY"
+    all_traffic_on_latest_revision   = true
+    service_account_email            = google_service_account.subscriber.email
+    environment_variables            = local.environment
+  }
+
+  lifecycle {
+    ignore_changes = [build_config[0].source, build_config[0].docker_repository]
+  }
+
+  depends_on = [google_project_service.enabled]
+}
+
+resource "google_cloudfunctions2_function" "pay_coin_deposits" {
+  name        = "pay-coin-deposits"
+  location    = var.region
+  description = "Soko pay_coin_deposits (pubsub)"
+  labels      = local.labels
+
+  build_config {
+    runtime         = "python311"
+    entry_point     = "pay_coin_deposits"
+    service_account = google_service_account.builder.id
+
+    source {
+      storage_source {
+        bucket = google_storage_bucket.source.name
+        object = google_storage_bucket_object.source.name
+      }
+    }
+  }
+
+  service_config {
+    available_memory                 = "256Mi"
+    available_cpu                    = "1"
+    timeout_seconds                  = 60
+    min_instance_count               = 0
+    max_instance_count               = 20
+    max_instance_request_concurrency = 4
+    ingress_settings                 = "ALLOW_INTERNAL_ONLY"
+    all_traffic_on_latest_revision   = true
+    service_account_email            = google_service_account.reactor.email
+    environment_variables            = local.environment
+  }
+
+  lifecycle {
+    ignore_changes = [build_config[0].source, build_config[0].docker_repository]
+  }
+
+  depends_on = [google_project_service.enabled]
+}
+
 resource "google_cloud_scheduler_job" "expire_payments" {
   name             = "soko-expire-payments"
   region           = var.region
@@ -2839,6 +3168,68 @@ resource "google_cloud_scheduler_job" "relay" {
   depends_on = [google_project_service.enabled]
 }
 
+resource "google_cloud_scheduler_job" "watch_chain" {
+  name             = "soko-watch-chain"
+  region           = var.region
+  schedule         = "* * * * *"
+  time_zone        = "Etc/UTC"
+  attempt_deadline = "320s"
+
+  retry_config {
+    retry_count          = 3
+    min_backoff_duration = "10s"
+    max_backoff_duration = "300s"
+  }
+
+  http_target {
+    http_method = "POST"
+    uri         = google_cloudfunctions2_function.scheduled_job.service_config[0].uri
+    body        = "eyJqb2IiOiAid2F0Y2gtY2hhaW4ifQ=="
+    headers     = {
+      "Content-Type"            = "application/json"
+      "X-Soko-Scheduler-Secret" = random_password.scheduler_secret.result
+    }
+
+    oidc_token {
+      service_account_email = google_service_account.scheduler.email
+      audience              = google_cloudfunctions2_function.scheduled_job.service_config[0].uri
+    }
+  }
+
+  depends_on = [google_project_service.enabled]
+}
+
+resource "google_cloud_scheduler_job" "update_rates" {
+  name             = "soko-update-rates"
+  region           = var.region
+  schedule         = "*/10 * * * *"
+  time_zone        = "Etc/UTC"
+  attempt_deadline = "320s"
+
+  retry_config {
+    retry_count          = 3
+    min_backoff_duration = "10s"
+    max_backoff_duration = "300s"
+  }
+
+  http_target {
+    http_method = "POST"
+    uri         = google_cloudfunctions2_function.scheduled_job.service_config[0].uri
+    body        = "eyJqb2IiOiAidXBkYXRlLXJhdGVzIn0="
+    headers     = {
+      "Content-Type"            = "application/json"
+      "X-Soko-Scheduler-Secret" = random_password.scheduler_secret.result
+    }
+
+    oidc_token {
+      service_account_email = google_service_account.scheduler.email
+      audience              = google_cloudfunctions2_function.scheduled_job.service_config[0].uri
+    }
+  }
+
+  depends_on = [google_project_service.enabled]
+}
+
 resource "google_service_account" "webhook" {
   account_id   = "soko-webhook"
   display_name = "Soko webhook functions (telegram_webhook)"
@@ -2854,6 +3245,18 @@ resource "google_project_iam_member" "webhook_firestore" {
   project = var.project_id
   role    = "roles/datastore.user"
   member  = "serviceAccount:${google_service_account.webhook.email}"
+}
+
+resource "google_pubsub_topic_iam_member" "webhook_publishes_coinaddress_events" {
+  topic  = google_pubsub_topic.coinaddress_events.id
+  role   = "roles/pubsub.publisher"
+  member = "serviceAccount:${google_service_account.webhook.email}"
+}
+
+resource "google_pubsub_topic_iam_member" "webhook_publishes_coinpool_events" {
+  topic  = google_pubsub_topic.coinpool_events.id
+  role   = "roles/pubsub.publisher"
+  member = "serviceAccount:${google_service_account.webhook.email}"
 }
 
 resource "google_pubsub_topic_iam_member" "webhook_publishes_lot_events" {
@@ -2926,6 +3329,24 @@ resource "google_project_iam_member" "jobs_firestore" {
   project = var.project_id
   role    = "roles/datastore.user"
   member  = "serviceAccount:${google_service_account.jobs.email}"
+}
+
+resource "google_pubsub_topic_iam_member" "jobs_publishes_coinaddress_events" {
+  topic  = google_pubsub_topic.coinaddress_events.id
+  role   = "roles/pubsub.publisher"
+  member = "serviceAccount:${google_service_account.jobs.email}"
+}
+
+resource "google_pubsub_topic_iam_member" "jobs_publishes_coinpool_events" {
+  topic  = google_pubsub_topic.coinpool_events.id
+  role   = "roles/pubsub.publisher"
+  member = "serviceAccount:${google_service_account.jobs.email}"
+}
+
+resource "google_pubsub_topic_iam_member" "jobs_publishes_coinrate_events" {
+  topic  = google_pubsub_topic.coinrate_events.id
+  role   = "roles/pubsub.publisher"
+  member = "serviceAccount:${google_service_account.jobs.email}"
 }
 
 resource "google_pubsub_topic_iam_member" "jobs_publishes_deadletter_events" {
@@ -3050,7 +3471,7 @@ resource "google_pubsub_topic_iam_member" "ops_publishes_health_events" {
 
 resource "google_service_account" "subscriber" {
   account_id   = "soko-subscriber"
-  display_name = "Soko subscriber functions (project_balances, project_payments, project_shop, project_referrals)"
+  display_name = "Soko subscriber functions (project_balances, project_payments, project_shop, project_referrals, project_coins)"
 }
 
 resource "google_service_account_iam_member" "subscriber_deployed_by_deployer" {
@@ -3067,7 +3488,7 @@ resource "google_project_iam_member" "subscriber_firestore" {
 
 resource "google_service_account" "reactor" {
   account_id   = "soko-reactor"
-  display_name = "Soko reactor functions (open_wallets, credit_deposits, debit_refunds, run_checkout, bind_referrals, earn_commissions, pay_commissions)"
+  display_name = "Soko reactor functions (open_wallets, credit_deposits, debit_refunds, run_checkout, bind_referrals, earn_commissions, pay_commissions, pay_coin_deposits)"
 }
 
 resource "google_service_account_iam_member" "reactor_deployed_by_deployer" {
@@ -3090,6 +3511,12 @@ resource "google_pubsub_topic_iam_member" "reactor_publishes_lot_events" {
 
 resource "google_pubsub_topic_iam_member" "reactor_publishes_order_events" {
   topic  = google_pubsub_topic.order_events.id
+  role   = "roles/pubsub.publisher"
+  member = "serviceAccount:${google_service_account.reactor.email}"
+}
+
+resource "google_pubsub_topic_iam_member" "reactor_publishes_payment_events" {
+  topic  = google_pubsub_topic.payment_events.id
   role   = "roles/pubsub.publisher"
   member = "serviceAccount:${google_service_account.reactor.email}"
 }
@@ -3272,6 +3699,22 @@ resource "google_cloud_run_v2_service_iam_member" "pay_commissions_pusher" {
   member   = "serviceAccount:${google_service_account.pusher.email}"
 }
 
+resource "google_cloud_run_v2_service_iam_member" "project_coins_pusher" {
+  project  = var.project_id
+  location = var.region
+  name     = google_cloudfunctions2_function.project_coins.name
+  role     = "roles/run.invoker"
+  member   = "serviceAccount:${google_service_account.pusher.email}"
+}
+
+resource "google_cloud_run_v2_service_iam_member" "pay_coin_deposits_pusher" {
+  project  = var.project_id
+  location = var.region
+  name     = google_cloudfunctions2_function.pay_coin_deposits.name
+  role     = "roles/run.invoker"
+  member   = "serviceAccount:${google_service_account.pusher.email}"
+}
+
 output "function_urls" {
   value = {
     telegram_webhook  = google_cloudfunctions2_function.telegram_webhook.service_config[0].uri
@@ -3291,6 +3734,8 @@ output "function_urls" {
     bind_referrals    = google_cloudfunctions2_function.bind_referrals.service_config[0].uri
     earn_commissions  = google_cloudfunctions2_function.earn_commissions.service_config[0].uri
     pay_commissions   = google_cloudfunctions2_function.pay_commissions.service_config[0].uri
+    project_coins     = google_cloudfunctions2_function.project_coins.service_config[0].uri
+    pay_coin_deposits = google_cloudfunctions2_function.pay_coin_deposits.service_config[0].uri
   }
 }
 

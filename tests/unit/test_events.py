@@ -57,6 +57,37 @@ SHOP_EXAMPLES: dict[str, dict[str, Any]] = {
 }  # fmt: skip
 
 
+_TXID = "ab" * 32
+_RATE = {
+    "coin": "BTC",
+    "currency": "PLN",
+    "minor_per_coin": 41_234_567,
+    "at": datetime(2026, 1, 1, tzinfo=UTC),
+    "source": "rates",
+}
+_PLN = {"amount": 4123, "currency": "PLN"}
+COIN_EXAMPLES: dict[str, dict[str, Any]] = {
+    "coinpool.address_handed_out.v1": {"coin": "BTC", "account": "1a2b3c4d", "index": 0,
+                                       "user_id": 7},
+    "coinaddress.opened.v1": {"coin": "BTC", "account": "1a2b3c4d", "index": 0, "user_id": 7,
+                              "address": "bc1qcr8te4kr609gcawutmrza0j4xv80jy8z306fyu"},
+    "coinaddress.expected.v1": {"until": datetime(2026, 1, 2, tzinfo=UTC)},
+    "coinaddress.output_seen.v1": {"txid": _TXID, "vout": 1, "user_id": 7,
+                                   "amount": {"amount": 10_000, "currency": "BTC"},
+                                   "rate": _RATE, "value": _PLN, "dust": False,
+                                   "block_height": None, "block_hash": None},
+    "coinaddress.output_mined.v1": {"txid": _TXID, "vout": 1, "block_height": 800_000,
+                                    "block_hash": "00" * 32},
+    "coinaddress.output_credited.v1": {"txid": _TXID, "vout": 1, "payment_id": "p1",
+                                       "user_id": 7, "value": _PLN, "confirmations": 2},
+    "coinaddress.output_dropped.v1": {"txid": _TXID, "vout": 1, "payment_id": "p1",
+                                      "user_id": 7, "value": _PLN, "reason": "left the chain"},
+    "coinaddress.credited_output_vanished.v1": {"txid": _TXID, "vout": 1, "payment_id": "p1",
+                                                "user_id": 7, "value": _PLN},
+    "coinaddress.watch_ended.v1": {},
+    "coinrate.recorded.v1": {"rate": _RATE},
+}  # fmt: skip
+
 EXAMPLES: dict[str, dict[str, Any]] = {
     "user.registered.v1": {"user_id": 7, "chat_id": 7, "first_name": "Amina", "language": "sw"},
     "user.language_changed.v1": {"user_id": 7, "language": "en"},
@@ -160,6 +191,7 @@ EXAMPLES: dict[str, dict[str, Any]] = {
         "owed": {"amount": 120, "currency": "PLN"},
     },
     **SHOP_EXAMPLES,
+    **COIN_EXAMPLES,
 }
 
 

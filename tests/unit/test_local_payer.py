@@ -29,3 +29,29 @@ def test_the_newest_mentioned_payment_wins_and_strangers_are_ignored() -> None:
 def test_a_rail_without_a_fake_is_a_clear_message() -> None:
     with pytest.raises(PayerError, match="no fake mpesa in this stack"):
         Payer({}).answer_mpesa(["aaa111"])
+
+
+def test_the_coin_address_the_bot_showed_last_is_the_one_paid() -> None:
+    from infra.local.payer import addresses_in
+
+    texts = [
+        "Send BTC to your own deposit address:\nbc1qcr8te4kr609gcawutmrza0j4xv80jy8z306fyu\n…",
+        "Send LTC to your own deposit address:\nltc1qjmxnz78nmc8nq77wuxh25n2es7rzm5c2rkk4wh",
+    ]
+    assert addresses_in(texts, "btc") == ["bc1qcr8te4kr609gcawutmrza0j4xv80jy8z306fyu"]
+    assert addresses_in(texts, "ltc") == ["ltc1qjmxnz78nmc8nq77wuxh25n2es7rzm5c2rkk4wh"]
+
+
+def test_sending_coins_takes_the_amount_in_coins_and_pays_the_fake_chain() -> None:
+    from tests.fakes.esplora import FakeEsplora
+
+    with FakeEsplora("btc") as chain:
+        payer = Payer({"esplora-btc": chain.base_url})
+        said = payer.send_coin("btc", "0.001", "bc1qcr8te4kr609gcawutmrza0j4xv80jy8z306fyu")
+        assert said.startswith("BTC: sent 100,000 to bc1qcr8te4kr")
+        assert payer.mine("btc", 2) == f"BTC: mined 2 block(s), tip {chain.chain.tip.height:,}"
+        with pytest.raises(PayerError, match="decimal places"):
+            payer.send_coin("btc", "0.000000001", "bc1q")
+        payer.close()
+    (tx,) = chain.chain.txs.values()
+    assert tx.outputs == [("bc1qcr8te4kr609gcawutmrza0j4xv80jy8z306fyu", 100_000)]

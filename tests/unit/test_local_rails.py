@@ -7,8 +7,9 @@ from collections.abc import Iterator
 
 import pytest
 
+from functions.crypto.coins import CryptoSettings
 from functions.providers import registry
-from infra.local.providers import RAILS, ProviderFakes
+from infra.local.providers import CRYPTO_FAKES, RAILS, ProviderFakes
 
 pytestmark = pytest.mark.unit
 
@@ -27,7 +28,7 @@ def named_class(path: str) -> object:
 def test_the_local_stack_runs_the_fake_every_rail_spec_names(fakes: ProviderFakes) -> None:
     named = {s.name: named_class(s.local_fake) for s in registry.specs() if s.local_fake}
     assert {rail: type(fake) for rail, fake in fakes.by_rail.items()} == named
-    assert set(RAILS) == set(named) == set(fakes.urls)
+    assert set(RAILS) == set(named) == set(fakes.urls) - set(CRYPTO_FAKES)
 
 
 def test_the_local_settings_configure_every_faked_rail_and_name_only_real_settings(
@@ -39,4 +40,5 @@ def test_the_local_settings_configure_every_faked_rail_and_name_only_real_settin
     faked = [spec for spec in registry.specs() if spec.name in RAILS]
     assert [spec.name for spec in faked if not spec.configured()] == []
     known = {name for spec in faked for name in spec.setting_names()}
-    assert set(env) - known == {"SOKO_PUBLIC_BASE_URL"}
+    crypto = {f"SOKO_CRYPTO_{name}".upper() for name in CryptoSettings.model_fields}
+    assert set(env) - known - crypto == {"SOKO_PUBLIC_BASE_URL"}

@@ -20,7 +20,7 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
-from pydantic import BaseModel, ValidationError
+from pydantic import AwareDatetime, BaseModel, ValidationError
 
 import functions.domain
 from events import Event, Money
@@ -76,10 +76,14 @@ def strategy(hint: Any) -> st.SearchStrategy[Any]:
         return INTS
     if hint is str:
         return TEXTS
-    if hint is datetime:
+    if hint is datetime or hint is AwareDatetime:
         return TIMES
     if isinstance(hint, type) and issubclass(hint, BaseModel):
-        fields = {n: strategy(f.annotation) for n, f in hint.model_fields.items()}
+        # A model's `currency` is a currency code (a Rate's), as Money's is.
+        fields = {
+            n: CURRENCIES if n == "currency" else strategy(f.annotation)
+            for n, f in hint.model_fields.items()
+        }
         return _valid(hint, fields)
     if dataclasses.is_dataclass(hint) and isinstance(hint, type):
         hints = typing.get_type_hints(hint)

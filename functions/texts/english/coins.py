@@ -1,0 +1,26 @@
+"""Crypto deposits to the user's own BTC or LTC address: /deposit btc|ltc and its notices."""
+
+TEXTS: dict[str, str] = {
+    "coins.address": (
+        "Send {coin} to your own deposit address:\n<code>{address}</code>\n\n"
+        "Rate now: {rate} per {coin}; a payment is valued at the rate when we first see it.\n"
+        "Credited after {confirmations} confirmations. Smallest deposit: {minimum}.\n"
+        "We watch it for {hours} hours from now; for a later top-up, send /deposit {name} "
+        "again (the address stays yours). Only send {coin} on its own network."
+    ),
+    "coins.rate_unknown": "not known yet",
+    "coins.not_offered": "Deposits in that coin are not offered.",
+    "coins.button": "{coin} (your own address)",
+    "coins.seen": (
+        "👀 We see your payment of {amount}, worth {value} at {rate} per {coin}. "
+        "Waiting for confirmations; you will hear when it is credited."
+    ),
+    "coins.seen_dust": (
+        "We see a payment of {amount} to your deposit address, below the smallest deposit: "
+        "it is recorded but not credited."
+    ),
+    "coins.vanished_admin": (
+        "⚠️ A credited crypto deposit left the chain: output <code>{output}</code>, "
+        "payment {ref}, user {user}, credited {value}. Check it; nothing was taken back."
+    ),
+}
