@@ -24,6 +24,7 @@ RAILS: tuple[str, ...] = (
     "functions.providers.mpesa",
     "functions.providers.pakasir",
     "functions.providers.nowpayments",
+    "functions.providers.mtnmomo",
 )
 
 

@@ -1,4 +1,4 @@
-"""The payment providers of the local stack: fake M-Pesa, NOWPayments and Pakasir on loopback.
+"""The payment providers of the local stack: fake M-Pesa, NOWPayments, Pakasir and MTN MoMo.
 
 `ProviderFakes` runs the three fakes of `tests/fakes/` in this process (threads, like the
 fake Telegram), with credentials generated per run, and gives the functions' environment
@@ -18,6 +18,7 @@ from typing import Self
 
 from functions.providers import registry
 from tests.fakes.mpesa import FakeMpesa
+from tests.fakes.mtnmomo import FakeMtnMomo
 from tests.fakes.nowpayments import FakeNowPayments
 from tests.fakes.pakasir import FakePakasir
 
@@ -35,6 +36,8 @@ __all__ = [
 RAILS = tuple(spec.name for spec in registry.specs() if spec.local_fake)
 MPESA_SHORTCODE = "174379"  # Daraja's sandbox paybill
 PAKASIR_PROJECT = "soko-local"
+MTN_API_USER = "0c1f5a2e-5b1d-4c8e-9f4a-3d2b1a0c9e8f"  # an API user is a UUID
+MTN_TARGET = "mtnuganda"  # the local market: Uganda, UGX
 # Every setting `ProviderFakes.env()` gives: the local stack sets these itself, never from a
 # developer's environment (the fakes check these credentials; a real URL would leave loopback).
 PROVIDER_SETTINGS = (
@@ -52,6 +55,14 @@ PROVIDER_SETTINGS = (
     "SOKO_PAKASIR_PROJECT",
     "SOKO_PAKASIR_API_KEY",
     "SOKO_PAKASIR_WEBHOOK_SECRET",
+    "SOKO_MTNMOMO_BASE_URL",
+    "SOKO_MTNMOMO_SUBSCRIPTION_KEY",
+    "SOKO_MTNMOMO_API_USER",
+    "SOKO_MTNMOMO_API_KEY",
+    "SOKO_MTNMOMO_TARGET_ENVIRONMENT",
+    "SOKO_MTNMOMO_CURRENCY",
+    "SOKO_MTNMOMO_COUNTRY",
+    "SOKO_MTNMOMO_CALLBACK_SECRET",
 )
 
 
@@ -67,6 +78,9 @@ class ProviderSecrets:
     nowpayments_ipn_secret: str
     pakasir_api_key: str
     pakasir_webhook_secret: str
+    mtnmomo_subscription_key: str
+    mtnmomo_api_key: str
+    mtnmomo_callback_secret: str
 
     @classmethod
     def generate(cls) -> ProviderSecrets:
@@ -91,6 +105,9 @@ class ProviderFakes:
         )
         self.nowpayments = FakeNowPayments(s.nowpayments_api_key, s.nowpayments_ipn_secret)
         self.pakasir = FakePakasir(PAKASIR_PROJECT, s.pakasir_api_key)
+        self.mtnmomo = FakeMtnMomo(
+            s.mtnmomo_subscription_key, MTN_API_USER, s.mtnmomo_api_key, MTN_TARGET, "UGX"
+        )
         self.public_base_url = ""
         self._started = False
 
@@ -107,6 +124,7 @@ class ProviderFakes:
         self.mpesa.start()
         self.nowpayments.start()
         self.pakasir.start()
+        self.mtnmomo.start()
         return self
 
     def stop(self) -> None:
@@ -115,6 +133,7 @@ class ProviderFakes:
         self.mpesa.stop()
         self.nowpayments.stop()
         self.pakasir.stop()
+        self.mtnmomo.stop()
 
     def __enter__(self) -> Self:
         return self
@@ -127,7 +146,12 @@ class ProviderFakes:
     @property
     def by_rail(self) -> dict[str, object]:
         """Each fake by the rail it stands in for."""
-        return {"mpesa": self.mpesa, "nowpayments": self.nowpayments, "pakasir": self.pakasir}
+        return {
+            "mpesa": self.mpesa,
+            "nowpayments": self.nowpayments,
+            "pakasir": self.pakasir,
+            "mtnmomo": self.mtnmomo,
+        }
 
     @property
     def urls(self) -> dict[str, str]:
@@ -136,6 +160,7 @@ class ProviderFakes:
             "mpesa": self.mpesa.base_url,
             "nowpayments": self.nowpayments.base_url.removesuffix("/v1"),
             "pakasir": self.pakasir.base_url,
+            "mtnmomo": self.mtnmomo.base_url,
         }
 
     @property
@@ -161,6 +186,14 @@ class ProviderFakes:
             "SOKO_PAKASIR_PROJECT": PAKASIR_PROJECT,
             "SOKO_PAKASIR_API_KEY": s.pakasir_api_key,
             "SOKO_PAKASIR_WEBHOOK_SECRET": s.pakasir_webhook_secret,
+            "SOKO_MTNMOMO_BASE_URL": self.mtnmomo.base_url,
+            "SOKO_MTNMOMO_SUBSCRIPTION_KEY": s.mtnmomo_subscription_key,
+            "SOKO_MTNMOMO_API_USER": MTN_API_USER,
+            "SOKO_MTNMOMO_API_KEY": s.mtnmomo_api_key,
+            "SOKO_MTNMOMO_TARGET_ENVIRONMENT": MTN_TARGET,
+            "SOKO_MTNMOMO_CURRENCY": "UGX",
+            "SOKO_MTNMOMO_COUNTRY": "UG",
+            "SOKO_MTNMOMO_CALLBACK_SECRET": s.mtnmomo_callback_secret,
         }
         assert tuple(env) == PROVIDER_SETTINGS, "PROVIDER_SETTINGS must name every setting"
         return env
