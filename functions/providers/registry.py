@@ -25,6 +25,7 @@ RAILS: tuple[str, ...] = (
     "functions.providers.pakasir",
     "functions.providers.nowpayments",
     "functions.providers.mtnmomo",
+    "functions.providers.airtel",
 )
 
 

@@ -1,4 +1,4 @@
-"""The payment providers of the local stack: fake M-Pesa, NOWPayments, Pakasir and MTN MoMo.
+"""The payment providers of the local stack: fake M-Pesa, NOWPayments, Pakasir, MTN, Airtel.
 
 `ProviderFakes` runs the three fakes of `tests/fakes/` in this process (threads, like the
 fake Telegram), with credentials generated per run, and gives the functions' environment
@@ -17,6 +17,7 @@ from types import TracebackType
 from typing import Self
 
 from functions.providers import registry
+from tests.fakes.airtel import FakeAirtel
 from tests.fakes.mpesa import FakeMpesa
 from tests.fakes.mtnmomo import FakeMtnMomo
 from tests.fakes.nowpayments import FakeNowPayments
@@ -38,6 +39,9 @@ MPESA_SHORTCODE = "174379"  # Daraja's sandbox paybill
 PAKASIR_PROJECT = "soko-local"
 MTN_API_USER = "0c1f5a2e-5b1d-4c8e-9f4a-3d2b1a0c9e8f"  # an API user is a UUID
 MTN_TARGET = "mtnuganda"  # the local market: Uganda, UGX
+AIRTEL_CLIENT_ID = "soko-local-airtel"
+# Airtel's local market is Zambia (ZMW), so numbers of three countries land on three rails.
+AIRTEL_COUNTRY, AIRTEL_CURRENCY = "ZM", "ZMW"
 # Every setting `ProviderFakes.env()` gives: the local stack sets these itself, never from a
 # developer's environment (the fakes check these credentials; a real URL would leave loopback).
 PROVIDER_SETTINGS = (
@@ -63,6 +67,13 @@ PROVIDER_SETTINGS = (
     "SOKO_MTNMOMO_CURRENCY",
     "SOKO_MTNMOMO_COUNTRY",
     "SOKO_MTNMOMO_CALLBACK_SECRET",
+    "SOKO_AIRTEL_BASE_URL",
+    "SOKO_AIRTEL_CLIENT_ID",
+    "SOKO_AIRTEL_CLIENT_SECRET",
+    "SOKO_AIRTEL_COUNTRY",
+    "SOKO_AIRTEL_CURRENCY",
+    "SOKO_AIRTEL_WEBHOOK_SECRET",
+    "SOKO_AIRTEL_CALLBACK_HASH_KEY",
 )
 
 
@@ -81,6 +92,9 @@ class ProviderSecrets:
     mtnmomo_subscription_key: str
     mtnmomo_api_key: str
     mtnmomo_callback_secret: str
+    airtel_client_secret: str
+    airtel_webhook_secret: str
+    airtel_callback_hash_key: str
 
     @classmethod
     def generate(cls) -> ProviderSecrets:
@@ -108,6 +122,10 @@ class ProviderFakes:
         self.mtnmomo = FakeMtnMomo(
             s.mtnmomo_subscription_key, MTN_API_USER, s.mtnmomo_api_key, MTN_TARGET, "UGX"
         )
+        self.airtel = FakeAirtel(
+            AIRTEL_CLIENT_ID, s.airtel_client_secret, AIRTEL_COUNTRY, AIRTEL_CURRENCY,
+            hash_key=s.airtel_callback_hash_key,
+        )  # fmt: skip
         self.public_base_url = ""
         self._started = False
 
@@ -124,7 +142,11 @@ class ProviderFakes:
         self.mpesa.start()
         self.nowpayments.start()
         self.pakasir.start()
+        self.airtel.callback_url = (
+            f"{self.public_base_url}/payments/airtel/{self.secrets.airtel_webhook_secret}"
+        )
         self.mtnmomo.start()
+        self.airtel.start()
         return self
 
     def stop(self) -> None:
@@ -134,6 +156,7 @@ class ProviderFakes:
         self.nowpayments.stop()
         self.pakasir.stop()
         self.mtnmomo.stop()
+        self.airtel.stop()
 
     def __enter__(self) -> Self:
         return self
@@ -151,6 +174,7 @@ class ProviderFakes:
             "nowpayments": self.nowpayments,
             "pakasir": self.pakasir,
             "mtnmomo": self.mtnmomo,
+            "airtel": self.airtel,
         }
 
     @property
@@ -161,6 +185,7 @@ class ProviderFakes:
             "nowpayments": self.nowpayments.base_url.removesuffix("/v1"),
             "pakasir": self.pakasir.base_url,
             "mtnmomo": self.mtnmomo.base_url,
+            "airtel": self.airtel.base_url,
         }
 
     @property
@@ -194,6 +219,13 @@ class ProviderFakes:
             "SOKO_MTNMOMO_CURRENCY": "UGX",
             "SOKO_MTNMOMO_COUNTRY": "UG",
             "SOKO_MTNMOMO_CALLBACK_SECRET": s.mtnmomo_callback_secret,
+            "SOKO_AIRTEL_BASE_URL": self.airtel.base_url,
+            "SOKO_AIRTEL_CLIENT_ID": AIRTEL_CLIENT_ID,
+            "SOKO_AIRTEL_CLIENT_SECRET": s.airtel_client_secret,
+            "SOKO_AIRTEL_COUNTRY": AIRTEL_COUNTRY,
+            "SOKO_AIRTEL_CURRENCY": AIRTEL_CURRENCY,
+            "SOKO_AIRTEL_WEBHOOK_SECRET": s.airtel_webhook_secret,
+            "SOKO_AIRTEL_CALLBACK_HASH_KEY": s.airtel_callback_hash_key,
         }
         assert tuple(env) == PROVIDER_SETTINGS, "PROVIDER_SETTINGS must name every setting"
         return env

@@ -6,8 +6,8 @@ variable "rails" {
   default     = {}
 
   validation {
-    condition     = alltrue([for rail in keys(var.rails) : contains(["mpesa", "pakasir", "nowpayments", "mtnmomo"], rail)])
-    error_message = "Each rail in var.rails is one of: mpesa, pakasir, nowpayments, mtnmomo."
+    condition     = alltrue([for rail in keys(var.rails) : contains(["mpesa", "pakasir", "nowpayments", "mtnmomo", "airtel"], rail)])
+    error_message = "Each rail in var.rails is one of: mpesa, pakasir, nowpayments, mtnmomo, airtel."
   }
 
   validation {
@@ -29,6 +29,11 @@ variable "rails" {
     condition     = alltrue([for name in keys(lookup(var.rails, "mtnmomo", {})) : contains(["base_url", "api_user", "target_environment", "currency", "country"], name)])
     error_message = "The settings of rails.mtnmomo are: base_url, api_user, target_environment, currency, country. Its secrets (soko-mtnmomo-subscription-key, soko-mtnmomo-api-key, soko-mtnmomo-callback-secret) are versions added to Secret Manager, not settings."
   }
+
+  validation {
+    condition     = alltrue([for name in keys(lookup(var.rails, "airtel", {})) : contains(["base_url", "client_id", "country", "currency"], name)])
+    error_message = "The settings of rails.airtel are: base_url, client_id, country, currency. Its secrets (soko-airtel-client-secret, soko-airtel-webhook-secret, soko-airtel-callback-hash-key) are versions added to Secret Manager, not settings."
+  }
 }
 
 variable "settings" {
@@ -42,12 +47,12 @@ variable "settings" {
   }
 
   validation {
-    condition     = length(setintersection(keys(var.settings), ["SOKO_BOT_TOKEN", "SOKO_WEBHOOK_SECRET", "SOKO_SCHEDULER_SECRET", "SOKO_MPESA_CONSUMER_SECRET", "SOKO_MPESA_PASSKEY", "SOKO_MPESA_CALLBACK_SECRET", "SOKO_PAKASIR_API_KEY", "SOKO_PAKASIR_WEBHOOK_SECRET", "SOKO_NOWPAYMENTS_API_KEY", "SOKO_NOWPAYMENTS_IPN_SECRET", "SOKO_MTNMOMO_SUBSCRIPTION_KEY", "SOKO_MTNMOMO_API_KEY", "SOKO_MTNMOMO_CALLBACK_SECRET"])) == 0
+    condition     = length(setintersection(keys(var.settings), ["SOKO_BOT_TOKEN", "SOKO_WEBHOOK_SECRET", "SOKO_SCHEDULER_SECRET", "SOKO_MPESA_CONSUMER_SECRET", "SOKO_MPESA_PASSKEY", "SOKO_MPESA_CALLBACK_SECRET", "SOKO_PAKASIR_API_KEY", "SOKO_PAKASIR_WEBHOOK_SECRET", "SOKO_NOWPAYMENTS_API_KEY", "SOKO_NOWPAYMENTS_IPN_SECRET", "SOKO_MTNMOMO_SUBSCRIPTION_KEY", "SOKO_MTNMOMO_API_KEY", "SOKO_MTNMOMO_CALLBACK_SECRET", "SOKO_AIRTEL_CLIENT_SECRET", "SOKO_AIRTEL_WEBHOOK_SECRET", "SOKO_AIRTEL_CALLBACK_HASH_KEY"])) == 0
     error_message = "A secret is mounted from Secret Manager, never given as a plain setting."
   }
 
   validation {
-    condition     = length(setintersection(keys(var.settings), ["SOKO_MPESA_BASE_URL", "SOKO_MPESA_CONSUMER_KEY", "SOKO_MPESA_SHORTCODE", "SOKO_MPESA_PARTY_B", "SOKO_MPESA_TRANSACTION_TYPE", "SOKO_PAKASIR_BASE_URL", "SOKO_PAKASIR_PROJECT", "SOKO_PAKASIR_METHOD", "SOKO_NOWPAYMENTS_BASE_URL", "SOKO_NOWPAYMENTS_PRICE_CURRENCY", "SOKO_MTNMOMO_BASE_URL", "SOKO_MTNMOMO_API_USER", "SOKO_MTNMOMO_TARGET_ENVIRONMENT", "SOKO_MTNMOMO_CURRENCY", "SOKO_MTNMOMO_COUNTRY"])) == 0
+    condition     = length(setintersection(keys(var.settings), ["SOKO_MPESA_BASE_URL", "SOKO_MPESA_CONSUMER_KEY", "SOKO_MPESA_SHORTCODE", "SOKO_MPESA_PARTY_B", "SOKO_MPESA_TRANSACTION_TYPE", "SOKO_PAKASIR_BASE_URL", "SOKO_PAKASIR_PROJECT", "SOKO_PAKASIR_METHOD", "SOKO_NOWPAYMENTS_BASE_URL", "SOKO_NOWPAYMENTS_PRICE_CURRENCY", "SOKO_MTNMOMO_BASE_URL", "SOKO_MTNMOMO_API_USER", "SOKO_MTNMOMO_TARGET_ENVIRONMENT", "SOKO_MTNMOMO_CURRENCY", "SOKO_MTNMOMO_COUNTRY", "SOKO_AIRTEL_BASE_URL", "SOKO_AIRTEL_CLIENT_ID", "SOKO_AIRTEL_COUNTRY", "SOKO_AIRTEL_CURRENCY"])) == 0
     error_message = "A rail's settings go in var.rails, which also enables the rail."
   }
 
@@ -83,6 +88,11 @@ locals {
       SOKO_MTNMOMO_API_KEY          = "mtnmomo_api_key"
       SOKO_MTNMOMO_CALLBACK_SECRET  = "mtnmomo_callback_secret"
     }
+    airtel      = {
+      SOKO_AIRTEL_CLIENT_SECRET     = "airtel_client_secret"
+      SOKO_AIRTEL_WEBHOOK_SECRET    = "airtel_webhook_secret"
+      SOKO_AIRTEL_CALLBACK_HASH_KEY = "airtel_callback_hash_key"
+    }
   }
   rail_settings         = {
     mpesa       = {
@@ -107,6 +117,12 @@ locals {
       target_environment = "SOKO_MTNMOMO_TARGET_ENVIRONMENT"
       currency           = "SOKO_MTNMOMO_CURRENCY"
       country            = "SOKO_MTNMOMO_COUNTRY"
+    }
+    airtel      = {
+      base_url  = "SOKO_AIRTEL_BASE_URL"
+      client_id = "SOKO_AIRTEL_CLIENT_ID"
+      country   = "SOKO_AIRTEL_COUNTRY"
+      currency  = "SOKO_AIRTEL_CURRENCY"
     }
   }
   mounted_rail_secrets  = merge([for rail in keys(var.rails) : local.rail_secrets[rail]]...)
@@ -156,6 +172,18 @@ resource "google_secret_manager_secret" "rails" {
     mtnmomo_callback_secret  = {
       rail      = "mtnmomo"
       secret_id = "soko-mtnmomo-callback-secret"
+    }
+    airtel_client_secret     = {
+      rail      = "airtel"
+      secret_id = "soko-airtel-client-secret"
+    }
+    airtel_webhook_secret    = {
+      rail      = "airtel"
+      secret_id = "soko-airtel-webhook-secret"
+    }
+    airtel_callback_hash_key = {
+      rail      = "airtel"
+      secret_id = "soko-airtel-callback-hash-key"
     }
   }
   secret_id = each.value.secret_id

@@ -115,6 +115,8 @@ class MobileMoneyFake(LoopbackFake):
         self.outage_left: int | None = None  # calls until the outage heals; None: never
         self.hits: list[tuple[str, str]] = []  # (verb, path) of every API request
         self.deliveries: list[Delivery] = []
+        # False: callbacks are recorded, not sent (a test replays them to the test client).
+        self.delivering = True
         self._release = threading.Event()
 
     @property
@@ -153,6 +155,9 @@ class MobileMoneyFake(LoopbackFake):
         made = [Delivery(url, method, body, sent) for _ in range(times)]
         with self.lock:
             self.deliveries.extend(made)
+
+        if not self.delivering:
+            return made
 
         def run() -> None:
             time.sleep(delay)
