@@ -26,6 +26,7 @@ RAILS: tuple[str, ...] = (
     "functions.providers.nowpayments",
     "functions.providers.mtnmomo",
     "functions.providers.airtel",
+    "functions.providers.flutterwave",
 )
 
 

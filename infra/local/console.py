@@ -58,8 +58,8 @@ HELP = """Console commands (anything else is sent to the bot):
   /end                   the message (console commands too) until /end, which sends it:
                            /multi /stock <id>      then one key per line, then /end
 Paying, as the current user, on the stack's fake providers:
-  /approve               M-Pesa, MTN MoMo, Airtel: enter the PIN on your newest prompt
-  /decline               M-Pesa, MTN MoMo, Airtel: cancel your newest prompt
+  /approve               mobile money (M-Pesa, MTN, Airtel, Flutterwave): pay your newest prompt
+  /decline               mobile money: cancel your newest prompt
   /scan                  Pakasir: scan and pay your newest QRIS code
   /paycrypto             NOWPayments: pay your newest invoice (signed IPNs follow)
   /stars                 Telegram Stars: pay your newest invoice (pre-checkout, then paid)
@@ -585,12 +585,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--user", type=int, default=DEFAULT_USER[0])
     parser.add_argument("--name", default=DEFAULT_USER[1])
     parser.add_argument("--pace", type=float, default=DEFAULT_PACE, help="seconds between sends")
-    for rail in ("mpesa", "nowpayments", "pakasir", "mtnmomo", "airtel"):
+    for rail in ("mpesa", "nowpayments", "pakasir", "mtnmomo", "airtel", "flutterwave"):
         parser.add_argument(f"--{rail}-url", help=f"the fake {rail} of the stack, for paying")
     args = parser.parse_args(argv)
     urls = {
         rail: url
-        for rail in ("mpesa", "nowpayments", "pakasir", "mtnmomo", "airtel")
+        for rail in ("mpesa", "nowpayments", "pakasir", "mtnmomo", "airtel", "flutterwave")
         if (url := getattr(args, f"{rail}_url"))
     }
     console = Console(

@@ -22,7 +22,7 @@ REF = re.compile(r"\(ref ([A-Za-z0-9_-]{1,64})\)")
 MPESA_ACCOUNT_REFERENCE_MAX = 12  # Daraja keeps 12 characters of AccountReference
 MPESA_CANCELLED = 1032
 # The mobile-money fakes that share one control API (tests/fakes/mobile_money.py).
-MOBILE_MONEY = {"mtnmomo": "MTN MoMo", "airtel": "Airtel Money"}
+MOBILE_MONEY = {"mtnmomo": "MTN MoMo", "airtel": "Airtel Money", "flutterwave": "Flutterwave"}
 
 
 class PayerError(Exception):

@@ -1,6 +1,7 @@
-"""The payment providers of the local stack: fake M-Pesa, NOWPayments, Pakasir, MTN, Airtel.
+"""The local stack's payment providers: fake M-Pesa, NOWPayments, Pakasir, MTN MoMo, Airtel
+Money and Flutterwave on loopback.
 
-`ProviderFakes` runs the three fakes of `tests/fakes/` in this process (threads, like the
+`ProviderFakes` runs the fakes of `tests/fakes/` in this process (threads, like the
 fake Telegram), with credentials generated per run, and gives the functions' environment
 that points every rail at its fake. Callbacks reach the served `payment_webhook` through
 `SOKO_PUBLIC_BASE_URL`; Pakasir's webhook URL is a project setting, so it is set on the fake.
@@ -18,6 +19,7 @@ from typing import Self
 
 from functions.providers import registry
 from tests.fakes.airtel import FakeAirtel
+from tests.fakes.flutterwave import FakeFlutterwave
 from tests.fakes.mpesa import FakeMpesa
 from tests.fakes.mtnmomo import FakeMtnMomo
 from tests.fakes.nowpayments import FakeNowPayments
@@ -74,6 +76,11 @@ PROVIDER_SETTINGS = (
     "SOKO_AIRTEL_CURRENCY",
     "SOKO_AIRTEL_WEBHOOK_SECRET",
     "SOKO_AIRTEL_CALLBACK_HASH_KEY",
+    "SOKO_FLUTTERWAVE_BASE_URL",
+    "SOKO_FLUTTERWAVE_SECRET_KEY",
+    "SOKO_FLUTTERWAVE_SECRET_HASH",
+    "SOKO_FLUTTERWAVE_WEBHOOK_SECRET",
+    "SOKO_FLUTTERWAVE_EMAIL_DOMAIN",
 )
 
 
@@ -95,6 +102,9 @@ class ProviderSecrets:
     airtel_client_secret: str
     airtel_webhook_secret: str
     airtel_callback_hash_key: str
+    flutterwave_secret_key: str
+    flutterwave_secret_hash: str
+    flutterwave_webhook_secret: str
 
     @classmethod
     def generate(cls) -> ProviderSecrets:
@@ -126,6 +136,7 @@ class ProviderFakes:
             AIRTEL_CLIENT_ID, s.airtel_client_secret, AIRTEL_COUNTRY, AIRTEL_CURRENCY,
             hash_key=s.airtel_callback_hash_key,
         )  # fmt: skip
+        self.flutterwave = FakeFlutterwave(s.flutterwave_secret_key, s.flutterwave_secret_hash)
         self.public_base_url = ""
         self._started = False
 
@@ -145,8 +156,12 @@ class ProviderFakes:
         self.airtel.callback_url = (
             f"{self.public_base_url}/payments/airtel/{self.secrets.airtel_webhook_secret}"
         )
+        self.flutterwave.webhook_url = (
+            f"{self.public_base_url}/payments/flutterwave/{self.secrets.flutterwave_webhook_secret}"
+        )
         self.mtnmomo.start()
         self.airtel.start()
+        self.flutterwave.start()
         return self
 
     def stop(self) -> None:
@@ -157,6 +172,7 @@ class ProviderFakes:
         self.pakasir.stop()
         self.mtnmomo.stop()
         self.airtel.stop()
+        self.flutterwave.stop()
 
     def __enter__(self) -> Self:
         return self
@@ -175,6 +191,7 @@ class ProviderFakes:
             "pakasir": self.pakasir,
             "mtnmomo": self.mtnmomo,
             "airtel": self.airtel,
+            "flutterwave": self.flutterwave,
         }
 
     @property
@@ -186,6 +203,7 @@ class ProviderFakes:
             "pakasir": self.pakasir.base_url,
             "mtnmomo": self.mtnmomo.base_url,
             "airtel": self.airtel.base_url,
+            "flutterwave": self.flutterwave.base_url,
         }
 
     @property
@@ -226,6 +244,11 @@ class ProviderFakes:
             "SOKO_AIRTEL_CURRENCY": AIRTEL_CURRENCY,
             "SOKO_AIRTEL_WEBHOOK_SECRET": s.airtel_webhook_secret,
             "SOKO_AIRTEL_CALLBACK_HASH_KEY": s.airtel_callback_hash_key,
+            "SOKO_FLUTTERWAVE_BASE_URL": self.flutterwave.base_url,
+            "SOKO_FLUTTERWAVE_SECRET_KEY": s.flutterwave_secret_key,
+            "SOKO_FLUTTERWAVE_SECRET_HASH": s.flutterwave_secret_hash,
+            "SOKO_FLUTTERWAVE_WEBHOOK_SECRET": s.flutterwave_webhook_secret,
+            "SOKO_FLUTTERWAVE_EMAIL_DOMAIN": "soko.local",
         }
         assert tuple(env) == PROVIDER_SETTINGS, "PROVIDER_SETTINGS must name every setting"
         return env

@@ -50,7 +50,16 @@ def test_stars_and_manual_transfers_name_a_starter_and_no_provider(spec: RailSpe
 
 def test_deposit_options_are_the_registered_rails_then_stars_and_bank() -> None:
     names = [o.name for o in options()]
-    assert names == ["mpesa", "pakasir", "nowpayments", "mtnmomo", "airtel", "stars", "bank"]
+    assert names == [
+        "mpesa",
+        "pakasir",
+        "nowpayments",
+        "mtnmomo",
+        "airtel",
+        "flutterwave",
+        "stars",
+        "bank",
+    ]
     assert "fake" not in [o.name for o in options()]  # the test rail is not in functions/
 
 
@@ -62,6 +71,7 @@ def test_what_a_rail_needs_from_the_payer_and_whether_it_pays_orders_are_declare
         "nowpayments": (None, True),
         "mtnmomo": ("phone", True),
         "airtel": ("phone", True),
+        "flutterwave": ("phone", True),
         "stars": (None, True),
         "bank": ("reference", False),
     }
@@ -82,6 +92,9 @@ def test_the_deployment_mounts_each_rails_secrets_by_their_settings_names() -> N
         "airtel_client_secret",
         "airtel_webhook_secret",
         "airtel_callback_hash_key",
+        "flutterwave_secret_key",
+        "flutterwave_secret_hash",
+        "flutterwave_webhook_secret",
     )
     for spec in registry.specs():
         # Each is mounted where the rail's settings read it.
