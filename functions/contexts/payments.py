@@ -18,6 +18,8 @@ MANUAL = "functions.telegram.manual"
 ROUTES: tuple[Route, ...] = (
     command("/deposit", DEPOSITS, "on_deposit", "help.deposit"),
     command("/history", DEPOSITS, "on_history", "help.history"),
+    command("/phone", "functions.telegram.mobile_money", "on_phone", "help.phone", "anyone",
+            "<number>"),
     button("dep", DEPOSITS, "on_option_button"),  # /deposit's option buttons
     question("deposit_amount", DEPOSITS, "on_deposit"),  # `<option> <amount> [extra]`
     update("pre_checkout_query", STARS, "on_pre_checkout"),

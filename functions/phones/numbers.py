@@ -38,6 +38,8 @@ OPERATOR_NAMES: Final = (
     ("glo", "glo"),
     ("9mobile", "9mobile"),
     ("halotel", "halotel"),
+    ("viettel", "halotel"),  # Halotel is Viettel's brand in Tanzania
+    ("yas", "tigo"),  # Tigo Tanzania's new name
 )
 
 EXACT_NAMES: Final = {"at": "airteltigo"}  # AirtelTigo Ghana, too short to match inside
@@ -88,15 +90,14 @@ def parse_phone(typed: str, region: str | None = None) -> Phone:
     digits = "".join(c for c in text if c.isdigit())
     if text.startswith("00"):
         text = "+" + digits[2:]
-    elif not text.startswith("+") and region is None:
-        text = "+" + digits  # no country to dial in: only an international number reads
-    elif not text.startswith("+") and region and _has_country_code(digits, region):
-        text = "+" + digits  # 256772123456 typed without its plus
-    try:
-        number = phonenumbers.parse(text, region)
-    except phonenumbers.NumberParseException:
-        raise BadPhone("That is not a phone number.", typed) from None
-    if not phonenumbers.is_valid_number(number):
+    # Typed without a plus: dialled at home, or international without its plus
+    # (256772123456); the home reading wins when both are numbers.
+    readings = [text] if text.startswith("+") else [text, "+" + digits]
+    number = next(
+        (n for n in (_read(r, region) for r in readings) if n is not None),
+        None,
+    )
+    if number is None:
         raise BadPhone("That is not a valid phone number.", typed)
     if phonenumbers.number_type(number) not in MOBILE_TYPES:
         raise BadPhone("That is not a mobile number.", typed)
@@ -105,14 +106,15 @@ def parse_phone(typed: str, region: str | None = None) -> Phone:
     return Phone(e164, found, operator_of(carrier.name_for_number(number, "en")))
 
 
-def _has_country_code(digits: str, region: str) -> bool:
-    """Whether digits typed without a plus already start with the region's country code."""
-    if not digits.startswith(str(phonenumbers.country_code_for_region(region))):
-        return False
+def _read(text: str, region: str | None) -> phonenumbers.PhoneNumber | None:
+    """A valid number from one reading of the typed text, else None."""
+    if not text.startswith("+") and region is None:
+        return None  # a national form with no country to dial it in
     try:
-        return bool(phonenumbers.is_valid_number(phonenumbers.parse(f"+{digits}")))
+        number = phonenumbers.parse(text, region)
     except phonenumbers.NumberParseException:
-        return False
+        return None
+    return number if phonenumbers.is_valid_number(number) else None
 
 
 def operator_of(carrier_name: str) -> str:

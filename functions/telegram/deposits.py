@@ -19,10 +19,12 @@ from typing import TYPE_CHECKING
 from events import Money
 from events.money import MoneyError, parse_money
 from functions import texts
+from functions.phones.numbers import BadPhone, Phone
 from functions.projections.payments import MANUAL_RAIL, PaymentView, payments_of
 from functions.providers import registry
 from functions.providers.base import Instructions
 from functions.providers.spec import RailSpec
+from functions.telegram import mobile_money
 from functions.telegram.chat import Context, Reply, reply
 from functions.telegram.replies import ask
 
@@ -95,12 +97,21 @@ def on_deposit(ctx: Context, argument: str) -> Reply:
     if not parts:
         return deposit_menu(ctx)
     option = option_named(ctx.runtime, parts[0].lower())
+    if option is None and parts[0][:1].isdigit():
+        return deposit_by_phone(ctx, parts[0], " ".join(parts[1:]))
     if option is None:
         return reply(ctx, usage(ctx, offered(ctx.runtime)))
     rest = parts[1:]
     extra = rest.pop() if option.payer_gives is not None and len(rest) >= 2 else None
+    phone: Phone | None = None
+    if option.payer_gives == "phone":
+        try:
+            phone = _phone_given(ctx, extra)
+        except BadPhone as err:
+            return reply(ctx, try_again(ctx, texts.Html(texts.refusal(ctx.language, err)), option))
+        extra = phone.e164 if phone else None
     try:
-        amount = parse_money(" ".join(rest), option.currency_in(ctx.runtime))
+        amount = parse_money(" ".join(rest), mobile_money.currency_for(ctx.runtime, option, phone))
     except MoneyError as err:
         return reply(ctx, try_again(ctx, str(err), option))
     if option.payer_gives is not None and extra is None:
@@ -109,6 +120,45 @@ def on_deposit(ctx: Context, argument: str) -> Reply:
     if refused is not None:
         return reply(ctx, try_again(ctx, texts.Html(texts.refusal(ctx.language, refused)), option))
     return start_option(ctx, option, amount, extra)
+
+
+def _phone_given(ctx: Context, typed: str | None) -> Phone | None:
+    """The phone typed (then remembered), or the one remembered; BadPhone if unreadable."""
+    if typed is None:
+        known = mobile_money.remembered(ctx)
+        return mobile_money.read_phone(ctx, known) if known else None
+    phone = mobile_money.read_phone(ctx, typed)
+    mobile_money.remember(ctx, phone)
+    return phone
+
+
+def deposit_by_phone(ctx: Context, amount_text: str, typed: str) -> Reply:
+    """`/deposit <amount> [phone]`: Soko chooses the rail for the phone (the one typed, or
+    the one remembered), says which and why, and starts the payment on it."""
+    known = typed.strip() or mobile_money.remembered(ctx)
+    if not known:
+        return reply(ctx, texts.text(ctx.language, "payments.phone_needed"))
+    try:
+        phone = mobile_money.read_phone(ctx, known)
+    except BadPhone as err:
+        return reply(ctx, texts.refusal(ctx.language, err))
+    choice = mobile_money.choose(ctx.runtime, phone)
+    if choice.rail is None:
+        return reply(ctx, mobile_money.no_rail_text(ctx.language, choice))
+    option = choice.rail
+    try:
+        amount = parse_money(amount_text, choice.route.currency)
+    except MoneyError as err:
+        return reply(ctx, try_again(ctx, str(err), option))
+    refused = option.refusal(amount)
+    if refused is not None:
+        return reply(ctx, try_again(ctx, texts.Html(texts.refusal(ctx.language, refused)), option))
+    mobile_money.remember(ctx, phone)
+    answer = start_on_rail(ctx, option, amount, phone.e164)
+    chosen = mobile_money.describe(ctx.language, choice)
+    if "text" in answer:
+        answer["text"] = f"{chosen}\n{answer['text']}"
+    return answer
 
 
 def try_again(ctx: Context, problem: str, option: RailSpec) -> str:
