@@ -26,6 +26,7 @@ ROUTES: tuple[Route, ...] = (
     update("successful_payment", STARS, "on_successful_payment"),
     update("refunded_payment", STARS, "on_refunded_payment"),
     command("/held", MANUAL, "on_held", "help.held", "admin"),
+    command("/rails", "functions.telegram.rails_admin", "on_rails", "help.rails", "admin"),
     command("/credit", MANUAL, "on_credit", "help.credit", "admin",
             "<payment id> <amount> <currency>"),
     command("/refund", "functions.telegram.refunds", "on_refund", "help.refund",

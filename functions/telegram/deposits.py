@@ -14,6 +14,7 @@ import importlib
 import logging
 import re
 from collections.abc import Callable
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from events import Money
@@ -142,23 +143,50 @@ def deposit_by_phone(ctx: Context, amount_text: str, typed: str) -> Reply:
         phone = mobile_money.read_phone(ctx, known)
     except BadPhone as err:
         return reply(ctx, texts.refusal(ctx.language, err))
-    choice = mobile_money.choose(ctx.runtime, phone)
+    choice = mobile_money.choose_healthy(ctx.runtime, phone)
     if choice.rail is None:
         return reply(ctx, mobile_money.no_rail_text(ctx.language, choice))
-    option = choice.rail
     try:
         amount = parse_money(amount_text, choice.route.currency)
     except MoneyError as err:
-        return reply(ctx, try_again(ctx, str(err), option))
-    refused = option.refusal(amount)
+        return reply(ctx, try_again(ctx, str(err), choice.rail))
+    refused = choice.rail.refusal(amount)
     if refused is not None:
-        return reply(ctx, try_again(ctx, texts.Html(texts.refusal(ctx.language, refused)), option))
+        said = texts.Html(texts.refusal(ctx.language, refused))
+        return reply(ctx, try_again(ctx, said, choice.rail))
     mobile_money.remember(ctx, phone)
-    answer = start_on_rail(ctx, option, amount, phone.e164)
-    chosen = mobile_money.describe(ctx.language, choice)
+    tried, outcome = _start_with_failover(ctx, choice, amount, phone.e164)
+    chosen = mobile_money.describe(ctx.language, choice, tried)
+    answer = started_reply(ctx, amount, outcome)
     if "text" in answer:
         answer["text"] = f"{chosen}\n{answer['text']}"
     return answer
+
+
+def _start_with_failover(
+    ctx: Context, choice: mobile_money.Choice, amount: Money, phone: str
+) -> tuple[list[RailSpec], Outcome]:
+    """Start on the chosen rail; while a rail fails as unavailable (its payment is then
+    closed: failed, nothing was asked of the payer), start on the next one of the route.
+    Each attempt's payment id derives from the update's key and the attempt's number, so a
+    redelivered update finds the same payments and never starts a second one live."""
+    from functions.payments.start import start_payment
+
+    tried: list[RailSpec] = []
+    outcome: Outcome | None = None
+    for attempt, option in enumerate(mobile_money.attempts(choice, amount)):
+        key = ctx.trace.idempotency_key
+        trace = ctx.trace if attempt == 0 else replace(ctx.trace, idempotency_key=(
+            f"{key}:failover:{attempt}" if key else None))  # fmt: skip
+        tried.append(option)
+        outcome = start_payment(
+            ctx.runtime, user_id=ctx.user_id, rail_name=option.name, amount=amount,
+            purpose="wallet_deposit", phone=phone, trace=trace,
+        )  # fmt: skip
+        if outcome.told != "unavailable":
+            break
+    assert outcome is not None  # attempts() starts with the chosen rail
+    return tried, outcome
 
 
 def try_again(ctx: Context, problem: str, option: RailSpec) -> str:

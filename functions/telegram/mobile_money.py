@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from events import Money
 from functions import texts
 from functions.domain import users
 from functions.phones import routing
@@ -55,6 +56,21 @@ def choose(rt: Runtime, phone: Phone, skip: frozenset[str] = frozenset()) -> Cho
     return Choice(found, rail, others, skipped)
 
 
+def choose_healthy(rt: Runtime, phone: Phone) -> Choice:
+    """choose(), passing over the rails whose breaker is open now."""
+    names = routing.route(phone).rails
+    return choose(rt, phone, rt.health().open_rails(names, rt.clock.now()))
+
+
+def attempts(choice: Choice, amount: Money) -> list[RailSpec]:
+    """The rails a payment is tried on, in turn, while each is unavailable: the chosen one,
+    then the others of its route that take this amount (not those whose breaker is open)."""
+    assert choice.rail is not None
+    skipped = {s.name for s in choice.skipped}
+    rest = [o for o in choice.others if o.name not in skipped and o.refusal(amount) is None]
+    return [choice.rail, *rest]
+
+
 def remembered(ctx: Context) -> str | None:
     """The E.164 number this user pays from, if they gave one."""
     return ctx.runtime.pipeline.current(users.users, users.stream_of(ctx.user_id)).phone
@@ -92,20 +108,27 @@ def home_region(rt: Runtime) -> str | None:
     return next((c for c, (cur, _) in routing.COUNTRIES.items() if cur == code), None)
 
 
-def describe(language: str, choice: Choice) -> str:
-    """`MTN MoMo, for +256772123456 (MTN, Uganda): the operator's own way to pay.`"""
+def describe(language: str, choice: Choice, tried: list[RailSpec] | None = None) -> str:
+    """`Paying with MTN MoMo from +256772123456 (MTN, Uganda): the operator's own way to
+    pay.`, and when `tried` ended on another rail (the chosen ones did not answer), that."""
     assert choice.rail is not None
-    why = texts.text(
-        language, choice.why, skipped=", ".join(s.label for s in choice.skipped) or "-"
-    )
+    tried = tried or [choice.rail]
+    rail = tried[-1]
+    if len(tried) > 1:
+        failed = ", ".join(s.label for s in tried[:-1])
+        why = texts.text(language, "payments.route_why_failover", failed=failed)
+    else:
+        skipped = ", ".join(s.label for s in choice.skipped) or "-"
+        why = texts.text(language, choice.why, skipped=skipped)
     said = texts.text(
-        language, "payments.route_chosen", rail=choice.rail.label, phone=choice.route.phone.e164,
+        language, "payments.route_chosen", rail=rail.label, phone=choice.route.phone.e164,
         operator=operator_label(choice.route.phone), country=choice.route.country,
         why=texts.Html(why),
     )  # fmt: skip
-    if not choice.others:
+    instead = [o for o in (choice.rail, *choice.others) if o is not rail]
+    if not instead:
         return said
-    others = ", ".join(f"/deposit {o.name}" for o in choice.others)
+    others = ", ".join(f"/deposit {o.name}" for o in instead)
     return f"{said}\n{texts.text(language, 'payments.route_others', others=others)}"
 
 

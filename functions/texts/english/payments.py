@@ -196,6 +196,16 @@ TEXTS: dict[str, str] = {
     "payments.route_why_fallback": (
         "the way to pay that serves this number now ({skipped} is not available)."
     ),
+    "payments.route_why_failover": "{failed} did not answer, so this payment goes through it.",
+    # /rails (admins): each rail's health
+    "payments.rails": "Payment rails, last hour:\n{lines}",
+    "payments.rails_none": "No payment rail is configured.",
+    "payments.rails_line": "{rail} ({name}): {state}; {seen}",
+    "payments.rails_seen": "{percent}% of {attempts} starts answered, p50 {latency}",
+    "payments.rails_no_starts": "no starts",
+    "payments.rails_state.closed": "working",
+    "payments.rails_state.open": "skipped for now (breaker open)",
+    "payments.rails_state.half_open": "on trial (the next payment tries it)",
     "payments.route_others": "To pay another way instead: {others} &lt;amount&gt;",
     "payments.route_none": (
         "No way to pay here serves {operator} numbers in {country} ({phone}) yet. "
