@@ -6,6 +6,7 @@ names the others the payer may choose instead (`/deposit <rail> <amount>`).
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -77,12 +78,15 @@ def remembered(ctx: Context) -> str | None:
 
 
 def remember(ctx: Context, phone: Phone) -> None:
-    """Keep the number for next time (nothing is written when it is the same)."""
+    """Keep the number for next time (nothing is written when it is the same, nor for a
+    user who never registered)."""
     # No key of its own: the update's key names its payment, and setting the same number
     # again writes nothing anyway.
     why = Trace(None, ctx.trace.causation_id, ctx.trace.correlation_id)
     command = users.SetPhone(ctx.user_id, phone.e164)
-    ctx.runtime.pipeline.execute(users.users, users.stream_of(ctx.user_id), command, why)
+    # A user who never sent /start pays all the same; the number is just not kept.
+    with contextlib.suppress(users.NotRegistered):
+        ctx.runtime.pipeline.execute(users.users, users.stream_of(ctx.user_id), command, why)
 
 
 def read_phone(ctx: Context, typed: str) -> Phone:

@@ -213,6 +213,15 @@ def test_a_start_whose_every_attempt_and_status_failed_is_unknown_and_never_rese
     assert start(memory_runtime, "mtnmomo", UGX_5000, PHONE).started  # a new update starts
 
 
+def test_a_start_when_mtn_is_down_before_any_token_is_unavailable_and_sends_nothing(
+    memory_runtime: Runtime, rail: MtnMomoRail, fake: FakeMtnMomo
+) -> None:
+    fake.outage("500")
+    outcome = start(memory_runtime, "mtnmomo", UGX_5000, PHONE)
+    assert outcome.told == "unavailable"  # the next rail may take it (failover)
+    assert [path for _, path in fake.hits] == ["/collection/token/"] * 3
+
+
 def test_a_start_mtn_never_received_is_unavailable_after_its_status_says_so(
     memory_runtime: Runtime, rail: MtnMomoRail, fake: FakeMtnMomo
 ) -> None:

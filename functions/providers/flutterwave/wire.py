@@ -23,6 +23,7 @@ from events.money import Money, currency
 from functions.providers.base import BadCallback, ProviderUnavailable, Report, Status
 
 MAX_WEBHOOK_BYTES: Final = 64 * 1024
+MAX_MINOR: Final = 2**63  # what a stored integer holds: a larger amount is not one
 CHARGE_TYPES: Final[Mapping[str, str]] = {
     "KES": "mpesa",
     "UGX": "mobile_money_uganda",
@@ -55,7 +56,7 @@ def amount_of(value: object, code: str) -> Money | None:
         minor = Decimal(value) * 10 ** currency(code).exponent
     except (InvalidOperation, ValueError):
         return None
-    if not minor.is_finite() or minor != minor.to_integral_value() or minor < 0:
+    if not minor.is_finite() or minor != minor.to_integral_value() or not 0 <= minor < MAX_MINOR:
         return None
     return Money.of_minor(int(minor), code)
 

@@ -127,6 +127,7 @@ class MtnMomoRail:
             "payeeNote": request.payment_id,
         }
         headers = {"X-Reference-Id": reference, "X-Callback-Url": request.callback_url}
+        self.token.get()  # no token: nothing was sent, the start is simply unavailable
         try:
             response = self._call("POST", PAY_PATH, headers, json=body)
         except ProviderUnavailable as err:

@@ -21,6 +21,7 @@ from events.money import Money, currency
 from functions.providers.base import BadCallback, ProviderUnavailable, Report, Status
 
 MAX_CALLBACK_BYTES: Final = 16 * 1024
+MAX_MINOR: Final = 2**63  # what a stored integer holds: a larger amount is not one
 STATUSES: Final[Mapping[str, Status]] = {
     "PENDING": "pending",
     "SUCCESSFUL": "succeeded",
@@ -53,7 +54,7 @@ def money_of(text: object, code: object) -> Money | None:
         minor = Decimal(str(text)) * 10**exponent
     except (InvalidOperation, ValueError):
         return None
-    if not minor.is_finite() or minor != minor.to_integral_value() or minor <= 0:
+    if not minor.is_finite() or minor != minor.to_integral_value() or not 0 < minor < MAX_MINOR:
         return None
     return Money.of_minor(int(minor), code)
 
