@@ -77,6 +77,14 @@ def remembered(ctx: Context) -> str | None:
     return ctx.runtime.pipeline.current(users.users, users.stream_of(ctx.user_id)).phone
 
 
+def remembered_for(ctx: Context, rail: str) -> str | None:
+    """The remembered number, if `rail` serves its country and operator."""
+    known = remembered(ctx)
+    if known is None or rail not in routing.route(parse_phone(known)).rails:
+        return None
+    return known
+
+
 def remember(ctx: Context, phone: Phone) -> None:
     """Keep the number for next time (nothing is written when it is the same, nor for a
     user who never registered)."""

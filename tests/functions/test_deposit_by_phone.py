@@ -121,3 +121,23 @@ def test_an_amount_the_chosen_rail_refuses_is_told_before_any_provider_is_asked(
 ) -> None:
     assert "M-Pesa takes" in say(webhook, "/deposit 1000000 +254712345678")
     assert started_on(rails) == {}
+
+
+def test_an_order_on_a_phone_rail_is_paid_from_the_remembered_number_without_asking(
+    memory_runtime: Runtime, rails: dict[str, FakeRail]
+) -> None:
+    from tests.functions.shop_helpers import ADMIN, ShopDriver, buttons
+
+    memory_runtime.settings = settings(
+        admin_ids=[ADMIN], default_currency="UGX", public_base_url="https://soko.test"
+    )
+    shop = ShopDriver(client_for("telegram_webhook"), memory_runtime)
+    shop.register(ADMIN)
+    shop.register(7)
+    shop.say(7, "/phone +256772123456")
+    product = shop.add_product("Airtime | Gifts | 5000 UGX | kind=unique")
+    shop.say(ADMIN, f"/stock {product}\nCODE-1")
+    held = shop.tap(7, f"shop:b:{product}:1")
+    started = shop.tap(7, buttons(held)["Pay with MTN MoMo"])
+    assert "UGX 5,000" in started["text"]
+    assert [r.phone for r in rails["mtnmomo"].started] == ["+256772123456"]
