@@ -56,8 +56,8 @@ class Sample:
 
     buckets: dict[str, list[int]] = field(default_factory=dict)  # minute -> counts by OUTCOMES
     latencies_ms: list[int] = field(default_factory=list)
-    last_failure: str = ""  # ISO minute-precision is too coarse for a cool-down: full ISO
-    last_success: str = ""
+    last_failure: str = ""  # ISO time of the latest failed start (the cool-down counts from it)
+    last_success: str = ""  # ISO time of the latest start that went through
 
     def to_doc(self) -> dict[str, Any]:
         return {
@@ -164,10 +164,10 @@ class RailHealth:
             counts[OUTCOMES.index(outcome)] += 1
             recovered = False
             if outcome in ("unavailable", "unknown"):
-                sample.last_failure = now.isoformat()
+                sample.last_failure = now.astimezone(UTC).isoformat()
             elif outcome == "started":
                 recovered = sample.last_failure > sample.last_success
-                sample.last_success = now.isoformat()
+                sample.last_success = now.astimezone(UTC).isoformat()
                 sample.latencies_ms = [*sample.latencies_ms, latency_ms][-LATENCIES_KEPT:]
             due = now - self._flushed.get(rail, datetime.min.replace(tzinfo=UTC)) >= FLUSH_EVERY
             if not (due or recovered or outcome in ("unavailable", "unknown")):
