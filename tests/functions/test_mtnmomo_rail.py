@@ -255,3 +255,29 @@ def test_a_number_that_is_not_a_mobile_or_a_foreign_currency_is_refused_before_m
     kes = Money(amount=50_000, currency="KES")
     assert start(memory_runtime, "mtnmomo", kes, PHONE).told == "rail_refused"
     assert fake.requests == {}
+
+
+def test_a_start_over_the_instances_pace_is_unavailable_and_never_sent(
+    memory_runtime: Runtime, fake: FakeMtnMomo
+) -> None:
+    from functions.providers.pace import Pacer
+
+    clock = [0.0]
+    pacer = Pacer(1, max_wait_s=1.5, clock=lambda: clock[0], sleep=lambda s: None)
+    settings_ = MtnMomoSettings(
+        base_url=fake.base_url, subscription_key=fake.subscription_key, api_user=fake.api_user,
+        api_key=fake.api_key, target_environment=fake.target_environment,
+        callback_secret="mtn-callback-secret-for-tests",
+    )  # fmt: skip
+    with httpx.Client(trust_env=False, timeout=5.0) as client:
+        paced = MtnMomoRail(
+            settings_, client, now=memory_runtime.clock.now, token_cache=MemoryTokenCache(),
+            sleep=lambda _: None, pacer=pacer,
+        )  # fmt: skip
+        memory_runtime.rail_overrides = {"mtnmomo": paced}
+        memory_runtime.settings = settings(public_base_url=PUBLIC)
+        # The token and the request to pay take the first two slots (the clock stands
+        # still); the next request to pay's slot is two seconds away: not sent.
+        assert start(memory_runtime, "mtnmomo", UGX_5000, PHONE).started
+        assert start(memory_runtime, "mtnmomo", UGX_5000, PHONE).told == "unavailable"
+    assert len(fake.requests) == 1

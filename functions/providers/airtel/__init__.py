@@ -31,6 +31,10 @@ class AirtelSettings(RailSettings):
     # its `hash`. Empty: callbacks carry none (they are confirmed by an enquiry either way).
     callback_hash_key: SecretStr = SecretStr("")
 
+    # Calls per second from one instance. Our own cautious figure: the provider's limit is
+    # not in our reference (payments.md); raise it to what the provider grants the account.
+    calls_per_second: float = 5.0
+
     def configured(self) -> bool:
         """True when every value this rail needs is set (the bot offers only these rails)."""
         return all(

@@ -35,6 +35,7 @@ from functions.providers.base import (
     Unauthorized,
 )
 from functions.providers.http import ProviderHttp
+from functions.providers.pace import Pacer
 from functions.providers.token_cache import (
     MemoryTokenCache,
     SharedToken,
@@ -88,9 +89,12 @@ class AirtelRail:
         sleep: Callable[[float], None] = time.sleep,
         attempts: int = 3,
         timeout_s: float = 10.0,
+        pacer: Pacer | None = None,  # build() paces to settings.calls_per_second
     ) -> None:
         self.settings = settings
-        self._http = ProviderHttp(client, attempts=attempts, sleep=sleep, timeout_s=timeout_s)
+        self._http = ProviderHttp(
+            client, attempts=attempts, sleep=sleep, timeout_s=timeout_s, pacer=pacer
+        )
         self._now = now
         self.token = SharedToken(
             token_cache, f"airtel-{settings.country}-{settings.client_id[:24]}", self._mint, now
@@ -252,7 +256,9 @@ class AirtelRail:
 
 def build(rt: Runtime) -> AirtelRail:
     """The adapter the registry builds (the spec in functions/providers/airtel/ names it)."""
-    return AirtelRail(AirtelSettings(), now=rt.clock.now, token_cache=_token_cache(rt))
+    settings = AirtelSettings()
+    pacer = Pacer(settings.calls_per_second)
+    return AirtelRail(settings, now=rt.clock.now, token_cache=_token_cache(rt), pacer=pacer)
 
 
 def _token_cache(rt: Runtime) -> TokenCache:

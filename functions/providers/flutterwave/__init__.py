@@ -30,6 +30,10 @@ class FlutterwaveSettings(RailSettings):
     email_domain: str = ""
     redirect_url: str = ""  # where a hosted payment sends the payer back (optional)
 
+    # Calls per second from one instance. Our own cautious figure: the provider's limit is
+    # not in our reference (payments.md); raise it to what the provider grants the account.
+    calls_per_second: float = 5.0
+
     def configured(self) -> bool:
         """True when every value this rail needs is set (the bot offers only these rails)."""
         return all(

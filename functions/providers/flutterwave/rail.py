@@ -37,6 +37,7 @@ from functions.providers.base import (
 )
 from functions.providers.flutterwave import ENV_PREFIX, FlutterwaveSettings, wire
 from functions.providers.http import ProviderHttp
+from functions.providers.pace import Pacer
 from functions.runtime import secrets
 
 if TYPE_CHECKING:
@@ -77,9 +78,12 @@ class FlutterwaveRail:
         sleep: Callable[[float], None] = time.sleep,
         attempts: int = 3,
         timeout_s: float = 10.0,
+        pacer: Pacer | None = None,  # build() paces to settings.calls_per_second
     ) -> None:
         self.settings = settings
-        self._http = ProviderHttp(client, attempts=attempts, sleep=sleep, timeout_s=timeout_s)
+        self._http = ProviderHttp(
+            client, attempts=attempts, sleep=sleep, timeout_s=timeout_s, pacer=pacer
+        )
         self._now = now
 
     def configured(self) -> bool:
@@ -215,4 +219,5 @@ class FlutterwaveRail:
 
 def build(rt: Runtime) -> FlutterwaveRail:
     """The adapter the registry builds (the spec in functions/providers/flutterwave/)."""
-    return FlutterwaveRail(FlutterwaveSettings(), now=rt.clock.now)
+    settings = FlutterwaveSettings()
+    return FlutterwaveRail(settings, now=rt.clock.now, pacer=Pacer(settings.calls_per_second))

@@ -29,6 +29,10 @@ class MtnMomoSettings(RailSettings):
     country: str = "UG"  # ISO-2 of the market: a national phone number is dialled here
     callback_secret: SecretStr = SecretStr("")  # the key of the per-payment callback tokens
 
+    # Calls per second from one instance. Our own cautious figure: the provider's limit is
+    # not in our reference (payments.md); raise it to what the provider grants the account.
+    calls_per_second: float = 5.0
+
     def configured(self) -> bool:
         """True when every value this rail needs is set (the bot offers only these rails)."""
         return all(

@@ -40,6 +40,7 @@ from functions.providers.base import (
 )
 from functions.providers.http import ProviderHttp
 from functions.providers.mtnmomo import ENV_PREFIX, MtnMomoSettings, wire
+from functions.providers.pace import OverPace, Pacer
 from functions.providers.token_cache import (
     MemoryTokenCache,
     SharedToken,
@@ -93,9 +94,12 @@ class MtnMomoRail:
         sleep: Callable[[float], None] = time.sleep,
         attempts: int = 3,
         timeout_s: float = 10.0,
+        pacer: Pacer | None = None,  # build() paces to settings.calls_per_second
     ) -> None:
         self.settings = settings
-        self._http = ProviderHttp(client, attempts=attempts, sleep=sleep, timeout_s=timeout_s)
+        self._http = ProviderHttp(
+            client, attempts=attempts, sleep=sleep, timeout_s=timeout_s, pacer=pacer
+        )
         self._now = now
         digest = hashlib.sha256(f"{settings.base_url}|{settings.api_user}".encode())
         name = f"mtnmomo-{settings.target_environment or 'none'}-{digest.hexdigest()[:12]}"
@@ -130,6 +134,8 @@ class MtnMomoRail:
         self.token.get()  # no token: nothing was sent, the start is simply unavailable
         try:
             response = self._call("POST", PAY_PATH, headers, json=body)
+        except OverPace:
+            raise  # never sent: simply unavailable
         except ProviderUnavailable as err:
             self._settle_unanswered(reference, err)
         else:
@@ -247,7 +253,9 @@ class MtnMomoRail:
 
 def build(rt: Runtime) -> MtnMomoRail:
     """The adapter the registry builds (the spec in functions/providers/mtnmomo/ names it)."""
-    return MtnMomoRail(MtnMomoSettings(), now=rt.clock.now, token_cache=_token_cache(rt))
+    settings = MtnMomoSettings()
+    pacer = Pacer(settings.calls_per_second)
+    return MtnMomoRail(settings, now=rt.clock.now, token_cache=_token_cache(rt), pacer=pacer)
 
 
 def _token_cache(rt: Runtime) -> TokenCache:
