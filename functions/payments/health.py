@@ -81,13 +81,22 @@ class Sample:
     def drop_before(self, cutoff: datetime) -> None:
         self.buckets = {k: v for k, v in self.buckets.items() if _parsed(k) >= cutoff}
 
+    def stale(self, now: datetime) -> bool:
+        """Nothing in the last hour: an instance long gone, whose section can go."""
+        latest = max([_parsed(k) for k in self.buckets], default=None)
+        return latest is None or now - latest > HOUR
+
 
 class HealthBoard(Protocol):
     """Where instances share their samples: rail -> instance -> sample."""
 
     def read(self, rail: str) -> dict[str, Sample]: ...
 
-    def write(self, rail: str, instance: str, sample: Sample) -> None: ...
+    def write(
+        self, rail: str, instance: str, sample: Sample, forget: frozenset[str] = frozenset()
+    ) -> None:
+        """Replace this instance's section; drop the sections of instances in `forget`."""
+        ...
 
 
 class MemoryBoard:
@@ -99,9 +108,14 @@ class MemoryBoard:
         with self._lock:
             return {i: Sample.from_doc(s.to_doc()) for i, s in self._docs.get(rail, {}).items()}
 
-    def write(self, rail: str, instance: str, sample: Sample) -> None:
+    def write(
+        self, rail: str, instance: str, sample: Sample, forget: frozenset[str] = frozenset()
+    ) -> None:
         with self._lock:
-            self._docs.setdefault(rail, {})[instance] = Sample.from_doc(sample.to_doc())
+            doc = self._docs.setdefault(rail, {})
+            for gone in forget:
+                doc.pop(gone, None)
+            doc[instance] = Sample.from_doc(sample.to_doc())
 
 
 class FirestoreBoard:
@@ -117,9 +131,14 @@ class FirestoreBoard:
             return {}
         return {str(i): Sample.from_doc(s) for i, s in instances.items() if isinstance(s, dict)}
 
-    def write(self, rail: str, instance: str, sample: Sample) -> None:
-        doc = {"instances": {instance: sample.to_doc()}}
-        self._collection.document(rail).set(doc, merge=True)
+    def write(
+        self, rail: str, instance: str, sample: Sample, forget: frozenset[str] = frozenset()
+    ) -> None:
+        from google.cloud import firestore
+
+        sections: dict[str, Any] = dict.fromkeys(forget, firestore.DELETE_FIELD)
+        sections[instance] = sample.to_doc()
+        self._collection.document(rail).set({"instances": sections}, merge=True)
 
 
 def firestore_board(project: str) -> FirestoreBoard:
@@ -174,9 +193,12 @@ class RailHealth:
                 return
             self._flushed[rail] = now
             snapshot = Sample.from_doc(sample.to_doc())
-            self._read.pop(rail, None)  # read our own write next time
+            seen = self._read.pop(rail, None)  # read our own write next time
+        # Sections of instances gone for an hour are dropped, so the document stays small.
+        shared = seen[1] if seen else {}
+        gone = frozenset(i for i, s in shared.items() if i != self.instance and s.stale(now))
         try:
-            self.board.write(rail, self.instance, snapshot)
+            self.board.write(rail, self.instance, snapshot, gone)
         except Exception as err:  # health is advice: a payment never fails on it
             log.warning("rail health of %s not shared: %s", rail, type(err).__name__)
 

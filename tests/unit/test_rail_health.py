@@ -19,16 +19,20 @@ class CountingBoard(MemoryBoard):
         super().__init__()
         self.writes = 0
 
-    def write(self, rail: str, instance: str, sample: Sample) -> None:
+    def write(
+        self, rail: str, instance: str, sample: Sample, forget: frozenset[str] = frozenset()
+    ) -> None:
         self.writes += 1
-        super().write(rail, instance, sample)
+        super().write(rail, instance, sample, forget)
 
 
 class BrokenBoard:
     def read(self, rail: str) -> dict[str, Sample]:
         raise OSError("firestore down")
 
-    def write(self, rail: str, instance: str, sample: Sample) -> None:
+    def write(
+        self, rail: str, instance: str, sample: Sample, forget: frozenset[str] = frozenset()
+    ) -> None:
         raise OSError("firestore down")
 
 
@@ -106,6 +110,16 @@ def test_a_board_that_fails_reads_as_healthy_and_never_raises() -> None:
     # What this instance saw itself still counts.
     assert health.state("mtnmomo", T0 + timedelta(seconds=3)) == "open"
     assert RailHealth(BrokenBoard()).state("mtnmomo", T0) == "closed"  # type: ignore[arg-type]
+
+
+def test_the_section_of_an_instance_gone_for_an_hour_is_dropped_at_the_next_write() -> None:
+    board = MemoryBoard()
+    RailHealth(board, "old").record("mpesa", "unavailable", 10_000, T0)
+    alive = RailHealth(board, "alive")
+    later = T0 + timedelta(hours=2)
+    alive.state("mpesa", later)  # reads the board: "old" is there, silent for two hours
+    alive.record("mpesa", "unavailable", 10_000, later)
+    assert set(board.read("mpesa")) == {"alive"}
 
 
 def test_a_sample_survives_the_boards_document_form() -> None:
