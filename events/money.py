@@ -52,7 +52,16 @@ _TABLE: list[Currency] = [
     Currency("USD", 2, "$", "US dollar"),
     Currency("EUR", 2, "€", "Euro"),
     Currency("NGN", 2, "₦", "Nigerian naira"),
+    # Mobile-money countries (ISO 4217 exponents: UGX, RWF, XAF and XOF have no minor unit;
+    # TZS, GHS, ZMW and MWK have two, though prices there are seldom given with cents).
     Currency("UGX", 0, "USh", "Ugandan shilling"),
+    Currency("TZS", 2, "TSh", "Tanzanian shilling"),
+    Currency("RWF", 0, "FRw", "Rwandan franc"),
+    Currency("GHS", 2, "GH₵", "Ghanaian cedi"),
+    Currency("ZMW", 2, "ZK", "Zambian kwacha"),
+    Currency("MWK", 2, "MK", "Malawian kwacha"),
+    Currency("XAF", 0, "FCFA", "Central African CFA franc"),
+    Currency("XOF", 0, "CFA", "West African CFA franc"),
     Currency("XTR", 0, "⭐", "Telegram Stars"),
     Currency("BTC", 8, "₿", "Bitcoin"),  # minor unit: satoshi
     Currency("LTC", 8, "Ł", "Litecoin"),  # minor unit: litoshi

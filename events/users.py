@@ -48,3 +48,11 @@ class UserResellerSet(Event):
     user_id: int
     reseller: bool
     admin_id: int
+
+
+@event("user.phone_set.v1")
+class UserPhoneSet(Event):
+    """The user gave (or changed) the mobile number they pay from, in E.164 form."""
+
+    user_id: int
+    phone: str = Field(min_length=8, max_length=16, pattern=r"^\+[1-9][0-9]{6,14}$")

@@ -18,12 +18,15 @@ MANUAL = "functions.telegram.manual"
 ROUTES: tuple[Route, ...] = (
     command("/deposit", DEPOSITS, "on_deposit", "help.deposit"),
     command("/history", DEPOSITS, "on_history", "help.history"),
+    command("/phone", "functions.telegram.mobile_money", "on_phone", "help.phone", "anyone",
+            "<number>"),
     button("dep", DEPOSITS, "on_option_button"),  # /deposit's option buttons
     question("deposit_amount", DEPOSITS, "on_deposit"),  # `<option> <amount> [extra]`
     update("pre_checkout_query", STARS, "on_pre_checkout"),
     update("successful_payment", STARS, "on_successful_payment"),
     update("refunded_payment", STARS, "on_refunded_payment"),
     command("/held", MANUAL, "on_held", "help.held", "admin"),
+    command("/rails", "functions.telegram.rails_admin", "on_rails", "help.rails", "admin"),
     command("/credit", MANUAL, "on_credit", "help.credit", "admin",
             "<payment id> <amount> <currency>"),
     command("/refund", "functions.telegram.refunds", "on_refund", "help.refund",

@@ -1,4 +1,5 @@
-"""The `user-<telegram id>` aggregate: registration, language, whether the bot may write."""
+"""The `user-<telegram id>` aggregate: registration, language, whether the bot may write, and
+the mobile number the user pays from."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from events import Event
 from events.users import (
     UserBlockedBot,
     UserLanguageChanged,
+    UserPhoneSet,
     UserRegistered,
     UserResellerSet,
     UserUnblockedBot,
@@ -26,6 +28,7 @@ class User:
     language: str = "en"
     blocked: bool = False
     reseller: bool = False
+    phone: str | None = None  # E.164: the number mobile money is asked from
 
 
 @dataclass(frozen=True)
@@ -64,11 +67,19 @@ class SetReseller:
     admin_id: int
 
 
+@dataclass(frozen=True)
+class SetPhone:
+    """The user pays from this mobile number (E.164, read by functions/phones/numbers.py)."""
+
+    user_id: int
+    phone: str
+
+
 class NotRegistered(DomainError):
     code = "not_registered"
 
 
-UserCommand = Register | ChangeLanguage | RecordBlocked | RecordContact | SetReseller
+UserCommand = Register | ChangeLanguage | RecordBlocked | RecordContact | SetReseller | SetPhone
 
 
 def decide(state: User, command: UserCommand) -> Sequence[Event]:
@@ -107,6 +118,9 @@ def decide(state: User, command: UserCommand) -> Sequence[Event]:
             if state.reseller == command.reseller:
                 return []
             return [UserResellerSet(**vars(command))]
+        case SetPhone():
+            _require(state)
+            return [] if state.phone == command.phone else [UserPhoneSet(**vars(command))]
 
 
 def evolve(state: User, event: Event) -> User:
@@ -121,6 +135,8 @@ def evolve(state: User, event: Event) -> User:
             return replace(state, blocked=False)
         case UserResellerSet():
             return replace(state, reseller=event.reseller)
+        case UserPhoneSet():
+            return replace(state, phone=event.phone)
         case _:
             return state
 

@@ -14,6 +14,7 @@ such and never repeated: a callback, a status query or the payment's expiry sett
 from __future__ import annotations
 
 import logging
+import time
 from dataclasses import dataclass, replace
 from datetime import timedelta
 from typing import Literal
@@ -22,6 +23,7 @@ from events import Money
 from events.payments import Purpose
 from functions.domain import payments
 from functions.payments.callbacks import callback_url
+from functions.payments.health import Seen
 from functions.payments.ids import payment_id_for
 from functions.providers.base import (
     DECLINED,
@@ -104,18 +106,26 @@ def start_payment(
     if not requested.events or requested.duplicate:
         # Another delivery of this update recorded the request: it asks the provider.
         return _as_recorded(rt.pipeline.current(payments.payments, stream))
+    began = time.monotonic()
+
+    def record(outcome: Seen) -> None:
+        latency_ms = int((time.monotonic() - began) * 1000)
+        rt.health().record(rail_name, outcome, latency_ms, rt.clock.now())
+
     try:
         url = callback_url(base, rail, payment_id)
         started = rail.start(
             PaymentRequest(payment_id, user_id, amount, url, DESCRIPTIONS[purpose], phone)
         )
     except OutcomeUnknown as err:
+        record("unknown")
         until = rt.clock.now() + UNKNOWN_START_TTL
         rt.pipeline.execute(
             payments.payments, stream, payments.MarkStartUnknown(str(err)[:500], until), why
         )
         return Outcome(payment_id, None, purpose, "start_unknown")
     except ProviderRefused as err:
+        record("refused")
         # The provider's words are recorded (the payment's audit trail) and logged; the
         # payer reads what the rail says they can do about it.
         log.warning("payment %s refused by %s: %s", payment_id, rail_name, err)
@@ -123,10 +133,12 @@ def start_payment(
         rt.pipeline.execute(payments.payments, stream, payments.MarkStartFailed(reason), why)
         return _refused(payment_id, purpose, err.customer)
     except ProviderUnavailable as err:
+        record("unavailable")
         log.warning("payment %s not started, %s unavailable: %s", payment_id, rail_name, err)
         failed = payments.MarkStartFailed(UNAVAILABLE_REASON)
         rt.pipeline.execute(payments.payments, stream, failed, why)
         return Outcome(payment_id, None, purpose, "unavailable")
+    record("started")
     marked = payments.MarkStarted(started.provider_ref, started.expires_at, started.instructions)
     rt.pipeline.execute(payments.payments, stream, marked, why)
     return Outcome(payment_id, started.instructions, purpose)

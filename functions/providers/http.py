@@ -19,6 +19,7 @@ from typing import Any
 import httpx
 
 from functions.providers.base import OutcomeUnknown, ProviderUnavailable
+from functions.providers.pace import Pacer
 
 TRANSIENT_STATUSES = frozenset({429, 500, 502, 503, 504})
 NOT_RECEIVED_STATUSES = frozenset({429})  # the provider says it did nothing
@@ -69,11 +70,13 @@ class ProviderHttp:
         attempts: int = 3,
         sleep: Callable[[float], None] = time.sleep,
         timeout_s: float = 10.0,
+        pacer: Pacer | None = None,
     ) -> None:
         self._client = client
         self._attempts = attempts
         self._sleep = sleep
         self._timeout_s = timeout_s
+        self._pacer = pacer  # the provider's pace, per instance (functions/providers/pace.py)
 
     @property
     def created(self) -> bool:
@@ -91,6 +94,8 @@ class ProviderHttp:
     ) -> httpx.Response:
         """send() with this provider's policy; `via` wraps the client for one kind of call."""
         client = via if via is not None else self.client
+        if self._pacer is not None:
+            self._pacer.wait(httpx.URL(url).host)
         return send(
             client,
             method,

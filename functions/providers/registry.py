@@ -24,6 +24,9 @@ RAILS: tuple[str, ...] = (
     "functions.providers.mpesa",
     "functions.providers.pakasir",
     "functions.providers.nowpayments",
+    "functions.providers.mtnmomo",
+    "functions.providers.airtel",
+    "functions.providers.flutterwave",
 )
 
 

@@ -29,6 +29,7 @@ from functions.runtime.state_cache import StateCache
 
 if TYPE_CHECKING:
     from functions.contexts import Registry
+    from functions.payments.health import RailHealth
     from functions.telegram.bot_api import Bot
 
 S = TypeVar("S", bound=BaseSettings)
@@ -46,7 +47,10 @@ class Runtime:
     rail_overrides: Mapping[str, Rail] | None = None
     # The out-of-band Bot API client, built on first use (tests install a fake here).
     bot_override: Bot | None = None
+    # Each rail's recent outcomes and its breaker, shared by instances (tests install one).
+    health_override: RailHealth | None = None
     _rails: Mapping[str, Rail] | None = field(default=None, repr=False)
+    _health: RailHealth | None = field(default=None, repr=False)
     _bot: Bot | None = field(default=None, repr=False)
     # Folded aggregate states, kept while the instance is warm (runtime/state_cache.py).
     state_cache: StateCache = field(default_factory=StateCache, repr=False)
@@ -80,6 +84,18 @@ class Runtime:
 
             self._rails = configured_rails(self)
         return self._rails
+
+    def health(self) -> RailHealth:
+        """The rails' health (functions/payments/health.py), on Firestore when deployed."""
+        if self.health_override is not None:
+            return self.health_override
+        if self._health is None:
+            from functions.payments.health import MemoryBoard, RailHealth, firestore_board
+
+            shared = self.settings.backend == "firestore"
+            board = firestore_board(self.settings.project()) if shared else MemoryBoard()
+            self._health = RailHealth(board)
+        return self._health
 
     def bot(self) -> Bot:
         """The Bot API for calls that are not a webhook answer (notifications, refunds)."""

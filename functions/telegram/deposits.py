@@ -14,6 +14,7 @@ import importlib
 import logging
 import re
 from collections.abc import Callable
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from events import Money
@@ -21,10 +22,12 @@ from events.money import MoneyError, parse_money
 from functions import texts
 from functions.crypto.coins import NAMES as COIN_NAMES
 from functions.crypto.coins import CryptoSettings
+from functions.phones.numbers import BadPhone, Phone
 from functions.projections.payments import MANUAL_RAIL, PaymentView, payments_of
 from functions.providers import registry
 from functions.providers.base import Instructions
 from functions.providers.spec import RailSpec
+from functions.telegram import mobile_money
 from functions.telegram.chat import Context, Reply, reply
 from functions.telegram.replies import ask
 
@@ -103,12 +106,21 @@ def on_deposit(ctx: Context, argument: str) -> Reply:
 
         return on_coin_deposit(ctx, parts[0])
     option = option_named(ctx.runtime, parts[0].lower())
+    if option is None and parts[0][:1].isdigit():
+        return deposit_by_phone(ctx, parts[0], " ".join(parts[1:]))
     if option is None:
         return reply(ctx, usage(ctx, offered(ctx.runtime)))
     rest = parts[1:]
     extra = rest.pop() if option.payer_gives is not None and len(rest) >= 2 else None
+    phone: Phone | None = None
+    if option.payer_gives == "phone":
+        try:
+            phone = _phone_given(ctx, extra)
+        except BadPhone as err:
+            return reply(ctx, try_again(ctx, texts.Html(texts.refusal(ctx.language, err)), option))
+        extra = phone.e164 if phone else None
     try:
-        amount = parse_money(" ".join(rest), option.currency_in(ctx.runtime))
+        amount = parse_money(" ".join(rest), mobile_money.currency_for(ctx.runtime, option, phone))
     except MoneyError as err:
         return reply(ctx, try_again(ctx, str(err), option))
     if option.payer_gives is not None and extra is None:
@@ -117,6 +129,72 @@ def on_deposit(ctx: Context, argument: str) -> Reply:
     if refused is not None:
         return reply(ctx, try_again(ctx, texts.Html(texts.refusal(ctx.language, refused)), option))
     return start_option(ctx, option, amount, extra)
+
+
+def _phone_given(ctx: Context, typed: str | None) -> Phone | None:
+    """The phone typed (then remembered), or the one remembered; BadPhone if unreadable."""
+    if typed is None:
+        known = mobile_money.remembered(ctx)
+        return mobile_money.read_phone(ctx, known) if known else None
+    phone = mobile_money.read_phone(ctx, typed)
+    mobile_money.remember(ctx, phone)
+    return phone
+
+
+def deposit_by_phone(ctx: Context, amount_text: str, typed: str) -> Reply:
+    """`/deposit <amount> [phone]`: Soko chooses the rail for the phone (the one typed, or
+    the one remembered), says which and why, and starts the payment on it."""
+    known = typed.strip() or mobile_money.remembered(ctx)
+    if not known:
+        return reply(ctx, texts.text(ctx.language, "payments.phone_needed"))
+    try:
+        phone = mobile_money.read_phone(ctx, known)
+    except BadPhone as err:
+        return reply(ctx, texts.refusal(ctx.language, err))
+    choice = mobile_money.choose_healthy(ctx.runtime, phone)
+    if choice.rail is None:
+        return reply(ctx, mobile_money.no_rail_text(ctx.language, choice))
+    try:
+        amount = parse_money(amount_text, choice.route.currency)
+    except MoneyError as err:
+        return reply(ctx, try_again(ctx, str(err), choice.rail))
+    refused = choice.rail.refusal(amount)
+    if refused is not None:
+        said = texts.Html(texts.refusal(ctx.language, refused))
+        return reply(ctx, try_again(ctx, said, choice.rail))
+    mobile_money.remember(ctx, phone)
+    tried, outcome = _start_with_failover(ctx, choice, amount, phone.e164)
+    chosen = mobile_money.describe(ctx.language, choice, tried)
+    answer = started_reply(ctx, amount, outcome)
+    if "text" in answer:
+        answer["text"] = f"{chosen}\n{answer['text']}"
+    return answer
+
+
+def _start_with_failover(
+    ctx: Context, choice: mobile_money.Choice, amount: Money, phone: str
+) -> tuple[list[RailSpec], Outcome]:
+    """Start on the chosen rail; while a rail fails as unavailable (its payment is then
+    closed: failed, nothing was asked of the payer), start on the next one of the route.
+    Each attempt's payment id derives from the update's key and the attempt's number, so a
+    redelivered update finds the same payments and never starts a second one live."""
+    from functions.payments.start import start_payment
+
+    tried: list[RailSpec] = []
+    outcome: Outcome | None = None
+    for attempt, option in enumerate(mobile_money.attempts(choice, amount)):
+        key = ctx.trace.idempotency_key
+        trace = ctx.trace if attempt == 0 else replace(ctx.trace, idempotency_key=(
+            f"{key}:failover:{attempt}" if key else None))  # fmt: skip
+        tried.append(option)
+        outcome = start_payment(
+            ctx.runtime, user_id=ctx.user_id, rail_name=option.name, amount=amount,
+            purpose="wallet_deposit", phone=phone, trace=trace,
+        )  # fmt: skip
+        if outcome.told != "unavailable":
+            break
+    assert outcome is not None  # attempts() starts with the chosen rail
+    return tried, outcome
 
 
 def try_again(ctx: Context, problem: str, option: RailSpec) -> str:

@@ -17,6 +17,7 @@ from functions.domain import orders
 from functions.payments.start import start_payment
 from functions.providers.spec import RailSpec
 from functions.shop import checkout
+from functions.telegram import mobile_money
 from functions.telegram.chat import Context, Reply, on_unknown, reply
 from functions.telegram.deposits import STARS, offered, order_rails, started_reply
 from functions.telegram.replies import ask
@@ -47,6 +48,8 @@ def pay_order_on_rail(ctx: Context, order_id: str, rail: str, phone: str | None 
         return reply(ctx, texts.text(ctx.language, "shop.rail_not_offered"))
     if option.name == STARS.name:
         return _stars_invoice(ctx, order_id, order.total)
+    if option.payer_gives == "phone" and phone is None:
+        phone = mobile_money.remembered_for(ctx, option.name)  # the number paid from before
     if option.payer_gives == "phone" and phone is None:
         text = phone_question(ctx.language, option.label, order.total)
         placeholder = texts.text(ctx.language, "shop.phone_placeholder")

@@ -10,7 +10,7 @@ Console commands (everything else goes to the bot); `help` lists them:
     /wait [seconds]        wait for late messages (notifications); default 3
     /tap <label>           press the inline button with that label under the newest message
     /multi … /end          send the lines in between as one message (e.g. /stock with keys)
-    /approve  /decline     enter the PIN on (or cancel) your newest M-Pesa STK prompt
+    /approve  /decline     enter the PIN on (or cancel) your newest mobile-money prompt
     /scan                  scan and pay your newest Pakasir QRIS code
     /paycrypto             pay your newest NOWPayments invoice (signed IPNs follow)
     /stars                 pay your newest Telegram Stars invoice (in the fake Telegram)
@@ -60,8 +60,8 @@ HELP = """Console commands (anything else is sent to the bot):
   /end                   the message (console commands too) until /end, which sends it:
                            /multi /stock <id>      then one key per line, then /end
 Paying, as the current user, on the stack's fake providers:
-  /approve               M-Pesa: enter the PIN on your newest STK prompt
-  /decline               M-Pesa: cancel your newest STK prompt
+  /approve               mobile money (M-Pesa, MTN, Airtel, Flutterwave): pay your newest prompt
+  /decline               mobile money: cancel your newest prompt
   /scan                  Pakasir: scan and pay your newest QRIS code
   /paycrypto             NOWPayments: pay your newest invoice (signed IPNs follow)
   /sendcoin btc 0.001    send coins to the address the bot showed you (/deposit btc first)
@@ -434,8 +434,8 @@ class Console:
             return
         refs = refs_in(line.text for line in self.backend.bot_lines(self.user_id))
         actions: dict[str, Callable[[], str]] = {
-            "/approve": lambda: payer.answer_mpesa(refs, approve=True),
-            "/decline": lambda: payer.answer_mpesa(refs, approve=False),
+            "/approve": lambda: payer.answer_prompt(refs, approve=True),
+            "/decline": lambda: payer.answer_prompt(refs, approve=False),
             "/scan": lambda: payer.pay_qris(refs),
             "/paycrypto": lambda: payer.pay_invoice(refs),
         }
@@ -549,7 +549,10 @@ class Console:
 
 PAYER_COMMANDS = ("/approve", "/decline", "/scan", "/paycrypto")
 # The stack's fakes a console in another terminal is told about (dev.py's --<fake>-url).
-FAKES = ("mpesa", "nowpayments", "pakasir", "esplora-btc", "esplora-ltc", "rates")
+FAKES = (
+    "mpesa", "nowpayments", "pakasir", "mtnmomo", "airtel", "flutterwave",
+    "esplora-btc", "esplora-ltc", "rates",
+)  # fmt: skip
 _LEADING_SYMBOLS = re.compile(r"^\W+")  # "✅ ", "« ": emoji, arrows, spaces
 
 

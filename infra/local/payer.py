@@ -21,6 +21,8 @@ __all__ = ["ADDRESS", "REF", "Payer", "PayerError", "addresses_in", "refs_in"]
 REF = re.compile(r"\(ref ([A-Za-z0-9_-]{1,64})\)")
 MPESA_ACCOUNT_REFERENCE_MAX = 12  # Daraja keeps 12 characters of AccountReference
 MPESA_CANCELLED = 1032
+# The mobile-money fakes that share one control API (tests/fakes/mobile_money.py).
+MOBILE_MONEY = {"mtnmomo": "MTN MoMo", "airtel": "Airtel Money", "flutterwave": "Flutterwave"}
 
 
 # A deposit address the bot showed (bech32: bc1… for BTC, ltc1… for LTC).
@@ -78,6 +80,37 @@ class Payer:
         return (
             f"M-Pesa: {done} KES {request['amount']} on {request['phone']} "
             f"(ref {wanted[request['account_reference']]}); {_statuses('callback', results)}"
+        )
+
+    def answer_prompt(self, refs: Sequence[str], approve: bool = True) -> str:
+        """Answer the newest payment prompt on this user's phone, whichever mobile-money
+        rail sent it (M-Pesa, MTN MoMo): the one whose reference the chat mentioned last."""
+        waiting: list[tuple[str, str]] = []  # (rail, our payment id)
+        if "mpesa" in self.urls:
+            wanted = {ref[:MPESA_ACCOUNT_REFERENCE_MAX]: ref for ref in refs}
+            for r in self._call("mpesa", "GET", "pending")["requests"]:
+                if (ref := wanted.get(str(r["account_reference"]))) is not None:
+                    waiting.append(("mpesa", ref))
+        for rail in MOBILE_MONEY:
+            if rail in self.urls:
+                listed = self._call(rail, "GET", "pending")["requests"]
+                waiting += [(rail, str(r["externalId"])) for r in listed]
+        newest = _newest(waiting, refs, lambda w: w[1])
+        if newest is None:
+            raise PayerError("no payment prompt is waiting on this user's phone")
+        if newest[0] == "mpesa":
+            return self.answer_mpesa(refs, approve)
+        return self.answer_mobile_money(newest[0], newest[1], approve)
+
+    def answer_mobile_money(self, rail: str, ref: str, approve: bool = True) -> str:
+        """Approve (or reject) the prompt of payment `ref`; the provider calls back."""
+        found = {"external_id": ref}
+        answer = self._call(rail, "POST", "pay" if approve else "fail", found)["request"]
+        results = self._call(rail, "POST", "callback", found)["answered"]
+        done = "paid" if approve else "declined"
+        return (
+            f"{MOBILE_MONEY[rail]}: {done} {answer['currency']} {answer['amount']} "
+            f"(ref {ref}); {_statuses('callback', results)}"
         )
 
     # -- Pakasir ----------------------------------------------------------------------------

@@ -1,7 +1,8 @@
-"""The payment providers of the local stack: fake M-Pesa, NOWPayments and Pakasir on loopback,
-and for crypto deposits a fake Esplora per coin (BTC, LTC) and a fake rates API.
+"""The local stack's payment providers: fake M-Pesa, NOWPayments, Pakasir, MTN MoMo, Airtel
+Money and Flutterwave on loopback, and for crypto deposits a fake Esplora per coin (BTC, LTC)
+and a fake rates API.
 
-`ProviderFakes` runs the three fakes of `tests/fakes/` in this process (threads, like the
+`ProviderFakes` runs the fakes of `tests/fakes/` in this process (threads, like the
 fake Telegram), with credentials generated per run, and gives the functions' environment
 that points every rail at its fake. Callbacks reach the served `payment_webhook` through
 `SOKO_PUBLIC_BASE_URL`; Pakasir's webhook URL is a project setting, so it is set on the fake.
@@ -18,8 +19,11 @@ from types import TracebackType
 from typing import Self
 
 from functions.providers import registry
+from tests.fakes.airtel import FakeAirtel
 from tests.fakes.esplora import FakeEsplora
+from tests.fakes.flutterwave import FakeFlutterwave
 from tests.fakes.mpesa import FakeMpesa
+from tests.fakes.mtnmomo import FakeMtnMomo
 from tests.fakes.nowpayments import FakeNowPayments
 from tests.fakes.pakasir import FakePakasir
 from tests.fakes.rates import FakeRates
@@ -41,6 +45,11 @@ __all__ = [
 RAILS = tuple(spec.name for spec in registry.specs() if spec.local_fake)
 MPESA_SHORTCODE = "174379"  # Daraja's sandbox paybill
 PAKASIR_PROJECT = "soko-local"
+MTN_API_USER = "0c1f5a2e-5b1d-4c8e-9f4a-3d2b1a0c9e8f"  # an API user is a UUID
+MTN_TARGET = "mtnuganda"  # the local market: Uganda, UGX
+AIRTEL_CLIENT_ID = "soko-local-airtel"
+# Airtel's local market is Zambia (ZMW), so numbers of three countries land on three rails.
+AIRTEL_COUNTRY, AIRTEL_CURRENCY = "ZM", "ZMW"
 # Every setting `ProviderFakes.env()` gives: the local stack sets these itself, never from a
 # developer's environment (the fakes check these credentials; a real URL would leave loopback).
 PROVIDER_SETTINGS = (
@@ -61,6 +70,26 @@ PROVIDER_SETTINGS = (
     "SOKO_CRYPTO_BTC_ESPLORA_URL",
     "SOKO_CRYPTO_LTC_ESPLORA_URL",
     "SOKO_CRYPTO_RATES_URL",
+    "SOKO_MTNMOMO_BASE_URL",
+    "SOKO_MTNMOMO_SUBSCRIPTION_KEY",
+    "SOKO_MTNMOMO_API_USER",
+    "SOKO_MTNMOMO_API_KEY",
+    "SOKO_MTNMOMO_TARGET_ENVIRONMENT",
+    "SOKO_MTNMOMO_CURRENCY",
+    "SOKO_MTNMOMO_COUNTRY",
+    "SOKO_MTNMOMO_CALLBACK_SECRET",
+    "SOKO_AIRTEL_BASE_URL",
+    "SOKO_AIRTEL_CLIENT_ID",
+    "SOKO_AIRTEL_CLIENT_SECRET",
+    "SOKO_AIRTEL_COUNTRY",
+    "SOKO_AIRTEL_CURRENCY",
+    "SOKO_AIRTEL_WEBHOOK_SECRET",
+    "SOKO_AIRTEL_CALLBACK_HASH_KEY",
+    "SOKO_FLUTTERWAVE_BASE_URL",
+    "SOKO_FLUTTERWAVE_SECRET_KEY",
+    "SOKO_FLUTTERWAVE_SECRET_HASH",
+    "SOKO_FLUTTERWAVE_WEBHOOK_SECRET",
+    "SOKO_FLUTTERWAVE_EMAIL_DOMAIN",
 )
 # The fakes for crypto deposits, which are no rails: a chain per coin and the rates API.
 CRYPTO_FAKES = ("esplora-btc", "esplora-ltc", "rates")
@@ -88,6 +117,15 @@ class ProviderSecrets:
     nowpayments_ipn_secret: str
     pakasir_api_key: str
     pakasir_webhook_secret: str
+    mtnmomo_subscription_key: str
+    mtnmomo_api_key: str
+    mtnmomo_callback_secret: str
+    airtel_client_secret: str
+    airtel_webhook_secret: str
+    airtel_callback_hash_key: str
+    flutterwave_secret_key: str
+    flutterwave_secret_hash: str
+    flutterwave_webhook_secret: str
 
     @classmethod
     def generate(cls) -> ProviderSecrets:
@@ -115,6 +153,14 @@ class ProviderFakes:
         self.esplora_btc = FakeEsplora("btc")
         self.esplora_ltc = FakeEsplora("ltc")
         self.rates = FakeRates()
+        self.mtnmomo = FakeMtnMomo(
+            s.mtnmomo_subscription_key, MTN_API_USER, s.mtnmomo_api_key, MTN_TARGET, "UGX"
+        )
+        self.airtel = FakeAirtel(
+            AIRTEL_CLIENT_ID, s.airtel_client_secret, AIRTEL_COUNTRY, AIRTEL_CURRENCY,
+            hash_key=s.airtel_callback_hash_key,
+        )  # fmt: skip
+        self.flutterwave = FakeFlutterwave(s.flutterwave_secret_key, s.flutterwave_secret_hash)
         self.public_base_url = ""
         self._started = False
 
@@ -133,6 +179,15 @@ class ProviderFakes:
         self.pakasir.start()
         for fake in (self.esplora_btc, self.esplora_ltc, self.rates):
             fake.start()
+        self.airtel.callback_url = (
+            f"{self.public_base_url}/payments/airtel/{self.secrets.airtel_webhook_secret}"
+        )
+        self.flutterwave.webhook_url = (
+            f"{self.public_base_url}/payments/flutterwave/{self.secrets.flutterwave_webhook_secret}"
+        )
+        self.mtnmomo.start()
+        self.airtel.start()
+        self.flutterwave.start()
         return self
 
     def stop(self) -> None:
@@ -143,6 +198,9 @@ class ProviderFakes:
         self.pakasir.stop()
         for fake in (self.esplora_btc, self.esplora_ltc, self.rates):
             fake.stop()
+        self.mtnmomo.stop()
+        self.airtel.stop()
+        self.flutterwave.stop()
 
     def __enter__(self) -> Self:
         return self
@@ -155,7 +213,14 @@ class ProviderFakes:
     @property
     def by_rail(self) -> dict[str, object]:
         """Each fake by the rail it stands in for."""
-        return {"mpesa": self.mpesa, "nowpayments": self.nowpayments, "pakasir": self.pakasir}
+        return {
+            "mpesa": self.mpesa,
+            "nowpayments": self.nowpayments,
+            "pakasir": self.pakasir,
+            "mtnmomo": self.mtnmomo,
+            "airtel": self.airtel,
+            "flutterwave": self.flutterwave,
+        }
 
     @property
     def urls(self) -> dict[str, str]:
@@ -167,6 +232,9 @@ class ProviderFakes:
             "esplora-btc": self.esplora_btc.base_url,
             "esplora-ltc": self.esplora_ltc.base_url,
             "rates": self.rates.base_url,
+            "mtnmomo": self.mtnmomo.base_url,
+            "airtel": self.airtel.base_url,
+            "flutterwave": self.flutterwave.base_url,
         }
 
     @property
@@ -195,6 +263,26 @@ class ProviderFakes:
             "SOKO_CRYPTO_BTC_ESPLORA_URL": self.esplora_btc.base_url,
             "SOKO_CRYPTO_LTC_ESPLORA_URL": self.esplora_ltc.base_url,
             "SOKO_CRYPTO_RATES_URL": self.rates.base_url,
+            "SOKO_MTNMOMO_BASE_URL": self.mtnmomo.base_url,
+            "SOKO_MTNMOMO_SUBSCRIPTION_KEY": s.mtnmomo_subscription_key,
+            "SOKO_MTNMOMO_API_USER": MTN_API_USER,
+            "SOKO_MTNMOMO_API_KEY": s.mtnmomo_api_key,
+            "SOKO_MTNMOMO_TARGET_ENVIRONMENT": MTN_TARGET,
+            "SOKO_MTNMOMO_CURRENCY": "UGX",
+            "SOKO_MTNMOMO_COUNTRY": "UG",
+            "SOKO_MTNMOMO_CALLBACK_SECRET": s.mtnmomo_callback_secret,
+            "SOKO_AIRTEL_BASE_URL": self.airtel.base_url,
+            "SOKO_AIRTEL_CLIENT_ID": AIRTEL_CLIENT_ID,
+            "SOKO_AIRTEL_CLIENT_SECRET": s.airtel_client_secret,
+            "SOKO_AIRTEL_COUNTRY": AIRTEL_COUNTRY,
+            "SOKO_AIRTEL_CURRENCY": AIRTEL_CURRENCY,
+            "SOKO_AIRTEL_WEBHOOK_SECRET": s.airtel_webhook_secret,
+            "SOKO_AIRTEL_CALLBACK_HASH_KEY": s.airtel_callback_hash_key,
+            "SOKO_FLUTTERWAVE_BASE_URL": self.flutterwave.base_url,
+            "SOKO_FLUTTERWAVE_SECRET_KEY": s.flutterwave_secret_key,
+            "SOKO_FLUTTERWAVE_SECRET_HASH": s.flutterwave_secret_hash,
+            "SOKO_FLUTTERWAVE_WEBHOOK_SECRET": s.flutterwave_webhook_secret,
+            "SOKO_FLUTTERWAVE_EMAIL_DOMAIN": "soko.local",
         }
         assert tuple(env) == PROVIDER_SETTINGS, "PROVIDER_SETTINGS must name every setting"
         return env

@@ -6,8 +6,8 @@ variable "rails" {
   default     = {}
 
   validation {
-    condition     = alltrue([for rail in keys(var.rails) : contains(["mpesa", "pakasir", "nowpayments"], rail)])
-    error_message = "Each rail in var.rails is one of: mpesa, pakasir, nowpayments."
+    condition     = alltrue([for rail in keys(var.rails) : contains(["mpesa", "pakasir", "nowpayments", "mtnmomo", "airtel", "flutterwave"], rail)])
+    error_message = "Each rail in var.rails is one of: mpesa, pakasir, nowpayments, mtnmomo, airtel, flutterwave."
   }
 
   validation {
@@ -24,6 +24,21 @@ variable "rails" {
     condition     = alltrue([for name in keys(lookup(var.rails, "nowpayments", {})) : contains(["base_url", "price_currency"], name)])
     error_message = "The settings of rails.nowpayments are: base_url, price_currency. Its secrets (soko-nowpayments-api-key, soko-nowpayments-ipn-secret) are versions added to Secret Manager, not settings."
   }
+
+  validation {
+    condition     = alltrue([for name in keys(lookup(var.rails, "mtnmomo", {})) : contains(["base_url", "api_user", "target_environment", "currency", "country", "calls_per_second"], name)])
+    error_message = "The settings of rails.mtnmomo are: base_url, api_user, target_environment, currency, country, calls_per_second. Its secrets (soko-mtnmomo-subscription-key, soko-mtnmomo-api-key, soko-mtnmomo-callback-secret) are versions added to Secret Manager, not settings."
+  }
+
+  validation {
+    condition     = alltrue([for name in keys(lookup(var.rails, "airtel", {})) : contains(["base_url", "client_id", "country", "currency", "calls_per_second"], name)])
+    error_message = "The settings of rails.airtel are: base_url, client_id, country, currency, calls_per_second. Its secrets (soko-airtel-client-secret, soko-airtel-webhook-secret, soko-airtel-callback-hash-key) are versions added to Secret Manager, not settings."
+  }
+
+  validation {
+    condition     = alltrue([for name in keys(lookup(var.rails, "flutterwave", {})) : contains(["base_url", "email_domain", "redirect_url", "calls_per_second"], name)])
+    error_message = "The settings of rails.flutterwave are: base_url, email_domain, redirect_url, calls_per_second. Its secrets (soko-flutterwave-secret-key, soko-flutterwave-secret-hash, soko-flutterwave-webhook-secret) are versions added to Secret Manager, not settings."
+  }
 }
 
 variable "settings" {
@@ -37,12 +52,12 @@ variable "settings" {
   }
 
   validation {
-    condition     = length(setintersection(keys(var.settings), ["SOKO_BOT_TOKEN", "SOKO_WEBHOOK_SECRET", "SOKO_SCHEDULER_SECRET", "SOKO_MPESA_CONSUMER_SECRET", "SOKO_MPESA_PASSKEY", "SOKO_MPESA_CALLBACK_SECRET", "SOKO_PAKASIR_API_KEY", "SOKO_PAKASIR_WEBHOOK_SECRET", "SOKO_NOWPAYMENTS_API_KEY", "SOKO_NOWPAYMENTS_IPN_SECRET"])) == 0
+    condition     = length(setintersection(keys(var.settings), ["SOKO_BOT_TOKEN", "SOKO_WEBHOOK_SECRET", "SOKO_SCHEDULER_SECRET", "SOKO_MPESA_CONSUMER_SECRET", "SOKO_MPESA_PASSKEY", "SOKO_MPESA_CALLBACK_SECRET", "SOKO_PAKASIR_API_KEY", "SOKO_PAKASIR_WEBHOOK_SECRET", "SOKO_NOWPAYMENTS_API_KEY", "SOKO_NOWPAYMENTS_IPN_SECRET", "SOKO_MTNMOMO_SUBSCRIPTION_KEY", "SOKO_MTNMOMO_API_KEY", "SOKO_MTNMOMO_CALLBACK_SECRET", "SOKO_AIRTEL_CLIENT_SECRET", "SOKO_AIRTEL_WEBHOOK_SECRET", "SOKO_AIRTEL_CALLBACK_HASH_KEY", "SOKO_FLUTTERWAVE_SECRET_KEY", "SOKO_FLUTTERWAVE_SECRET_HASH", "SOKO_FLUTTERWAVE_WEBHOOK_SECRET"])) == 0
     error_message = "A secret is mounted from Secret Manager, never given as a plain setting."
   }
 
   validation {
-    condition     = length(setintersection(keys(var.settings), ["SOKO_MPESA_BASE_URL", "SOKO_MPESA_CONSUMER_KEY", "SOKO_MPESA_SHORTCODE", "SOKO_MPESA_PARTY_B", "SOKO_MPESA_TRANSACTION_TYPE", "SOKO_PAKASIR_BASE_URL", "SOKO_PAKASIR_PROJECT", "SOKO_PAKASIR_METHOD", "SOKO_NOWPAYMENTS_BASE_URL", "SOKO_NOWPAYMENTS_PRICE_CURRENCY"])) == 0
+    condition     = length(setintersection(keys(var.settings), ["SOKO_MPESA_BASE_URL", "SOKO_MPESA_CONSUMER_KEY", "SOKO_MPESA_SHORTCODE", "SOKO_MPESA_PARTY_B", "SOKO_MPESA_TRANSACTION_TYPE", "SOKO_PAKASIR_BASE_URL", "SOKO_PAKASIR_PROJECT", "SOKO_PAKASIR_METHOD", "SOKO_NOWPAYMENTS_BASE_URL", "SOKO_NOWPAYMENTS_PRICE_CURRENCY", "SOKO_MTNMOMO_BASE_URL", "SOKO_MTNMOMO_API_USER", "SOKO_MTNMOMO_TARGET_ENVIRONMENT", "SOKO_MTNMOMO_CURRENCY", "SOKO_MTNMOMO_COUNTRY", "SOKO_MTNMOMO_CALLS_PER_SECOND", "SOKO_AIRTEL_BASE_URL", "SOKO_AIRTEL_CLIENT_ID", "SOKO_AIRTEL_COUNTRY", "SOKO_AIRTEL_CURRENCY", "SOKO_AIRTEL_CALLS_PER_SECOND", "SOKO_FLUTTERWAVE_BASE_URL", "SOKO_FLUTTERWAVE_EMAIL_DOMAIN", "SOKO_FLUTTERWAVE_REDIRECT_URL", "SOKO_FLUTTERWAVE_CALLS_PER_SECOND"])) == 0
     error_message = "A rail's settings go in var.rails, which also enables the rail."
   }
 
@@ -73,6 +88,21 @@ locals {
       SOKO_NOWPAYMENTS_API_KEY    = "nowpayments_api_key"
       SOKO_NOWPAYMENTS_IPN_SECRET = "nowpayments_ipn_secret"
     }
+    mtnmomo     = {
+      SOKO_MTNMOMO_SUBSCRIPTION_KEY = "mtnmomo_subscription_key"
+      SOKO_MTNMOMO_API_KEY          = "mtnmomo_api_key"
+      SOKO_MTNMOMO_CALLBACK_SECRET  = "mtnmomo_callback_secret"
+    }
+    airtel      = {
+      SOKO_AIRTEL_CLIENT_SECRET     = "airtel_client_secret"
+      SOKO_AIRTEL_WEBHOOK_SECRET    = "airtel_webhook_secret"
+      SOKO_AIRTEL_CALLBACK_HASH_KEY = "airtel_callback_hash_key"
+    }
+    flutterwave = {
+      SOKO_FLUTTERWAVE_SECRET_KEY     = "flutterwave_secret_key"
+      SOKO_FLUTTERWAVE_SECRET_HASH    = "flutterwave_secret_hash"
+      SOKO_FLUTTERWAVE_WEBHOOK_SECRET = "flutterwave_webhook_secret"
+    }
   }
   rail_settings         = {
     mpesa       = {
@@ -91,6 +121,27 @@ locals {
       base_url       = "SOKO_NOWPAYMENTS_BASE_URL"
       price_currency = "SOKO_NOWPAYMENTS_PRICE_CURRENCY"
     }
+    mtnmomo     = {
+      base_url           = "SOKO_MTNMOMO_BASE_URL"
+      api_user           = "SOKO_MTNMOMO_API_USER"
+      target_environment = "SOKO_MTNMOMO_TARGET_ENVIRONMENT"
+      currency           = "SOKO_MTNMOMO_CURRENCY"
+      country            = "SOKO_MTNMOMO_COUNTRY"
+      calls_per_second   = "SOKO_MTNMOMO_CALLS_PER_SECOND"
+    }
+    airtel      = {
+      base_url         = "SOKO_AIRTEL_BASE_URL"
+      client_id        = "SOKO_AIRTEL_CLIENT_ID"
+      country          = "SOKO_AIRTEL_COUNTRY"
+      currency         = "SOKO_AIRTEL_CURRENCY"
+      calls_per_second = "SOKO_AIRTEL_CALLS_PER_SECOND"
+    }
+    flutterwave = {
+      base_url         = "SOKO_FLUTTERWAVE_BASE_URL"
+      email_domain     = "SOKO_FLUTTERWAVE_EMAIL_DOMAIN"
+      redirect_url     = "SOKO_FLUTTERWAVE_REDIRECT_URL"
+      calls_per_second = "SOKO_FLUTTERWAVE_CALLS_PER_SECOND"
+    }
   }
   mounted_rail_secrets  = merge([for rail in keys(var.rails) : local.rail_secrets[rail]]...)
   enabled_rail_settings = merge([for rail, settings in var.rails : { for name, value in settings : local.rail_settings[rail][name] => value }]...)
@@ -100,33 +151,69 @@ locals {
 
 resource "google_secret_manager_secret" "rails" {
   for_each  = {
-    mpesa_consumer_secret  = {
+    mpesa_consumer_secret      = {
       rail      = "mpesa"
       secret_id = "soko-mpesa-consumer-secret"
     }
-    mpesa_passkey          = {
+    mpesa_passkey              = {
       rail      = "mpesa"
       secret_id = "soko-mpesa-passkey"
     }
-    mpesa_callback_secret  = {
+    mpesa_callback_secret      = {
       rail      = "mpesa"
       secret_id = "soko-mpesa-callback-secret"
     }
-    pakasir_api_key        = {
+    pakasir_api_key            = {
       rail      = "pakasir"
       secret_id = "soko-pakasir-api-key"
     }
-    pakasir_webhook_secret = {
+    pakasir_webhook_secret     = {
       rail      = "pakasir"
       secret_id = "soko-pakasir-webhook-secret"
     }
-    nowpayments_api_key    = {
+    nowpayments_api_key        = {
       rail      = "nowpayments"
       secret_id = "soko-nowpayments-api-key"
     }
-    nowpayments_ipn_secret = {
+    nowpayments_ipn_secret     = {
       rail      = "nowpayments"
       secret_id = "soko-nowpayments-ipn-secret"
+    }
+    mtnmomo_subscription_key   = {
+      rail      = "mtnmomo"
+      secret_id = "soko-mtnmomo-subscription-key"
+    }
+    mtnmomo_api_key            = {
+      rail      = "mtnmomo"
+      secret_id = "soko-mtnmomo-api-key"
+    }
+    mtnmomo_callback_secret    = {
+      rail      = "mtnmomo"
+      secret_id = "soko-mtnmomo-callback-secret"
+    }
+    airtel_client_secret       = {
+      rail      = "airtel"
+      secret_id = "soko-airtel-client-secret"
+    }
+    airtel_webhook_secret      = {
+      rail      = "airtel"
+      secret_id = "soko-airtel-webhook-secret"
+    }
+    airtel_callback_hash_key   = {
+      rail      = "airtel"
+      secret_id = "soko-airtel-callback-hash-key"
+    }
+    flutterwave_secret_key     = {
+      rail      = "flutterwave"
+      secret_id = "soko-flutterwave-secret-key"
+    }
+    flutterwave_secret_hash    = {
+      rail      = "flutterwave"
+      secret_id = "soko-flutterwave-secret-hash"
+    }
+    flutterwave_webhook_secret = {
+      rail      = "flutterwave"
+      secret_id = "soko-flutterwave-webhook-secret"
     }
   }
   secret_id = each.value.secret_id

@@ -212,7 +212,7 @@ def test_the_console_tops_up_with_mpesa_and_presses_buttons(e2e_stack: LocalStac
     console.handle("/start")
     eventually(lambda: balances(e2e_stack, 8121))
     console.handle("/approve")
-    assert "no M-Pesa prompt is waiting" in out.getvalue()
+    assert "no payment prompt is waiting" in out.getvalue()
     console.handle("/deposit mpesa 200 0712345678")
     console.handle("/approve")
     assert "(payer) M-Pesa: paid KES 200 on 254712345678" in out.getvalue()

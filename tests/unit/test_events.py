@@ -30,6 +30,7 @@ _ITEM = {"item_id": "1.1", "payload": "KEY-AAA"}
 _LINE = {"order_id": "o1", "product_id": "p1", "lot": 1, "quantity": 1}
 SHOP_EXAMPLES: dict[str, dict[str, Any]] = {
     "user.reseller_set.v1": {"user_id": 7, "reseller": True, "admin_id": 99},
+    "user.phone_set.v1": {"user_id": 7, "phone": "+256772123456"},
     "product.listed.v1": {"product_id": "p1", "kind": "unique", "details": _DETAILS,
                           "admin_id": 99},
     "product.edited.v1": {"details": {**_DETAILS, "location": "Warsaw"}, "admin_id": 99},

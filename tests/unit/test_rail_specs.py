@@ -49,7 +49,17 @@ def test_stars_and_manual_transfers_name_a_starter_and_no_provider(spec: RailSpe
 
 
 def test_deposit_options_are_the_registered_rails_then_stars_and_bank() -> None:
-    assert [o.name for o in options()] == ["mpesa", "pakasir", "nowpayments", "stars", "bank"]
+    names = [o.name for o in options()]
+    assert names == [
+        "mpesa",
+        "pakasir",
+        "nowpayments",
+        "mtnmomo",
+        "airtel",
+        "flutterwave",
+        "stars",
+        "bank",
+    ]
     assert "fake" not in [o.name for o in options()]  # the test rail is not in functions/
 
 
@@ -59,6 +69,9 @@ def test_what_a_rail_needs_from_the_payer_and_whether_it_pays_orders_are_declare
         "mpesa": ("phone", True),
         "pakasir": (None, True),
         "nowpayments": (None, True),
+        "mtnmomo": ("phone", True),
+        "airtel": ("phone", True),
+        "flutterwave": ("phone", True),
         "stars": (None, True),
         "bank": ("reference", False),
     }
@@ -73,6 +86,15 @@ def test_the_deployment_mounts_each_rails_secrets_by_their_settings_names() -> N
         "pakasir_webhook_secret",
         "nowpayments_api_key",
         "nowpayments_ipn_secret",
+        "mtnmomo_subscription_key",
+        "mtnmomo_api_key",
+        "mtnmomo_callback_secret",
+        "airtel_client_secret",
+        "airtel_webhook_secret",
+        "airtel_callback_hash_key",
+        "flutterwave_secret_key",
+        "flutterwave_secret_hash",
+        "flutterwave_webhook_secret",
     )
     for spec in registry.specs():
         # Each is mounted where the rail's settings read it.

@@ -19,6 +19,8 @@ TEXTS: dict[str, str] = {
     "help.balance": "your wallet",
     "help.help": "what I can do",
     "help.deposit": "top up your wallet",
+    "help.phone": "your phone for mobile money",
+    "help.rails": "the payment rails' health",
     "help.history": "your payments",
     "help.held": "payments waiting for an admin",
     "help.credit": "approve held money at what arrived",

@@ -190,4 +190,42 @@ TEXTS: dict[str, str] = {
         "(already spent)."
     ),
     "refusal.telegram_refused_refund": "Telegram did not refund: {error}. Nothing changed.",
+    # Mobile money by phone: the rail Soko chose for the payer's number, and why
+    "payments.route_chosen": "Paying with {rail} from {phone} ({operator}, {country}): {why}",
+    "payments.route_why_first": "the operator's own way to pay.",
+    "payments.route_why_fallback": (
+        "the way to pay that serves this number now ({skipped} is not available)."
+    ),
+    "payments.route_why_failover": "{failed} did not answer, so this payment goes through it.",
+    # /rails (admins): each rail's health
+    "payments.rails": "Payment rails, last hour:\n{lines}",
+    "payments.rails_none": "No payment rail is configured.",
+    "payments.rails_line": "{rail} ({name}): {state}; {seen}",
+    "payments.rails_seen": "{percent}% of {attempts} starts answered, p50 {latency}",
+    "payments.rails_no_starts": "no starts",
+    "payments.rails_state.closed": "working",
+    "payments.rails_state.open": "skipped for now (breaker open)",
+    "payments.rails_state.half_open": "on trial (the next payment tries it)",
+    "payments.route_others": "To pay another way instead: {others} &lt;amount&gt;",
+    "payments.route_none": (
+        "No way to pay here serves {operator} numbers in {country} ({phone}) yet. "
+        "Send /deposit to choose another way."
+    ),
+    "payments.route_none_unknown": (
+        "No way to pay here serves this number ({phone}, {country}) yet. "
+        "Send /deposit to choose another way."
+    ),
+    "payments.phone_needed": (
+        "Which phone should pay? Send /deposit &lt;amount&gt; &lt;phone&gt;, "
+        "e.g. /deposit 5000 +256772123456. I will remember it."
+    ),
+    "payments.phone_none": (
+        "You have not given a phone number yet. Send /phone &lt;number&gt;, "
+        "e.g. /phone +256772123456."
+    ),
+    "payments.phone_is": "Your phone for mobile money: {phone}",
+    "refusal.phone_invalid": (
+        "{phone} is not a mobile number I can read. Type it with its country code, "
+        "e.g. +256772123456, or as you dial it at home, e.g. 0772123456."
+    ),
 }
