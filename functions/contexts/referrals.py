@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from functools import cache
 
+from pydantic import SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from events.referrals import Terms
@@ -23,6 +24,8 @@ from functions.reactors.referrals import (
     move_commission,
     reverse_commission,
 )
+from functions.runtime import secrets
+from functions.runtime.settings import MissingSetting
 from functions.telegram.routes import Route, command
 
 
@@ -32,8 +35,12 @@ class ReferralsSettings(BaseSettings):
     rate_bp: commission in basis points of each deposit (300 = 3%), rounded down.
     min_deposit / cap: per currency in minor units, JSON ({"PLN": 1000}); empty: none.
     window_days: deposits this long after sign-up earn nothing more; unset: no window.
-    secret: keys the codes' HMAC; a deployment sets its own (changing it voids old links).
-    bot_username: the bot's @name, for https://t.me/<bot_username>?start=ref_<code>.
+    secret: keys the codes' HMAC. No default: a deployment mounts it from Secret Manager
+      (`soko-referrals-secret`), the local stack makes one per run, and changing it voids
+      every link handed out. Missing, the first code made or read fails naming it.
+    bot_username: the bot's @name, for https://t.me/<bot_username>?start=ref_<code>; unset,
+      the bot's own getMe answer names it (asked once per instance), so a link cannot
+      point at another bot.
     """
 
     model_config = SettingsConfigDict(env_prefix="SOKO_REFERRALS_", frozen=True, extra="ignore")
@@ -41,8 +48,8 @@ class ReferralsSettings(BaseSettings):
     min_deposit: dict[str, int] = {}
     cap: dict[str, int] = {}
     window_days: int | None = None
-    secret: str = "soko-local-referrals"  # noqa: S105 - local only; deployments set their own
-    bot_username: str = "soko_bot"
+    secret: SecretStr | None = None
+    bot_username: str | None = None
 
     def terms(self) -> Terms:
         return Terms(
@@ -51,6 +58,17 @@ class ReferralsSettings(BaseSettings):
             cap=self.cap,
             window_days=self.window_days,
         )
+
+    def code_secret(self) -> str:
+        """The HMAC key of the codes (an `sm://` reference is read once), or a failure
+        naming the variable: never a default that would make codes anyone can forge."""
+        name = "SOKO_REFERRALS_SECRET"
+        if self.secret is None or not self.secret.get_secret_value():
+            raise MissingSetting(f"{name} is not set")
+        try:
+            return secrets.reveal(self.secret.get_secret_value())
+        except secrets.SecretUnavailable as err:
+            raise MissingSetting(f"{name} {err}") from err
 
 
 @cache
@@ -61,10 +79,11 @@ def referral_settings() -> ReferralsSettings:
 
 def terms_and_secret() -> tuple[Terms, str]:
     found = referral_settings()
-    return found.terms(), found.secret
+    return found.terms(), found.code_secret()
 
 
 bind = bind_referral(terms_and_secret)
+SECRET = "referrals_secret"  # noqa: S105 - a name: SOKO_REFERRALS_SECRET, mounted where codes are made or read
 HANDLERS = "functions.telegram.referrals"
 ROUTES: tuple[Route, ...] = (command("/referrals", HANDLERS, "on_referrals", "help.referrals"),)
 
@@ -87,7 +106,10 @@ CONTEXT = BoundedContext(
         ),
         Subscriber(
             Function(
-                "bind_referrals", "pubsub", family="reactor", publishes=("referral",)
+                "bind_referrals", "pubsub", family="binder", publishes=("referral",),
+                # Resolves a registration's code: its own account, so no other reactor
+                # may read the key that makes codes.
+                secrets=(SECRET,),
             ),
             reactors=(bind, join_referrer),
             subscription="bind-referrals-{category}",
@@ -108,4 +130,5 @@ CONTEXT = BoundedContext(
         ),
     ),
     settings=(ReferralsSettings,),
+    route_secrets=(SECRET,),  # /referrals makes codes, /start ref_<code> reads one
 )  # fmt: skip

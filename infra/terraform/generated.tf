@@ -37,7 +37,7 @@ variable "settings" {
   }
 
   validation {
-    condition     = length(setintersection(keys(var.settings), ["SOKO_BOT_TOKEN", "SOKO_WEBHOOK_SECRET", "SOKO_SCHEDULER_SECRET", "SOKO_MPESA_CONSUMER_SECRET", "SOKO_MPESA_PASSKEY", "SOKO_MPESA_CALLBACK_SECRET", "SOKO_PAKASIR_API_KEY", "SOKO_PAKASIR_WEBHOOK_SECRET", "SOKO_NOWPAYMENTS_API_KEY", "SOKO_NOWPAYMENTS_IPN_SECRET"])) == 0
+    condition     = length(setintersection(keys(var.settings), ["SOKO_BOT_TOKEN", "SOKO_WEBHOOK_SECRET", "SOKO_SCHEDULER_SECRET", "SOKO_REFERRALS_SECRET", "SOKO_MPESA_CONSUMER_SECRET", "SOKO_MPESA_PASSKEY", "SOKO_MPESA_CALLBACK_SECRET", "SOKO_PAKASIR_API_KEY", "SOKO_PAKASIR_WEBHOOK_SECRET", "SOKO_NOWPAYMENTS_API_KEY", "SOKO_NOWPAYMENTS_IPN_SECRET"])) == 0
     error_message = "A secret is mounted from Secret Manager, never given as a plain setting."
   }
 
@@ -138,6 +138,28 @@ resource "google_secret_manager_secret" "rails" {
   }
 
   depends_on = [google_project_service.enabled]
+}
+
+resource "google_secret_manager_secret" "referrals_secret" {
+  secret_id = "soko-referrals-secret"
+  labels    = local.labels
+
+  replication {
+    auto {
+    }
+  }
+
+  depends_on = [google_project_service.enabled]
+}
+
+resource "random_password" "referrals_secret" {
+  length  = 48
+  special = false
+}
+
+resource "google_secret_manager_secret_version" "referrals_secret" {
+  secret      = google_secret_manager_secret.referrals_secret.id
+  secret_data = random_password.referrals_secret.result
 }
 
 resource "google_pubsub_topic" "user_events" {
@@ -2026,6 +2048,13 @@ resource "google_cloudfunctions2_function" "telegram_webhook" {
       version    = "latest"
     }
 
+    secret_environment_variables {
+      key        = "SOKO_REFERRALS_SECRET"
+      project_id = var.project_id
+      secret     = google_secret_manager_secret.referrals_secret.secret_id
+      version    = "latest"
+    }
+
     dynamic "secret_environment_variables" {
       for_each = local.mounted_rail_secrets
 
@@ -2046,6 +2075,7 @@ resource "google_cloudfunctions2_function" "telegram_webhook" {
     google_project_service.enabled,
     google_secret_manager_secret_iam_member.webhook_bot_token,
     google_secret_manager_secret_iam_member.webhook_webhook_secret,
+    google_secret_manager_secret_iam_member.webhook_referrals_secret,
     google_secret_manager_secret_iam_member.webhook_rails,
   ]
 }
@@ -2626,15 +2656,25 @@ resource "google_cloudfunctions2_function" "bind_referrals" {
     max_instance_request_concurrency = 1
     ingress_settings                 = "ALLOW_INTERNAL_ONLY"
     all_traffic_on_latest_revision   = true
-    service_account_email            = google_service_account.reactor.email
+    service_account_email            = google_service_account.binder.email
     environment_variables            = local.environment
+
+    secret_environment_variables {
+      key        = "SOKO_REFERRALS_SECRET"
+      project_id = var.project_id
+      secret     = google_secret_manager_secret.referrals_secret.secret_id
+      version    = "latest"
+    }
   }
 
   lifecycle {
     ignore_changes = [build_config[0].source, build_config[0].docker_repository]
   }
 
-  depends_on = [google_project_service.enabled]
+  depends_on = [
+    google_project_service.enabled,
+    google_secret_manager_secret_iam_member.binder_referrals_secret,
+  ]
 }
 
 resource "google_cloudfunctions2_function" "earn_commissions" {
@@ -2898,6 +2938,12 @@ resource "google_secret_manager_secret_iam_member" "webhook_bot_token" {
   member    = "serviceAccount:${google_service_account.webhook.email}"
 }
 
+resource "google_secret_manager_secret_iam_member" "webhook_referrals_secret" {
+  secret_id = google_secret_manager_secret.referrals_secret.id
+  role      = "roles/secretmanager.secretAccessor"
+  member    = "serviceAccount:${google_service_account.webhook.email}"
+}
+
 resource "google_secret_manager_secret_iam_member" "webhook_webhook_secret" {
   secret_id = google_secret_manager_secret.webhook_secret.id
   role      = "roles/secretmanager.secretAccessor"
@@ -3067,7 +3113,7 @@ resource "google_project_iam_member" "subscriber_firestore" {
 
 resource "google_service_account" "reactor" {
   account_id   = "soko-reactor"
-  display_name = "Soko reactor functions (open_wallets, credit_deposits, debit_refunds, run_checkout, bind_referrals, earn_commissions, pay_commissions)"
+  display_name = "Soko reactor functions (open_wallets, credit_deposits, debit_refunds, run_checkout, earn_commissions, pay_commissions)"
 }
 
 resource "google_service_account_iam_member" "reactor_deployed_by_deployer" {
@@ -3133,6 +3179,35 @@ resource "google_secret_manager_secret_iam_member" "notify_bot_token" {
   secret_id = google_secret_manager_secret.bot_token.id
   role      = "roles/secretmanager.secretAccessor"
   member    = "serviceAccount:${google_service_account.notify.email}"
+}
+
+resource "google_service_account" "binder" {
+  account_id   = "soko-binder"
+  display_name = "Soko binder functions (bind_referrals)"
+}
+
+resource "google_service_account_iam_member" "binder_deployed_by_deployer" {
+  service_account_id = google_service_account.binder.name
+  role               = "roles/iam.serviceAccountUser"
+  member             = "serviceAccount:${google_service_account.deployer.email}"
+}
+
+resource "google_project_iam_member" "binder_firestore" {
+  project = var.project_id
+  role    = "roles/datastore.user"
+  member  = "serviceAccount:${google_service_account.binder.email}"
+}
+
+resource "google_pubsub_topic_iam_member" "binder_publishes_referral_events" {
+  topic  = google_pubsub_topic.referral_events.id
+  role   = "roles/pubsub.publisher"
+  member = "serviceAccount:${google_service_account.binder.email}"
+}
+
+resource "google_secret_manager_secret_iam_member" "binder_referrals_secret" {
+  secret_id = google_secret_manager_secret.referrals_secret.id
+  role      = "roles/secretmanager.secretAccessor"
+  member    = "serviceAccount:${google_service_account.binder.email}"
 }
 
 resource "google_cloud_run_v2_service_iam_member" "telegram_webhook_public" {

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from functions.contexts import CATEGORIES, SUBSCRIBERS
+from functions.contexts import CATEGORIES, CONTEXTS, SUBSCRIBERS
 from functions.jobs import JOBS
 from functions.runtime.settings import Settings
 from functions.runtime.topics import topic_of_category
@@ -24,6 +24,13 @@ FUNCTIONS = tf.of_type("google_cloudfunctions2_function")
 SUBSCRIPTIONS = tf.of_type("google_pubsub_subscription")
 TOPICS = {body["name"]: name for name, body in tf.of_type("google_pubsub_topic").items()}
 INVOKERS = tf.of_type("google_cloud_run_v2_service_iam_member")
+# Every variable Settings or a context's settings read: a mounted secret must be one of them.
+SETTING_VARIABLES = {f"SOKO_{name.upper()}" for name in Settings.model_fields} | {
+    f"{kind.model_config.get('env_prefix', '')}{name}".upper()
+    for context in CONTEXTS
+    for kind in context.settings
+    for name in kind.model_fields
+}
 
 
 def entry_points_in_main() -> set[str]:
@@ -80,7 +87,7 @@ def test_every_mounted_secret_exists_and_is_a_setting_readable_by_its_function_o
         for mount in mounts:
             name = mount["secret"].removeprefix("${google_secret_manager_secret.").split(".")[0]
             assert name in secrets
-            assert name in Settings.model_fields
+            assert f"SOKO_{name.upper()}" in SETTING_VARIABLES
             assert secrets[name]["secret_id"] == deployment.SECRET_IDS[name]
             assert f"{fn.family}_{name}" in accessors
     # The rails' readers follow the rails' mounts: tests/unit/test_rail_deployment.py.
