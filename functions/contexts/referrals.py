@@ -1,8 +1,11 @@
-"""Referrals: a link per user, a commission on the deposits of those they invite, /referrals.
+"""Referrals: a link per user, a commission on the deposits of those they invite, tiers and
+badges on `loyalty-<id>`, /referrals and /leaderboard.
 
 Binding happens once, at the referee's first registration (`user.registered.v1` carries the
 `/start ref_<code>` code); a succeeded wallet deposit of a referee earns the referrer
-floor(rate * amount) on their wallet, once per deposit, and a refund takes it back
+floor(rate * amount) on their wallet, once per deposit, and a refund takes it back. Each
+referral, commission, reversal, deposit and delivered order is counted once on the user's
+loyalty stream, which decides the tiers reached and badges unlocked from their tables
 (docs/architecture.md, "Referrals").
 """
 
@@ -13,10 +16,15 @@ from functools import cache
 from pydantic import SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from events.money import currency
 from events.referrals import Terms
 from functions.contexts.base import BoundedContext, Function, Subscriber
+from functions.domain import loyalty
+from functions.notifications.loyalty import achievement_unlocked, tier_reached
 from functions.notifications.referrals import commission_paid, commission_reversed, new_referral
+from functions.projections.loyalty import loyalty_view
 from functions.projections.referrals import referral_earnings, referral_links
+from functions.reactors.loyalty import counters
 from functions.reactors.referrals import (
     bind_referral,
     earn_commission,
@@ -27,6 +35,9 @@ from functions.reactors.referrals import (
 from functions.runtime import secrets
 from functions.runtime.settings import MissingSetting
 from functions.telegram.routes import Route, command
+
+# Whole units of the tier currency (the issue's Bronze 0 ... Diamond 5,000 PLN).
+TIERS = {"bronze": 0, "silver": 100, "gold": 500, "platinum": 1_000, "diamond": 5_000}
 
 
 class ReferralsSettings(BaseSettings):
@@ -41,6 +52,11 @@ class ReferralsSettings(BaseSettings):
     bot_username: the bot's @name, for https://t.me/<bot_username>?start=ref_<code>; unset,
       the bot's own getMe answer names it (asked once per instance), so a link cannot
       point at another bot.
+    tier_currency / tiers: the tiers by lifetime commission, in whole units of
+      tier_currency (PLN; JSON {"bronze": 0, "silver": 100, ...}, ascending from 0).
+    conversion: how commission in another currency counts toward the tiers: minor units of
+      tier_currency per 1,000,000 minor units of it ({"KES": 30000}: KES 100 counts as PLN
+      3), truncated per commission; a currency without a rate does not count.
     """
 
     model_config = SettingsConfigDict(env_prefix="SOKO_REFERRALS_", frozen=True, extra="ignore")
@@ -50,6 +66,15 @@ class ReferralsSettings(BaseSettings):
     window_days: int | None = None
     secret: SecretStr | None = None
     bot_username: str | None = None
+    tier_currency: str = "PLN"
+    tiers: dict[str, int] = TIERS
+    conversion: dict[str, int] = {}
+
+    def programme(self) -> loyalty.Programme:
+        """The tiers in minor units of their currency, the conversion table, the badges."""
+        unit = 10 ** currency(self.tier_currency).exponent
+        tiers = tuple(loyalty.Tier(name, whole * unit) for name, whole in self.tiers.items())
+        return loyalty.Programme(self.tier_currency, tiers, self.conversion)
 
     def terms(self) -> Terms:
         return Terms(
@@ -77,32 +102,45 @@ def referral_settings() -> ReferralsSettings:
     return ReferralsSettings()
 
 
+@cache
+def programme() -> loyalty.Programme:
+    return referral_settings().programme()
+
+
 def terms_and_secret() -> tuple[Terms, str]:
     found = referral_settings()
     return found.terms(), found.code_secret()
 
 
 bind = bind_referral(terms_and_secret)
+count = counters(programme)
 SECRET = "referrals_secret"  # noqa: S105 - a name: SOKO_REFERRALS_SECRET, mounted where codes are made or read
 HANDLERS = "functions.telegram.referrals"
-ROUTES: tuple[Route, ...] = (command("/referrals", HANDLERS, "on_referrals", "help.referrals"),)
+BOARD = "functions.telegram.leaderboard"
+ROUTES: tuple[Route, ...] = (
+    command("/referrals", HANDLERS, "on_referrals", "help.referrals"),
+    command("/leaderboard", BOARD, "on_leaderboard", "help.leaderboard"),
+)
 
 CONTEXT = BoundedContext(
     name="referrals",
     routes=ROUTES,
-    categories=("referral",),
-    projections=(referral_links, referral_earnings),
-    reactors=(bind, join_referrer, earn_commission, reverse_commission, move_commission),
+    categories=("referral", "loyalty"),
+    commands_append_to=("loyalty",),  # /leaderboard hide and show
+    projections=(referral_links, referral_earnings, loyalty_view),
+    reactors=(bind, join_referrer, earn_commission, reverse_commission, move_commission, *count),
     rules={
         "referral.referee_joined.v1": (new_referral,),
+        "loyalty.tier_reached.v1": (tier_reached,),
+        "loyalty.achievement_unlocked.v1": (achievement_unlocked,),
         "referral.commission_reversed.v1": (commission_reversed,),
         "wallet.credited.v1": (commission_paid,),
     },
     subscribers=(
         Subscriber(
             Function("project_referrals", "pubsub", concurrency=4),
-            projections=(referral_links, referral_earnings),
-            subscription="project-referrals-{category}",  # it reads two categories
+            projections=(referral_links, referral_earnings, loyalty_view),
+            subscription="project-referrals-{category}",  # it reads three categories
         ),
         Subscriber(
             Function(
@@ -127,6 +165,14 @@ CONTEXT = BoundedContext(
                 publishes=("wallet",),
             ),
             reactors=(move_commission,),
+        ),
+        Subscriber(
+            Function(
+                "count_loyalty", "pubsub", concurrency=4, family="reactor",
+                publishes=("loyalty",),
+            ),
+            reactors=count,
+            subscription="count-loyalty-{category}",  # it reads three categories
         ),
     ),
     settings=(ReferralsSettings,),

@@ -5,12 +5,14 @@ from __future__ import annotations
 from urllib.parse import quote
 
 from functions import texts
-from functions.contexts.referrals import referral_settings
+from functions.contexts.referrals import programme, referral_settings
 from functions.domain import referrals
+from functions.projections.loyalty import standing_of
 from functions.projections.referrals import referrals_of
 from functions.telegram.bot_names import bot_username
 from functions.telegram.chat import Context, Reply, reply
 from functions.telegram.invitations import first_name
+from functions.telegram.tiers import tier_lines
 
 
 def link_of(ctx: Context, user_id: int) -> str:
@@ -38,6 +40,8 @@ def on_referrals(ctx: Context, argument: str) -> Reply:
     if view.owed:
         owed = texts.Html(", ".join(texts.render(m) for m in view.owed))
         said += "\n" + texts.text(ctx.language, "referrals.owed", amounts=owed)
+    standing = standing_of(ctx.runtime.read_models, ctx.user_id, programme())
+    said += "\n\n" + tier_lines(ctx.language, standing)
     answer = reply(ctx, said)
     share = f"https://t.me/share/url?url={quote(link_of(ctx, ctx.user_id), safe='')}"
     label = texts.text(ctx.language, "referrals.share")

@@ -106,6 +106,9 @@ LOCAL_DEFAULTS: Mapping[str, str] = {
     "SOKO_ADMIN_IDS": f"[{LOCAL_ADMIN_ID}]",  # a JSON list
     "SOKO_DEFAULT_CURRENCY": LOCAL_CURRENCY,
     "SOKO_MANUAL_TRANSFER_DETAILS": LOCAL_BANK_DETAILS,
+    # Referral tiers count in PLN; these illustrative rates (grosze per million minor units)
+    # let the stack's KES, IDR, USD and Stars deposits count toward them and the leaderboard.
+    "SOKO_REFERRALS_CONVERSION": '{"KES": 31000, "IDR": 250, "USD": 4000000, "XTR": 5200000}',
 }
 SECRET_SETTINGS = (
     "SOKO_BOT_TOKEN",

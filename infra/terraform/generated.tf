@@ -216,6 +216,12 @@ resource "google_pubsub_topic" "referral_events" {
   depends_on = [google_project_service.enabled]
 }
 
+resource "google_pubsub_topic" "loyalty_events" {
+  name       = "loyalty-events"
+  labels     = local.labels
+  depends_on = [google_project_service.enabled]
+}
+
 resource "google_pubsub_topic" "project_balances_dead" {
   name       = "project-balances-dead"
   labels     = local.labels
@@ -318,6 +324,12 @@ resource "google_pubsub_topic" "notify_referrals_dead" {
   depends_on = [google_project_service.enabled]
 }
 
+resource "google_pubsub_topic" "notify_loyaltys_dead" {
+  name       = "notify-loyaltys-dead"
+  labels     = local.labels
+  depends_on = [google_project_service.enabled]
+}
+
 resource "google_pubsub_topic" "project_referrals_wallet_dead" {
   name       = "project-referrals-wallet-dead"
   labels     = local.labels
@@ -326,6 +338,12 @@ resource "google_pubsub_topic" "project_referrals_wallet_dead" {
 
 resource "google_pubsub_topic" "project_referrals_referral_dead" {
   name       = "project-referrals-referral-dead"
+  labels     = local.labels
+  depends_on = [google_project_service.enabled]
+}
+
+resource "google_pubsub_topic" "project_referrals_loyalty_dead" {
+  name       = "project-referrals-loyalty-dead"
   labels     = local.labels
   depends_on = [google_project_service.enabled]
 }
@@ -350,6 +368,24 @@ resource "google_pubsub_topic" "earn_commissions_dead" {
 
 resource "google_pubsub_topic" "pay_commissions_dead" {
   name       = "pay-commissions-dead"
+  labels     = local.labels
+  depends_on = [google_project_service.enabled]
+}
+
+resource "google_pubsub_topic" "count_loyalty_payment_dead" {
+  name       = "count-loyalty-payment-dead"
+  labels     = local.labels
+  depends_on = [google_project_service.enabled]
+}
+
+resource "google_pubsub_topic" "count_loyalty_order_dead" {
+  name       = "count-loyalty-order-dead"
+  labels     = local.labels
+  depends_on = [google_project_service.enabled]
+}
+
+resource "google_pubsub_topic" "count_loyalty_referral_dead" {
+  name       = "count-loyalty-referral-dead"
   labels     = local.labels
   depends_on = [google_project_service.enabled]
 }
@@ -1114,6 +1150,51 @@ resource "google_pubsub_subscription_iam_member" "notify_referrals_dead_letters_
   member       = local.pubsub_agent
 }
 
+resource "google_pubsub_subscription" "notify_loyaltys" {
+  name                       = "notify-loyaltys"
+  topic                      = google_pubsub_topic.loyalty_events.id
+  filter                     = "attributes.type = \"loyalty.achievement_unlocked.v1\" OR attributes.type = \"loyalty.tier_reached.v1\""
+  ack_deadline_seconds       = 60
+  enable_message_ordering    = true
+  message_retention_duration = "604800s"
+  labels                     = local.labels
+
+  push_config {
+    push_endpoint = "${google_cloudfunctions2_function.notify.service_config[0].uri}/projects/${var.project_id}/topics/loyalty-events"
+
+    oidc_token {
+      service_account_email = google_service_account.pusher.email
+      audience              = google_cloudfunctions2_function.notify.service_config[0].uri
+    }
+  }
+
+  expiration_policy {
+    ttl = ""
+  }
+
+  retry_policy {
+    minimum_backoff = "10s"
+    maximum_backoff = "600s"
+  }
+
+  dead_letter_policy {
+    dead_letter_topic     = google_pubsub_topic.notify_loyaltys_dead.id
+    max_delivery_attempts = 5
+  }
+}
+
+resource "google_pubsub_topic_iam_member" "notify_loyaltys_dead_letters_in" {
+  topic  = google_pubsub_topic.notify_loyaltys_dead.id
+  role   = "roles/pubsub.publisher"
+  member = local.pubsub_agent
+}
+
+resource "google_pubsub_subscription_iam_member" "notify_loyaltys_dead_letters_out" {
+  subscription = google_pubsub_subscription.notify_loyaltys.id
+  role         = "roles/pubsub.subscriber"
+  member       = local.pubsub_agent
+}
+
 resource "google_pubsub_subscription" "project_referrals_wallet" {
   name                       = "project-referrals-wallet"
   topic                      = google_pubsub_topic.wallet_events.id
@@ -1198,6 +1279,50 @@ resource "google_pubsub_topic_iam_member" "project_referrals_referral_dead_lette
 
 resource "google_pubsub_subscription_iam_member" "project_referrals_referral_dead_letters_out" {
   subscription = google_pubsub_subscription.project_referrals_referral.id
+  role         = "roles/pubsub.subscriber"
+  member       = local.pubsub_agent
+}
+
+resource "google_pubsub_subscription" "project_referrals_loyalty" {
+  name                       = "project-referrals-loyalty"
+  topic                      = google_pubsub_topic.loyalty_events.id
+  ack_deadline_seconds       = 60
+  enable_message_ordering    = true
+  message_retention_duration = "604800s"
+  labels                     = local.labels
+
+  push_config {
+    push_endpoint = "${google_cloudfunctions2_function.project_referrals.service_config[0].uri}/projects/${var.project_id}/topics/loyalty-events"
+
+    oidc_token {
+      service_account_email = google_service_account.pusher.email
+      audience              = google_cloudfunctions2_function.project_referrals.service_config[0].uri
+    }
+  }
+
+  expiration_policy {
+    ttl = ""
+  }
+
+  retry_policy {
+    minimum_backoff = "10s"
+    maximum_backoff = "600s"
+  }
+
+  dead_letter_policy {
+    dead_letter_topic     = google_pubsub_topic.project_referrals_loyalty_dead.id
+    max_delivery_attempts = 5
+  }
+}
+
+resource "google_pubsub_topic_iam_member" "project_referrals_loyalty_dead_letters_in" {
+  topic  = google_pubsub_topic.project_referrals_loyalty_dead.id
+  role   = "roles/pubsub.publisher"
+  member = local.pubsub_agent
+}
+
+resource "google_pubsub_subscription_iam_member" "project_referrals_loyalty_dead_letters_out" {
+  subscription = google_pubsub_subscription.project_referrals_loyalty.id
   role         = "roles/pubsub.subscriber"
   member       = local.pubsub_agent
 }
@@ -1378,6 +1503,141 @@ resource "google_pubsub_topic_iam_member" "pay_commissions_dead_letters_in" {
 
 resource "google_pubsub_subscription_iam_member" "pay_commissions_dead_letters_out" {
   subscription = google_pubsub_subscription.pay_commissions.id
+  role         = "roles/pubsub.subscriber"
+  member       = local.pubsub_agent
+}
+
+resource "google_pubsub_subscription" "count_loyalty_payment" {
+  name                       = "count-loyalty-payment"
+  topic                      = google_pubsub_topic.payment_events.id
+  filter                     = "attributes.type = \"payment.succeeded.v1\""
+  ack_deadline_seconds       = 60
+  enable_message_ordering    = true
+  message_retention_duration = "604800s"
+  labels                     = local.labels
+
+  push_config {
+    push_endpoint = "${google_cloudfunctions2_function.count_loyalty.service_config[0].uri}/projects/${var.project_id}/topics/payment-events"
+
+    oidc_token {
+      service_account_email = google_service_account.pusher.email
+      audience              = google_cloudfunctions2_function.count_loyalty.service_config[0].uri
+    }
+  }
+
+  expiration_policy {
+    ttl = ""
+  }
+
+  retry_policy {
+    minimum_backoff = "10s"
+    maximum_backoff = "600s"
+  }
+
+  dead_letter_policy {
+    dead_letter_topic     = google_pubsub_topic.count_loyalty_payment_dead.id
+    max_delivery_attempts = 5
+  }
+}
+
+resource "google_pubsub_topic_iam_member" "count_loyalty_payment_dead_letters_in" {
+  topic  = google_pubsub_topic.count_loyalty_payment_dead.id
+  role   = "roles/pubsub.publisher"
+  member = local.pubsub_agent
+}
+
+resource "google_pubsub_subscription_iam_member" "count_loyalty_payment_dead_letters_out" {
+  subscription = google_pubsub_subscription.count_loyalty_payment.id
+  role         = "roles/pubsub.subscriber"
+  member       = local.pubsub_agent
+}
+
+resource "google_pubsub_subscription" "count_loyalty_order" {
+  name                       = "count-loyalty-order"
+  topic                      = google_pubsub_topic.order_events.id
+  filter                     = "attributes.type = \"order.delivered.v1\""
+  ack_deadline_seconds       = 60
+  enable_message_ordering    = true
+  message_retention_duration = "604800s"
+  labels                     = local.labels
+
+  push_config {
+    push_endpoint = "${google_cloudfunctions2_function.count_loyalty.service_config[0].uri}/projects/${var.project_id}/topics/order-events"
+
+    oidc_token {
+      service_account_email = google_service_account.pusher.email
+      audience              = google_cloudfunctions2_function.count_loyalty.service_config[0].uri
+    }
+  }
+
+  expiration_policy {
+    ttl = ""
+  }
+
+  retry_policy {
+    minimum_backoff = "10s"
+    maximum_backoff = "600s"
+  }
+
+  dead_letter_policy {
+    dead_letter_topic     = google_pubsub_topic.count_loyalty_order_dead.id
+    max_delivery_attempts = 5
+  }
+}
+
+resource "google_pubsub_topic_iam_member" "count_loyalty_order_dead_letters_in" {
+  topic  = google_pubsub_topic.count_loyalty_order_dead.id
+  role   = "roles/pubsub.publisher"
+  member = local.pubsub_agent
+}
+
+resource "google_pubsub_subscription_iam_member" "count_loyalty_order_dead_letters_out" {
+  subscription = google_pubsub_subscription.count_loyalty_order.id
+  role         = "roles/pubsub.subscriber"
+  member       = local.pubsub_agent
+}
+
+resource "google_pubsub_subscription" "count_loyalty_referral" {
+  name                       = "count-loyalty-referral"
+  topic                      = google_pubsub_topic.referral_events.id
+  filter                     = "attributes.type = \"referral.commission_earned.v1\" OR attributes.type = \"referral.commission_reversed.v1\" OR attributes.type = \"referral.referee_joined.v1\""
+  ack_deadline_seconds       = 60
+  enable_message_ordering    = true
+  message_retention_duration = "604800s"
+  labels                     = local.labels
+
+  push_config {
+    push_endpoint = "${google_cloudfunctions2_function.count_loyalty.service_config[0].uri}/projects/${var.project_id}/topics/referral-events"
+
+    oidc_token {
+      service_account_email = google_service_account.pusher.email
+      audience              = google_cloudfunctions2_function.count_loyalty.service_config[0].uri
+    }
+  }
+
+  expiration_policy {
+    ttl = ""
+  }
+
+  retry_policy {
+    minimum_backoff = "10s"
+    maximum_backoff = "600s"
+  }
+
+  dead_letter_policy {
+    dead_letter_topic     = google_pubsub_topic.count_loyalty_referral_dead.id
+    max_delivery_attempts = 5
+  }
+}
+
+resource "google_pubsub_topic_iam_member" "count_loyalty_referral_dead_letters_in" {
+  topic  = google_pubsub_topic.count_loyalty_referral_dead.id
+  role   = "roles/pubsub.publisher"
+  member = local.pubsub_agent
+}
+
+resource "google_pubsub_subscription_iam_member" "count_loyalty_referral_dead_letters_out" {
+  subscription = google_pubsub_subscription.count_loyalty_referral.id
   role         = "roles/pubsub.subscriber"
   member       = local.pubsub_agent
 }
@@ -1841,6 +2101,33 @@ resource "google_pubsub_subscription" "notify_referrals_dead_letters" {
   }
 }
 
+resource "google_pubsub_subscription" "notify_loyaltys_dead_letters" {
+  name                       = "notify-loyaltys-dead-letters"
+  topic                      = google_pubsub_topic.notify_loyaltys_dead.id
+  ack_deadline_seconds       = 60
+  enable_message_ordering    = false
+  message_retention_duration = "604800s"
+  labels                     = local.labels
+
+  push_config {
+    push_endpoint = "${google_cloudfunctions2_function.dead_letter.service_config[0].uri}/projects/${var.project_id}/topics/notify-loyaltys-dead"
+
+    oidc_token {
+      service_account_email = google_service_account.pusher.email
+      audience              = google_cloudfunctions2_function.dead_letter.service_config[0].uri
+    }
+  }
+
+  expiration_policy {
+    ttl = ""
+  }
+
+  retry_policy {
+    minimum_backoff = "10s"
+    maximum_backoff = "600s"
+  }
+}
+
 resource "google_pubsub_subscription" "project_referrals_wallet_dead_letters" {
   name                       = "project-referrals-wallet-dead-letters"
   topic                      = google_pubsub_topic.project_referrals_wallet_dead.id
@@ -1878,6 +2165,33 @@ resource "google_pubsub_subscription" "project_referrals_referral_dead_letters" 
 
   push_config {
     push_endpoint = "${google_cloudfunctions2_function.dead_letter.service_config[0].uri}/projects/${var.project_id}/topics/project-referrals-referral-dead"
+
+    oidc_token {
+      service_account_email = google_service_account.pusher.email
+      audience              = google_cloudfunctions2_function.dead_letter.service_config[0].uri
+    }
+  }
+
+  expiration_policy {
+    ttl = ""
+  }
+
+  retry_policy {
+    minimum_backoff = "10s"
+    maximum_backoff = "600s"
+  }
+}
+
+resource "google_pubsub_subscription" "project_referrals_loyalty_dead_letters" {
+  name                       = "project-referrals-loyalty-dead-letters"
+  topic                      = google_pubsub_topic.project_referrals_loyalty_dead.id
+  ack_deadline_seconds       = 60
+  enable_message_ordering    = false
+  message_retention_duration = "604800s"
+  labels                     = local.labels
+
+  push_config {
+    push_endpoint = "${google_cloudfunctions2_function.dead_letter.service_config[0].uri}/projects/${var.project_id}/topics/project-referrals-loyalty-dead"
 
     oidc_token {
       service_account_email = google_service_account.pusher.email
@@ -1986,6 +2300,87 @@ resource "google_pubsub_subscription" "pay_commissions_dead_letters" {
 
   push_config {
     push_endpoint = "${google_cloudfunctions2_function.dead_letter.service_config[0].uri}/projects/${var.project_id}/topics/pay-commissions-dead"
+
+    oidc_token {
+      service_account_email = google_service_account.pusher.email
+      audience              = google_cloudfunctions2_function.dead_letter.service_config[0].uri
+    }
+  }
+
+  expiration_policy {
+    ttl = ""
+  }
+
+  retry_policy {
+    minimum_backoff = "10s"
+    maximum_backoff = "600s"
+  }
+}
+
+resource "google_pubsub_subscription" "count_loyalty_payment_dead_letters" {
+  name                       = "count-loyalty-payment-dead-letters"
+  topic                      = google_pubsub_topic.count_loyalty_payment_dead.id
+  ack_deadline_seconds       = 60
+  enable_message_ordering    = false
+  message_retention_duration = "604800s"
+  labels                     = local.labels
+
+  push_config {
+    push_endpoint = "${google_cloudfunctions2_function.dead_letter.service_config[0].uri}/projects/${var.project_id}/topics/count-loyalty-payment-dead"
+
+    oidc_token {
+      service_account_email = google_service_account.pusher.email
+      audience              = google_cloudfunctions2_function.dead_letter.service_config[0].uri
+    }
+  }
+
+  expiration_policy {
+    ttl = ""
+  }
+
+  retry_policy {
+    minimum_backoff = "10s"
+    maximum_backoff = "600s"
+  }
+}
+
+resource "google_pubsub_subscription" "count_loyalty_order_dead_letters" {
+  name                       = "count-loyalty-order-dead-letters"
+  topic                      = google_pubsub_topic.count_loyalty_order_dead.id
+  ack_deadline_seconds       = 60
+  enable_message_ordering    = false
+  message_retention_duration = "604800s"
+  labels                     = local.labels
+
+  push_config {
+    push_endpoint = "${google_cloudfunctions2_function.dead_letter.service_config[0].uri}/projects/${var.project_id}/topics/count-loyalty-order-dead"
+
+    oidc_token {
+      service_account_email = google_service_account.pusher.email
+      audience              = google_cloudfunctions2_function.dead_letter.service_config[0].uri
+    }
+  }
+
+  expiration_policy {
+    ttl = ""
+  }
+
+  retry_policy {
+    minimum_backoff = "10s"
+    maximum_backoff = "600s"
+  }
+}
+
+resource "google_pubsub_subscription" "count_loyalty_referral_dead_letters" {
+  name                       = "count-loyalty-referral-dead-letters"
+  topic                      = google_pubsub_topic.count_loyalty_referral_dead.id
+  ack_deadline_seconds       = 60
+  enable_message_ordering    = false
+  message_retention_duration = "604800s"
+  labels                     = local.labels
+
+  push_config {
+    push_endpoint = "${google_cloudfunctions2_function.dead_letter.service_config[0].uri}/projects/${var.project_id}/topics/count-loyalty-referral-dead"
 
     oidc_token {
       service_account_email = google_service_account.pusher.email
@@ -2755,6 +3150,45 @@ resource "google_cloudfunctions2_function" "pay_commissions" {
   depends_on = [google_project_service.enabled]
 }
 
+resource "google_cloudfunctions2_function" "count_loyalty" {
+  name        = "count-loyalty"
+  location    = var.region
+  description = "Soko count_loyalty (pubsub)"
+  labels      = local.labels
+
+  build_config {
+    runtime         = "python311"
+    entry_point     = "count_loyalty"
+    service_account = google_service_account.builder.id
+
+    source {
+      storage_source {
+        bucket = google_storage_bucket.source.name
+        object = google_storage_bucket_object.source.name
+      }
+    }
+  }
+
+  service_config {
+    available_memory                 = "256Mi"
+    available_cpu                    = "1"
+    timeout_seconds                  = 60
+    min_instance_count               = 0
+    max_instance_count               = 20
+    max_instance_request_concurrency = 4
+    ingress_settings                 = "ALLOW_INTERNAL_ONLY"
+    all_traffic_on_latest_revision   = true
+    service_account_email            = google_service_account.reactor.email
+    environment_variables            = local.environment
+  }
+
+  lifecycle {
+    ignore_changes = [build_config[0].source, build_config[0].docker_repository]
+  }
+
+  depends_on = [google_project_service.enabled]
+}
+
 resource "google_cloud_scheduler_job" "expire_payments" {
   name             = "soko-expire-payments"
   region           = var.region
@@ -2902,6 +3336,12 @@ resource "google_pubsub_topic_iam_member" "webhook_publishes_lot_events" {
   member = "serviceAccount:${google_service_account.webhook.email}"
 }
 
+resource "google_pubsub_topic_iam_member" "webhook_publishes_loyalty_events" {
+  topic  = google_pubsub_topic.loyalty_events.id
+  role   = "roles/pubsub.publisher"
+  member = "serviceAccount:${google_service_account.webhook.email}"
+}
+
 resource "google_pubsub_topic_iam_member" "webhook_publishes_order_events" {
   topic  = google_pubsub_topic.order_events.id
   role   = "roles/pubsub.publisher"
@@ -2982,6 +3422,12 @@ resource "google_pubsub_topic_iam_member" "jobs_publishes_deadletter_events" {
 
 resource "google_pubsub_topic_iam_member" "jobs_publishes_lot_events" {
   topic  = google_pubsub_topic.lot_events.id
+  role   = "roles/pubsub.publisher"
+  member = "serviceAccount:${google_service_account.jobs.email}"
+}
+
+resource "google_pubsub_topic_iam_member" "jobs_publishes_loyalty_events" {
+  topic  = google_pubsub_topic.loyalty_events.id
   role   = "roles/pubsub.publisher"
   member = "serviceAccount:${google_service_account.jobs.email}"
 }
@@ -3113,7 +3559,7 @@ resource "google_project_iam_member" "subscriber_firestore" {
 
 resource "google_service_account" "reactor" {
   account_id   = "soko-reactor"
-  display_name = "Soko reactor functions (open_wallets, credit_deposits, debit_refunds, run_checkout, earn_commissions, pay_commissions)"
+  display_name = "Soko reactor functions (open_wallets, credit_deposits, debit_refunds, run_checkout, earn_commissions, pay_commissions, count_loyalty)"
 }
 
 resource "google_service_account_iam_member" "reactor_deployed_by_deployer" {
@@ -3130,6 +3576,12 @@ resource "google_project_iam_member" "reactor_firestore" {
 
 resource "google_pubsub_topic_iam_member" "reactor_publishes_lot_events" {
   topic  = google_pubsub_topic.lot_events.id
+  role   = "roles/pubsub.publisher"
+  member = "serviceAccount:${google_service_account.reactor.email}"
+}
+
+resource "google_pubsub_topic_iam_member" "reactor_publishes_loyalty_events" {
+  topic  = google_pubsub_topic.loyalty_events.id
   role   = "roles/pubsub.publisher"
   member = "serviceAccount:${google_service_account.reactor.email}"
 }
@@ -3347,6 +3799,14 @@ resource "google_cloud_run_v2_service_iam_member" "pay_commissions_pusher" {
   member   = "serviceAccount:${google_service_account.pusher.email}"
 }
 
+resource "google_cloud_run_v2_service_iam_member" "count_loyalty_pusher" {
+  project  = var.project_id
+  location = var.region
+  name     = google_cloudfunctions2_function.count_loyalty.name
+  role     = "roles/run.invoker"
+  member   = "serviceAccount:${google_service_account.pusher.email}"
+}
+
 output "function_urls" {
   value = {
     telegram_webhook  = google_cloudfunctions2_function.telegram_webhook.service_config[0].uri
@@ -3366,6 +3826,7 @@ output "function_urls" {
     bind_referrals    = google_cloudfunctions2_function.bind_referrals.service_config[0].uri
     earn_commissions  = google_cloudfunctions2_function.earn_commissions.service_config[0].uri
     pay_commissions   = google_cloudfunctions2_function.pay_commissions.service_config[0].uri
+    count_loyalty     = google_cloudfunctions2_function.count_loyalty.service_config[0].uri
   }
 }
 

@@ -123,7 +123,11 @@ def test_a_friend_who_opens_the_link_earns_the_referrer_three_percent_of_a_depos
         f"Your referral code: <code>{code}</code>\n"
         f"Your link: https://t.me/soko_test_bot?start=ref_{code}\n\n"
         "Friends who joined: 1\nEarned:\nKES 3.00\n\n"
-        "You earn 3% of every top-up a friend makes, credited to your wallet."
+        "You earn 3% of every top-up a friend makes, credited to your wallet.\n\n"
+        # KES has no rate toward the PLN tiers by default: it does not count.
+        "Tier: <b>Bronze</b> · PLN 0.00 earned\n"
+        "░░░░░░░░░░ 0% PLN 0.00 of PLN 100.00 to Silver\n"
+        "Badges: First referral"
     )
     assert shown["reply_markup"]["inline_keyboard"][0][0]["url"].startswith(
         "https://t.me/share/url?url=https%3A%2F%2Ft.me%2Fsoko_test_bot%3Fstart%3Dref_"

@@ -159,6 +159,21 @@ EXAMPLES: dict[str, dict[str, Any]] = {
         "payment_id": "p1",
         "owed": {"amount": 120, "currency": "PLN"},
     },
+    "loyalty.counted.v1": {
+        "user_id": 7,
+        "fact": "commission",
+        "key": "p1",
+        "earned": {"amount": 300, "currency": "PLN"},
+        "value": 300,
+    },
+    "loyalty.tier_reached.v1": {
+        "user_id": 7,
+        "tier": "silver",
+        "rank": 1,
+        "lifetime": {"amount": 10_000, "currency": "PLN"},
+    },
+    "loyalty.achievement_unlocked.v1": {"user_id": 7, "achievement": "first_referral"},
+    "loyalty.board_visibility_set.v1": {"user_id": 7, "hidden": True},
     **SHOP_EXAMPLES,
 }
 

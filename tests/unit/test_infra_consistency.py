@@ -174,6 +174,19 @@ def test_the_relay_query_has_its_collection_group_indexes() -> None:
     assert "COLLECTION_GROUP" in {i["query_scope"] for i in published["indexes"]}
 
 
+def test_each_leaderboard_query_has_its_composite_index() -> None:
+    from functions.projections.loyalty import COLLECTION
+    from functions.telegram.leaderboard import BOARDS
+
+    indexes = [
+        b for b in tf.of_type("google_firestore_index").values() if b["collection"] == COLLECTION
+    ]
+    shapes = [[(f["field_path"], f["order"]) for f in index["fields"]] for index in indexes]
+    for board in BOARDS:
+        equal = [(name, "ASCENDING") for name in board.where]
+        assert [*equal, (board.field, "DESCENDING")] in shapes, board
+
+
 def test_outputs_give_the_webhook_and_every_function_url() -> None:
     assert {"webhook_url", "callback_base_url", "function_urls"} <= set(tf.outputs)
     assert set(tf.outputs["function_urls"]["value"]) == {f.entry_point for f in TOPOLOGY.functions}

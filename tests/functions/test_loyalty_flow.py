@@ -1,0 +1,118 @@
+"""Tiers, badges and the leaderboard through the Telegram webhook and a rail's callback:
+a referrer's commissions reach Silver (told once), /referrals shows the tier with its bar
+and badges, and /leaderboard ranks two referrers, each able to leave the board."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from flask.testing import FlaskClient
+
+from functions.contexts import referrals as context
+from functions.runtime.bootstrap import Runtime
+from tests.functions.fake_rail import FakeRail
+from tests.functions.test_referrals_flow import Chat, deposit, link_of, rail, told, wallet
+
+pytestmark = pytest.mark.functions
+__all__ = ["rail"]  # the fixture, shared with the referral flow's tests
+ALICE, BOB, CAROL, DAN = 7, 8, 9, 10
+
+
+@pytest.fixture(autouse=True)
+def kes_counts_one_to_one(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """The fake rail collects KES; here a KES cent counts as a grosz toward the tiers."""
+    monkeypatch.setenv("SOKO_REFERRALS_CONVERSION", '{"KES": 1000000}')
+    for cached in (context.referral_settings, context.programme):
+        cached.cache_clear()
+    yield
+    monkeypatch.undo()
+    for cached in (context.referral_settings, context.programme):
+        cached.cache_clear()
+
+
+@pytest.fixture
+def chat(rail: FakeRail) -> Chat:
+    from tests.functions.conftest import client_for
+
+    webhook: FlaskClient = client_for("telegram_webhook")
+    chat = Chat(webhook)
+    for referrer, referee, names in (
+        (ALICE, BOB, ("Alice", "Bob")),
+        (CAROL, DAN, ("Christopher Anne", "Dan")),
+    ):
+        chat.say(referrer, "/start", names[0])
+        code = link_of(chat, referrer, names[0])
+        chat.say(referee, f"/start ref_{code}", names[1])
+    return chat
+
+
+def test_commission_reaching_silver_is_announced_once_and_shown_with_its_bar_and_badges(
+    chat: Chat, rail: FakeRail, memory_runtime: Runtime
+) -> None:
+    deposit(chat, rail, BOB, "3334", "Bob")  # 3% floored: KES 100.02, Silver at 100
+    deposit(chat, rail, BOB, "10", "Bob")
+
+    assert wallet(memory_runtime, ALICE) == {"KES": 10_032}
+    notices = told(memory_runtime, ALICE)
+    assert [n for n in notices if "tier" in n and n.startswith("🏆")] == [
+        "🏆 You reached the Silver tier: PLN 100.02 earned from friends' top-ups."
+    ]
+    assert [n for n in notices if n.startswith("🏅")] == [
+        "🏅 Badge unlocked: First referral",
+        "🏅 Badge unlocked: Silver tier",
+    ]
+    assert "🏅 Badge unlocked: First top-up" in told(memory_runtime, BOB)
+    shown = chat.say(ALICE, "/referrals", "Alice")["text"]
+    assert shown.endswith(
+        "Tier: <b>Silver</b> · PLN 100.32 earned\n"
+        "░░░░░░░░░░ 0% PLN 100.32 of PLN 500.00 to Gold\n"
+        "Badges: First referral, Silver tier"
+    )
+    fresh = chat.say(BOB, "/referrals", "Bob")["text"]
+    assert fresh.endswith(
+        "Tier: <b>Bronze</b> · PLN 0.00 earned\n"
+        "░░░░░░░░░░ 0% PLN 0.00 of PLN 100.00 to Silver\n"
+        "Badges: First top-up"
+    )
+
+
+def test_the_leaderboard_ranks_referrers_shortens_names_and_lets_one_hide(
+    chat: Chat, rail: FakeRail, memory_runtime: Runtime
+) -> None:
+    deposit(chat, rail, BOB, "1000", "Bob")  # Alice earns 30.00
+    deposit(chat, rail, DAN, "2000", "Dan")  # Carol earns 60.00
+
+    board = chat.say(BOB, "/leaderboard", "Bob")["text"]
+    assert board == (
+        "<b>Top referrers this month</b>\n1. Christo… · PLN 60.00\n2. Alice · PLN 30.00\n"
+        "You: not on the board yet\n\n"
+        "<b>Top referrers of all time</b>\n1. Christo… · PLN 60.00\n2. Alice · PLN 30.00\n"
+        "You: not on the board yet\n\n"
+        "/leaderboard hide leaves the board; /leaderboard show comes back."
+    )
+    assert "You: #2 · PLN 30.00" in chat.say(ALICE, "/leaderboard", "Alice")["text"]
+
+    hid = chat.say(CAROL, "/leaderboard hide", "Christopher")["text"]
+    assert hid == "Done: the leaderboard no longer shows you."
+    board = chat.say(ALICE, "/leaderboard", "Alice")["text"]
+    assert "Christo" not in board
+    assert board.count("1. Alice · PLN 30.00\nYou: #1 · PLN 30.00") == 2
+    assert "You are hidden from the board" in chat.say(CAROL, "/leaderboard", "Christopher")["text"]
+
+    chat.say(CAROL, "/leaderboard show", "Christopher")
+    assert "1. Christo… · PLN 60.00" in chat.say(ALICE, "/leaderboard", "Alice")["text"]
+
+
+def test_this_months_board_starts_empty_in_a_new_month(
+    chat: Chat, rail: FakeRail, memory_runtime: Runtime
+) -> None:
+    from datetime import timedelta
+
+    deposit(chat, rail, BOB, "1000", "Bob")
+    memory_runtime.clock.current += timedelta(days=40)  # type: ignore[attr-defined]
+
+    board = chat.say(ALICE, "/leaderboard", "Alice")["text"]
+    month, all_time = board.split("\n\n")[:2]
+    assert month == "<b>Top referrers this month</b>\nnobody yet\nYou: not on the board yet"
+    assert all_time.endswith("1. Alice · PLN 30.00\nYou: #1 · PLN 30.00")
