@@ -3,7 +3,9 @@ commission they earn, the badges they unlock, and whether the leaderboard shows 
 
 `loyalty-<user id>` holds one user's progress. Each fact is counted once by its key (a
 referee, a payment, an order); reaching a tier and unlocking a badge are decided there,
-once each, so each is announced once.
+once each, so each is announced once. A tier with its own commission rate pays the
+difference to the referee's bound rate as a bonus, decided there too (by the tier the
+referrer was in when the commission was counted).
 """
 
 from __future__ import annotations
@@ -53,3 +55,26 @@ class BoardVisibilitySet(Event):
 
     user_id: int
     hidden: bool
+
+
+@event("loyalty.bonus_earned.v1")
+class BonusEarned(Event):
+    """The referrer's tier pays more than the rate the commission was decided at: the
+    difference on that deposit, floor(deposit * tier rate / 10000) - commission, once."""
+
+    user_id: int
+    payment_id: str
+    tier: str = Field(min_length=1, max_length=32)
+    rate_bp: int = Field(ge=0, le=10_000)  # the tier's rate
+    deposit: Money
+    commission: Money  # what the deposit already earned at the referee's bound rate
+    bonus: Money
+
+
+@event("loyalty.bonus_reversed.v1")
+class BonusReversed(Event):
+    """The deposit was refunded: its bonus is taken back, as its commission is."""
+
+    user_id: int
+    payment_id: str
+    bonus: Money

@@ -24,7 +24,7 @@ from functions.notifications.loyalty import achievement_unlocked, tier_reached
 from functions.notifications.referrals import commission_paid, commission_reversed, new_referral
 from functions.projections.loyalty import loyalty_view
 from functions.projections.referrals import referral_earnings, referral_links
-from functions.reactors.loyalty import counters
+from functions.reactors.loyalty import counters, move_bonus
 from functions.reactors.referrals import (
     bind_referral,
     earn_commission,
@@ -54,6 +54,9 @@ class ReferralsSettings(BaseSettings):
       point at another bot.
     tier_currency / tiers: the tiers by lifetime commission, in whole units of
       tier_currency (PLN; JSON {"bronze": 0, "silver": 100, ...}, ascending from 0).
+    tier_rates_bp: a tier's own commission rate ({"gold": 400}): while the referrer is in
+      it, each commission also pays the difference to the referee's bound rate as a bonus;
+      none set (the default): every tier pays the bound rate.
     conversion: how commission in another currency counts toward the tiers: minor units of
       tier_currency per 1,000,000 minor units of it ({"KES": 30000}: KES 100 counts as PLN
       3), truncated per commission; a currency without a rate does not count.
@@ -68,12 +71,19 @@ class ReferralsSettings(BaseSettings):
     bot_username: str | None = None
     tier_currency: str = "PLN"
     tiers: dict[str, int] = TIERS
+    tier_rates_bp: dict[str, int] = {}
     conversion: dict[str, int] = {}
 
     def programme(self) -> loyalty.Programme:
         """The tiers in minor units of their currency, the conversion table, the badges."""
         unit = 10 ** currency(self.tier_currency).exponent
-        tiers = tuple(loyalty.Tier(name, whole * unit) for name, whole in self.tiers.items())
+        unknown = sorted(set(self.tier_rates_bp) - set(self.tiers))
+        if unknown:
+            raise ValueError(f"SOKO_REFERRALS_TIER_RATES_BP names no tier: {unknown}")
+        tiers = tuple(
+            loyalty.Tier(name, whole * unit, self.tier_rates_bp.get(name))
+            for name, whole in self.tiers.items()
+        )
         return loyalty.Programme(self.tier_currency, tiers, self.conversion)
 
     def terms(self) -> Terms:
@@ -128,7 +138,10 @@ CONTEXT = BoundedContext(
     categories=("referral", "loyalty"),
     commands_append_to=("loyalty",),  # /leaderboard hide and show
     projections=(referral_links, referral_earnings, loyalty_view),
-    reactors=(bind, join_referrer, earn_commission, reverse_commission, move_commission, *count),
+    reactors=(
+        bind, join_referrer, earn_commission, reverse_commission, move_commission, *count,
+        move_bonus,
+    ),
     rules={
         "referral.referee_joined.v1": (new_referral,),
         "loyalty.tier_reached.v1": (tier_reached,),
@@ -168,11 +181,11 @@ CONTEXT = BoundedContext(
         ),
         Subscriber(
             Function(
-                "count_loyalty", "pubsub", concurrency=4, family="reactor",
-                publishes=("loyalty",),
+                "reward_loyalty", "pubsub", concurrency=4, family="reactor",
+                publishes=("loyalty", "wallet"),
             ),
-            reactors=count,
-            subscription="count-loyalty-{category}",  # it reads three categories
+            reactors=(*count, move_bonus),
+            subscription="reward-loyalty-{category}",  # it reads four categories
         ),
     ),
     settings=(ReferralsSettings,),

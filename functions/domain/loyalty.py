@@ -19,6 +19,8 @@ from events import Event, Money
 from events.loyalty import (
     AchievementUnlocked,
     BoardVisibilitySet,
+    BonusEarned,
+    BonusReversed,
     Fact,
     ProgressCounted,
     TierReached,
@@ -28,6 +30,8 @@ from functions.domain.decider import Decider
 # A rate is how many minor units of the tier currency one million minor units of the other
 # currency are worth: integers only, and fine enough for satoshi and Stars alike.
 RATE_BASE = 1_000_000
+BASIS = 10_000  # basis points
+BONUS = "bonus:"  # a bonus moves on the wallet as the commission of "bonus:<payment id>"
 TIER_COUNTER = "tier"  # the rank of the highest tier reached, for the tier badges
 # What each fact adds one to; commissions and reversals move the lifetime instead.
 COUNTERS: Mapping[str, str] = {
@@ -45,6 +49,7 @@ def stream_of(user_id: int) -> str:
 class Tier:
     name: str
     threshold: int  # lifetime commission, in minor units of the tier currency
+    rate_bp: int | None = None  # its own commission rate; None: the referee's bound rate
 
 
 @dataclass(frozen=True)
@@ -84,6 +89,8 @@ class Programme:
             raise ValueError("tiers must start at 0 and rise strictly")
         if any(rate < 0 for rate in self.rates.values()):
             raise ValueError("conversion rates are not negative")
+        if any(t.rate_bp is not None and not 0 <= t.rate_bp <= BASIS for t in self.tiers):
+            raise ValueError("a tier's rate is 0 to 10000 basis points")
 
     def badges(self) -> tuple[Achievement, ...]:
         """The table's badges and one per tier above the first."""
@@ -113,6 +120,8 @@ class Loyalty:
     lifetime: int = 0  # commission less reversals, minor units of the tier currency
     unlocked: frozenset[str] = frozenset()
     hidden: bool = False
+    bonuses: dict[str, Money] = field(default_factory=dict)  # by payment id
+    bonuses_reversed: frozenset[str] = frozenset()
 
     def count(self, name: str) -> int:
         return self.counters.get(name, 0)
@@ -125,6 +134,10 @@ class Count:
     key: str
     programme: Programme
     earned: Money | None = None  # a commission's amount, or the reversed one's
+    # A commission's deposit and the rate it was decided at: a tier with a higher rate of
+    # its own pays the difference as a bonus.
+    deposit: Money | None = None
+    rate_bp: int | None = None
 
 
 @dataclass(frozen=True)
@@ -151,7 +164,43 @@ def decide(state: Loyalty, command: LoyaltyCommand) -> Sequence[Event]:
         value=_value(command),
     )
     after = evolve(state, counted)
-    return [counted, *_tiers(state, after, command), *_badges(after, command)]
+    moved = [*_bonus(state, command), *_bonus_back(state, command)]
+    return [counted, *moved, *_tiers(state, after, command), *_badges(after, command)]
+
+
+def _bonus(state: Loyalty, command: Count) -> list[Event]:
+    """The tier's rate less the rate the commission was decided at, on its deposit, by the
+    tier the referrer is in before this commission counts; none for a capped commission
+    (the cap bounds what one referee earns their referrer)."""
+    deposit, base, earned = command.deposit, command.rate_bp, command.earned
+    if command.fact != "commission" or deposit is None or base is None or earned is None:
+        return []
+    tier = command.programme.tiers[command.programme.rank_of(state.lifetime)]
+    if tier.rate_bp is None or tier.rate_bp <= base:
+        return []
+    if earned.amount != deposit.amount * base // BASIS:
+        return []
+    bonus = deposit.amount * tier.rate_bp // BASIS - earned.amount
+    if bonus <= 0:
+        return []
+    return [
+        BonusEarned(
+            user_id=command.user_id,
+            payment_id=command.key,
+            tier=tier.name,
+            rate_bp=tier.rate_bp,
+            deposit=deposit,
+            commission=earned,
+            bonus=Money(amount=bonus, currency=deposit.currency),
+        )
+    ]
+
+
+def _bonus_back(state: Loyalty, command: Count) -> list[Event]:
+    paid = state.bonuses.get(command.key)
+    if command.fact != "reversal" or paid is None or command.key in state.bonuses_reversed:
+        return []
+    return [BonusReversed(user_id=command.user_id, payment_id=command.key, bonus=paid)]
 
 
 def _value(command: Count) -> int:
@@ -201,6 +250,10 @@ def evolve(state: Loyalty, event: Event) -> Loyalty:
             return replace(state, unlocked=state.unlocked | {key})
         case BoardVisibilitySet(hidden=hidden):
             return replace(state, hidden=hidden)
+        case BonusEarned(payment_id=pid, bonus=money):
+            return replace(state, bonuses={**state.bonuses, pid: money})
+        case BonusReversed(payment_id=pid):
+            return replace(state, bonuses_reversed=state.bonuses_reversed | {pid})
         case _:
             return state
 

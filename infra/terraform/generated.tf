@@ -372,20 +372,26 @@ resource "google_pubsub_topic" "pay_commissions_dead" {
   depends_on = [google_project_service.enabled]
 }
 
-resource "google_pubsub_topic" "count_loyalty_payment_dead" {
-  name       = "count-loyalty-payment-dead"
+resource "google_pubsub_topic" "reward_loyalty_payment_dead" {
+  name       = "reward-loyalty-payment-dead"
   labels     = local.labels
   depends_on = [google_project_service.enabled]
 }
 
-resource "google_pubsub_topic" "count_loyalty_order_dead" {
-  name       = "count-loyalty-order-dead"
+resource "google_pubsub_topic" "reward_loyalty_order_dead" {
+  name       = "reward-loyalty-order-dead"
   labels     = local.labels
   depends_on = [google_project_service.enabled]
 }
 
-resource "google_pubsub_topic" "count_loyalty_referral_dead" {
-  name       = "count-loyalty-referral-dead"
+resource "google_pubsub_topic" "reward_loyalty_referral_dead" {
+  name       = "reward-loyalty-referral-dead"
+  labels     = local.labels
+  depends_on = [google_project_service.enabled]
+}
+
+resource "google_pubsub_topic" "reward_loyalty_loyalty_dead" {
+  name       = "reward-loyalty-loyalty-dead"
   labels     = local.labels
   depends_on = [google_project_service.enabled]
 }
@@ -1507,8 +1513,8 @@ resource "google_pubsub_subscription_iam_member" "pay_commissions_dead_letters_o
   member       = local.pubsub_agent
 }
 
-resource "google_pubsub_subscription" "count_loyalty_payment" {
-  name                       = "count-loyalty-payment"
+resource "google_pubsub_subscription" "reward_loyalty_payment" {
+  name                       = "reward-loyalty-payment"
   topic                      = google_pubsub_topic.payment_events.id
   filter                     = "attributes.type = \"payment.succeeded.v1\""
   ack_deadline_seconds       = 60
@@ -1517,11 +1523,11 @@ resource "google_pubsub_subscription" "count_loyalty_payment" {
   labels                     = local.labels
 
   push_config {
-    push_endpoint = "${google_cloudfunctions2_function.count_loyalty.service_config[0].uri}/projects/${var.project_id}/topics/payment-events"
+    push_endpoint = "${google_cloudfunctions2_function.reward_loyalty.service_config[0].uri}/projects/${var.project_id}/topics/payment-events"
 
     oidc_token {
       service_account_email = google_service_account.pusher.email
-      audience              = google_cloudfunctions2_function.count_loyalty.service_config[0].uri
+      audience              = google_cloudfunctions2_function.reward_loyalty.service_config[0].uri
     }
   }
 
@@ -1535,25 +1541,25 @@ resource "google_pubsub_subscription" "count_loyalty_payment" {
   }
 
   dead_letter_policy {
-    dead_letter_topic     = google_pubsub_topic.count_loyalty_payment_dead.id
+    dead_letter_topic     = google_pubsub_topic.reward_loyalty_payment_dead.id
     max_delivery_attempts = 5
   }
 }
 
-resource "google_pubsub_topic_iam_member" "count_loyalty_payment_dead_letters_in" {
-  topic  = google_pubsub_topic.count_loyalty_payment_dead.id
+resource "google_pubsub_topic_iam_member" "reward_loyalty_payment_dead_letters_in" {
+  topic  = google_pubsub_topic.reward_loyalty_payment_dead.id
   role   = "roles/pubsub.publisher"
   member = local.pubsub_agent
 }
 
-resource "google_pubsub_subscription_iam_member" "count_loyalty_payment_dead_letters_out" {
-  subscription = google_pubsub_subscription.count_loyalty_payment.id
+resource "google_pubsub_subscription_iam_member" "reward_loyalty_payment_dead_letters_out" {
+  subscription = google_pubsub_subscription.reward_loyalty_payment.id
   role         = "roles/pubsub.subscriber"
   member       = local.pubsub_agent
 }
 
-resource "google_pubsub_subscription" "count_loyalty_order" {
-  name                       = "count-loyalty-order"
+resource "google_pubsub_subscription" "reward_loyalty_order" {
+  name                       = "reward-loyalty-order"
   topic                      = google_pubsub_topic.order_events.id
   filter                     = "attributes.type = \"order.delivered.v1\""
   ack_deadline_seconds       = 60
@@ -1562,11 +1568,11 @@ resource "google_pubsub_subscription" "count_loyalty_order" {
   labels                     = local.labels
 
   push_config {
-    push_endpoint = "${google_cloudfunctions2_function.count_loyalty.service_config[0].uri}/projects/${var.project_id}/topics/order-events"
+    push_endpoint = "${google_cloudfunctions2_function.reward_loyalty.service_config[0].uri}/projects/${var.project_id}/topics/order-events"
 
     oidc_token {
       service_account_email = google_service_account.pusher.email
-      audience              = google_cloudfunctions2_function.count_loyalty.service_config[0].uri
+      audience              = google_cloudfunctions2_function.reward_loyalty.service_config[0].uri
     }
   }
 
@@ -1580,25 +1586,25 @@ resource "google_pubsub_subscription" "count_loyalty_order" {
   }
 
   dead_letter_policy {
-    dead_letter_topic     = google_pubsub_topic.count_loyalty_order_dead.id
+    dead_letter_topic     = google_pubsub_topic.reward_loyalty_order_dead.id
     max_delivery_attempts = 5
   }
 }
 
-resource "google_pubsub_topic_iam_member" "count_loyalty_order_dead_letters_in" {
-  topic  = google_pubsub_topic.count_loyalty_order_dead.id
+resource "google_pubsub_topic_iam_member" "reward_loyalty_order_dead_letters_in" {
+  topic  = google_pubsub_topic.reward_loyalty_order_dead.id
   role   = "roles/pubsub.publisher"
   member = local.pubsub_agent
 }
 
-resource "google_pubsub_subscription_iam_member" "count_loyalty_order_dead_letters_out" {
-  subscription = google_pubsub_subscription.count_loyalty_order.id
+resource "google_pubsub_subscription_iam_member" "reward_loyalty_order_dead_letters_out" {
+  subscription = google_pubsub_subscription.reward_loyalty_order.id
   role         = "roles/pubsub.subscriber"
   member       = local.pubsub_agent
 }
 
-resource "google_pubsub_subscription" "count_loyalty_referral" {
-  name                       = "count-loyalty-referral"
+resource "google_pubsub_subscription" "reward_loyalty_referral" {
+  name                       = "reward-loyalty-referral"
   topic                      = google_pubsub_topic.referral_events.id
   filter                     = "attributes.type = \"referral.commission_earned.v1\" OR attributes.type = \"referral.commission_reversed.v1\" OR attributes.type = \"referral.referee_joined.v1\""
   ack_deadline_seconds       = 60
@@ -1607,11 +1613,11 @@ resource "google_pubsub_subscription" "count_loyalty_referral" {
   labels                     = local.labels
 
   push_config {
-    push_endpoint = "${google_cloudfunctions2_function.count_loyalty.service_config[0].uri}/projects/${var.project_id}/topics/referral-events"
+    push_endpoint = "${google_cloudfunctions2_function.reward_loyalty.service_config[0].uri}/projects/${var.project_id}/topics/referral-events"
 
     oidc_token {
       service_account_email = google_service_account.pusher.email
-      audience              = google_cloudfunctions2_function.count_loyalty.service_config[0].uri
+      audience              = google_cloudfunctions2_function.reward_loyalty.service_config[0].uri
     }
   }
 
@@ -1625,19 +1631,64 @@ resource "google_pubsub_subscription" "count_loyalty_referral" {
   }
 
   dead_letter_policy {
-    dead_letter_topic     = google_pubsub_topic.count_loyalty_referral_dead.id
+    dead_letter_topic     = google_pubsub_topic.reward_loyalty_referral_dead.id
     max_delivery_attempts = 5
   }
 }
 
-resource "google_pubsub_topic_iam_member" "count_loyalty_referral_dead_letters_in" {
-  topic  = google_pubsub_topic.count_loyalty_referral_dead.id
+resource "google_pubsub_topic_iam_member" "reward_loyalty_referral_dead_letters_in" {
+  topic  = google_pubsub_topic.reward_loyalty_referral_dead.id
   role   = "roles/pubsub.publisher"
   member = local.pubsub_agent
 }
 
-resource "google_pubsub_subscription_iam_member" "count_loyalty_referral_dead_letters_out" {
-  subscription = google_pubsub_subscription.count_loyalty_referral.id
+resource "google_pubsub_subscription_iam_member" "reward_loyalty_referral_dead_letters_out" {
+  subscription = google_pubsub_subscription.reward_loyalty_referral.id
+  role         = "roles/pubsub.subscriber"
+  member       = local.pubsub_agent
+}
+
+resource "google_pubsub_subscription" "reward_loyalty_loyalty" {
+  name                       = "reward-loyalty-loyalty"
+  topic                      = google_pubsub_topic.loyalty_events.id
+  filter                     = "attributes.type = \"loyalty.bonus_earned.v1\" OR attributes.type = \"loyalty.bonus_reversed.v1\""
+  ack_deadline_seconds       = 60
+  enable_message_ordering    = true
+  message_retention_duration = "604800s"
+  labels                     = local.labels
+
+  push_config {
+    push_endpoint = "${google_cloudfunctions2_function.reward_loyalty.service_config[0].uri}/projects/${var.project_id}/topics/loyalty-events"
+
+    oidc_token {
+      service_account_email = google_service_account.pusher.email
+      audience              = google_cloudfunctions2_function.reward_loyalty.service_config[0].uri
+    }
+  }
+
+  expiration_policy {
+    ttl = ""
+  }
+
+  retry_policy {
+    minimum_backoff = "10s"
+    maximum_backoff = "600s"
+  }
+
+  dead_letter_policy {
+    dead_letter_topic     = google_pubsub_topic.reward_loyalty_loyalty_dead.id
+    max_delivery_attempts = 5
+  }
+}
+
+resource "google_pubsub_topic_iam_member" "reward_loyalty_loyalty_dead_letters_in" {
+  topic  = google_pubsub_topic.reward_loyalty_loyalty_dead.id
+  role   = "roles/pubsub.publisher"
+  member = local.pubsub_agent
+}
+
+resource "google_pubsub_subscription_iam_member" "reward_loyalty_loyalty_dead_letters_out" {
+  subscription = google_pubsub_subscription.reward_loyalty_loyalty.id
   role         = "roles/pubsub.subscriber"
   member       = local.pubsub_agent
 }
@@ -2317,16 +2368,16 @@ resource "google_pubsub_subscription" "pay_commissions_dead_letters" {
   }
 }
 
-resource "google_pubsub_subscription" "count_loyalty_payment_dead_letters" {
-  name                       = "count-loyalty-payment-dead-letters"
-  topic                      = google_pubsub_topic.count_loyalty_payment_dead.id
+resource "google_pubsub_subscription" "reward_loyalty_payment_dead_letters" {
+  name                       = "reward-loyalty-payment-dead-letters"
+  topic                      = google_pubsub_topic.reward_loyalty_payment_dead.id
   ack_deadline_seconds       = 60
   enable_message_ordering    = false
   message_retention_duration = "604800s"
   labels                     = local.labels
 
   push_config {
-    push_endpoint = "${google_cloudfunctions2_function.dead_letter.service_config[0].uri}/projects/${var.project_id}/topics/count-loyalty-payment-dead"
+    push_endpoint = "${google_cloudfunctions2_function.dead_letter.service_config[0].uri}/projects/${var.project_id}/topics/reward-loyalty-payment-dead"
 
     oidc_token {
       service_account_email = google_service_account.pusher.email
@@ -2344,16 +2395,16 @@ resource "google_pubsub_subscription" "count_loyalty_payment_dead_letters" {
   }
 }
 
-resource "google_pubsub_subscription" "count_loyalty_order_dead_letters" {
-  name                       = "count-loyalty-order-dead-letters"
-  topic                      = google_pubsub_topic.count_loyalty_order_dead.id
+resource "google_pubsub_subscription" "reward_loyalty_order_dead_letters" {
+  name                       = "reward-loyalty-order-dead-letters"
+  topic                      = google_pubsub_topic.reward_loyalty_order_dead.id
   ack_deadline_seconds       = 60
   enable_message_ordering    = false
   message_retention_duration = "604800s"
   labels                     = local.labels
 
   push_config {
-    push_endpoint = "${google_cloudfunctions2_function.dead_letter.service_config[0].uri}/projects/${var.project_id}/topics/count-loyalty-order-dead"
+    push_endpoint = "${google_cloudfunctions2_function.dead_letter.service_config[0].uri}/projects/${var.project_id}/topics/reward-loyalty-order-dead"
 
     oidc_token {
       service_account_email = google_service_account.pusher.email
@@ -2371,16 +2422,43 @@ resource "google_pubsub_subscription" "count_loyalty_order_dead_letters" {
   }
 }
 
-resource "google_pubsub_subscription" "count_loyalty_referral_dead_letters" {
-  name                       = "count-loyalty-referral-dead-letters"
-  topic                      = google_pubsub_topic.count_loyalty_referral_dead.id
+resource "google_pubsub_subscription" "reward_loyalty_referral_dead_letters" {
+  name                       = "reward-loyalty-referral-dead-letters"
+  topic                      = google_pubsub_topic.reward_loyalty_referral_dead.id
   ack_deadline_seconds       = 60
   enable_message_ordering    = false
   message_retention_duration = "604800s"
   labels                     = local.labels
 
   push_config {
-    push_endpoint = "${google_cloudfunctions2_function.dead_letter.service_config[0].uri}/projects/${var.project_id}/topics/count-loyalty-referral-dead"
+    push_endpoint = "${google_cloudfunctions2_function.dead_letter.service_config[0].uri}/projects/${var.project_id}/topics/reward-loyalty-referral-dead"
+
+    oidc_token {
+      service_account_email = google_service_account.pusher.email
+      audience              = google_cloudfunctions2_function.dead_letter.service_config[0].uri
+    }
+  }
+
+  expiration_policy {
+    ttl = ""
+  }
+
+  retry_policy {
+    minimum_backoff = "10s"
+    maximum_backoff = "600s"
+  }
+}
+
+resource "google_pubsub_subscription" "reward_loyalty_loyalty_dead_letters" {
+  name                       = "reward-loyalty-loyalty-dead-letters"
+  topic                      = google_pubsub_topic.reward_loyalty_loyalty_dead.id
+  ack_deadline_seconds       = 60
+  enable_message_ordering    = false
+  message_retention_duration = "604800s"
+  labels                     = local.labels
+
+  push_config {
+    push_endpoint = "${google_cloudfunctions2_function.dead_letter.service_config[0].uri}/projects/${var.project_id}/topics/reward-loyalty-loyalty-dead"
 
     oidc_token {
       service_account_email = google_service_account.pusher.email
@@ -3150,15 +3228,15 @@ resource "google_cloudfunctions2_function" "pay_commissions" {
   depends_on = [google_project_service.enabled]
 }
 
-resource "google_cloudfunctions2_function" "count_loyalty" {
-  name        = "count-loyalty"
+resource "google_cloudfunctions2_function" "reward_loyalty" {
+  name        = "reward-loyalty"
   location    = var.region
-  description = "Soko count_loyalty (pubsub)"
+  description = "Soko reward_loyalty (pubsub)"
   labels      = local.labels
 
   build_config {
     runtime         = "python311"
-    entry_point     = "count_loyalty"
+    entry_point     = "reward_loyalty"
     service_account = google_service_account.builder.id
 
     source {
@@ -3559,7 +3637,7 @@ resource "google_project_iam_member" "subscriber_firestore" {
 
 resource "google_service_account" "reactor" {
   account_id   = "soko-reactor"
-  display_name = "Soko reactor functions (open_wallets, credit_deposits, debit_refunds, run_checkout, earn_commissions, pay_commissions, count_loyalty)"
+  display_name = "Soko reactor functions (open_wallets, credit_deposits, debit_refunds, run_checkout, earn_commissions, pay_commissions, reward_loyalty)"
 }
 
 resource "google_service_account_iam_member" "reactor_deployed_by_deployer" {
@@ -3799,10 +3877,10 @@ resource "google_cloud_run_v2_service_iam_member" "pay_commissions_pusher" {
   member   = "serviceAccount:${google_service_account.pusher.email}"
 }
 
-resource "google_cloud_run_v2_service_iam_member" "count_loyalty_pusher" {
+resource "google_cloud_run_v2_service_iam_member" "reward_loyalty_pusher" {
   project  = var.project_id
   location = var.region
-  name     = google_cloudfunctions2_function.count_loyalty.name
+  name     = google_cloudfunctions2_function.reward_loyalty.name
   role     = "roles/run.invoker"
   member   = "serviceAccount:${google_service_account.pusher.email}"
 }
@@ -3826,7 +3904,7 @@ output "function_urls" {
     bind_referrals    = google_cloudfunctions2_function.bind_referrals.service_config[0].uri
     earn_commissions  = google_cloudfunctions2_function.earn_commissions.service_config[0].uri
     pay_commissions   = google_cloudfunctions2_function.pay_commissions.service_config[0].uri
-    count_loyalty     = google_cloudfunctions2_function.count_loyalty.service_config[0].uri
+    reward_loyalty    = google_cloudfunctions2_function.reward_loyalty.service_config[0].uri
   }
 }
 

@@ -116,3 +116,61 @@ def test_this_months_board_starts_empty_in_a_new_month(
     month, all_time = board.split("\n\n")[:2]
     assert month == "<b>Top referrers this month</b>\nnobody yet\nYou: not on the board yet"
     assert all_time.endswith("1. Alice · PLN 30.00\nYou: #1 · PLN 30.00")
+
+
+def test_the_shops_scenario_a_friends_100_pln_top_up_pays_the_referrer_3_pln(
+    memory_runtime: Runtime,
+) -> None:
+    from tests.builders import button_update, settings
+    from tests.functions.conftest import client_for, post_update
+
+    admin = 99
+    memory_runtime.settings = settings(
+        admin_ids=frozenset({admin}), manual_transfer_details="mBank PL61 1090 1014"
+    )
+    chat = Chat(client_for("telegram_webhook"))
+    chat.say(ALICE, "/start", "Alice")
+    code = link_of(chat, ALICE, "Alice")  # https://t.me/soko_test_bot?start=ref_<code>
+    assert chat.say(BOB, f"/start ref_{code}", "Bob")["text"].startswith("Alice invited you.")
+    assert "🎉 New referral: Bob joined with your link." in told(memory_runtime, ALICE)
+
+    chat.say(BOB, "/deposit bank 100.00 JAN-7", "Bob")  # PLN, approved by an admin
+    (payment,) = memory_runtime.read_models.all("payments").values()
+    tap = button_update(f"adm:ok:{payment['payment_id']}", user_id=admin, update_id=999)
+    assert post_update(chat.webhook, tap).status_code == 200
+
+    assert wallet(memory_runtime, BOB) == {"PLN": 10_000}
+    assert wallet(memory_runtime, ALICE) == {"PLN": 300}
+    assert "💸 Commission PLN 3.00 from a friend's top-up is in your wallet." in told(
+        memory_runtime, ALICE
+    )
+
+
+def test_a_tier_rate_pays_a_bonus_on_the_wallet_and_a_refund_takes_both_back(
+    chat: Chat, rail: FakeRail, memory_runtime: Runtime, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from events import Money
+    from events.loyalty import BonusEarned
+    from functions.ops.ledger import audit
+    from tests.functions.test_referrals_flow import _append, refund
+
+    monkeypatch.setenv("SOKO_REFERRALS_TIER_RATES_BP", '{"silver": 500}')
+    for cached in (context.referral_settings, context.programme):
+        cached.cache_clear()
+    deposit(chat, rail, BOB, "3334", "Bob")  # KES 100.02 at 3%: Silver
+    second = deposit(chat, rail, BOB, "1000", "Bob")  # 3% = 30.00, plus 2% at Silver: 20.00
+
+    assert wallet(memory_runtime, ALICE) == {"KES": 10_002 + 3_000 + 2_000}
+    assert audit(memory_runtime.store, memory_runtime.read_models) == []
+    refund(memory_runtime, second)
+    assert wallet(memory_runtime, ALICE) == {"KES": 10_002}
+    assert audit(memory_runtime.store, memory_runtime.read_models) == []
+
+    kes = lambda amount: Money(amount=amount, currency="KES")  # noqa: E731
+    forged = BonusEarned(
+        user_id=ALICE, payment_id="p-none", tier="silver", rate_bp=500,
+        deposit=kes(100_000), commission=kes(3_000), bonus=kes(2_000),
+    )  # fmt: skip
+    _append(memory_runtime, f"loyalty-{ALICE}", forged, "forged-bonus")
+    problems = [p.what for p in audit(memory_runtime.store, memory_runtime.read_models)]
+    assert "bonus on p-none has no commission of that referrer" in problems

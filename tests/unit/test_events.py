@@ -174,6 +174,20 @@ EXAMPLES: dict[str, dict[str, Any]] = {
     },
     "loyalty.achievement_unlocked.v1": {"user_id": 7, "achievement": "first_referral"},
     "loyalty.board_visibility_set.v1": {"user_id": 7, "hidden": True},
+    "loyalty.bonus_earned.v1": {
+        "user_id": 7,
+        "payment_id": "p1",
+        "tier": "gold",
+        "rate_bp": 400,
+        "deposit": {"amount": 10_000, "currency": "PLN"},
+        "commission": {"amount": 300, "currency": "PLN"},
+        "bonus": {"amount": 100, "currency": "PLN"},
+    },
+    "loyalty.bonus_reversed.v1": {
+        "user_id": 7,
+        "payment_id": "p1",
+        "bonus": {"amount": 100, "currency": "PLN"},
+    },
     **SHOP_EXAMPLES,
 }
 

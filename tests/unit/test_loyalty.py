@@ -195,3 +195,37 @@ def test_a_delivered_order_counts_a_purchase_and_a_wallet_deposit_a_deposit() ->
         payment_id="p1", user_id=A, purpose="order", paid=pln(100), source="callback"
     )
     assert deposits.react(envelope("payment-p1", 2, paid)) == []  # an order paid on a rail
+
+
+GOLD_PAYS_MORE = Programme(
+    "PLN", (Tier("bronze", 0), Tier("gold", 10_000, rate_bp=500)), achievements=()
+)
+
+
+def earned(key: str, deposit: int, rate_bp: int = 300) -> loyalty.Count:
+    commission = pln(deposit * rate_bp // 10_000)
+    return loyalty.Count(A, "commission", key, GOLD_PAYS_MORE, commission, pln(deposit), rate_bp)
+
+
+def test_a_tier_with_its_own_rate_pays_the_difference_as_a_bonus_once_and_takes_it_back() -> None:
+    from events.loyalty import BonusEarned, BonusReversed
+
+    history = run([earned("p1", 400_000)])  # 3%: PLN 120.00 reaches gold, at bronze's rate
+    assert of(BonusEarned, history) == []
+    history = run([earned("p2", 10_033), earned("p2", 10_033)], history)
+    (bonus,) = of(BonusEarned, history)
+    # floor(5% of 100.33) - floor(3% of 100.33) = 501 - 300 grosze
+    assert (bonus.tier, bonus.rate_bp, bonus.bonus) == ("gold", 500, pln(201))  # type: ignore[attr-defined]
+    back = loyalty.Count(A, "reversal", "p2", GOLD_PAYS_MORE, pln(300))
+    history = run([back, back], history)
+    (reversed_,) = of(BonusReversed, history)
+    assert reversed_.bonus == pln(201)  # type: ignore[attr-defined]
+
+
+def test_a_capped_commission_or_a_lower_tier_rate_pays_no_bonus() -> None:
+    from events.loyalty import BonusEarned
+
+    history = run([earned("p1", 400_000)])
+    capped = loyalty.Count(A, "commission", "p2", GOLD_PAYS_MORE, pln(100), pln(10_000), 300)
+    history = run([capped, earned("p3", 10_000, rate_bp=600)], history)
+    assert of(BonusEarned, history) == []
