@@ -84,7 +84,10 @@ class ReferralsSettings(BaseSettings):
             loyalty.Tier(name, whole * unit, self.tier_rates_bp.get(name))
             for name, whole in self.tiers.items()
         )
-        return loyalty.Programme(self.tier_currency, tiers, self.conversion)
+        try:
+            return loyalty.Programme(self.tier_currency, tiers, self.conversion)
+        except ValueError as err:
+            raise ValueError(f"SOKO_REFERRALS_TIERS / _CONVERSION / _TIER_RATES_BP: {err}") from err
 
     def terms(self) -> Terms:
         return Terms(

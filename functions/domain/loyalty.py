@@ -175,6 +175,8 @@ def _bonus(state: Loyalty, command: Count) -> list[Event]:
     deposit, base, earned = command.deposit, command.rate_bp, command.earned
     if command.fact != "commission" or deposit is None or base is None or earned is None:
         return []
+    if f"reversal:{command.key}" in state.counted:
+        return []  # its refund was counted first (a redelivery out of order): nothing to pay
     tier = command.programme.tiers[command.programme.rank_of(state.lifetime)]
     if tier.rate_bp is None or tier.rate_bp <= base:
         return []

@@ -58,19 +58,29 @@ def on_leaderboard(ctx: Context, argument: str) -> Reply:
         return reply(ctx, texts.text(ctx.language, "leaderboard.usage"))
     month = ctx.runtime.clock.now().strftime("%Y-%m")
     mine = ctx.runtime.read_models.get(COLLECTION, str(ctx.user_id))
-    parts = [_board(ctx, board, month, mine) for board in BOARDS]
+    names: dict[int, str | None] = {}  # most names are on both boards: read each once
+    parts = [_board(ctx, board, month, mine, names) for board in BOARDS]
     parts.append(texts.text(ctx.language, "leaderboard.hint"))
     return reply(ctx, "\n\n".join(parts))
 
 
-def _board(ctx: Context, board: Board, month: str, mine: dict[str, Any] | None) -> str:
+def _board(
+    ctx: Context,
+    board: Board,
+    month: str,
+    mine: dict[str, Any] | None,
+    names: dict[int, str | None],
+) -> str:
     read_models, language = ctx.runtime.read_models, ctx.language
     where = {"hidden": False, "month": month}
     wanted = {name: where[name] for name in board.where}
     docs = [d for d in read_models.top(COLLECTION, board.field, wanted, SIZE) if d[board.field] > 0]
     lines = [texts.text(language, board.title)]
     for place, doc in enumerate(docs, start=1):
-        name = short_name(first_name(ctx, int(doc["user_id"])), language)
+        user = int(doc["user_id"])
+        if user not in names:
+            names[user] = first_name(ctx, user)
+        name = short_name(names[user], language)
         earned = _money(doc[board.field])
         lines.append(
             texts.text(language, "leaderboard.line", place=place, name=name, earned=earned)

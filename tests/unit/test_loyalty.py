@@ -222,10 +222,12 @@ def test_a_tier_with_its_own_rate_pays_the_difference_as_a_bonus_once_and_takes_
     assert reversed_.bonus == pln(201)  # type: ignore[attr-defined]
 
 
-def test_a_capped_commission_or_a_lower_tier_rate_pays_no_bonus() -> None:
+def test_a_capped_commission_a_lower_tier_rate_or_a_refund_seen_first_pays_no_bonus() -> None:
     from events.loyalty import BonusEarned
 
     history = run([earned("p1", 400_000)])
     capped = loyalty.Count(A, "commission", "p2", GOLD_PAYS_MORE, pln(100), pln(10_000), 300)
     history = run([capped, earned("p3", 10_000, rate_bp=600)], history)
+    refunded_first = loyalty.Count(A, "reversal", "p4", GOLD_PAYS_MORE, pln(300))
+    history = run([refunded_first, earned("p4", 10_000)], history)
     assert of(BonusEarned, history) == []

@@ -64,3 +64,12 @@ def test_a_configured_username_wins_and_getme_is_not_asked(monkeypatch: pytest.M
     bot = rt.bot_override = RecordingBot()
     assert bot_username(rt) == "shop_bot"
     assert bot.calls == []
+
+
+def test_misconfigured_tiers_or_tier_rates_fail_naming_the_setting() -> None:
+    with pytest.raises(ValueError, match="SOKO_REFERRALS_TIERS"):
+        ReferralsSettings(tiers={"silver": 100}).programme()
+    with pytest.raises(ValueError, match="SOKO_REFERRALS_TIER_RATES_BP names no tier"):
+        ReferralsSettings(tier_rates_bp={"ruby": 500}).programme()
+    gold = ReferralsSettings(tier_rates_bp={"gold": 450}).programme().tiers[2]
+    assert (gold.name, gold.threshold, gold.rate_bp) == ("gold", 50_000, 450)
