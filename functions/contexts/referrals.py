@@ -139,7 +139,12 @@ CONTEXT = BoundedContext(
     name="referrals",
     routes=ROUTES,
     categories=("referral", "loyalty"),
-    commands_append_to=("loyalty",),  # /leaderboard hide and show
+    # /leaderboard hide and show; the binding followed inline after /start.
+    commands_append_to=("referral", "loyalty"),
+    # Bound before /start is answered: a referee's first deposit cannot succeed before
+    # their binding (a deposit decided on an unbound referral stream earns nothing, and
+    # the subscriber alone may take seconds). bind_referrals finishes what this misses.
+    inline=(bind, join_referrer),
     projections=(referral_links, referral_earnings, loyalty_view),
     reactors=(
         bind, join_referrer, earn_commission, reverse_commission, move_commission, *count,

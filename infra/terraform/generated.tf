@@ -3438,6 +3438,12 @@ resource "google_pubsub_topic_iam_member" "webhook_publishes_product_events" {
   member = "serviceAccount:${google_service_account.webhook.email}"
 }
 
+resource "google_pubsub_topic_iam_member" "webhook_publishes_referral_events" {
+  topic  = google_pubsub_topic.referral_events.id
+  role   = "roles/pubsub.publisher"
+  member = "serviceAccount:${google_service_account.webhook.email}"
+}
+
 resource "google_pubsub_topic_iam_member" "webhook_publishes_user_events" {
   topic  = google_pubsub_topic.user_events.id
   role   = "roles/pubsub.publisher"

@@ -174,3 +174,23 @@ def test_a_tier_rate_pays_a_bonus_on_the_wallet_and_a_refund_takes_both_back(
     _append(memory_runtime, f"loyalty-{ALICE}", forged, "forged-bonus")
     problems = [p.what for p in audit(memory_runtime.store, memory_runtime.read_models)]
     assert "bonus on p-none has no commission of that referrer" in problems
+
+
+def test_the_link_binds_before_start_is_answered_without_waiting_for_a_subscriber(
+    memory_runtime: Runtime,
+) -> None:
+    from typing import cast
+
+    from functions.runtime.memory import MemoryPublisher
+    from tests.functions.conftest import client_for
+
+    chat = Chat(client_for("telegram_webhook"))
+    chat.say(ALICE, "/start", "Alice")
+    code = link_of(chat, ALICE, "Alice")
+    cast(MemoryPublisher, memory_runtime.publisher).subscribers.clear()  # no bus from here on
+
+    chat.say(BOB, f"/start ref_{code}", "Bob")
+
+    bound = [e.type for e in memory_runtime.store.load(f"referral-{BOB}")]
+    joined = [e.type for e in memory_runtime.store.load(f"referral-{ALICE}")]
+    assert (bound, joined) == (["referral.bound.v1"], ["referral.referee_joined.v1"])
