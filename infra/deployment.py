@@ -22,8 +22,15 @@ def secret_id(secret: str) -> str:
     return f"soko-{secret.replace('_', '-')}"
 
 
+def context_secrets(topology: Topology = TOPOLOGY) -> tuple[str, ...]:
+    """The secrets the contexts' functions mount beyond Settings' own (`referrals_secret`):
+    generated.tf makes each one a Secret Manager secret with a random first version."""
+    mounted = dict.fromkeys(s for fn in topology.functions for s in fn.secrets)
+    return tuple(s for s in mounted if s not in CORE_SECRETS)
+
+
 # Secret Manager secret ids, by the Settings field each one is mounted into.
-SECRET_IDS: dict[str, str] = {s: secret_id(s) for s in CORE_SECRETS}
+SECRET_IDS: dict[str, str] = {s: secret_id(s) for s in (*CORE_SECRETS, *context_secrets())}
 
 
 def service_name(fn: Function) -> str:

@@ -80,6 +80,33 @@ def schedule(job: Schedule, timeout_s: int) -> Block:
     )
 
 
+def context_secret(name: str) -> list[Block]:
+    """A context's secret (the referral codes' key): a Secret Manager secret with a random
+    first version, as the webhook secret has, so a deploy never mounts a secret without a
+    value and no value is in the code. An operator may add their own version; changing it
+    voids what the old one signed (every referral link handed out)."""
+    secret = Block(
+        "resource",
+        ("google_secret_manager_secret", name),
+        [
+            ("secret_id", d.SECRET_IDS[name]),
+            ("labels", Raw("local.labels")),
+            Block("replication", body=[Block("auto")]),
+            ("depends_on", Raw("[google_project_service.enabled]")),
+        ],
+    )
+    value = Block("resource", ("random_password", name), [("length", 48), ("special", False)])
+    version = Block(
+        "resource",
+        ("google_secret_manager_secret_version", name),
+        [
+            ("secret", Raw(f"google_secret_manager_secret.{name}.id")),
+            ("secret_data", Raw(f"random_password.{name}.result")),
+        ],
+    )
+    return [secret, value, version]
+
+
 def outputs(topology: Topology) -> list[Block]:
     entry_points = {f.entry_point for f in topology.functions}
     urls: dict[str, Value] = {f.entry_point: uri(f.entry_point) for f in topology.functions}
@@ -107,7 +134,9 @@ def generate(topology: Topology = TOPOLOGY, rails: Sequence[RailSpec] | None = N
     specs = registry.specs() if rails is None else rails
     served = {f.entry_point for f in topology.functions}
     callbacks = d.CALLBACKS if d.CALLBACKS in served else None
-    blocks = terraform_rails.blocks(specs) + [topic(t) for t in topology.topics]
+    blocks = terraform_rails.blocks(specs)
+    blocks += [b for name in d.context_secrets(topology) for b in context_secret(name)]
+    blocks += [topic(t) for t in topology.topics]
     for sub in topology.subscriptions:
         blocks += subscription(sub)
     blocks += [function(f, callbacks) for f in topology.functions]

@@ -130,7 +130,7 @@ def _settings_of(spec: RailSpec) -> Block:
 
 
 def settings_variable(specs: Sequence[RailSpec]) -> Block:
-    secrets = [d.env_var(s) for s in d.CORE_SECRETS]
+    secrets = [d.env_var(s) for s in d.SECRET_IDS]  # Settings' own and the contexts'
     secrets += [d.env_var(s) for spec in specs for s in spec.secret_names()]
     rails = [v for spec in specs for v in d.rail_settings(spec).values()]
     own = [name for name in d.environment("", "") if name.startswith(ENV_PREFIX)]

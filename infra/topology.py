@@ -122,6 +122,7 @@ def stored(registry: Registry) -> tuple[str, ...]:
 def edges(registry: Registry) -> tuple[Function, ...]:
     """The two entry points every context shares: Telegram's webhook and the scheduler's."""
     commands = (c for ctx in registry.contexts for c in ctx.commands_append_to)
+    route_secrets = (s for ctx in registry.contexts for s in ctx.route_secrets)
     return (
         Function(
             "telegram_webhook",
@@ -129,7 +130,8 @@ def edges(registry: Registry) -> tuple[Function, ...]:
             memory_mb=512,
             min_instances=1,  # Telegram users feel a cold start; one warm instance is cheap
             concurrency=8,
-            secrets=("bot_token", "webhook_secret"),
+            # Its own, and those the contexts' routes read (the referral codes' key).
+            secrets=("bot_token", "webhook_secret", *dict.fromkeys(route_secrets)),
             public=True,
             family="webhook",
             publishes=tuple(dict.fromkeys(commands)),  # what the contexts' commands append to

@@ -15,6 +15,7 @@ FIXTURES = Path(__file__).parent / "fixtures"
 BOT_TOKEN = "123456:TEST-token-not-real"
 WEBHOOK_SECRET = "webhook-secret-for-tests"
 SCHEDULER_SECRET = "scheduler-secret-for-tests"
+REFERRALS_SECRET = "referrals-secret-for-tests"
 
 
 def recorded(name: str) -> dict[str, Any]:

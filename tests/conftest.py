@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -14,6 +15,9 @@ from tests import builders
 from tests.fakes.recording_bot import RecordingBot
 
 EMULATOR_PROJECT = "demo-soko"
+# The referral codes' key has no default (a deployment mounts its own): the tests set one,
+# before any test reads the settings (they are read once per process).
+os.environ.setdefault("SOKO_REFERRALS_SECRET", builders.REFERRALS_SECRET)
 
 
 @pytest.fixture

@@ -109,3 +109,7 @@ class BoundedContext:
     # Its own settings classes (SOKO_* variables), read once per instance by
     # Runtime.settings_of; core settings stay in functions/runtime/settings.py.
     settings: tuple[type[BaseSettings], ...] = ()
+    # Secrets its Telegram routes read, as Settings-style names (`referrals_secret`, mounted
+    # at SOKO_REFERRALS_SECRET): the webhook mounts them. Its subscribers name their own in
+    # their Function's `secrets`; each gets a Secret Manager secret (infra/deployment.py).
+    route_secrets: tuple[str, ...] = ()

@@ -1,8 +1,11 @@
-"""Referrals: a link per user, a commission on the deposits of those they invite, /referrals.
+"""Referrals: a link per user, a commission on the deposits of those they invite, tiers and
+badges on `loyalty-<id>`, /referrals and /leaderboard.
 
 Binding happens once, at the referee's first registration (`user.registered.v1` carries the
 `/start ref_<code>` code); a succeeded wallet deposit of a referee earns the referrer
-floor(rate * amount) on their wallet, once per deposit, and a refund takes it back
+floor(rate * amount) on their wallet, once per deposit, and a refund takes it back. Each
+referral, commission, reversal, deposit and delivered order is counted once on the user's
+loyalty stream, which decides the tiers reached and badges unlocked from their tables
 (docs/architecture.md, "Referrals").
 """
 
@@ -10,12 +13,18 @@ from __future__ import annotations
 
 from functools import cache
 
+from pydantic import SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from events.money import currency
 from events.referrals import Terms
 from functions.contexts.base import BoundedContext, Function, Subscriber
+from functions.domain import loyalty
+from functions.notifications.loyalty import achievement_unlocked, tier_reached
 from functions.notifications.referrals import commission_paid, commission_reversed, new_referral
+from functions.projections.loyalty import loyalty_view
 from functions.projections.referrals import referral_earnings, referral_links
+from functions.reactors.loyalty import counters, move_bonus
 from functions.reactors.referrals import (
     bind_referral,
     earn_commission,
@@ -23,7 +32,12 @@ from functions.reactors.referrals import (
     move_commission,
     reverse_commission,
 )
+from functions.runtime import secrets
+from functions.runtime.settings import MissingSetting
 from functions.telegram.routes import Route, command
+
+# Whole units of the tier currency (the issue's Bronze 0 ... Diamond 5,000 PLN).
+TIERS = {"bronze": 0, "silver": 100, "gold": 500, "platinum": 1_000, "diamond": 5_000}
 
 
 class ReferralsSettings(BaseSettings):
@@ -32,8 +46,20 @@ class ReferralsSettings(BaseSettings):
     rate_bp: commission in basis points of each deposit (300 = 3%), rounded down.
     min_deposit / cap: per currency in minor units, JSON ({"PLN": 1000}); empty: none.
     window_days: deposits this long after sign-up earn nothing more; unset: no window.
-    secret: keys the codes' HMAC; a deployment sets its own (changing it voids old links).
-    bot_username: the bot's @name, for https://t.me/<bot_username>?start=ref_<code>.
+    secret: keys the codes' HMAC. No default: a deployment mounts it from Secret Manager
+      (`soko-referrals-secret`), the local stack makes one per run, and changing it voids
+      every link handed out. Missing, the first code made or read fails naming it.
+    bot_username: the bot's @name, for https://t.me/<bot_username>?start=ref_<code>; unset,
+      the bot's own getMe answer names it (asked once per instance), so a link cannot
+      point at another bot.
+    tier_currency / tiers: the tiers by lifetime commission, in whole units of
+      tier_currency (PLN; JSON {"bronze": 0, "silver": 100, ...}, ascending from 0).
+    tier_rates_bp: a tier's own commission rate ({"gold": 400}): while the referrer is in
+      it, each commission also pays the difference to the referee's bound rate as a bonus;
+      none set (the default): every tier pays the bound rate.
+    conversion: how commission in another currency counts toward the tiers: minor units of
+      tier_currency per 1,000,000 minor units of it ({"KES": 30000}: KES 100 counts as PLN
+      3), truncated per commission; a currency without a rate does not count.
     """
 
     model_config = SettingsConfigDict(env_prefix="SOKO_REFERRALS_", frozen=True, extra="ignore")
@@ -41,8 +67,27 @@ class ReferralsSettings(BaseSettings):
     min_deposit: dict[str, int] = {}
     cap: dict[str, int] = {}
     window_days: int | None = None
-    secret: str = "soko-local-referrals"  # noqa: S105 - local only; deployments set their own
-    bot_username: str = "soko_bot"
+    secret: SecretStr | None = None
+    bot_username: str | None = None
+    tier_currency: str = "PLN"
+    tiers: dict[str, int] = TIERS
+    tier_rates_bp: dict[str, int] = {}
+    conversion: dict[str, int] = {}
+
+    def programme(self) -> loyalty.Programme:
+        """The tiers in minor units of their currency, the conversion table, the badges."""
+        unit = 10 ** currency(self.tier_currency).exponent
+        unknown = sorted(set(self.tier_rates_bp) - set(self.tiers))
+        if unknown:
+            raise ValueError(f"SOKO_REFERRALS_TIER_RATES_BP names no tier: {unknown}")
+        tiers = tuple(
+            loyalty.Tier(name, whole * unit, self.tier_rates_bp.get(name))
+            for name, whole in self.tiers.items()
+        )
+        try:
+            return loyalty.Programme(self.tier_currency, tiers, self.conversion)
+        except ValueError as err:
+            raise ValueError(f"SOKO_REFERRALS_TIERS / _CONVERSION / _TIER_RATES_BP: {err}") from err
 
     def terms(self) -> Terms:
         return Terms(
@@ -52,6 +97,17 @@ class ReferralsSettings(BaseSettings):
             window_days=self.window_days,
         )
 
+    def code_secret(self) -> str:
+        """The HMAC key of the codes (an `sm://` reference is read once), or a failure
+        naming the variable: never a default that would make codes anyone can forge."""
+        name = "SOKO_REFERRALS_SECRET"
+        if self.secret is None or not self.secret.get_secret_value():
+            raise MissingSetting(f"{name} is not set")
+        try:
+            return secrets.reveal(self.secret.get_secret_value())
+        except secrets.SecretUnavailable as err:
+            raise MissingSetting(f"{name} {err}") from err
+
 
 @cache
 def referral_settings() -> ReferralsSettings:
@@ -59,35 +115,60 @@ def referral_settings() -> ReferralsSettings:
     return ReferralsSettings()
 
 
+@cache
+def programme() -> loyalty.Programme:
+    return referral_settings().programme()
+
+
 def terms_and_secret() -> tuple[Terms, str]:
     found = referral_settings()
-    return found.terms(), found.secret
+    return found.terms(), found.code_secret()
 
 
 bind = bind_referral(terms_and_secret)
+count = counters(programme)
+SECRET = "referrals_secret"  # noqa: S105 - a name: SOKO_REFERRALS_SECRET, mounted where codes are made or read
 HANDLERS = "functions.telegram.referrals"
-ROUTES: tuple[Route, ...] = (command("/referrals", HANDLERS, "on_referrals", "help.referrals"),)
+BOARD = "functions.telegram.leaderboard"
+ROUTES: tuple[Route, ...] = (
+    command("/referrals", HANDLERS, "on_referrals", "help.referrals"),
+    command("/leaderboard", BOARD, "on_leaderboard", "help.leaderboard"),
+)
 
 CONTEXT = BoundedContext(
     name="referrals",
     routes=ROUTES,
-    categories=("referral",),
-    projections=(referral_links, referral_earnings),
-    reactors=(bind, join_referrer, earn_commission, reverse_commission, move_commission),
+    categories=("referral", "loyalty"),
+    # /leaderboard hide and show; the binding followed inline after /start.
+    commands_append_to=("referral", "loyalty"),
+    # Bound before /start is answered: a referee's first deposit cannot succeed before
+    # their binding (a deposit decided on an unbound referral stream earns nothing, and
+    # the subscriber alone may take seconds). bind_referrals finishes what this misses.
+    inline=(bind, join_referrer),
+    projections=(referral_links, referral_earnings, loyalty_view),
+    reactors=(
+        bind, join_referrer, earn_commission, reverse_commission, move_commission, *count,
+        move_bonus,
+    ),
     rules={
         "referral.referee_joined.v1": (new_referral,),
+        "loyalty.tier_reached.v1": (tier_reached,),
+        "loyalty.achievement_unlocked.v1": (achievement_unlocked,),
         "referral.commission_reversed.v1": (commission_reversed,),
         "wallet.credited.v1": (commission_paid,),
     },
     subscribers=(
         Subscriber(
             Function("project_referrals", "pubsub", concurrency=4),
-            projections=(referral_links, referral_earnings),
-            subscription="project-referrals-{category}",  # it reads two categories
+            projections=(referral_links, referral_earnings, loyalty_view),
+            subscription="project-referrals-{category}",  # it reads three categories
         ),
         Subscriber(
             Function(
-                "bind_referrals", "pubsub", family="reactor", publishes=("referral",)
+                "bind_referrals", "pubsub", family="binder", publishes=("referral",),
+                # Resolves a registration's code: its own account, so no other reactor
+                # may read the key that makes codes.
+                secrets=(SECRET,),
             ),
             reactors=(bind, join_referrer),
             subscription="bind-referrals-{category}",
@@ -106,6 +187,15 @@ CONTEXT = BoundedContext(
             ),
             reactors=(move_commission,),
         ),
+        Subscriber(
+            Function(
+                "reward_loyalty", "pubsub", concurrency=4, family="reactor",
+                publishes=("loyalty", "wallet"),
+            ),
+            reactors=(*count, move_bonus),
+            subscription="reward-loyalty-{category}",  # it reads four categories
+        ),
     ),
     settings=(ReferralsSettings,),
+    route_secrets=(SECRET,),  # /referrals makes codes, /start ref_<code> reads one
 )  # fmt: skip

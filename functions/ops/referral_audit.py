@@ -1,20 +1,31 @@
 """The ledger audit's referral part: every commission traces to exactly one succeeded wallet
 deposit of a referee of that referrer, at the rate they were bound under; every reversal to
 a refund of that deposit; nothing is paid or taken back twice; a debt is never repaid beyond
-what was owed (functions/ops/ledger.py runs it)."""
+what was owed; each tier bonus traces to that commission, at a tier the referrer had
+reached, and moves like one (functions/ops/ledger.py runs it)."""
 
 from __future__ import annotations
 
 from collections import Counter, defaultdict
+from dataclasses import dataclass
 
-from events import decode
+from events import Money, decode
+from events.loyalty import BonusEarned, BonusReversed, TierReached
 from events.payments import PaymentRefunded, PaymentSucceeded
 from events.referrals import CommissionEarned, CommissionOwed, CommissionReversed, ReferralBound
 from events.wallet import WalletCredited, WalletDebited
-from functions.domain import referrals
+from functions.domain import loyalty, referrals
 from functions.runtime.ports import EventStore
 
 Found = list[tuple[str, str]]  # (stream, what is wrong)
+
+
+@dataclass(frozen=True)
+class Owed:
+    """What one decision says a referrer's wallet must be paid (or given back)."""
+
+    referrer_id: int
+    commission: Money
 
 
 def commission_problems(
@@ -23,7 +34,53 @@ def commission_problems(
     refunded: dict[str, PaymentRefunded],
 ) -> Found:
     earned, reversed_, found = _decided(store, succeeded, refunded)
-    return found + _moved(store, earned, reversed_)
+    paid = {pid: Owed(e.referrer_id, e.commission) for pid, e in earned.items()}
+    taken = {pid: Owed(e.referrer_id, e.commission) for pid, e in reversed_.items()}
+    bonuses, bonuses_back, wrong = _bonuses(store, earned, reversed_)
+    return found + wrong + _moved(store, paid | bonuses, taken | bonuses_back)
+
+
+def _bonuses(
+    store: EventStore,
+    earned: dict[str, CommissionEarned],
+    reversed_: dict[str, CommissionReversed],
+) -> tuple[dict[str, Owed], dict[str, Owed], Found]:
+    """Each tier bonus on the commission of that deposit to that referrer, at the tier's
+    rate less the commission (by a tier reached before it), and each taken back only with
+    its commission. Keyed as they move on the wallet: `bonus:<payment id>`."""
+    paid: dict[str, Owed] = {}
+    back: dict[str, Owed] = {}
+    found: Found = []
+    for stream in store.streams("loyalty"):
+        reached: set[str] = set()
+        for event in (decode(e) for e in store.load(stream)):
+            if isinstance(event, TierReached):
+                reached.add(event.tier)
+            elif isinstance(event, BonusEarned):
+                key = loyalty.BONUS + event.payment_id
+                if key in paid:
+                    found.append((stream, f"bonus on {event.payment_id} earned twice"))
+                paid[key] = Owed(event.user_id, event.bonus)
+                found += [(stream, p) for p in _bonus(event, earned.get(event.payment_id), reached)]
+            elif isinstance(event, BonusReversed):
+                key = loyalty.BONUS + event.payment_id
+                if event.payment_id not in reversed_ or paid.get(key) != Owed(
+                    event.user_id, event.bonus
+                ):
+                    found.append((stream, f"bonus on {event.payment_id} reversed without cause"))
+                back[key] = Owed(event.user_id, event.bonus)
+    return paid, back, found
+
+
+def _bonus(event: BonusEarned, cause: CommissionEarned | None, reached: set[str]) -> list[str]:
+    if cause is None or cause.referrer_id != event.user_id or cause.commission != event.commission:
+        return [f"bonus on {event.payment_id} has no commission of that referrer"]
+    if event.tier not in reached or event.rate_bp <= cause.rate_bp:
+        return [f"bonus on {event.payment_id} at a tier or rate not in force"]
+    due = referrals.commission_on(cause.deposit, event.rate_bp).amount - cause.commission.amount
+    if event.deposit != cause.deposit or event.bonus.amount != due:
+        return [f"bonus on {event.payment_id} is not the tier's rate less the commission"]
+    return []
 
 
 def _decided(
@@ -76,9 +133,7 @@ def _earning(
     return []
 
 
-def _moved(
-    store: EventStore, earned: dict[str, CommissionEarned], reversed_: dict[str, CommissionReversed]
-) -> Found:
+def _moved(store: EventStore, earned: dict[str, Owed], reversed_: dict[str, Owed]) -> Found:
     found: Found = []
     paid: Counter[str] = Counter()
     taken: dict[str, int] = defaultdict(int)

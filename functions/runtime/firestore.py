@@ -12,7 +12,7 @@ appended (Firestore maps would reorder keys and could turn big integers into flo
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
@@ -266,6 +266,30 @@ class FirestoreReadModels:
         )
         with translated():
             return [s.to_dict() or {} for s in query.stream()]
+
+    def top(
+        self, collection: str, field: str, where: Mapping[str, Any], limit: int
+    ) -> list[dict[str, Any]]:
+        query = self._where(collection, where).order_by(field, direction=firestore.Query.DESCENDING)
+        with translated():
+            return [s.to_dict() or {} for s in query.limit(limit).stream()]
+
+    def count_above(self, collection: str, field: str, value: int, where: Mapping[str, Any]) -> int:
+        # Ordered like top(), so the same composite index serves the count.
+        query = (
+            self._where(collection, where)
+            .where(filter=FieldFilter(field, ">", value))
+            .order_by(field, direction=firestore.Query.DESCENDING)
+        )
+        with translated():
+            (result,) = query.count().get()
+            return int(result[0].value)
+
+    def _where(self, collection: str, where: Mapping[str, Any]) -> Any:
+        query: Any = self._db.collection(collection)
+        for name, wanted in where.items():
+            query = query.where(filter=FieldFilter(name, "==", wanted))
+        return query
 
     def _load_missing(self, stream: str, after: int, up_to: int) -> list[Envelope]:
         # Events are immutable once committed, so reading them outside the transaction is safe.

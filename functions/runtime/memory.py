@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -160,6 +160,28 @@ class MemoryReadModels:
             docs = self._docs.get(collection, {}).values()
             due = [d for d in docs if isinstance(d.get(field), datetime) and d[field] <= cutoff]
             return [dict(d) for d in sorted(due, key=lambda d: d[field])][:limit]
+
+    def top(
+        self, collection: str, field: str, where: Mapping[str, Any], limit: int
+    ) -> list[dict[str, Any]]:
+        ranked = sorted(self._matching(collection, field, where), key=lambda d: -d[field])
+        return ranked[:limit]
+
+    def count_above(self, collection: str, field: str, value: int, where: Mapping[str, Any]) -> int:
+        return sum(1 for d in self._matching(collection, field, where) if d[field] > value)
+
+    def _matching(
+        self, collection: str, field: str, where: Mapping[str, Any]
+    ) -> list[dict[str, Any]]:
+        # As Firestore: a document without the ordered field, or not an integer, is left out.
+        with self._lock:
+            docs = self._docs.get(collection, {}).values()
+            return [
+                dict(d)
+                for d in docs
+                if isinstance(d.get(field), int)
+                and all(k in d and d[k] == v for k, v in where.items())
+            ]
 
     def _load_missing(self, stream: str, after: int, up_to: int) -> list[Envelope]:
         return self._store.load(stream, after=after, up_to=up_to)

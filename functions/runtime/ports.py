@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
@@ -138,6 +138,19 @@ class ReadModels(Protocol):
         """Up to `limit` documents whose time `field` is at or before `cutoff`, earliest
         first; documents without the field (or with None) are not due. The scheduled jobs
         use it, so work that is due is found however much that is not due has piled up."""
+        ...
+
+    def top(
+        self, collection: str, field: str, where: Mapping[str, Any], limit: int
+    ) -> list[dict[str, Any]]:
+        """Up to `limit` documents whose fields equal `where`, highest integer `field`
+        first (the leaderboard: a query over per-user documents, never one hot document).
+        On Firestore each `where` and `field` pair needs its composite index."""
+        ...
+
+    def count_above(self, collection: str, field: str, value: int, where: Mapping[str, Any]) -> int:
+        """How many documents whose fields equal `where` have `field` above `value` (an
+        asker's rank is one more), counted by the store, not by reading them."""
         ...
 
 

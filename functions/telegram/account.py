@@ -14,7 +14,8 @@ from functions.telegram.chat import Context, Reply, reply
 def on_start(ctx: Context, argument: str) -> Reply:
     sender = ctx.user
     code = argument.removeprefix("ref_") if argument.startswith("ref_") else None
-    appended = ctx.runtime.pipeline.execute(
+    # Followed inline: a referral link binds the new user before this answer (contexts).
+    appended = ctx.runtime.execute(
         users.users,
         users.stream_of(sender.id),
         users.Register(

@@ -16,7 +16,7 @@ def invitation(ctx: Context, code: str | None) -> str:
     """The welcome's line about the link a new user came through ("" without one)."""
     if not code:
         return ""
-    referrer = referrals.resolve(code, referral_settings().secret)
+    referrer = referrals.resolve(code, referral_settings().code_secret())
     name = first_name(ctx, referrer) if referrer not in (None, ctx.user_id) else None
     if referrer is None or name is None:
         return texts.text(ctx.language, "referrals.unknown_code")

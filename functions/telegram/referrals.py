@@ -5,17 +5,19 @@ from __future__ import annotations
 from urllib.parse import quote
 
 from functions import texts
-from functions.contexts.referrals import referral_settings
+from functions.contexts.referrals import programme, referral_settings
 from functions.domain import referrals
+from functions.projections.loyalty import standing_of
 from functions.projections.referrals import referrals_of
+from functions.telegram.bot_names import bot_username
 from functions.telegram.chat import Context, Reply, reply
 from functions.telegram.invitations import first_name
+from functions.telegram.tiers import tier_lines
 
 
-def link_of(user_id: int) -> str:
-    found = referral_settings()
-    code = referrals.code_of(user_id, found.secret)
-    return f"https://t.me/{found.bot_username}?start=ref_{code}"
+def link_of(ctx: Context, user_id: int) -> str:
+    code = referrals.code_of(user_id, referral_settings().code_secret())
+    return f"https://t.me/{bot_username(ctx.runtime)}?start=ref_{code}"
 
 
 def on_referrals(ctx: Context, argument: str) -> Reply:
@@ -29,8 +31,8 @@ def on_referrals(ctx: Context, argument: str) -> Reply:
     said = texts.text(
         ctx.language,
         "referrals.summary",
-        code=referrals.code_of(ctx.user_id, found.secret),
-        link=link_of(ctx.user_id),
+        code=referrals.code_of(ctx.user_id, found.code_secret()),
+        link=link_of(ctx, ctx.user_id),
         count=len(view.referees),
         earned=texts.Html(earned or texts.text(ctx.language, "referrals.earned_none")),
         rate=f"{found.rate_bp / 100:g}%",
@@ -38,8 +40,10 @@ def on_referrals(ctx: Context, argument: str) -> Reply:
     if view.owed:
         owed = texts.Html(", ".join(texts.render(m) for m in view.owed))
         said += "\n" + texts.text(ctx.language, "referrals.owed", amounts=owed)
+    standing = standing_of(ctx.runtime.read_models, ctx.user_id, programme())
+    said += "\n\n" + tier_lines(ctx.language, standing)
     answer = reply(ctx, said)
-    share = f"https://t.me/share/url?url={quote(link_of(ctx.user_id), safe='')}"
+    share = f"https://t.me/share/url?url={quote(link_of(ctx, ctx.user_id), safe='')}"
     label = texts.text(ctx.language, "referrals.share")
     answer["reply_markup"] = {"inline_keyboard": [[{"text": label, "url": share}]]}
     return answer

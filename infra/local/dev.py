@@ -10,8 +10,9 @@ left running. Nothing is kept either (the emulators hold their data in memory), 
 SOKO_* variables exported in the environment override the stack's defaults for the functions
 (`SOKO_RESERVATION_MINUTES=2 make dev`), except the ones the stack sets itself (its wiring,
 the provider fakes' credentials and its secrets: `infra.local.stack.STACK_SETTINGS`), which
-are ignored and named. `--secrets-from-env` takes SOKO_BOT_TOKEN, SOKO_WEBHOOK_SECRET and
-SOKO_SCHEDULER_SECRET from the environment where set, instead of random ones.
+are ignored and named. `--secrets-from-env` takes SOKO_BOT_TOKEN, SOKO_WEBHOOK_SECRET,
+SOKO_SCHEDULER_SECRET and SOKO_REFERRALS_SECRET from the environment where set, instead of
+random ones.
 """
 
 from __future__ import annotations

@@ -114,8 +114,16 @@ LOCAL_DEFAULTS: Mapping[str, str] = {
     # Crypto deposits to BIP84's test-vector accounts, watched on the fake Esplora chains.
     "SOKO_CRYPTO_BTC_XPUB": LOCAL_BTC_XPUB,
     "SOKO_CRYPTO_LTC_XPUB": LOCAL_LTC_XPUB,
+    # Referral tiers count in PLN; these illustrative rates (grosze per million minor units)
+    # let the stack's KES, IDR, USD and Stars deposits count toward them and the leaderboard.
+    "SOKO_REFERRALS_CONVERSION": '{"KES": 31000, "IDR": 250, "USD": 4000000, "XTR": 5200000}',
 }
-SECRET_SETTINGS = ("SOKO_BOT_TOKEN", "SOKO_WEBHOOK_SECRET", "SOKO_SCHEDULER_SECRET")
+SECRET_SETTINGS = (
+    "SOKO_BOT_TOKEN",
+    "SOKO_WEBHOOK_SECRET",
+    "SOKO_SCHEDULER_SECRET",
+    "SOKO_REFERRALS_SECRET",
+)
 # Settings the stack always sets itself: where the emulators and the fakes are, and the
 # secrets and credentials they are configured with. Another value would break the stack
 # (or reach a real Telegram or provider), so `settings` may not name them.
@@ -275,11 +283,14 @@ class TelegramLimits:
 
 @dataclass(frozen=True, repr=False)
 class Secrets:
-    """Random per run: the bot token, the webhook secret and the scheduler secret."""
+    """Random per run: the bot token, the webhook and scheduler secrets, and the key of the
+    referral codes (a link handed out in one run is not valid in the next, unless
+    `--secrets-from-env` keeps SOKO_REFERRALS_SECRET)."""
 
     bot_token: str
     webhook_secret: str
     scheduler_secret: str
+    referrals_secret: str
 
     @classmethod
     def generate(cls) -> Secrets:
@@ -289,16 +300,18 @@ class Secrets:
             bot_token=f"{bot_id}:{secrets.token_urlsafe(26)}",
             webhook_secret=secrets.token_urlsafe(32),  # Telegram allows [A-Za-z0-9_-]{1,256}
             scheduler_secret=secrets.token_urlsafe(32),
+            referrals_secret=secrets.token_urlsafe(32),
         )
 
     @classmethod
     def from_environ(cls, environ: Mapping[str, str]) -> Secrets:
-        """SOKO_BOT_TOKEN, SOKO_WEBHOOK_SECRET, SOKO_SCHEDULER_SECRET where set, else random."""
+        """SECRET_SETTINGS where set in `environ`, else random."""
         generated = cls.generate()
         return cls(
             bot_token=environ.get("SOKO_BOT_TOKEN") or generated.bot_token,
             webhook_secret=environ.get("SOKO_WEBHOOK_SECRET") or generated.webhook_secret,
             scheduler_secret=environ.get("SOKO_SCHEDULER_SECRET") or generated.scheduler_secret,
+            referrals_secret=environ.get("SOKO_REFERRALS_SECRET") or generated.referrals_secret,
         )
 
     def __repr__(self) -> str:  # secrets must not end up in a log or a test report
@@ -834,6 +847,7 @@ class LocalStack:
             SOKO_BOT_TOKEN=self.secrets.bot_token,
             SOKO_WEBHOOK_SECRET=self.secrets.webhook_secret,
             SOKO_SCHEDULER_SECRET=self.secrets.scheduler_secret,
+            SOKO_REFERRALS_SECRET=self.secrets.referrals_secret,
         )
         if self._providers is not None:
             env.update(self._providers.env())

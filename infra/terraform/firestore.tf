@@ -58,3 +58,44 @@ resource "google_firestore_field" "events_envelope" {
 
   index_config {}
 }
+
+# The leaderboard (functions/telegram/leaderboard.py): top referrers of all time and of this
+# month among those who did not hide, and the asker's rank (a count above their own), are
+# queries over the per-user `loyalty` documents; each equality-plus-order pair needs its
+# composite index.
+resource "google_firestore_index" "leaderboard_all_time" {
+  database    = google_firestore_database.default.name
+  collection  = "loyalty"
+  query_scope = "COLLECTION"
+
+  fields {
+    field_path = "hidden"
+    order      = "ASCENDING"
+  }
+
+  fields {
+    field_path = "total"
+    order      = "DESCENDING"
+  }
+}
+
+resource "google_firestore_index" "leaderboard_month" {
+  database    = google_firestore_database.default.name
+  collection  = "loyalty"
+  query_scope = "COLLECTION"
+
+  fields {
+    field_path = "hidden"
+    order      = "ASCENDING"
+  }
+
+  fields {
+    field_path = "month"
+    order      = "ASCENDING"
+  }
+
+  fields {
+    field_path = "month_earned"
+    order      = "DESCENDING"
+  }
+}

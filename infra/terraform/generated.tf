@@ -52,7 +52,7 @@ variable "settings" {
   }
 
   validation {
-    condition     = length(setintersection(keys(var.settings), ["SOKO_BOT_TOKEN", "SOKO_WEBHOOK_SECRET", "SOKO_SCHEDULER_SECRET", "SOKO_MPESA_CONSUMER_SECRET", "SOKO_MPESA_PASSKEY", "SOKO_MPESA_CALLBACK_SECRET", "SOKO_PAKASIR_API_KEY", "SOKO_PAKASIR_WEBHOOK_SECRET", "SOKO_NOWPAYMENTS_API_KEY", "SOKO_NOWPAYMENTS_IPN_SECRET", "SOKO_MTNMOMO_SUBSCRIPTION_KEY", "SOKO_MTNMOMO_API_KEY", "SOKO_MTNMOMO_CALLBACK_SECRET", "SOKO_AIRTEL_CLIENT_SECRET", "SOKO_AIRTEL_WEBHOOK_SECRET", "SOKO_AIRTEL_CALLBACK_HASH_KEY", "SOKO_FLUTTERWAVE_SECRET_KEY", "SOKO_FLUTTERWAVE_SECRET_HASH", "SOKO_FLUTTERWAVE_WEBHOOK_SECRET"])) == 0
+    condition     = length(setintersection(keys(var.settings), ["SOKO_BOT_TOKEN", "SOKO_WEBHOOK_SECRET", "SOKO_SCHEDULER_SECRET", "SOKO_REFERRALS_SECRET", "SOKO_MPESA_CONSUMER_SECRET", "SOKO_MPESA_PASSKEY", "SOKO_MPESA_CALLBACK_SECRET", "SOKO_PAKASIR_API_KEY", "SOKO_PAKASIR_WEBHOOK_SECRET", "SOKO_NOWPAYMENTS_API_KEY", "SOKO_NOWPAYMENTS_IPN_SECRET", "SOKO_MTNMOMO_SUBSCRIPTION_KEY", "SOKO_MTNMOMO_API_KEY", "SOKO_MTNMOMO_CALLBACK_SECRET", "SOKO_AIRTEL_CLIENT_SECRET", "SOKO_AIRTEL_WEBHOOK_SECRET", "SOKO_AIRTEL_CALLBACK_HASH_KEY", "SOKO_FLUTTERWAVE_SECRET_KEY", "SOKO_FLUTTERWAVE_SECRET_HASH", "SOKO_FLUTTERWAVE_WEBHOOK_SECRET"])) == 0
     error_message = "A secret is mounted from Secret Manager, never given as a plain setting."
   }
 
@@ -227,6 +227,28 @@ resource "google_secret_manager_secret" "rails" {
   depends_on = [google_project_service.enabled]
 }
 
+resource "google_secret_manager_secret" "referrals_secret" {
+  secret_id = "soko-referrals-secret"
+  labels    = local.labels
+
+  replication {
+    auto {
+    }
+  }
+
+  depends_on = [google_project_service.enabled]
+}
+
+resource "random_password" "referrals_secret" {
+  length  = 48
+  special = false
+}
+
+resource "google_secret_manager_secret_version" "referrals_secret" {
+  secret      = google_secret_manager_secret.referrals_secret.id
+  secret_data = random_password.referrals_secret.result
+}
+
 resource "google_pubsub_topic" "user_events" {
   name       = "user-events"
   labels     = local.labels
@@ -277,6 +299,12 @@ resource "google_pubsub_topic" "health_events" {
 
 resource "google_pubsub_topic" "referral_events" {
   name       = "referral-events"
+  labels     = local.labels
+  depends_on = [google_project_service.enabled]
+}
+
+resource "google_pubsub_topic" "loyalty_events" {
+  name       = "loyalty-events"
   labels     = local.labels
   depends_on = [google_project_service.enabled]
 }
@@ -401,6 +429,12 @@ resource "google_pubsub_topic" "notify_referrals_dead" {
   depends_on = [google_project_service.enabled]
 }
 
+resource "google_pubsub_topic" "notify_loyaltys_dead" {
+  name       = "notify-loyaltys-dead"
+  labels     = local.labels
+  depends_on = [google_project_service.enabled]
+}
+
 resource "google_pubsub_topic" "notify_coinaddresss_dead" {
   name       = "notify-coinaddresss-dead"
   labels     = local.labels
@@ -415,6 +449,12 @@ resource "google_pubsub_topic" "project_referrals_wallet_dead" {
 
 resource "google_pubsub_topic" "project_referrals_referral_dead" {
   name       = "project-referrals-referral-dead"
+  labels     = local.labels
+  depends_on = [google_project_service.enabled]
+}
+
+resource "google_pubsub_topic" "project_referrals_loyalty_dead" {
+  name       = "project-referrals-loyalty-dead"
   labels     = local.labels
   depends_on = [google_project_service.enabled]
 }
@@ -439,6 +479,30 @@ resource "google_pubsub_topic" "earn_commissions_dead" {
 
 resource "google_pubsub_topic" "pay_commissions_dead" {
   name       = "pay-commissions-dead"
+  labels     = local.labels
+  depends_on = [google_project_service.enabled]
+}
+
+resource "google_pubsub_topic" "reward_loyalty_payment_dead" {
+  name       = "reward-loyalty-payment-dead"
+  labels     = local.labels
+  depends_on = [google_project_service.enabled]
+}
+
+resource "google_pubsub_topic" "reward_loyalty_order_dead" {
+  name       = "reward-loyalty-order-dead"
+  labels     = local.labels
+  depends_on = [google_project_service.enabled]
+}
+
+resource "google_pubsub_topic" "reward_loyalty_referral_dead" {
+  name       = "reward-loyalty-referral-dead"
+  labels     = local.labels
+  depends_on = [google_project_service.enabled]
+}
+
+resource "google_pubsub_topic" "reward_loyalty_loyalty_dead" {
+  name       = "reward-loyalty-loyalty-dead"
   labels     = local.labels
   depends_on = [google_project_service.enabled]
 }
@@ -1215,6 +1279,51 @@ resource "google_pubsub_subscription_iam_member" "notify_referrals_dead_letters_
   member       = local.pubsub_agent
 }
 
+resource "google_pubsub_subscription" "notify_loyaltys" {
+  name                       = "notify-loyaltys"
+  topic                      = google_pubsub_topic.loyalty_events.id
+  filter                     = "attributes.type = \"loyalty.achievement_unlocked.v1\" OR attributes.type = \"loyalty.tier_reached.v1\""
+  ack_deadline_seconds       = 60
+  enable_message_ordering    = true
+  message_retention_duration = "604800s"
+  labels                     = local.labels
+
+  push_config {
+    push_endpoint = "${google_cloudfunctions2_function.notify.service_config[0].uri}/projects/${var.project_id}/topics/loyalty-events"
+
+    oidc_token {
+      service_account_email = google_service_account.pusher.email
+      audience              = google_cloudfunctions2_function.notify.service_config[0].uri
+    }
+  }
+
+  expiration_policy {
+    ttl = ""
+  }
+
+  retry_policy {
+    minimum_backoff = "10s"
+    maximum_backoff = "600s"
+  }
+
+  dead_letter_policy {
+    dead_letter_topic     = google_pubsub_topic.notify_loyaltys_dead.id
+    max_delivery_attempts = 5
+  }
+}
+
+resource "google_pubsub_topic_iam_member" "notify_loyaltys_dead_letters_in" {
+  topic  = google_pubsub_topic.notify_loyaltys_dead.id
+  role   = "roles/pubsub.publisher"
+  member = local.pubsub_agent
+}
+
+resource "google_pubsub_subscription_iam_member" "notify_loyaltys_dead_letters_out" {
+  subscription = google_pubsub_subscription.notify_loyaltys.id
+  role         = "roles/pubsub.subscriber"
+  member       = local.pubsub_agent
+}
+
 resource "google_pubsub_subscription" "notify_coinaddresss" {
   name                       = "notify-coinaddresss"
   topic                      = google_pubsub_topic.coinaddress_events.id
@@ -1344,6 +1453,50 @@ resource "google_pubsub_topic_iam_member" "project_referrals_referral_dead_lette
 
 resource "google_pubsub_subscription_iam_member" "project_referrals_referral_dead_letters_out" {
   subscription = google_pubsub_subscription.project_referrals_referral.id
+  role         = "roles/pubsub.subscriber"
+  member       = local.pubsub_agent
+}
+
+resource "google_pubsub_subscription" "project_referrals_loyalty" {
+  name                       = "project-referrals-loyalty"
+  topic                      = google_pubsub_topic.loyalty_events.id
+  ack_deadline_seconds       = 60
+  enable_message_ordering    = true
+  message_retention_duration = "604800s"
+  labels                     = local.labels
+
+  push_config {
+    push_endpoint = "${google_cloudfunctions2_function.project_referrals.service_config[0].uri}/projects/${var.project_id}/topics/loyalty-events"
+
+    oidc_token {
+      service_account_email = google_service_account.pusher.email
+      audience              = google_cloudfunctions2_function.project_referrals.service_config[0].uri
+    }
+  }
+
+  expiration_policy {
+    ttl = ""
+  }
+
+  retry_policy {
+    minimum_backoff = "10s"
+    maximum_backoff = "600s"
+  }
+
+  dead_letter_policy {
+    dead_letter_topic     = google_pubsub_topic.project_referrals_loyalty_dead.id
+    max_delivery_attempts = 5
+  }
+}
+
+resource "google_pubsub_topic_iam_member" "project_referrals_loyalty_dead_letters_in" {
+  topic  = google_pubsub_topic.project_referrals_loyalty_dead.id
+  role   = "roles/pubsub.publisher"
+  member = local.pubsub_agent
+}
+
+resource "google_pubsub_subscription_iam_member" "project_referrals_loyalty_dead_letters_out" {
+  subscription = google_pubsub_subscription.project_referrals_loyalty.id
   role         = "roles/pubsub.subscriber"
   member       = local.pubsub_agent
 }
@@ -1524,6 +1677,186 @@ resource "google_pubsub_topic_iam_member" "pay_commissions_dead_letters_in" {
 
 resource "google_pubsub_subscription_iam_member" "pay_commissions_dead_letters_out" {
   subscription = google_pubsub_subscription.pay_commissions.id
+  role         = "roles/pubsub.subscriber"
+  member       = local.pubsub_agent
+}
+
+resource "google_pubsub_subscription" "reward_loyalty_payment" {
+  name                       = "reward-loyalty-payment"
+  topic                      = google_pubsub_topic.payment_events.id
+  filter                     = "attributes.type = \"payment.succeeded.v1\""
+  ack_deadline_seconds       = 60
+  enable_message_ordering    = true
+  message_retention_duration = "604800s"
+  labels                     = local.labels
+
+  push_config {
+    push_endpoint = "${google_cloudfunctions2_function.reward_loyalty.service_config[0].uri}/projects/${var.project_id}/topics/payment-events"
+
+    oidc_token {
+      service_account_email = google_service_account.pusher.email
+      audience              = google_cloudfunctions2_function.reward_loyalty.service_config[0].uri
+    }
+  }
+
+  expiration_policy {
+    ttl = ""
+  }
+
+  retry_policy {
+    minimum_backoff = "10s"
+    maximum_backoff = "600s"
+  }
+
+  dead_letter_policy {
+    dead_letter_topic     = google_pubsub_topic.reward_loyalty_payment_dead.id
+    max_delivery_attempts = 5
+  }
+}
+
+resource "google_pubsub_topic_iam_member" "reward_loyalty_payment_dead_letters_in" {
+  topic  = google_pubsub_topic.reward_loyalty_payment_dead.id
+  role   = "roles/pubsub.publisher"
+  member = local.pubsub_agent
+}
+
+resource "google_pubsub_subscription_iam_member" "reward_loyalty_payment_dead_letters_out" {
+  subscription = google_pubsub_subscription.reward_loyalty_payment.id
+  role         = "roles/pubsub.subscriber"
+  member       = local.pubsub_agent
+}
+
+resource "google_pubsub_subscription" "reward_loyalty_order" {
+  name                       = "reward-loyalty-order"
+  topic                      = google_pubsub_topic.order_events.id
+  filter                     = "attributes.type = \"order.delivered.v1\""
+  ack_deadline_seconds       = 60
+  enable_message_ordering    = true
+  message_retention_duration = "604800s"
+  labels                     = local.labels
+
+  push_config {
+    push_endpoint = "${google_cloudfunctions2_function.reward_loyalty.service_config[0].uri}/projects/${var.project_id}/topics/order-events"
+
+    oidc_token {
+      service_account_email = google_service_account.pusher.email
+      audience              = google_cloudfunctions2_function.reward_loyalty.service_config[0].uri
+    }
+  }
+
+  expiration_policy {
+    ttl = ""
+  }
+
+  retry_policy {
+    minimum_backoff = "10s"
+    maximum_backoff = "600s"
+  }
+
+  dead_letter_policy {
+    dead_letter_topic     = google_pubsub_topic.reward_loyalty_order_dead.id
+    max_delivery_attempts = 5
+  }
+}
+
+resource "google_pubsub_topic_iam_member" "reward_loyalty_order_dead_letters_in" {
+  topic  = google_pubsub_topic.reward_loyalty_order_dead.id
+  role   = "roles/pubsub.publisher"
+  member = local.pubsub_agent
+}
+
+resource "google_pubsub_subscription_iam_member" "reward_loyalty_order_dead_letters_out" {
+  subscription = google_pubsub_subscription.reward_loyalty_order.id
+  role         = "roles/pubsub.subscriber"
+  member       = local.pubsub_agent
+}
+
+resource "google_pubsub_subscription" "reward_loyalty_referral" {
+  name                       = "reward-loyalty-referral"
+  topic                      = google_pubsub_topic.referral_events.id
+  filter                     = "attributes.type = \"referral.commission_earned.v1\" OR attributes.type = \"referral.commission_reversed.v1\" OR attributes.type = \"referral.referee_joined.v1\""
+  ack_deadline_seconds       = 60
+  enable_message_ordering    = true
+  message_retention_duration = "604800s"
+  labels                     = local.labels
+
+  push_config {
+    push_endpoint = "${google_cloudfunctions2_function.reward_loyalty.service_config[0].uri}/projects/${var.project_id}/topics/referral-events"
+
+    oidc_token {
+      service_account_email = google_service_account.pusher.email
+      audience              = google_cloudfunctions2_function.reward_loyalty.service_config[0].uri
+    }
+  }
+
+  expiration_policy {
+    ttl = ""
+  }
+
+  retry_policy {
+    minimum_backoff = "10s"
+    maximum_backoff = "600s"
+  }
+
+  dead_letter_policy {
+    dead_letter_topic     = google_pubsub_topic.reward_loyalty_referral_dead.id
+    max_delivery_attempts = 5
+  }
+}
+
+resource "google_pubsub_topic_iam_member" "reward_loyalty_referral_dead_letters_in" {
+  topic  = google_pubsub_topic.reward_loyalty_referral_dead.id
+  role   = "roles/pubsub.publisher"
+  member = local.pubsub_agent
+}
+
+resource "google_pubsub_subscription_iam_member" "reward_loyalty_referral_dead_letters_out" {
+  subscription = google_pubsub_subscription.reward_loyalty_referral.id
+  role         = "roles/pubsub.subscriber"
+  member       = local.pubsub_agent
+}
+
+resource "google_pubsub_subscription" "reward_loyalty_loyalty" {
+  name                       = "reward-loyalty-loyalty"
+  topic                      = google_pubsub_topic.loyalty_events.id
+  filter                     = "attributes.type = \"loyalty.bonus_earned.v1\" OR attributes.type = \"loyalty.bonus_reversed.v1\""
+  ack_deadline_seconds       = 60
+  enable_message_ordering    = true
+  message_retention_duration = "604800s"
+  labels                     = local.labels
+
+  push_config {
+    push_endpoint = "${google_cloudfunctions2_function.reward_loyalty.service_config[0].uri}/projects/${var.project_id}/topics/loyalty-events"
+
+    oidc_token {
+      service_account_email = google_service_account.pusher.email
+      audience              = google_cloudfunctions2_function.reward_loyalty.service_config[0].uri
+    }
+  }
+
+  expiration_policy {
+    ttl = ""
+  }
+
+  retry_policy {
+    minimum_backoff = "10s"
+    maximum_backoff = "600s"
+  }
+
+  dead_letter_policy {
+    dead_letter_topic     = google_pubsub_topic.reward_loyalty_loyalty_dead.id
+    max_delivery_attempts = 5
+  }
+}
+
+resource "google_pubsub_topic_iam_member" "reward_loyalty_loyalty_dead_letters_in" {
+  topic  = google_pubsub_topic.reward_loyalty_loyalty_dead.id
+  role   = "roles/pubsub.publisher"
+  member = local.pubsub_agent
+}
+
+resource "google_pubsub_subscription_iam_member" "reward_loyalty_loyalty_dead_letters_out" {
+  subscription = google_pubsub_subscription.reward_loyalty_loyalty.id
   role         = "roles/pubsub.subscriber"
   member       = local.pubsub_agent
 }
@@ -2076,6 +2409,33 @@ resource "google_pubsub_subscription" "notify_referrals_dead_letters" {
   }
 }
 
+resource "google_pubsub_subscription" "notify_loyaltys_dead_letters" {
+  name                       = "notify-loyaltys-dead-letters"
+  topic                      = google_pubsub_topic.notify_loyaltys_dead.id
+  ack_deadline_seconds       = 60
+  enable_message_ordering    = false
+  message_retention_duration = "604800s"
+  labels                     = local.labels
+
+  push_config {
+    push_endpoint = "${google_cloudfunctions2_function.dead_letter.service_config[0].uri}/projects/${var.project_id}/topics/notify-loyaltys-dead"
+
+    oidc_token {
+      service_account_email = google_service_account.pusher.email
+      audience              = google_cloudfunctions2_function.dead_letter.service_config[0].uri
+    }
+  }
+
+  expiration_policy {
+    ttl = ""
+  }
+
+  retry_policy {
+    minimum_backoff = "10s"
+    maximum_backoff = "600s"
+  }
+}
+
 resource "google_pubsub_subscription" "notify_coinaddresss_dead_letters" {
   name                       = "notify-coinaddresss-dead-letters"
   topic                      = google_pubsub_topic.notify_coinaddresss_dead.id
@@ -2140,6 +2500,33 @@ resource "google_pubsub_subscription" "project_referrals_referral_dead_letters" 
 
   push_config {
     push_endpoint = "${google_cloudfunctions2_function.dead_letter.service_config[0].uri}/projects/${var.project_id}/topics/project-referrals-referral-dead"
+
+    oidc_token {
+      service_account_email = google_service_account.pusher.email
+      audience              = google_cloudfunctions2_function.dead_letter.service_config[0].uri
+    }
+  }
+
+  expiration_policy {
+    ttl = ""
+  }
+
+  retry_policy {
+    minimum_backoff = "10s"
+    maximum_backoff = "600s"
+  }
+}
+
+resource "google_pubsub_subscription" "project_referrals_loyalty_dead_letters" {
+  name                       = "project-referrals-loyalty-dead-letters"
+  topic                      = google_pubsub_topic.project_referrals_loyalty_dead.id
+  ack_deadline_seconds       = 60
+  enable_message_ordering    = false
+  message_retention_duration = "604800s"
+  labels                     = local.labels
+
+  push_config {
+    push_endpoint = "${google_cloudfunctions2_function.dead_letter.service_config[0].uri}/projects/${var.project_id}/topics/project-referrals-loyalty-dead"
 
     oidc_token {
       service_account_email = google_service_account.pusher.email
@@ -2265,6 +2652,114 @@ resource "google_pubsub_subscription" "pay_commissions_dead_letters" {
   }
 }
 
+resource "google_pubsub_subscription" "reward_loyalty_payment_dead_letters" {
+  name                       = "reward-loyalty-payment-dead-letters"
+  topic                      = google_pubsub_topic.reward_loyalty_payment_dead.id
+  ack_deadline_seconds       = 60
+  enable_message_ordering    = false
+  message_retention_duration = "604800s"
+  labels                     = local.labels
+
+  push_config {
+    push_endpoint = "${google_cloudfunctions2_function.dead_letter.service_config[0].uri}/projects/${var.project_id}/topics/reward-loyalty-payment-dead"
+
+    oidc_token {
+      service_account_email = google_service_account.pusher.email
+      audience              = google_cloudfunctions2_function.dead_letter.service_config[0].uri
+    }
+  }
+
+  expiration_policy {
+    ttl = ""
+  }
+
+  retry_policy {
+    minimum_backoff = "10s"
+    maximum_backoff = "600s"
+  }
+}
+
+resource "google_pubsub_subscription" "reward_loyalty_order_dead_letters" {
+  name                       = "reward-loyalty-order-dead-letters"
+  topic                      = google_pubsub_topic.reward_loyalty_order_dead.id
+  ack_deadline_seconds       = 60
+  enable_message_ordering    = false
+  message_retention_duration = "604800s"
+  labels                     = local.labels
+
+  push_config {
+    push_endpoint = "${google_cloudfunctions2_function.dead_letter.service_config[0].uri}/projects/${var.project_id}/topics/reward-loyalty-order-dead"
+
+    oidc_token {
+      service_account_email = google_service_account.pusher.email
+      audience              = google_cloudfunctions2_function.dead_letter.service_config[0].uri
+    }
+  }
+
+  expiration_policy {
+    ttl = ""
+  }
+
+  retry_policy {
+    minimum_backoff = "10s"
+    maximum_backoff = "600s"
+  }
+}
+
+resource "google_pubsub_subscription" "reward_loyalty_referral_dead_letters" {
+  name                       = "reward-loyalty-referral-dead-letters"
+  topic                      = google_pubsub_topic.reward_loyalty_referral_dead.id
+  ack_deadline_seconds       = 60
+  enable_message_ordering    = false
+  message_retention_duration = "604800s"
+  labels                     = local.labels
+
+  push_config {
+    push_endpoint = "${google_cloudfunctions2_function.dead_letter.service_config[0].uri}/projects/${var.project_id}/topics/reward-loyalty-referral-dead"
+
+    oidc_token {
+      service_account_email = google_service_account.pusher.email
+      audience              = google_cloudfunctions2_function.dead_letter.service_config[0].uri
+    }
+  }
+
+  expiration_policy {
+    ttl = ""
+  }
+
+  retry_policy {
+    minimum_backoff = "10s"
+    maximum_backoff = "600s"
+  }
+}
+
+resource "google_pubsub_subscription" "reward_loyalty_loyalty_dead_letters" {
+  name                       = "reward-loyalty-loyalty-dead-letters"
+  topic                      = google_pubsub_topic.reward_loyalty_loyalty_dead.id
+  ack_deadline_seconds       = 60
+  enable_message_ordering    = false
+  message_retention_duration = "604800s"
+  labels                     = local.labels
+
+  push_config {
+    push_endpoint = "${google_cloudfunctions2_function.dead_letter.service_config[0].uri}/projects/${var.project_id}/topics/reward-loyalty-loyalty-dead"
+
+    oidc_token {
+      service_account_email = google_service_account.pusher.email
+      audience              = google_cloudfunctions2_function.dead_letter.service_config[0].uri
+    }
+  }
+
+  expiration_policy {
+    ttl = ""
+  }
+
+  retry_policy {
+    minimum_backoff = "10s"
+    maximum_backoff = "600s"
+  }
+}
+
 resource "google_pubsub_subscription" "project_coins_dead_letters" {
   name                       = "project-coins-dead-letters"
   topic                      = google_pubsub_topic.project_coins_dead.id
@@ -2364,6 +2859,13 @@ resource "google_cloudfunctions2_function" "telegram_webhook" {
       version    = "latest"
     }
 
+    secret_environment_variables {
+      key        = "SOKO_REFERRALS_SECRET"
+      project_id = var.project_id
+      secret     = google_secret_manager_secret.referrals_secret.secret_id
+      version    = "latest"
+    }
+
     dynamic "secret_environment_variables" {
       for_each = local.mounted_rail_secrets
 
@@ -2384,6 +2886,7 @@ resource "google_cloudfunctions2_function" "telegram_webhook" {
     google_project_service.enabled,
     google_secret_manager_secret_iam_member.webhook_bot_token,
     google_secret_manager_secret_iam_member.webhook_webhook_secret,
+    google_secret_manager_secret_iam_member.webhook_referrals_secret,
     google_secret_manager_secret_iam_member.webhook_rails,
   ]
 }
@@ -2964,15 +3467,25 @@ resource "google_cloudfunctions2_function" "bind_referrals" {
     max_instance_request_concurrency = 1
     ingress_settings                 = "ALLOW_INTERNAL_ONLY"
     all_traffic_on_latest_revision   = true
-    service_account_email            = google_service_account.reactor.email
+    service_account_email            = google_service_account.binder.email
     environment_variables            = local.environment
+
+    secret_environment_variables {
+      key        = "SOKO_REFERRALS_SECRET"
+      project_id = var.project_id
+      secret     = google_secret_manager_secret.referrals_secret.secret_id
+      version    = "latest"
+    }
   }
 
   lifecycle {
     ignore_changes = [build_config[0].source, build_config[0].docker_repository]
   }
 
-  depends_on = [google_project_service.enabled]
+  depends_on = [
+    google_project_service.enabled,
+    google_secret_manager_secret_iam_member.binder_referrals_secret,
+  ]
 }
 
 resource "google_cloudfunctions2_function" "earn_commissions" {
@@ -3023,6 +3536,45 @@ resource "google_cloudfunctions2_function" "pay_commissions" {
   build_config {
     runtime         = "python311"
     entry_point     = "pay_commissions"
+    service_account = google_service_account.builder.id
+
+    source {
+      storage_source {
+        bucket = google_storage_bucket.source.name
+        object = google_storage_bucket_object.source.name
+      }
+    }
+  }
+
+  service_config {
+    available_memory                 = "256Mi"
+    available_cpu                    = "1"
+    timeout_seconds                  = 60
+    min_instance_count               = 0
+    max_instance_count               = 20
+    max_instance_request_concurrency = 4
+    ingress_settings                 = "ALLOW_INTERNAL_ONLY"
+    all_traffic_on_latest_revision   = true
+    service_account_email            = google_service_account.reactor.email
+    environment_variables            = local.environment
+  }
+
+  lifecycle {
+    ignore_changes = [build_config[0].source, build_config[0].docker_repository]
+  }
+
+  depends_on = [google_project_service.enabled]
+}
+
+resource "google_cloudfunctions2_function" "reward_loyalty" {
+  name        = "reward-loyalty"
+  location    = var.region
+  description = "Soko reward_loyalty (pubsub)"
+  labels      = local.labels
+
+  build_config {
+    runtime         = "python311"
+    entry_point     = "reward_loyalty"
     service_account = google_service_account.builder.id
 
     source {
@@ -3352,6 +3904,12 @@ resource "google_pubsub_topic_iam_member" "webhook_publishes_lot_events" {
   member = "serviceAccount:${google_service_account.webhook.email}"
 }
 
+resource "google_pubsub_topic_iam_member" "webhook_publishes_loyalty_events" {
+  topic  = google_pubsub_topic.loyalty_events.id
+  role   = "roles/pubsub.publisher"
+  member = "serviceAccount:${google_service_account.webhook.email}"
+}
+
 resource "google_pubsub_topic_iam_member" "webhook_publishes_order_events" {
   topic  = google_pubsub_topic.order_events.id
   role   = "roles/pubsub.publisher"
@@ -3370,6 +3928,12 @@ resource "google_pubsub_topic_iam_member" "webhook_publishes_product_events" {
   member = "serviceAccount:${google_service_account.webhook.email}"
 }
 
+resource "google_pubsub_topic_iam_member" "webhook_publishes_referral_events" {
+  topic  = google_pubsub_topic.referral_events.id
+  role   = "roles/pubsub.publisher"
+  member = "serviceAccount:${google_service_account.webhook.email}"
+}
+
 resource "google_pubsub_topic_iam_member" "webhook_publishes_user_events" {
   topic  = google_pubsub_topic.user_events.id
   role   = "roles/pubsub.publisher"
@@ -3384,6 +3948,12 @@ resource "google_pubsub_topic_iam_member" "webhook_publishes_wallet_events" {
 
 resource "google_secret_manager_secret_iam_member" "webhook_bot_token" {
   secret_id = google_secret_manager_secret.bot_token.id
+  role      = "roles/secretmanager.secretAccessor"
+  member    = "serviceAccount:${google_service_account.webhook.email}"
+}
+
+resource "google_secret_manager_secret_iam_member" "webhook_referrals_secret" {
+  secret_id = google_secret_manager_secret.referrals_secret.id
   role      = "roles/secretmanager.secretAccessor"
   member    = "serviceAccount:${google_service_account.webhook.email}"
 }
@@ -3444,6 +4014,12 @@ resource "google_pubsub_topic_iam_member" "jobs_publishes_deadletter_events" {
 
 resource "google_pubsub_topic_iam_member" "jobs_publishes_lot_events" {
   topic  = google_pubsub_topic.lot_events.id
+  role   = "roles/pubsub.publisher"
+  member = "serviceAccount:${google_service_account.jobs.email}"
+}
+
+resource "google_pubsub_topic_iam_member" "jobs_publishes_loyalty_events" {
+  topic  = google_pubsub_topic.loyalty_events.id
   role   = "roles/pubsub.publisher"
   member = "serviceAccount:${google_service_account.jobs.email}"
 }
@@ -3575,7 +4151,7 @@ resource "google_project_iam_member" "subscriber_firestore" {
 
 resource "google_service_account" "reactor" {
   account_id   = "soko-reactor"
-  display_name = "Soko reactor functions (open_wallets, credit_deposits, debit_refunds, run_checkout, bind_referrals, earn_commissions, pay_commissions, pay_coin_deposits)"
+  display_name = "Soko reactor functions (open_wallets, credit_deposits, debit_refunds, run_checkout, earn_commissions, pay_commissions, reward_loyalty, pay_coin_deposits)"
 }
 
 resource "google_service_account_iam_member" "reactor_deployed_by_deployer" {
@@ -3592,6 +4168,12 @@ resource "google_project_iam_member" "reactor_firestore" {
 
 resource "google_pubsub_topic_iam_member" "reactor_publishes_lot_events" {
   topic  = google_pubsub_topic.lot_events.id
+  role   = "roles/pubsub.publisher"
+  member = "serviceAccount:${google_service_account.reactor.email}"
+}
+
+resource "google_pubsub_topic_iam_member" "reactor_publishes_loyalty_events" {
+  topic  = google_pubsub_topic.loyalty_events.id
   role   = "roles/pubsub.publisher"
   member = "serviceAccount:${google_service_account.reactor.email}"
 }
@@ -3647,6 +4229,35 @@ resource "google_secret_manager_secret_iam_member" "notify_bot_token" {
   secret_id = google_secret_manager_secret.bot_token.id
   role      = "roles/secretmanager.secretAccessor"
   member    = "serviceAccount:${google_service_account.notify.email}"
+}
+
+resource "google_service_account" "binder" {
+  account_id   = "soko-binder"
+  display_name = "Soko binder functions (bind_referrals)"
+}
+
+resource "google_service_account_iam_member" "binder_deployed_by_deployer" {
+  service_account_id = google_service_account.binder.name
+  role               = "roles/iam.serviceAccountUser"
+  member             = "serviceAccount:${google_service_account.deployer.email}"
+}
+
+resource "google_project_iam_member" "binder_firestore" {
+  project = var.project_id
+  role    = "roles/datastore.user"
+  member  = "serviceAccount:${google_service_account.binder.email}"
+}
+
+resource "google_pubsub_topic_iam_member" "binder_publishes_referral_events" {
+  topic  = google_pubsub_topic.referral_events.id
+  role   = "roles/pubsub.publisher"
+  member = "serviceAccount:${google_service_account.binder.email}"
+}
+
+resource "google_secret_manager_secret_iam_member" "binder_referrals_secret" {
+  secret_id = google_secret_manager_secret.referrals_secret.id
+  role      = "roles/secretmanager.secretAccessor"
+  member    = "serviceAccount:${google_service_account.binder.email}"
 }
 
 resource "google_cloud_run_v2_service_iam_member" "telegram_webhook_public" {
@@ -3786,6 +4397,14 @@ resource "google_cloud_run_v2_service_iam_member" "pay_commissions_pusher" {
   member   = "serviceAccount:${google_service_account.pusher.email}"
 }
 
+resource "google_cloud_run_v2_service_iam_member" "reward_loyalty_pusher" {
+  project  = var.project_id
+  location = var.region
+  name     = google_cloudfunctions2_function.reward_loyalty.name
+  role     = "roles/run.invoker"
+  member   = "serviceAccount:${google_service_account.pusher.email}"
+}
+
 resource "google_cloud_run_v2_service_iam_member" "project_coins_pusher" {
   project  = var.project_id
   location = var.region
@@ -3821,6 +4440,7 @@ output "function_urls" {
     bind_referrals    = google_cloudfunctions2_function.bind_referrals.service_config[0].uri
     earn_commissions  = google_cloudfunctions2_function.earn_commissions.service_config[0].uri
     pay_commissions   = google_cloudfunctions2_function.pay_commissions.service_config[0].uri
+    reward_loyalty    = google_cloudfunctions2_function.reward_loyalty.service_config[0].uri
     project_coins     = google_cloudfunctions2_function.project_coins.service_config[0].uri
     pay_coin_deposits = google_cloudfunctions2_function.pay_coin_deposits.service_config[0].uri
   }

@@ -123,3 +123,31 @@ def test_find_due_returns_what_is_due_earliest_first_and_skips_what_has_no_time(
     assert [d["n"] for d in due] == [10, 20, 30]
     assert [d["n"] for d in adapters.read_models.find_due("due", "due_at", cutoff, 2)] == [10, 20]
     assert adapters.read_models.find_due("due", "due_at", BASE, limit=10) == []
+
+
+def _standing(doc: Mapping[str, Any] | None, event: Envelope) -> dict[str, Any]:
+    """A leaderboard-shaped document: `total` from the credit, hidden when it is odd."""
+    amount = int(event.data["amount"]["amount"])
+    return {"total": amount, "hidden": amount % 2 == 1, "month": "2026-12"}
+
+
+BOARD = Projection(name="board", collection="board", category="wallet", project=_standing)
+
+
+def test_top_orders_matching_documents_by_a_field_and_counts_those_above(
+    adapters: Adapters,
+) -> None:
+    for user, amount in enumerate((40, 10, 31, 70, 20, 90, 5), start=1):
+        event = credit(1, amount, stream=f"wallet-{user}")
+        adapters.store.append(event.stream, 0, [event])
+        adapters.read_models.apply(BOARD, event)
+    shown = {"hidden": False, "month": "2026-12"}
+    top = adapters.read_models.top("board", "total", shown, limit=3)
+    assert [d["total"] for d in top] == [90, 70, 40]
+    assert [d["total"] for d in adapters.read_models.top("board", "total", shown, 10)] == [
+        90, 70, 40, 20, 10,
+    ]  # fmt: skip
+    assert adapters.read_models.top("board", "total", {"month": "2026-11"}, 10) == []
+    assert adapters.read_models.count_above("board", "total", 40, shown) == 2
+    assert adapters.read_models.count_above("board", "total", 5, {"hidden": True}) == 1
+    assert adapters.read_models.count_above("board", "total", 90, shown) == 0

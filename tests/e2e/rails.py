@@ -34,11 +34,13 @@ def open_wallet(stack: LocalStack, user_id: int) -> None:
 
 
 def deposit(stack: LocalStack, user_id: int, command: str) -> str:
-    """Send a /deposit command; the payment reference the bot's reply names."""
+    """Send a /deposit command; the payment reference the bot's reply names (a notice, such
+    as a badge for the deposit before, may arrive around the reply)."""
+    before = len(stack.telegram.messages_to(user_id))
     assert stack.telegram.send_text(user_id, command).status == 200
-    reply = stack.telegram.messages_to(user_id)[-1]
-    refs = refs_in([reply])
-    assert refs, reply
+    replies = stack.telegram.messages_to(user_id)[before:]
+    refs = refs_in(replies)
+    assert refs, replies
     return refs[-1]
 
 

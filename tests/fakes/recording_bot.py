@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+USERNAME = "soko_test_bot"
+
 
 class RecordingBot:
     """Records calls and answers like Telegram would for a successful call."""
@@ -13,6 +15,8 @@ class RecordingBot:
 
     def call(self, method: str, params: dict[str, Any]) -> Any:
         self.calls.append((method, params))
+        if method == "getMe":  # as the fake Telegram's bot answers it
+            return {"id": 123456, "is_bot": True, "first_name": "Soko", "username": USERNAME}
         return {"message_id": len(self.calls)} if method.startswith("send") else True
 
     def send_photo(self, chat_id: int, png: bytes, caption: str) -> Any:

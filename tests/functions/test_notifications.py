@@ -204,6 +204,7 @@ def test_instances_times_the_process_rate_stay_under_telegrams_overall_limit() -
         "order-events",
         "referral-events",
         "coinaddress-events",
+        "loyalty-events",
     }
 
 

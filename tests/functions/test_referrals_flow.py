@@ -51,7 +51,7 @@ class Chat:
 
 def link_of(chat: Chat, user_id: int, name: str) -> str:
     answer = chat.say(user_id, "/referrals", name)
-    found = re.search(r"https://t\.me/soko_bot\?start=ref_([0-9a-z-]+)", answer["text"])
+    found = re.search(r"https://t\.me/soko_test_bot\?start=ref_([0-9a-z-]+)", answer["text"])
     assert found is not None, answer["text"]
     return found.group(1)
 
@@ -121,12 +121,16 @@ def test_a_friend_who_opens_the_link_earns_the_referrer_three_percent_of_a_depos
     code = link_of(bound, ALICE, "Alice")
     assert shown["text"] == (
         f"Your referral code: <code>{code}</code>\n"
-        f"Your link: https://t.me/soko_bot?start=ref_{code}\n\n"
+        f"Your link: https://t.me/soko_test_bot?start=ref_{code}\n\n"
         "Friends who joined: 1\nEarned:\nKES 3.00\n\n"
-        "You earn 3% of every top-up a friend makes, credited to your wallet."
+        "You earn 3% of every top-up a friend makes, credited to your wallet.\n\n"
+        # KES has no rate toward the PLN tiers by default: it does not count.
+        "Tier: <b>Bronze</b> · PLN 0.00 earned\n"
+        "░░░░░░░░░░ 0% PLN 0.00 of PLN 100.00 to Silver\n"
+        "Badges: First referral"
     )
     assert shown["reply_markup"]["inline_keyboard"][0][0]["url"].startswith(
-        "https://t.me/share/url?url=https%3A%2F%2Ft.me%2Fsoko_bot%3Fstart%3Dref_"
+        "https://t.me/share/url?url=https%3A%2F%2Ft.me%2Fsoko_test_bot%3Fstart%3Dref_"
     )
     assert audit(memory_runtime.store, memory_runtime.read_models) == []
 
@@ -188,7 +192,7 @@ def test_self_referral_pays_nothing_and_says_the_link_was_not_valid(
     from functions.contexts.referrals import referral_settings
     from functions.domain import referrals
 
-    own = referrals.code_of(BOB, referral_settings().secret)
+    own = referrals.code_of(BOB, referral_settings().code_secret())
     welcome = chat.say(BOB, f"/start ref_{own}", "Bob")["text"]
     assert welcome.startswith("That invitation link is not valid")
     deposit(chat, rail, BOB, "100", "Bob")

@@ -72,7 +72,10 @@ def test_an_order_paid_on_a_rail_is_delivered_and_the_buyer_gets_the_item(
     notify_everything(shop.rt)
     bot: RecordingBot = shop.rt.bot()  # type: ignore[assignment]
     texts = [p["text"] for m, p in bot.calls if m == "sendMessage" and p["chat_id"] == BUYER]
-    assert texts == ["Payment received. Your purchase:\n<code>VOUCHER-1</code>"]
+    assert texts == [
+        "🏅 Badge unlocked: First purchase",  # the loyalty stream counted the delivery
+        "Payment received. Your purchase:\n<code>VOUCHER-1</code>",
+    ]
 
 
 def test_a_rail_payment_for_an_order_already_paid_from_the_wallet_goes_to_the_wallet(

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from functions.contexts import CATEGORIES, SUBSCRIBERS
+from functions.contexts import CATEGORIES, CONTEXTS, SUBSCRIBERS
 from functions.jobs import JOBS
 from functions.runtime.settings import Settings
 from functions.runtime.topics import topic_of_category
@@ -24,6 +24,13 @@ FUNCTIONS = tf.of_type("google_cloudfunctions2_function")
 SUBSCRIPTIONS = tf.of_type("google_pubsub_subscription")
 TOPICS = {body["name"]: name for name, body in tf.of_type("google_pubsub_topic").items()}
 INVOKERS = tf.of_type("google_cloud_run_v2_service_iam_member")
+# Every variable Settings or a context's settings read: a mounted secret must be one of them.
+SETTING_VARIABLES = {f"SOKO_{name.upper()}" for name in Settings.model_fields} | {
+    f"{kind.model_config.get('env_prefix', '')}{name}".upper()
+    for context in CONTEXTS
+    for kind in context.settings
+    for name in kind.model_fields
+}
 
 
 def entry_points_in_main() -> set[str]:
@@ -80,7 +87,7 @@ def test_every_mounted_secret_exists_and_is_a_setting_readable_by_its_function_o
         for mount in mounts:
             name = mount["secret"].removeprefix("${google_secret_manager_secret.").split(".")[0]
             assert name in secrets
-            assert name in Settings.model_fields
+            assert f"SOKO_{name.upper()}" in SETTING_VARIABLES
             assert secrets[name]["secret_id"] == deployment.SECRET_IDS[name]
             assert f"{fn.family}_{name}" in accessors
     # The rails' readers follow the rails' mounts: tests/unit/test_rail_deployment.py.
@@ -165,6 +172,19 @@ def test_the_relay_query_has_its_collection_group_indexes() -> None:
     assert [f["field_path"] for f in index["fields"]] == ["published", "occurred_at"]
     published = block(tf.resources[("google_firestore_field", "events_published")], "index_config")
     assert "COLLECTION_GROUP" in {i["query_scope"] for i in published["indexes"]}
+
+
+def test_each_leaderboard_query_has_its_composite_index() -> None:
+    from functions.projections.loyalty import COLLECTION
+    from functions.telegram.leaderboard import BOARDS
+
+    indexes = [
+        b for b in tf.of_type("google_firestore_index").values() if b["collection"] == COLLECTION
+    ]
+    shapes = [[(f["field_path"], f["order"]) for f in index["fields"]] for index in indexes]
+    for board in BOARDS:
+        equal = [(name, "ASCENDING") for name in board.where]
+        assert [*equal, (board.field, "DESCENDING")] in shapes, board
 
 
 def test_outputs_give_the_webhook_and_every_function_url() -> None:
