@@ -153,10 +153,14 @@ def test_histories_are_not_all_refusals(
     name: str, decider: Decider[Any, Any], command: Any
 ) -> None:
     """The alphabets are small enough that commands build on each other (a guard on the
-    property above: histories of refusals only would prove nothing)."""
+    property above: histories of refusals only would prove nothing). Derandomised: a guard
+    must give the same answer every run, and some alphabets (products) reach three accepted
+    commands in only a few of a hundred random lists."""
     longest = 0
 
-    @settings(max_examples=100, deadline=None, database=None, phases=[Phase.generate])
+    @settings(
+        max_examples=200, deadline=None, database=None, phases=[Phase.generate], derandomize=True
+    )
     @given(commands=st.lists(strategy(command), max_size=20))
     def longest_history(commands: list[Any]) -> None:
         nonlocal longest
