@@ -124,6 +124,9 @@ def _received_text(language: str, received: stars.PaymentReceived) -> str:
         case "credited" if received.purpose == "order":
             # The checkout saga delivers; the buyer is messaged.
             return texts.text(language, "payments.stars.for_order", amount=amount, ref=ref)
+        case "credited" if received.purpose == "subscription":
+            # The subscription follows; its notice carries the Join button.
+            return texts.text(language, "payments.stars.for_subscription", amount=amount, ref=ref)
         case "credited":
             return texts.text(language, "payments.stars.to_wallet", amount=amount, ref=ref)
         case _:

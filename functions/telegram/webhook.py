@@ -132,8 +132,52 @@ def _is_payment_shape(paid: Any) -> bool:
     )
 
 
+def _is_chat(chat: Any) -> bool:
+    return (
+        isinstance(chat, dict)
+        and _is_int(chat.get("id"))
+        and _optional_texts(chat, CHAT_TEXT_FIELDS)
+    )
+
+
+def _is_member(member: Any) -> bool:
+    """A ChatMember: a status word and the user it is about."""
+    return (
+        isinstance(member, dict)
+        and isinstance(member.get("status"), str)
+        and _is_user(member.get("user"))
+    )
+
+
+def _is_member_update_shape(updated: Any) -> bool:
+    """my_chat_member / chat_member: who changed whose status in which chat."""
+    return (
+        isinstance(updated, dict)
+        and _is_chat(updated.get("chat"))
+        and _is_user(updated.get("from"))
+        and _is_int(updated.get("date"))
+        and _is_member(updated.get("old_chat_member"))
+        and _is_member(updated.get("new_chat_member"))
+    )
+
+
+def _is_join_request_shape(request: Any) -> bool:
+    link = request.get("invite_link") if isinstance(request, dict) else None
+    return (
+        isinstance(request, dict)
+        and _is_chat(request.get("chat"))
+        and _is_user(request.get("from"))
+        and _is_int(request.get("date"))
+        and _is_int(request.get("user_chat_id"))
+        and (link is None or (isinstance(link, dict) and isinstance(link.get("invite_link"), str)))
+    )
+
+
 SHAPES = {
     "message": _is_message_shape,
     "callback_query": _is_callback_query_shape,
     "pre_checkout_query": _is_pre_checkout_shape,
+    "my_chat_member": _is_member_update_shape,
+    "chat_member": _is_member_update_shape,
+    "chat_join_request": _is_join_request_shape,
 }

@@ -194,6 +194,24 @@ resource "google_pubsub_topic" "referral_events" {
   depends_on = [google_project_service.enabled]
 }
 
+resource "google_pubsub_topic" "channel_events" {
+  name       = "channel-events"
+  labels     = local.labels
+  depends_on = [google_project_service.enabled]
+}
+
+resource "google_pubsub_topic" "subscription_events" {
+  name       = "subscription-events"
+  labels     = local.labels
+  depends_on = [google_project_service.enabled]
+}
+
+resource "google_pubsub_topic" "revenue_events" {
+  name       = "revenue-events"
+  labels     = local.labels
+  depends_on = [google_project_service.enabled]
+}
+
 resource "google_pubsub_topic" "project_balances_dead" {
   name       = "project-balances-dead"
   labels     = local.labels
@@ -296,6 +314,18 @@ resource "google_pubsub_topic" "notify_referrals_dead" {
   depends_on = [google_project_service.enabled]
 }
 
+resource "google_pubsub_topic" "notify_subscriptions_dead" {
+  name       = "notify-subscriptions-dead"
+  labels     = local.labels
+  depends_on = [google_project_service.enabled]
+}
+
+resource "google_pubsub_topic" "notify_revenues_dead" {
+  name       = "notify-revenues-dead"
+  labels     = local.labels
+  depends_on = [google_project_service.enabled]
+}
+
 resource "google_pubsub_topic" "project_referrals_wallet_dead" {
   name       = "project-referrals-wallet-dead"
   labels     = local.labels
@@ -328,6 +358,42 @@ resource "google_pubsub_topic" "earn_commissions_dead" {
 
 resource "google_pubsub_topic" "pay_commissions_dead" {
   name       = "pay-commissions-dead"
+  labels     = local.labels
+  depends_on = [google_project_service.enabled]
+}
+
+resource "google_pubsub_topic" "project_channels_dead" {
+  name       = "project-channels-dead"
+  labels     = local.labels
+  depends_on = [google_project_service.enabled]
+}
+
+resource "google_pubsub_topic" "project_subscriptions_dead" {
+  name       = "project-subscriptions-dead"
+  labels     = local.labels
+  depends_on = [google_project_service.enabled]
+}
+
+resource "google_pubsub_topic" "project_revenues_dead" {
+  name       = "project-revenues-dead"
+  labels     = local.labels
+  depends_on = [google_project_service.enabled]
+}
+
+resource "google_pubsub_topic" "grant_subscriptions_wallet_dead" {
+  name       = "grant-subscriptions-wallet-dead"
+  labels     = local.labels
+  depends_on = [google_project_service.enabled]
+}
+
+resource "google_pubsub_topic" "grant_subscriptions_payment_dead" {
+  name       = "grant-subscriptions-payment-dead"
+  labels     = local.labels
+  depends_on = [google_project_service.enabled]
+}
+
+resource "google_pubsub_topic" "earn_channel_revenue_dead" {
+  name       = "earn-channel-revenue-dead"
   labels     = local.labels
   depends_on = [google_project_service.enabled]
 }
@@ -1092,6 +1158,96 @@ resource "google_pubsub_subscription_iam_member" "notify_referrals_dead_letters_
   member       = local.pubsub_agent
 }
 
+resource "google_pubsub_subscription" "notify_subscriptions" {
+  name                       = "notify-subscriptions"
+  topic                      = google_pubsub_topic.subscription_events.id
+  filter                     = "attributes.type = \"subscription.paid.v1\" OR attributes.type = \"subscription.removed.v1\" OR attributes.type = \"subscription.warned.v1\""
+  ack_deadline_seconds       = 60
+  enable_message_ordering    = true
+  message_retention_duration = "604800s"
+  labels                     = local.labels
+
+  push_config {
+    push_endpoint = "${google_cloudfunctions2_function.notify.service_config[0].uri}/projects/${var.project_id}/topics/subscription-events"
+
+    oidc_token {
+      service_account_email = google_service_account.pusher.email
+      audience              = google_cloudfunctions2_function.notify.service_config[0].uri
+    }
+  }
+
+  expiration_policy {
+    ttl = ""
+  }
+
+  retry_policy {
+    minimum_backoff = "10s"
+    maximum_backoff = "600s"
+  }
+
+  dead_letter_policy {
+    dead_letter_topic     = google_pubsub_topic.notify_subscriptions_dead.id
+    max_delivery_attempts = 5
+  }
+}
+
+resource "google_pubsub_topic_iam_member" "notify_subscriptions_dead_letters_in" {
+  topic  = google_pubsub_topic.notify_subscriptions_dead.id
+  role   = "roles/pubsub.publisher"
+  member = local.pubsub_agent
+}
+
+resource "google_pubsub_subscription_iam_member" "notify_subscriptions_dead_letters_out" {
+  subscription = google_pubsub_subscription.notify_subscriptions.id
+  role         = "roles/pubsub.subscriber"
+  member       = local.pubsub_agent
+}
+
+resource "google_pubsub_subscription" "notify_revenues" {
+  name                       = "notify-revenues"
+  topic                      = google_pubsub_topic.revenue_events.id
+  filter                     = "attributes.type = \"revenue.earned.v1\""
+  ack_deadline_seconds       = 60
+  enable_message_ordering    = true
+  message_retention_duration = "604800s"
+  labels                     = local.labels
+
+  push_config {
+    push_endpoint = "${google_cloudfunctions2_function.notify.service_config[0].uri}/projects/${var.project_id}/topics/revenue-events"
+
+    oidc_token {
+      service_account_email = google_service_account.pusher.email
+      audience              = google_cloudfunctions2_function.notify.service_config[0].uri
+    }
+  }
+
+  expiration_policy {
+    ttl = ""
+  }
+
+  retry_policy {
+    minimum_backoff = "10s"
+    maximum_backoff = "600s"
+  }
+
+  dead_letter_policy {
+    dead_letter_topic     = google_pubsub_topic.notify_revenues_dead.id
+    max_delivery_attempts = 5
+  }
+}
+
+resource "google_pubsub_topic_iam_member" "notify_revenues_dead_letters_in" {
+  topic  = google_pubsub_topic.notify_revenues_dead.id
+  role   = "roles/pubsub.publisher"
+  member = local.pubsub_agent
+}
+
+resource "google_pubsub_subscription_iam_member" "notify_revenues_dead_letters_out" {
+  subscription = google_pubsub_subscription.notify_revenues.id
+  role         = "roles/pubsub.subscriber"
+  member       = local.pubsub_agent
+}
+
 resource "google_pubsub_subscription" "project_referrals_wallet" {
   name                       = "project-referrals-wallet"
   topic                      = google_pubsub_topic.wallet_events.id
@@ -1356,6 +1512,273 @@ resource "google_pubsub_topic_iam_member" "pay_commissions_dead_letters_in" {
 
 resource "google_pubsub_subscription_iam_member" "pay_commissions_dead_letters_out" {
   subscription = google_pubsub_subscription.pay_commissions.id
+  role         = "roles/pubsub.subscriber"
+  member       = local.pubsub_agent
+}
+
+resource "google_pubsub_subscription" "project_channels" {
+  name                       = "project-channels"
+  topic                      = google_pubsub_topic.channel_events.id
+  ack_deadline_seconds       = 60
+  enable_message_ordering    = true
+  message_retention_duration = "604800s"
+  labels                     = local.labels
+
+  push_config {
+    push_endpoint = "${google_cloudfunctions2_function.project_channels.service_config[0].uri}/projects/${var.project_id}/topics/channel-events"
+
+    oidc_token {
+      service_account_email = google_service_account.pusher.email
+      audience              = google_cloudfunctions2_function.project_channels.service_config[0].uri
+    }
+  }
+
+  expiration_policy {
+    ttl = ""
+  }
+
+  retry_policy {
+    minimum_backoff = "10s"
+    maximum_backoff = "600s"
+  }
+
+  dead_letter_policy {
+    dead_letter_topic     = google_pubsub_topic.project_channels_dead.id
+    max_delivery_attempts = 5
+  }
+}
+
+resource "google_pubsub_topic_iam_member" "project_channels_dead_letters_in" {
+  topic  = google_pubsub_topic.project_channels_dead.id
+  role   = "roles/pubsub.publisher"
+  member = local.pubsub_agent
+}
+
+resource "google_pubsub_subscription_iam_member" "project_channels_dead_letters_out" {
+  subscription = google_pubsub_subscription.project_channels.id
+  role         = "roles/pubsub.subscriber"
+  member       = local.pubsub_agent
+}
+
+resource "google_pubsub_subscription" "project_subscriptions" {
+  name                       = "project-subscriptions"
+  topic                      = google_pubsub_topic.subscription_events.id
+  ack_deadline_seconds       = 60
+  enable_message_ordering    = true
+  message_retention_duration = "604800s"
+  labels                     = local.labels
+
+  push_config {
+    push_endpoint = "${google_cloudfunctions2_function.project_channels.service_config[0].uri}/projects/${var.project_id}/topics/subscription-events"
+
+    oidc_token {
+      service_account_email = google_service_account.pusher.email
+      audience              = google_cloudfunctions2_function.project_channels.service_config[0].uri
+    }
+  }
+
+  expiration_policy {
+    ttl = ""
+  }
+
+  retry_policy {
+    minimum_backoff = "10s"
+    maximum_backoff = "600s"
+  }
+
+  dead_letter_policy {
+    dead_letter_topic     = google_pubsub_topic.project_subscriptions_dead.id
+    max_delivery_attempts = 5
+  }
+}
+
+resource "google_pubsub_topic_iam_member" "project_subscriptions_dead_letters_in" {
+  topic  = google_pubsub_topic.project_subscriptions_dead.id
+  role   = "roles/pubsub.publisher"
+  member = local.pubsub_agent
+}
+
+resource "google_pubsub_subscription_iam_member" "project_subscriptions_dead_letters_out" {
+  subscription = google_pubsub_subscription.project_subscriptions.id
+  role         = "roles/pubsub.subscriber"
+  member       = local.pubsub_agent
+}
+
+resource "google_pubsub_subscription" "project_revenues" {
+  name                       = "project-revenues"
+  topic                      = google_pubsub_topic.revenue_events.id
+  ack_deadline_seconds       = 60
+  enable_message_ordering    = true
+  message_retention_duration = "604800s"
+  labels                     = local.labels
+
+  push_config {
+    push_endpoint = "${google_cloudfunctions2_function.project_channels.service_config[0].uri}/projects/${var.project_id}/topics/revenue-events"
+
+    oidc_token {
+      service_account_email = google_service_account.pusher.email
+      audience              = google_cloudfunctions2_function.project_channels.service_config[0].uri
+    }
+  }
+
+  expiration_policy {
+    ttl = ""
+  }
+
+  retry_policy {
+    minimum_backoff = "10s"
+    maximum_backoff = "600s"
+  }
+
+  dead_letter_policy {
+    dead_letter_topic     = google_pubsub_topic.project_revenues_dead.id
+    max_delivery_attempts = 5
+  }
+}
+
+resource "google_pubsub_topic_iam_member" "project_revenues_dead_letters_in" {
+  topic  = google_pubsub_topic.project_revenues_dead.id
+  role   = "roles/pubsub.publisher"
+  member = local.pubsub_agent
+}
+
+resource "google_pubsub_subscription_iam_member" "project_revenues_dead_letters_out" {
+  subscription = google_pubsub_subscription.project_revenues.id
+  role         = "roles/pubsub.subscriber"
+  member       = local.pubsub_agent
+}
+
+resource "google_pubsub_subscription" "grant_subscriptions_wallet" {
+  name                       = "grant-subscriptions-wallet"
+  topic                      = google_pubsub_topic.wallet_events.id
+  filter                     = "attributes.type = \"wallet.debited.v1\""
+  ack_deadline_seconds       = 60
+  enable_message_ordering    = true
+  message_retention_duration = "604800s"
+  labels                     = local.labels
+
+  push_config {
+    push_endpoint = "${google_cloudfunctions2_function.grant_subscriptions.service_config[0].uri}/projects/${var.project_id}/topics/wallet-events"
+
+    oidc_token {
+      service_account_email = google_service_account.pusher.email
+      audience              = google_cloudfunctions2_function.grant_subscriptions.service_config[0].uri
+    }
+  }
+
+  expiration_policy {
+    ttl = ""
+  }
+
+  retry_policy {
+    minimum_backoff = "10s"
+    maximum_backoff = "600s"
+  }
+
+  dead_letter_policy {
+    dead_letter_topic     = google_pubsub_topic.grant_subscriptions_wallet_dead.id
+    max_delivery_attempts = 5
+  }
+}
+
+resource "google_pubsub_topic_iam_member" "grant_subscriptions_wallet_dead_letters_in" {
+  topic  = google_pubsub_topic.grant_subscriptions_wallet_dead.id
+  role   = "roles/pubsub.publisher"
+  member = local.pubsub_agent
+}
+
+resource "google_pubsub_subscription_iam_member" "grant_subscriptions_wallet_dead_letters_out" {
+  subscription = google_pubsub_subscription.grant_subscriptions_wallet.id
+  role         = "roles/pubsub.subscriber"
+  member       = local.pubsub_agent
+}
+
+resource "google_pubsub_subscription" "grant_subscriptions_payment" {
+  name                       = "grant-subscriptions-payment"
+  topic                      = google_pubsub_topic.payment_events.id
+  filter                     = "attributes.type = \"payment.succeeded.v1\""
+  ack_deadline_seconds       = 60
+  enable_message_ordering    = true
+  message_retention_duration = "604800s"
+  labels                     = local.labels
+
+  push_config {
+    push_endpoint = "${google_cloudfunctions2_function.grant_subscriptions.service_config[0].uri}/projects/${var.project_id}/topics/payment-events"
+
+    oidc_token {
+      service_account_email = google_service_account.pusher.email
+      audience              = google_cloudfunctions2_function.grant_subscriptions.service_config[0].uri
+    }
+  }
+
+  expiration_policy {
+    ttl = ""
+  }
+
+  retry_policy {
+    minimum_backoff = "10s"
+    maximum_backoff = "600s"
+  }
+
+  dead_letter_policy {
+    dead_letter_topic     = google_pubsub_topic.grant_subscriptions_payment_dead.id
+    max_delivery_attempts = 5
+  }
+}
+
+resource "google_pubsub_topic_iam_member" "grant_subscriptions_payment_dead_letters_in" {
+  topic  = google_pubsub_topic.grant_subscriptions_payment_dead.id
+  role   = "roles/pubsub.publisher"
+  member = local.pubsub_agent
+}
+
+resource "google_pubsub_subscription_iam_member" "grant_subscriptions_payment_dead_letters_out" {
+  subscription = google_pubsub_subscription.grant_subscriptions_payment.id
+  role         = "roles/pubsub.subscriber"
+  member       = local.pubsub_agent
+}
+
+resource "google_pubsub_subscription" "earn_channel_revenue" {
+  name                       = "earn-channel-revenue"
+  topic                      = google_pubsub_topic.subscription_events.id
+  filter                     = "attributes.type = \"subscription.paid.v1\""
+  ack_deadline_seconds       = 60
+  enable_message_ordering    = true
+  message_retention_duration = "604800s"
+  labels                     = local.labels
+
+  push_config {
+    push_endpoint = "${google_cloudfunctions2_function.earn_channel_revenue.service_config[0].uri}/projects/${var.project_id}/topics/subscription-events"
+
+    oidc_token {
+      service_account_email = google_service_account.pusher.email
+      audience              = google_cloudfunctions2_function.earn_channel_revenue.service_config[0].uri
+    }
+  }
+
+  expiration_policy {
+    ttl = ""
+  }
+
+  retry_policy {
+    minimum_backoff = "10s"
+    maximum_backoff = "600s"
+  }
+
+  dead_letter_policy {
+    dead_letter_topic     = google_pubsub_topic.earn_channel_revenue_dead.id
+    max_delivery_attempts = 5
+  }
+}
+
+resource "google_pubsub_topic_iam_member" "earn_channel_revenue_dead_letters_in" {
+  topic  = google_pubsub_topic.earn_channel_revenue_dead.id
+  role   = "roles/pubsub.publisher"
+  member = local.pubsub_agent
+}
+
+resource "google_pubsub_subscription_iam_member" "earn_channel_revenue_dead_letters_out" {
+  subscription = google_pubsub_subscription.earn_channel_revenue.id
   role         = "roles/pubsub.subscriber"
   member       = local.pubsub_agent
 }
@@ -1819,6 +2242,60 @@ resource "google_pubsub_subscription" "notify_referrals_dead_letters" {
   }
 }
 
+resource "google_pubsub_subscription" "notify_subscriptions_dead_letters" {
+  name                       = "notify-subscriptions-dead-letters"
+  topic                      = google_pubsub_topic.notify_subscriptions_dead.id
+  ack_deadline_seconds       = 60
+  enable_message_ordering    = false
+  message_retention_duration = "604800s"
+  labels                     = local.labels
+
+  push_config {
+    push_endpoint = "${google_cloudfunctions2_function.dead_letter.service_config[0].uri}/projects/${var.project_id}/topics/notify-subscriptions-dead"
+
+    oidc_token {
+      service_account_email = google_service_account.pusher.email
+      audience              = google_cloudfunctions2_function.dead_letter.service_config[0].uri
+    }
+  }
+
+  expiration_policy {
+    ttl = ""
+  }
+
+  retry_policy {
+    minimum_backoff = "10s"
+    maximum_backoff = "600s"
+  }
+}
+
+resource "google_pubsub_subscription" "notify_revenues_dead_letters" {
+  name                       = "notify-revenues-dead-letters"
+  topic                      = google_pubsub_topic.notify_revenues_dead.id
+  ack_deadline_seconds       = 60
+  enable_message_ordering    = false
+  message_retention_duration = "604800s"
+  labels                     = local.labels
+
+  push_config {
+    push_endpoint = "${google_cloudfunctions2_function.dead_letter.service_config[0].uri}/projects/${var.project_id}/topics/notify-revenues-dead"
+
+    oidc_token {
+      service_account_email = google_service_account.pusher.email
+      audience              = google_cloudfunctions2_function.dead_letter.service_config[0].uri
+    }
+  }
+
+  expiration_policy {
+    ttl = ""
+  }
+
+  retry_policy {
+    minimum_backoff = "10s"
+    maximum_backoff = "600s"
+  }
+}
+
 resource "google_pubsub_subscription" "project_referrals_wallet_dead_letters" {
   name                       = "project-referrals-wallet-dead-letters"
   topic                      = google_pubsub_topic.project_referrals_wallet_dead.id
@@ -1981,6 +2458,168 @@ resource "google_pubsub_subscription" "pay_commissions_dead_letters" {
   }
 }
 
+resource "google_pubsub_subscription" "project_channels_dead_letters" {
+  name                       = "project-channels-dead-letters"
+  topic                      = google_pubsub_topic.project_channels_dead.id
+  ack_deadline_seconds       = 60
+  enable_message_ordering    = false
+  message_retention_duration = "604800s"
+  labels                     = local.labels
+
+  push_config {
+    push_endpoint = "${google_cloudfunctions2_function.dead_letter.service_config[0].uri}/projects/${var.project_id}/topics/project-channels-dead"
+
+    oidc_token {
+      service_account_email = google_service_account.pusher.email
+      audience              = google_cloudfunctions2_function.dead_letter.service_config[0].uri
+    }
+  }
+
+  expiration_policy {
+    ttl = ""
+  }
+
+  retry_policy {
+    minimum_backoff = "10s"
+    maximum_backoff = "600s"
+  }
+}
+
+resource "google_pubsub_subscription" "project_subscriptions_dead_letters" {
+  name                       = "project-subscriptions-dead-letters"
+  topic                      = google_pubsub_topic.project_subscriptions_dead.id
+  ack_deadline_seconds       = 60
+  enable_message_ordering    = false
+  message_retention_duration = "604800s"
+  labels                     = local.labels
+
+  push_config {
+    push_endpoint = "${google_cloudfunctions2_function.dead_letter.service_config[0].uri}/projects/${var.project_id}/topics/project-subscriptions-dead"
+
+    oidc_token {
+      service_account_email = google_service_account.pusher.email
+      audience              = google_cloudfunctions2_function.dead_letter.service_config[0].uri
+    }
+  }
+
+  expiration_policy {
+    ttl = ""
+  }
+
+  retry_policy {
+    minimum_backoff = "10s"
+    maximum_backoff = "600s"
+  }
+}
+
+resource "google_pubsub_subscription" "project_revenues_dead_letters" {
+  name                       = "project-revenues-dead-letters"
+  topic                      = google_pubsub_topic.project_revenues_dead.id
+  ack_deadline_seconds       = 60
+  enable_message_ordering    = false
+  message_retention_duration = "604800s"
+  labels                     = local.labels
+
+  push_config {
+    push_endpoint = "${google_cloudfunctions2_function.dead_letter.service_config[0].uri}/projects/${var.project_id}/topics/project-revenues-dead"
+
+    oidc_token {
+      service_account_email = google_service_account.pusher.email
+      audience              = google_cloudfunctions2_function.dead_letter.service_config[0].uri
+    }
+  }
+
+  expiration_policy {
+    ttl = ""
+  }
+
+  retry_policy {
+    minimum_backoff = "10s"
+    maximum_backoff = "600s"
+  }
+}
+
+resource "google_pubsub_subscription" "grant_subscriptions_wallet_dead_letters" {
+  name                       = "grant-subscriptions-wallet-dead-letters"
+  topic                      = google_pubsub_topic.grant_subscriptions_wallet_dead.id
+  ack_deadline_seconds       = 60
+  enable_message_ordering    = false
+  message_retention_duration = "604800s"
+  labels                     = local.labels
+
+  push_config {
+    push_endpoint = "${google_cloudfunctions2_function.dead_letter.service_config[0].uri}/projects/${var.project_id}/topics/grant-subscriptions-wallet-dead"
+
+    oidc_token {
+      service_account_email = google_service_account.pusher.email
+      audience              = google_cloudfunctions2_function.dead_letter.service_config[0].uri
+    }
+  }
+
+  expiration_policy {
+    ttl = ""
+  }
+
+  retry_policy {
+    minimum_backoff = "10s"
+    maximum_backoff = "600s"
+  }
+}
+
+resource "google_pubsub_subscription" "grant_subscriptions_payment_dead_letters" {
+  name                       = "grant-subscriptions-payment-dead-letters"
+  topic                      = google_pubsub_topic.grant_subscriptions_payment_dead.id
+  ack_deadline_seconds       = 60
+  enable_message_ordering    = false
+  message_retention_duration = "604800s"
+  labels                     = local.labels
+
+  push_config {
+    push_endpoint = "${google_cloudfunctions2_function.dead_letter.service_config[0].uri}/projects/${var.project_id}/topics/grant-subscriptions-payment-dead"
+
+    oidc_token {
+      service_account_email = google_service_account.pusher.email
+      audience              = google_cloudfunctions2_function.dead_letter.service_config[0].uri
+    }
+  }
+
+  expiration_policy {
+    ttl = ""
+  }
+
+  retry_policy {
+    minimum_backoff = "10s"
+    maximum_backoff = "600s"
+  }
+}
+
+resource "google_pubsub_subscription" "earn_channel_revenue_dead_letters" {
+  name                       = "earn-channel-revenue-dead-letters"
+  topic                      = google_pubsub_topic.earn_channel_revenue_dead.id
+  ack_deadline_seconds       = 60
+  enable_message_ordering    = false
+  message_retention_duration = "604800s"
+  labels                     = local.labels
+
+  push_config {
+    push_endpoint = "${google_cloudfunctions2_function.dead_letter.service_config[0].uri}/projects/${var.project_id}/topics/earn-channel-revenue-dead"
+
+    oidc_token {
+      service_account_email = google_service_account.pusher.email
+      audience              = google_cloudfunctions2_function.dead_letter.service_config[0].uri
+    }
+  }
+
+  expiration_policy {
+    ttl = ""
+  }
+
+  retry_policy {
+    minimum_backoff = "10s"
+    maximum_backoff = "600s"
+  }
+}
+
 resource "google_cloudfunctions2_function" "telegram_webhook" {
   name        = "telegram-webhook"
   location    = var.region
@@ -2087,6 +2726,13 @@ resource "google_cloudfunctions2_function" "scheduled_job" {
       version    = "latest"
     }
 
+    secret_environment_variables {
+      key        = "SOKO_BOT_TOKEN"
+      project_id = var.project_id
+      secret     = google_secret_manager_secret.bot_token.secret_id
+      version    = "latest"
+    }
+
     dynamic "secret_environment_variables" {
       for_each = local.mounted_rail_secrets
 
@@ -2106,6 +2752,7 @@ resource "google_cloudfunctions2_function" "scheduled_job" {
   depends_on = [
     google_project_service.enabled,
     google_secret_manager_secret_iam_member.jobs_scheduler_secret,
+    google_secret_manager_secret_iam_member.jobs_bot_token,
     google_secret_manager_secret_iam_member.jobs_rails,
   ]
 }
@@ -2715,6 +3362,123 @@ resource "google_cloudfunctions2_function" "pay_commissions" {
   depends_on = [google_project_service.enabled]
 }
 
+resource "google_cloudfunctions2_function" "project_channels" {
+  name        = "project-channels"
+  location    = var.region
+  description = "Soko project_channels (pubsub)"
+  labels      = local.labels
+
+  build_config {
+    runtime         = "python311"
+    entry_point     = "project_channels"
+    service_account = google_service_account.builder.id
+
+    source {
+      storage_source {
+        bucket = google_storage_bucket.source.name
+        object = google_storage_bucket_object.source.name
+      }
+    }
+  }
+
+  service_config {
+    available_memory                 = "256Mi"
+    available_cpu                    = "1"
+    timeout_seconds                  = 60
+    min_instance_count               = 0
+    max_instance_count               = 20
+    max_instance_request_concurrency = 4
+    ingress_settings                 = "ALLOW_INTERNAL_ONLY"
+    all_traffic_on_latest_revision   = true
+    service_account_email            = google_service_account.subscriber.email
+    environment_variables            = local.environment
+  }
+
+  lifecycle {
+    ignore_changes = [build_config[0].source, build_config[0].docker_repository]
+  }
+
+  depends_on = [google_project_service.enabled]
+}
+
+resource "google_cloudfunctions2_function" "grant_subscriptions" {
+  name        = "grant-subscriptions"
+  location    = var.region
+  description = "Soko grant_subscriptions (pubsub)"
+  labels      = local.labels
+
+  build_config {
+    runtime         = "python311"
+    entry_point     = "grant_subscriptions"
+    service_account = google_service_account.builder.id
+
+    source {
+      storage_source {
+        bucket = google_storage_bucket.source.name
+        object = google_storage_bucket_object.source.name
+      }
+    }
+  }
+
+  service_config {
+    available_memory                 = "256Mi"
+    available_cpu                    = "1"
+    timeout_seconds                  = 60
+    min_instance_count               = 0
+    max_instance_count               = 20
+    max_instance_request_concurrency = 4
+    ingress_settings                 = "ALLOW_INTERNAL_ONLY"
+    all_traffic_on_latest_revision   = true
+    service_account_email            = google_service_account.reactor.email
+    environment_variables            = local.environment
+  }
+
+  lifecycle {
+    ignore_changes = [build_config[0].source, build_config[0].docker_repository]
+  }
+
+  depends_on = [google_project_service.enabled]
+}
+
+resource "google_cloudfunctions2_function" "earn_channel_revenue" {
+  name        = "earn-channel-revenue"
+  location    = var.region
+  description = "Soko earn_channel_revenue (pubsub)"
+  labels      = local.labels
+
+  build_config {
+    runtime         = "python311"
+    entry_point     = "earn_channel_revenue"
+    service_account = google_service_account.builder.id
+
+    source {
+      storage_source {
+        bucket = google_storage_bucket.source.name
+        object = google_storage_bucket_object.source.name
+      }
+    }
+  }
+
+  service_config {
+    available_memory                 = "256Mi"
+    available_cpu                    = "1"
+    timeout_seconds                  = 60
+    min_instance_count               = 0
+    max_instance_count               = 20
+    max_instance_request_concurrency = 4
+    ingress_settings                 = "ALLOW_INTERNAL_ONLY"
+    all_traffic_on_latest_revision   = true
+    service_account_email            = google_service_account.reactor.email
+    environment_variables            = local.environment
+  }
+
+  lifecycle {
+    ignore_changes = [build_config[0].source, build_config[0].docker_repository]
+  }
+
+  depends_on = [google_project_service.enabled]
+}
+
 resource "google_cloud_scheduler_job" "expire_payments" {
   name             = "soko-expire-payments"
   region           = var.region
@@ -2839,6 +3603,37 @@ resource "google_cloud_scheduler_job" "relay" {
   depends_on = [google_project_service.enabled]
 }
 
+resource "google_cloud_scheduler_job" "end_subscriptions" {
+  name             = "soko-end-subscriptions"
+  region           = var.region
+  schedule         = "*/10 * * * *"
+  time_zone        = "Etc/UTC"
+  attempt_deadline = "320s"
+
+  retry_config {
+    retry_count          = 3
+    min_backoff_duration = "10s"
+    max_backoff_duration = "300s"
+  }
+
+  http_target {
+    http_method = "POST"
+    uri         = google_cloudfunctions2_function.scheduled_job.service_config[0].uri
+    body        = "eyJqb2IiOiAiZW5kLXN1YnNjcmlwdGlvbnMifQ=="
+    headers     = {
+      "Content-Type"            = "application/json"
+      "X-Soko-Scheduler-Secret" = random_password.scheduler_secret.result
+    }
+
+    oidc_token {
+      service_account_email = google_service_account.scheduler.email
+      audience              = google_cloudfunctions2_function.scheduled_job.service_config[0].uri
+    }
+  }
+
+  depends_on = [google_project_service.enabled]
+}
+
 resource "google_service_account" "webhook" {
   account_id   = "soko-webhook"
   display_name = "Soko webhook functions (telegram_webhook)"
@@ -2854,6 +3649,12 @@ resource "google_project_iam_member" "webhook_firestore" {
   project = var.project_id
   role    = "roles/datastore.user"
   member  = "serviceAccount:${google_service_account.webhook.email}"
+}
+
+resource "google_pubsub_topic_iam_member" "webhook_publishes_channel_events" {
+  topic  = google_pubsub_topic.channel_events.id
+  role   = "roles/pubsub.publisher"
+  member = "serviceAccount:${google_service_account.webhook.email}"
 }
 
 resource "google_pubsub_topic_iam_member" "webhook_publishes_lot_events" {
@@ -2876,6 +3677,12 @@ resource "google_pubsub_topic_iam_member" "webhook_publishes_payment_events" {
 
 resource "google_pubsub_topic_iam_member" "webhook_publishes_product_events" {
   topic  = google_pubsub_topic.product_events.id
+  role   = "roles/pubsub.publisher"
+  member = "serviceAccount:${google_service_account.webhook.email}"
+}
+
+resource "google_pubsub_topic_iam_member" "webhook_publishes_subscription_events" {
+  topic  = google_pubsub_topic.subscription_events.id
   role   = "roles/pubsub.publisher"
   member = "serviceAccount:${google_service_account.webhook.email}"
 }
@@ -2928,6 +3735,12 @@ resource "google_project_iam_member" "jobs_firestore" {
   member  = "serviceAccount:${google_service_account.jobs.email}"
 }
 
+resource "google_pubsub_topic_iam_member" "jobs_publishes_channel_events" {
+  topic  = google_pubsub_topic.channel_events.id
+  role   = "roles/pubsub.publisher"
+  member = "serviceAccount:${google_service_account.jobs.email}"
+}
+
 resource "google_pubsub_topic_iam_member" "jobs_publishes_deadletter_events" {
   topic  = google_pubsub_topic.deadletter_events.id
   role   = "roles/pubsub.publisher"
@@ -2964,6 +3777,18 @@ resource "google_pubsub_topic_iam_member" "jobs_publishes_referral_events" {
   member = "serviceAccount:${google_service_account.jobs.email}"
 }
 
+resource "google_pubsub_topic_iam_member" "jobs_publishes_revenue_events" {
+  topic  = google_pubsub_topic.revenue_events.id
+  role   = "roles/pubsub.publisher"
+  member = "serviceAccount:${google_service_account.jobs.email}"
+}
+
+resource "google_pubsub_topic_iam_member" "jobs_publishes_subscription_events" {
+  topic  = google_pubsub_topic.subscription_events.id
+  role   = "roles/pubsub.publisher"
+  member = "serviceAccount:${google_service_account.jobs.email}"
+}
+
 resource "google_pubsub_topic_iam_member" "jobs_publishes_user_events" {
   topic  = google_pubsub_topic.user_events.id
   role   = "roles/pubsub.publisher"
@@ -2974,6 +3799,12 @@ resource "google_pubsub_topic_iam_member" "jobs_publishes_wallet_events" {
   topic  = google_pubsub_topic.wallet_events.id
   role   = "roles/pubsub.publisher"
   member = "serviceAccount:${google_service_account.jobs.email}"
+}
+
+resource "google_secret_manager_secret_iam_member" "jobs_bot_token" {
+  secret_id = google_secret_manager_secret.bot_token.id
+  role      = "roles/secretmanager.secretAccessor"
+  member    = "serviceAccount:${google_service_account.jobs.email}"
 }
 
 resource "google_secret_manager_secret_iam_member" "jobs_scheduler_secret" {
@@ -3050,7 +3881,7 @@ resource "google_pubsub_topic_iam_member" "ops_publishes_health_events" {
 
 resource "google_service_account" "subscriber" {
   account_id   = "soko-subscriber"
-  display_name = "Soko subscriber functions (project_balances, project_payments, project_shop, project_referrals)"
+  display_name = "Soko subscriber functions (project_balances, project_payments, project_shop, project_referrals, project_channels)"
 }
 
 resource "google_service_account_iam_member" "subscriber_deployed_by_deployer" {
@@ -3067,7 +3898,7 @@ resource "google_project_iam_member" "subscriber_firestore" {
 
 resource "google_service_account" "reactor" {
   account_id   = "soko-reactor"
-  display_name = "Soko reactor functions (open_wallets, credit_deposits, debit_refunds, run_checkout, bind_referrals, earn_commissions, pay_commissions)"
+  display_name = "Soko reactor functions (open_wallets, credit_deposits, debit_refunds, run_checkout, bind_referrals, earn_commissions, pay_commissions, grant_subscriptions, earn_channel_revenue)"
 }
 
 resource "google_service_account_iam_member" "reactor_deployed_by_deployer" {
@@ -3096,6 +3927,18 @@ resource "google_pubsub_topic_iam_member" "reactor_publishes_order_events" {
 
 resource "google_pubsub_topic_iam_member" "reactor_publishes_referral_events" {
   topic  = google_pubsub_topic.referral_events.id
+  role   = "roles/pubsub.publisher"
+  member = "serviceAccount:${google_service_account.reactor.email}"
+}
+
+resource "google_pubsub_topic_iam_member" "reactor_publishes_revenue_events" {
+  topic  = google_pubsub_topic.revenue_events.id
+  role   = "roles/pubsub.publisher"
+  member = "serviceAccount:${google_service_account.reactor.email}"
+}
+
+resource "google_pubsub_topic_iam_member" "reactor_publishes_subscription_events" {
+  topic  = google_pubsub_topic.subscription_events.id
   role   = "roles/pubsub.publisher"
   member = "serviceAccount:${google_service_account.reactor.email}"
 }
@@ -3272,25 +4115,52 @@ resource "google_cloud_run_v2_service_iam_member" "pay_commissions_pusher" {
   member   = "serviceAccount:${google_service_account.pusher.email}"
 }
 
+resource "google_cloud_run_v2_service_iam_member" "project_channels_pusher" {
+  project  = var.project_id
+  location = var.region
+  name     = google_cloudfunctions2_function.project_channels.name
+  role     = "roles/run.invoker"
+  member   = "serviceAccount:${google_service_account.pusher.email}"
+}
+
+resource "google_cloud_run_v2_service_iam_member" "grant_subscriptions_pusher" {
+  project  = var.project_id
+  location = var.region
+  name     = google_cloudfunctions2_function.grant_subscriptions.name
+  role     = "roles/run.invoker"
+  member   = "serviceAccount:${google_service_account.pusher.email}"
+}
+
+resource "google_cloud_run_v2_service_iam_member" "earn_channel_revenue_pusher" {
+  project  = var.project_id
+  location = var.region
+  name     = google_cloudfunctions2_function.earn_channel_revenue.name
+  role     = "roles/run.invoker"
+  member   = "serviceAccount:${google_service_account.pusher.email}"
+}
+
 output "function_urls" {
   value = {
-    telegram_webhook  = google_cloudfunctions2_function.telegram_webhook.service_config[0].uri
-    scheduled_job     = google_cloudfunctions2_function.scheduled_job.service_config[0].uri
-    payment_webhook   = google_cloudfunctions2_function.payment_webhook.service_config[0].uri
-    health            = google_cloudfunctions2_function.health.service_config[0].uri
-    dead_letter       = google_cloudfunctions2_function.dead_letter.service_config[0].uri
-    project_balances  = google_cloudfunctions2_function.project_balances.service_config[0].uri
-    open_wallets      = google_cloudfunctions2_function.open_wallets.service_config[0].uri
-    credit_deposits   = google_cloudfunctions2_function.credit_deposits.service_config[0].uri
-    debit_refunds     = google_cloudfunctions2_function.debit_refunds.service_config[0].uri
-    project_payments  = google_cloudfunctions2_function.project_payments.service_config[0].uri
-    project_shop      = google_cloudfunctions2_function.project_shop.service_config[0].uri
-    run_checkout      = google_cloudfunctions2_function.run_checkout.service_config[0].uri
-    notify            = google_cloudfunctions2_function.notify.service_config[0].uri
-    project_referrals = google_cloudfunctions2_function.project_referrals.service_config[0].uri
-    bind_referrals    = google_cloudfunctions2_function.bind_referrals.service_config[0].uri
-    earn_commissions  = google_cloudfunctions2_function.earn_commissions.service_config[0].uri
-    pay_commissions   = google_cloudfunctions2_function.pay_commissions.service_config[0].uri
+    telegram_webhook     = google_cloudfunctions2_function.telegram_webhook.service_config[0].uri
+    scheduled_job        = google_cloudfunctions2_function.scheduled_job.service_config[0].uri
+    payment_webhook      = google_cloudfunctions2_function.payment_webhook.service_config[0].uri
+    health               = google_cloudfunctions2_function.health.service_config[0].uri
+    dead_letter          = google_cloudfunctions2_function.dead_letter.service_config[0].uri
+    project_balances     = google_cloudfunctions2_function.project_balances.service_config[0].uri
+    open_wallets         = google_cloudfunctions2_function.open_wallets.service_config[0].uri
+    credit_deposits      = google_cloudfunctions2_function.credit_deposits.service_config[0].uri
+    debit_refunds        = google_cloudfunctions2_function.debit_refunds.service_config[0].uri
+    project_payments     = google_cloudfunctions2_function.project_payments.service_config[0].uri
+    project_shop         = google_cloudfunctions2_function.project_shop.service_config[0].uri
+    run_checkout         = google_cloudfunctions2_function.run_checkout.service_config[0].uri
+    notify               = google_cloudfunctions2_function.notify.service_config[0].uri
+    project_referrals    = google_cloudfunctions2_function.project_referrals.service_config[0].uri
+    bind_referrals       = google_cloudfunctions2_function.bind_referrals.service_config[0].uri
+    earn_commissions     = google_cloudfunctions2_function.earn_commissions.service_config[0].uri
+    pay_commissions      = google_cloudfunctions2_function.pay_commissions.service_config[0].uri
+    project_channels     = google_cloudfunctions2_function.project_channels.service_config[0].uri
+    grant_subscriptions  = google_cloudfunctions2_function.grant_subscriptions.service_config[0].uri
+    earn_channel_revenue = google_cloudfunctions2_function.earn_channel_revenue.service_config[0].uri
   }
 }
 

@@ -1,0 +1,167 @@
+"""A buyer's way into a paid channel: /subscribe or the deep link, plans, paying, joining.
+
+Buttons are `ch:<action>:<channel key>[:<plan>]`: `plans` (the channel's page), `buy` (how
+to pay), `wallet` / `stars` (pay), `join` (the link to ask to join). Join requests are
+approved only for a running subscription; anyone else is declined and pointed at the plans.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from functions import texts
+from functions.channels import access, buying
+from functions.contexts.channels import channels_settings
+from functions.domain import channels, subscriptions
+from functions.notifications.channels import PREFIX
+from functions.projections.channels import selling
+from functions.telegram.bot_api import BotApiError
+from functions.telegram.chat import Context, Reply, on_stale_button, plain, reply
+from functions.telegram.stars import invoice
+
+log = logging.getLogger(__name__)
+
+
+def deep_link(chat_id: int) -> str:
+    return f"https://t.me/{channels_settings().bot_username}?start={channels.code_of(chat_id)}"
+
+
+def _label(language: str, key: str, **values: texts.Value) -> str:
+    """A button's label: plain text (Telegram shows no markup there)."""
+    return plain(texts.text(language, key, **values))
+
+
+def _button(label: str, data: str) -> dict[str, str]:
+    return {"text": label, "callback_data": data}
+
+
+def _with_buttons(answer: Reply, rows: list[list[dict[str, str]]]) -> Reply:
+    return {**answer, "reply_markup": {"inline_keyboard": rows}} if rows else answer
+
+
+def on_subscribe(ctx: Context, argument: str) -> Reply:
+    """Every channel on sale, one button each."""
+    found = selling(ctx.runtime.read_models)
+    if not found:
+        return reply(ctx, texts.text(ctx.language, "channels.none_on_sale"))
+    rows = [[_button(c.title, f"{PREFIX}:plans:{channels.key_of(c.chat_id)}")] for c in found]
+    return _with_buttons(reply(ctx, texts.text(ctx.language, "channels.pick")), rows)
+
+
+def on_deep_link(ctx: Context, code: str) -> Reply:
+    """/start ch_<key>: the channel's page, or a word that it is not for sale."""
+    chat_id = channels.chat_of(code.removeprefix(channels.CODE_PREFIX))
+    if chat_id is None:
+        return reply(ctx, texts.text(ctx.language, "refusal.channel_not_selling"))
+    return _page(ctx, chat_id)
+
+
+def _page(ctx: Context, chat_id: int) -> Reply:
+    channel = buying.load_channel(ctx.runtime, chat_id)
+    if not channel.selling:
+        raise buying.NotSelling("this channel is not on sale")
+    key = channels.key_of(chat_id)
+    rows = [
+        [_button(_label(ctx.language, "channels.plan_button", days=p.days, price=p.price),
+                 f"{PREFIX}:buy:{key}:{p.plan_id}")]
+        for p in channel.plans.values()
+    ]  # fmt: skip
+    said = texts.text(ctx.language, "channels.page", title=channel.title)
+    return _with_buttons(reply(ctx, said), rows)
+
+
+def on_button(ctx: Context, argument: str) -> Reply:
+    action, _, rest = argument.partition(":")
+    key, _, plan_id = rest.partition(":")
+    chat_id = channels.chat_of(key)
+    handler = ACTIONS.get(action)
+    if chat_id is None or handler is None:
+        return on_stale_button(ctx, argument)
+    return handler(ctx, chat_id, plan_id)
+
+
+def _plans(ctx: Context, chat_id: int, plan_id: str) -> Reply:
+    return _page(ctx, chat_id)
+
+
+def _buy(ctx: Context, chat_id: int, plan_id: str) -> Reply:
+    chosen = buying.choose(ctx.runtime, chat_id, plan_id)
+    key, price = channels.key_of(chat_id), chosen.plan.price
+    rows = [[_button(_label(ctx.language, "channels.button_wallet"),
+                     f"{PREFIX}:wallet:{key}:{plan_id}")]]  # fmt: skip
+    if price.currency == "XTR":
+        label = _label(ctx.language, "channels.button_stars")
+        rows.append([_button(label, f"{PREFIX}:stars:{key}:{plan_id}")])
+    said = texts.text(ctx.language, "channels.pay_how", title=chosen.channel.title,
+                      days=chosen.plan.days, price=price)  # fmt: skip
+    return _with_buttons(reply(ctx, said), rows)
+
+
+def _wallet(ctx: Context, chat_id: int, plan_id: str) -> Reply:
+    bought = buying.pay_from_wallet(
+        ctx.runtime, user_id=ctx.user_id, chat_id=chat_id, plan_id=plan_id, trace=ctx.trace
+    )
+    channel = buying.load_channel(ctx.runtime, chat_id)
+    said = texts.text(ctx.language, "channels.subscribed", title=channel.title,
+                      ends=_when(bought.ends_at))  # fmt: skip
+    return _join_button(ctx, reply(ctx, said), channel.join_link)
+
+
+def _stars(ctx: Context, chat_id: int, plan_id: str) -> Reply:
+    payment_id, price = buying.open_stars_payment(
+        ctx.runtime, user_id=ctx.user_id, chat_id=chat_id, plan_id=plan_id, trace=ctx.trace
+    )
+    return invoice(ctx.chat_id, payment_id, price, ctx.language)
+
+
+def _join(ctx: Context, chat_id: int, plan_id: str) -> Reply:
+    bought = buying.load_subscription(ctx.runtime, chat_id, ctx.user_id)
+    channel = buying.load_channel(ctx.runtime, chat_id)
+    if not bought.entitled(ctx.runtime.clock.now()):
+        return reply(ctx, texts.text(ctx.language, "channels.not_subscribed"))
+    said = texts.text(ctx.language, "channels.join_here", title=channel.title)
+    return _join_button(ctx, reply(ctx, said), channel.join_link)
+
+
+def _join_button(ctx: Context, answer: Reply, link: str | None) -> Reply:
+    if link is None:
+        return answer
+    label = _label(ctx.language, "channels.button_join")
+    return {**answer, "reply_markup": {"inline_keyboard": [[{"text": label, "url": link}]]}}
+
+
+def _when(moment: Any) -> str:
+    return "—" if moment is None else f"{moment:%Y-%m-%d %H:%M} UTC"
+
+
+ACTIONS = {"plans": _plans, "buy": _buy, "wallet": _wallet, "stars": _stars, "join": _join}
+
+
+def on_join_request(ctx: Context, argument: str) -> Reply:
+    """Approve a running subscriber; decline anyone else, after telling them where the
+    plans are (Telegram lets the bot message a requester only until it answers)."""
+    request = ctx.update.chat_join_request
+    assert request is not None
+    chat_id, user_id = request.chat.id, request.from_user.id
+    channel = buying.load_channel(ctx.runtime, chat_id)
+    if channel.owner_id is None:
+        return {}  # a chat the bot does not sell: not ours to answer
+    bought = buying.load_subscription(ctx.runtime, chat_id, user_id)
+    to_user = request.user_chat_id
+    if bought.entitled(ctx.runtime.clock.now()):
+        access.approve(ctx.runtime.bot(), chat_id, user_id)
+        stream = subscriptions.stream_of(chat_id, user_id)
+        ctx.runtime.pipeline.execute(subscriptions.subscriptions, stream, subscriptions.Join(),
+                                     ctx.trace)  # fmt: skip
+        said = texts.text(ctx.language, "channels.welcome_in", title=channel.title,
+                          ends=_when(bought.ends_at))  # fmt: skip
+        return {"method": "sendMessage", "chat_id": to_user, "text": said, "parse_mode": "HTML"}
+    declined = texts.text(ctx.language, "channels.declined", title=channel.title,
+                          link=deep_link(chat_id))  # fmt: skip
+    try:
+        ctx.runtime.bot().call("sendMessage", {"chat_id": to_user, "text": declined,
+                                               "parse_mode": "HTML"})  # fmt: skip
+    except BotApiError as err:
+        log.info("could not tell requester %s why: %s", user_id, err)
+    return {"method": "declineChatJoinRequest", "chat_id": chat_id, "user_id": user_id}
