@@ -17,6 +17,7 @@ from functions import texts
 from functions.channels.buying import load_channel
 from functions.domain import channels, subscriptions
 from functions.projections.channels import ChannelView, channels_of, revenue_of
+from functions.runtime.pipeline import Trace
 from functions.telegram.bot_api import BotApiError
 from functions.telegram.channels import deep_link
 from functions.telegram.chat import Context, Reply, reply
@@ -79,7 +80,10 @@ def _with_join_link(ctx: Context, chat_id: int) -> channels.Channel:
     if not isinstance(link, str) or not link:
         return channel
     stream = channels.stream_of(chat_id)
-    ctx.runtime.pipeline.execute(channels.channels, stream, channels.SetJoinLink(link), ctx.trace)
+    # The update's key already recorded the Connect: this second command needs its own.
+    key = f"{ctx.trace.idempotency_key}:join-link"
+    why = Trace(key, ctx.trace.causation_id, ctx.trace.correlation_id)
+    ctx.runtime.pipeline.execute(channels.channels, stream, channels.SetJoinLink(link), why)
     return load_channel(ctx.runtime, chat_id)
 
 

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from . import objects
+from . import chats, objects
 from .state import Invoice, OpenQuery, TelegramState, Webhook, chat_key
 from .wire import ApiError, ApiRequest, JsonDict, UploadedFile, bad_request
 
@@ -310,27 +310,6 @@ def answer_pre_checkout_query(state: TelegramState, request: ApiRequest) -> bool
     return True
 
 
-def create_chat_invite_link(state: TelegramState, request: ApiRequest) -> JsonDict:
-    params = request.params
-    require_chat(params)
-    joins = as_bool(params.get("creates_join_request"))
-    if _present(params, "member_limit"):
-        limit = require_int(params, "member_limit")
-        if joins:
-            raise bad_request("member_limit can't be combined with creates_join_request")
-        if not 1 <= limit <= 99_999:
-            raise bad_request("member_limit must be between 1 and 99999")
-    code = objects.invite_code(state.unique("invite"))
-    return objects.invite_link(code, state.bot(), params, joins)
-
-
-def chat_member_action(state: TelegramState, request: ApiRequest) -> bool:
-    """banChatMember, unbanChatMember, approve/declineChatJoinRequest: chat and user."""
-    require_chat(request.params)
-    require_int(request.params, "user_id", "invalid user_id specified")
-    return True
-
-
 def refund_star_payment(state: TelegramState, request: ApiRequest) -> bool:
     params = request.params
     user_id = require_int(params, "user_id", "invalid user_id specified")
@@ -392,11 +371,7 @@ HANDLERS: dict[str, Handler] = {
     "sendInvoice": send_invoice,
     "sendPhoto": send_photo,
     "sendDocument": send_document,
-    "createChatInviteLink": create_chat_invite_link,
-    "banChatMember": chat_member_action,
-    "unbanChatMember": chat_member_action,
-    "approveChatJoinRequest": chat_member_action,
-    "declineChatJoinRequest": chat_member_action,
+    **chats.METHODS,  # createChatInviteLink, join requests, bans: tests/fakes/telegram/chats.py
     "refundStarPayment": refund_star_payment,
     "setWebhook": set_webhook,
     "deleteWebhook": delete_webhook,

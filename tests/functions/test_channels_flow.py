@@ -1,0 +1,263 @@
+"""Paid channels through the webhook, the scheduler and the fake Bot API's chat membership:
+an owner connects a channel and sets a plan, a buyer pays and gets in, is warned, removed,
+buys again and gets in again; a forwarded link lets nobody else in."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from flask.testing import FlaskClient
+
+from events import Money
+from functions.domain import subscriptions, wallet
+from functions.jobs.subscriptions import end
+from functions.ops.ledger import audit
+from functions.projections.channels import revenue_of
+from functions.runtime.bootstrap import Runtime
+from functions.runtime.memory import FixedClock
+from functions.runtime.pipeline import Trace
+from functions.telegram.bot_api import HttpBot, Pacer
+from tests.builders import button_update, text_update
+from tests.fakes.telegram import FakeClock, FakeTelegram
+from tests.fakes.telegram.chats import make_admin, open_link
+from tests.fakes.telegram.objects import human_user
+from tests.fakes.telegram.wire import ApiRequest
+from tests.functions.conftest import client_for, everything_written, post_update
+
+pytestmark = pytest.mark.functions
+CHAT, OWNER, BUYER, FRIEND = -1001234567890, 7, 8, 9
+KEY = "n1001234567890"
+
+
+class World:
+    """The webhook, the fake Bot API behind the runtime's bot, and the users' side."""
+
+    def __init__(self, rt: Runtime, fake: FakeTelegram, webhook: FlaskClient) -> None:
+        self.rt, self.fake, self.webhook, self.update_id = rt, fake, webhook, 0
+
+    def post(self, update: dict[str, Any]) -> Any:
+        self.update_id += 1
+        update["update_id"] = self.update_id
+        response = post_update(self.webhook, update)
+        assert response.status_code == 200, response.get_data(as_text=True)
+        answer = response.get_json(silent=True) or {}
+        if "method" in answer:  # what Telegram does with a call in the webhook's answer
+            params = {k: v for k, v in answer.items() if k != "method"}
+            self.fake.api.call(self.fake.token, answer["method"], ApiRequest(params))
+        return answer
+
+    def say(self, user_id: int, text: str) -> Any:
+        self.fake.state.users.setdefault(user_id, human_user(user_id, "U", "en", None))
+        return self.post(text_update(text, user_id=user_id))
+
+    def tap(self, user_id: int, data: str) -> Any:
+        return self.post(button_update(data, user_id=user_id))
+
+    def connect(self) -> Any:
+        owner = human_user(OWNER, "Olga", "en", None)
+        rights = {"can_invite_users": True, "can_restrict_members": True}
+        with self.fake.state.lock:
+            update = make_admin(self.fake.state, CHAT, "Deep dives", owner, "channel", rights)
+        return self.post(update)
+
+    def ask_to_join(self, user_id: int) -> Any:
+        link = self.join_link()
+        user = human_user(user_id, "U", "en", None)
+        with self.fake.state.lock:
+            update = open_link(self.fake.state, user, link)
+        assert update is not None
+        return self.post(update)
+
+    def join_link(self) -> str:
+        [link] = self.fake.state.chats.group(CHAT).links
+        return link
+
+    def members(self) -> set[int]:
+        return self.fake.members(CHAT)
+
+    def later(self, **delta: float) -> None:
+        clock = self.rt.clock
+        assert isinstance(clock, FixedClock)
+        clock.current += timedelta(**delta)
+
+    def top_up(self, user_id: int, amount: int) -> None:
+        credit = wallet.Credit(user_id, Money(amount=amount, currency="KES"), "deposit",
+                               f"test-top-up-{user_id}-{self.update_id}")  # fmt: skip
+        self.rt.pipeline.execute(wallet.wallets, wallet.stream_of(user_id), credit, Trace())
+
+
+@pytest.fixture
+def world(memory_runtime: Runtime) -> Iterator[World]:
+    clock = FakeClock()
+    with FakeTelegram(clock=clock, per_chat_per_second=None, global_per_second=None) as fake:
+        memory_runtime.bot_override = HttpBot(fake.base_url, fake.token,
+                                              pacer=Pacer(sleep=lambda s: None))  # fmt: skip
+        yield World(memory_runtime, fake, client_for("telegram_webhook"))
+
+
+def owner_sells(world: World) -> None:
+    world.say(OWNER, "/start")
+    world.connect()
+    answer = world.say(OWNER, f"/plan ch_{KEY} 30 500 KES")
+    assert "p1" in answer["text"]
+
+
+def buy_from_wallet(world: World, user_id: int) -> Any:
+    world.say(user_id, f"/start ch_{KEY}")
+    return world.tap(user_id, f"ch:wallet:{KEY}:p1")
+
+
+def test_buy_join_warned_removed_buy_again_join_again(world: World) -> None:
+    owner_sells(world)
+    world.say(BUYER, "/start")
+    world.top_up(BUYER, 100_000)
+    bought = buy_from_wallet(world, BUYER)
+    assert bought["reply_markup"]["inline_keyboard"][0][0]["url"] == world.join_link()
+    world.ask_to_join(BUYER)
+    assert world.members() == {BUYER}
+
+    world.later(days=27, hours=1)
+    assert end(world.rt)["warned"] == 1
+    world.later(days=2)
+    assert end(world.rt)["warned"] == 1
+    world.later(days=1)
+    assert end(world.rt)["removed"] == 1
+    assert world.members() == set()
+    assert BUYER not in world.fake.state.chats.group(CHAT).banned  # out, free to come back
+
+    buy_from_wallet(world, BUYER)
+    world.ask_to_join(BUYER)
+    assert world.members() == {BUYER}
+    [line] = revenue_of(world.rt.read_models, OWNER)
+    assert (line.gross.amount, line.fee.amount, line.net.amount, line.count) == (
+        100_000,
+        5_000,
+        95_000,
+        2,
+    )  # 5% of 2 x KES 500.00
+    # The test's own top-up is no payment; the subscription debits raise no problem.
+    problems = audit(world.rt.store, world.rt.read_models)
+    assert [p for p in problems if "test-top-up" not in p.what] == []
+
+
+def test_a_forwarded_link_lets_nobody_else_in(world: World) -> None:
+    owner_sells(world)
+    world.top_up(BUYER, 50_000)
+    buy_from_wallet(world, BUYER)
+    world.ask_to_join(FRIEND)  # the buyer shared the link
+    assert world.members() == set()
+    declined = world.fake.calls("declineChatJoinRequest")
+    assert [c.ok for c in declined] == [True]
+    told = world.fake.calls("sendMessage", FRIEND)
+    assert "start=ch_" + KEY in told[-1].params["text"]
+    world.ask_to_join(BUYER)
+    assert world.members() == {BUYER}
+
+
+def test_a_renewal_before_the_end_extends_it_and_the_job_removes_nobody(world: World) -> None:
+    owner_sells(world)
+    world.top_up(BUYER, 100_000)
+    buy_from_wallet(world, BUYER)
+    world.ask_to_join(BUYER)
+    world.later(days=29)
+    buy_from_wallet(world, BUYER)
+    world.later(days=2)
+    assert end(world.rt)["removed"] == 0
+    assert world.members() == {BUYER}
+    state = world.rt.pipeline.current(
+        subscriptions.subscriptions, subscriptions.stream_of(CHAT, BUYER)
+    )
+    assert state.status == "active"
+    first_paid = state.payments[0].paid_at
+    assert state.ends_at == first_paid + timedelta(days=60)
+
+
+def test_the_job_twice_and_one_failure_mid_batch_stops_nothing(world: World) -> None:
+    owner_sells(world)
+    for user_id in (BUYER, FRIEND, 10):
+        world.say(user_id, "/start")
+        world.top_up(user_id, 50_000)
+        buy_from_wallet(world, user_id)
+        world.ask_to_join(user_id)
+    # The chat's owner made FRIEND an admin meanwhile: Telegram refuses to ban them.
+    world.fake.state.chats.group(CHAT).owner = human_user(FRIEND, "F", "en", None)
+    world.later(days=31)
+    first = end(world.rt)
+    assert (first["removed"], first["failed"]) == (2, 1)
+    assert world.members() == {FRIEND}
+    again = end(world.rt)
+    assert (again["removed"], again["failed"]) == (0, 1)  # retried, still refused
+
+
+def test_dry_run_warns_and_expires_but_removes_nobody(world: World) -> None:
+    owner_sells(world)
+    world.say(OWNER, f"/dryrun ch_{KEY} on")
+    world.top_up(BUYER, 50_000)
+    buy_from_wallet(world, BUYER)
+    world.ask_to_join(BUYER)
+    world.later(days=31)
+    assert end(world.rt)["dry_run"] == 1
+    assert world.members() == {BUYER}
+    assert world.fake.calls("banChatMember") == []
+
+
+def test_a_redelivered_pay_tap_debits_once(world: World) -> None:
+    owner_sells(world)
+    world.top_up(BUYER, 50_000)
+    world.say(BUYER, f"/start ch_{KEY}")
+    tap = button_update(f"ch:wallet:{KEY}:p1", user_id=BUYER, update_id=777)
+    for _ in range(2):
+        assert post_update(world.webhook, tap).status_code == 200
+    doc = world.rt.read_models.get("balances", str(BUYER))
+    assert doc is not None
+    assert doc["balances"]["KES"] == 0
+
+
+def test_only_the_owner_changes_the_channel_and_sees_its_revenue(world: World) -> None:
+    owner_sells(world)
+    refused = world.say(FRIEND, f"/plan ch_{KEY} 7 100 KES")
+    assert "owner" in refused["text"]
+    assert "Deep dives" not in world.say(FRIEND, "/channels")["text"]
+    assert "Deep dives" in world.say(OWNER, "/channels")["text"]
+
+
+@pytest.mark.parametrize(
+    "update",
+    [
+        {"my_chat_member": {"chat": {"id": "x"}, "from": {}, "date": 1}},
+        {"my_chat_member": {"chat": {"id": 1, "type": "channel"}, "from": {"id": 1,
+         "first_name": "A", "is_bot": False}, "date": 1, "old_chat_member": {"status": 1},
+         "new_chat_member": {"status": "administrator"}}},
+        {"chat_join_request": {"chat": {"id": -1}, "from": {"id": 2, "first_name": "B",
+         "is_bot": False}, "date": 1, "user_chat_id": "2"}},
+        {"chat_join_request": {"chat": {"id": -1}, "from": {"id": 2, "first_name": "B",
+         "is_bot": False}, "date": 1, "user_chat_id": 2, "invite_link": "x"}},
+        {"chat_member": []},
+    ],
+)  # fmt: skip
+def test_malformed_chat_updates_are_400_and_write_nothing(
+    world: World, update: dict[str, Any]
+) -> None:
+    before = everything_written(world.rt)
+    response = post_update(world.webhook, {"update_id": 5, **update})
+    assert response.status_code == 400
+    assert everything_written(world.rt) == before
+
+
+def test_a_forged_button_and_a_join_request_for_an_unknown_chat_change_nothing(
+    world: World,
+) -> None:
+    owner_sells(world)
+    before = everything_written(world.rt)
+    for data in (f"ch:wallet:{KEY}:p9", "ch:wallet:n0012:p1", "ch:nope:x", f"ch:stars:{KEY}:p1"):
+        assert world.tap(BUYER, data)["method"] in ("answerCallbackQuery", "sendMessage")
+    request = {"chat_join_request": {
+        "chat": {"id": -100999, "type": "channel", "title": "Other"},
+        "from": {"id": BUYER, "first_name": "B", "is_bot": False}, "date": 1,
+        "user_chat_id": BUYER,
+    }}  # fmt: skip
+    assert world.post(request) == {}
+    assert everything_written(world.rt) == before
