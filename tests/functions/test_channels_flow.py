@@ -20,7 +20,7 @@ from functions.runtime.bootstrap import Runtime
 from functions.runtime.memory import FixedClock
 from functions.runtime.pipeline import Trace
 from functions.telegram.bot_api import HttpBot, Pacer
-from tests.builders import button_update, text_update
+from tests.builders import button_update, pre_checkout_update, text_update
 from tests.fakes.telegram import FakeClock, FakeTelegram
 from tests.fakes.telegram.chats import make_admin, open_link
 from tests.fakes.telegram.objects import human_user
@@ -261,3 +261,33 @@ def test_a_forged_button_and_a_join_request_for_an_unknown_chat_change_nothing(
     }}  # fmt: skip
     assert world.post(request) == {}
     assert everything_written(world.rt) == before
+
+
+def test_a_plan_in_stars_is_paid_by_invoice_and_its_charge_counts_once(world: World) -> None:
+    world.say(OWNER, "/start")
+    world.connect()
+    world.say(OWNER, f"/plan ch_{KEY} 30 250 XTR")
+    world.say(BUYER, f"/start ch_{KEY}")
+    sent = world.tap(BUYER, f"ch:stars:{KEY}:p1")
+    assert (sent["method"], sent["currency"], sent["prices"][0]["amount"]) == (
+        "sendInvoice", "XTR", 250,
+    )  # fmt: skip
+    checkout = pre_checkout_update(sent["payload"], 250, user_id=BUYER)
+    assert world.post(checkout)["ok"] is True
+    paid = text_update("", user_id=BUYER)
+    paid["message"].pop("text")
+    paid["message"].pop("entities")
+    paid["message"]["successful_payment"] = {
+        "currency": "XTR", "total_amount": 250, "invoice_payload": sent["payload"],
+        "telegram_payment_charge_id": "stx-1", "provider_payment_charge_id": "p-1",
+    }  # fmt: skip
+    world.post(paid)
+    world.post(paid)  # Telegram redelivers under a new update id: one charge, one month
+    state = world.rt.pipeline.current(
+        subscriptions.subscriptions, subscriptions.stream_of(CHAT, BUYER)
+    )
+    assert (state.status, len(state.payments)) == ("active", 1)
+    world.ask_to_join(BUYER)
+    assert world.members() == {BUYER}
+    [line] = revenue_of(world.rt.read_models, OWNER)
+    assert (line.gross.amount, line.fee.amount, line.net.amount) == (250, 12, 238)  # 12.5 -> 12
