@@ -12,10 +12,13 @@ change of membership queues a `chat_member` update (sent only if the webhook ask
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from . import objects
 from .wire import ApiRequest, JsonDict, bad_request
+
+if TYPE_CHECKING:
+    from .state import TelegramState
 
 MAX_LINK_NAME = 32
 
@@ -151,7 +154,7 @@ def _flag(value: Any) -> bool:
     return value is True or str(value).lower() in ("true", "1")
 
 
-def create_chat_invite_link(state: Any, request: ApiRequest) -> JsonDict:
+def create_chat_invite_link(state: TelegramState, request: ApiRequest) -> JsonDict:
     params = request.params
     group = state.chats.rights(params.get("chat_id"), "can_invite_users")
     joins = _flag(params.get("creates_join_request"))
@@ -170,7 +173,7 @@ def create_chat_invite_link(state: Any, request: ApiRequest) -> JsonDict:
     return link.to_json()
 
 
-def revoke_chat_invite_link(state: Any, request: ApiRequest) -> JsonDict:
+def revoke_chat_invite_link(state: TelegramState, request: ApiRequest) -> JsonDict:
     params = request.params
     group = state.chats.rights(params.get("chat_id"), "can_invite_users")
     link = group.links.get(str(params.get("invite_link") or ""))
@@ -180,7 +183,7 @@ def revoke_chat_invite_link(state: Any, request: ApiRequest) -> JsonDict:
     return link.to_json()
 
 
-def approve_chat_join_request(state: Any, request: ApiRequest) -> bool:
+def approve_chat_join_request(state: TelegramState, request: ApiRequest) -> bool:
     group, user_id = _request_of(state, request)
     url = group.requests.pop(user_id)
     user = state.users.get(user_id) or objects.human_user(user_id, "Test", "en", None)
@@ -188,13 +191,13 @@ def approve_chat_join_request(state: Any, request: ApiRequest) -> bool:
     return True
 
 
-def decline_chat_join_request(state: Any, request: ApiRequest) -> bool:
+def decline_chat_join_request(state: TelegramState, request: ApiRequest) -> bool:
     group, user_id = _request_of(state, request)
     del group.requests[user_id]
     return True
 
 
-def _request_of(state: Any, request: ApiRequest) -> tuple[Group, int]:
+def _request_of(state: TelegramState, request: ApiRequest) -> tuple[Group, int]:
     group = state.chats.rights(request.params.get("chat_id"), "can_invite_users")
     user_id = _user_id(request.params)
     if user_id in group.members:
@@ -204,7 +207,7 @@ def _request_of(state: Any, request: ApiRequest) -> tuple[Group, int]:
     return group, user_id
 
 
-def ban_chat_member(state: Any, request: ApiRequest) -> bool:
+def ban_chat_member(state: TelegramState, request: ApiRequest) -> bool:
     group = state.chats.rights(request.params.get("chat_id"), "can_restrict_members")
     user_id = _user_id(request.params)
     if user_id == group.owner["id"]:
@@ -216,7 +219,7 @@ def ban_chat_member(state: Any, request: ApiRequest) -> bool:
     return True
 
 
-def unban_chat_member(state: Any, request: ApiRequest) -> bool:
+def unban_chat_member(state: TelegramState, request: ApiRequest) -> bool:
     params = request.params
     group = state.chats.rights(params.get("chat_id"), "can_restrict_members")
     user_id = _user_id(params)
@@ -228,7 +231,7 @@ def unban_chat_member(state: Any, request: ApiRequest) -> bool:
     return True
 
 
-def get_chat_member(state: Any, request: ApiRequest) -> JsonDict:
+def get_chat_member(state: TelegramState, request: ApiRequest) -> JsonDict:
     group = state.chats.group(request.params.get("chat_id"))
     user_id = _user_id(request.params)
     if user_id == state.bot_id:
@@ -255,7 +258,7 @@ METHODS = {
 # -- Telegram's side: owners and users ---------------------------------------------------------
 
 
-def make_admin(state: Any, chat_id: int, title: str, owner: JsonDict, kind: str,
+def make_admin(state: TelegramState, chat_id: int, title: str, owner: JsonDict, kind: str,
                rights: dict[str, bool]) -> JsonDict:  # fmt: skip
     """The owner makes the bot an admin of their chat (made if new): a my_chat_member update."""
     group = state.chats.groups.setdefault(chat_id, Group(chat_id, title, kind, owner))
@@ -270,7 +273,7 @@ def make_admin(state: Any, chat_id: int, title: str, owner: JsonDict, kind: str,
     }}  # fmt: skip
 
 
-def open_link(state: Any, user: JsonDict, url: str) -> JsonDict | None:
+def open_link(state: TelegramState, user: JsonDict, url: str) -> JsonDict | None:
     """The user opens an invite link: a join request update, or they are in (a chat_member
     update is queued). LookupError for a link Telegram would refuse."""
     group = next((g for g in state.chats.groups.values() if url in g.links), None)
