@@ -124,13 +124,18 @@ def build(settings: Settings, registry: Registry | None = None) -> Runtime:
     from functions.runtime.google import google_adapters
 
     store, publisher, read_models = google_adapters(settings)
-    return Runtime(
+    rt = Runtime(
         settings=settings,
         store=store,
         publisher=publisher,
         read_models=read_models,
         registry_override=registry,
     )
+    if settings.clock_offset_file:  # the local stack, to watch expiries (never deployed)
+        from functions.runtime.offset_clock import OffsetClock
+
+        rt.clock = OffsetClock(settings.clock_offset_file)
+    return rt
 
 
 def _memory(settings: Settings, registry: Registry | None) -> Runtime:

@@ -112,7 +112,14 @@ def _stars(ctx: Context, chat_id: int, plan_id: str) -> Reply:
     payment_id, price = buying.open_stars_payment(
         ctx.runtime, user_id=ctx.user_id, chat_id=chat_id, plan_id=plan_id, trace=ctx.trace
     )
-    return invoice(ctx.chat_id, payment_id, price, ctx.language)
+    title = buying.load_channel(ctx.runtime, chat_id).title
+    # An invoice's title (1-32 characters) and description are plain text.
+    return invoice(ctx.chat_id, payment_id, price, ctx.language) | {
+        "title": _label(ctx.language, "channels.invoice_title", title=title)[:32],
+        "description": _label(
+            ctx.language, "channels.invoice_description", title=title, ref=payment_id
+        ),
+    }
 
 
 def _join(ctx: Context, chat_id: int, plan_id: str) -> Reply:

@@ -13,6 +13,8 @@ TEXTS: dict[str, str] = {
     "channels.plan_button": "{days} days — {price}",
     "channels.pay_how": "<b>{title}</b>: {days} days for {price}. How do you pay?",
     "channels.button_wallet": "Pay from wallet",
+    "channels.invoice_title": "{title}",
+    "channels.invoice_description": "Subscription to {title} (ref {ref})",
     "channels.button_stars": "Pay with Stars",
     "channels.button_join": "Join the channel",
     "channels.button_renew": "Renew",

@@ -185,6 +185,19 @@ class FakeTelegram(LoopbackFake):
             update = open_link(self.state, user, invite_link)
         return self.deliver(update) if update is not None else None
 
+    def ask_to_join(self, user_id: int, chat_id: int) -> Delivery:
+        """The user opens the chat's join-request link (the one the bot made); the bot's
+        answer is carried out, then the chat_member updates it queued are sent."""
+        with self.state.lock:
+            links = self.state.chats.group(chat_id).links.values()
+            link = next((k for k in links if k.creates_join_request and not k.revoked), None)
+        if link is None:
+            raise LookupError(f"chat {chat_id} has no join-request link")
+        delivery = self.open_link(user_id, link.url)
+        assert delivery is not None  # a join-request link always asks the bot
+        self.flush()
+        return delivery
+
     def members(self, chat_id: int) -> set[int]:
         with self.state.lock:
             return set(self.state.chats.group(chat_id).members)
