@@ -80,6 +80,19 @@ class DryRunSet(Event):
     by_user: int
 
 
+@event("channel.broadcast.v1")
+class BroadcastBatch(Event):
+    """Part of an owner's message to their running subscribers. One event per at most
+    `BATCH` recipients, so one notify delivery sends it at notify's pace (5 a second) well
+    inside its timeout, and a redelivery repeats at most one batch."""
+
+    broadcast_id: str
+    title: str = Field(max_length=256)
+    text: str = Field(min_length=1, max_length=3500)
+    recipients: list[int] = Field(max_length=50)
+    by_user: int
+
+
 @event("subscription.paid.v1")
 class SubscriptionPaid(Event):
     """A payment bought `days` more: from the current end when there is one still running,

@@ -15,6 +15,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from functions.contexts.base import BoundedContext, Function, Job, Lazy, Subscriber
 from functions.notifications.channels import (
+    broadcast,
     expiry_warned,
     revenue_earned,
     subscriber_removed,
@@ -60,6 +61,7 @@ ROUTES: tuple[Route, ...] = (
     command("/unplan", OWNER, "on_unplan", "help.unplan", args="<code> <plan>"),
     command("/dryrun", OWNER, "on_dry_run", "help.dryrun", args="<code> on|off"),
     command("/revenue", OWNER, "on_revenue", "help.revenue"),
+    command("/broadcast", OWNER, "on_broadcast", "help.broadcast", args="<code> <message>"),
 )
 
 CONTEXT = BoundedContext(
@@ -76,6 +78,7 @@ CONTEXT = BoundedContext(
         "subscription.warned.v1": (expiry_warned,),
         "subscription.removed.v1": (subscriber_removed,),
         "revenue.earned.v1": (revenue_earned,),
+        "channel.broadcast.v1": (broadcast,),
     },
     jobs=(
         Job("end-subscriptions", "*/10 * * * *", Lazy("functions.jobs.subscriptions", "end")),

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field, replace
 
 from events import Event, Money
 from events.channels import (
+    BroadcastBatch,
     ChannelConnected,
     ChannelDisconnected,
     ChatKind,
@@ -110,7 +111,17 @@ class SetDryRun:
     dry_run: bool
 
 
-ChannelCommand = Connect | Disconnect | SetJoinLink | AddPlan | RemovePlan | SetDryRun
+@dataclass(frozen=True)
+class Broadcast:
+    by_user: int
+    broadcast_id: str
+    text: str
+    recipients: tuple[int, ...]
+
+
+ChannelCommand = Connect | Disconnect | SetJoinLink | AddPlan | RemovePlan | SetDryRun | Broadcast
+BATCH = 50  # recipients per broadcast event (events/channels.py, BroadcastBatch)
+MAX_BROADCAST = 3500
 
 
 class UnknownChannel(DomainError):
@@ -130,6 +141,13 @@ class TooManyPlans(DomainError):
 
     def facts(self) -> dict[str, str | int | Money]:
         return {"most": MAX_PLANS}
+
+
+class BadBroadcast(DomainError):
+    code = "channel_bad_broadcast"
+
+    def facts(self) -> dict[str, str | int | Money]:
+        return {"most": MAX_BROADCAST}
 
 
 class BadPlan(DomainError):
@@ -157,6 +175,8 @@ def decide(state: Channel, command: ChannelCommand) -> Sequence[Event]:
             if command.plan_id not in state.plans:
                 raise UnknownPlan(f"no plan {command.plan_id}")
             return [PlanRemoved(plan_id=command.plan_id, by_user=command.by_user)]
+        case Broadcast():
+            return _broadcast(state, command)
         case SetDryRun():
             _owned(state, command.by_user)
             if state.dry_run == command.dry_run:
@@ -179,6 +199,21 @@ def _connect(state: Channel, command: Connect) -> Sequence[Event]:
             can_restrict=command.can_restrict,
         )
     ]
+
+
+def _broadcast(state: Channel, command: Broadcast) -> Sequence[Event]:
+    _owned(state, command.by_user)
+    text = command.text.strip()
+    if not text or len(text) > MAX_BROADCAST:
+        raise BadBroadcast(f"a message is 1 to {MAX_BROADCAST} characters")
+    unique = tuple(dict.fromkeys(command.recipients))
+    return [
+        BroadcastBatch(
+            broadcast_id=command.broadcast_id, title=state.title, text=text,
+            recipients=list(unique[start : start + BATCH]), by_user=command.by_user,
+        )
+        for start in range(0, len(unique), BATCH)
+    ]  # fmt: skip
 
 
 def _owned(state: Channel, user_id: int) -> None:

@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
-from events.channels import ExpiryWarned, RevenueEarned, SubscriberRemoved, SubscriptionPaid
+from events.channels import (
+    BroadcastBatch,
+    ExpiryWarned,
+    RevenueEarned,
+    SubscriberRemoved,
+    SubscriptionPaid,
+)
 from functions import texts
 from functions.domain import channels
 from functions.notifications.notice import Button, Facts, Notice
@@ -42,6 +48,22 @@ def revenue_earned(event: RevenueEarned, facts: Facts) -> list[Notice]:
         fee=event.fee, net=event.net,
     )  # fmt: skip
     return [Notice(event.owner_id, said)]
+
+
+def broadcast(event: BroadcastBatch, facts: Facts) -> list[Notice]:
+    """The owner's words, as typed (escaped), under the channel's name."""
+    return [
+        Notice(
+            r,
+            texts.text(
+                facts.language_of(r),
+                "channels.notice.broadcast",
+                title=event.title,
+                text=event.text,
+            ),
+        )
+        for r in event.recipients
+    ]
 
 
 def _renew(language: str, chat_id: int) -> tuple[Button, ...]:

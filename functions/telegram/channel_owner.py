@@ -16,7 +16,13 @@ from events.money import MoneyError, parse_money
 from functions import texts
 from functions.channels.buying import load_channel
 from functions.domain import channels, subscriptions
-from functions.projections.channels import ChannelView, channels_of, revenue_of
+from functions.payments.ids import payment_id_for
+from functions.projections.channels import (
+    ChannelView,
+    channels_of,
+    revenue_of,
+    subscriptions_of,
+)
 from functions.runtime.pipeline import Trace
 from functions.telegram.bot_api import BotApiError
 from functions.telegram.channels import deep_link
@@ -182,6 +188,30 @@ def on_dry_run(ctx: Context, argument: str) -> Reply:
     return reply(
         ctx, texts.text(ctx.language, "channels.dry_set_on" if on else "channels.dry_set_off")
     )
+
+
+def on_broadcast(ctx: Context, argument: str) -> Reply:
+    """/broadcast <code> <message>: to every running subscriber, one event per batch
+    (the notify function sends them at its pace)."""
+    code, _, text = argument.strip().partition(" ")
+    if not text.strip():
+        return reply(ctx, texts.text(ctx.language, "channels.broadcast_usage"))
+    chat_id = _chat_of_code(code)
+    if chat_id is None:
+        return reply(ctx, texts.text(ctx.language, "channels.bad_code"))
+    now = ctx.runtime.clock.now()
+    running = [
+        s.user_id
+        for status in subscriptions.LIVE
+        for s in subscriptions_of(ctx.runtime.read_models, chat_id, status)
+        if s.ends_at is not None and s.ends_at > now  # not those the job has yet to expire
+    ]
+    command = channels.Broadcast(ctx.user_id, payment_id_for(ctx.trace), text, tuple(running))
+    appended = ctx.runtime.pipeline.execute(
+        channels.channels, channels.stream_of(chat_id), command, ctx.trace
+    )
+    count = sum(len(e.data["recipients"]) for e in appended.events)
+    return reply(ctx, texts.text(ctx.language, "channels.broadcast_sent", count=count))
 
 
 def on_revenue(ctx: Context, argument: str) -> Reply:

@@ -314,6 +314,12 @@ resource "google_pubsub_topic" "notify_referrals_dead" {
   depends_on = [google_project_service.enabled]
 }
 
+resource "google_pubsub_topic" "notify_channels_dead" {
+  name       = "notify-channels-dead"
+  labels     = local.labels
+  depends_on = [google_project_service.enabled]
+}
+
 resource "google_pubsub_topic" "notify_subscriptions_dead" {
   name       = "notify-subscriptions-dead"
   labels     = local.labels
@@ -1154,6 +1160,51 @@ resource "google_pubsub_topic_iam_member" "notify_referrals_dead_letters_in" {
 
 resource "google_pubsub_subscription_iam_member" "notify_referrals_dead_letters_out" {
   subscription = google_pubsub_subscription.notify_referrals.id
+  role         = "roles/pubsub.subscriber"
+  member       = local.pubsub_agent
+}
+
+resource "google_pubsub_subscription" "notify_channels" {
+  name                       = "notify-channels"
+  topic                      = google_pubsub_topic.channel_events.id
+  filter                     = "attributes.type = \"channel.broadcast.v1\""
+  ack_deadline_seconds       = 60
+  enable_message_ordering    = true
+  message_retention_duration = "604800s"
+  labels                     = local.labels
+
+  push_config {
+    push_endpoint = "${google_cloudfunctions2_function.notify.service_config[0].uri}/projects/${var.project_id}/topics/channel-events"
+
+    oidc_token {
+      service_account_email = google_service_account.pusher.email
+      audience              = google_cloudfunctions2_function.notify.service_config[0].uri
+    }
+  }
+
+  expiration_policy {
+    ttl = ""
+  }
+
+  retry_policy {
+    minimum_backoff = "10s"
+    maximum_backoff = "600s"
+  }
+
+  dead_letter_policy {
+    dead_letter_topic     = google_pubsub_topic.notify_channels_dead.id
+    max_delivery_attempts = 5
+  }
+}
+
+resource "google_pubsub_topic_iam_member" "notify_channels_dead_letters_in" {
+  topic  = google_pubsub_topic.notify_channels_dead.id
+  role   = "roles/pubsub.publisher"
+  member = local.pubsub_agent
+}
+
+resource "google_pubsub_subscription_iam_member" "notify_channels_dead_letters_out" {
+  subscription = google_pubsub_subscription.notify_channels.id
   role         = "roles/pubsub.subscriber"
   member       = local.pubsub_agent
 }
@@ -2225,6 +2276,33 @@ resource "google_pubsub_subscription" "notify_referrals_dead_letters" {
 
   push_config {
     push_endpoint = "${google_cloudfunctions2_function.dead_letter.service_config[0].uri}/projects/${var.project_id}/topics/notify-referrals-dead"
+
+    oidc_token {
+      service_account_email = google_service_account.pusher.email
+      audience              = google_cloudfunctions2_function.dead_letter.service_config[0].uri
+    }
+  }
+
+  expiration_policy {
+    ttl = ""
+  }
+
+  retry_policy {
+    minimum_backoff = "10s"
+    maximum_backoff = "600s"
+  }
+}
+
+resource "google_pubsub_subscription" "notify_channels_dead_letters" {
+  name                       = "notify-channels-dead-letters"
+  topic                      = google_pubsub_topic.notify_channels_dead.id
+  ack_deadline_seconds       = 60
+  enable_message_ordering    = false
+  message_retention_duration = "604800s"
+  labels                     = local.labels
+
+  push_config {
+    push_endpoint = "${google_cloudfunctions2_function.dead_letter.service_config[0].uri}/projects/${var.project_id}/topics/notify-channels-dead"
 
     oidc_token {
       service_account_email = google_service_account.pusher.email

@@ -14,6 +14,7 @@ from flask.testing import FlaskClient
 from events import Money
 from functions.domain import subscriptions, wallet
 from functions.jobs.subscriptions import end
+from functions.notifications.dispatch import notices_for
 from functions.ops.ledger import audit
 from functions.projections.channels import revenue_of
 from functions.runtime.bootstrap import Runtime
@@ -291,3 +292,28 @@ def test_a_plan_in_stars_is_paid_by_invoice_and_its_charge_counts_once(world: Wo
     assert world.members() == {BUYER}
     [line] = revenue_of(world.rt.read_models, OWNER)
     assert (line.gross.amount, line.fee.amount, line.net.amount) == (250, 12, 238)  # 12.5 -> 12
+
+
+def test_an_owner_broadcasts_to_running_subscribers_only_in_batches(world: World) -> None:
+    owner_sells(world)
+    buyers = list(range(100, 160))  # 60 subscribers: two batches
+    for user_id in buyers:
+        world.top_up(user_id, 50_000)
+        buy_from_wallet(world, user_id)
+    world.later(days=31)
+    world.top_up(BUYER, 50_000)
+    buy_from_wallet(world, BUYER)  # the only one still running, with the 60 expired...
+    for user_id in buyers[:59]:  # ...but 59 renew
+        world.top_up(user_id, 50_000)
+        buy_from_wallet(world, user_id)
+    assert "owner" in world.say(FRIEND, f"/broadcast ch_{KEY} hi")["text"]
+    answer = world.say(OWNER, f"/broadcast ch_{KEY} New <post> today")
+    assert "60 subscriber" in answer["text"]
+    batches = [
+        e for s in ("channel-" + KEY,) for e in world.rt.store.load(s)
+        if e.type == "channel.broadcast.v1"
+    ]  # fmt: skip
+    assert [len(e.data["recipients"]) for e in batches] == [50, 10]
+    told = [n for e in batches for n in notices_for(world.rt, e, {})]
+    assert {n.chat_id for n in told} == {BUYER, *buyers[:59]}
+    assert "New &lt;post&gt; today" in told[0].text  # the owner's words, escaped

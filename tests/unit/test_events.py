@@ -66,6 +66,8 @@ CHANNEL_EXAMPLES: dict[str, dict[str, Any]] = {
     "channel.plan_set.v1": {"plan": _PLAN, "by_user": 7},
     "channel.plan_removed.v1": {"plan_id": "p1", "by_user": 7},
     "channel.dry_run_set.v1": {"dry_run": True, "by_user": 7},
+    "channel.broadcast.v1": {"broadcast_id": "b1", "title": "Deep dives", "text": "New post!",
+                             "recipients": [8, 9], "by_user": 7},
     "subscription.paid.v1": {
         "chat_id": -1001234567890, "user_id": 8, "owner_id": 7, "plan_id": "p1", "days": 30,
         "paid": {"amount": 250, "currency": "XTR"}, "reference": "payment:p1", "via": "payment",

@@ -59,6 +59,11 @@ TEXTS: dict[str, str] = {
     "channels.plan_removed": "Plan <code>{plan}</code> removed.",
     "channels.dry_set_on": "Dry run is on: the expiry job warns but removes nobody.",
     "channels.dry_set_off": "Dry run is off: expired subscribers are removed.",
+    "help.broadcast": "message your channel's running subscribers",
+    "channels.broadcast_usage": "Send <code>/broadcast &lt;code&gt; &lt;message&gt;</code>.",
+    "channels.broadcast_sent": "Sending to {count} subscriber(s), about 5 a second.",
+    "channels.notice.broadcast": "📣 <b>{title}</b>\n{text}",
+    "refusal.channel_bad_broadcast": "A message is 1 to {most} characters.",
     "channels.revenue_none": "No revenue yet.",
     "channels.revenue_head": "Revenue (after the platform's fee):",
     "channels.revenue_line": (
