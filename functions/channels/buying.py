@@ -34,6 +34,16 @@ class NotInStars(DomainError):
     code = "channel_plan_not_in_stars"
 
 
+class NotMonthly(DomainError):
+    """A Star subscription renews every 30 days (Telegram's only period)."""
+
+    code = "channel_plan_not_monthly"
+
+
+STAR_PERIOD_DAYS = 30
+STAR_PERIOD_S = 2_592_000  # createInvoiceLink's subscription_period: exactly 30 days
+
+
 @dataclass(frozen=True)
 class Chosen:
     channel: Channel
@@ -75,13 +85,16 @@ def pay_from_wallet(
 
 
 def open_stars_payment(
-    rt: Runtime, *, user_id: int, chat_id: int, plan_id: str, trace: Trace
+    rt: Runtime, *, user_id: int, chat_id: int, plan_id: str, trace: Trace, monthly: bool = False
 ) -> tuple[str, Money]:
-    """A Stars payment for a plan priced in Stars; its id is the invoice's payload."""
+    """A Stars payment for a plan priced in Stars; its id is the invoice's payload.
+    `monthly`: the first payment of a Star subscription (the plan must be 30 days)."""
     chosen = choose(rt, chat_id, plan_id)
     price = chosen.plan.price
     if price.currency != stars.CURRENCY:
         raise NotInStars("this plan is not priced in Stars")
+    if monthly and chosen.plan.days != STAR_PERIOD_DAYS:
+        raise NotMonthly("a Star subscription is for a 30-day plan")
     payment_id = stars.open_payment(
         rt, user_id=user_id, purpose="subscription", amount=price, trace=trace,
         subject=chosen.purchase.spelled(),

@@ -93,6 +93,9 @@ def _buy(ctx: Context, chat_id: int, plan_id: str) -> Reply:
     if price.currency == "XTR":
         label = _label(ctx.language, "channels.button_stars")
         rows.append([_button(label, f"{PREFIX}:stars:{key}:{plan_id}")])
+    if price.currency == "XTR" and chosen.plan.days == buying.STAR_PERIOD_DAYS:
+        label = _label(ctx.language, "channels.button_star_subscription")
+        rows.append([_button(label, f"{PREFIX}:monthly:{key}:{plan_id}")])
     said = texts.text(ctx.language, "channels.pay_how", title=chosen.channel.title,
                       days=chosen.plan.days, price=price)  # fmt: skip
     return _with_buttons(reply(ctx, said), rows)
@@ -122,6 +125,35 @@ def _stars(ctx: Context, chat_id: int, plan_id: str) -> Reply:
     }
 
 
+def _monthly(ctx: Context, chat_id: int, plan_id: str) -> Reply:
+    """A Star subscription: an invoice link Telegram charges every 30 days; each charge
+    buys 30 days (functions/payments/stars.renewal_payment), and a cancelled one simply
+    brings no more, so access ends when the time paid for does."""
+    payment_id, price = buying.open_stars_payment(
+        ctx.runtime, user_id=ctx.user_id, chat_id=chat_id, plan_id=plan_id, trace=ctx.trace,
+        monthly=True,
+    )  # fmt: skip
+    title = buying.load_channel(ctx.runtime, chat_id).title
+    params = {
+        "title": _label(ctx.language, "channels.invoice_title", title=title)[:32],
+        "description": _label(ctx.language, "channels.invoice_monthly", title=title),
+        "payload": payment_id, "provider_token": "", "currency": "XTR",
+        "prices": [{"label": title[:32] or "Subscription", "amount": price.amount}],
+        "subscription_period": buying.STAR_PERIOD_S,
+    }  # fmt: skip
+    try:
+        link = ctx.runtime.bot().call("createInvoiceLink", params)
+    except BotApiError as err:
+        log.warning("no Star subscription link: %s", err)
+        return reply(ctx, texts.text(ctx.language, "channels.monthly_unavailable"))
+    said = texts.text(ctx.language, "channels.monthly", title=title, price=price)
+    label = _label(ctx.language, "channels.button_star_subscription")
+    return {
+        **reply(ctx, said),
+        "reply_markup": {"inline_keyboard": [[{"text": label, "url": str(link)}]]},
+    }
+
+
 def _join(ctx: Context, chat_id: int, plan_id: str) -> Reply:
     bought = buying.load_subscription(ctx.runtime, chat_id, ctx.user_id)
     channel = buying.load_channel(ctx.runtime, chat_id)
@@ -142,7 +174,10 @@ def _when(moment: Any) -> str:
     return "—" if moment is None else f"{moment:%Y-%m-%d %H:%M} UTC"
 
 
-ACTIONS = {"plans": _plans, "buy": _buy, "wallet": _wallet, "stars": _stars, "join": _join}
+ACTIONS = {
+    "plans": _plans, "buy": _buy, "wallet": _wallet, "stars": _stars, "monthly": _monthly,
+    "join": _join,
+}  # fmt: skip
 
 
 def on_join_request(ctx: Context, argument: str) -> Reply:

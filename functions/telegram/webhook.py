@@ -129,7 +129,12 @@ def _is_payment_shape(paid: Any) -> bool:
         and isinstance(paid.get("invoice_payload"), str)
         and isinstance(charge, str)
         and bool(charge)
-    )
+        # A Star subscription's charge: flags, and when the period paid for ends.
+        and all(paid.get(f) is None or isinstance(paid.get(f), bool)
+                for f in ("is_recurring", "is_first_recurring"))
+        and (paid.get("subscription_expiration_date") is None
+             or _is_int(paid.get("subscription_expiration_date")))
+    )  # fmt: skip
 
 
 def _is_chat(chat: Any) -> bool:

@@ -4,6 +4,7 @@ buys again and gets in again; a forwarded link lets nobody else in."""
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
@@ -317,3 +318,60 @@ def test_an_owner_broadcasts_to_running_subscribers_only_in_batches(world: World
     told = [n for e in batches for n in notices_for(world.rt, e, {})]
     assert {n.chat_id for n in told} == {BUYER, *buyers[:59]}
     assert "New &lt;post&gt; today" in told[0].text  # the owner's words, escaped
+
+
+def star_charge(world: World, payload: str, charge_id: str, first: bool) -> dict[str, Any]:
+    paid = text_update("", user_id=BUYER)
+    paid["message"].pop("text")
+    paid["message"].pop("entities")
+    paid["message"]["successful_payment"] = {
+        "currency": "XTR", "total_amount": 250, "invoice_payload": payload,
+        "telegram_payment_charge_id": charge_id, "provider_payment_charge_id": f"p-{charge_id}",
+        "is_recurring": True, "is_first_recurring": first,
+        "subscription_expiration_date": 1_800_000_000,
+    }  # fmt: skip
+    return paid
+
+
+def test_a_star_subscription_renews_on_each_charge_and_a_cancelled_one_ends_when_paid_up(
+    world: World,
+) -> None:
+    world.say(OWNER, "/start")
+    world.connect()
+    world.say(OWNER, f"/plan ch_{KEY} 30 250 XTR")
+    offer = world.tap(BUYER, f"ch:monthly:{KEY}:p1")
+    link = offer["reply_markup"]["inline_keyboard"][0][0]["url"]
+    [made] = world.fake.calls("createInvoiceLink")
+    assert made.params["subscription_period"] == 2_592_000
+    assert link.startswith("https://t.me/$")
+    payload = made.params["payload"]
+    assert world.post(pre_checkout_update(payload, 250, user_id=BUYER))["ok"] is True
+    world.post(star_charge(world, payload, "stx-first", first=True))
+    world.ask_to_join(BUYER)
+    world.later(days=30)  # Telegram renews: a new charge for the same invoice
+    renewal = star_charge(world, payload, "stx-second", first=False)
+    world.post(renewal)
+    world.post(copy.deepcopy(renewal))  # delivered again: one charge, one month
+    state = world.rt.pipeline.current(
+        subscriptions.subscriptions, subscriptions.stream_of(CHAT, BUYER)
+    )
+    assert [b.days for b in state.payments] == [30, 30]
+    assert end(world.rt)["removed"] == 0
+    world.later(days=30, minutes=1)  # cancelled: no third charge comes
+    assert end(world.rt)["removed"] == 1
+    assert world.members() == set()
+    [line] = revenue_of(world.rt.read_models, OWNER)
+    assert (line.gross.amount, line.count) == (500, 2)
+    held = [e for s in world.rt.store.streams("payment") for e in world.rt.store.load(s)
+            if e.type == "payment.held_for_review.v1"]  # fmt: skip
+    assert held == []
+
+
+def test_a_star_subscription_is_offered_only_for_a_thirty_day_plan_in_stars(world: World) -> None:
+    world.say(OWNER, "/start")
+    world.connect()
+    world.say(OWNER, f"/plan ch_{KEY} 7 100 XTR")
+    refused = world.tap(BUYER, f"ch:monthly:{KEY}:p1")
+    assert refused["method"] == "answerCallbackQuery"
+    assert "30-day" in refused["text"]
+    assert world.fake.calls("createInvoiceLink") == []

@@ -84,3 +84,14 @@ def test_ban_needs_the_right_and_a_known_user(fake: FakeTelegram) -> None:
     fake.state.users[1] = user(1)
     assert call(fake, "banChatMember", chat_id=CHAT, user_id=1)[1].endswith("not enough rights")
     assert call(fake, "banChatMember", chat_id=-1, user_id=1)[1].endswith("chat not found")
+
+
+def test_a_star_subscription_link_is_thirty_days_in_stars_only(fake: FakeTelegram) -> None:
+    base = {"title": "Club", "description": "monthly", "payload": "p1", "currency": "XTR",
+            "prices": [{"label": "Club", "amount": 250}]}  # fmt: skip
+    assert call(fake, "createInvoiceLink", **base, subscription_period=2_592_000)[0] == 200
+    assert call(fake, "createInvoiceLink", **base, subscription_period=86_400)[1].endswith(
+        "SUBSCRIPTION_PERIOD_INVALID"
+    )
+    in_kes = {**base, "currency": "KES"}
+    assert call(fake, "createInvoiceLink", **in_kes, subscription_period=2_592_000)[0] == 400

@@ -14,6 +14,14 @@ TEXTS: dict[str, str] = {
     "channels.pay_how": "<b>{title}</b>: {days} days for {price}. How do you pay?",
     "channels.button_wallet": "Pay from wallet",
     "channels.invoice_title": "{title}",
+    "channels.button_star_subscription": "Subscribe monthly with Stars",
+    "channels.invoice_monthly": "{title}: renews every 30 days until you cancel",
+    "channels.monthly": (
+        "<b>{title}</b>: {price} every 30 days, renewed by Telegram until you cancel it "
+        "(access lasts to the end of the time paid for)."
+    ),
+    "channels.monthly_unavailable": "Monthly Star subscriptions are not available right now.",
+    "refusal.channel_plan_not_monthly": "A Star subscription is for a 30-day plan.",
     "channels.invoice_description": "Subscription to {title} (ref {ref})",
     "channels.button_stars": "Pay with Stars",
     "channels.button_join": "Join the channel",

@@ -310,6 +310,31 @@ def answer_pre_checkout_query(state: TelegramState, request: ApiRequest) -> bool
     return True
 
 
+STAR_PERIOD = 2_592_000  # the only subscription_period Telegram takes (30 days)
+
+
+def create_invoice_link(state: TelegramState, request: ApiRequest) -> str:
+    """An invoice anyone can open; with `subscription_period`, a Star subscription that
+    Telegram charges again every 30 days (XTR only, at most 10000 Stars)."""
+    params = request.params
+    for name in ("title", "description", "payload", "currency"):
+        require(params, name)
+    if len(str(params["payload"]).encode()) > 128:
+        raise bad_request("invoice payload is too long")
+    total = invoice_total(params)
+    period = params.get("subscription_period")
+    if period is not None:
+        if params["currency"] != "XTR":
+            raise bad_request("subscriptions can only be paid in Telegram Stars")
+        if period != STAR_PERIOD:
+            raise bad_request("SUBSCRIPTION_PERIOD_INVALID")
+        if total > 10_000:
+            raise bad_request("SUBSCRIPTION_PRICE_INVALID")
+    slug = objects.invite_code(state.unique("inv"))
+    state.invoice_links[slug] = Invoice(str(params["payload"]), str(params["currency"]), total)
+    return f"https://t.me/${slug}"
+
+
 def refund_star_payment(state: TelegramState, request: ApiRequest) -> bool:
     params = request.params
     user_id = require_int(params, "user_id", "invalid user_id specified")
@@ -373,6 +398,7 @@ HANDLERS: dict[str, Handler] = {
     "sendDocument": send_document,
     **chats.METHODS,  # createChatInviteLink, join requests, bans: tests/fakes/telegram/chats.py
     "refundStarPayment": refund_star_payment,
+    "createInvoiceLink": create_invoice_link,
     "setWebhook": set_webhook,
     "deleteWebhook": delete_webhook,
     "getWebhookInfo": get_webhook_info,

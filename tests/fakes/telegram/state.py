@@ -156,6 +156,7 @@ class TelegramState:
             self.charges: dict[str, int] = {}  # telegram_payment_charge_id -> payer
             self.refunded: set[str] = set()
             self.chats = Chats()  # channels and groups the bot administers
+            self.invoice_links: dict[str, Invoice] = {}  # createInvoiceLink, by slug
             self.flood = FloodControl(
                 self.clock,
                 self.limits.per_chat_per_second,
