@@ -13,7 +13,8 @@ import pytest
 from flask.testing import FlaskClient
 
 from events import Money
-from functions.domain import subscriptions, wallet
+from functions.domain import revenue, subscriptions, wallet
+from functions.domain.subscriptions import Purchase
 from functions.jobs.subscriptions import end
 from functions.notifications.dispatch import notices_for
 from functions.ops.ledger import audit
@@ -293,6 +294,7 @@ def test_a_plan_in_stars_is_paid_by_invoice_and_its_charge_counts_once(world: Wo
     assert world.members() == {BUYER}
     [line] = revenue_of(world.rt.read_models, OWNER)
     assert (line.gross.amount, line.fee.amount, line.net.amount) == (250, 12, 238)  # 12.5 -> 12
+    assert audit(world.rt.store, world.rt.read_models) == []
 
 
 def test_an_owner_broadcasts_to_running_subscribers_only_in_batches(world: World) -> None:
@@ -365,6 +367,7 @@ def test_a_star_subscription_renews_on_each_charge_and_a_cancelled_one_ends_when
     held = [e for s in world.rt.store.streams("payment") for e in world.rt.store.load(s)
             if e.type == "payment.held_for_review.v1"]  # fmt: skip
     assert held == []
+    assert audit(world.rt.store, world.rt.read_models) == []
 
 
 def test_a_star_subscription_is_offered_only_for_a_thirty_day_plan_in_stars(world: World) -> None:
@@ -375,3 +378,17 @@ def test_a_star_subscription_is_offered_only_for_a_thirty_day_plan_in_stars(worl
     assert refused["method"] == "answerCallbackQuery"
     assert "30-day" in refused["text"]
     assert world.fake.calls("createInvoiceLink") == []
+
+
+def test_the_audit_finds_time_no_money_bought_and_revenue_counted_wrong(world: World) -> None:
+    rt = world.rt
+    bought = Purchase(CHAT, OWNER, "p1", 30)
+    pay = subscriptions.Pay(BUYER, bought, Money(amount=250, currency="XTR"), "payment:forged",
+                            "payment", rt.clock.now())  # fmt: skip
+    rt.pipeline.execute(subscriptions.subscriptions, subscriptions.stream_of(CHAT, BUYER), pay)
+    wrong = revenue.Earn(OWNER, CHAT, BUYER, "payment:other", "subscription",
+                         Money(amount=100, currency="XTR"), fee_bp=500)  # fmt: skip
+    rt.pipeline.execute(revenue.revenues, revenue.stream_of(OWNER), wrong)
+    found = {p.what for p in audit(rt.store, rt.read_models)}
+    assert "time bought by payment:forged, which moved no money" in found
+    assert "revenue payment:other matches no payment of theirs" in found
