@@ -16,8 +16,10 @@ from functions.contexts.channels import channels_settings
 from functions.domain import channels, subscriptions
 from functions.notifications.channels import PREFIX
 from functions.projections.channels import selling
+from functions.providers.spec import RailSpec
 from functions.telegram.bot_api import BotApiError
 from functions.telegram.chat import Context, Reply, on_stale_button, plain, reply
+from functions.telegram.deposits import STARS, order_rails, started_reply
 from functions.telegram.stars import invoice
 
 log = logging.getLogger(__name__)
@@ -75,6 +77,9 @@ def on_button(ctx: Context, argument: str) -> Reply:
     action, _, rest = argument.partition(":")
     key, _, plan_id = rest.partition(":")
     chat_id = channels.chat_of(key)
+    if action == "rail" and chat_id is not None:  # ch:rail:<key>:<plan>:<rail>
+        plan_id, _, rail = plan_id.partition(":")
+        return _rail(ctx, chat_id, plan_id, rail)
     handler = ACTIONS.get(action)
     if chat_id is None or handler is None:
         return on_stale_button(ctx, argument)
@@ -93,6 +98,8 @@ def _buy(ctx: Context, chat_id: int, plan_id: str) -> Reply:
     if price.currency == "XTR":
         label = _label(ctx.language, "channels.button_stars")
         rows.append([_button(label, f"{PREFIX}:stars:{key}:{plan_id}")])
+    for option in _rails(ctx, price.currency):
+        rows.append([_button(option.label, f"{PREFIX}:rail:{key}:{plan_id}:{option.name}")])
     if price.currency == "XTR" and chosen.plan.days == buying.STAR_PERIOD_DAYS:
         label = _label(ctx.language, "channels.button_star_subscription")
         rows.append([_button(label, f"{PREFIX}:monthly:{key}:{plan_id}")])
@@ -123,6 +130,26 @@ def _stars(ctx: Context, chat_id: int, plan_id: str) -> Reply:
             ctx.language, "channels.invoice_description", title=title, ref=payment_id
         ),
     }
+
+
+def _rails(ctx: Context, currency: str) -> list[RailSpec]:
+    """Provider rails that take the plan's currency and ask the payer nothing (Stars has
+    its own button; a rail needing a phone number is offered through /deposit)."""
+    return [
+        o for o in order_rails(ctx.runtime, currency)
+        if o.name != STARS.name and o.payer_gives != "phone"
+    ]  # fmt: skip
+
+
+def _rail(ctx: Context, chat_id: int, plan_id: str, rail: str) -> Reply:
+    chosen = buying.choose(ctx.runtime, chat_id, plan_id)
+    if rail not in {o.name for o in _rails(ctx, chosen.plan.price.currency)}:
+        return on_stale_button(ctx, rail)  # switched off since, or forged
+    outcome = buying.start_on_rail(
+        ctx.runtime, user_id=ctx.user_id, chat_id=chat_id, plan_id=plan_id, rail=rail,
+        trace=ctx.trace,
+    )  # fmt: skip
+    return started_reply(ctx, chosen.plan.price, outcome)
 
 
 def _monthly(ctx: Context, chat_id: int, plan_id: str) -> Reply:

@@ -23,16 +23,18 @@ from functions.runtime.bootstrap import Runtime
 from functions.runtime.memory import FixedClock
 from functions.runtime.pipeline import Trace
 from functions.telegram.bot_api import HttpBot, Pacer
-from tests.builders import button_update, pre_checkout_update, text_update
+from tests.builders import button_update, pre_checkout_update, settings, text_update
 from tests.fakes.telegram import FakeClock, FakeTelegram
 from tests.fakes.telegram.chats import make_admin, open_link
 from tests.fakes.telegram.objects import human_user
 from tests.fakes.telegram.wire import ApiRequest
 from tests.functions.conftest import client_for, everything_written, post_update
+from tests.functions.fake_rail import PATH_SECRET, FakeRail, callback
 
 pytestmark = pytest.mark.functions
 CHAT, OWNER, BUYER, FRIEND = -1001234567890, 7, 8, 9
 KEY = "n1001234567890"
+RAIL_BASE = "https://functions.example/payment_webhook"
 
 
 class World:
@@ -392,3 +394,27 @@ def test_the_audit_finds_time_no_money_bought_and_revenue_counted_wrong(world: W
     found = {p.what for p in audit(rt.store, rt.read_models)}
     assert "time bought by payment:forged, which moved no money" in found
     assert "revenue payment:other matches no payment of theirs" in found
+
+
+def test_a_plan_is_paid_on_a_provider_rail_and_only_its_verified_success_buys_time(
+    world: World,
+) -> None:
+    rail = FakeRail()
+    world.rt.rail_overrides = {"fake": rail}
+    world.rt.settings = settings(public_base_url=RAIL_BASE)
+    owner_sells(world)
+    world.say(BUYER, f"/start ch_{KEY}")
+    offered = world.tap(BUYER, f"ch:buy:{KEY}:p1")
+    labels = [row[0]["text"] for row in offered["reply_markup"]["inline_keyboard"]]
+    assert labels == ["Pay from wallet", "Test rail"]
+    world.tap(BUYER, f"ch:rail:{KEY}:p1:fake")
+    [started] = rail.started
+    hook = client_for("payment_webhook")
+    claim = callback(started.payment_id, "succeeded")  # a claim: the status query says pending
+    assert hook.post(f"/payments/fake/{PATH_SECRET}", json=claim).status_code == 200
+    stream = subscriptions.stream_of(CHAT, BUYER)
+    assert world.rt.pipeline.current(subscriptions.subscriptions, stream).status == "none"
+    rail.truth[started.payment_id] = "succeeded"
+    assert hook.post(f"/payments/fake/{PATH_SECRET}", json=claim).status_code == 200
+    assert world.rt.pipeline.current(subscriptions.subscriptions, stream).status == "active"
+    assert audit(world.rt.store, world.rt.read_models) == []
