@@ -30,6 +30,7 @@ from functions.runtime.state_cache import StateCache
 if TYPE_CHECKING:
     from functions.contexts import Registry
     from functions.telegram.bot_api import Bot
+    from functions.telegram.throttle import Throttle
 
 S = TypeVar("S", bound=BaseSettings)
 
@@ -48,6 +49,7 @@ class Runtime:
     bot_override: Bot | None = None
     _rails: Mapping[str, Rail] | None = field(default=None, repr=False)
     _bot: Bot | None = field(default=None, repr=False)
+    _throttle: Throttle | None = field(default=None, repr=False)
     # Folded aggregate states, kept while the instance is warm (runtime/state_cache.py).
     state_cache: StateCache = field(default_factory=StateCache, repr=False)
     # The contexts' own settings classes, each read from the environment once (tests may
@@ -91,6 +93,17 @@ class Runtime:
             token = self.settings.secret("bot_token")
             self._bot = HttpBot(self.settings.telegram_api_base, token)
         return self._bot
+
+    def throttle(self) -> Throttle | None:
+        """The per-user rate limit of this process (SOKO_RATE_PER_MINUTE), None when off."""
+        per_minute = self.settings.rate_per_minute
+        if per_minute is None:
+            return None
+        if self._throttle is None:
+            from functions.telegram.throttle import Throttle
+
+            self._throttle = Throttle(per_minute, self.settings.rate_burst)
+        return self._throttle
 
     def execute(
         self, decider: Decider[Any, Any], stream: str, command: object, trace: Trace

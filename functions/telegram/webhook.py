@@ -8,8 +8,9 @@ from typing import Any
 import flask
 from telegram import Update
 
+from functions import texts
 from functions.http import BadRequest, answer, json_body, secret_matches
-from functions.runtime.bootstrap import runtime
+from functions.runtime.bootstrap import Runtime, runtime
 from functions.runtime.ports import StoreUnavailable
 from functions.telegram.bot_api import answer_or_send
 from functions.telegram.handlers import handle
@@ -27,6 +28,9 @@ def serve(request: flask.Request) -> Any:
         update = parse_update(json_body(request, rt.settings.max_body_bytes))
     except BadRequest as err:
         return answer(400, str(err))
+    slowed = throttled(rt, update)
+    if slowed is not None:
+        return slowed  # nothing read or written
     try:
         reply = handle(rt, update)
     except StoreUnavailable:
@@ -36,6 +40,28 @@ def serve(request: flask.Request) -> Any:
     # The reply goes in the body unless this process just messaged that chat out of band:
     # then Telegram could refuse it unseen, so it goes through the Bot API (answer_or_send).
     return (answer_or_send(reply, rt.bot) if reply else None) or ("", 200)
+
+
+def throttled(rt: Runtime, update: Update) -> Any | None:
+    """The answer to a user over their rate (said once per dry spell), or None to go on.
+    Only what users type and tap counts; payments and chat updates are Telegram's."""
+    limit = rt.throttle()
+    user = update.effective_user
+    message = update.message
+    typed = message is not None and bool(message.text or message.caption)
+    if limit is None or user is None or not (typed or update.callback_query is not None):
+        return None
+    verdict = limit.admit(user.id, rt.clock.now().timestamp())
+    if verdict == "ok":
+        return None
+    said = texts.text(texts.language_of(user.language_code), "account.slow_down")
+    query = update.callback_query
+    if query is not None:  # answered either way: the client's spinner stops
+        answer_: dict[str, Any] = {"method": "answerCallbackQuery", "callback_query_id": query.id}
+        return answer_ | ({"text": said} if verdict == "slow_down" else {})
+    if verdict == "quiet":
+        return "", 200
+    return {"method": "sendMessage", "chat_id": user.id, "text": said}
 
 
 def parse_update(body: dict[str, Any]) -> Update:
