@@ -22,7 +22,12 @@ from functions.notifications.channels import (
     subscription_paid,
 )
 from functions.projections.channels import channels_view, revenue_view, subscriptions_view
-from functions.reactors.channels import earn_revenue, subscribe_on_debit, subscribe_on_payment
+from functions.reactors.channels import (
+    donations,
+    earn_revenue,
+    subscribe_on_debit,
+    subscribe_on_payment,
+)
 from functions.telegram.routes import Ref, Route, command, update
 
 
@@ -48,6 +53,7 @@ def fee_bp() -> int:
 
 
 earn = earn_revenue(fee_bp)
+donate_on_debit, donate_on_payment = donations(fee_bp)
 BUYER = "functions.telegram.channels"
 OWNER = "functions.telegram.channel_owner"
 ROUTES: tuple[Route, ...] = (
@@ -70,7 +76,7 @@ CONTEXT = BoundedContext(
     categories=("channel", "subscription", "revenue"),
     commands_append_to=("channel", "subscription"),
     projections=(channels_view, subscriptions_view, revenue_view),
-    reactors=(subscribe_on_debit, subscribe_on_payment, earn),
+    reactors=(subscribe_on_debit, subscribe_on_payment, earn, donate_on_debit, donate_on_payment),
     # The buyer's answer names the end of the time they just bought.
     inline=(subscribe_on_debit,),
     rules={
@@ -102,7 +108,8 @@ CONTEXT = BoundedContext(
                 "earn_channel_revenue", "pubsub", concurrency=4, family="reactor",
                 publishes=("revenue",),
             ),
-            reactors=(earn,),
+            reactors=(earn, donate_on_debit, donate_on_payment),
+            subscription="earn-channel-revenue-{category}",  # it reads three categories
         ),
     ),
     settings=(ChannelsSettings,),

@@ -13,11 +13,44 @@ from typing import Literal
 
 from events import Event, Money
 from events.channels import RevenueEarned
+from functions.domain import channels
 from functions.domain.decider import Decider, DomainError
+
+DONATION_PREFIX = "donation:"  # a wallet debit's reference: donation:<nonce>:<gift>
 
 
 def stream_of(owner_id: int) -> str:
     return f"revenue-{owner_id}"
+
+
+@dataclass(frozen=True)
+class Gift:
+    """A donation to a channel's owner, spelled into its payment's subject or debit."""
+
+    chat_id: int
+    owner_id: int
+
+    def spelled(self) -> str:
+        return f"{channels.key_of(self.chat_id)}~{self.owner_id}"
+
+    @classmethod
+    def read(cls, text: str) -> Gift | None:
+        key, _, owner = text.partition("~")
+        chat_id = channels.chat_of(key)
+        if chat_id is None or not owner.isascii() or not owner.isdigit():
+            return None
+        return cls(chat_id, int(owner))
+
+
+def gift_reference(nonce: str, gift: Gift) -> str:
+    return f"{DONATION_PREFIX}{nonce}:{gift.spelled()}"
+
+
+def gift_in(reference: str) -> Gift | None:
+    """The gift a wallet debit's reference names, if it is a donation."""
+    if not reference.startswith(DONATION_PREFIX):
+        return None
+    return Gift.read(reference.removeprefix(DONATION_PREFIX).partition(":")[2])
 
 
 @dataclass(frozen=True)

@@ -43,8 +43,9 @@ def subscriber_removed(event: SubscriberRemoved, facts: Facts) -> list[Notice]:
 
 def revenue_earned(event: RevenueEarned, facts: Facts) -> list[Notice]:
     language = facts.language_of(event.owner_id)
+    key = "channels.notice.donation" if event.kind == "donation" else "channels.notice.sale"
     said = texts.text(
-        language, "channels.notice.sale", buyer=str(event.buyer_id), gross=event.gross,
+        language, key, buyer=str(event.buyer_id), gross=event.gross,
         fee=event.fee, net=event.net,
     )  # fmt: skip
     return [Notice(event.owner_id, said)]

@@ -5,7 +5,8 @@ debit `subscription:<nonce>:<purchase>` or one succeeded payment of purpose `sub
 of the same buyer and amount, buying the days its purchase names, and no money buys time
 twice; every such debit or payment bought time. Every owner's revenue line traces to one
 subscription payment of theirs: gross = what was paid, fee = floor(gross x fee_bp / 10000),
-net = gross - fee, counted once.
+net = gross - fee, counted once; so does every donation (a debit `donation:<nonce>:<gift>`
+or a succeeded payment of purpose `donation`), counted once.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from events import Money, decode
 from events.channels import RevenueEarned, SubscriptionPaid
 from events.payments import PaymentSucceeded
 from events.wallet import WalletDebited
-from functions.domain import references, subscriptions
+from functions.domain import references, revenue, subscriptions
 from functions.domain.subscriptions import Purchase
 from functions.runtime.ports import EventStore
 
@@ -27,7 +28,25 @@ def channel_problems(store: EventStore) -> Found:
     money = _money_for_time(store)
     paid, found = _time(store, money)
     found += [(f"money {ref}", "bought no subscription time") for ref in money.keys() - paid.keys()]
-    return found + _revenue(store, paid)
+    owed = {ref: (p.owner_id, p.paid) for ref, p in paid.items()}
+    return found + _revenue(store, owed | _donations(store))
+
+
+def _donations(store: EventStore) -> dict[str, tuple[int, Money]]:
+    """Every donation's money by reference: (the owner it is for, how much)."""
+    found: dict[str, tuple[int, Money]] = {}
+    for stream in store.streams("wallet"):
+        for event in (decode(e) for e in store.load(stream)):
+            gift = revenue.gift_in(event.reference) if isinstance(event, WalletDebited) else None
+            if isinstance(event, WalletDebited) and gift is not None:
+                found[event.reference] = (gift.owner_id, event.amount)
+    for stream in store.streams("payment"):
+        for event in (decode(e) for e in store.load(stream)):
+            if isinstance(event, PaymentSucceeded) and event.purpose == "donation":
+                given = revenue.Gift.read(event.subject or "")
+                if given is not None:
+                    found[references.payment(event.payment_id)] = (given.owner_id, event.paid)
+    return found
 
 
 def _money_for_time(store: EventStore) -> dict[str, tuple[int, str, Purchase]]:
@@ -78,7 +97,9 @@ def _time(
     return paid, found
 
 
-def _revenue(store: EventStore, paid: dict[str, SubscriptionPaid]) -> Found:
+def _revenue(store: EventStore, owed: dict[str, tuple[int, Money]]) -> Found:
+    """Each revenue line against the money it counts (a subscription payment or a
+    donation): that owner, that gross, the fee rounded down, once; none left uncounted."""
     found: Found = []
     counted: Counter[str] = Counter()
     for stream in store.streams("revenue"):
@@ -86,15 +107,15 @@ def _revenue(store: EventStore, paid: dict[str, SubscriptionPaid]) -> Found:
             if not isinstance(event, RevenueEarned):
                 continue
             counted[event.reference] += 1
-            source = paid.get(event.reference)
+            source = owed.get(event.reference)
             fee = event.gross.percent_of(event.fee_bp)
-            if source is None or source.owner_id != event.owner_id or source.paid != event.gross:
+            if source != (event.owner_id, event.gross):
                 found.append((stream, f"revenue {event.reference} matches no payment of theirs"))
             elif event.fee != fee or event.net != event.gross - fee:
                 found.append((stream, f"revenue {event.reference}: fee or net miscounted"))
     found += [(f"revenue {r}", f"counted {n} times") for r, n in counted.items() if n > 1]
     found += [
-        (f"subscription {ref}", "paid, but its owner's revenue never counted it")
-        for ref in paid.keys() - counted.keys()
+        (f"money {ref}", "paid, but its owner's revenue never counted it")
+        for ref in owed.keys() - counted.keys()
     ]
     return found

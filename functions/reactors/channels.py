@@ -64,6 +64,31 @@ def earner(fee_bp: FeeSource) -> Callable[[Envelope], Sequence[Reaction]]:
     return react
 
 
+def donor(fee_bp: FeeSource) -> Callable[[Envelope], Sequence[Reaction]]:
+    """A donation from the wallet or on a payment goes to the owner's ledger, once."""
+
+    def react(envelope: Envelope) -> Sequence[Reaction]:
+        event = decode(envelope)
+        if isinstance(event, WalletDebited):
+            gift, reference = revenue.gift_in(event.reference), event.reference
+            buyer, gross = event.user_id, event.amount
+        elif isinstance(event, PaymentSucceeded) and event.purpose == "donation":
+            gift, reference = (
+                revenue.Gift.read(event.subject or ""),
+                references.payment(event.payment_id),
+            )
+            buyer, gross = event.user_id, event.paid
+        else:
+            return []
+        if gift is None:
+            return []
+        earn = revenue.Earn(gift.owner_id, gift.chat_id, buyer, reference, "donation", gross,
+                            fee_bp())  # fmt: skip
+        return [Reaction(revenue.revenues, revenue.stream_of(gift.owner_id), earn)]
+
+    return react
+
+
 subscribe_on_debit = Reactor(
     "subscribe-on-debit", "wallet", on_debit, frozenset({WalletDebited.type_name}), True
 )
@@ -75,4 +100,13 @@ subscribe_on_payment = Reactor(
 def earn_revenue(fee_bp: FeeSource) -> Reactor:
     return Reactor(
         "earn-revenue", "subscription", earner(fee_bp), frozenset({SubscriptionPaid.type_name})
+    )
+
+
+def donations(fee_bp: FeeSource) -> tuple[Reactor, Reactor]:
+    """The donation reactors, one per category it reads (a reactor reads one)."""
+    react = donor(fee_bp)
+    return (
+        Reactor("donate-on-debit", "wallet", react, frozenset({WalletDebited.type_name})),
+        Reactor("donate-on-payment", "payment", react, frozenset({PaymentSucceeded.type_name})),
     )

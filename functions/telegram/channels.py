@@ -17,6 +17,7 @@ from functions.domain import channels, subscriptions
 from functions.notifications.channels import PREFIX
 from functions.projections.channels import selling
 from functions.providers.spec import RailSpec
+from functions.telegram import donations
 from functions.telegram.bot_api import BotApiError
 from functions.telegram.chat import Context, Reply, on_stale_button, plain, reply
 from functions.telegram.deposits import STARS, order_rails, started_reply
@@ -69,6 +70,8 @@ def _page(ctx: Context, chat_id: int) -> Reply:
                  f"{PREFIX}:buy:{key}:{p.plan_id}")]
         for p in channel.plans.values()
     ]  # fmt: skip
+    donate = _label(ctx.language, "channels.button_donate")
+    rows.append([_button(donate, f"{PREFIX}:don:{key}:")])
     said = texts.text(ctx.language, "channels.page", title=channel.title)
     return _with_buttons(reply(ctx, said), rows)
 
@@ -204,6 +207,9 @@ def _when(moment: Any) -> str:
 ACTIONS = {
     "plans": _plans, "buy": _buy, "wallet": _wallet, "stars": _stars, "monthly": _monthly,
     "join": _join,
+    # Donations (functions/telegram/donations.py): keypad, confirm, pay from wallet / Stars.
+    "don": donations.keypad, "give": donations.confirm, "gw": donations.from_wallet,
+    "gs": donations.with_stars,
 }  # fmt: skip
 
 

@@ -398,8 +398,20 @@ resource "google_pubsub_topic" "grant_subscriptions_payment_dead" {
   depends_on = [google_project_service.enabled]
 }
 
-resource "google_pubsub_topic" "earn_channel_revenue_dead" {
-  name       = "earn-channel-revenue-dead"
+resource "google_pubsub_topic" "earn_channel_revenue_wallet_dead" {
+  name       = "earn-channel-revenue-wallet-dead"
+  labels     = local.labels
+  depends_on = [google_project_service.enabled]
+}
+
+resource "google_pubsub_topic" "earn_channel_revenue_payment_dead" {
+  name       = "earn-channel-revenue-payment-dead"
+  labels     = local.labels
+  depends_on = [google_project_service.enabled]
+}
+
+resource "google_pubsub_topic" "earn_channel_revenue_subscription_dead" {
+  name       = "earn-channel-revenue-subscription-dead"
   labels     = local.labels
   depends_on = [google_project_service.enabled]
 }
@@ -1789,8 +1801,98 @@ resource "google_pubsub_subscription_iam_member" "grant_subscriptions_payment_de
   member       = local.pubsub_agent
 }
 
-resource "google_pubsub_subscription" "earn_channel_revenue" {
-  name                       = "earn-channel-revenue"
+resource "google_pubsub_subscription" "earn_channel_revenue_wallet" {
+  name                       = "earn-channel-revenue-wallet"
+  topic                      = google_pubsub_topic.wallet_events.id
+  filter                     = "attributes.type = \"wallet.debited.v1\""
+  ack_deadline_seconds       = 60
+  enable_message_ordering    = true
+  message_retention_duration = "604800s"
+  labels                     = local.labels
+
+  push_config {
+    push_endpoint = "${google_cloudfunctions2_function.earn_channel_revenue.service_config[0].uri}/projects/${var.project_id}/topics/wallet-events"
+
+    oidc_token {
+      service_account_email = google_service_account.pusher.email
+      audience              = google_cloudfunctions2_function.earn_channel_revenue.service_config[0].uri
+    }
+  }
+
+  expiration_policy {
+    ttl = ""
+  }
+
+  retry_policy {
+    minimum_backoff = "10s"
+    maximum_backoff = "600s"
+  }
+
+  dead_letter_policy {
+    dead_letter_topic     = google_pubsub_topic.earn_channel_revenue_wallet_dead.id
+    max_delivery_attempts = 5
+  }
+}
+
+resource "google_pubsub_topic_iam_member" "earn_channel_revenue_wallet_dead_letters_in" {
+  topic  = google_pubsub_topic.earn_channel_revenue_wallet_dead.id
+  role   = "roles/pubsub.publisher"
+  member = local.pubsub_agent
+}
+
+resource "google_pubsub_subscription_iam_member" "earn_channel_revenue_wallet_dead_letters_out" {
+  subscription = google_pubsub_subscription.earn_channel_revenue_wallet.id
+  role         = "roles/pubsub.subscriber"
+  member       = local.pubsub_agent
+}
+
+resource "google_pubsub_subscription" "earn_channel_revenue_payment" {
+  name                       = "earn-channel-revenue-payment"
+  topic                      = google_pubsub_topic.payment_events.id
+  filter                     = "attributes.type = \"payment.succeeded.v1\""
+  ack_deadline_seconds       = 60
+  enable_message_ordering    = true
+  message_retention_duration = "604800s"
+  labels                     = local.labels
+
+  push_config {
+    push_endpoint = "${google_cloudfunctions2_function.earn_channel_revenue.service_config[0].uri}/projects/${var.project_id}/topics/payment-events"
+
+    oidc_token {
+      service_account_email = google_service_account.pusher.email
+      audience              = google_cloudfunctions2_function.earn_channel_revenue.service_config[0].uri
+    }
+  }
+
+  expiration_policy {
+    ttl = ""
+  }
+
+  retry_policy {
+    minimum_backoff = "10s"
+    maximum_backoff = "600s"
+  }
+
+  dead_letter_policy {
+    dead_letter_topic     = google_pubsub_topic.earn_channel_revenue_payment_dead.id
+    max_delivery_attempts = 5
+  }
+}
+
+resource "google_pubsub_topic_iam_member" "earn_channel_revenue_payment_dead_letters_in" {
+  topic  = google_pubsub_topic.earn_channel_revenue_payment_dead.id
+  role   = "roles/pubsub.publisher"
+  member = local.pubsub_agent
+}
+
+resource "google_pubsub_subscription_iam_member" "earn_channel_revenue_payment_dead_letters_out" {
+  subscription = google_pubsub_subscription.earn_channel_revenue_payment.id
+  role         = "roles/pubsub.subscriber"
+  member       = local.pubsub_agent
+}
+
+resource "google_pubsub_subscription" "earn_channel_revenue_subscription" {
+  name                       = "earn-channel-revenue-subscription"
   topic                      = google_pubsub_topic.subscription_events.id
   filter                     = "attributes.type = \"subscription.paid.v1\""
   ack_deadline_seconds       = 60
@@ -1817,19 +1919,19 @@ resource "google_pubsub_subscription" "earn_channel_revenue" {
   }
 
   dead_letter_policy {
-    dead_letter_topic     = google_pubsub_topic.earn_channel_revenue_dead.id
+    dead_letter_topic     = google_pubsub_topic.earn_channel_revenue_subscription_dead.id
     max_delivery_attempts = 5
   }
 }
 
-resource "google_pubsub_topic_iam_member" "earn_channel_revenue_dead_letters_in" {
-  topic  = google_pubsub_topic.earn_channel_revenue_dead.id
+resource "google_pubsub_topic_iam_member" "earn_channel_revenue_subscription_dead_letters_in" {
+  topic  = google_pubsub_topic.earn_channel_revenue_subscription_dead.id
   role   = "roles/pubsub.publisher"
   member = local.pubsub_agent
 }
 
-resource "google_pubsub_subscription_iam_member" "earn_channel_revenue_dead_letters_out" {
-  subscription = google_pubsub_subscription.earn_channel_revenue.id
+resource "google_pubsub_subscription_iam_member" "earn_channel_revenue_subscription_dead_letters_out" {
+  subscription = google_pubsub_subscription.earn_channel_revenue_subscription.id
   role         = "roles/pubsub.subscriber"
   member       = local.pubsub_agent
 }
@@ -2671,16 +2773,70 @@ resource "google_pubsub_subscription" "grant_subscriptions_payment_dead_letters"
   }
 }
 
-resource "google_pubsub_subscription" "earn_channel_revenue_dead_letters" {
-  name                       = "earn-channel-revenue-dead-letters"
-  topic                      = google_pubsub_topic.earn_channel_revenue_dead.id
+resource "google_pubsub_subscription" "earn_channel_revenue_wallet_dead_letters" {
+  name                       = "earn-channel-revenue-wallet-dead-letters"
+  topic                      = google_pubsub_topic.earn_channel_revenue_wallet_dead.id
   ack_deadline_seconds       = 60
   enable_message_ordering    = false
   message_retention_duration = "604800s"
   labels                     = local.labels
 
   push_config {
-    push_endpoint = "${google_cloudfunctions2_function.dead_letter.service_config[0].uri}/projects/${var.project_id}/topics/earn-channel-revenue-dead"
+    push_endpoint = "${google_cloudfunctions2_function.dead_letter.service_config[0].uri}/projects/${var.project_id}/topics/earn-channel-revenue-wallet-dead"
+
+    oidc_token {
+      service_account_email = google_service_account.pusher.email
+      audience              = google_cloudfunctions2_function.dead_letter.service_config[0].uri
+    }
+  }
+
+  expiration_policy {
+    ttl = ""
+  }
+
+  retry_policy {
+    minimum_backoff = "10s"
+    maximum_backoff = "600s"
+  }
+}
+
+resource "google_pubsub_subscription" "earn_channel_revenue_payment_dead_letters" {
+  name                       = "earn-channel-revenue-payment-dead-letters"
+  topic                      = google_pubsub_topic.earn_channel_revenue_payment_dead.id
+  ack_deadline_seconds       = 60
+  enable_message_ordering    = false
+  message_retention_duration = "604800s"
+  labels                     = local.labels
+
+  push_config {
+    push_endpoint = "${google_cloudfunctions2_function.dead_letter.service_config[0].uri}/projects/${var.project_id}/topics/earn-channel-revenue-payment-dead"
+
+    oidc_token {
+      service_account_email = google_service_account.pusher.email
+      audience              = google_cloudfunctions2_function.dead_letter.service_config[0].uri
+    }
+  }
+
+  expiration_policy {
+    ttl = ""
+  }
+
+  retry_policy {
+    minimum_backoff = "10s"
+    maximum_backoff = "600s"
+  }
+}
+
+resource "google_pubsub_subscription" "earn_channel_revenue_subscription_dead_letters" {
+  name                       = "earn-channel-revenue-subscription-dead-letters"
+  topic                      = google_pubsub_topic.earn_channel_revenue_subscription_dead.id
+  ack_deadline_seconds       = 60
+  enable_message_ordering    = false
+  message_retention_duration = "604800s"
+  labels                     = local.labels
+
+  push_config {
+    push_endpoint = "${google_cloudfunctions2_function.dead_letter.service_config[0].uri}/projects/${var.project_id}/topics/earn-channel-revenue-subscription-dead"
 
     oidc_token {
       service_account_email = google_service_account.pusher.email
