@@ -114,10 +114,22 @@ def on_channels(ctx: Context, argument: str) -> Reply:
     mine = channels_of(ctx.runtime.read_models, ctx.user_id)
     if not mine:
         return reply(ctx, texts.text(ctx.language, "channels.yours_none"))
-    return reply(ctx, "\n\n".join(_described(ctx.language, c) for c in mine))
+    return reply(ctx, "\n\n".join(_described(ctx, c) for c in mine))
 
 
-def _described(language: str, channel: ChannelView) -> str:
+def _running(ctx: Context, chat_id: int) -> list[int]:
+    """Subscribers whose time runs now (the job may not have expired the others yet)."""
+    now = ctx.runtime.clock.now()
+    return [
+        s.user_id
+        for status in subscriptions.LIVE
+        for s in subscriptions_of(ctx.runtime.read_models, chat_id, status)
+        if s.ends_at is not None and s.ends_at > now
+    ]
+
+
+def _described(ctx: Context, channel: ChannelView) -> str:
+    language = ctx.language
     plans = "\n".join(
         texts.text(language, "channels.plan_line", plan=p.plan_id, days=p.days, price=p.price)
         for p in channel.plans
@@ -131,7 +143,7 @@ def _described(language: str, channel: ChannelView) -> str:
     return texts.text(
         language, "channels.yours", title=channel.title, code=channel.code,
         off=texts.Html(off), dry=texts.Html(dry), link=deep_link(channel.chat_id),
-        plans=texts.Html(plans),
+        plans=texts.Html(plans), active=len(_running(ctx, channel.chat_id)),
     )  # fmt: skip
 
 
@@ -199,14 +211,8 @@ def on_broadcast(ctx: Context, argument: str) -> Reply:
     chat_id = _chat_of_code(code)
     if chat_id is None:
         return reply(ctx, texts.text(ctx.language, "channels.bad_code"))
-    now = ctx.runtime.clock.now()
-    running = [
-        s.user_id
-        for status in subscriptions.LIVE
-        for s in subscriptions_of(ctx.runtime.read_models, chat_id, status)
-        if s.ends_at is not None and s.ends_at > now  # not those the job has yet to expire
-    ]
-    command = channels.Broadcast(ctx.user_id, payment_id_for(ctx.trace), text, tuple(running))
+    running = tuple(_running(ctx, chat_id))
+    command = channels.Broadcast(ctx.user_id, payment_id_for(ctx.trace), text, running)
     appended = ctx.runtime.pipeline.execute(
         channels.channels, channels.stream_of(chat_id), command, ctx.trace
     )

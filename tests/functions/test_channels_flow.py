@@ -226,7 +226,11 @@ def test_only_the_owner_changes_the_channel_and_sees_its_revenue(world: World) -
     refused = world.say(FRIEND, f"/plan ch_{KEY} 7 100 KES")
     assert "owner" in refused["text"]
     assert "Deep dives" not in world.say(FRIEND, "/channels")["text"]
-    assert "Deep dives" in world.say(OWNER, "/channels")["text"]
+    world.top_up(BUYER, 50_000)
+    buy_from_wallet(world, BUYER)
+    mine = world.say(OWNER, "/channels")["text"]
+    assert "Deep dives" in mine
+    assert "Running subscriptions: 1" in mine
 
 
 @pytest.mark.parametrize(

@@ -55,7 +55,10 @@ TEXTS: dict[str, str] = {
         "You have no channels. Make this bot an admin of your private channel or group "
         "(allowed to invite and to ban users): it then appears here."
     ),
-    "channels.yours": "<b>{title}</b> <code>{code}</code>{off}{dry}\nLink: {link}\nPlans:\n{plans}",
+    "channels.yours": (
+        "<b>{title}</b> <code>{code}</code>{off}{dry}\nLink: {link}\n"
+        "Running subscriptions: {active}\nPlans:\n{plans}"
+    ),
     "channels.plan_line": "<code>{plan}</code>: {days} days — {price}",
     "channels.no_plans": "none yet",
     "channels.off_sale": " (off sale)",
