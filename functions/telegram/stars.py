@@ -133,6 +133,8 @@ def _received_text(language: str, received: stars.PaymentReceived) -> str:
         case "credited" if received.purpose == "subscription":
             # The subscription follows; its notice carries the Join button.
             return texts.text(language, "payments.stars.for_subscription", amount=amount, ref=ref)
+        case "credited" if received.purpose == "donation":
+            return texts.text(language, "payments.stars.for_donation", amount=amount, ref=ref)
         case "credited":
             return texts.text(language, "payments.stars.to_wallet", amount=amount, ref=ref)
         case _:

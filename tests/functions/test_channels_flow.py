@@ -484,7 +484,7 @@ def test_a_donation_in_stars_is_paid_by_invoice(world: World) -> None:
     paid["message"]["successful_payment"]["total_amount"] = 50
     for flag in ("is_recurring", "is_first_recurring", "subscription_expiration_date"):
         paid["message"]["successful_payment"].pop(flag)
-    world.post(paid)
+    assert "Thank you" in world.post(paid)["text"]  # not "to your wallet"
     [line] = revenue_of(world.rt.read_models, OWNER)
     assert (line.gross.amount, line.fee.amount, line.net.amount) == (50, 2, 48)
     assert audit(world.rt.store, world.rt.read_models) == []

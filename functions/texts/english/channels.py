@@ -85,7 +85,7 @@ TEXTS: dict[str, str] = {
     "channels.revenue_none": "No revenue yet.",
     "channels.revenue_head": "Revenue (after the platform's fee):",
     "channels.revenue_line": (
-        "{period} <b>{title}</b>: {count} payments, {gross} - fee {fee} = <b>{net}</b>"
+        "{period} <b>{title}</b>: {count} payment(s), {gross} - fee {fee} = <b>{net}</b>"
     ),
     "channels.notice.paid": "✅ Your subscription runs until {ends}. Tap below to join.",
     "channels.notice.warned": (
@@ -100,6 +100,7 @@ TEXTS: dict[str, str] = {
     "payments.stars.for_subscription": (
         "⭐ Received {amount} for your subscription (ref <code>{ref}</code>)."
     ),
+    "payments.stars.for_donation": "💝 Thank you: {amount} received (ref <code>{ref}</code>).",
     "refusal.channel_unknown": "That channel is not known to the bot.",
     "refusal.channel_not_owner": "Only the channel's owner may change it.",
     "refusal.channel_unknown_plan": (
