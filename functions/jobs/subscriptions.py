@@ -7,6 +7,9 @@ the subscription and the end it is about. The entitlement is re-read right befor
 removal (the buyer may have renewed a second ago). One subscriber's failure is counted and
 logged and never stops the batch; it is retried on the next run, since the subscription
 stays EXPIRED and due. A channel in dry run is told "would remove" in the log, not touched.
+
+Known limit: due work is taken earliest first, BATCH at a time, so more than BATCH removals
+failing run after run (a chat the bot may no longer ban in) would hold up later ones.
 """
 
 from __future__ import annotations
@@ -57,9 +60,14 @@ def _step(rt: Runtime, due: SubscriptionView, now: datetime) -> str:
     state = load_subscription(rt, chat_id, user_id)  # re-read: they may have renewed
     if state.status != "expired" or state.entitled(now):
         return "expired" if expired else "nothing"
-    if load_channel(rt, chat_id).dry_run:
+    channel = load_channel(rt, chat_id)
+    if channel.dry_run:
         log.info("dry run: would remove %s from %s", user_id, chat_id)
         return "dry_run"
+    if not channel.can_restrict:
+        # Not (or no longer) allowed to ban there: asking Telegram would only be refused.
+        log.warning("cannot remove %s from %s: the bot may not ban there", user_id, chat_id)
+        return "failed"
     outcome = access.remove(rt.bot(), chat_id, user_id)
     _decide(rt, due, state, Remove(outcome, now), "remove")
     return "removed"

@@ -488,3 +488,21 @@ def test_a_donation_in_stars_is_paid_by_invoice(world: World) -> None:
     [line] = revenue_of(world.rt.read_models, OWNER)
     assert (line.gross.amount, line.fee.amount, line.net.amount) == (50, 2, 48)
     assert audit(world.rt.store, world.rt.read_models) == []
+
+
+def test_a_channel_where_the_bot_may_no_longer_ban_is_not_asked_and_stays_due(
+    world: World,
+) -> None:
+    owner_sells(world)
+    world.top_up(BUYER, 50_000)
+    buy_from_wallet(world, BUYER)
+    world.ask_to_join(BUYER)
+    owner = human_user(OWNER, "Olga", "en", None)
+    with world.fake.state.lock:  # the owner takes the bot's right to ban away
+        demoted = make_admin(world.fake.state, CHAT, "Deep dives", owner, "channel",
+                             {"can_invite_users": True})  # fmt: skip
+    world.post(demoted)
+    world.later(days=31)
+    assert end(world.rt)["failed"] == 1
+    assert world.fake.calls("banChatMember") == []
+    assert world.members() == {BUYER}
