@@ -59,7 +59,7 @@ OWNER = "functions.telegram.channel_owner"
 ROUTES: tuple[Route, ...] = (
     command("/subscribe", BUYER, "on_subscribe", "help.subscribe"),
     Route("callback", "ch", Ref(BUYER, "on_button")),
-    update("chat_join_request", BUYER, "on_join_request"),
+    update("chat_join_request", "functions.telegram.join_requests", "on_join_request"),
     update("my_chat_member", OWNER, "on_bot_status"),
     update("chat_member", OWNER, "on_member"),
     command("/channels", OWNER, "on_channels", "help.channels"),

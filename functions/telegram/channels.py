@@ -1,8 +1,9 @@
 """A buyer's way into a paid channel: /subscribe or the deep link, plans, paying, joining.
 
 Buttons are `ch:<action>:<channel key>[:<plan>]`: `plans` (the channel's page), `buy` (how
-to pay), `wallet` / `stars` (pay), `join` (the link to ask to join). Join requests are
-approved only for a running subscription; anyone else is declined and pointed at the plans.
+to pay), `wallet` / `stars` / `monthly` (a Star subscription) / `rail:<plan>:<rail>` (pay),
+`join` (the link to ask to join), and the donation keypad's (functions/telegram/donations.py).
+Join requests are answered in functions/telegram/join_requests.py.
 """
 
 from __future__ import annotations
@@ -11,9 +12,9 @@ import logging
 from typing import Any
 
 from functions import texts
-from functions.channels import access, buying
+from functions.channels import buying
 from functions.contexts.channels import channels_settings
-from functions.domain import channels, subscriptions
+from functions.domain import channels
 from functions.notifications.channels import PREFIX
 from functions.projections.channels import selling
 from functions.providers.spec import RailSpec
@@ -117,7 +118,7 @@ def _wallet(ctx: Context, chat_id: int, plan_id: str) -> Reply:
     )
     channel = buying.load_channel(ctx.runtime, chat_id)
     said = texts.text(ctx.language, "channels.subscribed", title=channel.title,
-                      ends=_when(bought.ends_at))  # fmt: skip
+                      ends=when(bought.ends_at))  # fmt: skip
     return _join_button(ctx, reply(ctx, said), channel.join_link)
 
 
@@ -200,7 +201,8 @@ def _join_button(ctx: Context, answer: Reply, link: str | None) -> Reply:
     return {**answer, "reply_markup": {"inline_keyboard": [[{"text": label, "url": link}]]}}
 
 
-def _when(moment: Any) -> str:
+def when(moment: Any) -> str:
+    """A moment as buyers read it (UTC)."""
     return "—" if moment is None else f"{moment:%Y-%m-%d %H:%M} UTC"
 
 
@@ -211,32 +213,3 @@ ACTIONS = {
     "don": donations.keypad, "give": donations.confirm, "gw": donations.from_wallet,
     "gs": donations.with_stars,
 }  # fmt: skip
-
-
-def on_join_request(ctx: Context, argument: str) -> Reply:
-    """Approve a running subscriber; decline anyone else, after telling them where the
-    plans are (Telegram lets the bot message a requester only until it answers)."""
-    request = ctx.update.chat_join_request
-    assert request is not None
-    chat_id, user_id = request.chat.id, request.from_user.id
-    channel = buying.load_channel(ctx.runtime, chat_id)
-    if channel.owner_id is None:
-        return {}  # a chat the bot does not sell: not ours to answer
-    bought = buying.load_subscription(ctx.runtime, chat_id, user_id)
-    to_user = request.user_chat_id
-    if bought.entitled(ctx.runtime.clock.now()):
-        access.approve(ctx.runtime.bot(), chat_id, user_id)
-        stream = subscriptions.stream_of(chat_id, user_id)
-        ctx.runtime.pipeline.execute(subscriptions.subscriptions, stream, subscriptions.Join(),
-                                     ctx.trace)  # fmt: skip
-        said = texts.text(ctx.language, "channels.welcome_in", title=channel.title,
-                          ends=_when(bought.ends_at))  # fmt: skip
-        return {"method": "sendMessage", "chat_id": to_user, "text": said, "parse_mode": "HTML"}
-    declined = texts.text(ctx.language, "channels.declined", title=channel.title,
-                          link=deep_link(chat_id))  # fmt: skip
-    try:
-        ctx.runtime.bot().call("sendMessage", {"chat_id": to_user, "text": declined,
-                                               "parse_mode": "HTML"})  # fmt: skip
-    except BotApiError as err:
-        log.info("could not tell requester %s why: %s", user_id, err)
-    return {"method": "declineChatJoinRequest", "chat_id": chat_id, "user_id": user_id}
