@@ -56,12 +56,13 @@ earn = earn_revenue(fee_bp)
 donate_on_debit, donate_on_payment = donations(fee_bp)
 BUYER = "functions.telegram.channels"
 OWNER = "functions.telegram.channel_owner"
+STATUS = "functions.telegram.channel_status"
 ROUTES: tuple[Route, ...] = (
     command("/subscribe", BUYER, "on_subscribe", "help.subscribe"),
     Route("callback", "ch", Ref(BUYER, "on_button")),
     update("chat_join_request", "functions.telegram.join_requests", "on_join_request"),
-    update("my_chat_member", OWNER, "on_bot_status"),
-    update("chat_member", OWNER, "on_member"),
+    update("my_chat_member", STATUS, "on_bot_status"),
+    update("chat_member", STATUS, "on_member"),
     command("/channels", OWNER, "on_channels", "help.channels"),
     command("/plan", OWNER, "on_plan", "help.plan", args="<code> <days> <price> <currency>"),
     command("/unplan", OWNER, "on_unplan", "help.unplan", args="<code> <plan>"),
