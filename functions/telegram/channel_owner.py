@@ -7,8 +7,6 @@ refuses anyone but its owner, and every list shows only the asker's own channels
 
 from __future__ import annotations
 
-import logging
-
 from events.money import MoneyError, parse_money
 from functions import texts
 from functions.domain import channels, subscriptions
@@ -21,8 +19,6 @@ from functions.projections.channels import (
 )
 from functions.telegram.channels import deep_link
 from functions.telegram.chat import Context, Reply, reply
-
-log = logging.getLogger(__name__)
 
 
 def on_channels(ctx: Context, argument: str) -> Reply:
