@@ -142,7 +142,8 @@ def edges(registry: Registry) -> tuple[Function, ...]:
             "scheduler",
             timeout_s=300,
             max_instances=2,
-            secrets=("scheduler_secret",),
+            # bot_token: end-subscriptions removes expired subscribers through the Bot API.
+            secrets=("scheduler_secret", "bot_token"),
             family="jobs",
             publishes=stored(registry),  # the relay republishes any stored stream
             uses_rails=True,  # reconcile-payments asks the rails about pending payments

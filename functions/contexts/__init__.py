@@ -15,7 +15,16 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import TypeVar
 
-from functions.contexts import coins, notifications, ops, payments, referrals, shop, wallet
+from functions.contexts import (
+    channels,
+    coins,
+    notifications,
+    ops,
+    payments,
+    referrals,
+    shop,
+    wallet,
+)
 from functions.contexts.base import BoundedContext, Job, Lazy, Rule, Subscriber
 from functions.projections.base import Projection
 from functions.reactors.base import Reactor
@@ -31,6 +40,7 @@ CONTEXTS: tuple[BoundedContext, ...] = (
     ops.CONTEXT,
     referrals.CONTEXT,
     coins.CONTEXT,
+    channels.CONTEXT,
 )
 
 

@@ -97,6 +97,14 @@ class Charge:
     charge_id: str  # telegram_payment_charge_id: one charge is one movement of Stars
     total: int
     currency: str
+    # A Star subscription's charge (createInvoiceLink with subscription_period): the first
+    # pays the invoice; each later one renews it under a new charge id.
+    recurring: bool = False
+    first_recurring: bool = False
+
+    @property
+    def renewal(self) -> bool:
+        return self.recurring and not self.first_recurring
 
 
 Received = Literal["credited", "held", "repeat", "already"]
@@ -177,6 +185,23 @@ def check_checkout(rt: Runtime, *, user_id: int, payload: str, currency: str, to
     asked = payment.amount
     if asked is None or asked.currency != CURRENCY or asked.amount != total:
         raise AmountDiffers("The amount does not match this invoice. Send /deposit to start again.")
+
+
+def renewal_payment(rt: Runtime, charge: Charge, trace: Trace) -> Charge:
+    """A Star subscription renewed itself: Telegram charged again for the invoice its first
+    charge paid. The renewal is its own payment (same user, purpose, subject and amount as
+    the one it renews), named by the charge, so it settles once however often the message
+    comes; the charge is returned naming it. One that renews nothing is left as it was (it
+    then counts as a repeat of that payment, held for an admin)."""
+    first = load_payment(rt, charge.invoice_payload)
+    if first.rail != RAIL or first.user_id != charge.user_id or first.amount is None:
+        return charge
+    renewal = Trace(f"stars-renewal:{charge.charge_id}", trace.causation_id, trace.correlation_id)
+    payment_id = open_payment(
+        rt, user_id=charge.user_id, purpose=first.purpose, amount=first.amount, trace=renewal,
+        subject=first.subject,
+    )  # fmt: skip
+    return replace(charge, invoice_payload=payment_id)
 
 
 def receive_payment(rt: Runtime, charge: Charge, trace: Trace) -> PaymentReceived:

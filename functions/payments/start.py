@@ -50,6 +50,7 @@ DESCRIPTIONS: dict[Purpose, str] = {
     "order": "Soko order",
     "circle_contribution": "Soko circle contribution",
     "subscription": "Soko subscription",
+    "donation": "Soko donation",
 }
 
 # What the payer is told instead of (or before) a rail's instructions, by name: the

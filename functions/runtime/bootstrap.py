@@ -31,6 +31,7 @@ if TYPE_CHECKING:
     from functions.contexts import Registry
     from functions.payments.health import RailHealth
     from functions.telegram.bot_api import Bot
+    from functions.telegram.throttle import Throttle
 
 S = TypeVar("S", bound=BaseSettings)
 
@@ -52,6 +53,7 @@ class Runtime:
     _rails: Mapping[str, Rail] | None = field(default=None, repr=False)
     _health: RailHealth | None = field(default=None, repr=False)
     _bot: Bot | None = field(default=None, repr=False)
+    _throttle: Throttle | None = field(default=None, repr=False)
     # Folded aggregate states, kept while the instance is warm (runtime/state_cache.py).
     state_cache: StateCache = field(default_factory=StateCache, repr=False)
     # The contexts' own settings classes, each read from the environment once (tests may
@@ -108,6 +110,17 @@ class Runtime:
             self._bot = HttpBot(self.settings.telegram_api_base, token)
         return self._bot
 
+    def throttle(self) -> Throttle | None:
+        """The per-user rate limit of this process (SOKO_RATE_PER_MINUTE), None when off."""
+        per_minute = self.settings.rate_per_minute
+        if per_minute is None:
+            return None
+        if self._throttle is None:
+            from functions.telegram.throttle import Throttle
+
+            self._throttle = Throttle(per_minute, self.settings.rate_burst)
+        return self._throttle
+
     def execute(
         self, decider: Decider[Any, Any], stream: str, command: object, trace: Trace
     ) -> Appended:
@@ -140,13 +153,18 @@ def build(settings: Settings, registry: Registry | None = None) -> Runtime:
     from functions.runtime.google import google_adapters
 
     store, publisher, read_models = google_adapters(settings)
-    return Runtime(
+    rt = Runtime(
         settings=settings,
         store=store,
         publisher=publisher,
         read_models=read_models,
         registry_override=registry,
     )
+    if settings.clock_offset_file:  # the local stack, to watch expiries (never deployed)
+        from functions.runtime.offset_clock import OffsetClock
+
+        rt.clock = OffsetClock(settings.clock_offset_file)
+    return rt
 
 
 def _memory(settings: Settings, registry: Registry | None) -> Runtime:

@@ -54,6 +54,13 @@ class Settings(BaseSettings):
     reservation_minutes: int = Field(default=15, ge=1, le=24 * 60)
     # Offer Telegram Stars (XTR) deposits: no provider account needed, only the bot.
     stars_enabled: bool = False
+    # Per-user rate limit on what users type and tap (functions/telegram/throttle.py):
+    # commands a minute and the burst allowed; unset: no limit.
+    rate_per_minute: float | None = Field(default=None, gt=0)
+    rate_burst: int = Field(default=20, ge=1)
+    # The local stack only (functions/runtime/offset_clock.py): a file of seconds the clock
+    # runs ahead, which the console's /later moves; never set in a deployment.
+    clock_offset_file: str | None = None
 
     def is_admin(self, user_id: int) -> bool:
         return user_id in self.admin_ids

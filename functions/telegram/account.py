@@ -8,7 +8,11 @@ from functions.contexts import REGISTRY
 from functions.domain import users
 from functions.projections.balances import balance_of
 from functions.telegram import invitations, routes
-from functions.telegram.chat import Context, Reply, reply
+from functions.telegram.chat import Context, Handler, Reply, reply
+from functions.telegram.routes import Ref
+
+CHANNEL_LINK = "ch_"
+CHANNELS = "functions.telegram.channels"  # loaded only for a channel's link
 
 
 def on_start(ctx: Context, argument: str) -> Reply:
@@ -27,6 +31,9 @@ def on_start(ctx: Context, argument: str) -> Reply:
         ),
         ctx.trace,
     )
+    if argument.startswith(CHANNEL_LINK):
+        # https://t.me/<bot>?start=ch_<key>: a channel's page, registered on the way.
+        return Ref[Handler](CHANNELS, "on_deep_link").resolve()(ctx, argument)
     if any(e.type == "user.registered.v1" for e in appended.events):
         welcome = texts.text(ctx.language, "account.welcome", name=sender.first_name)
         invited = invitations.invitation(ctx, code)

@@ -32,6 +32,8 @@ from functions.telegram.chat import (
 from functions.telegram.routes import ROLES, Kind, Route
 
 log = logging.getLogger(__name__)
+# Updates about chats the bot administers, each routed by its kind.
+CHAT_KINDS = ("my_chat_member", "chat_join_request", "chat_member")
 
 
 class Router:
@@ -52,6 +54,9 @@ class Router:
             return self._run_kind(ctx, "pre_checkout_query")
         if update.callback_query is not None:
             return self._button(ctx, update.callback_query.data or "")
+        for kind in CHAT_KINDS:
+            if getattr(update, kind) is not None:
+                return self._run_kind(ctx, kind)
         if update.message is None:
             return None
         return self._message(ctx, update.message)

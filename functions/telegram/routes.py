@@ -32,9 +32,21 @@ UPDATE_KINDS: dict[str, str] = {
     "pre_checkout_query": "pre_checkout_query",
     "successful_payment": "message",
     "refunded_payment": "message",
+    # Chats the bot administers: its own status there, join requests, members coming and
+    # going (chat_member is sent only when allowed_updates names it).
+    "my_chat_member": "my_chat_member",
+    "chat_join_request": "chat_join_request",
+    "chat_member": "chat_member",
 }
 # Update types in the order setWebhook's allowed_updates lists them.
-UPDATE_TYPES = ("message", "callback_query", "pre_checkout_query")
+UPDATE_TYPES = (
+    "message",
+    "callback_query",
+    "pre_checkout_query",
+    "my_chat_member",
+    "chat_join_request",
+    "chat_member",
+)
 ROLES: dict[Role, Callable[[Context], bool]] = {
     "anyone": lambda ctx: True,
     "admin": lambda ctx: ctx.is_admin,

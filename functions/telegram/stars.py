@@ -6,6 +6,7 @@ functions/payments/stars.py; this parses the update, calls it and renders what i
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from telegram import RefundedPayment, SuccessfulPayment
@@ -101,7 +102,12 @@ def on_successful_payment(ctx: Context, argument: str) -> Reply:
     """Telegram took the Stars: the service applies them once per charge; say what it did."""
     assert ctx.message is not None
     assert ctx.message.successful_payment is not None
-    charge = _charge(ctx, ctx.message.successful_payment)
+    paid = ctx.message.successful_payment
+    charge = _charge(ctx, paid)
+    charge = replace(charge, recurring=bool(paid.is_recurring),
+                     first_recurring=bool(paid.is_first_recurring))  # fmt: skip
+    if charge.renewal:
+        charge = stars.renewal_payment(ctx.runtime, charge, ctx.trace)
     try:
         received = stars.receive_payment(ctx.runtime, charge, ctx.trace)
     except stars.UnmatchedCharge:
@@ -124,6 +130,11 @@ def _received_text(language: str, received: stars.PaymentReceived) -> str:
         case "credited" if received.purpose == "order":
             # The checkout saga delivers; the buyer is messaged.
             return texts.text(language, "payments.stars.for_order", amount=amount, ref=ref)
+        case "credited" if received.purpose == "subscription":
+            # The subscription follows; its notice carries the Join button.
+            return texts.text(language, "payments.stars.for_subscription", amount=amount, ref=ref)
+        case "credited" if received.purpose == "donation":
+            return texts.text(language, "payments.stars.for_donation", amount=amount, ref=ref)
         case "credited":
             return texts.text(language, "payments.stars.to_wallet", amount=amount, ref=ref)
         case _:

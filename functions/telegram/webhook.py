@@ -8,8 +8,9 @@ from typing import Any
 import flask
 from telegram import Update
 
+from functions import texts
 from functions.http import BadRequest, answer, json_body, secret_matches
-from functions.runtime.bootstrap import runtime
+from functions.runtime.bootstrap import Runtime, runtime
 from functions.runtime.ports import StoreUnavailable
 from functions.telegram.bot_api import answer_or_send
 from functions.telegram.handlers import handle
@@ -27,6 +28,9 @@ def serve(request: flask.Request) -> Any:
         update = parse_update(json_body(request, rt.settings.max_body_bytes))
     except BadRequest as err:
         return answer(400, str(err))
+    slowed = throttled(rt, update)
+    if slowed is not None:
+        return slowed  # nothing read or written
     try:
         reply = handle(rt, update)
     except StoreUnavailable:
@@ -36,6 +40,28 @@ def serve(request: flask.Request) -> Any:
     # The reply goes in the body unless this process just messaged that chat out of band:
     # then Telegram could refuse it unseen, so it goes through the Bot API (answer_or_send).
     return (answer_or_send(reply, rt.bot) if reply else None) or ("", 200)
+
+
+def throttled(rt: Runtime, update: Update) -> Any | None:
+    """The answer to a user over their rate (said once per dry spell), or None to go on.
+    Only what users type and tap counts; payments and chat updates are Telegram's."""
+    limit = rt.throttle()
+    user = update.effective_user
+    message = update.message
+    typed = message is not None and bool(message.text or message.caption)
+    if limit is None or user is None or not (typed or update.callback_query is not None):
+        return None
+    verdict = limit.admit(user.id, rt.clock.now().timestamp())
+    if verdict == "ok":
+        return None
+    said = texts.text(texts.language_of(user.language_code), "account.slow_down")
+    query = update.callback_query
+    if query is not None:  # answered either way: the client's spinner stops
+        answer_: dict[str, Any] = {"method": "answerCallbackQuery", "callback_query_id": query.id}
+        return answer_ | ({"text": said} if verdict == "slow_down" else {})
+    if verdict == "quiet":
+        return "", 200
+    return {"method": "sendMessage", "chat_id": user.id, "text": said}
 
 
 def parse_update(body: dict[str, Any]) -> Update:
@@ -129,6 +155,52 @@ def _is_payment_shape(paid: Any) -> bool:
         and isinstance(paid.get("invoice_payload"), str)
         and isinstance(charge, str)
         and bool(charge)
+        # A Star subscription's charge: flags, and when the period paid for ends.
+        and all(paid.get(f) is None or isinstance(paid.get(f), bool)
+                for f in ("is_recurring", "is_first_recurring"))
+        and (paid.get("subscription_expiration_date") is None
+             or _is_int(paid.get("subscription_expiration_date")))
+    )  # fmt: skip
+
+
+def _is_chat(chat: Any) -> bool:
+    return (
+        isinstance(chat, dict)
+        and _is_int(chat.get("id"))
+        and _optional_texts(chat, CHAT_TEXT_FIELDS)
+    )
+
+
+def _is_member(member: Any) -> bool:
+    """A ChatMember: a status word and the user it is about."""
+    return (
+        isinstance(member, dict)
+        and isinstance(member.get("status"), str)
+        and _is_user(member.get("user"))
+    )
+
+
+def _is_member_update_shape(updated: Any) -> bool:
+    """my_chat_member / chat_member: who changed whose status in which chat."""
+    return (
+        isinstance(updated, dict)
+        and _is_chat(updated.get("chat"))
+        and _is_user(updated.get("from"))
+        and _is_int(updated.get("date"))
+        and _is_member(updated.get("old_chat_member"))
+        and _is_member(updated.get("new_chat_member"))
+    )
+
+
+def _is_join_request_shape(request: Any) -> bool:
+    link = request.get("invite_link") if isinstance(request, dict) else None
+    return (
+        isinstance(request, dict)
+        and _is_chat(request.get("chat"))
+        and _is_user(request.get("from"))
+        and _is_int(request.get("date"))
+        and _is_int(request.get("user_chat_id"))
+        and (link is None or (isinstance(link, dict) and isinstance(link.get("invite_link"), str)))
     )
 
 
@@ -136,4 +208,7 @@ SHAPES = {
     "message": _is_message_shape,
     "callback_query": _is_callback_query_shape,
     "pre_checkout_query": _is_pre_checkout_shape,
+    "my_chat_member": _is_member_update_shape,
+    "chat_member": _is_member_update_shape,
+    "chat_join_request": _is_join_request_shape,
 }

@@ -16,6 +16,7 @@ Console commands (everything else goes to the bot); `help` lists them:
     /stars                 pay your newest Telegram Stars invoice (in the fake Telegram)
     /sendcoin btc 0.001    send coins to the address /deposit btc showed (fake chain)
     /mine btc [n]          mine blocks on the fake chain; the watch-chain job looks at once
+    /makeadmin <chat> [title]  /join <chat>  /members <chat>   a fake private channel
     /quit                  leave
 The payer commands act on the fake providers of the stack (see infra/local/payer.py).
 
@@ -67,7 +68,13 @@ Paying, as the current user, on the stack's fake providers:
   /sendcoin btc 0.001    send coins to the address the bot showed you (/deposit btc first)
   /mine btc [n]          mine n blocks (default 1); the watch-chain job then runs at once
   /stars                 Telegram Stars: pay your newest invoice (pre-checkout, then paid)
-Top up, e.g.: /deposit mpesa 1500 0712345678, then /approve"""
+Top up, e.g.: /deposit mpesa 1500 0712345678, then /approve
+Paid channels (a fake private channel in the fake Telegram):
+  /makeadmin <chat id> [title]   the current user makes the bot an admin of their channel
+  /join <chat id>                the current user asks to join through the bot's link
+  /members <chat id>             who is in the channel now
+  /later <days>                  move the stack's clock on and run end-subscriptions"""
+CHANNEL_COMMANDS = ("/makeadmin", "/join", "/members")
 
 
 @dataclass(frozen=True)
@@ -112,6 +119,14 @@ class Backend(Protocol):
 
     def refusals(self, chat_id: int) -> list[Refusal]: ...
 
+    def make_admin(self, owner_id: int, chat_id: int, title: str) -> Sent: ...
+
+    def ask_to_join(self, user_id: int, chat_id: int) -> Sent:
+        """Raises LookupError if the chat has no join-request link (or refuses the user)."""
+        ...
+
+    def members(self, chat_id: int) -> list[int]: ...
+
 
 class InProcessBackend:
     """A FakeTelegram object of this process (`make dev`)."""
@@ -139,6 +154,17 @@ class InProcessBackend:
     def refusals(self, chat_id: int) -> list[Refusal]:
         calls = self._fake.calls(chat_id=chat_id)
         return [_refusal(c.method, c.status, c.response) for c in calls if not c.ok]
+
+    def make_admin(self, owner_id: int, chat_id: int, title: str) -> Sent:
+        delivery = self._fake.make_admin(chat_id, title, owner_id)
+        return Sent(delivery.status, delivery.error)
+
+    def ask_to_join(self, user_id: int, chat_id: int) -> Sent:
+        delivery = self._fake.ask_to_join(user_id, chat_id)
+        return Sent(delivery.status, delivery.error)
+
+    def members(self, chat_id: int) -> list[int]:
+        return sorted(self._fake.members(chat_id))
 
 
 _LOOKUP_ERROR = "LookupError: "  # how the control API names what the fake raised
@@ -197,6 +223,19 @@ class HttpBackend:
             if e["sender"] == "bot"
         ]
 
+    def make_admin(self, owner_id: int, chat_id: int, title: str) -> Sent:
+        body = {"owner_id": owner_id, "chat_id": chat_id, "title": title}
+        return self._deliver("/make_admin", body)
+
+    def ask_to_join(self, user_id: int, chat_id: int) -> Sent:
+        sent = self._deliver("/ask_to_join", {"user_id": user_id, "chat_id": chat_id})
+        if sent.status is None and (sent.error or "").startswith(_LOOKUP_ERROR):
+            raise LookupError((sent.error or "").removeprefix(_LOOKUP_ERROR))
+        return sent
+
+    def members(self, chat_id: int) -> list[int]:
+        return [int(m) for m in self._get(f"/members/{chat_id}")]
+
     def refusals(self, chat_id: int) -> list[Refusal]:
         calls = self._get("/calls", chat_id=chat_id)
         return [
@@ -238,6 +277,9 @@ class Console:
     payer: Payer | None = None
     # Runs a scheduled job now (the stack's run_job), so the chain commands are seen at once.
     run_job: Callable[[str], object] | None = None
+    # Moves the stack's clock on by some seconds and runs the jobs due then (make dev).
+    later: Callable[[float], str] | None = None
+    news_wait: float = NEWS_AFTER_PAYING  # how long a channel command watches for answers
     users: dict[int, str] = field(default_factory=lambda: dict([DEFAULT_USER]))
     user_id: int = DEFAULT_USER[0]
     _seen: dict[int, _Seen] = field(default_factory=dict)
@@ -309,6 +351,10 @@ class Console:
             self.pay_stars()
         elif command in ("/sendcoin", "/mine"):
             self.chain(command, rest.split())
+        elif command == "/later":
+            self.move_clock(rest.strip())
+        elif command in CHANNEL_COMMANDS:
+            self.channel(command, rest.split())
         elif line:
             self.send(line)
         return True
@@ -497,6 +543,44 @@ class Console:
             return
         self.say(f"  (payer) Stars: paid {invoice.text}")
         self._watch_for_news(NEWS_AFTER_PAYING)
+
+    def move_clock(self, days_text: str) -> None:
+        try:
+            days = float(days_text)
+        except ValueError:
+            self.say("usage: /later <days>   (e.g. /later 27.5)")
+            return
+        if self.later is None or days <= 0:
+            self.say("  ! /later moves the local stack's clock: run the console from `make dev`")
+            return
+        self.say(f"  (clock) {self.later(days * 86_400)}")
+        self._watch_for_news(self.news_wait)
+
+    def channel(self, command: str, words: list[str]) -> None:
+        """A fake private channel: the current user makes the bot its admin, or asks to join
+        it through the bot's join-request link; /members lists who is in."""
+        if not words or not words[0].lstrip("-").isdigit():
+            self.say(f"usage: {command} <chat id, e.g. -1001234567890>" +
+                     (" [title]" if command == "/makeadmin" else ""))  # fmt: skip
+            return
+        chat_id = int(words[0])
+        if command == "/members":
+            self.say(f"  (members of {chat_id}) {self.backend.members(chat_id) or 'nobody'}")
+            return
+        try:
+            if command == "/makeadmin":
+                title = " ".join(words[1:]) or f"Channel {chat_id}"
+                sent = self.backend.make_admin(self.user_id, chat_id, title)
+            else:
+                sent = self.backend.ask_to_join(self.user_id, chat_id)
+        except LookupError as err:
+            self.say(f"  ! Telegram refused: {err}")
+            return
+        if sent.status is None or not 200 <= sent.status < 300:
+            self.say(f"  ! the bot did not take it: {sent.error}{self.log_hint}")
+        self._watch_for_news(self.news_wait)
+        if command == "/join":
+            self.say(f"  (members of {chat_id}) {self.backend.members(chat_id) or 'nobody'}")
 
     def _watch_for_news(self, seconds: float) -> None:
         """The credit arrives through Pub/Sub: show the bot's next messages if they come soon."""

@@ -23,7 +23,7 @@ import os
 import signal
 import sys
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from types import FrameType
 
@@ -204,11 +204,26 @@ def _tell(text: str) -> None:
         print(text, flush=True)
 
 
+def _later(stack: LocalStack) -> Callable[[float], str]:
+    """/later: the functions' clock moves on, then end-subscriptions runs at the new time."""
+
+    def move(seconds: float) -> str:
+        offset = stack.clock.advance(seconds)
+        ran = stack.run_job("end-subscriptions")
+        return f"now {offset} ahead; end-subscriptions: {ran.text.strip()}"
+
+    return move
+
+
 def chat(stack: LocalStack) -> None:
     hint = f" (see {_shown(stack.log_dir)}/telegram_webhook.log)"
     payer = Payer(stack.providers.urls)
     console = Console(
-        InProcessBackend(stack.telegram), log_hint=hint, payer=payer, run_job=stack.run_job
+        InProcessBackend(stack.telegram),
+        log_hint=hint,
+        payer=payer,
+        run_job=stack.run_job,
+        later=_later(stack),
     )
     console.say(banner(console))
     try:

@@ -50,6 +50,9 @@ from typing import BinaryIO, Literal, Self
 
 import httpx
 
+from functions.contexts import REGISTRY
+from functions.runtime.offset_clock import OffsetClock
+from functions.telegram.routes import allowed_updates
 from infra.local.emulator_tools import live_group_members
 from infra.local.emulators import (
     DEFAULT_PROJECT,
@@ -529,6 +532,8 @@ class LocalStack:
         clean stop (`infra.local.kept_data`)."""
         self.topology = topology
         self.log_dir = Path(log_dir)
+        # The functions' clock runs ahead by what this file says (the console's /later).
+        self.clock = OffsetClock(str(self.log_dir / "clock-offset"))
         self.project = project
         self.secrets = secrets or Secrets.generate()
         self.settings = _checked_settings(settings or {})
@@ -703,7 +708,9 @@ class LocalStack:
             log.info("%s emulator ready at %s in %.2f s", emulator.name, emulator.host, ready)
         self._resume_kept()
         self._create_topics_and_subscriptions()
-        self.telegram.set_webhook(self.urls[TELEGRAM_WEBHOOK], self.secrets.webhook_secret)
+        # As the deployment asks (cloudbuild): chat_member is sent only when named.
+        allowed = list(allowed_updates(REGISTRY.routes))
+        self.telegram.set_webhook(self.urls[TELEGRAM_WEBHOOK], self.secrets.webhook_secret, allowed)
         if self._run_schedules:
             self._scheduler = threading.Thread(
                 target=self._scheduler_loop, name="local-scheduler", daemon=True
@@ -797,6 +804,7 @@ class LocalStack:
 
     def _open_logs(self) -> None:
         self.log_dir.mkdir(parents=True, exist_ok=True)
+        self.clock.path.write_text("0\n")  # every run starts at the real time
         for name in self._log_names():
             (self.log_dir / f"{name}.log").write_bytes(b"")  # one run per log
         handler = logging.FileHandler(self.log_dir / "stack.log", encoding="utf-8")
@@ -848,6 +856,7 @@ class LocalStack:
             SOKO_WEBHOOK_SECRET=self.secrets.webhook_secret,
             SOKO_SCHEDULER_SECRET=self.secrets.scheduler_secret,
             SOKO_REFERRALS_SECRET=self.secrets.referrals_secret,
+            SOKO_CLOCK_OFFSET_FILE=str(self.clock.path),  # the console's /later moves it
         )
         if self._providers is not None:
             env.update(self._providers.env())

@@ -327,6 +327,24 @@ resource "google_pubsub_topic" "coinrate_events" {
   depends_on = [google_project_service.enabled]
 }
 
+resource "google_pubsub_topic" "channel_events" {
+  name       = "channel-events"
+  labels     = local.labels
+  depends_on = [google_project_service.enabled]
+}
+
+resource "google_pubsub_topic" "subscription_events" {
+  name       = "subscription-events"
+  labels     = local.labels
+  depends_on = [google_project_service.enabled]
+}
+
+resource "google_pubsub_topic" "revenue_events" {
+  name       = "revenue-events"
+  labels     = local.labels
+  depends_on = [google_project_service.enabled]
+}
+
 resource "google_pubsub_topic" "project_balances_dead" {
   name       = "project-balances-dead"
   labels     = local.labels
@@ -441,6 +459,24 @@ resource "google_pubsub_topic" "notify_coinaddresss_dead" {
   depends_on = [google_project_service.enabled]
 }
 
+resource "google_pubsub_topic" "notify_channels_dead" {
+  name       = "notify-channels-dead"
+  labels     = local.labels
+  depends_on = [google_project_service.enabled]
+}
+
+resource "google_pubsub_topic" "notify_subscriptions_dead" {
+  name       = "notify-subscriptions-dead"
+  labels     = local.labels
+  depends_on = [google_project_service.enabled]
+}
+
+resource "google_pubsub_topic" "notify_revenues_dead" {
+  name       = "notify-revenues-dead"
+  labels     = local.labels
+  depends_on = [google_project_service.enabled]
+}
+
 resource "google_pubsub_topic" "project_referrals_wallet_dead" {
   name       = "project-referrals-wallet-dead"
   labels     = local.labels
@@ -515,6 +551,54 @@ resource "google_pubsub_topic" "project_coins_dead" {
 
 resource "google_pubsub_topic" "pay_coin_deposits_dead" {
   name       = "pay-coin-deposits-dead"
+  labels     = local.labels
+  depends_on = [google_project_service.enabled]
+}
+
+resource "google_pubsub_topic" "project_channels_dead" {
+  name       = "project-channels-dead"
+  labels     = local.labels
+  depends_on = [google_project_service.enabled]
+}
+
+resource "google_pubsub_topic" "project_subscriptions_dead" {
+  name       = "project-subscriptions-dead"
+  labels     = local.labels
+  depends_on = [google_project_service.enabled]
+}
+
+resource "google_pubsub_topic" "project_revenues_dead" {
+  name       = "project-revenues-dead"
+  labels     = local.labels
+  depends_on = [google_project_service.enabled]
+}
+
+resource "google_pubsub_topic" "grant_subscriptions_wallet_dead" {
+  name       = "grant-subscriptions-wallet-dead"
+  labels     = local.labels
+  depends_on = [google_project_service.enabled]
+}
+
+resource "google_pubsub_topic" "grant_subscriptions_payment_dead" {
+  name       = "grant-subscriptions-payment-dead"
+  labels     = local.labels
+  depends_on = [google_project_service.enabled]
+}
+
+resource "google_pubsub_topic" "earn_channel_revenue_wallet_dead" {
+  name       = "earn-channel-revenue-wallet-dead"
+  labels     = local.labels
+  depends_on = [google_project_service.enabled]
+}
+
+resource "google_pubsub_topic" "earn_channel_revenue_payment_dead" {
+  name       = "earn-channel-revenue-payment-dead"
+  labels     = local.labels
+  depends_on = [google_project_service.enabled]
+}
+
+resource "google_pubsub_topic" "earn_channel_revenue_subscription_dead" {
+  name       = "earn-channel-revenue-subscription-dead"
   labels     = local.labels
   depends_on = [google_project_service.enabled]
 }
@@ -1369,6 +1453,141 @@ resource "google_pubsub_subscription_iam_member" "notify_coinaddresss_dead_lette
   member       = local.pubsub_agent
 }
 
+resource "google_pubsub_subscription" "notify_channels" {
+  name                       = "notify-channels"
+  topic                      = google_pubsub_topic.channel_events.id
+  filter                     = "attributes.type = \"channel.broadcast.v1\""
+  ack_deadline_seconds       = 60
+  enable_message_ordering    = true
+  message_retention_duration = "604800s"
+  labels                     = local.labels
+
+  push_config {
+    push_endpoint = "${google_cloudfunctions2_function.notify.service_config[0].uri}/projects/${var.project_id}/topics/channel-events"
+
+    oidc_token {
+      service_account_email = google_service_account.pusher.email
+      audience              = google_cloudfunctions2_function.notify.service_config[0].uri
+    }
+  }
+
+  expiration_policy {
+    ttl = ""
+  }
+
+  retry_policy {
+    minimum_backoff = "10s"
+    maximum_backoff = "600s"
+  }
+
+  dead_letter_policy {
+    dead_letter_topic     = google_pubsub_topic.notify_channels_dead.id
+    max_delivery_attempts = 5
+  }
+}
+
+resource "google_pubsub_topic_iam_member" "notify_channels_dead_letters_in" {
+  topic  = google_pubsub_topic.notify_channels_dead.id
+  role   = "roles/pubsub.publisher"
+  member = local.pubsub_agent
+}
+
+resource "google_pubsub_subscription_iam_member" "notify_channels_dead_letters_out" {
+  subscription = google_pubsub_subscription.notify_channels.id
+  role         = "roles/pubsub.subscriber"
+  member       = local.pubsub_agent
+}
+
+resource "google_pubsub_subscription" "notify_subscriptions" {
+  name                       = "notify-subscriptions"
+  topic                      = google_pubsub_topic.subscription_events.id
+  filter                     = "attributes.type = \"subscription.paid.v1\" OR attributes.type = \"subscription.removed.v1\" OR attributes.type = \"subscription.warned.v1\""
+  ack_deadline_seconds       = 60
+  enable_message_ordering    = true
+  message_retention_duration = "604800s"
+  labels                     = local.labels
+
+  push_config {
+    push_endpoint = "${google_cloudfunctions2_function.notify.service_config[0].uri}/projects/${var.project_id}/topics/subscription-events"
+
+    oidc_token {
+      service_account_email = google_service_account.pusher.email
+      audience              = google_cloudfunctions2_function.notify.service_config[0].uri
+    }
+  }
+
+  expiration_policy {
+    ttl = ""
+  }
+
+  retry_policy {
+    minimum_backoff = "10s"
+    maximum_backoff = "600s"
+  }
+
+  dead_letter_policy {
+    dead_letter_topic     = google_pubsub_topic.notify_subscriptions_dead.id
+    max_delivery_attempts = 5
+  }
+}
+
+resource "google_pubsub_topic_iam_member" "notify_subscriptions_dead_letters_in" {
+  topic  = google_pubsub_topic.notify_subscriptions_dead.id
+  role   = "roles/pubsub.publisher"
+  member = local.pubsub_agent
+}
+
+resource "google_pubsub_subscription_iam_member" "notify_subscriptions_dead_letters_out" {
+  subscription = google_pubsub_subscription.notify_subscriptions.id
+  role         = "roles/pubsub.subscriber"
+  member       = local.pubsub_agent
+}
+
+resource "google_pubsub_subscription" "notify_revenues" {
+  name                       = "notify-revenues"
+  topic                      = google_pubsub_topic.revenue_events.id
+  filter                     = "attributes.type = \"revenue.earned.v1\""
+  ack_deadline_seconds       = 60
+  enable_message_ordering    = true
+  message_retention_duration = "604800s"
+  labels                     = local.labels
+
+  push_config {
+    push_endpoint = "${google_cloudfunctions2_function.notify.service_config[0].uri}/projects/${var.project_id}/topics/revenue-events"
+
+    oidc_token {
+      service_account_email = google_service_account.pusher.email
+      audience              = google_cloudfunctions2_function.notify.service_config[0].uri
+    }
+  }
+
+  expiration_policy {
+    ttl = ""
+  }
+
+  retry_policy {
+    minimum_backoff = "10s"
+    maximum_backoff = "600s"
+  }
+
+  dead_letter_policy {
+    dead_letter_topic     = google_pubsub_topic.notify_revenues_dead.id
+    max_delivery_attempts = 5
+  }
+}
+
+resource "google_pubsub_topic_iam_member" "notify_revenues_dead_letters_in" {
+  topic  = google_pubsub_topic.notify_revenues_dead.id
+  role   = "roles/pubsub.publisher"
+  member = local.pubsub_agent
+}
+
+resource "google_pubsub_subscription_iam_member" "notify_revenues_dead_letters_out" {
+  subscription = google_pubsub_subscription.notify_revenues.id
+  role         = "roles/pubsub.subscriber"
+  member       = local.pubsub_agent
+}
+
 resource "google_pubsub_subscription" "project_referrals_wallet" {
   name                       = "project-referrals-wallet"
   topic                      = google_pubsub_topic.wallet_events.id
@@ -1950,6 +2169,363 @@ resource "google_pubsub_subscription_iam_member" "pay_coin_deposits_dead_letters
   member       = local.pubsub_agent
 }
 
+resource "google_pubsub_subscription" "project_channels" {
+  name                       = "project-channels"
+  topic                      = google_pubsub_topic.channel_events.id
+  ack_deadline_seconds       = 60
+  enable_message_ordering    = true
+  message_retention_duration = "604800s"
+  labels                     = local.labels
+
+  push_config {
+    push_endpoint = "${google_cloudfunctions2_function.project_channels.service_config[0].uri}/projects/${var.project_id}/topics/channel-events"
+
+    oidc_token {
+      service_account_email = google_service_account.pusher.email
+      audience              = google_cloudfunctions2_function.project_channels.service_config[0].uri
+    }
+  }
+
+  expiration_policy {
+    ttl = ""
+  }
+
+  retry_policy {
+    minimum_backoff = "10s"
+    maximum_backoff = "600s"
+  }
+
+  dead_letter_policy {
+    dead_letter_topic     = google_pubsub_topic.project_channels_dead.id
+    max_delivery_attempts = 5
+  }
+}
+
+resource "google_pubsub_topic_iam_member" "project_channels_dead_letters_in" {
+  topic  = google_pubsub_topic.project_channels_dead.id
+  role   = "roles/pubsub.publisher"
+  member = local.pubsub_agent
+}
+
+resource "google_pubsub_subscription_iam_member" "project_channels_dead_letters_out" {
+  subscription = google_pubsub_subscription.project_channels.id
+  role         = "roles/pubsub.subscriber"
+  member       = local.pubsub_agent
+}
+
+resource "google_pubsub_subscription" "project_subscriptions" {
+  name                       = "project-subscriptions"
+  topic                      = google_pubsub_topic.subscription_events.id
+  ack_deadline_seconds       = 60
+  enable_message_ordering    = true
+  message_retention_duration = "604800s"
+  labels                     = local.labels
+
+  push_config {
+    push_endpoint = "${google_cloudfunctions2_function.project_channels.service_config[0].uri}/projects/${var.project_id}/topics/subscription-events"
+
+    oidc_token {
+      service_account_email = google_service_account.pusher.email
+      audience              = google_cloudfunctions2_function.project_channels.service_config[0].uri
+    }
+  }
+
+  expiration_policy {
+    ttl = ""
+  }
+
+  retry_policy {
+    minimum_backoff = "10s"
+    maximum_backoff = "600s"
+  }
+
+  dead_letter_policy {
+    dead_letter_topic     = google_pubsub_topic.project_subscriptions_dead.id
+    max_delivery_attempts = 5
+  }
+}
+
+resource "google_pubsub_topic_iam_member" "project_subscriptions_dead_letters_in" {
+  topic  = google_pubsub_topic.project_subscriptions_dead.id
+  role   = "roles/pubsub.publisher"
+  member = local.pubsub_agent
+}
+
+resource "google_pubsub_subscription_iam_member" "project_subscriptions_dead_letters_out" {
+  subscription = google_pubsub_subscription.project_subscriptions.id
+  role         = "roles/pubsub.subscriber"
+  member       = local.pubsub_agent
+}
+
+resource "google_pubsub_subscription" "project_revenues" {
+  name                       = "project-revenues"
+  topic                      = google_pubsub_topic.revenue_events.id
+  ack_deadline_seconds       = 60
+  enable_message_ordering    = true
+  message_retention_duration = "604800s"
+  labels                     = local.labels
+
+  push_config {
+    push_endpoint = "${google_cloudfunctions2_function.project_channels.service_config[0].uri}/projects/${var.project_id}/topics/revenue-events"
+
+    oidc_token {
+      service_account_email = google_service_account.pusher.email
+      audience              = google_cloudfunctions2_function.project_channels.service_config[0].uri
+    }
+  }
+
+  expiration_policy {
+    ttl = ""
+  }
+
+  retry_policy {
+    minimum_backoff = "10s"
+    maximum_backoff = "600s"
+  }
+
+  dead_letter_policy {
+    dead_letter_topic     = google_pubsub_topic.project_revenues_dead.id
+    max_delivery_attempts = 5
+  }
+}
+
+resource "google_pubsub_topic_iam_member" "project_revenues_dead_letters_in" {
+  topic  = google_pubsub_topic.project_revenues_dead.id
+  role   = "roles/pubsub.publisher"
+  member = local.pubsub_agent
+}
+
+resource "google_pubsub_subscription_iam_member" "project_revenues_dead_letters_out" {
+  subscription = google_pubsub_subscription.project_revenues.id
+  role         = "roles/pubsub.subscriber"
+  member       = local.pubsub_agent
+}
+
+resource "google_pubsub_subscription" "grant_subscriptions_wallet" {
+  name                       = "grant-subscriptions-wallet"
+  topic                      = google_pubsub_topic.wallet_events.id
+  filter                     = "attributes.type = \"wallet.debited.v1\""
+  ack_deadline_seconds       = 60
+  enable_message_ordering    = true
+  message_retention_duration = "604800s"
+  labels                     = local.labels
+
+  push_config {
+    push_endpoint = "${google_cloudfunctions2_function.grant_subscriptions.service_config[0].uri}/projects/${var.project_id}/topics/wallet-events"
+
+    oidc_token {
+      service_account_email = google_service_account.pusher.email
+      audience              = google_cloudfunctions2_function.grant_subscriptions.service_config[0].uri
+    }
+  }
+
+  expiration_policy {
+    ttl = ""
+  }
+
+  retry_policy {
+    minimum_backoff = "10s"
+    maximum_backoff = "600s"
+  }
+
+  dead_letter_policy {
+    dead_letter_topic     = google_pubsub_topic.grant_subscriptions_wallet_dead.id
+    max_delivery_attempts = 5
+  }
+}
+
+resource "google_pubsub_topic_iam_member" "grant_subscriptions_wallet_dead_letters_in" {
+  topic  = google_pubsub_topic.grant_subscriptions_wallet_dead.id
+  role   = "roles/pubsub.publisher"
+  member = local.pubsub_agent
+}
+
+resource "google_pubsub_subscription_iam_member" "grant_subscriptions_wallet_dead_letters_out" {
+  subscription = google_pubsub_subscription.grant_subscriptions_wallet.id
+  role         = "roles/pubsub.subscriber"
+  member       = local.pubsub_agent
+}
+
+resource "google_pubsub_subscription" "grant_subscriptions_payment" {
+  name                       = "grant-subscriptions-payment"
+  topic                      = google_pubsub_topic.payment_events.id
+  filter                     = "attributes.type = \"payment.succeeded.v1\""
+  ack_deadline_seconds       = 60
+  enable_message_ordering    = true
+  message_retention_duration = "604800s"
+  labels                     = local.labels
+
+  push_config {
+    push_endpoint = "${google_cloudfunctions2_function.grant_subscriptions.service_config[0].uri}/projects/${var.project_id}/topics/payment-events"
+
+    oidc_token {
+      service_account_email = google_service_account.pusher.email
+      audience              = google_cloudfunctions2_function.grant_subscriptions.service_config[0].uri
+    }
+  }
+
+  expiration_policy {
+    ttl = ""
+  }
+
+  retry_policy {
+    minimum_backoff = "10s"
+    maximum_backoff = "600s"
+  }
+
+  dead_letter_policy {
+    dead_letter_topic     = google_pubsub_topic.grant_subscriptions_payment_dead.id
+    max_delivery_attempts = 5
+  }
+}
+
+resource "google_pubsub_topic_iam_member" "grant_subscriptions_payment_dead_letters_in" {
+  topic  = google_pubsub_topic.grant_subscriptions_payment_dead.id
+  role   = "roles/pubsub.publisher"
+  member = local.pubsub_agent
+}
+
+resource "google_pubsub_subscription_iam_member" "grant_subscriptions_payment_dead_letters_out" {
+  subscription = google_pubsub_subscription.grant_subscriptions_payment.id
+  role         = "roles/pubsub.subscriber"
+  member       = local.pubsub_agent
+}
+
+resource "google_pubsub_subscription" "earn_channel_revenue_wallet" {
+  name                       = "earn-channel-revenue-wallet"
+  topic                      = google_pubsub_topic.wallet_events.id
+  filter                     = "attributes.type = \"wallet.debited.v1\""
+  ack_deadline_seconds       = 60
+  enable_message_ordering    = true
+  message_retention_duration = "604800s"
+  labels                     = local.labels
+
+  push_config {
+    push_endpoint = "${google_cloudfunctions2_function.earn_channel_revenue.service_config[0].uri}/projects/${var.project_id}/topics/wallet-events"
+
+    oidc_token {
+      service_account_email = google_service_account.pusher.email
+      audience              = google_cloudfunctions2_function.earn_channel_revenue.service_config[0].uri
+    }
+  }
+
+  expiration_policy {
+    ttl = ""
+  }
+
+  retry_policy {
+    minimum_backoff = "10s"
+    maximum_backoff = "600s"
+  }
+
+  dead_letter_policy {
+    dead_letter_topic     = google_pubsub_topic.earn_channel_revenue_wallet_dead.id
+    max_delivery_attempts = 5
+  }
+}
+
+resource "google_pubsub_topic_iam_member" "earn_channel_revenue_wallet_dead_letters_in" {
+  topic  = google_pubsub_topic.earn_channel_revenue_wallet_dead.id
+  role   = "roles/pubsub.publisher"
+  member = local.pubsub_agent
+}
+
+resource "google_pubsub_subscription_iam_member" "earn_channel_revenue_wallet_dead_letters_out" {
+  subscription = google_pubsub_subscription.earn_channel_revenue_wallet.id
+  role         = "roles/pubsub.subscriber"
+  member       = local.pubsub_agent
+}
+
+resource "google_pubsub_subscription" "earn_channel_revenue_payment" {
+  name                       = "earn-channel-revenue-payment"
+  topic                      = google_pubsub_topic.payment_events.id
+  filter                     = "attributes.type = \"payment.succeeded.v1\""
+  ack_deadline_seconds       = 60
+  enable_message_ordering    = true
+  message_retention_duration = "604800s"
+  labels                     = local.labels
+
+  push_config {
+    push_endpoint = "${google_cloudfunctions2_function.earn_channel_revenue.service_config[0].uri}/projects/${var.project_id}/topics/payment-events"
+
+    oidc_token {
+      service_account_email = google_service_account.pusher.email
+      audience              = google_cloudfunctions2_function.earn_channel_revenue.service_config[0].uri
+    }
+  }
+
+  expiration_policy {
+    ttl = ""
+  }
+
+  retry_policy {
+    minimum_backoff = "10s"
+    maximum_backoff = "600s"
+  }
+
+  dead_letter_policy {
+    dead_letter_topic     = google_pubsub_topic.earn_channel_revenue_payment_dead.id
+    max_delivery_attempts = 5
+  }
+}
+
+resource "google_pubsub_topic_iam_member" "earn_channel_revenue_payment_dead_letters_in" {
+  topic  = google_pubsub_topic.earn_channel_revenue_payment_dead.id
+  role   = "roles/pubsub.publisher"
+  member = local.pubsub_agent
+}
+
+resource "google_pubsub_subscription_iam_member" "earn_channel_revenue_payment_dead_letters_out" {
+  subscription = google_pubsub_subscription.earn_channel_revenue_payment.id
+  role         = "roles/pubsub.subscriber"
+  member       = local.pubsub_agent
+}
+
+resource "google_pubsub_subscription" "earn_channel_revenue_subscription" {
+  name                       = "earn-channel-revenue-subscription"
+  topic                      = google_pubsub_topic.subscription_events.id
+  filter                     = "attributes.type = \"subscription.paid.v1\""
+  ack_deadline_seconds       = 60
+  enable_message_ordering    = true
+  message_retention_duration = "604800s"
+  labels                     = local.labels
+
+  push_config {
+    push_endpoint = "${google_cloudfunctions2_function.earn_channel_revenue.service_config[0].uri}/projects/${var.project_id}/topics/subscription-events"
+
+    oidc_token {
+      service_account_email = google_service_account.pusher.email
+      audience              = google_cloudfunctions2_function.earn_channel_revenue.service_config[0].uri
+    }
+  }
+
+  expiration_policy {
+    ttl = ""
+  }
+
+  retry_policy {
+    minimum_backoff = "10s"
+    maximum_backoff = "600s"
+  }
+
+  dead_letter_policy {
+    dead_letter_topic     = google_pubsub_topic.earn_channel_revenue_subscription_dead.id
+    max_delivery_attempts = 5
+  }
+}
+
+resource "google_pubsub_topic_iam_member" "earn_channel_revenue_subscription_dead_letters_in" {
+  topic  = google_pubsub_topic.earn_channel_revenue_subscription_dead.id
+  role   = "roles/pubsub.publisher"
+  member = local.pubsub_agent
+}
+
+resource "google_pubsub_subscription_iam_member" "earn_channel_revenue_subscription_dead_letters_out" {
+  subscription = google_pubsub_subscription.earn_channel_revenue_subscription.id
+  role         = "roles/pubsub.subscriber"
+  member       = local.pubsub_agent
+}
+
 resource "google_pubsub_subscription" "project_balances_dead_letters" {
   name                       = "project-balances-dead-letters"
   topic                      = google_pubsub_topic.project_balances_dead.id
@@ -2463,6 +3039,87 @@ resource "google_pubsub_subscription" "notify_coinaddresss_dead_letters" {
   }
 }
 
+resource "google_pubsub_subscription" "notify_channels_dead_letters" {
+  name                       = "notify-channels-dead-letters"
+  topic                      = google_pubsub_topic.notify_channels_dead.id
+  ack_deadline_seconds       = 60
+  enable_message_ordering    = false
+  message_retention_duration = "604800s"
+  labels                     = local.labels
+
+  push_config {
+    push_endpoint = "${google_cloudfunctions2_function.dead_letter.service_config[0].uri}/projects/${var.project_id}/topics/notify-channels-dead"
+
+    oidc_token {
+      service_account_email = google_service_account.pusher.email
+      audience              = google_cloudfunctions2_function.dead_letter.service_config[0].uri
+    }
+  }
+
+  expiration_policy {
+    ttl = ""
+  }
+
+  retry_policy {
+    minimum_backoff = "10s"
+    maximum_backoff = "600s"
+  }
+}
+
+resource "google_pubsub_subscription" "notify_subscriptions_dead_letters" {
+  name                       = "notify-subscriptions-dead-letters"
+  topic                      = google_pubsub_topic.notify_subscriptions_dead.id
+  ack_deadline_seconds       = 60
+  enable_message_ordering    = false
+  message_retention_duration = "604800s"
+  labels                     = local.labels
+
+  push_config {
+    push_endpoint = "${google_cloudfunctions2_function.dead_letter.service_config[0].uri}/projects/${var.project_id}/topics/notify-subscriptions-dead"
+
+    oidc_token {
+      service_account_email = google_service_account.pusher.email
+      audience              = google_cloudfunctions2_function.dead_letter.service_config[0].uri
+    }
+  }
+
+  expiration_policy {
+    ttl = ""
+  }
+
+  retry_policy {
+    minimum_backoff = "10s"
+    maximum_backoff = "600s"
+  }
+}
+
+resource "google_pubsub_subscription" "notify_revenues_dead_letters" {
+  name                       = "notify-revenues-dead-letters"
+  topic                      = google_pubsub_topic.notify_revenues_dead.id
+  ack_deadline_seconds       = 60
+  enable_message_ordering    = false
+  message_retention_duration = "604800s"
+  labels                     = local.labels
+
+  push_config {
+    push_endpoint = "${google_cloudfunctions2_function.dead_letter.service_config[0].uri}/projects/${var.project_id}/topics/notify-revenues-dead"
+
+    oidc_token {
+      service_account_email = google_service_account.pusher.email
+      audience              = google_cloudfunctions2_function.dead_letter.service_config[0].uri
+    }
+  }
+
+  expiration_policy {
+    ttl = ""
+  }
+
+  retry_policy {
+    minimum_backoff = "10s"
+    maximum_backoff = "600s"
+  }
+}
+
 resource "google_pubsub_subscription" "project_referrals_wallet_dead_letters" {
   name                       = "project-referrals-wallet-dead-letters"
   topic                      = google_pubsub_topic.project_referrals_wallet_dead.id
@@ -2814,6 +3471,222 @@ resource "google_pubsub_subscription" "pay_coin_deposits_dead_letters" {
   }
 }
 
+resource "google_pubsub_subscription" "project_channels_dead_letters" {
+  name                       = "project-channels-dead-letters"
+  topic                      = google_pubsub_topic.project_channels_dead.id
+  ack_deadline_seconds       = 60
+  enable_message_ordering    = false
+  message_retention_duration = "604800s"
+  labels                     = local.labels
+
+  push_config {
+    push_endpoint = "${google_cloudfunctions2_function.dead_letter.service_config[0].uri}/projects/${var.project_id}/topics/project-channels-dead"
+
+    oidc_token {
+      service_account_email = google_service_account.pusher.email
+      audience              = google_cloudfunctions2_function.dead_letter.service_config[0].uri
+    }
+  }
+
+  expiration_policy {
+    ttl = ""
+  }
+
+  retry_policy {
+    minimum_backoff = "10s"
+    maximum_backoff = "600s"
+  }
+}
+
+resource "google_pubsub_subscription" "project_subscriptions_dead_letters" {
+  name                       = "project-subscriptions-dead-letters"
+  topic                      = google_pubsub_topic.project_subscriptions_dead.id
+  ack_deadline_seconds       = 60
+  enable_message_ordering    = false
+  message_retention_duration = "604800s"
+  labels                     = local.labels
+
+  push_config {
+    push_endpoint = "${google_cloudfunctions2_function.dead_letter.service_config[0].uri}/projects/${var.project_id}/topics/project-subscriptions-dead"
+
+    oidc_token {
+      service_account_email = google_service_account.pusher.email
+      audience              = google_cloudfunctions2_function.dead_letter.service_config[0].uri
+    }
+  }
+
+  expiration_policy {
+    ttl = ""
+  }
+
+  retry_policy {
+    minimum_backoff = "10s"
+    maximum_backoff = "600s"
+  }
+}
+
+resource "google_pubsub_subscription" "project_revenues_dead_letters" {
+  name                       = "project-revenues-dead-letters"
+  topic                      = google_pubsub_topic.project_revenues_dead.id
+  ack_deadline_seconds       = 60
+  enable_message_ordering    = false
+  message_retention_duration = "604800s"
+  labels                     = local.labels
+
+  push_config {
+    push_endpoint = "${google_cloudfunctions2_function.dead_letter.service_config[0].uri}/projects/${var.project_id}/topics/project-revenues-dead"
+
+    oidc_token {
+      service_account_email = google_service_account.pusher.email
+      audience              = google_cloudfunctions2_function.dead_letter.service_config[0].uri
+    }
+  }
+
+  expiration_policy {
+    ttl = ""
+  }
+
+  retry_policy {
+    minimum_backoff = "10s"
+    maximum_backoff = "600s"
+  }
+}
+
+resource "google_pubsub_subscription" "grant_subscriptions_wallet_dead_letters" {
+  name                       = "grant-subscriptions-wallet-dead-letters"
+  topic                      = google_pubsub_topic.grant_subscriptions_wallet_dead.id
+  ack_deadline_seconds       = 60
+  enable_message_ordering    = false
+  message_retention_duration = "604800s"
+  labels                     = local.labels
+
+  push_config {
+    push_endpoint = "${google_cloudfunctions2_function.dead_letter.service_config[0].uri}/projects/${var.project_id}/topics/grant-subscriptions-wallet-dead"
+
+    oidc_token {
+      service_account_email = google_service_account.pusher.email
+      audience              = google_cloudfunctions2_function.dead_letter.service_config[0].uri
+    }
+  }
+
+  expiration_policy {
+    ttl = ""
+  }
+
+  retry_policy {
+    minimum_backoff = "10s"
+    maximum_backoff = "600s"
+  }
+}
+
+resource "google_pubsub_subscription" "grant_subscriptions_payment_dead_letters" {
+  name                       = "grant-subscriptions-payment-dead-letters"
+  topic                      = google_pubsub_topic.grant_subscriptions_payment_dead.id
+  ack_deadline_seconds       = 60
+  enable_message_ordering    = false
+  message_retention_duration = "604800s"
+  labels                     = local.labels
+
+  push_config {
+    push_endpoint = "${google_cloudfunctions2_function.dead_letter.service_config[0].uri}/projects/${var.project_id}/topics/grant-subscriptions-payment-dead"
+
+    oidc_token {
+      service_account_email = google_service_account.pusher.email
+      audience              = google_cloudfunctions2_function.dead_letter.service_config[0].uri
+    }
+  }
+
+  expiration_policy {
+    ttl = ""
+  }
+
+  retry_policy {
+    minimum_backoff = "10s"
+    maximum_backoff = "600s"
+  }
+}
+
+resource "google_pubsub_subscription" "earn_channel_revenue_wallet_dead_letters" {
+  name                       = "earn-channel-revenue-wallet-dead-letters"
+  topic                      = google_pubsub_topic.earn_channel_revenue_wallet_dead.id
+  ack_deadline_seconds       = 60
+  enable_message_ordering    = false
+  message_retention_duration = "604800s"
+  labels                     = local.labels
+
+  push_config {
+    push_endpoint = "${google_cloudfunctions2_function.dead_letter.service_config[0].uri}/projects/${var.project_id}/topics/earn-channel-revenue-wallet-dead"
+
+    oidc_token {
+      service_account_email = google_service_account.pusher.email
+      audience              = google_cloudfunctions2_function.dead_letter.service_config[0].uri
+    }
+  }
+
+  expiration_policy {
+    ttl = ""
+  }
+
+  retry_policy {
+    minimum_backoff = "10s"
+    maximum_backoff = "600s"
+  }
+}
+
+resource "google_pubsub_subscription" "earn_channel_revenue_payment_dead_letters" {
+  name                       = "earn-channel-revenue-payment-dead-letters"
+  topic                      = google_pubsub_topic.earn_channel_revenue_payment_dead.id
+  ack_deadline_seconds       = 60
+  enable_message_ordering    = false
+  message_retention_duration = "604800s"
+  labels                     = local.labels
+
+  push_config {
+    push_endpoint = "${google_cloudfunctions2_function.dead_letter.service_config[0].uri}/projects/${var.project_id}/topics/earn-channel-revenue-payment-dead"
+
+    oidc_token {
+      service_account_email = google_service_account.pusher.email
+      audience              = google_cloudfunctions2_function.dead_letter.service_config[0].uri
+    }
+  }
+
+  expiration_policy {
+    ttl = ""
+  }
+
+  retry_policy {
+    minimum_backoff = "10s"
+    maximum_backoff = "600s"
+  }
+}
+
+resource "google_pubsub_subscription" "earn_channel_revenue_subscription_dead_letters" {
+  name                       = "earn-channel-revenue-subscription-dead-letters"
+  topic                      = google_pubsub_topic.earn_channel_revenue_subscription_dead.id
+  ack_deadline_seconds       = 60
+  enable_message_ordering    = false
+  message_retention_duration = "604800s"
+  labels                     = local.labels
+
+  push_config {
+    push_endpoint = "${google_cloudfunctions2_function.dead_letter.service_config[0].uri}/projects/${var.project_id}/topics/earn-channel-revenue-subscription-dead"
+
+    oidc_token {
+      service_account_email = google_service_account.pusher.email
+      audience              = google_cloudfunctions2_function.dead_letter.service_config[0].uri
+    }
+  }
+
+  expiration_policy {
+    ttl = ""
+  }
+
+  retry_policy {
+    minimum_backoff = "10s"
+    maximum_backoff = "600s"
+  }
+}
+
 resource "google_cloudfunctions2_function" "telegram_webhook" {
   name        = "telegram-webhook"
   location    = var.region
@@ -2928,6 +3801,13 @@ resource "google_cloudfunctions2_function" "scheduled_job" {
       version    = "latest"
     }
 
+    secret_environment_variables {
+      key        = "SOKO_BOT_TOKEN"
+      project_id = var.project_id
+      secret     = google_secret_manager_secret.bot_token.secret_id
+      version    = "latest"
+    }
+
     dynamic "secret_environment_variables" {
       for_each = local.mounted_rail_secrets
 
@@ -2947,6 +3827,7 @@ resource "google_cloudfunctions2_function" "scheduled_job" {
   depends_on = [
     google_project_service.enabled,
     google_secret_manager_secret_iam_member.jobs_scheduler_secret,
+    google_secret_manager_secret_iam_member.jobs_bot_token,
     google_secret_manager_secret_iam_member.jobs_rails,
   ]
 }
@@ -3683,6 +4564,123 @@ resource "google_cloudfunctions2_function" "pay_coin_deposits" {
   depends_on = [google_project_service.enabled]
 }
 
+resource "google_cloudfunctions2_function" "project_channels" {
+  name        = "project-channels"
+  location    = var.region
+  description = "Soko project_channels (pubsub)"
+  labels      = local.labels
+
+  build_config {
+    runtime         = "python311"
+    entry_point     = "project_channels"
+    service_account = google_service_account.builder.id
+
+    source {
+      storage_source {
+        bucket = google_storage_bucket.source.name
+        object = google_storage_bucket_object.source.name
+      }
+    }
+  }
+
+  service_config {
+    available_memory                 = "256Mi"
+    available_cpu                    = "1"
+    timeout_seconds                  = 60
+    min_instance_count               = 0
+    max_instance_count               = 20
+    max_instance_request_concurrency = 4
+    ingress_settings                 = "ALLOW_INTERNAL_ONLY"
+    all_traffic_on_latest_revision   = true
+    service_account_email            = google_service_account.subscriber.email
+    environment_variables            = local.environment
+  }
+
+  lifecycle {
+    ignore_changes = [build_config[0].source, build_config[0].docker_repository]
+  }
+
+  depends_on = [google_project_service.enabled]
+}
+
+resource "google_cloudfunctions2_function" "grant_subscriptions" {
+  name        = "grant-subscriptions"
+  location    = var.region
+  description = "Soko grant_subscriptions (pubsub)"
+  labels      = local.labels
+
+  build_config {
+    runtime         = "python311"
+    entry_point     = "grant_subscriptions"
+    service_account = google_service_account.builder.id
+
+    source {
+      storage_source {
+        bucket = google_storage_bucket.source.name
+        object = google_storage_bucket_object.source.name
+      }
+    }
+  }
+
+  service_config {
+    available_memory                 = "256Mi"
+    available_cpu                    = "1"
+    timeout_seconds                  = 60
+    min_instance_count               = 0
+    max_instance_count               = 20
+    max_instance_request_concurrency = 4
+    ingress_settings                 = "ALLOW_INTERNAL_ONLY"
+    all_traffic_on_latest_revision   = true
+    service_account_email            = google_service_account.reactor.email
+    environment_variables            = local.environment
+  }
+
+  lifecycle {
+    ignore_changes = [build_config[0].source, build_config[0].docker_repository]
+  }
+
+  depends_on = [google_project_service.enabled]
+}
+
+resource "google_cloudfunctions2_function" "earn_channel_revenue" {
+  name        = "earn-channel-revenue"
+  location    = var.region
+  description = "Soko earn_channel_revenue (pubsub)"
+  labels      = local.labels
+
+  build_config {
+    runtime         = "python311"
+    entry_point     = "earn_channel_revenue"
+    service_account = google_service_account.builder.id
+
+    source {
+      storage_source {
+        bucket = google_storage_bucket.source.name
+        object = google_storage_bucket_object.source.name
+      }
+    }
+  }
+
+  service_config {
+    available_memory                 = "256Mi"
+    available_cpu                    = "1"
+    timeout_seconds                  = 60
+    min_instance_count               = 0
+    max_instance_count               = 20
+    max_instance_request_concurrency = 4
+    ingress_settings                 = "ALLOW_INTERNAL_ONLY"
+    all_traffic_on_latest_revision   = true
+    service_account_email            = google_service_account.reactor.email
+    environment_variables            = local.environment
+  }
+
+  lifecycle {
+    ignore_changes = [build_config[0].source, build_config[0].docker_repository]
+  }
+
+  depends_on = [google_project_service.enabled]
+}
+
 resource "google_cloud_scheduler_job" "expire_payments" {
   name             = "soko-expire-payments"
   region           = var.region
@@ -3869,6 +4867,37 @@ resource "google_cloud_scheduler_job" "update_rates" {
   depends_on = [google_project_service.enabled]
 }
 
+resource "google_cloud_scheduler_job" "end_subscriptions" {
+  name             = "soko-end-subscriptions"
+  region           = var.region
+  schedule         = "*/10 * * * *"
+  time_zone        = "Etc/UTC"
+  attempt_deadline = "320s"
+
+  retry_config {
+    retry_count          = 3
+    min_backoff_duration = "10s"
+    max_backoff_duration = "300s"
+  }
+
+  http_target {
+    http_method = "POST"
+    uri         = google_cloudfunctions2_function.scheduled_job.service_config[0].uri
+    body        = "eyJqb2IiOiAiZW5kLXN1YnNjcmlwdGlvbnMifQ=="
+    headers     = {
+      "Content-Type"            = "application/json"
+      "X-Soko-Scheduler-Secret" = random_password.scheduler_secret.result
+    }
+
+    oidc_token {
+      service_account_email = google_service_account.scheduler.email
+      audience              = google_cloudfunctions2_function.scheduled_job.service_config[0].uri
+    }
+  }
+
+  depends_on = [google_project_service.enabled]
+}
+
 resource "google_service_account" "webhook" {
   account_id   = "soko-webhook"
   display_name = "Soko webhook functions (telegram_webhook)"
@@ -3884,6 +4913,12 @@ resource "google_project_iam_member" "webhook_firestore" {
   project = var.project_id
   role    = "roles/datastore.user"
   member  = "serviceAccount:${google_service_account.webhook.email}"
+}
+
+resource "google_pubsub_topic_iam_member" "webhook_publishes_channel_events" {
+  topic  = google_pubsub_topic.channel_events.id
+  role   = "roles/pubsub.publisher"
+  member = "serviceAccount:${google_service_account.webhook.email}"
 }
 
 resource "google_pubsub_topic_iam_member" "webhook_publishes_coinaddress_events" {
@@ -3930,6 +4965,12 @@ resource "google_pubsub_topic_iam_member" "webhook_publishes_product_events" {
 
 resource "google_pubsub_topic_iam_member" "webhook_publishes_referral_events" {
   topic  = google_pubsub_topic.referral_events.id
+  role   = "roles/pubsub.publisher"
+  member = "serviceAccount:${google_service_account.webhook.email}"
+}
+
+resource "google_pubsub_topic_iam_member" "webhook_publishes_subscription_events" {
+  topic  = google_pubsub_topic.subscription_events.id
   role   = "roles/pubsub.publisher"
   member = "serviceAccount:${google_service_account.webhook.email}"
 }
@@ -3986,6 +5027,12 @@ resource "google_project_iam_member" "jobs_firestore" {
   project = var.project_id
   role    = "roles/datastore.user"
   member  = "serviceAccount:${google_service_account.jobs.email}"
+}
+
+resource "google_pubsub_topic_iam_member" "jobs_publishes_channel_events" {
+  topic  = google_pubsub_topic.channel_events.id
+  role   = "roles/pubsub.publisher"
+  member = "serviceAccount:${google_service_account.jobs.email}"
 }
 
 resource "google_pubsub_topic_iam_member" "jobs_publishes_coinaddress_events" {
@@ -4048,6 +5095,18 @@ resource "google_pubsub_topic_iam_member" "jobs_publishes_referral_events" {
   member = "serviceAccount:${google_service_account.jobs.email}"
 }
 
+resource "google_pubsub_topic_iam_member" "jobs_publishes_revenue_events" {
+  topic  = google_pubsub_topic.revenue_events.id
+  role   = "roles/pubsub.publisher"
+  member = "serviceAccount:${google_service_account.jobs.email}"
+}
+
+resource "google_pubsub_topic_iam_member" "jobs_publishes_subscription_events" {
+  topic  = google_pubsub_topic.subscription_events.id
+  role   = "roles/pubsub.publisher"
+  member = "serviceAccount:${google_service_account.jobs.email}"
+}
+
 resource "google_pubsub_topic_iam_member" "jobs_publishes_user_events" {
   topic  = google_pubsub_topic.user_events.id
   role   = "roles/pubsub.publisher"
@@ -4058,6 +5117,12 @@ resource "google_pubsub_topic_iam_member" "jobs_publishes_wallet_events" {
   topic  = google_pubsub_topic.wallet_events.id
   role   = "roles/pubsub.publisher"
   member = "serviceAccount:${google_service_account.jobs.email}"
+}
+
+resource "google_secret_manager_secret_iam_member" "jobs_bot_token" {
+  secret_id = google_secret_manager_secret.bot_token.id
+  role      = "roles/secretmanager.secretAccessor"
+  member    = "serviceAccount:${google_service_account.jobs.email}"
 }
 
 resource "google_secret_manager_secret_iam_member" "jobs_scheduler_secret" {
@@ -4134,7 +5199,7 @@ resource "google_pubsub_topic_iam_member" "ops_publishes_health_events" {
 
 resource "google_service_account" "subscriber" {
   account_id   = "soko-subscriber"
-  display_name = "Soko subscriber functions (project_balances, project_payments, project_shop, project_referrals, project_coins)"
+  display_name = "Soko subscriber functions (project_balances, project_payments, project_shop, project_referrals, project_coins, project_channels)"
 }
 
 resource "google_service_account_iam_member" "subscriber_deployed_by_deployer" {
@@ -4151,7 +5216,7 @@ resource "google_project_iam_member" "subscriber_firestore" {
 
 resource "google_service_account" "reactor" {
   account_id   = "soko-reactor"
-  display_name = "Soko reactor functions (open_wallets, credit_deposits, debit_refunds, run_checkout, earn_commissions, pay_commissions, reward_loyalty, pay_coin_deposits)"
+  display_name = "Soko reactor functions (open_wallets, credit_deposits, debit_refunds, run_checkout, earn_commissions, pay_commissions, reward_loyalty, pay_coin_deposits, grant_subscriptions, earn_channel_revenue)"
 }
 
 resource "google_service_account_iam_member" "reactor_deployed_by_deployer" {
@@ -4192,6 +5257,18 @@ resource "google_pubsub_topic_iam_member" "reactor_publishes_payment_events" {
 
 resource "google_pubsub_topic_iam_member" "reactor_publishes_referral_events" {
   topic  = google_pubsub_topic.referral_events.id
+  role   = "roles/pubsub.publisher"
+  member = "serviceAccount:${google_service_account.reactor.email}"
+}
+
+resource "google_pubsub_topic_iam_member" "reactor_publishes_revenue_events" {
+  topic  = google_pubsub_topic.revenue_events.id
+  role   = "roles/pubsub.publisher"
+  member = "serviceAccount:${google_service_account.reactor.email}"
+}
+
+resource "google_pubsub_topic_iam_member" "reactor_publishes_subscription_events" {
+  topic  = google_pubsub_topic.subscription_events.id
   role   = "roles/pubsub.publisher"
   member = "serviceAccount:${google_service_account.reactor.email}"
 }
@@ -4421,28 +5498,55 @@ resource "google_cloud_run_v2_service_iam_member" "pay_coin_deposits_pusher" {
   member   = "serviceAccount:${google_service_account.pusher.email}"
 }
 
+resource "google_cloud_run_v2_service_iam_member" "project_channels_pusher" {
+  project  = var.project_id
+  location = var.region
+  name     = google_cloudfunctions2_function.project_channels.name
+  role     = "roles/run.invoker"
+  member   = "serviceAccount:${google_service_account.pusher.email}"
+}
+
+resource "google_cloud_run_v2_service_iam_member" "grant_subscriptions_pusher" {
+  project  = var.project_id
+  location = var.region
+  name     = google_cloudfunctions2_function.grant_subscriptions.name
+  role     = "roles/run.invoker"
+  member   = "serviceAccount:${google_service_account.pusher.email}"
+}
+
+resource "google_cloud_run_v2_service_iam_member" "earn_channel_revenue_pusher" {
+  project  = var.project_id
+  location = var.region
+  name     = google_cloudfunctions2_function.earn_channel_revenue.name
+  role     = "roles/run.invoker"
+  member   = "serviceAccount:${google_service_account.pusher.email}"
+}
+
 output "function_urls" {
   value = {
-    telegram_webhook  = google_cloudfunctions2_function.telegram_webhook.service_config[0].uri
-    scheduled_job     = google_cloudfunctions2_function.scheduled_job.service_config[0].uri
-    payment_webhook   = google_cloudfunctions2_function.payment_webhook.service_config[0].uri
-    health            = google_cloudfunctions2_function.health.service_config[0].uri
-    dead_letter       = google_cloudfunctions2_function.dead_letter.service_config[0].uri
-    project_balances  = google_cloudfunctions2_function.project_balances.service_config[0].uri
-    open_wallets      = google_cloudfunctions2_function.open_wallets.service_config[0].uri
-    credit_deposits   = google_cloudfunctions2_function.credit_deposits.service_config[0].uri
-    debit_refunds     = google_cloudfunctions2_function.debit_refunds.service_config[0].uri
-    project_payments  = google_cloudfunctions2_function.project_payments.service_config[0].uri
-    project_shop      = google_cloudfunctions2_function.project_shop.service_config[0].uri
-    run_checkout      = google_cloudfunctions2_function.run_checkout.service_config[0].uri
-    notify            = google_cloudfunctions2_function.notify.service_config[0].uri
-    project_referrals = google_cloudfunctions2_function.project_referrals.service_config[0].uri
-    bind_referrals    = google_cloudfunctions2_function.bind_referrals.service_config[0].uri
-    earn_commissions  = google_cloudfunctions2_function.earn_commissions.service_config[0].uri
-    pay_commissions   = google_cloudfunctions2_function.pay_commissions.service_config[0].uri
-    reward_loyalty    = google_cloudfunctions2_function.reward_loyalty.service_config[0].uri
-    project_coins     = google_cloudfunctions2_function.project_coins.service_config[0].uri
-    pay_coin_deposits = google_cloudfunctions2_function.pay_coin_deposits.service_config[0].uri
+    telegram_webhook     = google_cloudfunctions2_function.telegram_webhook.service_config[0].uri
+    scheduled_job        = google_cloudfunctions2_function.scheduled_job.service_config[0].uri
+    payment_webhook      = google_cloudfunctions2_function.payment_webhook.service_config[0].uri
+    health               = google_cloudfunctions2_function.health.service_config[0].uri
+    dead_letter          = google_cloudfunctions2_function.dead_letter.service_config[0].uri
+    project_balances     = google_cloudfunctions2_function.project_balances.service_config[0].uri
+    open_wallets         = google_cloudfunctions2_function.open_wallets.service_config[0].uri
+    credit_deposits      = google_cloudfunctions2_function.credit_deposits.service_config[0].uri
+    debit_refunds        = google_cloudfunctions2_function.debit_refunds.service_config[0].uri
+    project_payments     = google_cloudfunctions2_function.project_payments.service_config[0].uri
+    project_shop         = google_cloudfunctions2_function.project_shop.service_config[0].uri
+    run_checkout         = google_cloudfunctions2_function.run_checkout.service_config[0].uri
+    notify               = google_cloudfunctions2_function.notify.service_config[0].uri
+    project_referrals    = google_cloudfunctions2_function.project_referrals.service_config[0].uri
+    bind_referrals       = google_cloudfunctions2_function.bind_referrals.service_config[0].uri
+    earn_commissions     = google_cloudfunctions2_function.earn_commissions.service_config[0].uri
+    pay_commissions      = google_cloudfunctions2_function.pay_commissions.service_config[0].uri
+    reward_loyalty       = google_cloudfunctions2_function.reward_loyalty.service_config[0].uri
+    project_coins        = google_cloudfunctions2_function.project_coins.service_config[0].uri
+    pay_coin_deposits    = google_cloudfunctions2_function.pay_coin_deposits.service_config[0].uri
+    project_channels     = google_cloudfunctions2_function.project_channels.service_config[0].uri
+    grant_subscriptions  = google_cloudfunctions2_function.grant_subscriptions.service_config[0].uri
+    earn_channel_revenue = google_cloudfunctions2_function.earn_channel_revenue.service_config[0].uri
   }
 }
 

@@ -205,6 +205,9 @@ def test_instances_times_the_process_rate_stay_under_telegrams_overall_limit() -
         "referral-events",
         "coinaddress-events",
         "loyalty-events",
+        "channel-events",
+        "subscription-events",
+        "revenue-events",
     }
 
 

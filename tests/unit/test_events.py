@@ -57,6 +57,35 @@ SHOP_EXAMPLES: dict[str, dict[str, Any]] = {
     "order.refunded.v1": {"user_id": 7, "amount": _PLN, "reason": "sold out"},
 }  # fmt: skip
 
+_END = datetime(2026, 12, 22, tzinfo=UTC)
+_PLAN = {"plan_id": "p1", "days": 30, "price": {"amount": 250, "currency": "XTR"}}
+CHANNEL_EXAMPLES: dict[str, dict[str, Any]] = {
+    "channel.connected.v1": {"chat_id": -1001234567890, "title": "Deep dives", "kind": "channel",
+                             "owner_id": 7, "can_invite": True, "can_restrict": True},
+    "channel.join_link_set.v1": {"invite_link": "https://t.me/+AbCdEf123"},
+    "channel.disconnected.v1": {"status": "left"},
+    "channel.plan_set.v1": {"plan": _PLAN, "by_user": 7},
+    "channel.plan_removed.v1": {"plan_id": "p1", "by_user": 7},
+    "channel.dry_run_set.v1": {"dry_run": True, "by_user": 7},
+    "channel.broadcast.v1": {"broadcast_id": "b1", "title": "Deep dives", "text": "New post!",
+                             "recipients": [8, 9], "by_user": 7},
+    "subscription.paid.v1": {
+        "chat_id": -1001234567890, "user_id": 8, "owner_id": 7, "plan_id": "p1", "days": 30,
+        "paid": {"amount": 250, "currency": "XTR"}, "reference": "payment:p1", "via": "payment",
+        "paid_at": _UNTIL, "ends_at": _END,
+    },
+    "subscription.joined.v1": {"chat_id": -1001234567890, "user_id": 8},
+    "subscription.warned.v1": {"chat_id": -1001234567890, "user_id": 8, "days_left": 3,
+                               "ends_at": _END},
+    "subscription.expired.v1": {"chat_id": -1001234567890, "user_id": 8, "ends_at": _END},
+    "subscription.removed.v1": {"chat_id": -1001234567890, "user_id": 8, "outcome": "removed"},
+    "revenue.earned.v1": {
+        "owner_id": 7, "chat_id": -1001234567890, "buyer_id": 8, "reference": "payment:p1",
+        "kind": "subscription", "gross": _PLN, "fee_bp": 500,
+        "fee": {"amount": 400, "currency": "PLN"}, "net": {"amount": 7_600, "currency": "PLN"},
+    },
+}  # fmt: skip
+
 
 _TXID = "ab" * 32
 _RATE = {
@@ -222,6 +251,7 @@ EXAMPLES: dict[str, dict[str, Any]] = {
     },
     **SHOP_EXAMPLES,
     **COIN_EXAMPLES,
+    **CHANNEL_EXAMPLES,
 }
 
 

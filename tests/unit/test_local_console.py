@@ -50,6 +50,19 @@ class ScriptedTelegram:
     def refusals(self, chat_id: int) -> list[Refusal]:
         return []
 
+    def make_admin(self, owner_id: int, chat_id: int, title: str) -> Sent:
+        self.sent.append(f"made admin of {chat_id} ({title}) by {owner_id}")
+        return Sent(200, None)
+
+    def ask_to_join(self, user_id: int, chat_id: int) -> Sent:
+        if chat_id == -1:
+            raise LookupError("chat -1 has no join-request link")
+        self.sent.append(f"{user_id} asks to join {chat_id}")
+        return Sent(200, None)
+
+    def members(self, chat_id: int) -> list[int]:
+        return [USER]
+
 
 def console(backend: ScriptedTelegram) -> tuple[Console, io.StringIO]:
     out = io.StringIO()
@@ -184,3 +197,17 @@ def test_a_failing_command_is_reported_and_the_session_goes_on() -> None:
     chat.run(iter(["/boom", "/balance"]))
     assert "! the console could not do that: JSONDecodeError" in out.getvalue()
     assert backend.sent == ["/balance"]
+
+
+def test_channel_commands_make_the_bot_an_admin_and_ask_to_join_as_the_current_user() -> None:
+    backend = ScriptedTelegram()
+    chat, out = console(backend)
+    chat.news_wait = 0.0
+    chat.run(iter(["/makeadmin -100123 Deep dives", "/join -100123", "/join -1", "/join x"]))
+    assert backend.sent == [
+        "made admin of -100123 (Deep dives) by 1001",
+        "1001 asks to join -100123",
+    ]
+    shown = out.getvalue()
+    assert "Telegram refused: chat -1 has no join-request link" in shown
+    assert "usage: /join" in shown

@@ -68,7 +68,10 @@ def test_commands_are_lowercase_slash_words_and_listed_with_help() -> None:
 
 
 def test_allowed_updates_are_the_update_types_the_routes_arrive_in() -> None:
-    every = ("message", "callback_query", "pre_checkout_query")
+    every = (
+        "message", "callback_query", "pre_checkout_query",
+        "my_chat_member", "chat_join_request", "chat_member",
+    )  # fmt: skip
     assert routes.allowed_updates(REGISTRY.routes) == every
     commands = [r for r in REGISTRY.routes if r.kind == "command"]
     assert routes.allowed_updates(commands) == ("message",)
@@ -78,7 +81,7 @@ def test_allowed_updates_are_the_update_types_the_routes_arrive_in() -> None:
 
 def test_an_update_kind_without_an_update_type_is_refused() -> None:
     with pytest.raises(KeyError):
-        routes.allowed_updates([Route("update", "chat_member", Ref("x", "y"))])
+        routes.allowed_updates([Route("update", "message_reaction", Ref("x", "y"))])
 
 
 def test_routing_imports_no_handler_module() -> None:

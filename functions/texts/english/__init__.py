@@ -7,6 +7,7 @@ which formats money for humans and escapes text.
 
 from functions.texts.english import (
     account,
+    channels,
     coins,
     notices,
     payments,
@@ -15,5 +16,5 @@ from functions.texts.english import (
     shop,
 )
 
-AREAS = (account, payments, shop, notices, refusals, referrals, coins)
+AREAS = (account, payments, shop, notices, refusals, referrals, coins, channels)
 TEXTS: dict[str, str] = {key: text for area in AREAS for key, text in area.TEXTS.items()}

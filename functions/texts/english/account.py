@@ -36,4 +36,5 @@ TEXTS: dict[str, str] = {
     "help.reseller": "reseller prices for a user",
     "help.products": "every product, hidden ones too",
     "help.photo": "a photo with this caption becomes the product's picture",
+    "account.slow_down": "You are going a little fast. Please wait a moment, then try again.",
 }

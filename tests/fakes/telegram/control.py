@@ -4,6 +4,10 @@
     POST /_fake/press_button  {"user_id", "message_id", "callback_data"}
     POST /_fake/pay_invoice   {"user_id", "message_id"}   (pre-checkout, then the payment if ok)
     POST /_fake/deliver       an update object (update_id optional)
+    POST /_fake/make_admin    {"owner_id", "chat_id", "title"}  (the owner makes the bot an admin)
+    POST /_fake/ask_to_join   {"user_id", "chat_id"}   (through the bot's join-request link)
+    POST /_fake/flush         (send the chat_member updates membership changes queued)
+    GET  /_fake/members/<chat_id>
     POST /_fake/block         {"chat_id"}      POST /_fake/unblock {"chat_id"}
     POST /_fake/webhook       {"url", "secret_token"?}
     POST /_fake/reset
@@ -69,7 +73,19 @@ def _reset(fake: FakeTelegram, data: JsonDict) -> Any:
     return {"ok": True}
 
 
+def _make_admin(fake: FakeTelegram, data: JsonDict) -> Any:
+    owner_id, chat_id = int(data["owner_id"]), int(data["chat_id"])
+    return fake.make_admin(chat_id, str(data.get("title") or chat_id), owner_id).to_json()
+
+
+def _ask_to_join(fake: FakeTelegram, data: JsonDict) -> Any:
+    return fake.ask_to_join(int(data["user_id"]), int(data["chat_id"])).to_json()
+
+
 POST_ROUTES: dict[str, Route] = {
+    "make_admin": _make_admin,
+    "ask_to_join": _ask_to_join,
+    "flush": lambda fake, data: [d.to_json() for d in fake.flush()],
     "send_text": _send_text,
     "press_button": _press_button,
     "pay_invoice": _pay_invoice,
@@ -106,4 +122,6 @@ def _get(fake: FakeTelegram, route: str, query: dict[str, list[str]]) -> tuple[i
         return 200, [entry.to_json() for entry in fake.transcript(chat_id)]
     if kind == "messages" and chat_id:
         return 200, fake.messages_to(chat_id)
+    if kind == "members" and chat_id:
+        return 200, sorted(fake.members(int(chat_id)))
     return 404, {"ok": False, "description": f"no such control route: GET /_fake/{route}"}

@@ -7,6 +7,7 @@ from typing import Any
 from tests.fakes.http_server import LoopbackFake, LoopbackServer
 
 from .api import BotApi
+from .chats import make_admin, open_link
 from .clock import Clock, system_clock
 from .delivery import (
     Delivery,
@@ -20,6 +21,7 @@ from .delivery import (
 )
 from .limits import DEFAULT_PER_CHAT_BURST
 from .methods import configure_webhook, get_webhook_info
+from .objects import human_user
 from .server import RequestHandler
 from .state import Call, Limits, TelegramState, TranscriptEntry, chat_key
 from .wire import ApiRequest, JsonDict
@@ -111,8 +113,12 @@ class FakeTelegram(LoopbackFake):
         with self.state.lock:
             self.state.blocked.discard(chat_key(chat_id))
 
-    def set_webhook(self, url: str, secret_token: str | None = None) -> None:
+    def set_webhook(
+        self, url: str, secret_token: str | None = None, allowed_updates: list[str] | None = None
+    ) -> None:
         params: JsonDict = {"url": url}
+        if allowed_updates:
+            params["allowed_updates"] = allowed_updates
         if secret_token is not None:
             params["secret_token"] = secret_token
         with self.state.lock:
@@ -155,6 +161,52 @@ class FakeTelegram(LoopbackFake):
         )
         charge_id = str(paid.update["message"]["successful_payment"]["telegram_payment_charge_id"])
         return InvoicePayment(checkout, approved=True, paid=paid, charge_id=charge_id)
+
+    # -- channels and groups (tests/fakes/telegram/chats.py) ---------------------------------
+
+    def make_admin(
+        self, chat_id: int, title: str, owner_id: int, *, kind: str = "channel",
+        can_invite: bool = True, can_restrict: bool = True,
+    ) -> Delivery:  # fmt: skip
+        """The owner makes the bot an admin of their private chat: a my_chat_member update."""
+        rights = {"can_invite_users": can_invite, "can_restrict_members": can_restrict,
+                  "can_manage_chat": True}  # fmt: skip
+        with self.state.lock:
+            owner = self.state.users.get(owner_id) or human_user(owner_id, "Owner", "en", None)
+            update = make_admin(self.state, chat_id, title, owner, kind, rights)
+        return self.deliver(update)
+
+    def open_link(self, user_id: int, invite_link: str) -> Delivery | None:
+        """The user opens an invite link: a join request goes to the bot, or they are in
+        (then `flush` sends the chat_member update). LookupError as Telegram refuses it."""
+        with self.state.lock:
+            user = self.state.users.get(user_id) or human_user(user_id, "Test", "en", None)
+            self.state.users.setdefault(user_id, user)
+            update = open_link(self.state, user, invite_link)
+        return self.deliver(update) if update is not None else None
+
+    def ask_to_join(self, user_id: int, chat_id: int) -> Delivery:
+        """The user opens the chat's join-request link (the one the bot made); the bot's
+        answer is carried out, then the chat_member updates it queued are sent."""
+        with self.state.lock:
+            links = self.state.chats.group(chat_id).links.values()
+            link = next((k for k in links if k.creates_join_request and not k.revoked), None)
+        if link is None:
+            raise LookupError(f"chat {chat_id} has no join-request link")
+        delivery = self.open_link(user_id, link.url)
+        assert delivery is not None  # a join-request link always asks the bot
+        self.flush()
+        return delivery
+
+    def members(self, chat_id: int) -> set[int]:
+        with self.state.lock:
+            return set(self.state.chats.group(chat_id).members)
+
+    def flush(self) -> list[Delivery]:
+        """Send the chat_member updates membership changes queued (joins, bans, leaves)."""
+        with self.state.lock:
+            queued, self.state.chats.queued = self.state.chats.queued, []
+        return [self.deliver(update) for update in queued]
 
     def deliver(self, update: JsonDict) -> Delivery:
         """Send any update; `update_id` is assigned if missing."""

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from . import objects
+from . import chats, objects
 from .state import Invoice, OpenQuery, TelegramState, Webhook, chat_key
 from .wire import ApiError, ApiRequest, JsonDict, UploadedFile, bad_request
 
@@ -310,25 +310,29 @@ def answer_pre_checkout_query(state: TelegramState, request: ApiRequest) -> bool
     return True
 
 
-def create_chat_invite_link(state: TelegramState, request: ApiRequest) -> JsonDict:
+STAR_PERIOD = 2_592_000  # the only subscription_period Telegram takes (30 days)
+
+
+def create_invoice_link(state: TelegramState, request: ApiRequest) -> str:
+    """An invoice anyone can open; with `subscription_period`, a Star subscription that
+    Telegram charges again every 30 days (XTR only, at most 10000 Stars)."""
     params = request.params
-    require_chat(params)
-    joins = as_bool(params.get("creates_join_request"))
-    if _present(params, "member_limit"):
-        limit = require_int(params, "member_limit")
-        if joins:
-            raise bad_request("member_limit can't be combined with creates_join_request")
-        if not 1 <= limit <= 99_999:
-            raise bad_request("member_limit must be between 1 and 99999")
-    code = objects.invite_code(state.unique("invite"))
-    return objects.invite_link(code, state.bot(), params, joins)
-
-
-def chat_member_action(state: TelegramState, request: ApiRequest) -> bool:
-    """banChatMember, unbanChatMember, approve/declineChatJoinRequest: chat and user."""
-    require_chat(request.params)
-    require_int(request.params, "user_id", "invalid user_id specified")
-    return True
+    for name in ("title", "description", "payload", "currency"):
+        require(params, name)
+    if len(str(params["payload"]).encode()) > 128:
+        raise bad_request("invoice payload is too long")
+    total = invoice_total(params)
+    period = params.get("subscription_period")
+    if period is not None:
+        if params["currency"] != "XTR":
+            raise bad_request("subscriptions can only be paid in Telegram Stars")
+        if period != STAR_PERIOD:
+            raise bad_request("SUBSCRIPTION_PERIOD_INVALID")
+        if total > 10_000:
+            raise bad_request("SUBSCRIPTION_PRICE_INVALID")
+    slug = objects.invite_code(state.unique("inv"))
+    state.invoice_links[slug] = Invoice(str(params["payload"]), str(params["currency"]), total)
+    return f"https://t.me/${slug}"
 
 
 def refund_star_payment(state: TelegramState, request: ApiRequest) -> bool:
@@ -392,12 +396,9 @@ HANDLERS: dict[str, Handler] = {
     "sendInvoice": send_invoice,
     "sendPhoto": send_photo,
     "sendDocument": send_document,
-    "createChatInviteLink": create_chat_invite_link,
-    "banChatMember": chat_member_action,
-    "unbanChatMember": chat_member_action,
-    "approveChatJoinRequest": chat_member_action,
-    "declineChatJoinRequest": chat_member_action,
+    **chats.METHODS,  # createChatInviteLink, join requests, bans: tests/fakes/telegram/chats.py
     "refundStarPayment": refund_star_payment,
+    "createInvoiceLink": create_invoice_link,
     "setWebhook": set_webhook,
     "deleteWebhook": delete_webhook,
     "getWebhookInfo": get_webhook_info,

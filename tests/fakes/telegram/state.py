@@ -12,6 +12,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from . import objects
+from .chats import Chats
 from .clock import Clock
 from .limits import DEFAULT_PER_CHAT_BURST, ChatId, FloodControl
 from .wire import JsonDict
@@ -154,6 +155,8 @@ class TelegramState:
             self.invoices: dict[tuple[ChatId, int], Invoice] = {}
             self.charges: dict[str, int] = {}  # telegram_payment_charge_id -> payer
             self.refunded: set[str] = set()
+            self.chats = Chats()  # channels and groups the bot administers
+            self.invoice_links: dict[str, Invoice] = {}  # createInvoiceLink, by slug
             self.flood = FloodControl(
                 self.clock,
                 self.limits.per_chat_per_second,

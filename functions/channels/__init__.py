@@ -1,0 +1,1 @@
+"""Paid channels' application logic: buying a plan, and letting buyers in and out."""

@@ -1,0 +1,117 @@
+"""Paid channels: owners sell time-limited access to their private channels and groups.
+
+The bot made an admin of a chat (`my_chat_member`) registers it for the user who did it;
+its owner sets plans; a buyer pays from the wallet or with Stars and gets in through the
+channel's join-request link, approved only while their subscription runs; the
+end-subscriptions job warns, expires and removes (docs/architecture.md, "Paid channels").
+"""
+
+from __future__ import annotations
+
+from functools import cache
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from functions.contexts.base import BoundedContext, Function, Job, Lazy, Subscriber
+from functions.notifications.channels import (
+    broadcast,
+    expiry_warned,
+    revenue_earned,
+    subscriber_removed,
+    subscription_paid,
+)
+from functions.projections.channels import channels_view, revenue_view, subscriptions_view
+from functions.reactors.channels import (
+    donations,
+    earn_revenue,
+    subscribe_on_debit,
+    subscribe_on_payment,
+)
+from functions.telegram.routes import Ref, Route, command, update
+
+
+class ChannelsSettings(BaseSettings):
+    """SOKO_CHANNELS_*: the platform's fee and how the channels' links are made.
+
+    fee_bp: the platform's fee in basis points of every payment (500 = 5%), rounded down,
+    so the owner gets the rest. bot_username: for https://t.me/<bot_username>?start=ch_<key>.
+    """
+
+    model_config = SettingsConfigDict(env_prefix="SOKO_CHANNELS_", frozen=True, extra="ignore")
+    fee_bp: int = Field(default=500, ge=0, le=10_000)
+    bot_username: str = "soko_bot"
+
+
+@cache
+def channels_settings() -> ChannelsSettings:
+    return ChannelsSettings()
+
+
+def fee_bp() -> int:
+    return channels_settings().fee_bp
+
+
+earn = earn_revenue(fee_bp)
+donate_on_debit, donate_on_payment = donations(fee_bp)
+BUYER = "functions.telegram.channels"
+OWNER = "functions.telegram.channel_owner"
+STATUS = "functions.telegram.channel_status"
+ROUTES: tuple[Route, ...] = (
+    command("/subscribe", BUYER, "on_subscribe", "help.subscribe"),
+    Route("callback", "ch", Ref(BUYER, "on_button")),
+    update("chat_join_request", "functions.telegram.join_requests", "on_join_request"),
+    update("my_chat_member", STATUS, "on_bot_status"),
+    update("chat_member", STATUS, "on_member"),
+    command("/channels", OWNER, "on_channels", "help.channels"),
+    command("/plan", OWNER, "on_plan", "help.plan", args="<code> <days> <price> <currency>"),
+    command("/unplan", OWNER, "on_unplan", "help.unplan", args="<code> <plan>"),
+    command("/dryrun", OWNER, "on_dry_run", "help.dryrun", args="<code> on|off"),
+    command("/revenue", OWNER, "on_revenue", "help.revenue"),
+    command("/broadcast", OWNER, "on_broadcast", "help.broadcast", args="<code> <message>"),
+)
+
+CONTEXT = BoundedContext(
+    name="channels",
+    routes=ROUTES,
+    categories=("channel", "subscription", "revenue"),
+    commands_append_to=("channel", "subscription"),
+    projections=(channels_view, subscriptions_view, revenue_view),
+    reactors=(subscribe_on_debit, subscribe_on_payment, earn, donate_on_debit, donate_on_payment),
+    # The buyer's answer names the end of the time they just bought.
+    inline=(subscribe_on_debit,),
+    rules={
+        "subscription.paid.v1": (subscription_paid,),
+        "subscription.warned.v1": (expiry_warned,),
+        "subscription.removed.v1": (subscriber_removed,),
+        "revenue.earned.v1": (revenue_earned,),
+        "channel.broadcast.v1": (broadcast,),
+    },
+    jobs=(
+        Job("end-subscriptions", "*/10 * * * *", Lazy("functions.jobs.subscriptions", "end")),
+    ),
+    subscribers=(
+        Subscriber(
+            Function("project_channels", "pubsub", concurrency=4),
+            projections=(channels_view, subscriptions_view, revenue_view),
+            subscription="project-{category}s",
+        ),
+        Subscriber(
+            Function(
+                "grant_subscriptions", "pubsub", concurrency=4, family="reactor",
+                publishes=("subscription",),
+            ),
+            reactors=(subscribe_on_debit, subscribe_on_payment),
+            subscription="grant-subscriptions-{category}",
+        ),
+        Subscriber(
+            Function(
+                "earn_channel_revenue", "pubsub", concurrency=4, family="reactor",
+                publishes=("revenue",),
+            ),
+            reactors=(earn, donate_on_debit, donate_on_payment),
+            subscription="earn-channel-revenue-{category}",  # it reads three categories
+        ),
+    ),
+    settings=(ChannelsSettings,),
+)  # fmt: skip

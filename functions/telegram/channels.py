@@ -1,0 +1,215 @@
+"""A buyer's way into a paid channel: /subscribe or the deep link, plans, paying, joining.
+
+Buttons are `ch:<action>:<channel key>[:<plan>]`: `plans` (the channel's page), `buy` (how
+to pay), `wallet` / `stars` / `monthly` (a Star subscription) / `rail:<plan>:<rail>` (pay),
+`join` (the link to ask to join), and the donation keypad's (functions/telegram/donations.py).
+Join requests are answered in functions/telegram/join_requests.py.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from functions import texts
+from functions.channels import buying
+from functions.contexts.channels import channels_settings
+from functions.domain import channels
+from functions.notifications.channels import PREFIX
+from functions.projections.channels import selling
+from functions.providers.spec import RailSpec
+from functions.telegram import donations
+from functions.telegram.bot_api import BotApiError
+from functions.telegram.chat import Context, Reply, on_stale_button, plain, reply
+from functions.telegram.deposits import STARS, order_rails, started_reply
+from functions.telegram.stars import invoice
+
+log = logging.getLogger(__name__)
+
+
+def deep_link(chat_id: int) -> str:
+    return f"https://t.me/{channels_settings().bot_username}?start={channels.code_of(chat_id)}"
+
+
+def _label(language: str, key: str, **values: texts.Value) -> str:
+    """A button's label: plain text (Telegram shows no markup there)."""
+    return plain(texts.text(language, key, **values))
+
+
+def _button(label: str, data: str) -> dict[str, str]:
+    return {"text": label, "callback_data": data}
+
+
+def _with_buttons(answer: Reply, rows: list[list[dict[str, str]]]) -> Reply:
+    return {**answer, "reply_markup": {"inline_keyboard": rows}} if rows else answer
+
+
+def on_subscribe(ctx: Context, argument: str) -> Reply:
+    """Every channel on sale, one button each."""
+    found = selling(ctx.runtime.read_models)
+    if not found:
+        return reply(ctx, texts.text(ctx.language, "channels.none_on_sale"))
+    rows = [[_button(c.title, f"{PREFIX}:plans:{channels.key_of(c.chat_id)}")] for c in found]
+    return _with_buttons(reply(ctx, texts.text(ctx.language, "channels.pick")), rows)
+
+
+def on_deep_link(ctx: Context, code: str) -> Reply:
+    """/start ch_<key>: the channel's page, or a word that it is not for sale."""
+    chat_id = channels.chat_of(code.removeprefix(channels.CODE_PREFIX))
+    if chat_id is None:
+        return reply(ctx, texts.text(ctx.language, "refusal.channel_not_selling"))
+    return _page(ctx, chat_id)
+
+
+def _page(ctx: Context, chat_id: int) -> Reply:
+    channel = buying.load_channel(ctx.runtime, chat_id)
+    if not channel.selling:
+        raise buying.NotSelling("this channel is not on sale")
+    key = channels.key_of(chat_id)
+    rows = [
+        [_button(_label(ctx.language, "channels.plan_button", days=p.days, price=p.price),
+                 f"{PREFIX}:buy:{key}:{p.plan_id}")]
+        for p in channel.plans.values()
+    ]  # fmt: skip
+    donate = _label(ctx.language, "channels.button_donate")
+    rows.append([_button(donate, f"{PREFIX}:don:{key}:")])
+    said = texts.text(ctx.language, "channels.page", title=channel.title)
+    return _with_buttons(reply(ctx, said), rows)
+
+
+def on_button(ctx: Context, argument: str) -> Reply:
+    action, _, rest = argument.partition(":")
+    key, _, plan_id = rest.partition(":")
+    chat_id = channels.chat_of(key)
+    if action == "rail" and chat_id is not None:  # ch:rail:<key>:<plan>:<rail>
+        plan_id, _, rail = plan_id.partition(":")
+        return _rail(ctx, chat_id, plan_id, rail)
+    handler = ACTIONS.get(action)
+    if chat_id is None or handler is None:
+        return on_stale_button(ctx, argument)
+    return handler(ctx, chat_id, plan_id)
+
+
+def _plans(ctx: Context, chat_id: int, plan_id: str) -> Reply:
+    return _page(ctx, chat_id)
+
+
+def _buy(ctx: Context, chat_id: int, plan_id: str) -> Reply:
+    chosen = buying.choose(ctx.runtime, chat_id, plan_id)
+    key, price = channels.key_of(chat_id), chosen.plan.price
+    rows = [[_button(_label(ctx.language, "channels.button_wallet"),
+                     f"{PREFIX}:wallet:{key}:{plan_id}")]]  # fmt: skip
+    if price.currency == "XTR":
+        label = _label(ctx.language, "channels.button_stars")
+        rows.append([_button(label, f"{PREFIX}:stars:{key}:{plan_id}")])
+    for option in _rails(ctx, price.currency):
+        rows.append([_button(option.label, f"{PREFIX}:rail:{key}:{plan_id}:{option.name}")])
+    if price.currency == "XTR" and chosen.plan.days == buying.STAR_PERIOD_DAYS:
+        label = _label(ctx.language, "channels.button_star_subscription")
+        rows.append([_button(label, f"{PREFIX}:monthly:{key}:{plan_id}")])
+    said = texts.text(ctx.language, "channels.pay_how", title=chosen.channel.title,
+                      days=chosen.plan.days, price=price)  # fmt: skip
+    return _with_buttons(reply(ctx, said), rows)
+
+
+def _wallet(ctx: Context, chat_id: int, plan_id: str) -> Reply:
+    bought = buying.pay_from_wallet(
+        ctx.runtime, user_id=ctx.user_id, chat_id=chat_id, plan_id=plan_id, trace=ctx.trace
+    )
+    channel = buying.load_channel(ctx.runtime, chat_id)
+    said = texts.text(ctx.language, "channels.subscribed", title=channel.title,
+                      ends=when(bought.ends_at))  # fmt: skip
+    return _join_button(ctx, reply(ctx, said), channel.join_link)
+
+
+def _stars(ctx: Context, chat_id: int, plan_id: str) -> Reply:
+    payment_id, price = buying.open_stars_payment(
+        ctx.runtime, user_id=ctx.user_id, chat_id=chat_id, plan_id=plan_id, trace=ctx.trace
+    )
+    title = buying.load_channel(ctx.runtime, chat_id).title
+    # An invoice's title (1-32 characters) and description are plain text.
+    return invoice(ctx.chat_id, payment_id, price, ctx.language) | {
+        "title": _label(ctx.language, "channels.invoice_title", title=title)[:32],
+        "description": _label(
+            ctx.language, "channels.invoice_description", title=title, ref=payment_id
+        ),
+    }
+
+
+def _rails(ctx: Context, currency: str) -> list[RailSpec]:
+    """Provider rails that take the plan's currency and ask the payer nothing (Stars has
+    its own button; a rail needing a phone number is offered through /deposit)."""
+    return [
+        o for o in order_rails(ctx.runtime, currency)
+        if o.name != STARS.name and o.payer_gives != "phone"
+    ]  # fmt: skip
+
+
+def _rail(ctx: Context, chat_id: int, plan_id: str, rail: str) -> Reply:
+    chosen = buying.choose(ctx.runtime, chat_id, plan_id)
+    if rail not in {o.name for o in _rails(ctx, chosen.plan.price.currency)}:
+        return on_stale_button(ctx, rail)  # switched off since, or forged
+    outcome = buying.start_on_rail(
+        ctx.runtime, user_id=ctx.user_id, chat_id=chat_id, plan_id=plan_id, rail=rail,
+        trace=ctx.trace,
+    )  # fmt: skip
+    return started_reply(ctx, chosen.plan.price, outcome)
+
+
+def _monthly(ctx: Context, chat_id: int, plan_id: str) -> Reply:
+    """A Star subscription: an invoice link Telegram charges every 30 days; each charge
+    buys 30 days (functions/payments/stars.renewal_payment), and a cancelled one simply
+    brings no more, so access ends when the time paid for does."""
+    payment_id, price = buying.open_stars_payment(
+        ctx.runtime, user_id=ctx.user_id, chat_id=chat_id, plan_id=plan_id, trace=ctx.trace,
+        monthly=True,
+    )  # fmt: skip
+    title = buying.load_channel(ctx.runtime, chat_id).title
+    params = {
+        "title": _label(ctx.language, "channels.invoice_title", title=title)[:32],
+        "description": _label(ctx.language, "channels.invoice_monthly", title=title),
+        "payload": payment_id, "provider_token": "", "currency": "XTR",
+        "prices": [{"label": title[:32] or "Subscription", "amount": price.amount}],
+        "subscription_period": buying.STAR_PERIOD_S,
+    }  # fmt: skip
+    try:
+        link = ctx.runtime.bot().call("createInvoiceLink", params)
+    except BotApiError as err:
+        log.warning("no Star subscription link: %s", err)
+        return reply(ctx, texts.text(ctx.language, "channels.monthly_unavailable"))
+    said = texts.text(ctx.language, "channels.monthly", title=title, price=price)
+    label = _label(ctx.language, "channels.button_star_subscription")
+    return {
+        **reply(ctx, said),
+        "reply_markup": {"inline_keyboard": [[{"text": label, "url": str(link)}]]},
+    }
+
+
+def _join(ctx: Context, chat_id: int, plan_id: str) -> Reply:
+    bought = buying.load_subscription(ctx.runtime, chat_id, ctx.user_id)
+    channel = buying.load_channel(ctx.runtime, chat_id)
+    if not bought.entitled(ctx.runtime.clock.now()):
+        return reply(ctx, texts.text(ctx.language, "channels.not_subscribed"))
+    said = texts.text(ctx.language, "channels.join_here", title=channel.title)
+    return _join_button(ctx, reply(ctx, said), channel.join_link)
+
+
+def _join_button(ctx: Context, answer: Reply, link: str | None) -> Reply:
+    if link is None:
+        return answer
+    label = _label(ctx.language, "channels.button_join")
+    return {**answer, "reply_markup": {"inline_keyboard": [[{"text": label, "url": link}]]}}
+
+
+def when(moment: Any) -> str:
+    """A moment as buyers read it (UTC)."""
+    return "—" if moment is None else f"{moment:%Y-%m-%d %H:%M} UTC"
+
+
+ACTIONS = {
+    "plans": _plans, "buy": _buy, "wallet": _wallet, "stars": _stars, "monthly": _monthly,
+    "join": _join,
+    # Donations (functions/telegram/donations.py): keypad, confirm, pay from wallet / Stars.
+    "don": donations.keypad, "give": donations.confirm, "gw": donations.from_wallet,
+    "gs": donations.with_stars,
+}  # fmt: skip
