@@ -35,10 +35,14 @@ def on_start(ctx: Context, argument: str) -> Reply:
 
 
 def on_balance(ctx: Context, argument: str) -> Reply:
-    held = balance_of(ctx.runtime.read_models, ctx.user_id).nonzero()
-    shown = held or (Money.zero(ctx.runtime.settings.default_currency),)
+    found = balance_of(ctx.runtime.read_models, ctx.user_id)
+    shown = found.nonzero() or (Money.zero(ctx.runtime.settings.default_currency),)
     lines = texts.Html("\n".join(texts.render(money) for money in shown))
-    return reply(ctx, texts.text(ctx.language, "account.balance", lines=lines))
+    said = texts.text(ctx.language, "account.balance", lines=lines)
+    if found.held:
+        kept = texts.Html(", ".join(texts.render(money) for money in found.held))
+        said += "\n" + texts.text(ctx.language, "account.balance_held", amounts=kept)
+    return reply(ctx, said)
 
 
 def on_help(ctx: Context, argument: str) -> Reply:
