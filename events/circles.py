@@ -42,16 +42,16 @@ class MemberJoined(Event):
     """A member joined; their security deposit is held on their wallet under `hold_reference`."""
 
     member_id: int
-    name: str = Field(max_length=256)
     deposit: Money
     hold_reference: str
     at: AwareDatetime
 
 
-@event("circle.join_refused.v1")
-class JoinRefused(Event):
-    """A deposit was held for a join the circle could not take (full, started, a member
-    already): the hold is released, so no money is stranded."""
+@event("circle.hold_refused.v1")
+class HoldRefused(Event):
+    """Money was held for a join or a deposit top-up the circle could not take (full,
+    started, a member already, nothing to restore): the hold is released, so no money is
+    stranded."""
 
     member_id: int
     deposit: Money
@@ -124,7 +124,7 @@ class DefaultCovered(Event):
     member_id: int
     seized: Money
     uncovered: Money
-    hold_reference: str
+    hold_reference: str | None = None  # the hold it was taken from; None when none was left
 
 
 @event("circle.deposit_restored.v1")
