@@ -92,6 +92,14 @@ class RoundOpened(Event):
     deadline: AwareDatetime
 
 
+@event("circle.reminded.v1")
+class CircleReminded(Event):
+    """The deadline of `round` is `hours_before` hours away: the unpaid are reminded, once."""
+
+    round: int
+    hours_before: int
+
+
 @event("circle.contribution_received.v1")
 class ContributionReceived(Event):
     """A member's contribution for a round was debited from their wallet (`reference`)."""

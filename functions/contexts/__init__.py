@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import TypeVar
 
-from functions.contexts import notifications, ops, payments, referrals, shop, wallet
+from functions.contexts import circles, notifications, ops, payments, referrals, shop, wallet
 from functions.contexts.base import BoundedContext, Job, Lazy, Rule, Subscriber
 from functions.projections.base import Projection
 from functions.reactors.base import Reactor
@@ -30,6 +30,7 @@ CONTEXTS: tuple[BoundedContext, ...] = (
     notifications.CONTEXT,
     ops.CONTEXT,
     referrals.CONTEXT,
+    circles.CONTEXT,
 )
 
 

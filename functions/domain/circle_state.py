@@ -18,6 +18,7 @@ from events.circles import (
     CircleCancelled,
     CircleCreated,
     CircleEnded,
+    CircleReminded,
     CircleStarted,
     ContributionReceived,
     ContributionReturned,
@@ -97,6 +98,7 @@ class Circle:
     collected: int = 0  # the open round's pot so far: contributions and seized deposits
     short: int = 0  # the open round's contributions no deposit covered
     seen: frozenset[str] = frozenset()  # wallet references this circle already took
+    reminded: frozenset[str] = frozenset()  # "<round>:<hours before>" reminders sent
 
     @property
     def deposit(self) -> int:
@@ -164,6 +166,8 @@ def evolve(state: Circle, event: Event) -> Circle:
             return replace(state, status="running", order=order, size=len(order), started_at=at)
         case RoundOpened(round=number, deadline=deadline):
             return replace(state, round=number, deadline=deadline, collected=0, short=0)
+        case CircleReminded(round=number, hours_before=hours):
+            return replace(state, reminded=state.reminded | {f"{number}:{hours}"})
         case _:
             return _money(state, event)
 

@@ -12,12 +12,13 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from events import Event, Money
 from events.circles import (
     CircleCancelled,
     CircleCreated,
+    CircleReminded,
     CircleStarted,
     ContributionReceived,
     ContributionReturned,
@@ -108,6 +109,15 @@ class CloseRound:
     at: datetime
 
 
+@dataclass(frozen=True)
+class Remind:
+    """The reminders job: the open round's deadline is `hours_before` hours away or less."""
+
+    round: int
+    hours_before: int
+    at: datetime
+
+
 class CircleRefused(DomainError):
     code = "circle_refused"
 
@@ -124,7 +134,7 @@ class TooFewMembers(DomainError):
     code = "circle_too_few"
 
 
-CircleCommand = Create | Join | Restore | Leave | Cancel | Start | Contribute | CloseRound
+CircleCommand = Create | Join | Restore | Leave | Cancel | Start | Contribute | CloseRound | Remind
 
 
 def decide(state: Circle, command: CircleCommand) -> Sequence[Event]:
@@ -148,6 +158,19 @@ def decide(state: Circle, command: CircleCommand) -> Sequence[Event]:
             if state.status != "running" or command.round != state.round or not due:
                 return []  # closed already, or not yet due: a repeated run changes nothing
             return close(state, command.at)
+        case Remind():
+            return _remind(state, command)
+
+
+def _remind(state: Circle, command: Remind) -> Sequence[Event]:
+    number, hours, deadline = command.round, command.hours_before, state.deadline
+    if state.status != "running" or number != state.round or deadline is None:
+        return []
+    if f"{number}:{hours}" in state.reminded or command.at < deadline - timedelta(hours=hours):
+        return []
+    if command.at >= deadline:
+        return []  # too late to remind: the close is due
+    return [CircleReminded(round=number, hours_before=hours)]
 
 
 def _create(state: Circle, command: Create) -> Sequence[Event]:

@@ -30,7 +30,11 @@ def project(doc: Mapping[str, Any] | None, envelope: Envelope) -> Doc:
             held[amount.currency] = held.get(amount.currency, 0) + amount.amount
         case WalletReleased(amount=amount):
             held[amount.currency] = held.get(amount.currency, 0) - amount.amount
-    return {"user_id": int(envelope.aggregate_id), "balances": balances, "held": held}
+    doc_out: Doc = {"user_id": int(envelope.aggregate_id), "balances": balances}
+    kept = {c: a for c, a in held.items() if a}
+    if kept:  # only wallets that hold something carry the field
+        doc_out["held"] = kept
+    return doc_out
 
 
 balances = Projection(name="balances", collection="balances", category="wallet", project=project)

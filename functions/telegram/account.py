@@ -7,7 +7,7 @@ from functions import texts
 from functions.contexts import REGISTRY
 from functions.domain import users
 from functions.projections.balances import balance_of
-from functions.telegram import invitations, routes
+from functions.telegram import circle_cards, invitations, routes
 from functions.telegram.chat import Context, Reply, reply
 
 
@@ -26,6 +26,9 @@ def on_start(ctx: Context, argument: str) -> Reply:
         ),
         ctx.trace,
     )
+    if argument.startswith("circle_"):  # a circle's invite link: its card, with Join
+        head = texts.text(ctx.language, "circles.invited")
+        return circle_cards.card(ctx, argument.removeprefix("circle_")[:32], head)
     if any(e.type == "user.registered.v1" for e in appended.events):
         welcome = texts.text(ctx.language, "account.welcome", name=sender.first_name)
         invited = invitations.invitation(ctx, code)

@@ -198,7 +198,13 @@ def test_instances_times_the_process_rate_stay_under_telegrams_overall_limit() -
     assert notify.concurrency == 1  # the pacing is per process; one request at a time
     assert notify.max_instances * PER_PROCESS_PER_SECOND < TELEGRAM_PER_SECOND
     subscribed = {s.topic for s in TOPOLOGY.subscriptions if s.function == "notify"}
-    assert subscribed == {"payment-events", "wallet-events", "order-events", "referral-events"}
+    assert subscribed == {
+        "payment-events",
+        "wallet-events",
+        "order-events",
+        "referral-events",
+        "circle-events",
+    }
 
 
 @pytest.fixture

@@ -77,6 +77,7 @@ CIRCLE_EXAMPLES: dict[str, dict[str, Any]] = {
     "circle.cancelled.v1": {"by": 7},
     "circle.started.v1": {"order": (8, 7), "seed": "9f1c", "at": _AT},
     "circle.round_opened.v1": {"round": 1, "recipient_id": 8, "deadline": _AT},
+    "circle.reminded.v1": {"round": 1, "hours_before": 24},
     "circle.contribution_received.v1": {"round": 1, "member_id": 7, "amount": _KES,
                                         "reference": "circle-contribution:c1:1:7"},
     "circle.contribution_returned.v1": {"round": 1, "member_id": 7, "amount": _KES,

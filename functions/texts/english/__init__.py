@@ -5,7 +5,15 @@ Values are HTML (Telegram parse_mode=HTML); `{names}` are filled by functions.te
 which formats money for humans and escapes text.
 """
 
-from functions.texts.english import account, notices, payments, referrals, refusals, shop
+from functions.texts.english import (
+    account,
+    circles,
+    notices,
+    payments,
+    referrals,
+    refusals,
+    shop,
+)
 
-AREAS = (account, payments, shop, notices, refusals, referrals)
+AREAS = (account, payments, shop, notices, refusals, referrals, circles)
 TEXTS: dict[str, str] = {key: text for area in AREAS for key, text in area.TEXTS.items()}
