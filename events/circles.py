@@ -18,7 +18,8 @@ from events.catalog import event
 from events.money import Money
 
 Rotation = Literal["join", "random", "owner"]
-PeriodUnit = Literal["day", "week", "month"]
+# "minute" only where SOKO_CIRCLES_ALLOW_MINUTES is set (the local stack, for trying rounds).
+PeriodUnit = Literal["minute", "day", "week", "month"]
 
 
 @event("circle.created.v1")

@@ -20,10 +20,13 @@ from functions.telegram.routes import Ref, Route, command
 
 
 class CirclesSettings(BaseSettings):
-    """SOKO_CIRCLES_*: bot_username makes the invite links, https://t.me/<it>?start=circle_<id>."""
+    """SOKO_CIRCLES_*: the bot's @name makes the invite links
+    (https://t.me/<bot_username>?start=circle_<id>); allow_minutes accepts periods of minutes
+    (`5min`), for trying rounds locally, never in a deployment."""
 
     model_config = SettingsConfigDict(env_prefix="SOKO_CIRCLES_", frozen=True, extra="ignore")
     bot_username: str = "soko_bot"
+    allow_minutes: bool = False
 
 
 @cache

@@ -127,6 +127,8 @@ class Circle:
 
 def after(start: datetime, unit: PeriodUnit, count: int) -> datetime:
     """`count` periods after `start`; a month keeps the day, clamped to the month's last."""
+    if unit == "minute":
+        return start + timedelta(minutes=count)
     if unit == "day":
         return start + timedelta(days=count)
     if unit == "week":

@@ -106,7 +106,8 @@ class CircleView(BaseModel):
     contribution: Money
     deposit: Money
     size: int
-    period: str  # "1 week", "3 day"
+    period_unit: str  # minute (local only), day, week, month
+    period_count: int
     rotation: str
     order: tuple[int, ...]
     round: int
@@ -130,7 +131,8 @@ def view_of(state: Circle) -> CircleView:
         contribution=money(state.contribution),
         deposit=money(state.deposit),
         size=state.size,
-        period=f"{state.period_count} {state.period_unit}",
+        period_unit=state.period_unit,
+        period_count=state.period_count,
         rotation=state.rotation,
         order=state.order,
         round=state.round,

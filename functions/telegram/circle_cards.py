@@ -58,10 +58,12 @@ def card_text(ctx: Context, view: CircleView) -> str:
         if member.owed.amount:
             said += texts.text(language, "circles.member_owes", owed=member.owed)
         lines.append(said)
+    period = texts.text(language, f"circles.period_{view.period_unit}", count=view.period_count)
     text = texts.text(
         language, "circles.card", name=view.name,
         status=texts.text(language, f"circles.status_{view.status}"),
-        contribution=view.contribution, period=view.period, size=view.size, deposit=view.deposit,
+        contribution=view.contribution,
+        period=period, size=view.size, deposit=view.deposit,
         rotation=texts.text(language, f"circles.rotation_{view.rotation}"),
         count=len(view.members), members=texts.Html("\n".join(lines) or "-"),
     )  # fmt: skip

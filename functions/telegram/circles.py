@@ -18,6 +18,7 @@ from events import Money
 from events.circles import PeriodUnit, Rotation
 from events.money import InvalidAmount, parse_money
 from functions import texts
+from functions.contexts.circles import circle_settings
 from functions.domain import circles, wallet
 from functions.domain.circle_state import Circle
 from functions.domain.decider import DomainError
@@ -37,6 +38,7 @@ PERIODS: dict[str, tuple[PeriodUnit, int]] = {
     "daily": ("day", 1), "weekly": ("week", 1), "monthly": ("month", 1),
 }  # fmt: skip
 DAYS = re.compile(r"(\d{1,3})d")
+MINUTES = re.compile(r"(\d{1,3})min")
 ROTATIONS: dict[str, Rotation] = {"join": "join", "random": "random", "owner": "owner"}
 
 
@@ -85,8 +87,10 @@ def parse_new(
     if len(plain) < 4:
         raise BadCircle("usage")
     name, amount, period, size = " ".join(plain[:-3])[:64], plain[-3], plain[-2].lower(), plain[-1]
-    days = DAYS.fullmatch(period)
+    days, minutes = DAYS.fullmatch(period), MINUTES.fullmatch(period)
     unit, count = PERIODS.get(period) or ("day", int(days[1]) if days else 0)
+    if minutes and circle_settings().allow_minutes:
+        unit, count = "minute", int(minutes[1])
     rotation = ROTATIONS.get(options.get("rotation", "join"))
     deposit = options.get("deposit", str(circles.DEFAULT_DEPOSIT_ROUNDS))
     if not name or not 1 <= count <= 366 or not size.isdigit() or not 2 <= int(size) <= 50:

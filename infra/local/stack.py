@@ -106,6 +106,8 @@ LOCAL_DEFAULTS: Mapping[str, str] = {
     "SOKO_ADMIN_IDS": f"[{LOCAL_ADMIN_ID}]",  # a JSON list
     "SOKO_DEFAULT_CURRENCY": LOCAL_CURRENCY,
     "SOKO_MANUAL_TRANSFER_DETAILS": LOCAL_BANK_DETAILS,
+    # `/circles new Demo 500 2min 3`: rounds of minutes, so a default shows within a session.
+    "SOKO_CIRCLES_ALLOW_MINUTES": "true",
 }
 SECRET_SETTINGS = ("SOKO_BOT_TOKEN", "SOKO_WEBHOOK_SECRET", "SOKO_SCHEDULER_SECRET")
 # Settings the stack always sets itself: where the emulators and the fakes are, and the
