@@ -121,7 +121,10 @@ class Circle:
 
     def in_good_standing(self, member: Member) -> bool:
         """Nothing owed and the deposit whole (paid through the open round is implied: a
-        round not paid by its deadline is covered, which leaves the deposit short)."""
+        round not paid by its deadline is covered, which leaves the deposit short). Once the
+        circle ended the deposits are back with their owners: only arrears count."""
+        if self.status == "ended":
+            return member.owed == 0
         return member.owed == 0 and member.held >= self.deposit
 
 
