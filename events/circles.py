@@ -189,3 +189,4 @@ class CircleEnded(Event):
 
     at: AwareDatetime
     written_off: Money
+    owner_id: int  # whose tier slot it frees

@@ -8,15 +8,41 @@ circles"). The reactors run inline after a tap, so the answer shows the outcome.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from functools import cache
 
+from pydantic import BaseModel, ConfigDict
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from events.tiers import Limits
 from functions.contexts.base import BoundedContext, Function, Job, Lazy, Subscriber
 from functions.notifications.circles import RULES
 from functions.projections.circles import circle_memberships, circles_view
 from functions.reactors.circles import CIRCLE_REACTORS
+from functions.reactors.tiers import buy_tier, free_tier_slot
 from functions.telegram.routes import Ref, Route, command
+
+
+class Tier(BaseModel):
+    """A tier for owners: open or running circles (0: any number), members each, and its
+    price per 30 days in minor units of `SOKO_CIRCLES_TIER_CURRENCY` (0: free)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    circles: int
+    members: int
+    price: int = 0
+
+    def limits(self) -> Limits:
+        return Limits(circles=self.circles, members=self.members)
+
+
+# The default tiers (prices are examples a deployment sets): the first is the free one.
+TIERS: dict[str, Tier] = {
+    "starter": Tier(circles=1, members=5),
+    "essential": Tier(circles=3, members=10, price=50_000),
+    "advanced": Tier(circles=10, members=25, price=150_000),
+    "extended": Tier(circles=0, members=50, price=300_000),
+}
 
 
 class CirclesSettings(BaseSettings):
@@ -27,11 +53,24 @@ class CirclesSettings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="SOKO_CIRCLES_", frozen=True, extra="ignore")
     bot_username: str = "soko_bot"
     allow_minutes: bool = False
+    tiers: dict[str, Tier] = TIERS  # JSON; the first one is free and in force without a purchase
+    tier_currency: str = "KES"
+
+    def free(self) -> Limits:
+        return next(iter(self.tiers.values())).limits()
 
 
 @cache
 def circle_settings() -> CirclesSettings:
     return CirclesSettings()
+
+
+def tiers_on_sale() -> Mapping[str, Limits]:
+    return {name: tier.limits() for name, tier in circle_settings().tiers.items()}
+
+
+buy = buy_tier(tiers_on_sale)
+REACTORS = (*CIRCLE_REACTORS, buy, free_tier_slot)
 
 
 HANDLERS = "functions.telegram.circles"
@@ -45,11 +84,11 @@ ROUTES: tuple[Route, ...] = (
 CONTEXT = BoundedContext(
     name="circles",
     routes=ROUTES,
-    categories=("circle",),
-    commands_append_to=("circle",),
+    categories=("circle", "tier"),
+    commands_append_to=("circle", "tier"),
     projections=(circles_view, circle_memberships),
-    reactors=CIRCLE_REACTORS,
-    inline=CIRCLE_REACTORS,  # a tap's answer shows the join, the payment, the pot
+    reactors=REACTORS,
+    inline=REACTORS,  # a tap's answer shows the join, the payment, the pot, the tier
     rules=RULES,
     jobs=(
         Job("close-rounds", "* * * * *", Lazy(JOBS, "close_rounds")),
@@ -64,9 +103,9 @@ CONTEXT = BoundedContext(
         Subscriber(
             Function(
                 "run_circles", "pubsub", concurrency=4, family="reactor",
-                publishes=("wallet", "circle"),
+                publishes=("wallet", "circle", "tier"),
             ),
-            reactors=CIRCLE_REACTORS,
+            reactors=REACTORS,
             subscription="run-circles-{category}",
         ),
     ),

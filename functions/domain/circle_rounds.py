@@ -133,7 +133,8 @@ def _end(closing: _Closing, at: datetime) -> None:
     for member in closing.state.members:
         _settle(closing, member)
     written_off = sum(m.owed for m in closing.state.members)
-    closing.emit(CircleEnded(at=at, written_off=closing.state.money(written_off)))
+    state = closing.state
+    closing.emit(CircleEnded(at=at, written_off=state.money(written_off), owner_id=state.owner_id))
 
 
 def _settle(closing: _Closing, member: Member) -> None:

@@ -19,7 +19,7 @@ from events.circles import PeriodUnit, Rotation
 from events.money import InvalidAmount, parse_money
 from functions import texts
 from functions.contexts.circles import circle_settings
-from functions.domain import circles, wallet
+from functions.domain import circles, tiers, wallet
 from functions.domain.circle_state import Circle
 from functions.domain.decider import DomainError
 from functions.projections.circles import circles_of
@@ -30,6 +30,7 @@ from functions.reactors.circles import (
     contribution_reference,
     deposit_reference,
 )
+from functions.reactors.tiers import TIER, tier_reference
 from functions.runtime.pipeline import Trace
 from functions.telegram.chat import Context, Reply, on_stale_button, reply
 from functions.telegram.circle_cards import card, current, owed_by
@@ -112,6 +113,11 @@ def _create(ctx: Context, words: list[str]) -> Reply:
         create = parse_new(words, currency, circle_id, ctx.user_id, ctx.runtime.clock.now())
     except BadCircle:
         return reply(ctx, texts.text(ctx.language, "circles.usage"))
+    slot = tiers.TakeSlot(ctx.user_id, circle_id, create.size, circle_settings().free(), create.at)
+    try:
+        ctx.runtime.execute(tiers.tiers, tiers.stream_of(ctx.user_id), slot, _trace(ctx, "slot"))
+    except tiers.TierLimit as limit:
+        return upgrade_prompt(ctx, limit, create.size)
     ctx.runtime.execute(
         circles.circles, circles.stream_of(circle_id), create, _trace(ctx, "create")
     )
@@ -123,9 +129,40 @@ def _create(ctx: Context, words: list[str]) -> Reply:
     return card(ctx, circle_id, head)
 
 
+def upgrade_prompt(ctx: Context, limit: tiers.TierLimit, size: int) -> Reply:
+    """Why the tier refuses, with a button for each tier that would allow it."""
+    found = circle_settings()
+    answer = reply(ctx, texts.refusal(ctx.language, limit))
+    rows = []
+    for name, tier in found.tiers.items():
+        more = tier.circles == 0 or tier.circles > limit.limits.circles
+        if tier.price and more and tier.members >= size:
+            price = Money(amount=tier.price, currency=found.tier_currency)
+            label = texts.text(ctx.language, "circles.button_tier", tier=name, price=price)
+            rows.append([{"text": label, "callback_data": f"circle:tier:{name}"}])
+    answer["reply_markup"] = {"inline_keyboard": rows}
+    return answer
+
+
+def _buy_tier(ctx: Context, name: str) -> Reply:
+    found = circle_settings()
+    tier = found.tiers.get(name)
+    if tier is None or not tier.price:
+        return on_stale_button(ctx, name)
+    price = Money(amount=tier.price, currency=found.tier_currency)
+    reference = tier_reference(ctx.user_id, name, tag_of(ctx, ":tier"))
+    debit = wallet.Debit(ctx.user_id, price, TIER, reference)
+    ctx.runtime.execute(wallet.wallets, wallet.stream_of(ctx.user_id), debit, ctx.trace)
+    held = ctx.runtime.pipeline.current(tiers.tiers, tiers.stream_of(ctx.user_id))
+    until = held.until.strftime("%Y-%m-%d") if held.until else "-"
+    return reply(ctx, texts.text(ctx.language, "circles.tier_bought", tier=name, until=until))
+
+
 def on_button(ctx: Context, data: str) -> Reply:
     """Every `circle:<action>:<id>` button."""
     action, _, circle_id = data.partition(":")
+    if action == "tier":
+        return _buy_tier(ctx, circle_id)
     act = ACTIONS.get(action)
     if act is None or not circle_id:
         return on_stale_button(ctx, data)

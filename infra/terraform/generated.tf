@@ -200,6 +200,12 @@ resource "google_pubsub_topic" "circle_events" {
   depends_on = [google_project_service.enabled]
 }
 
+resource "google_pubsub_topic" "tier_events" {
+  name       = "tier-events"
+  labels     = local.labels
+  depends_on = [google_project_service.enabled]
+}
+
 resource "google_pubsub_topic" "project_balances_dead" {
   name       = "project-balances-dead"
   labels     = local.labels
@@ -3418,6 +3424,12 @@ resource "google_pubsub_topic_iam_member" "webhook_publishes_product_events" {
   member = "serviceAccount:${google_service_account.webhook.email}"
 }
 
+resource "google_pubsub_topic_iam_member" "webhook_publishes_tier_events" {
+  topic  = google_pubsub_topic.tier_events.id
+  role   = "roles/pubsub.publisher"
+  member = "serviceAccount:${google_service_account.webhook.email}"
+}
+
 resource "google_pubsub_topic_iam_member" "webhook_publishes_user_events" {
   topic  = google_pubsub_topic.user_events.id
   role   = "roles/pubsub.publisher"
@@ -3504,6 +3516,12 @@ resource "google_pubsub_topic_iam_member" "jobs_publishes_product_events" {
 
 resource "google_pubsub_topic_iam_member" "jobs_publishes_referral_events" {
   topic  = google_pubsub_topic.referral_events.id
+  role   = "roles/pubsub.publisher"
+  member = "serviceAccount:${google_service_account.jobs.email}"
+}
+
+resource "google_pubsub_topic_iam_member" "jobs_publishes_tier_events" {
+  topic  = google_pubsub_topic.tier_events.id
   role   = "roles/pubsub.publisher"
   member = "serviceAccount:${google_service_account.jobs.email}"
 }
@@ -3646,6 +3664,12 @@ resource "google_pubsub_topic_iam_member" "reactor_publishes_order_events" {
 
 resource "google_pubsub_topic_iam_member" "reactor_publishes_referral_events" {
   topic  = google_pubsub_topic.referral_events.id
+  role   = "roles/pubsub.publisher"
+  member = "serviceAccount:${google_service_account.reactor.email}"
+}
+
+resource "google_pubsub_topic_iam_member" "reactor_publishes_tier_events" {
+  topic  = google_pubsub_topic.tier_events.id
   role   = "roles/pubsub.publisher"
   member = "serviceAccount:${google_service_account.reactor.email}"
 }

@@ -45,8 +45,10 @@ def kes(amount: int) -> Money:
 
 
 def fund(rt: Runtime, user_id: int, amount: int) -> None:
-    credit = wallet.Credit(user_id, kes(amount), "deposit", f"payment:test-{user_id}")
-    rt.pipeline.execute(wallet.wallets, wallet.stream_of(user_id), credit, Trace(f"fund-{user_id}"))
+    credit = wallet.Credit(user_id, kes(amount), "deposit", f"payment:test-{user_id}-{amount}")
+    rt.pipeline.execute(
+        wallet.wallets, wallet.stream_of(user_id), credit, Trace(f"fund-{user_id}-{amount}")
+    )
 
 
 @pytest.fixture
@@ -124,3 +126,23 @@ def test_rounds_pay_the_pot_and_a_missed_round_is_covered_from_the_deposit(
     assert view.member(CAROL) == carol.model_copy(
         update={"good_standing": True, "deposit": kes(1000)}
     )
+
+
+def test_a_second_circle_over_the_free_tier_is_refused_with_the_upgrade_and_buying_lifts_it(
+    circle: tuple[Chat, str], memory_runtime: Runtime
+) -> None:
+    chat, first = circle
+    fund(memory_runtime, ALICE, 100_000)  # a second credit (its own reference) for the tier
+    refused = chat.say(ALICE, "/circles new Work 10 weekly 3")
+    assert refused["text"].startswith("Your tier allows 1 open circle(s)")
+    buttons = [
+        b["callback_data"] for row in refused["reply_markup"]["inline_keyboard"] for b in row
+    ]
+    assert buttons == ["circle:tier:essential", "circle:tier:advanced", "circle:tier:extended"]
+    bought = chat.tap(ALICE, "circle:tier:essential")
+    assert bought["text"].startswith("Tier <b>essential</b> is yours until")
+    created = chat.say(ALICE, "/circles new Work 10 weekly 3")
+    assert "start=circle_" in created["text"]
+    assert len(circles_of(memory_runtime.read_models, ALICE)) == 2
+    chat.tap(ALICE, f"circle:cancel:{first}")  # frees its slot: a third fits in essential's 3
+    assert "start=circle_" in chat.say(ALICE, "/circles new Play 10 weekly 3")["text"]

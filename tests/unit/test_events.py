@@ -97,7 +97,13 @@ CIRCLE_EXAMPLES: dict[str, dict[str, Any]] = {
                                "hold_reference": "circle-deposit:c1:7:j1"},
     "circle.deposit_returned.v1": {"member_id": 7, "amount": _KES,
                                    "hold_reference": "circle-deposit:c1:7:j1"},
-    "circle.ended.v1": {"at": _AT, "written_off": {"amount": 0, "currency": "KES"}},
+    "circle.ended.v1": {"at": _AT, "written_off": {"amount": 0, "currency": "KES"},
+                        "owner_id": 7},
+    "tier.bought.v1": {"owner_id": 7, "tier": "essential",
+                       "limits": {"circles": 3, "members": 10}, "price": _KES,
+                       "reference": "circle-tier:7:essential:ab12", "until": _AT},
+    "tier.slot_taken.v1": {"owner_id": 7, "circle_id": "c1"},
+    "tier.slot_freed.v1": {"circle_id": "c1"},
 }  # fmt: skip
 
 

@@ -61,6 +61,12 @@ TEXTS: dict[str, str] = {
     "circles.already_member": "You are a member already.",
     "circles.nothing_due": "You have nothing to pay in this circle right now.",
     "circles.invited": "You were invited to a savings circle.",
+    "refusal.circle_tier_limit": (
+        "Your tier allows {circles} open circle(s) (0: any number) of up to {members} members. "
+        "Upgrade to open this one:"
+    ),
+    "circles.button_tier": "{tier}: {price} / 30 days",
+    "circles.tier_bought": "Tier <b>{tier}</b> is yours until {until}. Send /circles new again.",
     # Notices
     "circles.notice_joined": "👥 A member joined <b>{name}</b> ({count}/{size}).",
     "circles.notice_round": (
