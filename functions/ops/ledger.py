@@ -8,7 +8,8 @@ minus its debits; no balance is negative; no provider's movement of money (its t
 provider reference on a rail) is credited on two payments; every success a provider
 confirmed is of the amount the payment asked (anything else is held for an admin); the
 shop's money and units add up (functions/ops/shop_audit.py); and every referral commission
-and its reversal trace to one deposit and its refund (functions/ops/referral_audit.py).
+and its reversal trace to one deposit and its refund (functions/ops/referral_audit.py); and
+every savings circle's money is on the wallets as decided (functions/ops/circle_audit.py).
 `python -m functions.ops.ledger` runs it against the configured store and exits 1 naming
 the offending streams.
 """
@@ -23,6 +24,7 @@ from events import decode
 from events.payments import PaymentRefunded, PaymentRequested, PaymentSucceeded
 from events.wallet import WalletCredited, WalletDebited
 from functions.domain import references
+from functions.ops.circle_audit import circle_problems
 from functions.ops.referral_audit import commission_problems
 from functions.ops.shop_audit import oversold, shop_ledger, trace_shop_money, unsettled_refunds
 from functions.projections.balances import balance_of
@@ -66,6 +68,7 @@ def audit(store: EventStore, read_models: ReadModels) -> list[Problem]:
     problems += [Problem(where, what) for where, what in unsettled_refunds(shop)]
     problems += [Problem(where, what) for where, what in oversold(store)]
     problems += [Problem(w, what) for w, what in commission_problems(store, succeeded, refunded)]
+    problems += [Problem(where, what) for where, what in circle_problems(store)]
     return problems
 
 

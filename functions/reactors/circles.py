@@ -83,14 +83,15 @@ def moved(envelope: Envelope) -> Sequence[Reaction]:
     event, circle = decode(envelope), envelope.aggregate_id
     return [
         Reaction(wallet.wallets, wallet.stream_of(user), command)
-        for user, command in _moves(circle, event)
+        for user, command in moves_of(circle, event)
     ]
 
 
 Move = tuple[int, wallet.WalletCommand]
 
 
-def _moves(circle: str, event: Event) -> list[Move]:
+def moves_of(circle: str, event: Event) -> list[Move]:
+    """The wallet moves a circle event asks for (the audit checks them against the wallets)."""
     match event:
         case HoldRefused() | MemberLeft():
             return [_release(event.member_id, event.deposit, event.hold_reference)]

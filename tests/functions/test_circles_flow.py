@@ -12,7 +12,8 @@ from flask.testing import FlaskClient
 
 from events import Money
 from functions.domain import wallet
-from functions.jobs.circles import close_rounds
+from functions.jobs.circles import close_rounds, remind
+from functions.ops.ledger import audit
 from functions.projections.balances import balance_of
 from functions.projections.circles import circle_of, circles_of
 from functions.runtime.bootstrap import Runtime
@@ -45,7 +46,8 @@ def kes(amount: int) -> Money:
 
 
 def fund(rt: Runtime, user_id: int, amount: int) -> None:
-    credit = wallet.Credit(user_id, kes(amount), "deposit", f"payment:test-{user_id}-{amount}")
+    # Not a "deposit": the audit would look for its payment; the test gives money directly.
+    credit = wallet.Credit(user_id, kes(amount), "test_top_up", f"test-top-up:{user_id}-{amount}")
     rt.pipeline.execute(
         wallet.wallets, wallet.stream_of(user_id), credit, Trace(f"fund-{user_id}-{amount}")
     )
@@ -126,6 +128,20 @@ def test_rounds_pay_the_pot_and_a_missed_round_is_covered_from_the_deposit(
     assert view.member(CAROL) == carol.model_copy(
         update={"good_standing": True, "deposit": kes(1000)}
     )
+    for user in (ALICE, BOB, CAROL):
+        chat.tap(user, f"circle:pay:{circle_id}")  # round 3, the last: deposits come back
+    view = circle_of(rt.read_models, circle_id)
+    assert view is not None
+    assert view.status == "ended"
+    assert [balance_of(rt.read_models, u).held for u in (ALICE, BOB, CAROL)] == [()] * 3
+    assert audit(rt.store, rt.read_models) == []
+    # A payout nobody decided is caught.
+    stray = wallet.Credit(BOB, kes(100), "circle_payout", f"circle-payout:{circle_id}:9")
+    rt.pipeline.execute(wallet.wallets, wallet.stream_of(BOB), stray, Trace("stray"))
+    assert [p.what for p in audit(rt.store, rt.read_models)] == [
+        f"circle-payout:{circle_id}:9 +100: not decided",
+        "ended, but its wallet movements do not sum to zero",
+    ]
 
 
 def test_a_second_circle_over_the_free_tier_is_refused_with_the_upgrade_and_buying_lifts_it(
@@ -146,3 +162,21 @@ def test_a_second_circle_over_the_free_tier_is_refused_with_the_upgrade_and_buyi
     assert len(circles_of(memory_runtime.read_models, ALICE)) == 2
     chat.tap(ALICE, f"circle:cancel:{first}")  # frees its slot: a third fits in essential's 3
     assert "start=circle_" in chat.say(ALICE, "/circles new Play 10 weekly 3")["text"]
+
+
+def test_the_unpaid_are_reminded_once_a_day_and_an_hour_before_the_deadline(
+    circle: tuple[Chat, str], memory_runtime: Runtime
+) -> None:
+    chat, circle_id = circle
+    rt = memory_runtime
+    for user in (BOB, CAROL):
+        chat.tap(user, f"circle:join:{circle_id}")
+    chat.tap(BOB, f"circle:pay:{circle_id}")
+    assert remind(rt) == {"reminded": 0}  # a week ahead: nothing due
+    rt.clock.advance(days=6, hours=1)  # type: ignore[attr-defined]
+    assert remind(rt) == {"reminded": 1}
+    assert remind(rt) == {"reminded": 0}
+    rt.clock.advance(hours=22, minutes=30)  # type: ignore[attr-defined]
+    assert remind(rt) == {"reminded": 1}
+    reminders = [t for u in (ALICE, BOB, CAROL) for t in told(rt, u) if "closes in" in t]
+    assert len(reminders) == 4  # Alice and Carol, 24 h and 1 h before; Bob paid

@@ -300,3 +300,26 @@ def test_a_monthly_deadline_keeps_the_day_clamped_to_the_months_end() -> None:
     assert after(start, "month", 1) == datetime(2026, 2, 28, 12, 0, tzinfo=UTC)
     assert after(start, "month", 12) == datetime(2027, 1, 31, 12, 0, tzinfo=UTC)
     assert after(start, "day", 3) == start + timedelta(days=3)
+
+
+def test_a_circle_is_typed_as_name_amount_period_and_members() -> None:
+    from functions.telegram.circles import BadCircle, parse_new
+
+    words = ["Family", "savings", "1,500", "10d", "4", "rotation=random", "deposit=2"]
+    made = parse_new(words, "KES", "c1", 7, START)
+    assert (made.name, made.contribution, made.period_unit, made.period_count) == (
+        "Family savings", kes(150_000), "day", 10,
+    )  # fmt: skip
+    assert (made.size, made.rotation, made.deposit_rounds) == (4, "random", 2)
+    assert parse_new(["F", "500", "monthly", "5"], "KES", "c1", 7, START).deposit_rounds == 1
+    for wrong in (
+        "F 500 weekly 1",
+        "F 500 yearly 5",
+        "F abc weekly 5",
+        "500 weekly 5",
+        "F 500 weekly 5 rotation=best",
+        "F 500 weekly 3 deposit=4",
+        "F 500 5min 3",
+    ):
+        with pytest.raises(BadCircle):
+            parse_new(wrong.split(), "KES", "c1", 7, START)
