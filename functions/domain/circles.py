@@ -33,6 +33,7 @@ from events.circles import (
 from functions.domain.circle_rounds import close
 from functions.domain.circle_state import Circle, Member, evolve, stream_of
 from functions.domain.decider import Decider, DomainError
+from functions.domain.snapshots import Snapshots
 
 __all__ = ["Circle", "Member", "circles", "stream_of"]
 DEFAULT_DEPOSIT_ROUNDS = 1
@@ -333,4 +334,8 @@ def _contribute(state: Circle, command: Contribute) -> Sequence[Event]:
     return [received]
 
 
-circles: Decider[Circle, CircleCommand] = Decider(initial=Circle(), evolve=evolve, decide=decide)
+# A circle's stream grows with members x rounds (a 50-member circle: thousands of events):
+# a cold read restores it from the head's snapshot (docs/architecture.md, "Snapshots").
+circles: Decider[Circle, CircleCommand] = Decider(
+    initial=Circle(), evolve=evolve, decide=decide, snapshots=Snapshots(Circle, evolve)
+)

@@ -1,6 +1,6 @@
 """`make bench`: every benchmark, printing figures and ratios (never asserted in tests)."""
 
-from tests.bench import cold_start, core, flash_sale, long_stream, webhook_latency
+from tests.bench import circle_round, cold_start, core, flash_sale, long_stream, webhook_latency
 
 if __name__ == "__main__":
     core.main()
@@ -12,3 +12,5 @@ if __name__ == "__main__":
     webhook_latency.main()
     print()
     flash_sale.main()
+    print()
+    circle_round.main([])
