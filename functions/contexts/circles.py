@@ -20,7 +20,7 @@ from functions.notifications.circles import RULES
 from functions.projections.circles import circle_memberships, circles_view
 from functions.reactors.circles import CIRCLE_REACTORS
 from functions.reactors.tiers import buy_tier, free_tier_slot
-from functions.telegram.routes import Ref, Route, command
+from functions.telegram.routes import Ref, Route, command, question
 
 
 class Tier(BaseModel):
@@ -79,6 +79,7 @@ ROUTES: tuple[Route, ...] = (
     command("/circles", HANDLERS, "on_circles", "help.circles",
             args="[new <name> <amount> <daily|weekly|monthly|Nd> <members>]"),
     Route("callback", "circle", Ref(HANDLERS, "on_button")),
+    question("circle_phone", HANDLERS, "on_phone_answer"),
 )  # fmt: skip
 
 CONTEXT = BoundedContext(

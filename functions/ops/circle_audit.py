@@ -3,7 +3,9 @@
 - every money movement the circle decided is on the member's wallet exactly once, of that
   amount (the reactors' own rule, `functions.reactors.circles._moves`, says which), and no
   wallet movement names the circle without a decision behind it;
-- once it ended: its movements sum to zero and none of its holds keeps anything.
+- once it ended: its movements sum to zero and none of its holds keeps anything;
+- a contribution paid on a rail is credited once, for a succeeded `circle_contribution`
+  payment of that member and amount.
 """
 
 from __future__ import annotations
@@ -19,8 +21,10 @@ from events.circles import (
     DefaultCovered,
     PotPaid,
 )
+from events.payments import PaymentSucceeded
 from events.wallet import WalletCredited, WalletDebited, WalletHeld, WalletReleased
-from functions.domain import wallet
+from functions.domain import references, wallet
+from functions.domain.circle_payments import CREDIT_REASON
 from functions.reactors.circles import moves_of
 from functions.runtime.ports import EventStore
 
@@ -30,7 +34,7 @@ Movement = tuple[str, str, int]  # (wallet stream, reference, signed amount)
 
 def circle_problems(store: EventStore) -> Found:
     moved, holds = _wallets(store)
-    found: Found = []
+    found: Found = rail_payment_problems(store)
     for stream in store.streams("circle"):
         circle = stream.split("-", 1)[1]
         events = [decode(e) for e in store.load(stream)]
@@ -45,6 +49,31 @@ def circle_problems(store: EventStore) -> Found:
                 found.append((stream, "ended, but its wallet movements do not sum to zero"))
             kept = [r for r, a in holds.items() if a and f"circle-deposit:{circle}:" in r]
             found += [(stream, f"ended, but hold {r} still keeps money") for r in kept]
+    return found
+
+
+def rail_payment_problems(store: EventStore) -> Found:
+    paid: dict[str, PaymentSucceeded] = {}
+    for stream in store.streams("payment"):
+        for event in (decode(e) for e in store.load(stream)):
+            if isinstance(event, PaymentSucceeded) and event.purpose == "circle_contribution":
+                paid[references.payment(event.payment_id)] = event
+    seen: Counter[str] = Counter()
+    found: Found = []
+    for stream in store.streams("wallet"):
+        for event in (decode(e) for e in store.load(stream)):
+            if not isinstance(event, WalletCredited) or event.reason != CREDIT_REASON:
+                continue
+            seen[event.reference] += 1
+            payment = paid.get(event.reference)
+            if (
+                payment is None
+                or payment.paid != event.amount
+                or wallet.stream_of(payment.user_id) != stream
+            ):
+                found.append((stream, f"credit {event.reference} has no such succeeded payment"))
+    found += [(r, f"credited {n} times") for r, n in seen.items() if n > 1]
+    found += [(r, "succeeded but never credited") for r in paid.keys() - seen.keys()]
     return found
 
 

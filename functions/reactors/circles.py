@@ -2,6 +2,7 @@
 and a circle decision moves money on the members' wallets, each once, under a reference
 that names the circle, the round and the member (docs/architecture.md, "Savings circles").
 
+    payment.succeeded (circle_contribution)        -> wallet credit + contribution debit
     wallet.held (circle_deposit | circle_restore)  -> circle Join | Restore
     wallet.debited (circle_contribution)           -> circle Contribute
     circle.hold_refused | member_left | deposit_returned -> wallet Release
@@ -25,8 +26,9 @@ from events.circles import (
     MemberLeft,
     PotPaid,
 )
+from events.payments import PaymentSucceeded
 from events.wallet import WalletDebited, WalletHeld
-from functions.domain import circles, wallet
+from functions.domain import circle_payments, circles, wallet
 from functions.reactors.base import Reaction, Reactor
 
 DEPOSIT, RESTORE, CONTRIBUTION = "circle_deposit", "circle_restore", "circle_contribution"
@@ -77,6 +79,21 @@ def contributed(envelope: Envelope) -> Sequence[Reaction]:
         debited.user_id, int(parts[1]), debited.amount, debited.reference, envelope.occurred_at
     )
     return [Reaction(circles.circles, circles.stream_of(parts[0]), command)]
+
+
+def paid_on_rail(envelope: Envelope) -> Sequence[Reaction]:
+    paid = decode(envelope)
+    if not isinstance(paid, PaymentSucceeded) or paid.purpose != "circle_contribution":
+        return []
+    circle, _, round_ = (paid.subject or "").partition(":")
+    if not circle or not round_.isdigit():
+        return []
+    command = circle_payments.PayFromRail(
+        paid.user_id, paid.payment_id, paid.paid,
+        contribution_reference(circle, int(round_), paid.user_id),
+    )  # fmt: skip
+    stream = wallet.stream_of(paid.user_id)
+    return [Reaction(circle_payments.contribution_wallets, stream, command)]
 
 
 def moved(envelope: Envelope) -> Sequence[Reaction]:
@@ -148,4 +165,7 @@ take_contribution = Reactor(
     "take-contribution", "wallet", contributed, frozenset({WalletDebited.type_name})
 )
 move_circle_money = Reactor("move-circle-money", "circle", moved, MOVES)
-CIRCLE_REACTORS = (join_circle, take_contribution, move_circle_money)
+pay_contribution = Reactor(
+    "pay-contribution", "payment", paid_on_rail, frozenset({PaymentSucceeded.type_name})
+)
+CIRCLE_REACTORS = (join_circle, take_contribution, move_circle_money, pay_contribution)

@@ -11,6 +11,8 @@ from functions.domain import circles
 from functions.domain.circle_state import Circle
 from functions.notifications.circles import deadline_text
 from functions.projections.circles import CircleView, view_of
+from functions.providers import registry
+from functions.providers.spec import RailSpec
 from functions.telegram.chat import Context, Reply, reply
 from functions.telegram.invitations import first_name
 
@@ -78,6 +80,16 @@ def card_text(ctx: Context, view: CircleView) -> str:
     return text
 
 
+def rails_for(ctx: Context, currency: str) -> list[RailSpec]:
+    """Rails a contribution can be paid on directly: the configured provider rails that pay
+    orders in the circle's currency (Stars' invoices and manual transfers are not offered)."""
+    configured = ctx.runtime.rails()  # names only: no adapter is built
+    return [
+        spec for spec in registry.specs()
+        if spec.name in configured and spec.pays_orders and spec.takes(ctx.runtime, currency)
+    ]  # fmt: skip
+
+
 def owed_by(state: Circle, member_id: int) -> int:
     """What a member must hold again to be in good standing: deposit shortfall + arrears."""
     member = state.member(member_id)
@@ -107,6 +119,10 @@ def buttons(ctx: Context, state: Circle, view: CircleView) -> Keyboard:
     if state.status == "running" and member is not None:
         if not member.paid_this_round:
             rows.append([button("circles.button_pay", "pay", amount=view.contribution)])
+            for rail in rails_for(ctx, state.currency):
+                label = texts.text(language, "circles.button_pay_on", rail=rail.label)
+                data = f"circle:rail:{cid}:{rail.name}"
+                rows.append([{"text": label, "callback_data": data}])
         owed = owed_by(state, me)
         if owed:
             rows.append([button("circles.button_restore", "restore", amount=state.money(owed))])

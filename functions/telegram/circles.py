@@ -22,6 +22,7 @@ from functions.contexts.circles import circle_settings
 from functions.domain import circles, tiers, wallet
 from functions.domain.circle_state import Circle
 from functions.domain.decider import DomainError
+from functions.payments.start import start_payment
 from functions.projections.circles import circles_of
 from functions.reactors.circles import (
     CONTRIBUTION,
@@ -33,7 +34,9 @@ from functions.reactors.circles import (
 from functions.reactors.tiers import TIER, tier_reference
 from functions.runtime.pipeline import Trace
 from functions.telegram.chat import Context, Reply, on_stale_button, reply
-from functions.telegram.circle_cards import card, current, owed_by
+from functions.telegram.circle_cards import card, current, owed_by, rails_for
+from functions.telegram.deposits import started_reply
+from functions.telegram.replies import ask
 
 PERIODS: dict[str, tuple[PeriodUnit, int]] = {
     "daily": ("day", 1), "weekly": ("week", 1), "monthly": ("month", 1),
@@ -158,11 +161,44 @@ def _buy_tier(ctx: Context, name: str) -> Reply:
     return reply(ctx, texts.text(ctx.language, "circles.tier_bought", tier=name, until=until))
 
 
+def pay_on_rail(ctx: Context, circle_id: str, rail: str, phone: str | None = None) -> Reply:
+    """Start a payment of this round's contribution on a rail (purpose circle_contribution);
+    its success pays the contribution (functions/domain/circle_payments.py)."""
+    state = current(ctx, circle_id)
+    member = state.member(ctx.user_id)
+    option = next((o for o in rails_for(ctx, state.currency) if o.name == rail), None)
+    if state.status != "running" or member is None or state.round in member.paid:
+        return reply(ctx, texts.text(ctx.language, "circles.nothing_due"))
+    if option is None:
+        return reply(ctx, texts.text(ctx.language, "shop.rail_not_offered"))
+    amount = state.money(state.contribution)
+    if option.payer_gives == "phone" and phone is None:
+        text = texts.text(ctx.language, "circles.phone_question", rail=option.label, amount=amount)
+        placeholder = texts.text(ctx.language, "shop.phone_placeholder")
+        return ask(ctx, "circle_phone", f"{circle_id}:{rail}", text, placeholder)
+    outcome = start_payment(
+        ctx.runtime, user_id=ctx.user_id, rail_name=option.name, amount=amount,
+        purpose="circle_contribution", phone=phone, subject=f"{circle_id}:{state.round}",
+        trace=ctx.trace,
+    )  # fmt: skip
+    return started_reply(ctx, amount, outcome)
+
+
+def on_phone_answer(ctx: Context, argument: str) -> Reply:
+    """The payer's phone, answering `circle_phone`: `<circle>:<rail> <phone>`."""
+    asked, _, phone = argument.partition(" ")
+    circle_id, _, rail = asked.partition(":")
+    return pay_on_rail(ctx, circle_id, rail, phone=phone.strip())
+
+
 def on_button(ctx: Context, data: str) -> Reply:
     """Every `circle:<action>:<id>` button."""
     action, _, circle_id = data.partition(":")
     if action == "tier":
         return _buy_tier(ctx, circle_id)
+    if action == "rail":
+        circle_id, _, rail = circle_id.partition(":")
+        return pay_on_rail(ctx, circle_id, rail)
     act = ACTIONS.get(action)
     if act is None or not circle_id:
         return on_stale_button(ctx, data)

@@ -368,6 +368,12 @@ resource "google_pubsub_topic" "run_circles_wallet_dead" {
   depends_on = [google_project_service.enabled]
 }
 
+resource "google_pubsub_topic" "run_circles_payment_dead" {
+  name       = "run-circles-payment-dead"
+  labels     = local.labels
+  depends_on = [google_project_service.enabled]
+}
+
 resource "google_pubsub_topic" "run_circles_circle_dead" {
   name       = "run-circles-circle-dead"
   labels     = local.labels
@@ -1579,6 +1585,51 @@ resource "google_pubsub_subscription_iam_member" "run_circles_wallet_dead_letter
   member       = local.pubsub_agent
 }
 
+resource "google_pubsub_subscription" "run_circles_payment" {
+  name                       = "run-circles-payment"
+  topic                      = google_pubsub_topic.payment_events.id
+  filter                     = "attributes.type = \"payment.succeeded.v1\""
+  ack_deadline_seconds       = 60
+  enable_message_ordering    = true
+  message_retention_duration = "604800s"
+  labels                     = local.labels
+
+  push_config {
+    push_endpoint = "${google_cloudfunctions2_function.run_circles.service_config[0].uri}/projects/${var.project_id}/topics/payment-events"
+
+    oidc_token {
+      service_account_email = google_service_account.pusher.email
+      audience              = google_cloudfunctions2_function.run_circles.service_config[0].uri
+    }
+  }
+
+  expiration_policy {
+    ttl = ""
+  }
+
+  retry_policy {
+    minimum_backoff = "10s"
+    maximum_backoff = "600s"
+  }
+
+  dead_letter_policy {
+    dead_letter_topic     = google_pubsub_topic.run_circles_payment_dead.id
+    max_delivery_attempts = 5
+  }
+}
+
+resource "google_pubsub_topic_iam_member" "run_circles_payment_dead_letters_in" {
+  topic  = google_pubsub_topic.run_circles_payment_dead.id
+  role   = "roles/pubsub.publisher"
+  member = local.pubsub_agent
+}
+
+resource "google_pubsub_subscription_iam_member" "run_circles_payment_dead_letters_out" {
+  subscription = google_pubsub_subscription.run_circles_payment.id
+  role         = "roles/pubsub.subscriber"
+  member       = local.pubsub_agent
+}
+
 resource "google_pubsub_subscription" "run_circles_circle" {
   name                       = "run-circles-circle"
   topic                      = google_pubsub_topic.circle_events.id
@@ -2335,6 +2386,33 @@ resource "google_pubsub_subscription" "run_circles_wallet_dead_letters" {
 
   push_config {
     push_endpoint = "${google_cloudfunctions2_function.dead_letter.service_config[0].uri}/projects/${var.project_id}/topics/run-circles-wallet-dead"
+
+    oidc_token {
+      service_account_email = google_service_account.pusher.email
+      audience              = google_cloudfunctions2_function.dead_letter.service_config[0].uri
+    }
+  }
+
+  expiration_policy {
+    ttl = ""
+  }
+
+  retry_policy {
+    minimum_backoff = "10s"
+    maximum_backoff = "600s"
+  }
+}
+
+resource "google_pubsub_subscription" "run_circles_payment_dead_letters" {
+  name                       = "run-circles-payment-dead-letters"
+  topic                      = google_pubsub_topic.run_circles_payment_dead.id
+  ack_deadline_seconds       = 60
+  enable_message_ordering    = false
+  message_retention_duration = "604800s"
+  labels                     = local.labels
+
+  push_config {
+    push_endpoint = "${google_cloudfunctions2_function.dead_letter.service_config[0].uri}/projects/${var.project_id}/topics/run-circles-payment-dead"
 
     oidc_token {
       service_account_email = google_service_account.pusher.email

@@ -18,12 +18,14 @@ from functions.projections.balances import balance_of
 from functions.projections.circles import circle_of, circles_of
 from functions.runtime.bootstrap import Runtime
 from functions.runtime.pipeline import Trace
-from tests.builders import button_update, text_update
-from tests.functions.conftest import post_update
+from tests.builders import button_update, settings, text_update
+from tests.functions.conftest import client_for, post_update
+from tests.functions.fake_rail import PATH_SECRET, FakeRail, callback
 from tests.functions.test_referrals_flow import told
 
 pytestmark = pytest.mark.functions
 ALICE, BOB, CAROL, DAN = 7, 8, 9, 10
+BASE = "https://functions.example/payment_webhook"
 
 
 class Chat:
@@ -180,3 +182,35 @@ def test_the_unpaid_are_reminded_once_a_day_and_an_hour_before_the_deadline(
     assert remind(rt) == {"reminded": 1}
     reminders = [t for u in (ALICE, BOB, CAROL) for t in told(rt, u) if "closes in" in t]
     assert len(reminders) == 4  # Alice and Carol, 24 h and 1 h before; Bob paid
+
+
+def test_a_contribution_paid_on_a_rail_counts_once_its_payment_succeeded(
+    circle: tuple[Chat, str], memory_runtime: Runtime
+) -> None:
+    chat, circle_id = circle
+    rt = memory_runtime
+    fake = FakeRail()
+    rt.rail_overrides = {"fake": fake}
+    rt.settings = settings(public_base_url=BASE)
+    for user in (BOB, CAROL):
+        chat.tap(user, f"circle:join:{circle_id}")
+    card = chat.tap(CAROL, f"circle:show:{circle_id}")
+    assert f"circle:rail:{circle_id}:fake" in str(card["reply_markup"])
+    started = chat.tap(CAROL, f"circle:rail:{circle_id}:fake")
+    assert "started" in started["text"]
+    (request,) = fake.started
+    assert (request.amount, request.user_id) == (kes(1000), CAROL)
+    fake.truth[request.payment_id] = "succeeded"
+    hook = client_for("payment_webhook")
+    for _ in range(2):  # the provider calls back twice: one payment, one contribution
+        posted = hook.post(
+            f"/payments/fake/{PATH_SECRET}", json=callback(request.payment_id, "succeeded")
+        )
+        assert posted.status_code == 200
+    view = circle_of(rt.read_models, circle_id)
+    assert view is not None
+    carol = view.member(CAROL)
+    assert carol is not None
+    assert (carol.paid_this_round, carol.paid) == (True, kes(1000))
+    assert balance_of(rt.read_models, CAROL).amounts == (kes(5000),)  # credited, then paid
+    assert audit(rt.store, rt.read_models) == []

@@ -44,6 +44,8 @@ TEXTS: dict[str, str] = {
     "circles.rotation_owner": "set by the owner",
     "circles.created": "Circle created. Share the invite link; your own deposit is being held.",
     "circles.button_join": "Join (hold {deposit})",
+    "circles.button_pay_on": "Pay with {rail}",
+    "circles.phone_question": "Reply with your {rail} phone number to pay {amount}.",
     "circles.button_leave": "Leave",
     "circles.button_start": "Start now",
     "circles.button_cancel": "Cancel circle",
