@@ -4,7 +4,19 @@ Pure: importing this package performs no I/O and pulls in no cloud or Telegram c
 Importing the modules below registers every event type in the catalogue.
 """
 
-from events import channels, coins, loyalty, ops, payments, referrals, shop, users, wallet
+from events import (
+    channels,
+    circles,
+    coins,
+    loyalty,
+    ops,
+    payments,
+    referrals,
+    shop,
+    tiers,
+    users,
+    wallet,
+)
 from events.base import Event
 from events.catalog import UnknownEventType, decode, encode, event, registered_types, upcaster
 from events.envelope import Envelope
@@ -16,6 +28,7 @@ __all__ = [
     "Money",
     "UnknownEventType",
     "channels",
+    "circles",
     "coins",
     "decode",
     "encode",
@@ -26,6 +39,7 @@ __all__ = [
     "referrals",
     "registered_types",
     "shop",
+    "tiers",
     "upcaster",
     "users",
     "wallet",

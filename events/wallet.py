@@ -34,3 +34,24 @@ class WalletDebited(Event):
     amount: Money
     reason: str = Field(min_length=1, max_length=64)
     reference: str = Field(min_length=1, max_length=256)
+
+
+@event("wallet.held.v1")
+class WalletHeld(Event):
+    """Money set aside in the wallet (a circle's security deposit): still the user's, in
+    their balance, but nothing can spend it until it is released."""
+
+    user_id: int
+    amount: Money
+    reason: str = Field(min_length=1, max_length=64)
+    reference: str = Field(min_length=1, max_length=256)
+
+
+@event("wallet.released.v1")
+class WalletReleased(Event):
+    """Part or all of a hold is spendable again; `reference` names this release, once."""
+
+    user_id: int
+    amount: Money
+    hold_reference: str = Field(min_length=1, max_length=256)
+    reference: str = Field(min_length=1, max_length=256)

@@ -91,11 +91,23 @@ def subscriptions_of(subscriber: Subscriber, registry: Registry) -> tuple[Subscr
             subscriber.subscription_name(category),
             topic_of_category(category),
             subscriber.entry_point,
-            types=frozenset(wanted[category] or ()),
+            types=_filterable(frozenset(wanted[category] or ())),
         )
         for category in registry.categories  # a stable order: the contexts' own
         if category in wanted
     )
+
+
+# Pub/Sub refuses a filter longer than this.
+MAX_FILTER_BYTES = 256
+
+
+def _filterable(types: frozenset[str]) -> frozenset[str]:
+    """The types, or none (every message) when their filter would not fit Pub/Sub's limit:
+    the function ignores what it does not act on (notify asks its rule table, reactors
+    their event types), so an unfiltered subscription costs invocations, never behaviour."""
+    expression = Subscription("", "", "", types=types).filter
+    return types if len(expression.encode()) <= MAX_FILTER_BYTES else frozenset()
 
 
 def with_dead_letters(subscriptions: tuple[Subscription, ...]) -> tuple[Subscription, ...]:

@@ -17,6 +17,7 @@ from typing import TypeVar
 
 from functions.contexts import (
     channels,
+    circles,
     coins,
     notifications,
     ops,
@@ -41,6 +42,7 @@ CONTEXTS: tuple[BoundedContext, ...] = (
     referrals.CONTEXT,
     coins.CONTEXT,
     channels.CONTEXT,
+    circles.CONTEXT,
 )
 
 

@@ -289,7 +289,7 @@ def decide_wallet(
         return paid
     if pid in state.reclaimed or state.wallet.has_moved(REVERSAL + pid):
         return []
-    taken = min(state.wallet.balance(currency).amount, money.amount)
+    taken = min(state.wallet.available(currency).amount, money.amount)  # never held money
     reclaimed: list[Event] = []
     if taken > 0:
         reclaimed.append(_debit(user, taken, currency, "commission_reversal", REVERSAL + pid))

@@ -1,4 +1,9 @@
-"""The `wallet-<user id>` aggregate: a balance per currency that never goes below zero."""
+"""The `wallet-<user id>` aggregate: a balance per currency that never goes below zero.
+
+Part of a balance can be held (a savings circle's security deposit): held money stays in the
+balance but no debit can take it, so `available = balance - held` is what can be spent. A
+hold is released (spendable again) or captured (released and debited in one decision, so
+the captured money cannot be spent in between)."""
 
 from __future__ import annotations
 
@@ -7,7 +12,13 @@ from dataclasses import dataclass, field, replace
 
 from events import Event, Money
 from events.money import format_money
-from events.wallet import WalletCredited, WalletDebited, WalletOpened
+from events.wallet import (
+    WalletCredited,
+    WalletDebited,
+    WalletHeld,
+    WalletOpened,
+    WalletReleased,
+)
 from functions.domain.decider import Decider, DomainError
 from functions.domain.snapshots import Snapshots
 
@@ -29,9 +40,18 @@ class Wallet:
     # A second credit for the same payment is a no-op here even if it slipped past the
     # idempotency key (defence in depth).
     references: Seen = None
+    holds: dict[str, Money] = field(default_factory=dict)  # what each hold still keeps
 
     def balance(self, currency: str) -> Money:
         return Money(amount=self.balances.get(currency, 0), currency=currency)
+
+    def held(self, currency: str) -> Money:
+        kept = sum(m.amount for m in self.holds.values() if m.currency == currency)
+        return Money(amount=kept, currency=currency)
+
+    def available(self, currency: str) -> Money:
+        """What a debit or a new hold may take: the balance less every hold."""
+        return self.balance(currency) - self.held(currency)
 
     def has_moved(self, reference: str) -> bool:
         node = self.references
@@ -63,6 +83,39 @@ class Debit:
     reference: str
 
 
+@dataclass(frozen=True)
+class Hold:
+    user_id: int
+    amount: Money
+    reason: str
+    reference: str
+
+
+@dataclass(frozen=True)
+class Release:
+    """Give back `amount` of the hold `hold_reference`; `reference` names this release."""
+
+    user_id: int
+    amount: Money
+    hold_reference: str
+    reference: str
+
+
+@dataclass(frozen=True)
+class Capture:
+    """Take `amount` of a hold: released and debited (reason, reference) in one decision."""
+
+    user_id: int
+    amount: Money
+    hold_reference: str
+    reason: str
+    reference: str
+
+
+class HoldTooSmall(DomainError):
+    code = "hold_too_small"
+
+
 class InsufficientFunds(DomainError):
     code = "insufficient_funds"
 
@@ -79,7 +132,7 @@ class NonPositiveAmount(DomainError):
     code = "non_positive_amount"
 
 
-WalletCommand = Open | Credit | Debit
+WalletCommand = Open | Credit | Debit | Hold | Release | Capture
 
 
 def decide(state: Wallet, command: WalletCommand) -> Sequence[Event]:
@@ -90,6 +143,8 @@ def decide(state: Wallet, command: WalletCommand) -> Sequence[Event]:
     if state.has_moved(command.reference):
         return []
     match command:
+        case Hold() | Release() | Capture():
+            return _decide_hold(state, command)
         case Credit():
             return [
                 WalletCredited(
@@ -100,7 +155,7 @@ def decide(state: Wallet, command: WalletCommand) -> Sequence[Event]:
                 )
             ]
         case Debit():
-            balance = state.balance(command.amount.currency)
+            balance = state.available(command.amount.currency)
             if balance.amount < command.amount.amount:
                 raise InsufficientFunds(balance, command.amount)
             return [
@@ -113,8 +168,45 @@ def decide(state: Wallet, command: WalletCommand) -> Sequence[Event]:
             ]
 
 
+def _decide_hold(state: Wallet, command: Hold | Release | Capture) -> Sequence[Event]:
+    user, amount = command.user_id, command.amount
+    if isinstance(command, Hold):
+        available = state.available(amount.currency)
+        if available.amount < amount.amount:
+            raise InsufficientFunds(available, amount)
+        return [
+            WalletHeld(
+                user_id=user, amount=amount, reason=command.reason, reference=command.reference
+            )
+        ]
+    kept = state.holds.get(command.hold_reference)
+    if kept is None or kept.currency != amount.currency or kept.amount < amount.amount:
+        raise HoldTooSmall(f"hold {command.hold_reference} keeps {kept}, {amount} asked")
+    released = WalletReleased(
+        user_id=user,
+        amount=amount,
+        hold_reference=command.hold_reference,
+        reference=command.reference,
+    )
+    if isinstance(command, Release):
+        return [released]
+    debit = WalletDebited(
+        user_id=user, amount=amount, reason=command.reason, reference=command.reference
+    )
+    return [released, debit]
+
+
 def evolve(state: Wallet, event: Event) -> Wallet:
     match event:
+        case WalletHeld(amount=amount, reference=reference):
+            holds = {**state.holds, reference: amount}
+            return replace(state, holds=holds, references=(reference, state.references))
+        case WalletReleased(amount=amount, hold_reference=held, reference=reference):
+            left = state.holds[held] - amount
+            holds = {k: v for k, v in state.holds.items() if k != held}
+            if left.amount:
+                holds[held] = left
+            return replace(state, holds=holds, references=(reference, state.references))
         case WalletOpened():
             return replace(state, opened=True)
         case WalletCredited(amount=amount, reference=reference):

@@ -23,7 +23,7 @@ from dataclasses import dataclass, replace
 from events import Envelope, decode
 from events.users import UserRegistered
 from functions import texts
-from functions.domain import payments, users
+from functions.domain import circles, payments, users
 from functions.notifications import by_type
 from functions.notifications.notice import Facts, Notice
 from functions.notifications.sender import Sender
@@ -84,6 +84,9 @@ def notices_for(rt: Runtime, envelope: Envelope, readers: dict[int, Reader]) -> 
 def facts_for(rt: Runtime, envelope: Envelope, readers: dict[int, Reader]) -> Facts:
     """The store is the truth: the payment as of this event, not a read model that may lag."""
     admins = rt.settings.admin_ids
+    if envelope.category == "circle":
+        history = rt.store.load(envelope.stream, up_to=envelope.version)
+        return Facts(admin_ids=admins, circle=circles.circles.fold(decode(e) for e in history))
     if envelope.category != "payment":
         return Facts(admin_ids=admins)
     history = rt.store.load(envelope.stream, up_to=envelope.version)

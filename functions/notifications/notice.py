@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from functions import texts
+from functions.domain.circle_state import Circle
 from functions.domain.payments import Payment
 
 
@@ -48,6 +49,7 @@ class Facts:
     payment: Payment | None = None  # for payment events: the payment as of this event
     payer_name: str = ""  # the payment's user's first name, when registered
     rail_label: str = ""  # the payment's provider rail as users know it ("M-Pesa")
+    circle: Circle | None = None  # for circle events: the circle as of this event
     # The language of each chat the rules address (the dispatcher reads the recipients'
     # user streams, which it reads anyway to skip a chat that blocked the bot).
     languages: Mapping[int, str] = field(default_factory=dict)

@@ -10,8 +10,9 @@ confirmed is of the amount the payment asked (anything else is held for an admin
 shop's money and units add up (functions/ops/shop_audit.py); every referral commission
 and its reversal trace to one deposit and its refund (functions/ops/referral_audit.py);
 every crypto credit traces to one on-chain output at a recorded rate
-(functions/ops/coin_audit.py); and every subscription's time and owner's revenue trace to
-the money that bought them (functions/ops/channel_audit.py).
+(functions/ops/coin_audit.py); every subscription's time and owner's revenue trace to
+the money that bought them (functions/ops/channel_audit.py); and every savings circle's
+money is on the wallets as decided (functions/ops/circle_audit.py).
 `python -m functions.ops.ledger` runs it against the configured store and exits 1 naming
 the offending streams.
 """
@@ -27,6 +28,7 @@ from events.payments import PaymentRefunded, PaymentRequested, PaymentSucceeded
 from events.wallet import WalletCredited, WalletDebited
 from functions.domain import references
 from functions.ops.channel_audit import channel_problems
+from functions.ops.circle_audit import circle_problems
 from functions.ops.coin_audit import coin_problems
 from functions.ops.referral_audit import commission_problems
 from functions.ops.shop_audit import oversold, shop_ledger, trace_shop_money, unsettled_refunds
@@ -73,6 +75,7 @@ def audit(store: EventStore, read_models: ReadModels) -> list[Problem]:
     problems += [Problem(w, what) for w, what in commission_problems(store, succeeded, refunded)]
     problems += [Problem(where, what) for where, what in coin_problems(store, succeeded)]
     problems += [Problem(where, what) for where, what in channel_problems(store)]
+    problems += [Problem(where, what) for where, what in circle_problems(store)]
     return problems
 
 

@@ -147,7 +147,7 @@ def check_refundable(rt: Runtime, payment: payments.Payment) -> None:
         said = "Only Stars deposits can be refunded here; an order settles its own money."
         raise NotADeposit(said, payment_id)
     held = rt.pipeline.current(wallet.wallets, wallet.stream_of(payment.user_id))
-    balance = held.balance(payment.paid.currency)
+    balance = held.available(payment.paid.currency)  # held money is not refundable
     if balance.amount < payment.paid.amount:
         # The refund would take back Stars the user already spent: refuse, tell why.
         raise AlreadySpent(payment.user_id, balance, payment.paid)

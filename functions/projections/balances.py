@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 from pydantic import BaseModel, ConfigDict
 
 from events import Envelope, Money, decode
-from events.wallet import WalletCredited, WalletDebited, WalletOpened
+from events.wallet import WalletCredited, WalletDebited, WalletHeld, WalletOpened, WalletReleased
 from functions.projections.base import Doc, Projection
 
 if TYPE_CHECKING:  # the port, for its type only: the core imports no adapter
@@ -17,6 +17,7 @@ if TYPE_CHECKING:  # the port, for its type only: the core imports no adapter
 
 def project(doc: Mapping[str, Any] | None, envelope: Envelope) -> Doc:
     balances: dict[str, int] = dict(doc["balances"]) if doc else {}
+    held: dict[str, int] = dict(doc.get("held", {})) if doc else {}
     event = decode(envelope)
     match event:
         case WalletOpened():
@@ -25,7 +26,15 @@ def project(doc: Mapping[str, Any] | None, envelope: Envelope) -> Doc:
             balances[amount.currency] = balances.get(amount.currency, 0) + amount.amount
         case WalletDebited(amount=amount):
             balances[amount.currency] = balances.get(amount.currency, 0) - amount.amount
-    return {"user_id": int(envelope.aggregate_id), "balances": balances}
+        case WalletHeld(amount=amount):
+            held[amount.currency] = held.get(amount.currency, 0) + amount.amount
+        case WalletReleased(amount=amount):
+            held[amount.currency] = held.get(amount.currency, 0) - amount.amount
+    doc_out: Doc = {"user_id": int(envelope.aggregate_id), "balances": balances}
+    kept = {c: a for c, a in held.items() if a}
+    if kept:  # only wallets that hold something carry the field
+        doc_out["held"] = kept
+    return doc_out
 
 
 balances = Projection(name="balances", collection="balances", category="wallet", project=project)
@@ -41,6 +50,7 @@ class Balances(BaseModel):
 
     user_id: int
     amounts: tuple[Money, ...] = ()  # by currency code
+    held: tuple[Money, ...] = ()  # of those amounts, what holds keep (circle deposits)
 
     def nonzero(self) -> tuple[Money, ...]:
         """The currencies the wallet holds money (or owes it) in."""
@@ -51,5 +61,7 @@ def balance_of(read_models: ReadModels, user_id: int) -> Balances:
     """The user's balances as the read model shows them (empty when no wallet is open)."""
     doc = read_models.get(balances.collection, str(user_id))
     stored: Mapping[str, int] = doc["balances"] if doc else {}
+    kept: Mapping[str, int] = doc.get("held", {}) if doc else {}
     amounts = (Money(amount=a, currency=c) for c, a in sorted(stored.items()))
-    return Balances(user_id=user_id, amounts=tuple(amounts))
+    held = (Money(amount=a, currency=c) for c, a in sorted(kept.items()) if a)
+    return Balances(user_id=user_id, amounts=tuple(amounts), held=tuple(held))

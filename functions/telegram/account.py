@@ -7,7 +7,7 @@ from functions import texts
 from functions.contexts import REGISTRY
 from functions.domain import users
 from functions.projections.balances import balance_of
-from functions.telegram import invitations, routes
+from functions.telegram import circle_cards, invitations, routes
 from functions.telegram.chat import Context, Handler, Reply, reply
 from functions.telegram.routes import Ref
 
@@ -34,6 +34,9 @@ def on_start(ctx: Context, argument: str) -> Reply:
     if argument.startswith(CHANNEL_LINK):
         # https://t.me/<bot>?start=ch_<key>: a channel's page, registered on the way.
         return Ref[Handler](CHANNELS, "on_deep_link").resolve()(ctx, argument)
+    if argument.startswith("circle_"):  # a circle's invite link: its card, with Join
+        head = texts.text(ctx.language, "circles.invited")
+        return circle_cards.card(ctx, argument.removeprefix("circle_")[:32], head)
     if any(e.type == "user.registered.v1" for e in appended.events):
         welcome = texts.text(ctx.language, "account.welcome", name=sender.first_name)
         invited = invitations.invitation(ctx, code)
@@ -43,10 +46,14 @@ def on_start(ctx: Context, argument: str) -> Reply:
 
 
 def on_balance(ctx: Context, argument: str) -> Reply:
-    held = balance_of(ctx.runtime.read_models, ctx.user_id).nonzero()
-    shown = held or (Money.zero(ctx.runtime.settings.default_currency),)
+    found = balance_of(ctx.runtime.read_models, ctx.user_id)
+    shown = found.nonzero() or (Money.zero(ctx.runtime.settings.default_currency),)
     lines = texts.Html("\n".join(texts.render(money) for money in shown))
-    return reply(ctx, texts.text(ctx.language, "account.balance", lines=lines))
+    said = texts.text(ctx.language, "account.balance", lines=lines)
+    if found.held:
+        kept = texts.Html(", ".join(texts.render(money) for money in found.held))
+        said += "\n" + texts.text(ctx.language, "account.balance_held", amounts=kept)
+    return reply(ctx, said)
 
 
 def on_help(ctx: Context, argument: str) -> Reply:

@@ -120,6 +120,8 @@ LOCAL_DEFAULTS: Mapping[str, str] = {
     # Referral tiers count in PLN; these illustrative rates (grosze per million minor units)
     # let the stack's KES, IDR, USD and Stars deposits count toward them and the leaderboard.
     "SOKO_REFERRALS_CONVERSION": '{"KES": 31000, "IDR": 250, "USD": 4000000, "XTR": 5200000}',
+    # `/circles new Demo 500 2min 3`: rounds of minutes, so a default shows within a session.
+    "SOKO_CIRCLES_ALLOW_MINUTES": "true",
 }
 SECRET_SETTINGS = (
     "SOKO_BOT_TOKEN",

@@ -345,6 +345,18 @@ resource "google_pubsub_topic" "revenue_events" {
   depends_on = [google_project_service.enabled]
 }
 
+resource "google_pubsub_topic" "circle_events" {
+  name       = "circle-events"
+  labels     = local.labels
+  depends_on = [google_project_service.enabled]
+}
+
+resource "google_pubsub_topic" "tier_events" {
+  name       = "tier-events"
+  labels     = local.labels
+  depends_on = [google_project_service.enabled]
+}
+
 resource "google_pubsub_topic" "project_balances_dead" {
   name       = "project-balances-dead"
   labels     = local.labels
@@ -477,6 +489,12 @@ resource "google_pubsub_topic" "notify_revenues_dead" {
   depends_on = [google_project_service.enabled]
 }
 
+resource "google_pubsub_topic" "notify_circles_dead" {
+  name       = "notify-circles-dead"
+  labels     = local.labels
+  depends_on = [google_project_service.enabled]
+}
+
 resource "google_pubsub_topic" "project_referrals_wallet_dead" {
   name       = "project-referrals-wallet-dead"
   labels     = local.labels
@@ -599,6 +617,36 @@ resource "google_pubsub_topic" "earn_channel_revenue_payment_dead" {
 
 resource "google_pubsub_topic" "earn_channel_revenue_subscription_dead" {
   name       = "earn-channel-revenue-subscription-dead"
+  labels     = local.labels
+  depends_on = [google_project_service.enabled]
+}
+
+resource "google_pubsub_topic" "project_circles_wallet_dead" {
+  name       = "project-circles-wallet-dead"
+  labels     = local.labels
+  depends_on = [google_project_service.enabled]
+}
+
+resource "google_pubsub_topic" "project_circles_circle_dead" {
+  name       = "project-circles-circle-dead"
+  labels     = local.labels
+  depends_on = [google_project_service.enabled]
+}
+
+resource "google_pubsub_topic" "run_circles_wallet_dead" {
+  name       = "run-circles-wallet-dead"
+  labels     = local.labels
+  depends_on = [google_project_service.enabled]
+}
+
+resource "google_pubsub_topic" "run_circles_payment_dead" {
+  name       = "run-circles-payment-dead"
+  labels     = local.labels
+  depends_on = [google_project_service.enabled]
+}
+
+resource "google_pubsub_topic" "run_circles_circle_dead" {
+  name       = "run-circles-circle-dead"
   labels     = local.labels
   depends_on = [google_project_service.enabled]
 }
@@ -1588,6 +1636,50 @@ resource "google_pubsub_subscription_iam_member" "notify_revenues_dead_letters_o
   member       = local.pubsub_agent
 }
 
+resource "google_pubsub_subscription" "notify_circles" {
+  name                       = "notify-circles"
+  topic                      = google_pubsub_topic.circle_events.id
+  ack_deadline_seconds       = 60
+  enable_message_ordering    = true
+  message_retention_duration = "604800s"
+  labels                     = local.labels
+
+  push_config {
+    push_endpoint = "${google_cloudfunctions2_function.notify.service_config[0].uri}/projects/${var.project_id}/topics/circle-events"
+
+    oidc_token {
+      service_account_email = google_service_account.pusher.email
+      audience              = google_cloudfunctions2_function.notify.service_config[0].uri
+    }
+  }
+
+  expiration_policy {
+    ttl = ""
+  }
+
+  retry_policy {
+    minimum_backoff = "10s"
+    maximum_backoff = "600s"
+  }
+
+  dead_letter_policy {
+    dead_letter_topic     = google_pubsub_topic.notify_circles_dead.id
+    max_delivery_attempts = 5
+  }
+}
+
+resource "google_pubsub_topic_iam_member" "notify_circles_dead_letters_in" {
+  topic  = google_pubsub_topic.notify_circles_dead.id
+  role   = "roles/pubsub.publisher"
+  member = local.pubsub_agent
+}
+
+resource "google_pubsub_subscription_iam_member" "notify_circles_dead_letters_out" {
+  subscription = google_pubsub_subscription.notify_circles.id
+  role         = "roles/pubsub.subscriber"
+  member       = local.pubsub_agent
+}
+
 resource "google_pubsub_subscription" "project_referrals_wallet" {
   name                       = "project-referrals-wallet"
   topic                      = google_pubsub_topic.wallet_events.id
@@ -2526,6 +2618,228 @@ resource "google_pubsub_subscription_iam_member" "earn_channel_revenue_subscript
   member       = local.pubsub_agent
 }
 
+resource "google_pubsub_subscription" "project_circles_wallet" {
+  name                       = "project-circles-wallet"
+  topic                      = google_pubsub_topic.wallet_events.id
+  ack_deadline_seconds       = 60
+  enable_message_ordering    = true
+  message_retention_duration = "604800s"
+  labels                     = local.labels
+
+  push_config {
+    push_endpoint = "${google_cloudfunctions2_function.project_circles.service_config[0].uri}/projects/${var.project_id}/topics/wallet-events"
+
+    oidc_token {
+      service_account_email = google_service_account.pusher.email
+      audience              = google_cloudfunctions2_function.project_circles.service_config[0].uri
+    }
+  }
+
+  expiration_policy {
+    ttl = ""
+  }
+
+  retry_policy {
+    minimum_backoff = "10s"
+    maximum_backoff = "600s"
+  }
+
+  dead_letter_policy {
+    dead_letter_topic     = google_pubsub_topic.project_circles_wallet_dead.id
+    max_delivery_attempts = 5
+  }
+}
+
+resource "google_pubsub_topic_iam_member" "project_circles_wallet_dead_letters_in" {
+  topic  = google_pubsub_topic.project_circles_wallet_dead.id
+  role   = "roles/pubsub.publisher"
+  member = local.pubsub_agent
+}
+
+resource "google_pubsub_subscription_iam_member" "project_circles_wallet_dead_letters_out" {
+  subscription = google_pubsub_subscription.project_circles_wallet.id
+  role         = "roles/pubsub.subscriber"
+  member       = local.pubsub_agent
+}
+
+resource "google_pubsub_subscription" "project_circles_circle" {
+  name                       = "project-circles-circle"
+  topic                      = google_pubsub_topic.circle_events.id
+  ack_deadline_seconds       = 60
+  enable_message_ordering    = true
+  message_retention_duration = "604800s"
+  labels                     = local.labels
+
+  push_config {
+    push_endpoint = "${google_cloudfunctions2_function.project_circles.service_config[0].uri}/projects/${var.project_id}/topics/circle-events"
+
+    oidc_token {
+      service_account_email = google_service_account.pusher.email
+      audience              = google_cloudfunctions2_function.project_circles.service_config[0].uri
+    }
+  }
+
+  expiration_policy {
+    ttl = ""
+  }
+
+  retry_policy {
+    minimum_backoff = "10s"
+    maximum_backoff = "600s"
+  }
+
+  dead_letter_policy {
+    dead_letter_topic     = google_pubsub_topic.project_circles_circle_dead.id
+    max_delivery_attempts = 5
+  }
+}
+
+resource "google_pubsub_topic_iam_member" "project_circles_circle_dead_letters_in" {
+  topic  = google_pubsub_topic.project_circles_circle_dead.id
+  role   = "roles/pubsub.publisher"
+  member = local.pubsub_agent
+}
+
+resource "google_pubsub_subscription_iam_member" "project_circles_circle_dead_letters_out" {
+  subscription = google_pubsub_subscription.project_circles_circle.id
+  role         = "roles/pubsub.subscriber"
+  member       = local.pubsub_agent
+}
+
+resource "google_pubsub_subscription" "run_circles_wallet" {
+  name                       = "run-circles-wallet"
+  topic                      = google_pubsub_topic.wallet_events.id
+  filter                     = "attributes.type = \"wallet.debited.v1\" OR attributes.type = \"wallet.held.v1\""
+  ack_deadline_seconds       = 60
+  enable_message_ordering    = true
+  message_retention_duration = "604800s"
+  labels                     = local.labels
+
+  push_config {
+    push_endpoint = "${google_cloudfunctions2_function.run_circles.service_config[0].uri}/projects/${var.project_id}/topics/wallet-events"
+
+    oidc_token {
+      service_account_email = google_service_account.pusher.email
+      audience              = google_cloudfunctions2_function.run_circles.service_config[0].uri
+    }
+  }
+
+  expiration_policy {
+    ttl = ""
+  }
+
+  retry_policy {
+    minimum_backoff = "10s"
+    maximum_backoff = "600s"
+  }
+
+  dead_letter_policy {
+    dead_letter_topic     = google_pubsub_topic.run_circles_wallet_dead.id
+    max_delivery_attempts = 5
+  }
+}
+
+resource "google_pubsub_topic_iam_member" "run_circles_wallet_dead_letters_in" {
+  topic  = google_pubsub_topic.run_circles_wallet_dead.id
+  role   = "roles/pubsub.publisher"
+  member = local.pubsub_agent
+}
+
+resource "google_pubsub_subscription_iam_member" "run_circles_wallet_dead_letters_out" {
+  subscription = google_pubsub_subscription.run_circles_wallet.id
+  role         = "roles/pubsub.subscriber"
+  member       = local.pubsub_agent
+}
+
+resource "google_pubsub_subscription" "run_circles_payment" {
+  name                       = "run-circles-payment"
+  topic                      = google_pubsub_topic.payment_events.id
+  filter                     = "attributes.type = \"payment.succeeded.v1\""
+  ack_deadline_seconds       = 60
+  enable_message_ordering    = true
+  message_retention_duration = "604800s"
+  labels                     = local.labels
+
+  push_config {
+    push_endpoint = "${google_cloudfunctions2_function.run_circles.service_config[0].uri}/projects/${var.project_id}/topics/payment-events"
+
+    oidc_token {
+      service_account_email = google_service_account.pusher.email
+      audience              = google_cloudfunctions2_function.run_circles.service_config[0].uri
+    }
+  }
+
+  expiration_policy {
+    ttl = ""
+  }
+
+  retry_policy {
+    minimum_backoff = "10s"
+    maximum_backoff = "600s"
+  }
+
+  dead_letter_policy {
+    dead_letter_topic     = google_pubsub_topic.run_circles_payment_dead.id
+    max_delivery_attempts = 5
+  }
+}
+
+resource "google_pubsub_topic_iam_member" "run_circles_payment_dead_letters_in" {
+  topic  = google_pubsub_topic.run_circles_payment_dead.id
+  role   = "roles/pubsub.publisher"
+  member = local.pubsub_agent
+}
+
+resource "google_pubsub_subscription_iam_member" "run_circles_payment_dead_letters_out" {
+  subscription = google_pubsub_subscription.run_circles_payment.id
+  role         = "roles/pubsub.subscriber"
+  member       = local.pubsub_agent
+}
+
+resource "google_pubsub_subscription" "run_circles_circle" {
+  name                       = "run-circles-circle"
+  topic                      = google_pubsub_topic.circle_events.id
+  ack_deadline_seconds       = 60
+  enable_message_ordering    = true
+  message_retention_duration = "604800s"
+  labels                     = local.labels
+
+  push_config {
+    push_endpoint = "${google_cloudfunctions2_function.run_circles.service_config[0].uri}/projects/${var.project_id}/topics/circle-events"
+
+    oidc_token {
+      service_account_email = google_service_account.pusher.email
+      audience              = google_cloudfunctions2_function.run_circles.service_config[0].uri
+    }
+  }
+
+  expiration_policy {
+    ttl = ""
+  }
+
+  retry_policy {
+    minimum_backoff = "10s"
+    maximum_backoff = "600s"
+  }
+
+  dead_letter_policy {
+    dead_letter_topic     = google_pubsub_topic.run_circles_circle_dead.id
+    max_delivery_attempts = 5
+  }
+}
+
+resource "google_pubsub_topic_iam_member" "run_circles_circle_dead_letters_in" {
+  topic  = google_pubsub_topic.run_circles_circle_dead.id
+  role   = "roles/pubsub.publisher"
+  member = local.pubsub_agent
+}
+
+resource "google_pubsub_subscription_iam_member" "run_circles_circle_dead_letters_out" {
+  subscription = google_pubsub_subscription.run_circles_circle.id
+  role         = "roles/pubsub.subscriber"
+  member       = local.pubsub_agent
+}
+
 resource "google_pubsub_subscription" "project_balances_dead_letters" {
   name                       = "project-balances-dead-letters"
   topic                      = google_pubsub_topic.project_balances_dead.id
@@ -3120,6 +3434,33 @@ resource "google_pubsub_subscription" "notify_revenues_dead_letters" {
   }
 }
 
+resource "google_pubsub_subscription" "notify_circles_dead_letters" {
+  name                       = "notify-circles-dead-letters"
+  topic                      = google_pubsub_topic.notify_circles_dead.id
+  ack_deadline_seconds       = 60
+  enable_message_ordering    = false
+  message_retention_duration = "604800s"
+  labels                     = local.labels
+
+  push_config {
+    push_endpoint = "${google_cloudfunctions2_function.dead_letter.service_config[0].uri}/projects/${var.project_id}/topics/notify-circles-dead"
+
+    oidc_token {
+      service_account_email = google_service_account.pusher.email
+      audience              = google_cloudfunctions2_function.dead_letter.service_config[0].uri
+    }
+  }
+
+  expiration_policy {
+    ttl = ""
+  }
+
+  retry_policy {
+    minimum_backoff = "10s"
+    maximum_backoff = "600s"
+  }
+}
+
 resource "google_pubsub_subscription" "project_referrals_wallet_dead_letters" {
   name                       = "project-referrals-wallet-dead-letters"
   topic                      = google_pubsub_topic.project_referrals_wallet_dead.id
@@ -3670,6 +4011,141 @@ resource "google_pubsub_subscription" "earn_channel_revenue_subscription_dead_le
 
   push_config {
     push_endpoint = "${google_cloudfunctions2_function.dead_letter.service_config[0].uri}/projects/${var.project_id}/topics/earn-channel-revenue-subscription-dead"
+
+    oidc_token {
+      service_account_email = google_service_account.pusher.email
+      audience              = google_cloudfunctions2_function.dead_letter.service_config[0].uri
+    }
+  }
+
+  expiration_policy {
+    ttl = ""
+  }
+
+  retry_policy {
+    minimum_backoff = "10s"
+    maximum_backoff = "600s"
+  }
+}
+
+resource "google_pubsub_subscription" "project_circles_wallet_dead_letters" {
+  name                       = "project-circles-wallet-dead-letters"
+  topic                      = google_pubsub_topic.project_circles_wallet_dead.id
+  ack_deadline_seconds       = 60
+  enable_message_ordering    = false
+  message_retention_duration = "604800s"
+  labels                     = local.labels
+
+  push_config {
+    push_endpoint = "${google_cloudfunctions2_function.dead_letter.service_config[0].uri}/projects/${var.project_id}/topics/project-circles-wallet-dead"
+
+    oidc_token {
+      service_account_email = google_service_account.pusher.email
+      audience              = google_cloudfunctions2_function.dead_letter.service_config[0].uri
+    }
+  }
+
+  expiration_policy {
+    ttl = ""
+  }
+
+  retry_policy {
+    minimum_backoff = "10s"
+    maximum_backoff = "600s"
+  }
+}
+
+resource "google_pubsub_subscription" "project_circles_circle_dead_letters" {
+  name                       = "project-circles-circle-dead-letters"
+  topic                      = google_pubsub_topic.project_circles_circle_dead.id
+  ack_deadline_seconds       = 60
+  enable_message_ordering    = false
+  message_retention_duration = "604800s"
+  labels                     = local.labels
+
+  push_config {
+    push_endpoint = "${google_cloudfunctions2_function.dead_letter.service_config[0].uri}/projects/${var.project_id}/topics/project-circles-circle-dead"
+
+    oidc_token {
+      service_account_email = google_service_account.pusher.email
+      audience              = google_cloudfunctions2_function.dead_letter.service_config[0].uri
+    }
+  }
+
+  expiration_policy {
+    ttl = ""
+  }
+
+  retry_policy {
+    minimum_backoff = "10s"
+    maximum_backoff = "600s"
+  }
+}
+
+resource "google_pubsub_subscription" "run_circles_wallet_dead_letters" {
+  name                       = "run-circles-wallet-dead-letters"
+  topic                      = google_pubsub_topic.run_circles_wallet_dead.id
+  ack_deadline_seconds       = 60
+  enable_message_ordering    = false
+  message_retention_duration = "604800s"
+  labels                     = local.labels
+
+  push_config {
+    push_endpoint = "${google_cloudfunctions2_function.dead_letter.service_config[0].uri}/projects/${var.project_id}/topics/run-circles-wallet-dead"
+
+    oidc_token {
+      service_account_email = google_service_account.pusher.email
+      audience              = google_cloudfunctions2_function.dead_letter.service_config[0].uri
+    }
+  }
+
+  expiration_policy {
+    ttl = ""
+  }
+
+  retry_policy {
+    minimum_backoff = "10s"
+    maximum_backoff = "600s"
+  }
+}
+
+resource "google_pubsub_subscription" "run_circles_payment_dead_letters" {
+  name                       = "run-circles-payment-dead-letters"
+  topic                      = google_pubsub_topic.run_circles_payment_dead.id
+  ack_deadline_seconds       = 60
+  enable_message_ordering    = false
+  message_retention_duration = "604800s"
+  labels                     = local.labels
+
+  push_config {
+    push_endpoint = "${google_cloudfunctions2_function.dead_letter.service_config[0].uri}/projects/${var.project_id}/topics/run-circles-payment-dead"
+
+    oidc_token {
+      service_account_email = google_service_account.pusher.email
+      audience              = google_cloudfunctions2_function.dead_letter.service_config[0].uri
+    }
+  }
+
+  expiration_policy {
+    ttl = ""
+  }
+
+  retry_policy {
+    minimum_backoff = "10s"
+    maximum_backoff = "600s"
+  }
+}
+
+resource "google_pubsub_subscription" "run_circles_circle_dead_letters" {
+  name                       = "run-circles-circle-dead-letters"
+  topic                      = google_pubsub_topic.run_circles_circle_dead.id
+  ack_deadline_seconds       = 60
+  enable_message_ordering    = false
+  message_retention_duration = "604800s"
+  labels                     = local.labels
+
+  push_config {
+    push_endpoint = "${google_cloudfunctions2_function.dead_letter.service_config[0].uri}/projects/${var.project_id}/topics/run-circles-circle-dead"
 
     oidc_token {
       service_account_email = google_service_account.pusher.email
@@ -4681,6 +5157,84 @@ resource "google_cloudfunctions2_function" "earn_channel_revenue" {
   depends_on = [google_project_service.enabled]
 }
 
+resource "google_cloudfunctions2_function" "project_circles" {
+  name        = "project-circles"
+  location    = var.region
+  description = "Soko project_circles (pubsub)"
+  labels      = local.labels
+
+  build_config {
+    runtime         = "python311"
+    entry_point     = "project_circles"
+    service_account = google_service_account.builder.id
+
+    source {
+      storage_source {
+        bucket = google_storage_bucket.source.name
+        object = google_storage_bucket_object.source.name
+      }
+    }
+  }
+
+  service_config {
+    available_memory                 = "256Mi"
+    available_cpu                    = "1"
+    timeout_seconds                  = 60
+    min_instance_count               = 0
+    max_instance_count               = 20
+    max_instance_request_concurrency = 4
+    ingress_settings                 = "ALLOW_INTERNAL_ONLY"
+    all_traffic_on_latest_revision   = true
+    service_account_email            = google_service_account.subscriber.email
+    environment_variables            = local.environment
+  }
+
+  lifecycle {
+    ignore_changes = [build_config[0].source, build_config[0].docker_repository]
+  }
+
+  depends_on = [google_project_service.enabled]
+}
+
+resource "google_cloudfunctions2_function" "run_circles" {
+  name        = "run-circles"
+  location    = var.region
+  description = "Soko run_circles (pubsub)"
+  labels      = local.labels
+
+  build_config {
+    runtime         = "python311"
+    entry_point     = "run_circles"
+    service_account = google_service_account.builder.id
+
+    source {
+      storage_source {
+        bucket = google_storage_bucket.source.name
+        object = google_storage_bucket_object.source.name
+      }
+    }
+  }
+
+  service_config {
+    available_memory                 = "256Mi"
+    available_cpu                    = "1"
+    timeout_seconds                  = 60
+    min_instance_count               = 0
+    max_instance_count               = 20
+    max_instance_request_concurrency = 4
+    ingress_settings                 = "ALLOW_INTERNAL_ONLY"
+    all_traffic_on_latest_revision   = true
+    service_account_email            = google_service_account.reactor.email
+    environment_variables            = local.environment
+  }
+
+  lifecycle {
+    ignore_changes = [build_config[0].source, build_config[0].docker_repository]
+  }
+
+  depends_on = [google_project_service.enabled]
+}
+
 resource "google_cloud_scheduler_job" "expire_payments" {
   name             = "soko-expire-payments"
   region           = var.region
@@ -4898,6 +5452,68 @@ resource "google_cloud_scheduler_job" "end_subscriptions" {
   depends_on = [google_project_service.enabled]
 }
 
+resource "google_cloud_scheduler_job" "close_rounds" {
+  name             = "soko-close-rounds"
+  region           = var.region
+  schedule         = "* * * * *"
+  time_zone        = "Etc/UTC"
+  attempt_deadline = "320s"
+
+  retry_config {
+    retry_count          = 3
+    min_backoff_duration = "10s"
+    max_backoff_duration = "300s"
+  }
+
+  http_target {
+    http_method = "POST"
+    uri         = google_cloudfunctions2_function.scheduled_job.service_config[0].uri
+    body        = "eyJqb2IiOiAiY2xvc2Utcm91bmRzIn0="
+    headers     = {
+      "Content-Type"            = "application/json"
+      "X-Soko-Scheduler-Secret" = random_password.scheduler_secret.result
+    }
+
+    oidc_token {
+      service_account_email = google_service_account.scheduler.email
+      audience              = google_cloudfunctions2_function.scheduled_job.service_config[0].uri
+    }
+  }
+
+  depends_on = [google_project_service.enabled]
+}
+
+resource "google_cloud_scheduler_job" "remind_circles" {
+  name             = "soko-remind-circles"
+  region           = var.region
+  schedule         = "*/10 * * * *"
+  time_zone        = "Etc/UTC"
+  attempt_deadline = "320s"
+
+  retry_config {
+    retry_count          = 3
+    min_backoff_duration = "10s"
+    max_backoff_duration = "300s"
+  }
+
+  http_target {
+    http_method = "POST"
+    uri         = google_cloudfunctions2_function.scheduled_job.service_config[0].uri
+    body        = "eyJqb2IiOiAicmVtaW5kLWNpcmNsZXMifQ=="
+    headers     = {
+      "Content-Type"            = "application/json"
+      "X-Soko-Scheduler-Secret" = random_password.scheduler_secret.result
+    }
+
+    oidc_token {
+      service_account_email = google_service_account.scheduler.email
+      audience              = google_cloudfunctions2_function.scheduled_job.service_config[0].uri
+    }
+  }
+
+  depends_on = [google_project_service.enabled]
+}
+
 resource "google_service_account" "webhook" {
   account_id   = "soko-webhook"
   display_name = "Soko webhook functions (telegram_webhook)"
@@ -4917,6 +5533,12 @@ resource "google_project_iam_member" "webhook_firestore" {
 
 resource "google_pubsub_topic_iam_member" "webhook_publishes_channel_events" {
   topic  = google_pubsub_topic.channel_events.id
+  role   = "roles/pubsub.publisher"
+  member = "serviceAccount:${google_service_account.webhook.email}"
+}
+
+resource "google_pubsub_topic_iam_member" "webhook_publishes_circle_events" {
+  topic  = google_pubsub_topic.circle_events.id
   role   = "roles/pubsub.publisher"
   member = "serviceAccount:${google_service_account.webhook.email}"
 }
@@ -4971,6 +5593,12 @@ resource "google_pubsub_topic_iam_member" "webhook_publishes_referral_events" {
 
 resource "google_pubsub_topic_iam_member" "webhook_publishes_subscription_events" {
   topic  = google_pubsub_topic.subscription_events.id
+  role   = "roles/pubsub.publisher"
+  member = "serviceAccount:${google_service_account.webhook.email}"
+}
+
+resource "google_pubsub_topic_iam_member" "webhook_publishes_tier_events" {
+  topic  = google_pubsub_topic.tier_events.id
   role   = "roles/pubsub.publisher"
   member = "serviceAccount:${google_service_account.webhook.email}"
 }
@@ -5031,6 +5659,12 @@ resource "google_project_iam_member" "jobs_firestore" {
 
 resource "google_pubsub_topic_iam_member" "jobs_publishes_channel_events" {
   topic  = google_pubsub_topic.channel_events.id
+  role   = "roles/pubsub.publisher"
+  member = "serviceAccount:${google_service_account.jobs.email}"
+}
+
+resource "google_pubsub_topic_iam_member" "jobs_publishes_circle_events" {
+  topic  = google_pubsub_topic.circle_events.id
   role   = "roles/pubsub.publisher"
   member = "serviceAccount:${google_service_account.jobs.email}"
 }
@@ -5103,6 +5737,12 @@ resource "google_pubsub_topic_iam_member" "jobs_publishes_revenue_events" {
 
 resource "google_pubsub_topic_iam_member" "jobs_publishes_subscription_events" {
   topic  = google_pubsub_topic.subscription_events.id
+  role   = "roles/pubsub.publisher"
+  member = "serviceAccount:${google_service_account.jobs.email}"
+}
+
+resource "google_pubsub_topic_iam_member" "jobs_publishes_tier_events" {
+  topic  = google_pubsub_topic.tier_events.id
   role   = "roles/pubsub.publisher"
   member = "serviceAccount:${google_service_account.jobs.email}"
 }
@@ -5199,7 +5839,7 @@ resource "google_pubsub_topic_iam_member" "ops_publishes_health_events" {
 
 resource "google_service_account" "subscriber" {
   account_id   = "soko-subscriber"
-  display_name = "Soko subscriber functions (project_balances, project_payments, project_shop, project_referrals, project_coins, project_channels)"
+  display_name = "Soko subscriber functions (project_balances, project_payments, project_shop, project_referrals, project_coins, project_channels, project_circles)"
 }
 
 resource "google_service_account_iam_member" "subscriber_deployed_by_deployer" {
@@ -5216,7 +5856,7 @@ resource "google_project_iam_member" "subscriber_firestore" {
 
 resource "google_service_account" "reactor" {
   account_id   = "soko-reactor"
-  display_name = "Soko reactor functions (open_wallets, credit_deposits, debit_refunds, run_checkout, earn_commissions, pay_commissions, reward_loyalty, pay_coin_deposits, grant_subscriptions, earn_channel_revenue)"
+  display_name = "Soko reactor functions (open_wallets, credit_deposits, debit_refunds, run_checkout, earn_commissions, pay_commissions, reward_loyalty, pay_coin_deposits, grant_subscriptions, earn_channel_revenue, run_circles)"
 }
 
 resource "google_service_account_iam_member" "reactor_deployed_by_deployer" {
@@ -5229,6 +5869,12 @@ resource "google_project_iam_member" "reactor_firestore" {
   project = var.project_id
   role    = "roles/datastore.user"
   member  = "serviceAccount:${google_service_account.reactor.email}"
+}
+
+resource "google_pubsub_topic_iam_member" "reactor_publishes_circle_events" {
+  topic  = google_pubsub_topic.circle_events.id
+  role   = "roles/pubsub.publisher"
+  member = "serviceAccount:${google_service_account.reactor.email}"
 }
 
 resource "google_pubsub_topic_iam_member" "reactor_publishes_lot_events" {
@@ -5269,6 +5915,12 @@ resource "google_pubsub_topic_iam_member" "reactor_publishes_revenue_events" {
 
 resource "google_pubsub_topic_iam_member" "reactor_publishes_subscription_events" {
   topic  = google_pubsub_topic.subscription_events.id
+  role   = "roles/pubsub.publisher"
+  member = "serviceAccount:${google_service_account.reactor.email}"
+}
+
+resource "google_pubsub_topic_iam_member" "reactor_publishes_tier_events" {
+  topic  = google_pubsub_topic.tier_events.id
   role   = "roles/pubsub.publisher"
   member = "serviceAccount:${google_service_account.reactor.email}"
 }
@@ -5522,6 +6174,22 @@ resource "google_cloud_run_v2_service_iam_member" "earn_channel_revenue_pusher" 
   member   = "serviceAccount:${google_service_account.pusher.email}"
 }
 
+resource "google_cloud_run_v2_service_iam_member" "project_circles_pusher" {
+  project  = var.project_id
+  location = var.region
+  name     = google_cloudfunctions2_function.project_circles.name
+  role     = "roles/run.invoker"
+  member   = "serviceAccount:${google_service_account.pusher.email}"
+}
+
+resource "google_cloud_run_v2_service_iam_member" "run_circles_pusher" {
+  project  = var.project_id
+  location = var.region
+  name     = google_cloudfunctions2_function.run_circles.name
+  role     = "roles/run.invoker"
+  member   = "serviceAccount:${google_service_account.pusher.email}"
+}
+
 output "function_urls" {
   value = {
     telegram_webhook     = google_cloudfunctions2_function.telegram_webhook.service_config[0].uri
@@ -5547,6 +6215,8 @@ output "function_urls" {
     project_channels     = google_cloudfunctions2_function.project_channels.service_config[0].uri
     grant_subscriptions  = google_cloudfunctions2_function.grant_subscriptions.service_config[0].uri
     earn_channel_revenue = google_cloudfunctions2_function.earn_channel_revenue.service_config[0].uri
+    project_circles      = google_cloudfunctions2_function.project_circles.service_config[0].uri
+    run_circles          = google_cloudfunctions2_function.run_circles.service_config[0].uri
   }
 }
 

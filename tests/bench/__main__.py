@@ -4,7 +4,15 @@ Each benchmark prints its detail and returns its headline figures; the run ends 
 table of them beside the floors measured in the same run (tests/bench/summary.py).
 """
 
-from tests.bench import cold_start, core, flash_sale, long_stream, summary, webhook_latency
+from tests.bench import (
+    circle_round,
+    cold_start,
+    core,
+    flash_sale,
+    long_stream,
+    summary,
+    webhook_latency,
+)
 
 if __name__ == "__main__":
     figures: list[summary.Figure] = []
@@ -14,7 +22,8 @@ if __name__ == "__main__":
         lambda: cold_start.main([]),
         webhook_latency.main,
         flash_sale.main,
+        lambda: circle_round.main([]),
     ):
-        figures += run()
+        figures += run() or []  # circle_round prints its table only: it has no floor yet
         print()
     print(summary.render(figures))

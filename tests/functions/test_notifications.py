@@ -208,6 +208,7 @@ def test_instances_times_the_process_rate_stay_under_telegrams_overall_limit() -
         "channel-events",
         "subscription-events",
         "revenue-events",
+        "circle-events",
     }
 
 

@@ -117,6 +117,56 @@ COIN_EXAMPLES: dict[str, dict[str, Any]] = {
     "coinaddress.watch_ended.v1": {},
     "coinrate.recorded.v1": {"rate": _RATE},
 }  # fmt: skip
+_KES = {"amount": 50_000, "currency": "KES"}
+_AT = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
+CIRCLE_EXAMPLES: dict[str, dict[str, Any]] = {
+    "wallet.held.v1": {"user_id": 7, "amount": _KES, "reason": "circle_deposit",
+                       "reference": "circle-deposit:c1:7:j1"},
+    "wallet.released.v1": {"user_id": 7, "amount": _KES, "hold_reference": "circle-deposit:c1:7:j1",
+                           "reference": "circle-release:c1:7:left"},
+    "circle.created.v1": {
+        "circle_id": "c1", "owner_id": 7, "name": "Chama", "contribution": _KES,
+        "period_unit": "week", "period_count": 1, "size": 5, "rotation": "random",
+        "deposit_rounds": 1, "at": _AT,
+    },
+    "circle.member_joined.v1": {"member_id": 7, "deposit": _KES,
+                                "hold_reference": "circle-deposit:c1:7:j1", "at": _AT},
+    "circle.hold_refused.v1": {"member_id": 8, "deposit": _KES,
+                               "hold_reference": "circle-deposit:c1:8:j1", "reason": "full"},
+    "circle.member_left.v1": {"member_id": 7, "deposit": _KES,
+                              "hold_reference": "circle-deposit:c1:7:j1"},
+    "circle.cancelled.v1": {"by": 7},
+    "circle.started.v1": {"order": (8, 7), "seed": "9f1c", "at": _AT},
+    "circle.round_opened.v1": {"round": 1, "recipient_id": 8, "deadline": _AT},
+    "circle.reminded.v1": {"round": 1, "hours_before": 24},
+    "circle.contribution_received.v1": {"round": 1, "member_id": 7, "amount": _KES,
+                                        "reference": "circle-contribution:c1:1:7"},
+    "circle.contribution_returned.v1": {"round": 1, "member_id": 7, "amount": _KES,
+                                        "reference": "circle-contribution:c1:1:7",
+                                        "reason": "round closed"},
+    "circle.default_covered.v1": {"round": 2, "member_id": 7, "seized": _KES,
+                                  "uncovered": {"amount": 0, "currency": "KES"},
+                                  "hold_reference": "circle-deposit:c1:7:j1"},
+    "circle.deposit_restored.v1": {"member_id": 7, "amount": _KES,
+                                   "hold_reference": "circle-deposit:c1:7:r2"},
+    "circle.pot_paid.v1": {"round": 1, "recipient_id": 8, "collected": _KES, "paid": _KES,
+                           "withheld": {"amount": 0, "currency": "KES"},
+                           "short": {"amount": 0, "currency": "KES"}},
+    "circle.arrears_paid.v1": {"debtor_id": 7, "creditor_id": 8, "creditor_round": 1,
+                               "amount": _KES, "source": "deposit",
+                               "reference": "circle-arrears:c1:7:1",
+                               "hold_reference": "circle-deposit:c1:7:j1"},
+    "circle.deposit_returned.v1": {"member_id": 7, "amount": _KES,
+                                   "hold_reference": "circle-deposit:c1:7:j1"},
+    "circle.ended.v1": {"at": _AT, "written_off": {"amount": 0, "currency": "KES"},
+                        "owner_id": 7},
+    "tier.bought.v1": {"owner_id": 7, "tier": "essential",
+                       "limits": {"circles": 3, "members": 10}, "price": _KES,
+                       "reference": "circle-tier:7:essential:ab12", "until": _AT},
+    "tier.slot_taken.v1": {"owner_id": 7, "circle_id": "c1"},
+    "tier.slot_freed.v1": {"circle_id": "c1"},
+}  # fmt: skip
+
 
 EXAMPLES: dict[str, dict[str, Any]] = {
     "user.registered.v1": {"user_id": 7, "chat_id": 7, "first_name": "Amina", "language": "sw"},
@@ -252,6 +302,7 @@ EXAMPLES: dict[str, dict[str, Any]] = {
     **SHOP_EXAMPLES,
     **COIN_EXAMPLES,
     **CHANNEL_EXAMPLES,
+    **CIRCLE_EXAMPLES,
 }
 
 

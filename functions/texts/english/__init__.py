@@ -8,6 +8,7 @@ which formats money for humans and escapes text.
 from functions.texts.english import (
     account,
     channels,
+    circles,
     coins,
     notices,
     payments,
@@ -16,5 +17,5 @@ from functions.texts.english import (
     shop,
 )
 
-AREAS = (account, payments, shop, notices, refusals, referrals, coins, channels)
+AREAS = (account, payments, shop, notices, refusals, referrals, coins, channels, circles)
 TEXTS: dict[str, str] = {key: text for area in AREAS for key, text in area.TEXTS.items()}

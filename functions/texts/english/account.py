@@ -6,6 +6,7 @@ TEXTS: dict[str, str] = {
     "account.welcome": "Welcome to Soko, {name}!\n\n/balance — your wallet\n/help — what I can do",
     "account.welcome_back": "Welcome back, {name}!\n\n/balance — your wallet",
     "account.balance": "Your balance:\n{lines}",
+    "account.balance_held": "Of which held as circle deposits (not spendable): {amounts}",
     # /help: a head per role, then each command's line.
     "account.help_head_anyone": "I understand:",
     "account.help_head_admin": "For admins:",

@@ -1,0 +1,114 @@
+"""Savings circles (ROSCA, chama): groups that pay in every period and take the pot in turn.
+
+`circle-<id>` decides (functions/domain/circles.py); the money moves on the members'
+wallets: a deposit is held (not spent), a contribution debited, a pot credited, each once
+under a reference naming the circle, round and member (docs/architecture.md, "Savings
+circles"). The reactors run inline after a tap, so the answer shows the outcome.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from functools import cache
+
+from pydantic import BaseModel, ConfigDict
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from events.tiers import Limits
+from functions.contexts.base import BoundedContext, Function, Job, Lazy, Subscriber
+from functions.notifications.circles import RULES
+from functions.projections.circles import circle_memberships, circles_view
+from functions.reactors.circles import CIRCLE_REACTORS
+from functions.reactors.tiers import buy_tier, free_tier_slot
+from functions.telegram.routes import Ref, Route, command, question
+
+
+class Tier(BaseModel):
+    """A tier for owners: open or running circles (0: any number), members each, and its
+    price per 30 days in minor units of `SOKO_CIRCLES_TIER_CURRENCY` (0: free)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    circles: int
+    members: int
+    price: int = 0
+
+    def limits(self) -> Limits:
+        return Limits(circles=self.circles, members=self.members)
+
+
+# The default tiers (prices are examples a deployment sets): the first is the free one.
+TIERS: dict[str, Tier] = {
+    "starter": Tier(circles=1, members=5),
+    "essential": Tier(circles=3, members=10, price=50_000),
+    "advanced": Tier(circles=10, members=25, price=150_000),
+    "extended": Tier(circles=0, members=50, price=300_000),
+}
+
+
+class CirclesSettings(BaseSettings):
+    """SOKO_CIRCLES_*: the bot's @name makes the invite links
+    (https://t.me/<bot_username>?start=circle_<id>); allow_minutes accepts periods of minutes
+    (`5min`), for trying rounds locally, never in a deployment."""
+
+    model_config = SettingsConfigDict(env_prefix="SOKO_CIRCLES_", frozen=True, extra="ignore")
+    bot_username: str = "soko_bot"
+    allow_minutes: bool = False
+    tiers: dict[str, Tier] = TIERS  # JSON; the first one is free and in force without a purchase
+    tier_currency: str = "KES"
+
+    def free(self) -> Limits:
+        return next(iter(self.tiers.values())).limits()
+
+
+@cache
+def circle_settings() -> CirclesSettings:
+    return CirclesSettings()
+
+
+def tiers_on_sale() -> Mapping[str, Limits]:
+    return {name: tier.limits() for name, tier in circle_settings().tiers.items()}
+
+
+buy = buy_tier(tiers_on_sale)
+REACTORS = (*CIRCLE_REACTORS, buy, free_tier_slot)
+
+
+HANDLERS = "functions.telegram.circles"
+JOBS = "functions.jobs.circles"
+ROUTES: tuple[Route, ...] = (
+    command("/circles", HANDLERS, "on_circles", "help.circles",
+            args="[new <name> <amount> <daily|weekly|monthly|Nd> <members>]"),
+    Route("callback", "circle", Ref(HANDLERS, "on_button")),
+    question("circle_phone", HANDLERS, "on_phone_answer"),
+)  # fmt: skip
+
+CONTEXT = BoundedContext(
+    name="circles",
+    routes=ROUTES,
+    categories=("circle", "tier"),
+    commands_append_to=("circle", "tier"),
+    projections=(circles_view, circle_memberships),
+    reactors=REACTORS,
+    inline=REACTORS,  # a tap's answer shows the join, the payment, the pot, the tier
+    rules=RULES,
+    jobs=(
+        Job("close-rounds", "* * * * *", Lazy(JOBS, "close_rounds")),
+        Job("remind-circles", "*/10 * * * *", Lazy(JOBS, "remind")),
+    ),
+    subscribers=(
+        Subscriber(
+            Function("project_circles", "pubsub", concurrency=4),
+            projections=(circles_view, circle_memberships),
+            subscription="project-circles-{category}",
+        ),
+        Subscriber(
+            Function(
+                "run_circles", "pubsub", concurrency=4, family="reactor",
+                publishes=("wallet", "circle", "tier"),
+            ),
+            reactors=REACTORS,
+            subscription="run-circles-{category}",
+        ),
+    ),
+    settings=(CirclesSettings,),
+)  # fmt: skip

@@ -1,0 +1,94 @@
+"""Savings circles: /circles, the status card, its buttons, and the circles' notices."""
+
+TEXTS: dict[str, str] = {
+    "help.circles": "your savings circles; /circles new to start one",
+    "circles.none": (
+        "You are in no savings circle yet.\n\n"
+        "Start one: <code>/circles new Family 500 weekly 5</code> (name, contribution, "
+        "period: daily, weekly, monthly or e.g. 10d, and members). Options: "
+        "<code>rotation=random|join|owner</code>, <code>deposit=2</code> (contributions held "
+        "as a security deposit; default 1)."
+    ),
+    "circles.usage": (
+        "Send <code>/circles new &lt;name&gt; &lt;contribution&gt; &lt;daily|weekly|monthly|Nd&gt; "
+        "&lt;members&gt;</code>, e.g. <code>/circles new Family 500 weekly 5</code>."
+    ),
+    "circles.list_head": "Your savings circles:",
+    "circles.list_line": "• <b>{name}</b>: {status}",
+    "circles.no_such": "That circle does not exist (or the link is wrong).",
+    "circles.card": (
+        "<b>{name}</b> ({status})\n"
+        "Contribution {contribution} every {period}; {size} members; deposit {deposit}.\n"
+        "Rotation: {rotation}\n"
+        "Members ({count}/{size}):\n{members}"
+    ),
+    "circles.card_round": (
+        "\n\nRound {round}: the pot goes to {recipient}. Pot so far {pot}; deadline {deadline}."
+    ),
+    "circles.card_invite": "\n\nInvite: {link}",
+    "circles.member_line": (
+        "{mark} {name}{standing} — deposit {deposit}, paid {paid}, got {received}"
+    ),
+    "circles.member_owes": ", owes {owed}",
+    "circles.standing_lost": " (not in good standing)",
+    "circles.period_minute": "{count} min",
+    "circles.period_day": "{count} day(s)",
+    "circles.period_week": "{count} week(s)",
+    "circles.period_month": "{count} month(s)",
+    "circles.status_open": "waiting for members",
+    "circles.status_running": "running",
+    "circles.status_ended": "ended",
+    "circles.status_cancelled": "cancelled",
+    "circles.rotation_join": "in joining order",
+    "circles.rotation_random": "drawn at the start from a recorded seed",
+    "circles.rotation_owner": "set by the owner",
+    "circles.created": "Circle created. Share the invite link; your own deposit is being held.",
+    "circles.button_join": "Join (hold {deposit})",
+    "circles.button_pay_on": "Pay with {rail}",
+    "circles.phone_question": "Reply with your {rail} phone number to pay {amount}.",
+    "circles.button_leave": "Leave",
+    "circles.button_start": "Start now",
+    "circles.button_cancel": "Cancel circle",
+    "circles.button_pay": "Contribute {amount}",
+    "circles.button_restore": "Restore deposit {amount}",
+    "circles.button_refresh": "Refresh",
+    "circles.joined": "You joined; your deposit is held in your wallet (not spent).",
+    "circles.left": "You left the circle; your deposit is released.",
+    "circles.paid": "Contribution received.",
+    "circles.restored": "Deposit restored.",
+    "circles.started": "The circle started.",
+    "circles.cancelled": "The circle is cancelled; every deposit is released.",
+    "circles.not_open": "This circle no longer takes members.",
+    "circles.full": "This circle is full.",
+    "circles.already_member": "You are a member already.",
+    "circles.nothing_due": "You have nothing to pay in this circle right now.",
+    "circles.invited": "You were invited to a savings circle.",
+    "refusal.circle_tier_limit": (
+        "Your tier allows {circles} open circle(s) (0: any number) of up to {members} members. "
+        "Upgrade to open this one:"
+    ),
+    "circles.button_tier": "{tier}: {price} / 30 days",
+    "circles.tier_bought": "Tier <b>{tier}</b> is yours until {until}. Send /circles new again.",
+    # Notices
+    "circles.notice_joined": "👥 A member joined <b>{name}</b> ({count}/{size}).",
+    "circles.notice_round": (
+        "🔔 Round {round} of <b>{name}</b> is open: contribute {amount} by {deadline}."
+    ),
+    "circles.notice_round_yours": "This round's pot is yours.",
+    "circles.notice_reminder": (
+        "⏰ <b>{name}</b>: round {round} closes in {hours} h; your {amount} is not paid yet."
+    ),
+    "circles.notice_paid": "✅ Your {amount} for round {round} of <b>{name}</b> is in.",
+    "circles.notice_pot": "💰 You received {amount}: the pot of round {round} of <b>{name}</b>.",
+    "circles.notice_pot_less": (
+        " {withheld} of it paid what you owed; {short} was missing (owed to you by defaulters)."
+    ),
+    "circles.notice_default": (
+        "⚠️ You missed round {round} of <b>{name}</b>: {seized} was taken from your deposit. "
+        "Restore it before the next deadline to regain good standing."
+    ),
+    "circles.notice_uncovered": " Your deposit could not cover {uncovered}: you owe it.",
+    "circles.notice_restored": "👍 Your deposit in <b>{name}</b> is restored.",
+    "circles.notice_returned": "🔓 Your deposit of {amount} from <b>{name}</b> is released.",
+    "circles.notice_ended": "🏁 <b>{name}</b> ended: every round is paid out.",
+}
