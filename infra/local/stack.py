@@ -101,6 +101,7 @@ PAYMENT_WEBHOOK = "payment_webhook"
 # The shop admin of the local stack (SOKO_ADMIN_IDS): `/as 900001` in the console, and the
 # e2e tests and benchmarks that stock products over the webhook.
 LOCAL_ADMIN_ID = 900001
+FAKE_BOT_USERNAME = "soko_test_bot"  # the fake Telegram's bot (tests/fakes/telegram/fake.py)
 LOCAL_CURRENCY = "KES"  # SOKO_DEFAULT_CURRENCY: prices typed without a currency
 # SOKO_MANUAL_TRANSFER_DETAILS: `/deposit bank 100 REF123` works out of the box; the local
 # admin approves the transfer. The IBAN is all zeros: obviously no account.
@@ -122,6 +123,9 @@ LOCAL_DEFAULTS: Mapping[str, str] = {
     "SOKO_REFERRALS_CONVERSION": '{"KES": 31000, "IDR": 250, "USD": 4000000, "XTR": 5200000}',
     # `/circles new Demo 500 2min 3`: rounds of minutes, so a default shows within a session.
     "SOKO_CIRCLES_ALLOW_MINUTES": "true",
+    # Circle and channel links name the bot by setting (referrals ask getMe): the fake's.
+    "SOKO_CIRCLES_BOT_USERNAME": FAKE_BOT_USERNAME,
+    "SOKO_CHANNELS_BOT_USERNAME": FAKE_BOT_USERNAME,
 }
 SECRET_SETTINGS = (
     "SOKO_BOT_TOKEN",
