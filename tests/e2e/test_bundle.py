@@ -41,6 +41,7 @@ SECRETS = {
     "bot_token": BOT_TOKEN,
     "webhook_secret": WEBHOOK_SECRET,
     "scheduler_secret": SCHEDULER_SECRET,
+    "referrals_secret": "bundle-test-referrals-key",
 }
 # Variables that would let the served code see the repository or the dev environment.
 LEAKY = ("PYTHONPATH", "PYTHONHOME", "PYTHONSTARTUP", "VIRTUAL_ENV", "PYTHONUSERBASE")

@@ -319,7 +319,8 @@ def test_a_function_that_cannot_start_stops_everything(tmp_path: Path) -> None:
 
 def test_make_dev_takes_exported_settings_and_ignores_the_stacks_own(tmp_path: Path) -> None:
     env = {
-        **os.environ,
+        # tests/conftest.py exports a referrals key for the tests: not the user's to ignore.
+        **{k: v for k, v in os.environ.items() if k != "SOKO_REFERRALS_SECRET"},
         "SOKO_MANUAL_TRANSFER_DETAILS": "Exported Test Bank",
         "SOKO_BOT_TOKEN": "123456789:exported-token-that-must-not-be-used-aaaa",
     }

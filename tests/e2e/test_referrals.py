@@ -14,7 +14,7 @@ from tests.e2e.conftest import eventually
 from tests.e2e.rails import credited, deposit, event_types
 
 pytestmark = pytest.mark.e2e
-ALICE, BOB = 8201, 8202
+ALICE, BOB = 8781, 8782  # unique among the e2e stack's users (test_stars has 8201)
 
 
 def test_a_friend_through_the_link_earns_the_referrer_a_commission_on_their_mpesa_deposit(
