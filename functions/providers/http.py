@@ -20,6 +20,7 @@ import httpx
 
 from functions.providers.base import OutcomeUnknown, ProviderUnavailable
 from functions.providers.pace import Pacer
+from functions.runtime import secrets
 
 TRANSIENT_STATUSES = frozenset({429, 500, 502, 503, 504})
 NOT_RECEIVED_STATUSES = frozenset({429})  # the provider says it did nothing
@@ -105,3 +106,13 @@ class ProviderHttp:
             creates=creates,
             **request,
         )
+
+
+def reveal_setting(settings: object, name: str, env_prefix: str) -> str:
+    """A rail's secret setting, resolved (Secret Manager in the cloud); one that cannot be
+    read now makes the provider unavailable, named by its variable, never its value."""
+    value = getattr(settings, name)
+    try:
+        return secrets.reveal(value.get_secret_value())
+    except secrets.SecretUnavailable as err:
+        raise ProviderUnavailable(f"{env_prefix}{name.upper()} {err}") from None

@@ -17,7 +17,6 @@ from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any, Final, Literal
 
 import httpx
-from pydantic import SecretStr
 
 from events import Money
 from functions.phones.numbers import BadPhone, parse_phone
@@ -34,7 +33,7 @@ from functions.providers.base import (
     Started,
     Unauthorized,
 )
-from functions.providers.http import ProviderHttp
+from functions.providers.http import ProviderHttp, reveal_setting
 from functions.providers.pace import Pacer
 from functions.providers.token_cache import (
     MemoryTokenCache,
@@ -42,7 +41,7 @@ from functions.providers.token_cache import (
     TokenCache,
     firestore_token_cache,
 )
-from functions.runtime import logs, secrets
+from functions.runtime import logs
 
 if TYPE_CHECKING:
     from functions.runtime.bootstrap import Runtime
@@ -213,11 +212,7 @@ class AirtelRail:
         return token, self._now() + timedelta(seconds=lifetime)
 
     def _secret(self, name: SecretName) -> str:
-        value: SecretStr = getattr(self.settings, name)
-        try:
-            return secrets.reveal(value.get_secret_value())
-        except secrets.SecretUnavailable as err:
-            raise ProviderUnavailable(f"{ENV_PREFIX}{name.upper()} {err}") from None
+        return reveal_setting(self.settings, name, ENV_PREFIX)
 
     # -- the callback -----------------------------------------------------------------------
 

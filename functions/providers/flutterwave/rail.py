@@ -19,7 +19,6 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Final, Literal
 
 import httpx
-from pydantic import SecretStr
 
 from events import Money
 from functions.phones.numbers import BadPhone, Phone, parse_phone
@@ -36,9 +35,8 @@ from functions.providers.base import (
     Unauthorized,
 )
 from functions.providers.flutterwave import ENV_PREFIX, FlutterwaveSettings, wire
-from functions.providers.http import ProviderHttp
+from functions.providers.http import ProviderHttp, reveal_setting
 from functions.providers.pace import Pacer
-from functions.runtime import secrets
 
 if TYPE_CHECKING:
     from functions.runtime.bootstrap import Runtime
@@ -185,11 +183,7 @@ class FlutterwaveRail:
         return phone
 
     def _secret(self, name: SecretName) -> str:
-        value: SecretStr = getattr(self.settings, name)
-        try:
-            return secrets.reveal(value.get_secret_value())
-        except secrets.SecretUnavailable as err:
-            raise ProviderUnavailable(f"{ENV_PREFIX}{name.upper()} {err}") from None
+        return reveal_setting(self.settings, name, ENV_PREFIX)
 
     # -- the webhook ------------------------------------------------------------------------
 

@@ -19,7 +19,6 @@ from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any, Final, Literal
 
 import httpx
-from pydantic import SecretStr
 
 from events import Money
 from functions.providers.base import (
@@ -32,7 +31,7 @@ from functions.providers.base import (
     Report,
     Started,
 )
-from functions.providers.http import ProviderHttp
+from functions.providers.http import ProviderHttp, reveal_setting
 from functions.providers.mpesa import ENV_PREFIX, MpesaSettings, wire
 from functions.providers.token_cache import (
     MemoryTokenCache,
@@ -40,7 +39,7 @@ from functions.providers.token_cache import (
     TokenCache,
     firestore_token_cache,
 )
-from functions.runtime import logs, secrets
+from functions.runtime import logs
 
 if TYPE_CHECKING:
     from functions.runtime.bootstrap import Runtime
@@ -208,11 +207,7 @@ class MpesaRail:
         return token, self._now() + timedelta(seconds=lifetime)
 
     def _secret(self, name: SecretName) -> str:
-        value: SecretStr = getattr(self.settings, name)
-        try:
-            return secrets.reveal(value.get_secret_value())
-        except secrets.SecretUnavailable as err:
-            raise ProviderUnavailable(f"{ENV_PREFIX}{name.upper()} {err}") from None
+        return reveal_setting(self.settings, name, ENV_PREFIX)
 
     def _scrub(self, text: object) -> str:
         """The provider's text, short, with our credentials and token blanked out."""

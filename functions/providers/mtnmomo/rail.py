@@ -22,7 +22,6 @@ from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any, Final, Literal
 
 import httpx
-from pydantic import SecretStr
 
 from events import Money
 from functions.phones.numbers import BadPhone, parse_phone
@@ -38,7 +37,7 @@ from functions.providers.base import (
     Report,
     Started,
 )
-from functions.providers.http import ProviderHttp
+from functions.providers.http import ProviderHttp, reveal_setting
 from functions.providers.mtnmomo import ENV_PREFIX, MtnMomoSettings, wire
 from functions.providers.pace import OverPace, Pacer
 from functions.providers.token_cache import (
@@ -47,7 +46,7 @@ from functions.providers.token_cache import (
     TokenCache,
     firestore_token_cache,
 )
-from functions.runtime import logs, secrets
+from functions.runtime import logs
 
 if TYPE_CHECKING:
     from functions.runtime.bootstrap import Runtime
@@ -221,11 +220,7 @@ class MtnMomoRail:
         return token, self._now() + timedelta(seconds=lifetime)
 
     def _secret(self, name: SecretName) -> str:
-        value: SecretStr = getattr(self.settings, name)
-        try:
-            return secrets.reveal(value.get_secret_value())
-        except secrets.SecretUnavailable as err:
-            raise ProviderUnavailable(f"{ENV_PREFIX}{name.upper()} {err}") from None
+        return reveal_setting(self.settings, name, ENV_PREFIX)
 
     # -- the callback -----------------------------------------------------------------------
 
