@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import time
 from collections.abc import Callable, Iterator
 from typing import TypeVar
@@ -11,6 +12,15 @@ import pytest
 from infra.local.stack import LocalStack, TelegramLimits
 
 T = TypeVar("T")
+
+# The whole e2e tier shares one stack, and warm functions cache what they have read: two
+# files with the same user would see each other's wallets. Ids from here are never reused.
+_fresh_users = itertools.count(100_001)
+
+
+def new_user() -> int:
+    """A Telegram user id no other e2e test of this session has used."""
+    return next(_fresh_users)
 
 
 @pytest.fixture(scope="session")

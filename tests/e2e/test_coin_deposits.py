@@ -11,11 +11,11 @@ import pytest
 
 from infra.local.payer import Payer, addresses_in
 from infra.local.stack import LocalStack
-from tests.e2e.conftest import eventually
+from tests.e2e.conftest import eventually, new_user
 from tests.e2e.rails import CREDITED, SUCCEEDED, credited, event_types, open_wallet
 
 pytestmark = pytest.mark.e2e
-USER = 8301
+USER = new_user()
 
 
 def test_a_btc_payment_is_credited_after_two_blocks_and_the_user_is_told(

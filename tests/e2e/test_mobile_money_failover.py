@@ -10,11 +10,11 @@ import pytest
 from functions.runtime.firestore import client
 from infra.local.payer import Payer
 from infra.local.stack import LocalStack
-from tests.e2e.conftest import eventually
+from tests.e2e.conftest import eventually, new_user
 from tests.e2e.rails import CREDITED, SUCCEEDED, credited, event_types, open_wallet
 
 pytestmark = pytest.mark.e2e
-USER = 8301
+USER = new_user()
 
 
 def test_mtn_down_sends_the_payment_through_flutterwave_once_and_credits_once(

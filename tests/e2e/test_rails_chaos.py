@@ -23,12 +23,12 @@ from events.wallet import WalletCredited
 from functions.runtime.firestore import FirestoreEventStore, client
 from infra.local.emulators import reset_firestore
 from infra.local.stack import ROOT, LocalStack
-from tests.e2e.conftest import eventually
+from tests.e2e.conftest import eventually, new_user
 from tests.e2e.rails import SUCCEEDED, balances, deposit, event_types, open_wallet
 
 pytestmark = pytest.mark.e2e
 
-USERS = range(8301, 8311)  # ten users, a deposit on every rail each: 30 payments
+USERS = [new_user() for _ in range(10)]  # a deposit on every rail each: 30 payments
 SEED = 20240611
 HTTP = httpx.Client(trust_env=False, timeout=30.0)
 Task = Callable[[], object]
@@ -45,7 +45,7 @@ class Deposit:
 
 def _start_deposits(stack: LocalStack) -> list[Deposit]:
     def one_user(user_id: int) -> list[Deposit]:
-        n = user_id - USERS[0]
+        n = USERS.index(user_id)
         open_wallet(stack, user_id)
         asks = (
             ("mpesa", f"/deposit mpesa {100 + n} 0712345678", "KES", (100 + n) * 100),

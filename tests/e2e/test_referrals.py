@@ -10,11 +10,11 @@ import pytest
 
 from infra.local.payer import Payer
 from infra.local.stack import LocalStack
-from tests.e2e.conftest import eventually
+from tests.e2e.conftest import eventually, new_user
 from tests.e2e.rails import credited, deposit, event_types
 
 pytestmark = pytest.mark.e2e
-ALICE, BOB = 8781, 8782  # unique among the e2e stack's users (test_stars has 8201)
+ALICE, BOB = new_user(), new_user()
 
 
 def test_a_friend_through_the_link_earns_the_referrer_a_commission_on_their_mpesa_deposit(
