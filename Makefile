@@ -36,14 +36,14 @@ logs:
 	@mkdir -p .dev/logs && touch .dev/logs/all.log
 	tail -n 50 -F .dev/logs/all.log
 
-# One worker per core; a file's tests stay on one worker, so its module fixtures start once.
-# Default 0: in this process, one after another. Two workers start two e2e stacks of ~30
-# functions each, and on 2 cores their push deliveries then miss the e2e timeouts; `make test
-# TEST_JOBS=auto` is for the unit, functions and contract tiers until e2e is one group.
-TEST_JOBS ?= 0
+# One worker per core. Every test on the emulators is one group, run on one worker in turn
+# (two local stacks of ~30 functions each would overload a small machine); the other workers
+# take the rest a file at a time, so a module's fixtures start once (tests/conftest.py).
+# `make test TEST_JOBS=0` runs everything in this process.
+TEST_JOBS ?= auto
 
 test: install
-	$(BIN)/pytest -n $(TEST_JOBS) --dist loadfile
+	$(BIN)/pytest -n $(TEST_JOBS) --dist loadgroup
 
 lint: install
 	$(BIN)/ruff check .

@@ -20,6 +20,22 @@ EMULATOR_PROJECT = "demo-soko"
 os.environ.setdefault("SOKO_REFERRALS_SECRET", builders.REFERRALS_SECRET)
 
 
+EMULATOR_FIXTURES = frozenset({"emulators", "e2e_stack"})
+
+
+@pytest.hookimpl(tryfirst=True)  # before xdist reads the groups (`--dist loadgroup`)
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Everything on the emulators runs on one worker, one test after another; the other
+    workers share the rest a file at a time (so a module's fixtures start once). Two local
+    stacks of ~30 functions each on a 2-core machine miss their push deadlines."""
+    for item in items:
+        on_emulators = item.get_closest_marker("e2e") is not None or bool(
+            EMULATOR_FIXTURES & set(getattr(item, "fixturenames", ()))
+        )
+        group = "emulators" if on_emulators else item.nodeid.split("::", 1)[0]
+        item.add_marker(pytest.mark.xdist_group(group))
+
+
 @pytest.fixture
 def memory_runtime() -> Iterator[Runtime]:
     """A memory-backed runtime installed as the process's runtime for the test."""
