@@ -8,8 +8,11 @@ from pydantic import BaseModel, ConfigDict
 
 
 class Event(BaseModel):
-    """A fact that happened. Subclasses set `type_name` (e.g. `wallet.credited.v1`)."""
+    """A fact that happened. Subclasses set `type_name` (e.g. `wallet.credited.v1`).
 
-    model_config = ConfigDict(frozen=True, extra="forbid", strict=True)
+    `defer_build`: pydantic builds a model's validator and serializer on its first use, not
+    when the class is defined, so a cold instance builds only the events it meets."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", strict=True, defer_build=True)
 
     type_name: ClassVar[str]

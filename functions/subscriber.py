@@ -18,6 +18,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from events import Envelope
+from functions.contexts.base import resolve
 from functions.runtime import logs
 from functions.runtime.bootstrap import runtime
 from functions.runtime.reacting import react_to
@@ -50,9 +51,11 @@ def serve(entry_point: str, cloud_event_data: Any) -> int:
         return 0
     logs.bind(stream=envelope.stream, correlation_id=envelope.correlation_id)
     done = sum(
-        rt.read_models.apply(p, envelope) for p in serving.projections if p.feeds_on(envelope)
+        rt.read_models.apply(p, envelope)
+        for p in resolve(serving.projections)  # this subscriber's only
+        if p.feeds_on(envelope)
     )
-    done += sum(react_to(rt.pipeline, r, envelope) for r in serving.reactors)
+    done += sum(react_to(rt.pipeline, r, envelope) for r in resolve(serving.reactors))
     if serving.notifies:
         from functions.notifications.endpoint import notify  # the Bot API only where used
 

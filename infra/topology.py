@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from functions.contexts import REGISTRY, Registry
-from functions.contexts.base import Function, Subscriber
+from functions.contexts.base import Function, Subscriber, resolve
 from functions.runtime.topics import topic_of_category
 
 __all__ = ["STORED", "TOPOLOGY", "Function", "Schedule", "Subscription", "Topology"]
@@ -77,9 +77,9 @@ def subscriptions_of(subscriber: Subscriber, registry: Registry) -> tuple[Subscr
     """One subscription per category the subscriber reads, delivering only the event types
     it acts on when it ignores the rest (projections need every event of their streams)."""
     wanted: dict[str, set[str] | None] = {}  # category -> types, None: all of them
-    for projection in subscriber.projections:
+    for projection in resolve(subscriber.projections):
         wanted[projection.category] = None
-    reads = [(r.category, r.reacts_to) for r in subscriber.reactors]
+    reads = [(r.category, r.reacts_to) for r in resolve(subscriber.reactors)]
     if subscriber.notifies:
         reads += [(t.split(".", 1)[0], frozenset({t})) for t in registry.rules]
     for category, types in reads:

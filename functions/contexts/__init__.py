@@ -4,8 +4,13 @@ Everything that spans contexts is derived from a `Registry` of them: the stream 
 (one topic each), every read model and reactor (the memory wiring and the deployed
 subscribers), the reactors the webhook follows inline, the notification rules, the
 scheduled jobs, and, in infra/topology.py, the deployed functions, subscriptions and
-schedules. The module constants are the derivations of `CONTEXTS`; tests derive them from
-other lists (tests/example_context.py adds a context without touching this file).
+schedules. `REGISTRY` is the derivation of `CONTEXTS`; tests derive others from other lists
+(tests/example/kudos.py adds a context without touching this file).
+
+Importing this package imports every context's declaration and none of its members (see
+functions/contexts/base.py): an entry point finds what it serves here, then imports only
+that. The properties below resolve every member, for the topology, the memory wiring and
+the tests; entry points use `subscriber` and `rules_for`.
 """
 
 from __future__ import annotations
@@ -13,7 +18,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cached_property
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 from functions.contexts import (
     channels,
@@ -26,10 +31,20 @@ from functions.contexts import (
     shop,
     wallet,
 )
-from functions.contexts.base import BoundedContext, Job, Lazy, Rule, Subscriber
-from functions.projections.base import Projection
-from functions.reactors.base import Reactor
-from functions.telegram.routes import Route
+from functions.contexts.base import (
+    BoundedContext,
+    Job,
+    Lazy,
+    Member,
+    Rule,
+    Subscriber,
+    resolve,
+)
+
+if TYPE_CHECKING:
+    from functions.projections.base import Projection
+    from functions.reactors.base import Reactor
+    from functions.telegram.routes import Route
 
 T = TypeVar("T")
 
@@ -61,18 +76,19 @@ class Registry:
 
     @cached_property
     def projections(self) -> tuple[Projection, ...]:
-        return self._all(lambda c: c.projections)
+        return resolve(self._all(lambda c: c.projections))
 
     @cached_property
     def reactors(self) -> tuple[Reactor, ...]:
-        return self._all(lambda c: c.reactors)
+        return resolve(self._all(lambda c: c.reactors))
 
     @cached_property
     def inline(self) -> tuple[Reactor, ...]:
-        return self._all(lambda c: c.inline)
+        return resolve(self._all(lambda c: c.inline))
 
     @cached_property
     def subscribers(self) -> tuple[Subscriber, ...]:
+        """Every subscriber as declared: `resolve` its members."""
         return self._all(lambda c: c.subscribers)
 
     @cached_property
@@ -85,17 +101,30 @@ class Registry:
         return {job.name: job for job in self._all(lambda c: c.jobs)}
 
     @cached_property
-    def rules(self) -> dict[str, tuple[Rule, ...]]:
-        """Every context's rules per event type, in context order (one event may concern
-        two contexts: a wallet credit is a deposit, or an order's money coming back)."""
-        merged: dict[str, tuple[Rule, ...]] = {}
+    def _declared_rules(self) -> dict[str, tuple[Member[Rule], ...]]:
+        merged: dict[str, tuple[Member[Rule], ...]] = {}
         for context in self.contexts:
             for type_name, rules in context.rules.items():
                 merged[type_name] = merged.get(type_name, ()) + rules
         return merged
 
+    @cached_property
+    def rules(self) -> dict[str, tuple[Rule, ...]]:
+        """Every context's rules per event type, in context order (one event may concern
+        two contexts: a wallet credit is a deposit, or an order's money coming back)."""
+        return {t: resolve(rules) for t, rules in self._declared_rules.items()}
+
+    def wants(self, type_name: str) -> bool:
+        """Whether any rule reads this event type, importing none."""
+        return type_name in self._declared_rules
+
+    def rules_for(self, type_name: str) -> tuple[Rule, ...]:
+        """The rules of one event type, importing only theirs."""
+        return resolve(self._declared_rules.get(type_name, ()))
+
     def subscriber(self, entry_point: str) -> Subscriber:
-        """The subscriber a pushed function serves; LookupError names the known ones."""
+        """The subscriber a pushed function serves, as declared (nothing of it is imported
+        until its members are resolved); LookupError names the known ones."""
         for candidate in self.subscribers:
             if candidate.entry_point == entry_point:
                 return candidate
@@ -143,24 +172,15 @@ class Registry:
 
 REGISTRY = Registry(CONTEXTS)
 CATEGORIES = REGISTRY.categories
-PROJECTIONS = REGISTRY.projections
-REACTORS = REGISTRY.reactors
-INLINE = REGISTRY.inline
-SUBSCRIBERS = REGISTRY.subscribers
 JOBS = REGISTRY.jobs
-RULES = REGISTRY.rules
 
 __all__ = [
     "CATEGORIES",
     "CONTEXTS",
-    "INLINE",
     "JOBS",
-    "PROJECTIONS",
-    "REACTORS",
     "REGISTRY",
-    "RULES",
-    "SUBSCRIBERS",
     "BoundedContext",
     "Lazy",
+    "Member",
     "Registry",
 ]

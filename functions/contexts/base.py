@@ -6,30 +6,84 @@ settings and the functions that serve them. Everything that spans contexts (the 
 the memory wiring, the deployed topology, the notify rules, the job table) is derived from
 the list in `functions/contexts/__init__.py`, so adding a domain is one module plus one line.
 
-Declarations only: importing a context loads its pure core (projections, reactors, rules),
-never an adapter. Work that needs I/O (jobs, Telegram handlers) is named by a `Lazy`
-reference and imported when first used; a test resolves every reference.
+Declarations only: importing a context loads no projection, reactor, rule or handler, and
+never an adapter. Its members are `Lazy` references (`Member`), imported when an entry point
+first needs them: a subscriber resolves only its own read models and reactors, the notify
+function only the rules of the event at hand, the webhook only the handler of its route. The
+registry resolves them all for the topology, the memory wiring and the tests.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Literal
+from functools import cache
+from typing import TYPE_CHECKING, Any, Literal, TypeVar, Union, cast
 
 from pydantic_settings import BaseSettings
 
 from functions.lazy import Lazy
-from functions.projections.base import Projection
-from functions.reactors.base import Reactor
 
 if TYPE_CHECKING:
     from functions.notifications.notice import Facts, Notice
+    from functions.projections.base import Projection
+    from functions.reactors.base import Reactor
     from functions.telegram.routes import Route
 
-__all__ = ["BoundedContext", "Function", "Job", "Lazy", "Rule", "Rules", "Subscriber"]
+__all__ = [
+    "BoundedContext",
+    "Function",
+    "Job",
+    "Lazy",
+    "Member",
+    "Rule",
+    "Rules",
+    "Subscriber",
+    "projection",
+    "projections",
+    "reactor",
+    "reactors",
+    "resolve",
+    "rule",
+]
+T = TypeVar("T")
+# A context's member: the value itself (tests build small contexts so), or a reference to
+# it or to a tuple of them, imported when first needed.
+Member = Union[T, Lazy[T], Lazy[tuple[T, ...]]]  # noqa: UP007 - a generic alias of a union
 Rule = Callable[[Any, "Facts"], "list[Notice]"]
-Rules = Mapping[str, tuple[Rule, ...]]
+Rules = Mapping[str, tuple[Member[Rule], ...]]
+
+
+@cache
+def _resolved(member: object) -> tuple[object, ...]:
+    value = member.resolve() if isinstance(member, Lazy) else member
+    return value if isinstance(value, tuple) else (value,)
+
+
+def projection(module: str, name: str) -> Lazy[Projection]:
+    return Lazy(module, name)
+
+
+def projections(module: str, name: str) -> Lazy[tuple[Projection, ...]]:
+    return Lazy(module, name)
+
+
+def reactor(module: str, name: str, call: bool = False) -> Lazy[Reactor]:
+    """A reactor in `module`, or with `call` one a function there makes (from settings)."""
+    return Lazy(module, name, call)
+
+
+def reactors(module: str, name: str, call: bool = False) -> Lazy[tuple[Reactor, ...]]:
+    return Lazy(module, name, call)
+
+
+def rule(module: str, name: str) -> Lazy[Rule]:
+    return Lazy(module, name)
+
+
+def resolve(members: Iterable[Member[T]]) -> tuple[T, ...]:
+    """The values behind members, in order, each reference imported once per process."""
+    return tuple(cast(T, value) for member in members for value in _resolved(member))
 
 
 @dataclass(frozen=True)
@@ -60,8 +114,8 @@ class Subscriber:
     """A Pub/Sub-pushed function: what one delivered event is given to, in this order."""
 
     function: Function
-    projections: tuple[Projection, ...] = ()
-    reactors: tuple[Reactor, ...] = ()
+    projections: tuple[Member[Projection], ...] = ()
+    reactors: tuple[Member[Reactor], ...] = ()
     # Turn events into Telegram messages by every context's rules (the notify function).
     notifies: bool = False
     # The subscription's name per topic; `{category}` stands for the topic's category. The
@@ -93,11 +147,11 @@ class BoundedContext:
     categories: tuple[str, ...] = ()
     # Categories its Telegram commands append to (the webhook's publishing rights).
     commands_append_to: tuple[str, ...] = ()
-    projections: tuple[Projection, ...] = ()
-    reactors: tuple[Reactor, ...] = ()
+    projections: tuple[Member[Projection], ...] = ()
+    reactors: tuple[Member[Reactor], ...] = ()
     # Reactors the webhook runs in-process after a command, so the user's answer shows the
     # outcome (the item bought) instead of "wait"; their subscribers finish what is left.
-    inline: tuple[Reactor, ...] = ()
+    inline: tuple[Member[Reactor], ...] = ()
     rules: Rules = field(default_factory=dict)
     jobs: tuple[Job, ...] = ()
     subscribers: tuple[Subscriber, ...] = ()

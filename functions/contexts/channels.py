@@ -9,26 +9,26 @@ end-subscriptions job warns, expires and removes (docs/architecture.md, "Paid ch
 from __future__ import annotations
 
 from functools import cache
+from typing import TYPE_CHECKING
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from functions.contexts.base import BoundedContext, Function, Job, Lazy, Subscriber
-from functions.notifications.channels import (
-    broadcast,
-    expiry_warned,
-    revenue_earned,
-    subscriber_removed,
-    subscription_paid,
-)
-from functions.projections.channels import channels_view, revenue_view, subscriptions_view
-from functions.reactors.channels import (
-    donations,
-    earn_revenue,
-    subscribe_on_debit,
-    subscribe_on_payment,
+from functions.contexts.base import (
+    BoundedContext,
+    Function,
+    Job,
+    Lazy,
+    Subscriber,
+    projection,
+    reactor,
+    reactors,
+    rule,
 )
 from functions.telegram.routes import Ref, Route, command, update
+
+if TYPE_CHECKING:
+    from functions.reactors.base import Reactor
 
 
 class ChannelsSettings(BaseSettings):
@@ -52,8 +52,24 @@ def fee_bp() -> int:
     return channels_settings().fee_bp
 
 
-earn = earn_revenue(fee_bp)
-donate_on_debit, donate_on_payment = donations(fee_bp)
+@cache
+def revenue_reactors() -> tuple[Reactor, ...]:
+    """Earning on subscriptions and donations, at the fee the settings name."""
+    from functions.reactors.channels import donations, earn_revenue
+
+    return (earn_revenue(fee_bp), *donations(fee_bp))
+
+
+PROJECTIONS = "functions.projections.channels"
+VIEWS = (
+    projection(PROJECTIONS, "channels_view"),
+    projection(PROJECTIONS, "subscriptions_view"),
+    projection(PROJECTIONS, "revenue_view"),
+)
+REACTORS = "functions.reactors.channels"
+SUBSCRIBE = (reactor(REACTORS, "subscribe_on_debit"), reactor(REACTORS, "subscribe_on_payment"))
+REVENUE = reactors(__name__, "revenue_reactors", call=True)
+RULES = "functions.notifications.channels"
 BUYER = "functions.telegram.channels"
 OWNER = "functions.telegram.channel_owner"
 STATUS = "functions.telegram.channel_status"
@@ -76,16 +92,16 @@ CONTEXT = BoundedContext(
     routes=ROUTES,
     categories=("channel", "subscription", "revenue"),
     commands_append_to=("channel", "subscription"),
-    projections=(channels_view, subscriptions_view, revenue_view),
-    reactors=(subscribe_on_debit, subscribe_on_payment, earn, donate_on_debit, donate_on_payment),
+    projections=VIEWS,
+    reactors=(*SUBSCRIBE, REVENUE),
     # The buyer's answer names the end of the time they just bought.
-    inline=(subscribe_on_debit,),
+    inline=(reactor(REACTORS, "subscribe_on_debit"),),
     rules={
-        "subscription.paid.v1": (subscription_paid,),
-        "subscription.warned.v1": (expiry_warned,),
-        "subscription.removed.v1": (subscriber_removed,),
-        "revenue.earned.v1": (revenue_earned,),
-        "channel.broadcast.v1": (broadcast,),
+        "subscription.paid.v1": (rule(RULES, "subscription_paid"),),
+        "subscription.warned.v1": (rule(RULES, "expiry_warned"),),
+        "subscription.removed.v1": (rule(RULES, "subscriber_removed"),),
+        "revenue.earned.v1": (rule(RULES, "revenue_earned"),),
+        "channel.broadcast.v1": (rule(RULES, "broadcast"),),
     },
     jobs=(
         Job("end-subscriptions", "*/10 * * * *", Lazy("functions.jobs.subscriptions", "end")),
@@ -93,7 +109,7 @@ CONTEXT = BoundedContext(
     subscribers=(
         Subscriber(
             Function("project_channels", "pubsub", concurrency=4),
-            projections=(channels_view, subscriptions_view, revenue_view),
+            projections=VIEWS,
             subscription="project-{category}s",
         ),
         Subscriber(
@@ -101,7 +117,7 @@ CONTEXT = BoundedContext(
                 "grant_subscriptions", "pubsub", concurrency=4, family="reactor",
                 publishes=("subscription",),
             ),
-            reactors=(subscribe_on_debit, subscribe_on_payment),
+            reactors=SUBSCRIBE,
             subscription="grant-subscriptions-{category}",
         ),
         Subscriber(
@@ -109,7 +125,7 @@ CONTEXT = BoundedContext(
                 "earn_channel_revenue", "pubsub", concurrency=4, family="reactor",
                 publishes=("revenue",),
             ),
-            reactors=(earn, donate_on_debit, donate_on_payment),
+            reactors=(REVENUE,),
             subscription="earn-channel-revenue-{category}",  # it reads three categories
         ),
     ),

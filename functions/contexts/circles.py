@@ -10,17 +10,27 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from functools import cache
+from typing import TYPE_CHECKING
 
 from pydantic import BaseModel, ConfigDict
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from events.tiers import Limits
-from functions.contexts.base import BoundedContext, Function, Job, Lazy, Subscriber
-from functions.notifications.circles import RULES
-from functions.projections.circles import circle_memberships, circles_view
-from functions.reactors.circles import CIRCLE_REACTORS
-from functions.reactors.tiers import buy_tier, free_tier_slot
+from functions.contexts.base import (
+    BoundedContext,
+    Function,
+    Job,
+    Lazy,
+    Subscriber,
+    projection,
+    reactor,
+    reactors,
+    rule,
+)
 from functions.telegram.routes import Ref, Route, command, question
+
+if TYPE_CHECKING:
+    from functions.reactors.base import Reactor
 
 
 class Tier(BaseModel):
@@ -69,8 +79,35 @@ def tiers_on_sale() -> Mapping[str, Limits]:
     return {name: tier.limits() for name, tier in circle_settings().tiers.items()}
 
 
-buy = buy_tier(tiers_on_sale)
-REACTORS = (*CIRCLE_REACTORS, buy, free_tier_slot)
+@cache
+def buy() -> Reactor:
+    """Buying a tier, at the prices the settings name."""
+    from functions.reactors.tiers import buy_tier
+
+    return buy_tier(tiers_on_sale)
+
+
+REACTORS = (
+    reactors("functions.reactors.circles", "CIRCLE_REACTORS"),
+    reactor(__name__, "buy", call=True),
+    reactor("functions.reactors.tiers", "free_tier_slot"),
+)
+VIEWS = (
+    projection("functions.projections.circles", "circles_view"),
+    projection("functions.projections.circles", "circle_memberships"),
+)
+NOTICES = "functions.notifications.circles"
+RULES = {
+    "circle.member_joined.v1": (rule(NOTICES, "member_joined"),),
+    "circle.round_opened.v1": (rule(NOTICES, "round_opened"),),
+    "circle.reminded.v1": (rule(NOTICES, "reminded"),),
+    "circle.contribution_received.v1": (rule(NOTICES, "contribution_received"),),
+    "circle.pot_paid.v1": (rule(NOTICES, "pot_paid"),),
+    "circle.default_covered.v1": (rule(NOTICES, "default_covered"),),
+    "circle.deposit_restored.v1": (rule(NOTICES, "deposit_restored"),),
+    "circle.deposit_returned.v1": (rule(NOTICES, "deposit_returned"),),
+    "circle.ended.v1": (rule(NOTICES, "circle_ended"),),
+}
 
 
 HANDLERS = "functions.telegram.circles"
@@ -87,7 +124,7 @@ CONTEXT = BoundedContext(
     routes=ROUTES,
     categories=("circle", "tier"),
     commands_append_to=("circle", "tier"),
-    projections=(circles_view, circle_memberships),
+    projections=VIEWS,
     reactors=REACTORS,
     inline=REACTORS,  # a tap's answer shows the join, the payment, the pot, the tier
     rules=RULES,
@@ -98,7 +135,7 @@ CONTEXT = BoundedContext(
     subscribers=(
         Subscriber(
             Function("project_circles", "pubsub", concurrency=4),
-            projections=(circles_view, circle_memberships),
+            projections=VIEWS,
             subscription="project-circles-{category}",
         ),
         Subscriber(

@@ -12,12 +12,22 @@ like any other; functions/ops/coin_audit.py adds the crypto side (one output, it
 
 from __future__ import annotations
 
-from functions.contexts.base import BoundedContext, Function, Job, Lazy, Subscriber
+from functions.contexts.base import (
+    BoundedContext,
+    Function,
+    Job,
+    Lazy,
+    Subscriber,
+    projection,
+    reactor,
+    rule,
+)
 from functions.crypto.coins import CryptoSettings
-from functions.notifications.coins import credited_output_vanished, output_seen
-from functions.projections.coins import coin_addresses
-from functions.reactors.coin_deposits import coin_deposits
 from functions.telegram.routes import Route, button
+
+COIN_ADDRESSES = projection("functions.projections.coins", "coin_addresses")
+COIN_DEPOSITS = reactor("functions.reactors.coin_deposits", "coin_deposits")
+RULES = "functions.notifications.coins"
 
 HANDLERS = "functions.telegram.coins"
 # `/deposit btc` is /deposit's (functions/telegram/deposits.py hands the coins to us).
@@ -28,11 +38,11 @@ CONTEXT = BoundedContext(
     routes=ROUTES,
     categories=("coinpool", "coinaddress", "coinrate"),
     commands_append_to=("coinpool", "coinaddress"),  # /deposit btc hands out an address
-    projections=(coin_addresses,),
-    reactors=(coin_deposits,),
+    projections=(COIN_ADDRESSES,),
+    reactors=(COIN_DEPOSITS,),
     rules={
-        "coinaddress.output_seen.v1": (output_seen,),
-        "coinaddress.credited_output_vanished.v1": (credited_output_vanished,),
+        "coinaddress.output_seen.v1": (rule(RULES, "output_seen"),),
+        "coinaddress.credited_output_vanished.v1": (rule(RULES, "credited_output_vanished"),),
     },
     jobs=(
         Job("watch-chain", "* * * * *", Lazy("functions.jobs.coins", "watch")),
@@ -40,14 +50,14 @@ CONTEXT = BoundedContext(
     ),
     subscribers=(
         Subscriber(
-            Function("project_coins", "pubsub", concurrency=4), projections=(coin_addresses,)
+            Function("project_coins", "pubsub", concurrency=4), projections=(COIN_ADDRESSES,)
         ),
         Subscriber(
             Function(
                 "pay_coin_deposits", "pubsub", concurrency=4, family="reactor",
                 publishes=("payment",),
             ),
-            reactors=(coin_deposits,),
+            reactors=(COIN_DEPOSITS,),
         ),
     ),
     settings=(CryptoSettings,),

@@ -1,16 +1,21 @@
 """Payments on every rail: started, confirmed with the provider, settled once, refunded."""
 
-from functions.contexts.base import BoundedContext, Function, Job, Lazy, Subscriber
-from functions.notifications.rules import (
-    manual_declared,
-    payment_failed,
-    payment_held,
-    payment_refunded,
+from functions.contexts.base import (
+    BoundedContext,
+    Function,
+    Job,
+    Lazy,
+    Subscriber,
+    projection,
+    reactor,
+    rule,
 )
-from functions.projections.payments import payments_view
-from functions.reactors.credit_deposit import credit_deposit
-from functions.reactors.debit_refund import debit_refund
 from functions.telegram.routes import Route, button, command, question, update
+
+PAYMENTS_VIEW = projection("functions.projections.payments", "payments_view")
+CREDIT_DEPOSIT = reactor("functions.reactors.credit_deposit", "credit_deposit")
+DEBIT_REFUND = reactor("functions.reactors.debit_refund", "debit_refund")
+RULES = "functions.notifications.rules"
 
 DEPOSITS = "functions.telegram.deposits"
 STARS = "functions.telegram.stars"
@@ -39,14 +44,14 @@ CONTEXT = BoundedContext(
     routes=ROUTES,
     categories=("payment",),
     commands_append_to=("payment",),  # Stars deposits, manual transfers, refunds
-    projections=(payments_view,),
-    reactors=(credit_deposit, debit_refund),
+    projections=(PAYMENTS_VIEW,),
+    reactors=(CREDIT_DEPOSIT, DEBIT_REFUND),
     rules={
-        "payment.failed.v1": (payment_failed,),
-        "payment.expired.v1": (payment_failed,),
-        "payment.held_for_review.v1": (payment_held,),
-        "payment.refunded.v1": (payment_refunded,),
-        "payment.started.v1": (manual_declared,),
+        "payment.failed.v1": (rule(RULES, "payment_failed"),),
+        "payment.expired.v1": (rule(RULES, "payment_failed"),),
+        "payment.held_for_review.v1": (rule(RULES, "payment_held"),),
+        "payment.refunded.v1": (rule(RULES, "payment_refunded"),),
+        "payment.started.v1": (rule(RULES, "manual_declared"),),
     },
     jobs=(
         Job("expire-payments", "* * * * *", Lazy("functions.jobs.payments", "expire")),
@@ -57,16 +62,16 @@ CONTEXT = BoundedContext(
             Function(
                 "credit_deposits", "pubsub", concurrency=4, family="reactor", publishes=("wallet",)
             ),
-            reactors=(credit_deposit,),
+            reactors=(CREDIT_DEPOSIT,),
         ),
         Subscriber(
             Function(
                 "debit_refunds", "pubsub", concurrency=4, family="reactor", publishes=("wallet",)
             ),
-            reactors=(debit_refund,),
+            reactors=(DEBIT_REFUND,),
         ),
         Subscriber(
-            Function("project_payments", "pubsub", concurrency=4), projections=(payments_view,)
+            Function("project_payments", "pubsub", concurrency=4), projections=(PAYMENTS_VIEW,)
         ),
     ),
     functions=(

@@ -12,29 +12,29 @@ loyalty stream, which decides the tiers reached and badges unlocked from their t
 from __future__ import annotations
 
 from functools import cache
+from typing import TYPE_CHECKING
 
 from pydantic import SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from events.money import currency
 from events.referrals import Terms
-from functions.contexts.base import BoundedContext, Function, Subscriber
-from functions.domain import loyalty
-from functions.notifications.loyalty import achievement_unlocked, tier_reached
-from functions.notifications.referrals import commission_paid, commission_reversed, new_referral
-from functions.projections.loyalty import loyalty_view
-from functions.projections.referrals import referral_earnings, referral_links
-from functions.reactors.loyalty import counters, move_bonus
-from functions.reactors.referrals import (
-    bind_referral,
-    earn_commission,
-    join_referrer,
-    move_commission,
-    reverse_commission,
+from functions.contexts.base import (
+    BoundedContext,
+    Function,
+    Subscriber,
+    projection,
+    reactor,
+    reactors,
+    rule,
 )
+from functions.domain import loyalty
 from functions.runtime import secrets
 from functions.runtime.settings import MissingSetting
 from functions.telegram.routes import Route, command
+
+if TYPE_CHECKING:
+    from functions.reactors.base import Reactor
 
 # Whole units of the tier currency (the issue's Bronze 0 ... Diamond 5,000 PLN).
 TIERS = {"bronze": 0, "silver": 100, "gold": 500, "platinum": 1_000, "diamond": 5_000}
@@ -125,8 +125,36 @@ def terms_and_secret() -> tuple[Terms, str]:
     return found.terms(), found.code_secret()
 
 
-bind = bind_referral(terms_and_secret)
-count = counters(programme)
+@cache
+def bind() -> Reactor:
+    """Binding a registration's code, by the terms and key the settings name."""
+    from functions.reactors.referrals import bind_referral
+
+    return bind_referral(terms_and_secret)
+
+
+@cache
+def count() -> tuple[Reactor, ...]:
+    """Counting each fact once on the loyalty streams, by the programme's tables."""
+    from functions.reactors.loyalty import counters
+
+    return counters(programme)
+
+
+REACTORS = "functions.reactors.referrals"
+BIND = (reactor(__name__, "bind", call=True), reactor(REACTORS, "join_referrer"))
+EARN = (reactor(REACTORS, "earn_commission"), reactor(REACTORS, "reverse_commission"))
+MOVE = reactor(REACTORS, "move_commission")
+LOYALTY = (
+    reactors(__name__, "count", call=True),
+    reactor("functions.reactors.loyalty", "move_bonus"),
+)
+VIEWS = (
+    projection("functions.projections.referrals", "referral_links"),
+    projection("functions.projections.referrals", "referral_earnings"),
+    projection("functions.projections.loyalty", "loyalty_view"),
+)
+NOTICES = "functions.notifications.referrals"
 SECRET = "referrals_secret"  # noqa: S105 - a name: SOKO_REFERRALS_SECRET, mounted where codes are made or read
 HANDLERS = "functions.telegram.referrals"
 BOARD = "functions.telegram.leaderboard"
@@ -144,23 +172,22 @@ CONTEXT = BoundedContext(
     # Bound before /start is answered: a referee's first deposit cannot succeed before
     # their binding (a deposit decided on an unbound referral stream earns nothing, and
     # the subscriber alone may take seconds). bind_referrals finishes what this misses.
-    inline=(bind, join_referrer),
-    projections=(referral_links, referral_earnings, loyalty_view),
-    reactors=(
-        bind, join_referrer, earn_commission, reverse_commission, move_commission, *count,
-        move_bonus,
-    ),
+    inline=BIND,
+    projections=VIEWS,
+    reactors=(*BIND, *EARN, MOVE, *LOYALTY),
     rules={
-        "referral.referee_joined.v1": (new_referral,),
-        "loyalty.tier_reached.v1": (tier_reached,),
-        "loyalty.achievement_unlocked.v1": (achievement_unlocked,),
-        "referral.commission_reversed.v1": (commission_reversed,),
-        "wallet.credited.v1": (commission_paid,),
+        "referral.referee_joined.v1": (rule(NOTICES, "new_referral"),),
+        "loyalty.tier_reached.v1": (rule("functions.notifications.loyalty", "tier_reached"),),
+        "loyalty.achievement_unlocked.v1": (
+            rule("functions.notifications.loyalty", "achievement_unlocked"),
+        ),
+        "referral.commission_reversed.v1": (rule(NOTICES, "commission_reversed"),),
+        "wallet.credited.v1": (rule(NOTICES, "commission_paid"),),
     },
     subscribers=(
         Subscriber(
             Function("project_referrals", "pubsub", concurrency=4),
-            projections=(referral_links, referral_earnings, loyalty_view),
+            projections=VIEWS,
             subscription="project-referrals-{category}",  # it reads three categories
         ),
         Subscriber(
@@ -170,7 +197,7 @@ CONTEXT = BoundedContext(
                 # may read the key that makes codes.
                 secrets=(SECRET,),
             ),
-            reactors=(bind, join_referrer),
+            reactors=BIND,
             subscription="bind-referrals-{category}",
         ),
         Subscriber(
@@ -178,21 +205,21 @@ CONTEXT = BoundedContext(
                 "earn_commissions", "pubsub", concurrency=4, family="reactor",
                 publishes=("referral",),
             ),
-            reactors=(earn_commission, reverse_commission),
+            reactors=EARN,
         ),
         Subscriber(
             Function(
                 "pay_commissions", "pubsub", concurrency=4, family="reactor",
                 publishes=("wallet",),
             ),
-            reactors=(move_commission,),
+            reactors=(MOVE,),
         ),
         Subscriber(
             Function(
                 "reward_loyalty", "pubsub", concurrency=4, family="reactor",
                 publishes=("loyalty", "wallet"),
             ),
-            reactors=(*count, move_bonus),
+            reactors=LOYALTY,
             subscription="reward-loyalty-{category}",  # it reads four categories
         ),
     ),

@@ -1,10 +1,20 @@
 """The shop: products, lots of stock, orders, and the checkout saga between them."""
 
-from functions.contexts.base import BoundedContext, Function, Job, Lazy, Subscriber
-from functions.notifications.shop_rules import order_delivered, order_money_returned
-from functions.projections.shop import orders_view, products_view, stock_view
-from functions.reactors.checkout import CHECKOUT
+from functions.contexts.base import (
+    BoundedContext,
+    Function,
+    Job,
+    Lazy,
+    Subscriber,
+    projections,
+    reactors,
+    rule,
+)
 from functions.telegram.routes import Ref, Route, command, question
+
+VIEWS = projections("functions.projections.shop", "SHOP_VIEWS")  # products, stock, orders
+CHECKOUT = reactors("functions.reactors.checkout", "CHECKOUT")
+RULES = "functions.notifications.shop_rules"
 
 SHOP = "functions.telegram.shop"
 SHOP_ADMIN = "functions.telegram.shop_admin"
@@ -37,18 +47,18 @@ CONTEXT = BoundedContext(
     routes=ROUTES,
     categories=("product", "lot", "order"),
     commands_append_to=("product", "lot", "order"),
-    projections=(products_view, stock_view, orders_view),
-    reactors=CHECKOUT,
-    inline=CHECKOUT,  # the buyer's answer shows the item, not "wait for it"
+    projections=(VIEWS,),
+    reactors=(CHECKOUT,),
+    inline=(CHECKOUT,),  # the buyer's answer shows the item, not "wait for it"
     rules={
-        "order.delivered.v1": (order_delivered,),
-        "wallet.credited.v1": (order_money_returned,),
+        "order.delivered.v1": (rule(RULES, "order_delivered"),),
+        "wallet.credited.v1": (rule(RULES, "order_money_returned"),),
     },
     jobs=(Job("expire-reservations", "* * * * *", Lazy("functions.jobs.reservations", "expire")),),
     subscribers=(
         Subscriber(
             Function("project_shop", "pubsub", concurrency=8),
-            projections=(products_view, stock_view, orders_view),
+            projections=(VIEWS,),
             subscription="project-{category}s",
         ),
         Subscriber(
@@ -59,7 +69,7 @@ CONTEXT = BoundedContext(
                 family="reactor",
                 publishes=("wallet", "lot", "order"),
             ),
-            reactors=CHECKOUT,
+            reactors=(CHECKOUT,),
             subscription="checkout-{category}",
         ),
     ),

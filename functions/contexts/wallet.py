@@ -1,10 +1,11 @@
 """Users and their wallets: registration, balances per currency, credits and debits."""
 
-from functions.contexts.base import BoundedContext, Function, Subscriber
-from functions.notifications.rules import deposit_credited
-from functions.projections.balances import balances
-from functions.reactors.open_wallet import open_wallet
+from functions.contexts.base import BoundedContext, Function, Subscriber, projection, reactor, rule
 from functions.telegram.routes import Route, command
+
+BALANCES = projection("functions.projections.balances", "balances")
+OPEN_WALLET = reactor("functions.reactors.open_wallet", "open_wallet")
+RULES = "functions.notifications.rules"
 
 ACCOUNT = "functions.telegram.account"
 ROUTES: tuple[Route, ...] = (
@@ -18,16 +19,16 @@ CONTEXT = BoundedContext(
     routes=ROUTES,
     categories=("user", "wallet"),
     commands_append_to=("user", "wallet"),
-    projections=(balances,),
-    reactors=(open_wallet,),
-    rules={"wallet.credited.v1": (deposit_credited,)},
+    projections=(BALANCES,),
+    reactors=(OPEN_WALLET,),
+    rules={"wallet.credited.v1": (rule(RULES, "deposit_credited"),)},
     subscribers=(
-        Subscriber(Function("project_balances", "pubsub", concurrency=4), projections=(balances,)),
+        Subscriber(Function("project_balances", "pubsub", concurrency=4), projections=(BALANCES,)),
         Subscriber(
             Function(
                 "open_wallets", "pubsub", concurrency=4, family="reactor", publishes=("wallet",)
             ),
-            reactors=(open_wallet,),
+            reactors=(OPEN_WALLET,),
         ),
     ),
 )

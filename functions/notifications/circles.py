@@ -18,7 +18,6 @@ from events.circles import (
     RoundOpened,
 )
 from functions import texts
-from functions.contexts.base import Rules
 from functions.domain.circle_state import Circle
 from functions.notifications.notice import Button, Facts, Notice
 
@@ -155,16 +154,3 @@ def circle_ended(event: CircleEnded, facts: Facts) -> list[Notice]:
                                        name=circle.name))
         for m in circle.members
     ]  # fmt: skip
-
-
-RULES: Rules = {
-    "circle.member_joined.v1": (member_joined,),
-    "circle.round_opened.v1": (round_opened,),
-    "circle.reminded.v1": (reminded,),
-    "circle.contribution_received.v1": (contribution_received,),
-    "circle.pot_paid.v1": (pot_paid,),
-    "circle.default_covered.v1": (default_covered,),
-    "circle.deposit_restored.v1": (deposit_restored,),
-    "circle.deposit_returned.v1": (deposit_returned,),
-    "circle.ended.v1": (circle_ended,),
-}

@@ -11,9 +11,7 @@ from pydantic_settings import BaseSettings
 
 from events import Envelope
 from functions.domain.decider import Decider
-from functions.projections.base import Projection
 from functions.providers.base import Rail
-from functions.reactors.base import Reactor
 from functions.runtime.memory import (
     MemoryEventStore,
     MemoryPublisher,
@@ -179,24 +177,21 @@ def _memory(settings: Settings, registry: Registry | None) -> Runtime:
         registry_override=registry,
     )
     # In one process the bus is a function call: project every event as it is published,
-    # then react to it, as the deployed subscribers would.
-    served = rt.registry()
-    publisher.subscribers.extend(_projecting(read_models, p) for p in served.projections)
-    publisher.subscribers.extend(_reacting(rt, r) for r in served.reactors)
+    # then react to it, as the deployed subscribers would. The contexts' members are
+    # imported at the first publish, not here: an instance that never publishes (a
+    # projection's) never imports the other contexts' read models and reactors.
+    publisher.subscribers.append(_delivering(rt))
     return rt
 
 
-def _projecting(read_models: ReadModels, projection: Projection) -> Callable[[Envelope], None]:
+def _delivering(rt: Runtime) -> Callable[[Envelope], None]:
     def deliver(envelope: Envelope) -> None:
-        if projection.feeds_on(envelope):
-            read_models.apply(projection, envelope)
-
-    return deliver
-
-
-def _reacting(rt: Runtime, reactor: Reactor) -> Callable[[Envelope], None]:
-    def deliver(envelope: Envelope) -> None:
-        react_to(rt.pipeline, reactor, envelope)
+        served = rt.registry()
+        for projection in served.projections:
+            if projection.feeds_on(envelope):
+                rt.read_models.apply(projection, envelope)
+        for reactor in served.reactors:
+            react_to(rt.pipeline, reactor, envelope)
 
     return deliver
 

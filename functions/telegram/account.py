@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from events import Money
 from functions import texts
 from functions.contexts import REGISTRY
 from functions.domain import users
 from functions.projections.balances import balance_of
-from functions.telegram import circle_cards, invitations, routes
+from functions.telegram import invitations, routes
 from functions.telegram.chat import Context, Handler, Reply, reply
 from functions.telegram.routes import Ref
 
 CHANNEL_LINK = "ch_"
 CHANNELS = "functions.telegram.channels"  # loaded only for a channel's link
+CIRCLE_LINK = "circle_"
+# Loaded only for a circle's invite link: a plain /start does not import the circles.
+CIRCLE_CARD = Ref[Callable[[Context, str, str], Reply]]("functions.telegram.circle_cards", "card")
 
 
 def on_start(ctx: Context, argument: str) -> Reply:
@@ -34,9 +39,9 @@ def on_start(ctx: Context, argument: str) -> Reply:
     if argument.startswith(CHANNEL_LINK):
         # https://t.me/<bot>?start=ch_<key>: a channel's page, registered on the way.
         return Ref[Handler](CHANNELS, "on_deep_link").resolve()(ctx, argument)
-    if argument.startswith("circle_"):  # a circle's invite link: its card, with Join
+    if argument.startswith(CIRCLE_LINK):  # a circle's invite link: its card, with Join
         head = texts.text(ctx.language, "circles.invited")
-        return circle_cards.card(ctx, argument.removeprefix("circle_")[:32], head)
+        return CIRCLE_CARD.resolve()(ctx, argument.removeprefix(CIRCLE_LINK)[:32], head)
     if any(e.type == "user.registered.v1" for e in appended.events):
         welcome = texts.text(ctx.language, "account.welcome", name=sender.first_name)
         invited = invitations.invitation(ctx, code)

@@ -78,7 +78,17 @@ GOOGLE_ADAPTERS = ROOT / "functions" / "runtime" / "google.py"
 SIGNATURE = {"http": "http", "scheduler": "http", "pubsub": "cloudevent"}
 # Environment of ours that must not leak into the measured servers.
 LEAKY_PREFIXES = ("SOKO_", "PYTEST_")
-LEAKY = frozenset({"PYTHONPATH", "PYTHONHOME", "FIRESTORE_EMULATOR_HOST", "PUBSUB_EMULATOR_HOST"})
+# PYTHONDONTWRITEBYTECODE too: inherited from a shell that sets it, it made the repository
+# rows compile every module on every start like the bundle rows, which set it on purpose.
+LEAKY = frozenset(
+    {
+        "PYTHONPATH",
+        "PYTHONHOME",
+        "PYTHONDONTWRITEBYTECODE",
+        "FIRESTORE_EMULATOR_HOST",
+        "PUBSUB_EMULATOR_HOST",
+    }
+)
 SECRETS = {
     "SOKO_BOT_TOKEN": BOT_TOKEN,
     "SOKO_WEBHOOK_SECRET": WEBHOOK_SECRET,

@@ -197,7 +197,7 @@ class Counted:
 
 def ops_per_checkout(stack: LocalStack, shop: HttpShop, count: int) -> Counted:
     """Firestore operations of `count` checkouts, by who spends them, and of a refusal."""
-    from functions.contexts import PROJECTIONS
+    from functions.contexts import REGISTRY
     from functions.projections.shop import SHOP_VIEWS
     from functions.reactors.checkout import CHECKOUT
     from functions.runtime.reacting import react_to
@@ -213,7 +213,7 @@ def ops_per_checkout(stack: LocalStack, shop: HttpShop, count: int) -> Counted:
         time.sleep(0.1)
     publisher = Recording()
     rt = in_process_runtime(stack, publisher)
-    views = (*SHOP_VIEWS, *(p for p in PROJECTIONS if p.collection == "balances"))
+    views = (*SHOP_VIEWS, *(p for p in REGISTRY.projections if p.collection == "balances"))
     totals = {"webhook: buy": Ops(), "webhook: pay": Ops(), "subscribers": Ops()}
     for n, user_id in enumerate(ids):
         update_id = 70_000_000 + n * 2

@@ -7,7 +7,7 @@ import random
 
 import pytest
 
-from functions.contexts import PROJECTIONS
+from functions.contexts import REGISTRY
 from functions.runtime.bootstrap import Runtime
 from functions.runtime.memory import MemoryReadModels
 from tests.builders import settings
@@ -47,10 +47,10 @@ def test_every_projection_rebuilt_from_shuffled_duplicated_events_equals_the_liv
     random.Random(5).shuffle(deliveries)
     rebuilt = MemoryReadModels(store)
     for envelope in deliveries:
-        for projection in PROJECTIONS:
+        for projection in REGISTRY.projections:
             if projection.feeds_on(envelope):
                 rebuilt.apply(projection, envelope)
-    for projection in PROJECTIONS:
+    for projection in REGISTRY.projections:
         live = memory_runtime.read_models.all(projection.collection)
         assert rebuilt.all(projection.collection) == live, projection.name
     for collection in ("products", "stock", "orders", "balances"):

@@ -13,9 +13,11 @@ from pathlib import Path
 import pytest
 
 import functions.main
+from events.users import UserRegistered
 from functions.contexts import CONTEXTS, REGISTRY, Registry
-from functions.contexts.base import BoundedContext, Function, Subscriber
+from functions.contexts.base import BoundedContext, Function, Subscriber, resolve
 from functions.jobs import JOBS
+from functions.projections.balances import balance_of
 from functions.runtime import bootstrap
 from infra.topology import TOPOLOGY, topology_of
 from tests import builders
@@ -86,9 +88,47 @@ def test_every_job_resolves_to_its_function_and_has_a_schedule() -> None:
     assert set(JOBS) == set(REGISTRY.jobs) == {s.job for s in TOPOLOGY.schedules}
 
 
-def test_the_memory_runtime_feeds_every_projection_and_reactor_of_its_contexts() -> None:
+def test_the_memory_runtime_feeds_the_projections_and_reactors_of_its_contexts() -> None:
     rt = bootstrap.build(builders.settings())
-    assert len(rt.publisher.subscribers) == len(REGISTRY.projections) + len(REGISTRY.reactors)  # type: ignore[attr-defined]
+    registered = UserRegistered(user_id=77, chat_id=77, first_name="Amani", language="en")
+    rt.publisher.publish([builders.envelope("user-77", 1, registered)])
+    # open_wallet reacted (a wallet stream now exists), and balances projected its opening.
+    assert [e.type for e in rt.store.load("wallet-77")] == ["wallet.opened.v1"]
+    assert balance_of(rt.read_models, 77).user_id == 77
+
+
+# A subscriber's instance imports its own members and no other context's.
+LOOKUP = """
+import sys, main
+main.project_balances
+from functions.contexts import REGISTRY
+from functions.contexts.base import resolve
+resolve(REGISTRY.subscriber("project_balances").projections)
+print(" ".join(sorted(m for m in sys.modules if m.startswith(("functions.", "events.")))))
+"""
+
+
+def test_a_subscriber_imports_only_its_own_read_models_and_reactors() -> None:
+    out = subprocess.run(
+        [sys.executable, "-c", LOOKUP], cwd=ROOT, capture_output=True, text=True, check=True
+    )
+    loaded = set(out.stdout.split())
+    assert "functions.projections.balances" in loaded
+    others = {
+        "functions.projections.shop",
+        "functions.reactors.checkout",
+        "functions.reactors.circles",
+        "functions.notifications.rules",
+        "events.circles",
+    }
+    assert loaded & others == set()  # fmt: skip
+
+
+def test_every_member_of_every_context_resolves() -> None:
+    for context in CONTEXTS:
+        resolve((*context.projections, *context.reactors, *context.inline))
+        for rules in context.rules.values():
+            assert all(callable(rule) for rule in resolve(rules)), context.name
 
 
 def test_the_deployed_topology_is_the_registry_s() -> None:

@@ -448,6 +448,7 @@ class Baseline(pydantic.BaseModel):
     x: int
 before = set(sys.modules)
 import events
+events.registered_types()  # every event module, not only the package
 added = sorted(set(sys.modules) - before)
 print("\\n".join(added))
 """
@@ -462,3 +463,32 @@ def test_importing_events_pulls_in_no_io_or_platform_code() -> None:
     offenders = [m for m in added if m.startswith(FORBIDDEN)]
     assert offenders == []
     assert events.__name__ == "events"
+
+
+def test_each_category_names_the_module_that_defines_its_types() -> None:
+    product = {t: m for t, m in registered_types().items() if m.__module__.startswith("events.")}
+    assert {t.split(".", 1)[0]: m.__module__ for t, m in product.items()} == events.MODULES
+
+
+LAZY_PROBE = """
+import sys
+from datetime import UTC, datetime
+import events
+stored = events.Envelope(
+    event_id="e1", stream="wallet-7", version=1, type="wallet.opened.v1",
+    occurred_at=datetime(2026, 1, 1, tzinfo=UTC), data={"user_id": 7},
+)
+decoded = events.decode(stored)
+print(type(decoded).__module__, decoded.user_id)
+print(" ".join(sorted(m for m in sys.modules if m.startswith("events."))))
+"""
+
+
+def test_decoding_by_type_name_imports_only_that_types_module() -> None:
+    result = subprocess.run(
+        [sys.executable, "-c", LAZY_PROBE], capture_output=True, text=True, check=True
+    )
+    decoded, loaded = result.stdout.splitlines()
+    assert decoded == "events.wallet 7"
+    assert "events.wallet" in loaded.split()
+    assert "events.circles" not in loaded.split()

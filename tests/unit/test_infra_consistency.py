@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from functions.contexts import CATEGORIES, CONTEXTS, SUBSCRIBERS
+from functions.contexts import CATEGORIES, CONTEXTS, REGISTRY
 from functions.jobs import JOBS
 from functions.runtime.settings import Settings
 from functions.runtime.topics import topic_of_category
@@ -42,7 +42,7 @@ def entry_points_in_main() -> set[str]:
         if isinstance(node, ast.FunctionDef)
         and any(ast.unparse(d).startswith("functions_framework.") for d in node.decorator_list)
     }
-    return written | {s.entry_point for s in SUBSCRIBERS}
+    return written | {s.entry_point for s in REGISTRY.subscribers}
 
 
 def invokers_of(entry_point: str) -> set[str]:

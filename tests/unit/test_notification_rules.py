@@ -18,7 +18,7 @@ from events.payments import (
     PaymentStarted,
 )
 from events.wallet import WalletCredited, WalletOpened
-from functions.contexts import RULES
+from functions.contexts import REGISTRY
 from functions.domain import payments
 from functions.notifications import rules
 from functions.notifications.by_type import notices, wants
@@ -124,7 +124,7 @@ def test_without_admins_a_held_payment_still_tells_the_user() -> None:
 def test_rules_are_keyed_by_registered_event_types() -> None:
     from events import registered_types
 
-    assert set(RULES) <= set(registered_types())
+    assert set(REGISTRY.rules) <= set(registered_types())
 
 
 def test_held_money_of_unknown_value_asks_the_admin_to_state_it_and_names_its_ref() -> None:

@@ -7,7 +7,7 @@ import pytest
 from events import Money
 from events.users import UserRegistered
 from events.wallet import WalletCredited
-from functions.contexts import REACTORS
+from functions.contexts import REGISTRY
 from functions.domain import wallet
 from functions.reactors.open_wallet import open_wallet
 from tests.builders import envelope
@@ -35,4 +35,4 @@ def test_other_events_cause_nothing() -> None:
 def test_keys_are_deterministic_per_event_and_reaction() -> None:
     assert open_wallet.key(REGISTERED, 0) == "react:open-wallet:e1:0"
     assert open_wallet.key(REGISTERED, 0) == open_wallet.key(REGISTERED.model_copy(), 0)
-    assert len({r.name for r in REACTORS}) == len(REACTORS)
+    assert len({r.name for r in REGISTRY.reactors}) == len(REGISTRY.reactors)

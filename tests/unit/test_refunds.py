@@ -12,7 +12,7 @@ from events.payments import (
     PaymentSucceeded,
 )
 from events.wallet import WalletCredited
-from functions.contexts import REACTORS
+from functions.contexts import REGISTRY
 from functions.domain import wallet
 from functions.domain.payments import AdminRefund, NotRefundable, payments
 from functions.reactors.debit_refund import debit_refund
@@ -81,4 +81,4 @@ def test_nothing_else_debits_a_wallet(event: Event) -> None:
 
 
 def test_the_reactor_is_registered() -> None:
-    assert debit_refund in REACTORS
+    assert debit_refund in REGISTRY.reactors

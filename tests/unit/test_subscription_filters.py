@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from events import registered_types
-from functions.contexts import REACTORS
+from functions.contexts import REGISTRY
 from functions.reactors.base import Reactor
 from infra.topology import TOPOLOGY
 from tests.builders import envelope
@@ -19,7 +19,7 @@ def category_of(type_name: str) -> str:
     return type_name.split(".", 1)[0]
 
 
-@pytest.mark.parametrize("reactor", REACTORS, ids=lambda r: r.name)
+@pytest.mark.parametrize("reactor", REGISTRY.reactors, ids=lambda r: r.name)
 def test_a_reactor_ignores_every_type_its_filter_leaves_out(reactor: Reactor) -> None:
     types = registered_types()
     assert reactor.reacts_to, "a reactor names what it reacts to"
