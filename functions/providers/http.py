@@ -14,13 +14,17 @@ from __future__ import annotations
 import random
 import time
 from collections.abc import Callable
-from typing import Any
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 import httpx
 
 from functions.providers.base import OutcomeUnknown, ProviderUnavailable
-from functions.providers.pace import Pacer
+from functions.providers.pace import Gate
 from functions.runtime import secrets
+
+if TYPE_CHECKING:
+    from functions.providers.spec import RailSettings
 
 TRANSIENT_STATUSES = frozenset({429, 500, 502, 503, 504})
 NOT_RECEIVED_STATUSES = frozenset({429})  # the provider says it did nothing
@@ -71,13 +75,14 @@ class ProviderHttp:
         attempts: int = 3,
         sleep: Callable[[float], None] = time.sleep,
         timeout_s: float = 10.0,
-        pacer: Pacer | None = None,
+        pacer: Gate | None = None,
     ) -> None:
         self._client = client
         self._attempts = attempts
         self._sleep = sleep
         self._timeout_s = timeout_s
-        self._pacer = pacer  # the provider's pace, per instance (functions/providers/pace.py)
+        # The provider's pace (functions/providers/pace.py) and quota (quota.py), if any.
+        self._pacer = pacer
 
     @property
     def created(self) -> bool:
@@ -116,3 +121,44 @@ def reveal_setting(settings: object, name: str, env_prefix: str) -> str:
         return secrets.reveal(value.get_secret_value())
     except secrets.SecretUnavailable as err:
         raise ProviderUnavailable(f"{env_prefix}{name.upper()} {err}") from None
+
+
+def json_of(response: httpx.Response) -> object:
+    """The response's JSON, or None when its body is not JSON."""
+    try:
+        return response.json()
+    except ValueError:
+        return None
+
+
+SettingsT = TypeVar("SettingsT", bound="RailSettings")
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class HttpRail(Generic[SettingsT]):
+    """What every mobile-money rail's adapter is made of: its settings, its provider's HTTP
+    client with the retry policy and the gate its calls wait at (quota and pace), and the
+    clock. Each rail keeps its wire and its calls."""
+
+    def __init__(
+        self,
+        settings: SettingsT,
+        client: httpx.Client | None = None,
+        now: Callable[[], datetime] = utcnow,
+        *,
+        sleep: Callable[[float], None] = time.sleep,
+        attempts: int = 3,
+        timeout_s: float = 10.0,
+        pacer: Gate | None = None,  # build() gives the rail's quota and pace
+    ) -> None:
+        self.settings = settings
+        self._http = ProviderHttp(
+            client, attempts=attempts, sleep=sleep, timeout_s=timeout_s, pacer=pacer
+        )
+        self._now = now
+
+    def configured(self) -> bool:
+        return self.settings.configured()

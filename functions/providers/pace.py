@@ -3,9 +3,9 @@
 A call takes the next free slot (1/rate seconds after the previous one) and waits for it; a
 call whose slot is more than `max_wait_s` away is not made at all: ProviderUnavailable, so a
 payment start is "unavailable" (nothing was sent) and /deposit may fail over to the next
-rail instead of queueing behind a burst. The pace is per instance: the deployment's rate is
-this times the function's instances (infra/topology.py caps them), which is how a rail's
-setting should be chosen.
+rail instead of queueing behind a burst. The pace is per instance and only smooths one
+instance's bursts; what the whole deployment may send is the rail's quota
+(functions/providers/quota.py), which every instance draws on.
 """
 
 from __future__ import annotations
@@ -13,8 +13,28 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable
+from typing import Protocol
 
 from functions.providers.base import ProviderUnavailable
+
+
+class Gate(Protocol):
+    """What a provider's call waits at before it is sent: a pace, a quota, or both."""
+
+    def wait(self, what: str) -> None:
+        """Return when the call may go; raise a ProviderUnavailable when it may not."""
+        ...
+
+
+class Gates:
+    """Several gates in turn (the deployment's quota, then this instance's pace)."""
+
+    def __init__(self, *gates: Gate) -> None:
+        self.gates = gates
+
+    def wait(self, what: str) -> None:
+        for gate in self.gates:
+            gate.wait(what)
 
 
 class OverPace(ProviderUnavailable):

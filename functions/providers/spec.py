@@ -44,6 +44,19 @@ class RailSettings(BaseSettings):
         raise NotImplementedError
 
 
+class PacedRailSettings(RailSettings):
+    """A rail whose calls wait for the deployment's quota and this instance's pace.
+
+    Our own cautious figures: payments.md documents no rate limit for these providers.
+    Raise them to what the provider grants the account (`SOKO_<RAIL>_CALLS_PER_MINUTE`).
+    """
+
+    # Calls a minute from the whole deployment (functions/providers/quota.py).
+    calls_per_minute: int = 600
+    # Calls a second from one instance, smoothing its bursts (functions/providers/pace.py).
+    calls_per_second: float = 5.0
+
+
 class AmountRefused(DomainError):
     """The rail would not take this amount: told before any provider is asked. The message
     is the English fallback; the catalogue says it from the code and facts."""

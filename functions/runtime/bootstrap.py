@@ -28,6 +28,7 @@ from functions.runtime.state_cache import StateCache
 if TYPE_CHECKING:
     from functions.contexts import Registry
     from functions.payments.health import RailHealth
+    from functions.providers.shared import ProviderShared
     from functions.telegram.bot_api import Bot
     from functions.telegram.throttle import Throttle
 
@@ -50,6 +51,7 @@ class Runtime:
     health_override: RailHealth | None = None
     _rails: Mapping[str, Rail] | None = field(default=None, repr=False)
     _health: RailHealth | None = field(default=None, repr=False)
+    _providers: ProviderShared | None = field(default=None, repr=False)
     _bot: Bot | None = field(default=None, repr=False)
     _throttle: Throttle | None = field(default=None, repr=False)
     # Folded aggregate states, kept while the instance is warm (runtime/state_cache.py).
@@ -96,6 +98,16 @@ class Runtime:
             board = firestore_board(self.settings.project()) if shared else MemoryBoard()
             self._health = RailHealth(board)
         return self._health
+
+    def providers(self) -> ProviderShared:
+        """The rails' tokens and call quotas, shared by every instance (one per runtime)."""
+        if self._providers is None:
+            from functions.providers.shared import provider_shared
+
+            backend = self.settings.backend
+            project = self.settings.project() if backend == "firestore" else ""
+            self._providers = provider_shared(backend, project)
+        return self._providers
 
     def bot(self) -> Bot:
         """The Bot API for calls that are not a webhook answer (notifications, refunds)."""

@@ -153,7 +153,7 @@ def deposit_by_phone(ctx: Context, amount_text: str, typed: str) -> Reply:
         return reply(ctx, texts.refusal(ctx.language, err))
     choice = mobile_money.choose_healthy(ctx.runtime, phone)
     if choice.rail is None:
-        return reply(ctx, mobile_money.no_rail_text(ctx.language, choice))
+        return reply(ctx, mobile_money.no_rail_text(ctx.language, choice, typed))
     try:
         amount = parse_money(amount_text, choice.route.currency)
     except MoneyError as err:

@@ -148,17 +148,24 @@ def operator_label(phone: Phone) -> str:
     return phone.operator.upper() if len(phone.operator) <= 4 else phone.operator.title()
 
 
-def no_rail_text(language: str, choice: Choice) -> str:
+def no_rail_text(language: str, choice: Choice, typed: str = "") -> str:
+    """No rail serves the number; when it was typed without a country code (read in the
+    country of the number given before, or the deployment's), say how to name another."""
     phone = choice.route.phone
     country = choice.route.country or phone.region
     if not phone.operator:  # the library knows no operator for this prefix
-        return texts.text(
+        said = texts.text(
             language, "payments.route_none_unknown", country=country, phone=phone.e164
         )
-    return texts.text(
-        language, "payments.route_none", operator=operator_label(phone), country=country,
-        phone=phone.e164,
-    )  # fmt: skip
+    else:
+        said = texts.text(
+            language, "payments.route_none", operator=operator_label(phone), country=country,
+            phone=phone.e164,
+        )  # fmt: skip
+    if typed.strip() and not typed.strip().startswith(("+", "00")):
+        hint = texts.text(language, "payments.route_national", typed=typed.strip(), country=country)
+        said = f"{said}\n{hint}"
+    return said
 
 
 # -- /phone ---------------------------------------------------------------------------------

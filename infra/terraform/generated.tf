@@ -11,8 +11,8 @@ variable "rails" {
   }
 
   validation {
-    condition     = alltrue([for name in keys(lookup(var.rails, "mpesa", {})) : contains(["base_url", "consumer_key", "shortcode", "party_b", "transaction_type"], name)])
-    error_message = "The settings of rails.mpesa are: base_url, consumer_key, shortcode, party_b, transaction_type. Its secrets (soko-mpesa-consumer-secret, soko-mpesa-passkey, soko-mpesa-callback-secret) are versions added to Secret Manager, not settings."
+    condition     = alltrue([for name in keys(lookup(var.rails, "mpesa", {})) : contains(["calls_per_minute", "calls_per_second", "base_url", "consumer_key", "shortcode", "party_b", "transaction_type"], name)])
+    error_message = "The settings of rails.mpesa are: calls_per_minute, calls_per_second, base_url, consumer_key, shortcode, party_b, transaction_type. Its secrets (soko-mpesa-consumer-secret, soko-mpesa-passkey, soko-mpesa-callback-secret) are versions added to Secret Manager, not settings."
   }
 
   validation {
@@ -26,18 +26,18 @@ variable "rails" {
   }
 
   validation {
-    condition     = alltrue([for name in keys(lookup(var.rails, "mtnmomo", {})) : contains(["base_url", "api_user", "target_environment", "currency", "country", "calls_per_second"], name)])
-    error_message = "The settings of rails.mtnmomo are: base_url, api_user, target_environment, currency, country, calls_per_second. Its secrets (soko-mtnmomo-subscription-key, soko-mtnmomo-api-key, soko-mtnmomo-callback-secret) are versions added to Secret Manager, not settings."
+    condition     = alltrue([for name in keys(lookup(var.rails, "mtnmomo", {})) : contains(["calls_per_minute", "calls_per_second", "base_url", "api_user", "target_environment", "currency", "country"], name)])
+    error_message = "The settings of rails.mtnmomo are: calls_per_minute, calls_per_second, base_url, api_user, target_environment, currency, country. Its secrets (soko-mtnmomo-subscription-key, soko-mtnmomo-api-key, soko-mtnmomo-callback-secret) are versions added to Secret Manager, not settings."
   }
 
   validation {
-    condition     = alltrue([for name in keys(lookup(var.rails, "airtel", {})) : contains(["base_url", "client_id", "country", "currency", "calls_per_second"], name)])
-    error_message = "The settings of rails.airtel are: base_url, client_id, country, currency, calls_per_second. Its secrets (soko-airtel-client-secret, soko-airtel-webhook-secret, soko-airtel-callback-hash-key) are versions added to Secret Manager, not settings."
+    condition     = alltrue([for name in keys(lookup(var.rails, "airtel", {})) : contains(["calls_per_minute", "calls_per_second", "base_url", "client_id", "country", "currency"], name)])
+    error_message = "The settings of rails.airtel are: calls_per_minute, calls_per_second, base_url, client_id, country, currency. Its secrets (soko-airtel-client-secret, soko-airtel-webhook-secret, soko-airtel-callback-hash-key) are versions added to Secret Manager, not settings."
   }
 
   validation {
-    condition     = alltrue([for name in keys(lookup(var.rails, "flutterwave", {})) : contains(["base_url", "email_domain", "redirect_url", "calls_per_second"], name)])
-    error_message = "The settings of rails.flutterwave are: base_url, email_domain, redirect_url, calls_per_second. Its secrets (soko-flutterwave-secret-key, soko-flutterwave-secret-hash, soko-flutterwave-webhook-secret) are versions added to Secret Manager, not settings."
+    condition     = alltrue([for name in keys(lookup(var.rails, "flutterwave", {})) : contains(["calls_per_minute", "calls_per_second", "base_url", "email_domain", "redirect_url"], name)])
+    error_message = "The settings of rails.flutterwave are: calls_per_minute, calls_per_second, base_url, email_domain, redirect_url. Its secrets (soko-flutterwave-secret-key, soko-flutterwave-secret-hash, soko-flutterwave-webhook-secret) are versions added to Secret Manager, not settings."
   }
 }
 
@@ -57,7 +57,7 @@ variable "settings" {
   }
 
   validation {
-    condition     = length(setintersection(keys(var.settings), ["SOKO_MPESA_BASE_URL", "SOKO_MPESA_CONSUMER_KEY", "SOKO_MPESA_SHORTCODE", "SOKO_MPESA_PARTY_B", "SOKO_MPESA_TRANSACTION_TYPE", "SOKO_PAKASIR_BASE_URL", "SOKO_PAKASIR_PROJECT", "SOKO_PAKASIR_METHOD", "SOKO_NOWPAYMENTS_BASE_URL", "SOKO_NOWPAYMENTS_PRICE_CURRENCY", "SOKO_MTNMOMO_BASE_URL", "SOKO_MTNMOMO_API_USER", "SOKO_MTNMOMO_TARGET_ENVIRONMENT", "SOKO_MTNMOMO_CURRENCY", "SOKO_MTNMOMO_COUNTRY", "SOKO_MTNMOMO_CALLS_PER_SECOND", "SOKO_AIRTEL_BASE_URL", "SOKO_AIRTEL_CLIENT_ID", "SOKO_AIRTEL_COUNTRY", "SOKO_AIRTEL_CURRENCY", "SOKO_AIRTEL_CALLS_PER_SECOND", "SOKO_FLUTTERWAVE_BASE_URL", "SOKO_FLUTTERWAVE_EMAIL_DOMAIN", "SOKO_FLUTTERWAVE_REDIRECT_URL", "SOKO_FLUTTERWAVE_CALLS_PER_SECOND"])) == 0
+    condition     = length(setintersection(keys(var.settings), ["SOKO_MPESA_CALLS_PER_MINUTE", "SOKO_MPESA_CALLS_PER_SECOND", "SOKO_MPESA_BASE_URL", "SOKO_MPESA_CONSUMER_KEY", "SOKO_MPESA_SHORTCODE", "SOKO_MPESA_PARTY_B", "SOKO_MPESA_TRANSACTION_TYPE", "SOKO_PAKASIR_BASE_URL", "SOKO_PAKASIR_PROJECT", "SOKO_PAKASIR_METHOD", "SOKO_NOWPAYMENTS_BASE_URL", "SOKO_NOWPAYMENTS_PRICE_CURRENCY", "SOKO_MTNMOMO_CALLS_PER_MINUTE", "SOKO_MTNMOMO_CALLS_PER_SECOND", "SOKO_MTNMOMO_BASE_URL", "SOKO_MTNMOMO_API_USER", "SOKO_MTNMOMO_TARGET_ENVIRONMENT", "SOKO_MTNMOMO_CURRENCY", "SOKO_MTNMOMO_COUNTRY", "SOKO_AIRTEL_CALLS_PER_MINUTE", "SOKO_AIRTEL_CALLS_PER_SECOND", "SOKO_AIRTEL_BASE_URL", "SOKO_AIRTEL_CLIENT_ID", "SOKO_AIRTEL_COUNTRY", "SOKO_AIRTEL_CURRENCY", "SOKO_FLUTTERWAVE_CALLS_PER_MINUTE", "SOKO_FLUTTERWAVE_CALLS_PER_SECOND", "SOKO_FLUTTERWAVE_BASE_URL", "SOKO_FLUTTERWAVE_EMAIL_DOMAIN", "SOKO_FLUTTERWAVE_REDIRECT_URL"])) == 0
     error_message = "A rail's settings go in var.rails, which also enables the rail."
   }
 
@@ -106,6 +106,8 @@ locals {
   }
   rail_settings         = {
     mpesa       = {
+      calls_per_minute = "SOKO_MPESA_CALLS_PER_MINUTE"
+      calls_per_second = "SOKO_MPESA_CALLS_PER_SECOND"
       base_url         = "SOKO_MPESA_BASE_URL"
       consumer_key     = "SOKO_MPESA_CONSUMER_KEY"
       shortcode        = "SOKO_MPESA_SHORTCODE"
@@ -122,25 +124,28 @@ locals {
       price_currency = "SOKO_NOWPAYMENTS_PRICE_CURRENCY"
     }
     mtnmomo     = {
+      calls_per_minute   = "SOKO_MTNMOMO_CALLS_PER_MINUTE"
+      calls_per_second   = "SOKO_MTNMOMO_CALLS_PER_SECOND"
       base_url           = "SOKO_MTNMOMO_BASE_URL"
       api_user           = "SOKO_MTNMOMO_API_USER"
       target_environment = "SOKO_MTNMOMO_TARGET_ENVIRONMENT"
       currency           = "SOKO_MTNMOMO_CURRENCY"
       country            = "SOKO_MTNMOMO_COUNTRY"
-      calls_per_second   = "SOKO_MTNMOMO_CALLS_PER_SECOND"
     }
     airtel      = {
+      calls_per_minute = "SOKO_AIRTEL_CALLS_PER_MINUTE"
+      calls_per_second = "SOKO_AIRTEL_CALLS_PER_SECOND"
       base_url         = "SOKO_AIRTEL_BASE_URL"
       client_id        = "SOKO_AIRTEL_CLIENT_ID"
       country          = "SOKO_AIRTEL_COUNTRY"
       currency         = "SOKO_AIRTEL_CURRENCY"
-      calls_per_second = "SOKO_AIRTEL_CALLS_PER_SECOND"
     }
     flutterwave = {
+      calls_per_minute = "SOKO_FLUTTERWAVE_CALLS_PER_MINUTE"
+      calls_per_second = "SOKO_FLUTTERWAVE_CALLS_PER_SECOND"
       base_url         = "SOKO_FLUTTERWAVE_BASE_URL"
       email_domain     = "SOKO_FLUTTERWAVE_EMAIL_DOMAIN"
       redirect_url     = "SOKO_FLUTTERWAVE_REDIRECT_URL"
-      calls_per_second = "SOKO_FLUTTERWAVE_CALLS_PER_SECOND"
     }
   }
   mounted_rail_secrets  = merge([for rail in keys(var.rails) : local.rail_secrets[rail]]...)

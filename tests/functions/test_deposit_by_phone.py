@@ -116,6 +116,18 @@ def test_a_bad_number_or_one_no_rail_serves_is_told_and_starts_nothing(
     assert not any(s.startswith("payment-") for s in store.streams())  # type: ignore[attr-defined]
 
 
+def test_a_national_number_read_in_the_last_phones_country_says_how_to_name_another(
+    webhook: FlaskClient, rails: dict[str, FakeRail]
+) -> None:
+    say(webhook, "/deposit 5000 +256772123456")  # Ugandan: national forms now read there
+    answer = say(webhook, "/deposit 1500 0712345678")  # a Kenyan payer's habit
+    assert "serves this number (+256712345678, Uganda)" in answer
+    assert "I read 0712345678 as a number in Uganda" in answer
+    assert "type it with its country code" in answer
+    assert "Paying with M-Pesa" in say(webhook, "/deposit 1500 +254712345678")
+    assert "country code" not in say(webhook, "/deposit 5000 +447911123456")
+
+
 def test_an_amount_the_chosen_rail_refuses_is_told_before_any_provider_is_asked(
     webhook: FlaskClient, rails: dict[str, FakeRail]
 ) -> None:

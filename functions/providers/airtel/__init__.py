@@ -12,12 +12,12 @@ from typing import Final
 from pydantic import SecretStr
 from pydantic_settings import SettingsConfigDict
 
-from functions.providers.spec import Limits, RailSettings, RailSpec
+from functions.providers.spec import Limits, PacedRailSettings, RailSpec
 
 ENV_PREFIX: Final = "SOKO_AIRTEL_"
 
 
-class AirtelSettings(RailSettings):
+class AirtelSettings(PacedRailSettings):
     model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, frozen=True, extra="ignore")
 
     base_url: str = "https://openapi.airtel.africa"  # UAT: https://openapiuat.airtel.africa
@@ -30,10 +30,6 @@ class AirtelSettings(RailSettings):
     # The portal's private key when callback authentication is on: callbacks must then carry
     # its `hash`. Empty: callbacks carry none (they are confirmed by an enquiry either way).
     callback_hash_key: SecretStr = SecretStr("")
-
-    # Calls per second from one instance. Our own cautious figure: the provider's limit is
-    # not in our reference (payments.md); raise it to what the provider grants the account.
-    calls_per_second: float = 5.0
 
     def configured(self) -> bool:
         """True when every value this rail needs is set (the bot offers only these rails)."""

@@ -11,15 +11,15 @@ Either way it is a hint: the payment webhook asks the enquiry API about our tran
 from __future__ import annotations
 
 import hmac
-import time
-from collections.abc import Callable, Mapping
-from datetime import UTC, datetime, timedelta
+from collections.abc import Mapping
+from datetime import datetime
 from typing import TYPE_CHECKING, Any, Final, Literal
 
 import httpx
 
 from events import Money
 from functions.phones.numbers import BadPhone, parse_phone
+from functions.providers import oauth, shared
 from functions.providers.airtel import ENV_PREFIX, AirtelSettings, wire
 from functions.providers.base import (
     DECLINED,
@@ -33,15 +33,7 @@ from functions.providers.base import (
     Started,
     Unauthorized,
 )
-from functions.providers.http import ProviderHttp, reveal_setting
-from functions.providers.pace import Pacer
-from functions.providers.token_cache import (
-    MemoryTokenCache,
-    SharedToken,
-    TokenCache,
-    firestore_token_cache,
-)
-from functions.runtime import logs
+from functions.providers.http import json_of, reveal_setting
 
 if TYPE_CHECKING:
     from functions.runtime.bootstrap import Runtime
@@ -55,52 +47,20 @@ PROMPT: Final = "Check your phone and enter your Airtel Money PIN to pay."
 SecretName = Literal["client_secret", "webhook_secret", "callback_hash_key"]
 
 
-def _utcnow() -> datetime:
-    return datetime.now(UTC)
-
-
-def _json(response: httpx.Response) -> object:
-    try:
-        return response.json()
-    except ValueError:
-        return None
-
-
 def _status_block(data: object) -> dict[str, Any]:
     block = data.get("status") if isinstance(data, dict) else None
     return block if isinstance(block, dict) else {}
 
 
-class AirtelRail:
+class AirtelRail(oauth.TokenRail[AirtelSettings]):
     """The Rail for Airtel Money Collections; `name` is the webhook path segment."""
 
     name = "airtel"
     callback_scope: Literal["payment", "rail"] = "rail"  # one callback URL per Airtel app
     signed = False  # even a hashed callback is confirmed by an enquiry
 
-    def __init__(
-        self,
-        settings: AirtelSettings,
-        client: httpx.Client | None = None,
-        now: Callable[[], datetime] = _utcnow,
-        *,
-        token_cache: TokenCache,
-        sleep: Callable[[float], None] = time.sleep,
-        attempts: int = 3,
-        timeout_s: float = 10.0,
-        pacer: Pacer | None = None,  # build() paces to settings.calls_per_second
-    ) -> None:
-        self.settings = settings
-        self._http = ProviderHttp(
-            client, attempts=attempts, sleep=sleep, timeout_s=timeout_s, pacer=pacer
-        )
-        self._now = now
-        self.token = SharedToken(
-            token_cache, f"airtel-{settings.country}-{settings.client_id[:24]}", self._mint, now
-        )
-
-    def configured(self) -> bool:
-        return self.settings.configured()
+    def token_name(self) -> str:
+        return f"airtel-{self.settings.country}-{self.settings.client_id[:24]}"
 
     # -- calls to Airtel --------------------------------------------------------------------
 
@@ -158,11 +118,10 @@ class AirtelRail:
 
     def _call(self, method: str, path: str, *, creates: bool = False, **request: Any) -> object:
         """A call with the shared token, refreshed once when rejected (401: nothing done)."""
-        token = self.token.get()
-        response = self._send(method, path, token, creates, **request)
-        if response.status_code == 401:
-            response = self._send(method, path, self.token.get(rejected=token), creates, **request)
-        data = _json(response)
+        response = oauth.with_token(
+            self.token, lambda token: self._send(method, path, token, creates, **request)
+        )
+        data = json_of(response)
         if response.status_code == 404:
             raise ProviderRefused(f"airtel: HTTP 404 on {path.split('/')[-2] or path}")
         if response.status_code >= 400:
@@ -193,23 +152,8 @@ class AirtelRail:
             "client_secret": self._secret("client_secret"),
             "grant_type": "client_credentials",
         }
-        response = self._http.send("POST", url, json=body)
-        if response.status_code >= 400:
-            raise ProviderRefused(
-                f"airtel: token refused (HTTP {response.status_code}): check the client id",
-                NOT_AVAILABLE,
-            )
-        data = _json(response)
-        token = data.get("access_token") if isinstance(data, dict) else None
-        lifetime = data.get("expires_in") if isinstance(data, dict) else None
-        if isinstance(lifetime, str) and lifetime.strip().isdigit():
-            lifetime = int(lifetime)  # Airtel gives it as a string, often "180"
-        if not isinstance(token, str) or not token:
-            raise ProviderUnavailable("airtel: token reply without an access_token")
-        if isinstance(lifetime, bool) or not isinstance(lifetime, int) or lifetime <= 0:
-            raise ProviderUnavailable("airtel: token reply without a valid expires_in")
-        logs.never_log(token)
-        return token, self._now() + timedelta(seconds=lifetime)
+        # expires_in comes as a string, often "180": the shared token is refreshed early.
+        return oauth.mint(self._http, "airtel", self._now, "POST", url, "the client id", json=body)
 
     def _secret(self, name: SecretName) -> str:
         return reveal_setting(self.settings, name, ENV_PREFIX)
@@ -252,11 +196,5 @@ class AirtelRail:
 def build(rt: Runtime) -> AirtelRail:
     """The adapter the registry builds (the spec in functions/providers/airtel/ names it)."""
     settings = AirtelSettings()
-    pacer = Pacer(settings.calls_per_second)
-    return AirtelRail(settings, now=rt.clock.now, token_cache=_token_cache(rt), pacer=pacer)
-
-
-def _token_cache(rt: Runtime) -> TokenCache:
-    if rt.settings.backend == "firestore":
-        return firestore_token_cache(rt.settings.project())
-    return MemoryTokenCache()
+    gate = shared.gate(rt, AirtelRail.name, settings)
+    return AirtelRail(settings, now=rt.clock.now, token_cache=rt.providers().tokens, pacer=gate)

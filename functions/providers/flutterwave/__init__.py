@@ -10,12 +10,12 @@ from typing import Final
 from pydantic import SecretStr
 from pydantic_settings import SettingsConfigDict
 
-from functions.providers.spec import Limits, RailSettings, RailSpec
+from functions.providers.spec import Limits, PacedRailSettings, RailSpec
 
 ENV_PREFIX: Final = "SOKO_FLUTTERWAVE_"
 
 
-class FlutterwaveSettings(RailSettings):
+class FlutterwaveSettings(PacedRailSettings):
     model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, frozen=True, extra="ignore")
 
     base_url: str = "https://api.flutterwave.com"
@@ -29,10 +29,6 @@ class FlutterwaveSettings(RailSettings):
     # `user<telegram id>@<email_domain>` (a domain of the merchant's).
     email_domain: str = ""
     redirect_url: str = ""  # where a hosted payment sends the payer back (optional)
-
-    # Calls per second from one instance. Our own cautious figure: the provider's limit is
-    # not in our reference (payments.md); raise it to what the provider grants the account.
-    calls_per_second: float = 5.0
 
     def configured(self) -> bool:
         """True when every value this rail needs is set (the bot offers only these rails)."""

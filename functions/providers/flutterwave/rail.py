@@ -12,16 +12,13 @@ then by that id (`/transactions/{id}/verify`). A verification must name our tx_r
 from __future__ import annotations
 
 import hmac
-import time
-from collections.abc import Callable, Mapping
-from datetime import UTC, datetime
+from collections.abc import Mapping
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Final, Literal
 
-import httpx
-
 from events import Money
 from functions.phones.numbers import BadPhone, Phone, parse_phone
+from functions.providers import shared
 from functions.providers.base import (
     DECLINED,
     NOT_AVAILABLE,
@@ -35,8 +32,7 @@ from functions.providers.base import (
     Unauthorized,
 )
 from functions.providers.flutterwave import ENV_PREFIX, FlutterwaveSettings, wire
-from functions.providers.http import ProviderHttp, reveal_setting
-from functions.providers.pace import Pacer
+from functions.providers.http import HttpRail, reveal_setting
 
 if TYPE_CHECKING:
     from functions.runtime.bootstrap import Runtime
@@ -56,36 +52,12 @@ REGIONS: Final[Mapping[str, str]] = {
 SecretName = Literal["secret_key", "secret_hash", "webhook_secret"]
 
 
-def _utcnow() -> datetime:
-    return datetime.now(UTC)
-
-
-class FlutterwaveRail:
+class FlutterwaveRail(HttpRail[FlutterwaveSettings]):
     """The Rail for Flutterwave charges; `name` is the webhook path segment."""
 
     name = "flutterwave"
     callback_scope: Literal["payment", "rail"] = "rail"  # one webhook URL per account
     signed = False  # its hash authenticates the sender; the money waits for a verification
-
-    def __init__(
-        self,
-        settings: FlutterwaveSettings,
-        client: httpx.Client | None = None,
-        now: Callable[[], datetime] = _utcnow,
-        *,
-        sleep: Callable[[float], None] = time.sleep,
-        attempts: int = 3,
-        timeout_s: float = 10.0,
-        pacer: Pacer | None = None,  # build() paces to settings.calls_per_second
-    ) -> None:
-        self.settings = settings
-        self._http = ProviderHttp(
-            client, attempts=attempts, sleep=sleep, timeout_s=timeout_s, pacer=pacer
-        )
-        self._now = now
-
-    def configured(self) -> bool:
-        return self.settings.configured()
 
     # -- calls to Flutterwave ---------------------------------------------------------------
 
@@ -214,4 +186,5 @@ class FlutterwaveRail:
 def build(rt: Runtime) -> FlutterwaveRail:
     """The adapter the registry builds (the spec in functions/providers/flutterwave/)."""
     settings = FlutterwaveSettings()
-    return FlutterwaveRail(settings, now=rt.clock.now, pacer=Pacer(settings.calls_per_second))
+    gate = shared.gate(rt, FlutterwaveRail.name, settings)
+    return FlutterwaveRail(settings, now=rt.clock.now, pacer=gate)

@@ -11,14 +11,14 @@ from typing import Final, Literal
 from pydantic import SecretStr
 from pydantic_settings import SettingsConfigDict
 
-from functions.providers.spec import Limits, RailSettings, RailSpec
+from functions.providers.spec import Limits, PacedRailSettings, RailSpec
 
 ENV_PREFIX: Final = "SOKO_MPESA_"
 MIN_SHILLINGS: Final = 1
 MAX_SHILLINGS: Final = 250_000  # Daraja's limit for one STK push
 
 
-class MpesaSettings(RailSettings):
+class MpesaSettings(PacedRailSettings):
     model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, frozen=True, extra="ignore")
 
     base_url: str = "https://api.safaricom.co.ke"  # sandbox: https://sandbox.safaricom.co.ke

@@ -12,17 +12,15 @@ invalidate the old one. No message built here contains a token, password or pass
 
 from __future__ import annotations
 
-import hashlib
-import time
-from collections.abc import Callable, Mapping
-from datetime import UTC, datetime, timedelta
+from collections.abc import Mapping
+from datetime import datetime
 from typing import TYPE_CHECKING, Any, Final, Literal
 
 import httpx
 
 from events import Money
+from functions.providers import oauth, shared
 from functions.providers.base import (
-    NOT_AVAILABLE,
     Instructions,
     OutcomeUnknown,
     PaymentRequest,
@@ -31,15 +29,8 @@ from functions.providers.base import (
     Report,
     Started,
 )
-from functions.providers.http import ProviderHttp, reveal_setting
+from functions.providers.http import json_of, reveal_setting
 from functions.providers.mpesa import ENV_PREFIX, MpesaSettings, wire
-from functions.providers.token_cache import (
-    MemoryTokenCache,
-    SharedToken,
-    TokenCache,
-    firestore_token_cache,
-)
-from functions.runtime import logs
 
 if TYPE_CHECKING:
     from functions.runtime.bootstrap import Runtime
@@ -70,51 +61,25 @@ class _QueryClient:
     def request(self, method: str, url: str, **request: Any) -> httpx.Response:
         response = self._client.request(method, url, **request)
         if response.status_code == 500:
-            code, message = wire.error_of(_json(response))
+            code, message = wire.error_of(json_of(response))
             if code == wire.STILL_PROCESSING:
                 raise _StillProcessing(message or "The transaction is being processed")
         return response
 
 
-def _json(response: httpx.Response) -> object:
-    try:
-        return response.json()
-    except ValueError:
-        return None
-
-
-def _utcnow() -> datetime:
-    return datetime.now(UTC)
-
-
-class MpesaRail:
+class MpesaRail(oauth.TokenRail[MpesaSettings]):
     """The Rail for M-Pesa STK Push; `name` is the webhook path segment."""
 
     name = "mpesa"
     callback_scope: Literal["payment", "rail"] = "payment"
     signed = False  # callbacks are unsigned: confirmed by a query
 
-    def __init__(
-        self,
-        settings: MpesaSettings,
-        client: httpx.Client | None = None,
-        now: Callable[[], datetime] = _utcnow,
-        *,
-        token_cache: TokenCache,
-        sleep: Callable[[float], None] = time.sleep,
-        attempts: int = 3,
-        timeout_s: float = 10.0,
-    ) -> None:
-        self.settings = settings
-        self._http = ProviderHttp(client, attempts=attempts, sleep=sleep, timeout_s=timeout_s)
-        self._now = now
+    def token_name(self) -> str:
         # One token per Daraja app: the cache's document name, e.g. mpesa-174379-1a2b3c4d5e6f.
-        digest = hashlib.sha256(f"{settings.base_url}|{settings.consumer_key}".encode())
-        name = f"mpesa-{settings.shortcode or 'none'}-{digest.hexdigest()[:12]}"
-        self.token = SharedToken(token_cache, name, self._mint, now)
-
-    def configured(self) -> bool:
-        return self.settings.configured()
+        settings = self.settings
+        return oauth.account_name(
+            "mpesa", settings.shortcode, settings.base_url, settings.consumer_key
+        )
 
     # -- calls to Daraja --------------------------------------------------------------------
 
@@ -169,11 +134,12 @@ class MpesaRail:
     ) -> dict[str, Any]:
         """POST with the shared token; on a rejected token, refresh once and retry (Daraja
         processed nothing then). `creates`: never resent once it may have been received."""
-        token = self.token.get()
-        response = self._post(path, body, token, via, creates)
-        if wire.token_rejected(response.status_code, _json(response)):
-            response = self._post(path, body, self.token.get(rejected=token), via, creates)
-        data = _json(response)
+        response = oauth.with_token(
+            self.token,
+            lambda token: self._post(path, body, token, via, creates),
+            rejected=lambda answer: wire.token_rejected(answer.status_code, json_of(answer)),
+        )
+        data = json_of(response)
         if response.status_code >= 400:
             code, message = wire.error_of(data)
             what = f"{code} {self._scrub(message)}".strip() or f"HTTP {response.status_code}"
@@ -195,16 +161,10 @@ class MpesaRail:
         url = self.settings.base_url.rstrip("/") + TOKEN_PATH
         auth = (self.settings.consumer_key, self._secret("consumer_secret"))
         params = {"grant_type": "client_credentials"}
-        response = self._http.send("GET", url, params=params, auth=auth)
-        if response.status_code >= 400:
-            raise ProviderRefused(
-                f"mpesa: token refused (HTTP {response.status_code}):"
-                " check the consumer key and secret",
-                NOT_AVAILABLE,
-            )
-        token, lifetime = wire.token_reply(_json(response))
-        logs.never_log(token)
-        return token, self._now() + timedelta(seconds=lifetime)
+        return oauth.mint(
+            self._http, "mpesa", self._now, "GET", url, "the consumer key and secret",
+            params=params, auth=auth,
+        )  # fmt: skip
 
     def _secret(self, name: SecretName) -> str:
         return reveal_setting(self.settings, name, ENV_PREFIX)
@@ -241,11 +201,7 @@ class MpesaRail:
 
 def build(rt: Runtime) -> MpesaRail:
     """The adapter the registry builds (the spec in functions/providers/mpesa/ names it)."""
-    return MpesaRail(MpesaSettings(), now=rt.clock.now, token_cache=_token_cache(rt))
-
-
-def _token_cache(rt: Runtime) -> TokenCache:
-    """One M-Pesa token for every instance: a new token invalidates the previous one."""
-    if rt.settings.backend == "firestore":
-        return firestore_token_cache(rt.settings.project())
-    return MemoryTokenCache()
+    settings = MpesaSettings()
+    gate = shared.gate(rt, MpesaRail.name, settings)
+    # One token for every instance (rt.providers()): a new one invalidates the previous.
+    return MpesaRail(settings, now=rt.clock.now, token_cache=rt.providers().tokens, pacer=gate)

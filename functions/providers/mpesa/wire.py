@@ -100,19 +100,6 @@ def error_of(response_json: object) -> tuple[str, str]:
     )
 
 
-def token_reply(data: object) -> tuple[str, int]:
-    """(access_token, expires_in seconds) of a token reply; expires_in may be a string."""
-    token = data.get("access_token") if isinstance(data, dict) else None
-    lifetime = data.get("expires_in") if isinstance(data, dict) else None
-    if isinstance(lifetime, str) and lifetime.strip().isdigit():
-        lifetime = int(lifetime)  # older replies give the number as a string
-    if not isinstance(token, str) or not token:
-        raise ProviderUnavailable("mpesa: token reply without an access_token")
-    if isinstance(lifetime, bool) or not isinstance(lifetime, int) or lifetime <= 0:
-        raise ProviderUnavailable("mpesa: token reply without a valid expires_in")
-    return token, lifetime
-
-
 def token_rejected(status_code: int, response_json: object) -> bool:
     """A 401, or Daraja's 404 "Invalid Access Token": the token needs a refresh."""
     if status_code == 401:

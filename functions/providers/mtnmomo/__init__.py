@@ -12,12 +12,12 @@ from typing import Final
 from pydantic import SecretStr
 from pydantic_settings import SettingsConfigDict
 
-from functions.providers.spec import Limits, RailSettings, RailSpec
+from functions.providers.spec import Limits, PacedRailSettings, RailSpec
 
 ENV_PREFIX: Final = "SOKO_MTNMOMO_"
 
 
-class MtnMomoSettings(RailSettings):
+class MtnMomoSettings(PacedRailSettings):
     model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, frozen=True, extra="ignore")
 
     base_url: str = "https://proxy.momoapi.mtn.com"  # sandbox.momodeveloper.mtn.com
@@ -28,10 +28,6 @@ class MtnMomoSettings(RailSettings):
     currency: str = "UGX"  # the market's currency (EUR in the sandbox)
     country: str = "UG"  # ISO-2 of the market: a national phone number is dialled here
     callback_secret: SecretStr = SecretStr("")  # the key of the per-payment callback tokens
-
-    # Calls per second from one instance. Our own cautious figure: the provider's limit is
-    # not in our reference (payments.md); raise it to what the provider grants the account.
-    calls_per_second: float = 5.0
 
     def configured(self) -> bool:
         """True when every value this rail needs is set (the bot offers only these rails)."""

@@ -15,16 +15,15 @@ instance (TokenCache) and never logged.
 
 from __future__ import annotations
 
-import hashlib
-import time
-from collections.abc import Callable, Mapping
-from datetime import UTC, datetime, timedelta
+from collections.abc import Mapping
+from datetime import datetime
 from typing import TYPE_CHECKING, Any, Final, Literal
 
 import httpx
 
 from events import Money
 from functions.phones.numbers import BadPhone, parse_phone
+from functions.providers import oauth, shared
 from functions.providers.base import (
     DECLINED,
     NOT_AVAILABLE,
@@ -37,16 +36,9 @@ from functions.providers.base import (
     Report,
     Started,
 )
-from functions.providers.http import ProviderHttp, reveal_setting
+from functions.providers.http import json_of, reveal_setting
 from functions.providers.mtnmomo import ENV_PREFIX, MtnMomoSettings, wire
-from functions.providers.pace import OverPace, Pacer
-from functions.providers.token_cache import (
-    MemoryTokenCache,
-    SharedToken,
-    TokenCache,
-    firestore_token_cache,
-)
-from functions.runtime import logs
+from functions.providers.pace import OverPace
 
 if TYPE_CHECKING:
     from functions.runtime.bootstrap import Runtime
@@ -65,47 +57,18 @@ PAYER_WORDS: Final[Mapping[str, str]] = {
 SecretName = Literal["subscription_key", "api_key", "callback_secret"]
 
 
-def _utcnow() -> datetime:
-    return datetime.now(UTC)
-
-
-def _json(response: httpx.Response) -> object:
-    try:
-        return response.json()
-    except ValueError:
-        return None
-
-
-class MtnMomoRail:
+class MtnMomoRail(oauth.TokenRail[MtnMomoSettings]):
     """The Rail for MTN MoMo Collections; `name` is the webhook path segment."""
 
     name = "mtnmomo"
     callback_scope: Literal["payment", "rail"] = "payment"
     signed = False  # callbacks are unsigned: confirmed by a status query
 
-    def __init__(
-        self,
-        settings: MtnMomoSettings,
-        client: httpx.Client | None = None,
-        now: Callable[[], datetime] = _utcnow,
-        *,
-        token_cache: TokenCache,
-        sleep: Callable[[float], None] = time.sleep,
-        attempts: int = 3,
-        timeout_s: float = 10.0,
-        pacer: Pacer | None = None,  # build() paces to settings.calls_per_second
-    ) -> None:
-        self.settings = settings
-        self._http = ProviderHttp(
-            client, attempts=attempts, sleep=sleep, timeout_s=timeout_s, pacer=pacer
+    def token_name(self) -> str:
+        settings = self.settings
+        return oauth.account_name(
+            "mtnmomo", settings.target_environment, settings.base_url, settings.api_user
         )
-        self._now = now
-        digest = hashlib.sha256(f"{settings.base_url}|{settings.api_user}".encode())
-        name = f"mtnmomo-{settings.target_environment or 'none'}-{digest.hexdigest()[:12]}"
-        self.token = SharedToken(token_cache, name, self._mint, now)
-
-    def configured(self) -> bool:
-        return self.settings.configured()
 
     # -- calls to MTN -----------------------------------------------------------------------
 
@@ -160,7 +123,7 @@ class MtnMomoRail:
             raise ProviderRefused(f"mtnmomo: no request to pay {reference}")
         if response.status_code != 200:
             self._refused(response)
-        body = wire.parse_status(_json(response), callback=False)
+        body = wire.parse_status(json_of(response), callback=False)
         if body.externalId != payment_id:
             raise ProviderUnavailable("mtnmomo: the status is about another externalId")
         return wire.report_of(payment_id, reference, amount, body, verified=True)
@@ -170,11 +133,9 @@ class MtnMomoRail:
     ) -> httpx.Response:
         """One call with the shared token; a rejected token is refreshed once (MTN did
         nothing with a 401). 5xx and timeouts are retried: every call here may repeat."""
-        token = self.token.get()
-        response = self._send(method, path, token, headers, **request)
-        if response.status_code == 401:
-            response = self._send(method, path, self.token.get(rejected=token), headers, **request)
-        return response
+        return oauth.with_token(
+            self.token, lambda token: self._send(method, path, token, headers, **request)
+        )
 
     def _send(
         self, method: str, path: str, token: str, headers: Mapping[str, str], **request: Any
@@ -189,7 +150,7 @@ class MtnMomoRail:
         return self._http.send(method, url, headers=sent, **request)
 
     def _refused(self, response: httpx.Response) -> None:
-        data = _json(response)
+        data = json_of(response)
         code = wire.reason_of(data)
         message = data.get("message") if isinstance(data, dict) else None
         said = f"{code} {message[:120] if isinstance(message, str) else ''}".strip()
@@ -201,23 +162,10 @@ class MtnMomoRail:
         url = self.settings.base_url.rstrip("/") + TOKEN_PATH
         auth = (self.settings.api_user, self._secret("api_key"))
         headers = {"Ocp-Apim-Subscription-Key": self._secret("subscription_key")}
-        response = self._http.send("POST", url, auth=auth, headers=headers)
-        if response.status_code >= 400:
-            raise ProviderRefused(
-                f"mtnmomo: token refused (HTTP {response.status_code}): check the API user",
-                NOT_AVAILABLE,
-            )
-        data = _json(response)
-        token = data.get("access_token") if isinstance(data, dict) else None
-        lifetime = data.get("expires_in") if isinstance(data, dict) else None
-        if isinstance(lifetime, str) and lifetime.strip().isdigit():
-            lifetime = int(lifetime)
-        if not isinstance(token, str) or not token:
-            raise ProviderUnavailable("mtnmomo: token reply without an access_token")
-        if isinstance(lifetime, bool) or not isinstance(lifetime, int) or lifetime <= 0:
-            raise ProviderUnavailable("mtnmomo: token reply without a valid expires_in")
-        logs.never_log(token)
-        return token, self._now() + timedelta(seconds=lifetime)
+        return oauth.mint(
+            self._http, "mtnmomo", self._now, "POST", url, "the API user",
+            auth=auth, headers=headers,
+        )  # fmt: skip
 
     def _secret(self, name: SecretName) -> str:
         return reveal_setting(self.settings, name, ENV_PREFIX)
@@ -249,11 +197,5 @@ class MtnMomoRail:
 def build(rt: Runtime) -> MtnMomoRail:
     """The adapter the registry builds (the spec in functions/providers/mtnmomo/ names it)."""
     settings = MtnMomoSettings()
-    pacer = Pacer(settings.calls_per_second)
-    return MtnMomoRail(settings, now=rt.clock.now, token_cache=_token_cache(rt), pacer=pacer)
-
-
-def _token_cache(rt: Runtime) -> TokenCache:
-    if rt.settings.backend == "firestore":
-        return firestore_token_cache(rt.settings.project())
-    return MemoryTokenCache()
+    gate = shared.gate(rt, MtnMomoRail.name, settings)
+    return MtnMomoRail(settings, now=rt.clock.now, token_cache=rt.providers().tokens, pacer=gate)

@@ -211,6 +211,10 @@ TEXTS: dict[str, str] = {
         "No way to pay here serves {operator} numbers in {country} ({phone}) yet. "
         "Send /deposit to choose another way."
     ),
+    "payments.route_national": (
+        "I read {typed} as a number in {country}. For another country, type it with its "
+        "country code, starting with +."
+    ),
     "payments.route_none_unknown": (
         "No way to pay here serves this number ({phone}, {country}) yet. "
         "Send /deposit to choose another way."
