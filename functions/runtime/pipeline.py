@@ -66,8 +66,14 @@ class Pipeline:
         refusal asks whether it was a repeat, since the first delivery may have changed the
         state it is decided on. Domain refusals raise `DomainError` and write nothing.
         """
+        refused_at: int | None = None
         for attempt in range(self.max_attempts):
             version, state = self._state(decider, stream)
+            if version == refused_at and self.cache is not None:
+                # The store refused this very version and showed nothing newer: the cached
+                # fold is ahead of the store (restored from a backup, or reset), so it goes.
+                self.cache.drop(decider, stream)
+                version, state = self._state(decider, stream)
             try:
                 new_events = decider.decide(state, command)
             except DomainError:
@@ -83,6 +89,7 @@ class Pipeline:
                     stream, version, envelopes, trace.idempotency_key, snapshot=snapshot
                 )
             except ConcurrencyConflict:
+                refused_at = version
                 self._back_off(attempt)
                 continue
             if not appended.duplicate:

@@ -47,3 +47,8 @@ class StateCache:
             self._entries.move_to_end(key)
             while len(self._entries) > self._capacity:
                 self._entries.popitem(last=False)
+
+    def drop(self, decider: Decider[Any, Any], stream: str) -> None:
+        """Forget the stream's fold: the store no longer has the version it was taken at."""
+        with self._lock:
+            self._entries.pop((id(decider), stream), None)

@@ -80,6 +80,20 @@ def test_a_repeated_key_leaves_the_cache_at_the_streams_real_version() -> None:
     assert folded.state.balance("KES") == kes(100)
 
 
+def test_a_fold_ahead_of_the_store_is_dropped_and_the_store_decides() -> None:
+    # A warm instance while the store is restored from a backup (or reset): its cached
+    # fold is at version 3, the store's stream is empty.
+    cache = StateCache()
+    before = pipeline(MemoryEventStore(), cache)
+    for n in range(3):
+        before.execute(wallets, "wallet-7", Credit(7, kes(100), "deposit", f"p{n}"))
+    restored = MemoryEventStore()
+    after = pipeline(restored, cache)
+    after.execute(wallets, "wallet-7", Credit(7, kes(40), "deposit", "p9"))
+    assert [e.version for e in restored.load("wallet-7")] == [1]
+    assert after.current(wallets, "wallet-7").balance("KES") == kes(40)
+
+
 def test_the_cache_is_bounded_and_keeps_the_newest_fold() -> None:
     cache = StateCache(capacity=2)
     for n in range(3):
