@@ -16,13 +16,13 @@ variable "rails" {
   }
 
   validation {
-    condition     = alltrue([for name in keys(lookup(var.rails, "pakasir", {})) : contains(["base_url", "project", "method"], name)])
-    error_message = "The settings of rails.pakasir are: base_url, project, method. Its secrets (soko-pakasir-api-key, soko-pakasir-webhook-secret) are versions added to Secret Manager, not settings."
+    condition     = alltrue([for name in keys(lookup(var.rails, "pakasir", {})) : contains(["calls_per_minute", "calls_per_second", "base_url", "project", "method"], name)])
+    error_message = "The settings of rails.pakasir are: calls_per_minute, calls_per_second, base_url, project, method. Its secrets (soko-pakasir-api-key, soko-pakasir-webhook-secret) are versions added to Secret Manager, not settings."
   }
 
   validation {
-    condition     = alltrue([for name in keys(lookup(var.rails, "nowpayments", {})) : contains(["base_url", "price_currency"], name)])
-    error_message = "The settings of rails.nowpayments are: base_url, price_currency. Its secrets (soko-nowpayments-api-key, soko-nowpayments-ipn-secret) are versions added to Secret Manager, not settings."
+    condition     = alltrue([for name in keys(lookup(var.rails, "nowpayments", {})) : contains(["calls_per_minute", "calls_per_second", "base_url", "price_currency"], name)])
+    error_message = "The settings of rails.nowpayments are: calls_per_minute, calls_per_second, base_url, price_currency. Its secrets (soko-nowpayments-api-key, soko-nowpayments-ipn-secret) are versions added to Secret Manager, not settings."
   }
 
   validation {
@@ -57,7 +57,7 @@ variable "settings" {
   }
 
   validation {
-    condition     = length(setintersection(keys(var.settings), ["SOKO_MPESA_CALLS_PER_MINUTE", "SOKO_MPESA_CALLS_PER_SECOND", "SOKO_MPESA_BASE_URL", "SOKO_MPESA_CONSUMER_KEY", "SOKO_MPESA_SHORTCODE", "SOKO_MPESA_PARTY_B", "SOKO_MPESA_TRANSACTION_TYPE", "SOKO_PAKASIR_BASE_URL", "SOKO_PAKASIR_PROJECT", "SOKO_PAKASIR_METHOD", "SOKO_NOWPAYMENTS_BASE_URL", "SOKO_NOWPAYMENTS_PRICE_CURRENCY", "SOKO_MTNMOMO_CALLS_PER_MINUTE", "SOKO_MTNMOMO_CALLS_PER_SECOND", "SOKO_MTNMOMO_BASE_URL", "SOKO_MTNMOMO_API_USER", "SOKO_MTNMOMO_TARGET_ENVIRONMENT", "SOKO_MTNMOMO_CURRENCY", "SOKO_MTNMOMO_COUNTRY", "SOKO_AIRTEL_CALLS_PER_MINUTE", "SOKO_AIRTEL_CALLS_PER_SECOND", "SOKO_AIRTEL_BASE_URL", "SOKO_AIRTEL_CLIENT_ID", "SOKO_AIRTEL_COUNTRY", "SOKO_AIRTEL_CURRENCY", "SOKO_FLUTTERWAVE_CALLS_PER_MINUTE", "SOKO_FLUTTERWAVE_CALLS_PER_SECOND", "SOKO_FLUTTERWAVE_BASE_URL", "SOKO_FLUTTERWAVE_EMAIL_DOMAIN", "SOKO_FLUTTERWAVE_REDIRECT_URL"])) == 0
+    condition     = length(setintersection(keys(var.settings), ["SOKO_MPESA_CALLS_PER_MINUTE", "SOKO_MPESA_CALLS_PER_SECOND", "SOKO_MPESA_BASE_URL", "SOKO_MPESA_CONSUMER_KEY", "SOKO_MPESA_SHORTCODE", "SOKO_MPESA_PARTY_B", "SOKO_MPESA_TRANSACTION_TYPE", "SOKO_PAKASIR_CALLS_PER_MINUTE", "SOKO_PAKASIR_CALLS_PER_SECOND", "SOKO_PAKASIR_BASE_URL", "SOKO_PAKASIR_PROJECT", "SOKO_PAKASIR_METHOD", "SOKO_NOWPAYMENTS_CALLS_PER_MINUTE", "SOKO_NOWPAYMENTS_CALLS_PER_SECOND", "SOKO_NOWPAYMENTS_BASE_URL", "SOKO_NOWPAYMENTS_PRICE_CURRENCY", "SOKO_MTNMOMO_CALLS_PER_MINUTE", "SOKO_MTNMOMO_CALLS_PER_SECOND", "SOKO_MTNMOMO_BASE_URL", "SOKO_MTNMOMO_API_USER", "SOKO_MTNMOMO_TARGET_ENVIRONMENT", "SOKO_MTNMOMO_CURRENCY", "SOKO_MTNMOMO_COUNTRY", "SOKO_AIRTEL_CALLS_PER_MINUTE", "SOKO_AIRTEL_CALLS_PER_SECOND", "SOKO_AIRTEL_BASE_URL", "SOKO_AIRTEL_CLIENT_ID", "SOKO_AIRTEL_COUNTRY", "SOKO_AIRTEL_CURRENCY", "SOKO_FLUTTERWAVE_CALLS_PER_MINUTE", "SOKO_FLUTTERWAVE_CALLS_PER_SECOND", "SOKO_FLUTTERWAVE_BASE_URL", "SOKO_FLUTTERWAVE_EMAIL_DOMAIN", "SOKO_FLUTTERWAVE_REDIRECT_URL"])) == 0
     error_message = "A rail's settings go in var.rails, which also enables the rail."
   }
 
@@ -115,13 +115,17 @@ locals {
       transaction_type = "SOKO_MPESA_TRANSACTION_TYPE"
     }
     pakasir     = {
-      base_url = "SOKO_PAKASIR_BASE_URL"
-      project  = "SOKO_PAKASIR_PROJECT"
-      method   = "SOKO_PAKASIR_METHOD"
+      calls_per_minute = "SOKO_PAKASIR_CALLS_PER_MINUTE"
+      calls_per_second = "SOKO_PAKASIR_CALLS_PER_SECOND"
+      base_url         = "SOKO_PAKASIR_BASE_URL"
+      project          = "SOKO_PAKASIR_PROJECT"
+      method           = "SOKO_PAKASIR_METHOD"
     }
     nowpayments = {
-      base_url       = "SOKO_NOWPAYMENTS_BASE_URL"
-      price_currency = "SOKO_NOWPAYMENTS_PRICE_CURRENCY"
+      calls_per_minute = "SOKO_NOWPAYMENTS_CALLS_PER_MINUTE"
+      calls_per_second = "SOKO_NOWPAYMENTS_CALLS_PER_SECOND"
+      base_url         = "SOKO_NOWPAYMENTS_BASE_URL"
+      price_currency   = "SOKO_NOWPAYMENTS_PRICE_CURRENCY"
     }
     mtnmomo     = {
       calls_per_minute   = "SOKO_MTNMOMO_CALLS_PER_MINUTE"

@@ -28,6 +28,7 @@ from functions.providers.base import (
 )
 from functions.providers.pakasir.qr import qr_png
 from functions.providers.pakasir.rail import MIN_AMOUNT_IDR, PakasirRail, PakasirSettings
+from functions.providers.quota import MemoryQuotaStore, Quota
 from tests.fakes.interrupting import (
     Action,
     Interrupting,
@@ -136,6 +137,17 @@ def test_start_creates_a_qris_payment(rail: PakasirRail, fake: FakePakasir) -> N
     assert started.instructions.qr_payload.startswith("000201")
     assert "IDR 10,380" in started.instructions.text  # what the customer pays, fee included
     assert fake.pending_orders()[0]["order_id"] == "pay-1"
+
+
+def test_a_start_over_the_deployments_quota_is_not_sent_and_counts_as_unavailable(
+    fake: FakePakasir, clock: FakeClock
+) -> None:
+    now = lambda: datetime.fromtimestamp(clock(), UTC)  # noqa: E731
+    rail = make_rail(fake, clock, pacer=Quota(MemoryQuotaStore(), "pakasir", 1, now))
+    rail.start(request(10_000))
+    with pytest.raises(ProviderUnavailable, match="calls for this minute are spent"):
+        rail.start(request(20_000, payment_id="pay-2"))
+    assert list(fake.orders) == ["pay-1"]  # the second never reached Pakasir
 
 
 def test_expiry_is_capped_at_ten_minutes(rail: PakasirRail, clock: FakeClock) -> None:

@@ -8,10 +8,10 @@ from __future__ import annotations
 from pydantic import SecretStr
 from pydantic_settings import SettingsConfigDict
 
-from functions.providers.spec import RailSettings, RailSpec
+from functions.providers.spec import PacedRailSettings, RailSpec
 
 
-class NowPaymentsSettings(RailSettings):
+class NowPaymentsSettings(PacedRailSettings):
     model_config = SettingsConfigDict(env_prefix="SOKO_NOWPAYMENTS_", frozen=True, extra="ignore")
 
     base_url: str = "https://api.nowpayments.io/v1"

@@ -25,6 +25,7 @@ import httpx
 
 from events import Money
 from events.money import format_money
+from functions.providers import shared
 from functions.providers.base import (
     DECLINED,
     NOT_AVAILABLE,
@@ -40,6 +41,7 @@ from functions.providers.base import (
 )
 from functions.providers.http import ProviderHttp
 from functions.providers.nowpayments import NowPaymentsSettings, ipn, sig
+from functions.providers.pace import Gate
 from functions.runtime import secrets
 
 if TYPE_CHECKING:
@@ -80,9 +82,12 @@ class NowPaymentsRail:
         sleep: Callable[[float], None] = time.sleep,
         timeout: float = 10.0,
         now: Callable[[], datetime] = lambda: datetime.now(UTC),
+        pacer: Gate | None = None,  # build() gives the rail's quota and pace
     ) -> None:
         self.settings = settings
-        self._http = ProviderHttp(client, attempts=attempts, sleep=sleep, timeout_s=timeout)
+        self._http = ProviderHttp(
+            client, attempts=attempts, sleep=sleep, timeout_s=timeout, pacer=pacer
+        )
         self._now = now
 
     def configured(self) -> bool:
@@ -247,4 +252,6 @@ def _reason(response: httpx.Response) -> str:
 
 def build(rt: Runtime) -> NowPaymentsRail:
     """The adapter the registry builds (the spec in functions/providers/nowpayments/)."""
-    return NowPaymentsRail(NowPaymentsSettings())
+    settings = NowPaymentsSettings()
+    gate = shared.gate(rt, NowPaymentsRail.name, settings)
+    return NowPaymentsRail(settings, now=rt.clock.now, pacer=gate)

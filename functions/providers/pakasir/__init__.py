@@ -10,13 +10,13 @@ from typing import Final
 from pydantic import SecretStr
 from pydantic_settings import SettingsConfigDict
 
-from functions.providers.spec import Limits, RailSettings, RailSpec
+from functions.providers.spec import Limits, PacedRailSettings, RailSpec
 
 ENV_PREFIX: Final = "SOKO_PAKASIR_"
 MIN_AMOUNT_IDR: Final = 500  # whole rupiah; from an unofficial SDK, unconfirmed by Pakasir
 
 
-class PakasirSettings(RailSettings):
+class PakasirSettings(PacedRailSettings):
     model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, frozen=True, extra="ignore")
 
     base_url: str = "https://app.pakasir.com"

@@ -21,6 +21,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from events import Money
 from events.money import format_money
+from functions.providers import shared
 from functions.providers.base import (
     DECLINED,
     NOT_AVAILABLE,
@@ -36,6 +37,7 @@ from functions.providers.base import (
     Unauthorized,
 )
 from functions.providers.http import ProviderHttp
+from functions.providers.pace import Gate
 from functions.providers.pakasir import ENV_PREFIX, MIN_AMOUNT_IDR, PakasirSettings
 from functions.runtime import secrets
 
@@ -123,9 +125,12 @@ class PakasirRail:
         sleep: Callable[[float], None] = time.sleep,
         attempts: int = 3,
         timeout_s: float = 10.0,
+        pacer: Gate | None = None,  # build() gives the rail's quota and pace
     ) -> None:
         self.settings = settings
-        self._http = ProviderHttp(client, attempts=attempts, sleep=sleep, timeout_s=timeout_s)
+        self._http = ProviderHttp(
+            client, attempts=attempts, sleep=sleep, timeout_s=timeout_s, pacer=pacer
+        )
         self._now = now
 
     def configured(self) -> bool:
@@ -280,4 +285,6 @@ class PakasirRail:
 
 def build(rt: Runtime) -> PakasirRail:
     """The adapter the registry builds (the spec in functions/providers/pakasir/)."""
-    return PakasirRail(PakasirSettings(), now=rt.clock.now)
+    settings = PakasirSettings()
+    gate = shared.gate(rt, PakasirRail.name, settings)
+    return PakasirRail(settings, now=rt.clock.now, pacer=gate)
