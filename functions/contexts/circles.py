@@ -16,10 +16,11 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from events.tiers import Limits
 from functions.contexts.base import BoundedContext, Function, Job, Lazy, Subscriber
+from functions.notifications.circle_seats import SEAT_RULES
 from functions.notifications.circles import RULES
 from functions.projections.circles import circle_memberships, circles_view
 from functions.reactors.circles import CIRCLE_REACTORS
-from functions.reactors.tiers import buy_tier, free_tier_slot
+from functions.reactors.tiers import buy_tier, buy_tier_on_rail, free_tier_slot
 from functions.telegram.routes import Ref, Route, command, question
 
 
@@ -69,8 +70,12 @@ def tiers_on_sale() -> Mapping[str, Limits]:
     return {name: tier.limits() for name, tier in circle_settings().tiers.items()}
 
 
-buy = buy_tier(tiers_on_sale)
-REACTORS = (*CIRCLE_REACTORS, buy, free_tier_slot)
+REACTORS = (
+    *CIRCLE_REACTORS,
+    buy_tier(tiers_on_sale),
+    buy_tier_on_rail(tiers_on_sale),
+    free_tier_slot,
+)
 
 
 HANDLERS = "functions.telegram.circles"
@@ -80,6 +85,7 @@ ROUTES: tuple[Route, ...] = (
             args="[new <name> <amount> <daily|weekly|monthly|Nd> <members>]"),
     Route("callback", "circle", Ref(HANDLERS, "on_button")),
     question("circle_phone", HANDLERS, "on_phone_answer"),
+    question("circle_tier_phone", "functions.telegram.circle_tiers", "on_tier_phone_answer"),
 )  # fmt: skip
 
 CONTEXT = BoundedContext(
@@ -90,7 +96,7 @@ CONTEXT = BoundedContext(
     projections=(circles_view, circle_memberships),
     reactors=REACTORS,
     inline=REACTORS,  # a tap's answer shows the join, the payment, the pot, the tier
-    rules=RULES,
+    rules={**RULES, **SEAT_RULES},
     jobs=(
         Job("close-rounds", "* * * * *", Lazy(JOBS, "close_rounds")),
         Job("remind-circles", "*/10 * * * *", Lazy(JOBS, "remind")),

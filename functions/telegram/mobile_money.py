@@ -120,9 +120,12 @@ def home_region(rt: Runtime) -> str | None:
     return next((c for c, (cur, _) in routing.COUNTRIES.items() if cur == code), None)
 
 
-def describe(language: str, choice: Choice, tried: list[RailSpec] | None = None) -> str:
+def describe(
+    language: str, choice: Choice, tried: list[RailSpec] | None = None, others: bool = True
+) -> str:
     """`Paying with MTN MoMo from +256772123456 (MTN, Uganda): the operator's own way to
-    pay.`, and when `tried` ended on another rail (the chosen ones did not answer), that."""
+    pay.`, and when `tried` ended on another rail (the chosen ones did not answer), that;
+    with `others`, the /deposit commands that would top up another way instead."""
     assert choice.rail is not None
     tried = tried or [choice.rail]
     rail = tried[-1]
@@ -138,10 +141,10 @@ def describe(language: str, choice: Choice, tried: list[RailSpec] | None = None)
         why=texts.Html(why),
     )  # fmt: skip
     instead = [o for o in (choice.rail, *choice.others) if o is not rail]
-    if not instead:
+    if not instead or not others:
         return said
-    others = ", ".join(f"/deposit {o.name}" for o in instead)
-    return f"{said}\n{texts.text(language, 'payments.route_others', others=others)}"
+    typed = ", ".join(f"/deposit {o.name}" for o in instead)
+    return f"{said}\n{texts.text(language, 'payments.route_others', others=typed)}"
 
 
 def operator_label(phone: Phone) -> str:

@@ -62,13 +62,54 @@ TEXTS: dict[str, str] = {
     "circles.full": "This circle is full.",
     "circles.already_member": "You are a member already.",
     "circles.nothing_due": "You have nothing to pay in this circle right now.",
+    "circles.button_remove": "Remove {name}",
+    "circles.button_remind": "Remind the unpaid",
+    "circles.button_approve": "Approve {newcomer} for {leaver}",
+    "circles.button_decline": "Decline {newcomer}",
+    "circles.button_quit": "Ask to leave",
+    "circles.button_offer": "Take over a seat (hold {deposit})",
+    "circles.button_withdraw": "Withdraw my offer",
+    "circles.button_show": "Open {name}",
+    "circles.reminded_now": "The members who have not paid are reminded.",
+    "circles.removed": "Removed; their deposit is released.",
+    "circles.leave_requested": (
+        "Asked. Someone must take over your seat, and the owner approve it; until then you "
+        "keep paying."
+    ),
+    "circles.offered": (
+        "Offer made; your deposit is held. The owner decides (declined: it is released)."
+    ),
+    "circles.no_seat": "Nobody in this circle is waiting to hand over a seat.",
+    "circles.replaced": "Replacement approved.",
+    "circles.offer_declined": "The offer is withdrawn; its deposit is released.",
+    "circles.card_leaving": "\n\nAsked to leave: {names}",
+    "circles.card_offers": "\nOffering to take over a seat: {names}",
     "circles.invited": "You were invited to a savings circle.",
     "refusal.circle_tier_limit": (
-        "Your tier allows {circles} open circle(s) (0: any number) of up to {members} members. "
-        "Upgrade to open this one:"
+        "Your tier allows {circles} open circle(s) at a time (0: any number), of up to "
+        "{members} members each. Upgrade to open another:"
     ),
+    "refusal.circle_reminded_recently": "The members were reminded recently; again after {again}.",
     "circles.button_tier": "{tier}: {price} / 30 days",
-    "circles.tier_bought": "Tier <b>{tier}</b> is yours until {until}. Send /circles new again.",
+    "circles.button_tier_phone": "📱 Pay by phone",
+    "circles.button_upgrade": "Upgrade my tier",
+    "circles.upgrade_head": "Your tier seats {seats} members per circle. Tiers that seat more:",
+    "circles.tier_bought": "Tier <b>{tier}</b> is yours until {until}.",
+    "circles.tier_seats": (
+        "Your tier seats {seats} members per circle: upgrade before more join (the card's owner "
+        "is asked when someone tries)."
+    ),
+    "circles.tier_full": (
+        "This circle has all the members its owner's tier seats. The owner is asked to "
+        "upgrade; try again later."
+    ),
+    "circles.tier_phone_question": (
+        "Reply with the phone number to pay {price} for tier <b>{tier}</b> from (M-Pesa in Kenya)."
+    ),
+    "circles.tier_phone_currency": (
+        "Tiers are priced in {price}, which {phone} cannot pay. Top up your wallet with "
+        "/deposit and upgrade from it instead."
+    ),
     # Notices
     "circles.notice_joined": "👥 A member joined <b>{name}</b> ({count}/{size}).",
     "circles.notice_round": (
@@ -91,4 +132,30 @@ TEXTS: dict[str, str] = {
     "circles.notice_restored": "👍 Your deposit in <b>{name}</b> is restored.",
     "circles.notice_returned": "🔓 Your deposit of {amount} from <b>{name}</b> is released.",
     "circles.notice_ended": "🏁 <b>{name}</b> ended: every round is paid out.",
+    "circles.notice_seat_wanted": (
+        "👥 Someone wants to join <b>{name}</b>, but your tier seats {seats} members per "
+        "circle. Upgrade to let them in."
+    ),
+    "circles.notice_owner_reminder": (
+        "⏰ The owner of <b>{name}</b> reminds you: round {round} closes {deadline}, and your "
+        "{amount} is not paid yet."
+    ),
+    "circles.notice_removed": "The owner removed you from <b>{name}</b>; your deposit is released.",
+    "circles.notice_leave_requested": (
+        "🚪 A member of <b>{name}</b> asks to leave. Share the link: a newcomer can offer to "
+        "take over their seat, and you approve."
+    ),
+    "circles.notice_offered": "🙋 Someone offers to take over a seat in <b>{name}</b>.",
+    "circles.notice_replaced_leaver": (
+        "🚪 You left <b>{name}</b>: your deposit is released, and what you put in, {refund}, "
+        "comes back to you from your old seat's pot."
+    ),
+    "circles.notice_replaced_newcomer": (
+        "👋 You took over a seat in <b>{name}</b>: its rotation place and contributions are "
+        "yours from this round on."
+    ),
+    "circles.notice_tier": (
+        "⭐ Tier <b>{tier}</b> is yours until {until}: {circles} open circle(s) (0: any "
+        "number) of up to {members} members."
+    ),
 }
