@@ -56,6 +56,7 @@ class CirclesSettings(BaseSettings):
     allow_minutes: bool = False
     tiers: dict[str, Tier] = TIERS  # JSON; the first one is free and in force without a purchase
     tier_currency: str = "KES"
+    currencies: tuple[str, ...] = ()  # offered by the create questions beside the default
 
     def free(self) -> Limits:
         return next(iter(self.tiers.values())).limits()
@@ -79,6 +80,7 @@ REACTORS = (
 
 
 HANDLERS = "functions.telegram.circles"
+CREATE = "functions.telegram.circle_create"  # the create questions
 JOBS = "functions.jobs.circles"
 ROUTES: tuple[Route, ...] = (
     command("/circles", HANDLERS, "on_circles", "help.circles",
@@ -86,6 +88,9 @@ ROUTES: tuple[Route, ...] = (
     Route("callback", "circle", Ref(HANDLERS, "on_button")),
     question("circle_phone", HANDLERS, "on_phone_answer"),
     question("circle_tier_phone", "functions.telegram.circle_tiers", "on_tier_phone_answer"),
+    Route("callback", "cnew", Ref(CREATE, "on_step")),
+    question("circle_name", CREATE, "on_name_answer"),
+    question("circle_amount", CREATE, "on_amount_answer"),
 )  # fmt: skip
 
 CONTEXT = BoundedContext(

@@ -48,8 +48,18 @@ class BadCircle(DomainError):
     code = "circle_usage"
 
 
+def create_typed(ctx: Context, words: list[str], contribution: Money) -> Reply:
+    """The create questions' terms, as `/circles new <words>` with this contribution."""
+    return _create(ctx, words, contribution)
+
+
 def on_circles(ctx: Context, argument: str) -> Reply:
     words = argument.split()
+    if words == ["new"]:  # no terms: the questions (functions/telegram/circle_create.py)
+        question = texts.text(ctx.language, "circles.ask_name")
+        return ask(
+            ctx, "circle_name", "new", question, texts.text(ctx.language, "circles.name_hint")
+        )
     if words and words[0] == "new":
         return _create(ctx, words[1:])
     if words:
@@ -69,9 +79,15 @@ def on_circles(ctx: Context, argument: str) -> Reply:
 
 
 def parse_new(
-    words: list[str], currency: str, circle_id: str, owner_id: int, at: datetime
+    words: list[str],
+    currency: str,
+    circle_id: str,
+    owner_id: int,
+    at: datetime,
+    contribution: Money | None = None,
 ) -> circles.Create:
-    """`<name…> <contribution> <daily|weekly|monthly|Nd> <members> [rotation=…] [deposit=N]`."""
+    """`<name…> <contribution> <daily|weekly|monthly|Nd> <members> [rotation=…] [deposit=N]`;
+    a `contribution` given (the create questions') stands for the typed one."""  # fmt: skip
     options = dict(w.split("=", 1) for w in words if "=" in w)
     plain = [w for w in words if "=" not in w]
     if len(plain) < 4:
@@ -88,7 +104,7 @@ def parse_new(
     if rotation is None or not deposit.isdigit() or int(deposit) > int(size):
         raise BadCircle("usage")
     try:
-        contribution = parse_money(amount, currency)
+        contribution = contribution or parse_money(amount, currency)
     except InvalidAmount as err:
         raise BadCircle(str(err)) from err
     return circles.Create(
@@ -96,12 +112,19 @@ def parse_new(
     )
 
 
-def _create(ctx: Context, words: list[str]) -> Reply:
+def _create(ctx: Context, words: list[str], contribution: Money | None = None) -> Reply:
     circle_id, currency = tag_of(ctx, ":circle"), ctx.runtime.settings.default_currency
+    now = ctx.runtime.clock.now()
     try:
-        create = parse_new(words, currency, circle_id, ctx.user_id, ctx.runtime.clock.now())
+        create = parse_new(words, currency, circle_id, ctx.user_id, now, contribution)
     except BadCircle:
         return reply(ctx, texts.text(ctx.language, "circles.usage"))
+    return create_circle(ctx, create)
+
+
+def create_circle(ctx: Context, create: circles.Create) -> Reply:
+    """Take a tier slot, create the circle, and hold the owner's own deposit."""
+    circle_id = create.circle_id
     slot = tiers.TakeSlot(ctx.user_id, circle_id, circle_settings().free(), create.at)
     try:
         ctx.runtime.execute(tiers.tiers, tiers.stream_of(ctx.user_id), slot, trace_for(ctx, "slot"))

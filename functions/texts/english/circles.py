@@ -4,7 +4,8 @@ TEXTS: dict[str, str] = {
     "help.circles": "your savings circles; /circles new to start one",
     "circles.none": (
         "You are in no savings circle yet.\n\n"
-        "Start one: <code>/circles new Family 500 weekly 5</code> (name, contribution, "
+        "Start one: <code>/circles new</code> asks step by step, or in one line "
+        "<code>/circles new Family 500 weekly 5</code> (name, contribution, "
         "period: daily, weekly, monthly or e.g. 10d, and members). Options: "
         "<code>rotation=random|join|owner</code>, <code>deposit=2</code> (contributions held "
         "as a security deposit; default 1)."
@@ -13,6 +14,34 @@ TEXTS: dict[str, str] = {
         "Send <code>/circles new &lt;name&gt; &lt;contribution&gt; &lt;daily|weekly|monthly|Nd&gt; "
         "&lt;members&gt;</code>, e.g. <code>/circles new Family 500 weekly 5</code>."
     ),
+    "circles.ask_name": "A new savings circle. Reply with its name:",
+    "circles.name_hint": "e.g. Family savings",
+    "circles.draft_name": "New circle <b>{name}</b>",
+    "circles.ask_currency": "Which currency do members pay in?",
+    "circles.ask_amount": "Reply with what each member pays per round, in {currency}:",
+    "circles.bad_amount": "That is not an amount ({problem}). Send /circles new to start again.",
+    "circles.ask_period": "How often is a round?",
+    "circles.ask_size": "How many members (one pot each)?",
+    "circles.ask_rotation": "Who takes the pot when?",
+    "circles.ask_deposit": (
+        "Security deposit, in contributions held from each member (1 covers one missed "
+        "round; as many as members covers everything):"
+    ),
+    "circles.ask_confirm": "Create it?",
+    "circles.draft": "New circle <b>{name}</b>: {amount} every {period}",
+    "circles.draft_size": ", {size} members",
+    "circles.draft_rotation": ", rotation {rotation}",
+    "circles.draft_deposit": ", deposit {rounds} contribution(s)",
+    "circles.button_rotation_join": "Joining order",
+    "circles.button_rotation_random": "Random draw",
+    "circles.button_rotation_owner": "I set it",
+    "circles.button_deposit": "{rounds}",
+    "circles.button_create": "✅ Create",
+    "circles.button_not_now": "Cancel",
+    "circles.create_cancelled": "Not created.",
+    "circles.period_daily": "day",
+    "circles.period_weekly": "week",
+    "circles.period_monthly": "month",
     "circles.list_head": "Your savings circles:",
     "circles.list_line": "• <b>{name}</b>: {status}",
     "circles.no_such": "That circle does not exist (or the link is wrong).",
