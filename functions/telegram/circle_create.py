@@ -59,7 +59,8 @@ def on_amount_answer(ctx: Context, argument: str) -> Reply:
     if not name or amount.amount <= 0:
         return start(ctx)
     draft = f"{code}.{amount.amount}"
-    rows = [[_button(_period_label(ctx, p), f"{draft}.{p}") for p in PERIODS]]
+    periods = (*PERIODS, "3min") if circle_settings().allow_minutes else PERIODS  # locally
+    rows = [[_button(_period_label(ctx, p), f"{draft}.{p}") for p in periods]]
     return _step(ctx, name, texts.text(ctx.language, "circles.ask_period"), rows)
 
 

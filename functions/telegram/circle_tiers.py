@@ -13,7 +13,6 @@ from events import Money
 from functions import texts
 from functions.contexts.circles import Tier, circle_settings
 from functions.domain import tiers, wallet
-from functions.phones.numbers import BadPhone
 from functions.providers import registry
 from functions.reactors.tiers import TIER, tier_reference
 from functions.telegram import mobile_money
@@ -110,13 +109,11 @@ def pay_by_phone(ctx: Context, name: str, typed: str = "") -> Reply:
         question = texts.text(ctx.language, "circles.tier_phone_question", tier=name, price=price)
         placeholder = texts.text(ctx.language, "shop.phone_placeholder")
         return ask(ctx, "circle_tier_phone", name, question, placeholder)
-    try:
-        phone = mobile_money.read_phone(ctx, known)
-    except BadPhone as err:
-        return reply(ctx, texts.refusal(ctx.language, err))
-    choice = mobile_money.choose_healthy(ctx.runtime, phone)
-    if choice.rail is None:
-        return reply(ctx, mobile_money.no_rail_text(ctx.language, choice))
+    routed = mobile_money.route_typed(ctx, known)
+    if isinstance(routed, str):
+        return reply(ctx, routed)
+    phone, choice = routed
+    assert choice.rail is not None  # route_typed said why otherwise
     if choice.route.currency != price.currency:  # tiers have one price, in one currency
         return reply(ctx, texts.text(
             ctx.language, "circles.tier_phone_currency", phone=phone.e164, price=price,

@@ -148,13 +148,11 @@ def deposit_by_phone(ctx: Context, amount_text: str, typed: str) -> Reply:
     known = typed.strip() or mobile_money.remembered(ctx)
     if not known:
         return reply(ctx, texts.text(ctx.language, "payments.phone_needed"))
-    try:
-        phone = mobile_money.read_phone(ctx, known)
-    except BadPhone as err:
-        return reply(ctx, texts.refusal(ctx.language, err))
-    choice = mobile_money.choose_healthy(ctx.runtime, phone)
-    if choice.rail is None:
-        return reply(ctx, mobile_money.no_rail_text(ctx.language, choice))
+    routed = mobile_money.route_typed(ctx, known)
+    if isinstance(routed, str):
+        return reply(ctx, routed)
+    phone, choice = routed
+    assert choice.rail is not None  # route_typed said why otherwise
     try:
         amount = parse_money(amount_text, choice.route.currency)
     except MoneyError as err:

@@ -63,6 +63,19 @@ def choose_healthy(rt: Runtime, phone: Phone) -> Choice:
     return choose(rt, phone, rt.health().open_rails(names, rt.clock.now()))
 
 
+def route_typed(ctx: Context, known: str) -> tuple[Phone, Choice] | str:
+    """The number typed (or remembered) and the healthy rail for it, or what to tell the
+    payer instead (an unreadable number, no rail for its operator)."""
+    try:
+        phone = read_phone(ctx, known)
+    except BadPhone as err:
+        return texts.refusal(ctx.language, err)
+    choice = choose_healthy(ctx.runtime, phone)
+    if choice.rail is None:
+        return no_rail_text(ctx.language, choice)
+    return phone, choice
+
+
 def attempts(choice: Choice, amount: Money) -> list[RailSpec]:
     """The rails a payment is tried on, in turn, while each is unavailable: the chosen one,
     then the others of its route that take this amount (not those whose breaker is open)."""

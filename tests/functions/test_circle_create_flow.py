@@ -70,15 +70,22 @@ def test_a_circle_is_created_by_questions_and_keyboards(
     assert "start=circle_" not in again.get("text", "")  # one open circle on the free tier
 
 
-def test_the_owner_removes_before_the_start_and_reminds_the_unpaid_after_it(
-    webhook: FlaskClient, memory_runtime: Runtime
-) -> None:
-    rt, chat = memory_runtime, Chat(webhook)
+def family(chat: Chat, rt: Runtime) -> str:
+    """Alice's circle of 3 (KES 10 a week), and four funded users."""
     for user in (ALICE, BOB, CAROL, DAN):
         chat.say(user, "/start")
         fund(rt, user, 5000)
     created = chat.say(ALICE, "/circles new Family 10 weekly 3")
-    cid = re.search(r"start=circle_([a-z0-9]+)", created["text"]).group(1)  # type: ignore[union-attr]
+    found = re.search(r"start=circle_([a-z0-9]+)", created["text"])
+    assert found is not None
+    return found.group(1)
+
+
+def test_the_owner_removes_before_the_start_and_reminds_the_unpaid_after_it(
+    webhook: FlaskClient, memory_runtime: Runtime
+) -> None:
+    rt, chat = memory_runtime, Chat(webhook)
+    cid = family(chat, rt)
     chat.tap(BOB, f"circle:join:{cid}")
     assert balance_of(rt.read_models, BOB).held == (kes(1000),)
     assert f"circle:remove:{cid}:{BOB}" not in str(chat.tap(BOB, f"circle:show:{cid}"))
@@ -101,11 +108,7 @@ def test_the_owner_approves_a_replacement_who_takes_over_the_seat(
     webhook: FlaskClient, memory_runtime: Runtime
 ) -> None:
     rt, chat = memory_runtime, Chat(webhook)
-    for user in (ALICE, BOB, CAROL, DAN):
-        chat.say(user, "/start")
-        fund(rt, user, 5000)
-    created = chat.say(ALICE, "/circles new Family 10 weekly 3")
-    cid = re.search(r"start=circle_([a-z0-9]+)", created["text"]).group(1)  # type: ignore[union-attr]
+    cid = family(chat, rt)
     for user in (BOB, CAROL):
         chat.tap(user, f"circle:join:{cid}")
     for user in (ALICE, BOB, CAROL):
