@@ -62,10 +62,63 @@ class HoldRefused(Event):
 
 @event("circle.member_left.v1")
 class MemberLeft(Event):
-    """A member left before the start; their deposit is released."""
+    """A member left before the start, or the owner removed them (`removed`); their
+    deposit is released."""
 
     member_id: int
     deposit: Money
+    hold_reference: str
+    removed: bool = False
+
+
+@event("circle.seat_wanted.v1")
+class SeatWanted(Event):
+    """Someone tried to join while the circle had all the members its owner's tier in force
+    seats (`seats`): the owner is asked to upgrade, once per person and tier."""
+
+    member_id: int
+    seats: int
+
+
+@event("circle.owner_reminded.v1")
+class OwnerReminded(Event):
+    """The owner reminded the members who have not paid the open round (at most once every
+    `OWNER_REMINDER_GAP`, functions/domain/circles.py)."""
+
+    round: int
+    at: AwareDatetime
+
+
+@event("circle.leave_requested.v1")
+class LeaveRequested(Event):
+    """A member of a running circle asks to leave: someone must take over their seat, with
+    the owner's approval (docs/architecture.md, "Savings circles", replacement)."""
+
+    member_id: int
+
+
+@event("circle.replacement_offered.v1")
+class ReplacementOffered(Event):
+    """A person outside the circle offers to take over a leaving member's seat; their
+    security deposit is held under `hold_reference` until the owner approves or declines
+    (declined or left unapproved at the end: `circle.hold_refused`, released)."""
+
+    member_id: int
+    deposit: Money
+    hold_reference: str
+
+
+@event("circle.member_replaced.v1")
+class MemberReplaced(Event):
+    """The owner approved: `newcomer_id` holds the leaver's place in the rotation and every
+    contribution from the open round on (unless the leaver paid it), with their own deposit
+    (`hold_reference`). The leaver's deposit paid what they owed and the rest came back
+    (`circle.arrears_paid` / `circle.deposit_returned` just before); what they put in,
+    `refund`, is paid to them out of the pot of their old place in the rotation."""
+
+    leaver_id: int
+    newcomer_id: int
+    refund: Money
     hold_reference: str
 
 

@@ -22,7 +22,9 @@ class PaymentInstructions(BaseModel):
     url: str | None = Field(default=None, max_length=2000)
 
 
-Purpose = Literal["wallet_deposit", "order", "circle_contribution", "subscription", "donation"]
+Purpose = Literal[
+    "wallet_deposit", "order", "circle_contribution", "subscription", "donation", "tier"
+]
 # Why money that arrived waits for an admin instead of moving: paid less than asked
 # (`partially_paid`), a different amount (`amount_mismatch`), a second payment for a payment
 # that already has one (`repeat_deposit`, `repeat_payment`), or a payment whose start we

@@ -21,8 +21,8 @@ class Limits(BaseModel):
 
 @event("tier.bought.v1")
 class TierBought(Event):
-    """A tier paid from the wallet (`reference`), in force until `until`; the limits are
-    those of the tier when it was bought."""
+    """A tier paid from the wallet (`reference`: the debit's) or on a rail (`payment:<id>`),
+    in force until `until`; the limits are those of the tier when it was bought."""
 
     owner_id: int
     tier: str = Field(min_length=1, max_length=32)

@@ -65,6 +65,7 @@ class CirclesSettings(BaseSettings):
     allow_minutes: bool = False
     tiers: dict[str, Tier] = TIERS  # JSON; the first one is free and in force without a purchase
     tier_currency: str = "KES"
+    currencies: tuple[str, ...] = ()  # offered by the create questions beside the default
 
     def free(self) -> Limits:
         return next(iter(self.tiers.values())).limits()
@@ -87,9 +88,18 @@ def buy() -> Reactor:
     return buy_tier(tiers_on_sale)
 
 
+@cache
+def buy_on_rail() -> Reactor:
+    """Buying a tier with a payment of purpose `tier`, once it has succeeded."""
+    from functions.reactors.tiers import buy_tier_on_rail
+
+    return buy_tier_on_rail(tiers_on_sale)
+
+
 REACTORS = (
     reactors("functions.reactors.circles", "CIRCLE_REACTORS"),
     reactor(__name__, "buy", call=True),
+    reactor(__name__, "buy_on_rail", call=True),
     reactor("functions.reactors.tiers", "free_tier_slot"),
 )
 VIEWS = (
@@ -97,6 +107,7 @@ VIEWS = (
     projection("functions.projections.circles", "circle_memberships"),
 )
 NOTICES = "functions.notifications.circles"
+SEATS = "functions.notifications.circle_seats"
 RULES = {
     "circle.member_joined.v1": (rule(NOTICES, "member_joined"),),
     "circle.round_opened.v1": (rule(NOTICES, "round_opened"),),
@@ -107,16 +118,33 @@ RULES = {
     "circle.deposit_restored.v1": (rule(NOTICES, "deposit_restored"),),
     "circle.deposit_returned.v1": (rule(NOTICES, "deposit_returned"),),
     "circle.ended.v1": (rule(NOTICES, "circle_ended"),),
+    **{
+        event_type: (rule(SEATS, name),)
+        for event_type, name in (
+            ("circle.seat_wanted.v1", "seat_wanted"),
+            ("circle.owner_reminded.v1", "owner_reminded"),
+            ("circle.member_left.v1", "member_left"),
+            ("circle.leave_requested.v1", "leave_requested"),
+            ("circle.replacement_offered.v1", "replacement_offered"),
+            ("circle.member_replaced.v1", "member_replaced"),
+            ("tier.bought.v1", "tier_bought"),
+        )
+    },
 }
 
 
 HANDLERS = "functions.telegram.circles"
+CREATE = "functions.telegram.circle_create"  # the create questions
 JOBS = "functions.jobs.circles"
 ROUTES: tuple[Route, ...] = (
     command("/circles", HANDLERS, "on_circles", "help.circles",
             args="[new <name> <amount> <daily|weekly|monthly|Nd> <members>]"),
     Route("callback", "circle", Ref(HANDLERS, "on_button")),
     question("circle_phone", HANDLERS, "on_phone_answer"),
+    question("circle_tier_phone", "functions.telegram.circle_tiers", "on_tier_phone_answer"),
+    Route("callback", "cnew", Ref(CREATE, "on_step")),
+    question("circle_name", CREATE, "on_name_answer"),
+    question("circle_amount", CREATE, "on_amount_answer"),
 )  # fmt: skip
 
 CONTEXT = BoundedContext(

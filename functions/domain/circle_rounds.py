@@ -11,6 +11,9 @@ The rules, in order, for the round's recipient R and contribution C:
 3. After the last round, each member's remaining deposit pays their arrears first, oldest
    first; what is left is released to them. Arrears still unpaid are written off (recorded
    on `circle.ended`; only a deposit smaller than the remaining obligation allows that).
+   Deposits still held for replacement offers nobody approved are released.
+A seat debt (what a replaced member put in, functions/domain/circle_seats.py) is netted
+and settled like arrears, with its own reference (`seat-<leaver>` for the round).
 """
 
 from __future__ import annotations
@@ -24,14 +27,15 @@ from events.circles import (
     CircleEnded,
     DefaultCovered,
     DepositReturned,
+    HoldRefused,
     PotPaid,
     RoundOpened,
 )
-from functions.domain.circle_state import Circle, Member, evolve
+from functions.domain.circle_state import Circle, Debt, Member, evolve
 
 
 @dataclass
-class _Closing:
+class Closing:
     """The events decided so far and the state they lead to (a local, short-lived fold)."""
 
     state: Circle
@@ -44,7 +48,7 @@ class _Closing:
 
 def close(state: Circle, at: datetime) -> list[Event]:
     """The open round's closing events, whether everyone paid or its deadline passed."""
-    closing = _Closing(state)
+    closing = Closing(state)
     for member_id in state.order:
         member = state.member(member_id)
         if member is not None and state.round not in member.paid:
@@ -65,7 +69,7 @@ def close(state: Circle, at: datetime) -> list[Event]:
     return closing.events
 
 
-def _cover(closing: _Closing, member: Member) -> None:
+def _cover(closing: Closing, member: Member) -> None:
     state = closing.state
     number, money = state.round, state.money
     left = state.contribution
@@ -97,7 +101,7 @@ def _cover(closing: _Closing, member: Member) -> None:
         )
 
 
-def _payout(closing: _Closing) -> None:
+def _payout(closing: Closing) -> None:
     state = closing.state
     recipient = state.member(state.recipient())
     assert recipient is not None
@@ -114,7 +118,7 @@ def _payout(closing: _Closing) -> None:
                 creditor_round=debt.creditor_round,
                 amount=state.money(take),
                 source="pot",
-                reference=f"circle-arrears:{state.circle_id}:{state.round}:{debt.creditor_round}",
+                reference=f"circle-arrears:{state.circle_id}:{state.round}:{_tag(debt)}",
             )
         )
     closing.emit(
@@ -129,19 +133,32 @@ def _payout(closing: _Closing) -> None:
     )
 
 
-def _end(closing: _Closing, at: datetime) -> None:
+def _tag(debt: Debt) -> str:
+    """Names a debt within its debtor's round: the round it shorted, or the seat's leaver."""
+    return f"seat-{debt.creditor_id}" if debt.seat else str(debt.creditor_round)
+
+
+def _end(closing: Closing, at: datetime) -> None:
     for member in closing.state.members:
-        _settle(closing, member)
-    written_off = sum(m.owed for m in closing.state.members)
+        settle(closing, member, member.arrears, "end")
+    for offer in closing.state.offers:
+        closing.emit(
+            HoldRefused(
+                member_id=offer.member_id, deposit=closing.state.money(offer.amount),
+                hold_reference=offer.reference, reason="circle ended",
+            )
+        )  # fmt: skip
+    written_off = sum(m.owed + m.seat_owed for m in closing.state.members)
     state = closing.state
     closing.emit(CircleEnded(at=at, written_off=state.money(written_off), owner_id=state.owner_id))
 
 
-def _settle(closing: _Closing, member: Member) -> None:
-    """The member's deposit pays their arrears, oldest first; the rest goes back to them."""
+def settle(closing: Closing, member: Member, debts: tuple[Debt, ...], when: str) -> None:
+    """The member's deposit pays `debts`, oldest first; the rest goes back to them (at the
+    end, `when` "end"; or as they are replaced, "left")."""
     state, circle = closing.state, closing.state.circle_id
     holds = {p.reference: p.amount for p in member.holds}
-    for debt in member.arrears:
+    for debt in debts:
         owed = debt.amount
         for reference in list(holds):
             take = min(owed, holds[reference])
@@ -156,7 +173,7 @@ def _settle(closing: _Closing, member: Member) -> None:
                     creditor_round=debt.creditor_round,
                     amount=state.money(take),
                     source="deposit",
-                    reference=f"circle-arrears:{circle}:end:{reference}:{debt.creditor_round}",
+                    reference=f"circle-arrears:{circle}:{when}:{reference}:{_tag(debt)}",
                     hold_reference=reference,
                 )
             )

@@ -26,12 +26,17 @@ from events.circles import (
     DepositRestored,
     DepositReturned,
     HoldRefused,
+    LeaveRequested,
     MemberJoined,
     MemberLeft,
+    MemberReplaced,
+    OwnerReminded,
     PeriodUnit,
     PotPaid,
+    ReplacementOffered,
     Rotation,
     RoundOpened,
+    SeatWanted,
 )
 
 Status = Literal["none", "open", "running", "ended", "cancelled"]
@@ -51,10 +56,22 @@ class Piece:
 
 @dataclass(frozen=True)
 class Debt:
-    """Arrears no deposit covered, owed to the recipient of the round they shorted."""
+    """Arrears no deposit covered, owed to the recipient of the round they shorted; or,
+    `seat`, what a member this one replaced put in, repaid to them from this seat's pot
+    (creditor_round 0). A seat debt is no default: it costs no standing."""
 
     creditor_id: int
     creditor_round: int
+    amount: int
+    seat: bool = False
+
+
+@dataclass(frozen=True)
+class Offer:
+    """Someone outside the circle holding a deposit to take over a leaving member's seat."""
+
+    member_id: int
+    reference: str
     amount: int
 
 
@@ -67,6 +84,7 @@ class Member:
     arrears: tuple[Debt, ...] = ()
     received: int = 0  # contributions put in (minor units)
     got: int = 0  # pot money received
+    seized: int = 0  # taken from the deposit for missed rounds
 
     @property
     def held(self) -> int:
@@ -74,7 +92,12 @@ class Member:
 
     @property
     def owed(self) -> int:
-        return sum(d.amount for d in self.arrears)
+        """Arrears from missed rounds (what standing counts)."""
+        return sum(d.amount for d in self.arrears if not d.seat)
+
+    @property
+    def seat_owed(self) -> int:
+        return sum(d.amount for d in self.arrears if d.seat)
 
 
 @dataclass(frozen=True)
@@ -99,6 +122,10 @@ class Circle:
     short: int = 0  # the open round's contributions no deposit covered
     seen: frozenset[str] = frozenset()  # wallet references this circle already took
     reminded: frozenset[str] = frozenset()  # "<round>:<hours before>" reminders sent
+    owner_reminded_at: datetime | None = None
+    seat_asks: frozenset[str] = frozenset()  # "<person>:<seats>": owner asked to upgrade
+    leaving: tuple[int, ...] = ()  # members who asked to leave, waiting for a replacement
+    offers: tuple[Offer, ...] = ()  # people holding a deposit to replace one of them
 
     @property
     def deposit(self) -> int:
@@ -113,6 +140,13 @@ class Circle:
 
     def recipient(self) -> int:
         return self.order[self.round - 1]
+
+    def took_pot(self, member_id: int) -> bool:
+        """Whether the member's round in the rotation has closed (its pot was paid)."""
+        return member_id in self.order[: max(self.round - 1, 0)]
+
+    def offer_of(self, member_id: int) -> Offer | None:
+        return next((o for o in self.offers if o.member_id == member_id), None)
 
     def deadline_of(self, round_: int) -> datetime:
         """Round k closes at start + k periods (UTC), whenever the round before closed."""
@@ -162,9 +196,21 @@ def evolve(state: Circle, event: Event) -> Circle:
             joined = Member(who, holds=(Piece(ref, deposit.amount),) if deposit.amount else ())
             return replace(state, members=(*state.members, joined), seen=state.seen | {ref})
         case HoldRefused(hold_reference=ref):
-            return replace(state, seen=state.seen | {ref})
+            offers = tuple(o for o in state.offers if o.reference != ref)
+            return replace(state, seen=state.seen | {ref}, offers=offers)
         case MemberLeft(member_id=who):
             return replace(state, members=tuple(m for m in state.members if m.member_id != who))
+        case SeatWanted(member_id=who, seats=seats):
+            return replace(state, seat_asks=state.seat_asks | {f"{who}:{seats}"})
+        case OwnerReminded(at=at):
+            return replace(state, owner_reminded_at=at)
+        case LeaveRequested(member_id=who):
+            return replace(state, leaving=(*state.leaving, who))
+        case ReplacementOffered(member_id=who, deposit=deposit, hold_reference=ref):
+            offer = Offer(who, ref, deposit.amount)
+            return replace(state, offers=(*state.offers, offer), seen=state.seen | {ref})
+        case MemberReplaced():
+            return _replaced(state, event)
         case CircleCancelled():
             return replace(state, status="cancelled")
         case CircleStarted(order=order, at=at):
@@ -196,6 +242,7 @@ def _money(state: Circle, event: Event) -> Circle:
             )
             return replace(state, seen=state.seen | {ref})
         case PotPaid(recipient_id=who, paid=paid):
+            state = replace(state, leaving=tuple(m for m in state.leaving if m != who))
             return _with(state, who, lambda m: replace(m, got=m.got + paid.amount))
         case ArrearsPaid():
             return _arrears_paid(state, event)
@@ -207,12 +254,40 @@ def _money(state: Circle, event: Event) -> Circle:
             return state
 
 
+def _replaced(state: Circle, event: MemberReplaced) -> Circle:
+    """The newcomer takes the leaver's place: their position, the open round as the leaver
+    left it (paid or not), the seat debts the leaver had taken over, and one more: the
+    leaver's `refund`, repaid from this seat's pot."""
+    leaver, offer = state.member(event.leaver_id), state.offer_of(event.newcomer_id)
+    if leaver is None or offer is None:
+        return state  # never so in a stream the decider wrote: it approves a seat it holds
+    debts = tuple(d for d in leaver.arrears if d.seat)
+    if event.refund.amount:
+        debts += (Debt(event.leaver_id, 0, event.refund.amount, seat=True),)
+    newcomer = Member(
+        event.newcomer_id,
+        holds=(Piece(offer.reference, offer.amount),) if offer.amount else (),
+        paid=leaver.paid & {state.round},
+        arrears=debts,
+    )
+    swap = {event.leaver_id: event.newcomer_id}
+    return replace(
+        state,
+        members=tuple(newcomer if m.member_id == event.leaver_id else m for m in state.members),
+        order=tuple(swap.get(m, m) for m in state.order),
+        leaving=tuple(m for m in state.leaving if m != event.leaver_id),
+        offers=tuple(o for o in state.offers if o.member_id != event.newcomer_id),
+    )
+
+
 def _defaulted(state: Circle, event: DefaultCovered) -> Circle:
     who, seized, uncovered = event.member_id, event.seized.amount, event.uncovered.amount
     recipient = state.recipient()
 
     def change(member: Member) -> Member:
-        member = replace(member, covered=member.covered | {event.round})
+        member = replace(
+            member, covered=member.covered | {event.round}, seized=member.seized + seized
+        )
         if event.hold_reference is not None:
             member = _take(member, event.hold_reference, seized)
         if uncovered and who != recipient:
@@ -231,7 +306,11 @@ def _arrears_paid(state: Circle, event: ArrearsPaid) -> Circle:
     def pay_debt(member: Member) -> Member:
         left, debts = amount, []
         for debt in member.arrears:
-            take = min(left, debt.amount)
+            ours = (debt.creditor_id, debt.creditor_round) == (
+                event.creditor_id,
+                event.creditor_round,
+            )
+            take = min(left, debt.amount) if ours else 0
             left -= take
             if debt.amount - take:
                 debts.append(replace(debt, amount=debt.amount - take))

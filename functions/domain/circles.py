@@ -1,5 +1,6 @@
 """Savings circles: the `circle-<id>` decider (create, join, leave, cancel, start, pay,
-restore a deposit, close a round). State and fold: circle_state.py; closing: circle_rounds.py.
+restore a deposit, close a round, remind). State and fold: circle_state.py; closing:
+circle_rounds.py; seats (tier seats, removal, replacement): circle_seats.py.
 
 Money is never moved here: each decision names the wallet movement its reactor makes
 (functions/reactors/circles.py), and a join or a top-up arrives only once its money is held
@@ -25,18 +26,35 @@ from events.circles import (
     DepositRestored,
     HoldRefused,
     MemberJoined,
-    MemberLeft,
+    OwnerReminded,
     PeriodUnit,
     Rotation,
     RoundOpened,
 )
 from functions.domain.circle_rounds import close
+from functions.domain.circle_seats import (
+    Approve,
+    Decline,
+    Offer,
+    Remove,
+    RequestLeave,
+    SeatCommand,
+    WantSeat,
+    decide_seat,
+    released,
+)
 from functions.domain.circle_state import Circle, Member, evolve, stream_of
 from functions.domain.decider import Decider, DomainError
 from functions.domain.snapshots import Snapshots
 
-__all__ = ["Circle", "Member", "circles", "stream_of"]
+__all__ = [
+    "Approve", "Circle", "Decline", "Member", "Offer", "Remove", "RequestLeave", "WantSeat",
+    "circles", "stream_of",
+]  # fmt: skip
 DEFAULT_DEPOSIT_ROUNDS = 1
+# An owner's "Remind" reaches the unpaid at most this often (the jobs' reminders 24 h and
+# 1 h before the deadline come on top): enough to nudge, too rare to become spam.
+OWNER_REMINDER_GAP = timedelta(hours=6)
 
 
 @dataclass(frozen=True)
@@ -119,6 +137,25 @@ class Remind:
     at: datetime
 
 
+@dataclass(frozen=True)
+class RemindNow:
+    """The owner's Remind button: the members who have not paid the open round are told."""
+
+    by: int
+    at: datetime
+
+
+class RemindedRecently(DomainError):
+    code = "circle_reminded_recently"
+
+    def __init__(self, again: datetime) -> None:
+        super().__init__(f"the members were reminded recently; again after {again}")
+        self.again = again
+
+    def facts(self) -> dict[str, str | int | Money]:
+        return {"again": self.again.strftime("%Y-%m-%d %H:%M UTC")}
+
+
 class CircleRefused(DomainError):
     code = "circle_refused"
 
@@ -135,7 +172,10 @@ class TooFewMembers(DomainError):
     code = "circle_too_few"
 
 
-CircleCommand = Create | Join | Restore | Leave | Cancel | Start | Contribute | CloseRound | Remind
+CircleCommand = (
+    Create | Join | Restore | Leave | Cancel | Start | Contribute | CloseRound | Remind
+    | RemindNow | SeatCommand
+)  # fmt: skip
 
 
 def decide(state: Circle, command: CircleCommand) -> Sequence[Event]:
@@ -161,6 +201,23 @@ def decide(state: Circle, command: CircleCommand) -> Sequence[Event]:
             return close(state, command.at)
         case Remind():
             return _remind(state, command)
+        case RemindNow():
+            return _remind_now(state, command)
+        case _:
+            return decide_seat(state, command)
+
+
+def _remind_now(state: Circle, command: RemindNow) -> Sequence[Event]:
+    if command.by != state.owner_id:
+        raise NotOwner("only the circle's owner can do this")
+    if state.status != "running":
+        raise CircleRefused("only a running circle has a round to pay")
+    if all(state.round in m.paid for m in state.members):
+        raise CircleRefused("everyone has paid this round")
+    last = state.owner_reminded_at
+    if last is not None and command.at < last + OWNER_REMINDER_GAP:
+        raise RemindedRecently(last + OWNER_REMINDER_GAP)
+    return [OwnerReminded(round=state.round, at=command.at)]
 
 
 def _remind(state: Circle, command: Remind) -> Sequence[Event]:
@@ -247,17 +304,8 @@ def _leave(state: Circle, member_id: int) -> Sequence[Event]:
     if member is None or state.status in ("cancelled", "ended"):
         return []
     if state.status != "open":
-        raise AlreadyStarted("after the start, nobody leaves a circle")
-    return _released(state, member)
-
-
-def _released(state: Circle, member: Member) -> list[Event]:
-    return [
-        MemberLeft(
-            member_id=member.member_id, deposit=state.money(p.amount), hold_reference=p.reference
-        )
-        for p in member.holds
-    ]
+        raise AlreadyStarted("after the start, a member leaves only by a replacement")
+    return released(state, member)
 
 
 def _cancel(state: Circle, by: int) -> Sequence[Event]:
@@ -267,7 +315,7 @@ def _cancel(state: Circle, by: int) -> Sequence[Event]:
         raise NotOwner("only the circle's owner can do this")
     if state.status != "open":
         raise AlreadyStarted("a circle that started runs to its end")
-    left = [event for member in state.members for event in _released(state, member)]
+    left = [event for member in state.members for event in released(state, member)]
     return [*left, CircleCancelled(by=by)]
 
 

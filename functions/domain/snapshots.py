@@ -165,9 +165,14 @@ def _loader(hint: Any) -> Convert:
         return hint.model_validate
     if dataclasses.is_dataclass(hint) and isinstance(hint, type):
         hints = _hints(hint)
-        fields = [(f.name, _loader(hints[f.name])) for f in _fields(hint)]
+        fields = [(f.name, _loader(hints[f.name]), _has_default(f)) for f in _fields(hint)]
         build: Callable[..., Any] = hint
-        return lambda data: build(**{name: load(data[name]) for name, load in fields})
+        # A field added since the text was written reads as its default (a read model's
+        # stored fold stays readable); one without a default fails, as a KeyError.
+        return lambda data: build(
+            **{name: load(data[name]) for name, load, optional in fields
+               if not optional or name in data}
+        )  # fmt: skip
     if hint is datetime:
         return datetime.fromisoformat
     if typing.get_origin(hint) is typing.Literal:
@@ -211,6 +216,10 @@ def _typed(kind: type, data: Any) -> Any:
     if type(data) is not kind:
         raise TypeError(f"{data!r} is not a {kind.__name__}")
     return data
+
+
+def _has_default(f: dataclasses.Field[Any]) -> bool:
+    return f.default is not dataclasses.MISSING or f.default_factory is not dataclasses.MISSING
 
 
 def _fields(cls: Any) -> tuple[dataclasses.Field[Any], ...]:

@@ -1,10 +1,12 @@
-"""A circle owner's tier: `tier-<user id>` decides whether they may open another circle of
-a given size, and records the tiers they buy.
+"""A circle owner's tier: `tier-<user id>` decides whether they may open another circle,
+tells how many members each may seat, and records the tiers they buy.
 
-An owner holds one slot per open or running circle. A new circle needs a free slot and a
-size within the tier in force: the bought tier while `until` is ahead, else the free one.
-A tier that is not renewed falls back at `until` by itself (no job): circles already
-running keep their slots and finish; only new ones meet the lower limits. Buying again
+An owner holds one slot per open or running circle. A new circle needs a free slot within
+the tier in force (the bought tier while `until` is ahead, else the free one); a join needs
+a seat within its members per circle (checked where the tap is answered, `seats`). A tier
+is bought from the wallet (the reference is the debit's) or on a rail (`payment:<id>`). One
+that is not renewed falls back at `until` by itself (no job): circles already running keep
+their slots and finish; only new circles and joins meet the lower limits. Buying again
 while a tier runs extends it from its `until`, so no paid day is lost.
 """
 
@@ -38,12 +40,15 @@ class Tiered:
             return self.limits
         return free
 
+    def seats(self, at: datetime, free: Limits) -> int:
+        """Members per circle the tier in force allows."""
+        return self.in_force(at, free).members
+
 
 @dataclass(frozen=True)
 class TakeSlot:
     owner_id: int
     circle_id: str
-    size: int
     free: Limits  # the free tier's limits now
     at: datetime
 
@@ -55,7 +60,7 @@ class FreeSlot:
 
 @dataclass(frozen=True)
 class Buy:
-    """From the reactor on the tier's wallet debit: the tier is paid."""
+    """From a reactor: the tier's wallet debit, or its rail payment succeeded."""
 
     owner_id: int
     tier: str
@@ -66,14 +71,14 @@ class Buy:
 
 
 class TierLimit(DomainError):
-    """The tier in force allows no more circles, or none this large: an upgrade would."""
+    """The tier in force allows no more open circles: an upgrade would."""
 
     code = "circle_tier_limit"
 
-    def __init__(self, limits: Limits, size: int) -> None:
+    def __init__(self, limits: Limits) -> None:
         most = limits.circles or "any number of"
         super().__init__(f"your tier allows {most} circles of up to {limits.members} members")
-        self.limits, self.size = limits, size
+        self.limits = limits
 
     def facts(self) -> dict[str, str | int | Money]:
         return {"circles": self.limits.circles, "members": self.limits.members}
@@ -88,9 +93,8 @@ def decide(state: Tiered, command: TierCommand) -> Sequence[Event]:
             if command.circle_id in state.slots:
                 return []
             limits = state.in_force(command.at, command.free)
-            full = limits.circles and len(state.slots) >= limits.circles
-            if full or command.size > limits.members:
-                raise TierLimit(limits, command.size)
+            if limits.circles and len(state.slots) >= limits.circles:
+                raise TierLimit(limits)
             return [SlotTaken(owner_id=command.owner_id, circle_id=command.circle_id)]
         case FreeSlot():
             return (

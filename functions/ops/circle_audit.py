@@ -4,15 +4,16 @@
   amount (the reactors' own rule, `functions.reactors.circles._moves`, says which), and no
   wallet movement names the circle without a decision behind it;
 - once it ended: its movements sum to zero and none of its holds keeps anything;
-- a contribution paid on a rail is credited once, for a succeeded `circle_contribution`
-  payment of that member and amount.
+- a contribution or tier paid on a rail is settled once, for a succeeded
+  `circle_contribution` or `tier` payment of that member and amount: credited on their
+  wallet, or (a tier) bought on their `tier-` stream under the payment's reference.
 """
 
 from __future__ import annotations
 
 from collections import Counter, defaultdict
 
-from events import Event, decode
+from events import Event, Money, decode
 from events.circles import (
     ArrearsPaid,
     CircleEnded,
@@ -22,8 +23,9 @@ from events.circles import (
     PotPaid,
 )
 from events.payments import PaymentSucceeded
+from events.tiers import TierBought
 from events.wallet import WalletCredited, WalletDebited, WalletHeld, WalletReleased
-from functions.domain import references, wallet
+from functions.domain import references, tiers, wallet
 from functions.domain.circle_payments import CREDIT_REASON
 from functions.reactors.circles import moves_of
 from functions.runtime.ports import EventStore
@@ -56,25 +58,41 @@ def rail_payment_problems(store: EventStore) -> Found:
     paid: dict[str, PaymentSucceeded] = {}
     for stream in store.streams("payment"):
         for event in (decode(e) for e in store.load(stream)):
-            if isinstance(event, PaymentSucceeded) and event.purpose == "circle_contribution":
+            if isinstance(event, PaymentSucceeded) and event.purpose in RAIL_PURPOSES:
                 paid[references.payment(event.payment_id)] = event
     seen: Counter[str] = Counter()
     found: Found = []
+    for stream, reference, amount in _settlements(store):
+        seen[reference] += 1
+        payment = paid.get(reference)
+        if payment is None or payment.paid != amount or _owner_stream(payment, stream) != stream:
+            found.append((stream, f"{reference} settles no such succeeded payment"))
+    found += [(r, f"settled {n} times") for r, n in seen.items() if n > 1]
+    found += [(r, "succeeded but never settled") for r in paid.keys() - seen.keys()]
+    return found
+
+
+RAIL_PURPOSES = frozenset({"circle_contribution", "tier"})
+
+
+def _settlements(store: EventStore) -> list[tuple[str, str, Money]]:
+    """(stream, payment reference, amount) of every credit or tier a rail payment made."""
+    found = []
     for stream in store.streams("wallet"):
         for event in (decode(e) for e in store.load(stream)):
-            if not isinstance(event, WalletCredited) or event.reason != CREDIT_REASON:
-                continue
-            seen[event.reference] += 1
-            payment = paid.get(event.reference)
-            if (
-                payment is None
-                or payment.paid != event.amount
-                or wallet.stream_of(payment.user_id) != stream
-            ):
-                found.append((stream, f"credit {event.reference} has no such succeeded payment"))
-    found += [(r, f"credited {n} times") for r, n in seen.items() if n > 1]
-    found += [(r, "succeeded but never credited") for r in paid.keys() - seen.keys()]
+            if isinstance(event, WalletCredited) and event.reason == CREDIT_REASON:
+                found.append((stream, event.reference, event.amount))
+    for stream in store.streams("tier"):
+        for event in (decode(e) for e in store.load(stream)):
+            if isinstance(event, TierBought) and event.reference.startswith("payment:"):
+                found.append((stream, event.reference, event.price))
     return found
+
+
+def _owner_stream(payment: PaymentSucceeded, stream: str) -> str:
+    if stream.startswith("tier-"):
+        return tiers.stream_of(payment.user_id)
+    return wallet.stream_of(payment.user_id)
 
 
 def _names(reference: str, circle: str) -> bool:

@@ -51,6 +51,7 @@ DESCRIPTIONS: dict[Purpose, str] = {
     "circle_contribution": "Soko circle contribution",
     "subscription": "Soko subscription",
     "donation": "Soko donation",
+    "tier": "Soko circle tier",
 }
 
 # What the payer is told instead of (or before) a rail's instructions, by name: the

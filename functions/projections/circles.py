@@ -70,7 +70,7 @@ def _member(state: Circle, member: Member) -> Doc:
 def project_membership(doc: Mapping[str, Any] | None, envelope: Envelope) -> Doc:
     circles: dict[str, bool] = dict(doc["circles"]) if doc else {}
     event = decode(envelope)
-    if isinstance(event, WalletHeld) and event.reason == "circle_deposit":
+    if isinstance(event, WalletHeld) and event.reason in ("circle_deposit", "circle_replace"):
         circle_id = event.reference.split(":")[1]
         circles[circle_id] = True
     return {"user_id": int(envelope.aggregate_id), "circles": circles}

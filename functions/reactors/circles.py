@@ -3,7 +3,7 @@ and a circle decision moves money on the members' wallets, each once, under a re
 that names the circle, the round and the member (docs/architecture.md, "Savings circles").
 
     payment.succeeded (circle_contribution)        -> wallet credit + contribution debit
-    wallet.held (circle_deposit | circle_restore)  -> circle Join | Restore
+    wallet.held (circle_deposit | circle_restore | circle_replace) -> Join | Restore | Offer
     wallet.debited (circle_contribution)           -> circle Contribute
     circle.hold_refused | member_left | deposit_returned -> wallet Release
     circle.default_covered                         -> wallet Capture (the seized deposit)
@@ -28,10 +28,11 @@ from events.circles import (
 )
 from events.payments import PaymentSucceeded
 from events.wallet import WalletDebited, WalletHeld
-from functions.domain import circle_payments, circles, wallet
+from functions.domain import circle_payments, circle_seats, circles, wallet
 from functions.reactors.base import Reaction, Reactor
 
 DEPOSIT, RESTORE, CONTRIBUTION = "circle_deposit", "circle_restore", "circle_contribution"
+REPLACE = "circle_replace"  # a deposit held to take over a leaving member's seat
 
 
 def deposit_reference(circle_id: str, member_id: int, tag: str) -> str:
@@ -52,13 +53,15 @@ def _circle_of(reference: str, prefix: str) -> list[str] | None:
 
 def joined(envelope: Envelope) -> Sequence[Reaction]:
     held = decode(envelope)
-    if not isinstance(held, WalletHeld) or held.reason not in (DEPOSIT, RESTORE):
+    if not isinstance(held, WalletHeld) or held.reason not in (DEPOSIT, RESTORE, REPLACE):
         return []
     parts = _circle_of(held.reference, "circle-deposit")
     if parts is None:
         return []
-    command: circles.Join | circles.Restore
-    if held.reason == DEPOSIT:
+    command: circles.Join | circles.Restore | circle_seats.Offer
+    if held.reason == REPLACE:
+        command = circle_seats.Offer(held.user_id, held.amount, held.reference)
+    elif held.reason == DEPOSIT:
         # The event id is a fresh random id: it seeds a random rotation nobody chose.
         command = circles.Join(
             held.user_id, held.amount, held.reference, envelope.event_id, envelope.occurred_at
@@ -110,7 +113,7 @@ Move = tuple[int, wallet.WalletCommand]
 def moves_of(circle: str, event: Event) -> list[Move]:
     """The wallet moves a circle event asks for (the audit checks them against the wallets)."""
     match event:
-        case HoldRefused() | MemberLeft():
+        case HoldRefused() | MemberLeft() if event.deposit.amount:
             return [_release(event.member_id, event.deposit, event.hold_reference)]
         case DepositReturned():
             return [_release(event.member_id, event.amount, event.hold_reference)]

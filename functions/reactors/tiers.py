@@ -1,5 +1,6 @@
-"""Owner tiers' reactors: a tier's wallet debit buys it; a circle that ends or is cancelled
-frees its owner's slot."""
+"""Owner tiers' reactors: a tier's wallet debit, or its succeeded rail payment (purpose
+`tier`, subject the tier's name), buys it; a circle that ends or is cancelled frees its
+owner's slot."""
 
 from __future__ import annotations
 
@@ -7,9 +8,11 @@ from collections.abc import Callable, Mapping, Sequence
 
 from events import Envelope, decode
 from events.circles import CircleCancelled, CircleEnded
+from events.payments import PaymentSucceeded
 from events.tiers import Limits
 from events.wallet import WalletDebited
-from functions.domain import tiers
+from functions.domain import references, tiers, wallet
+from functions.domain.circle_payments import CREDIT_REASON
 from functions.reactors.base import Reaction, Reactor
 
 TIER = "circle_tier"
@@ -39,6 +42,25 @@ def buyer(source: TierSource) -> Callable[[Envelope], Sequence[Reaction]]:
     return react
 
 
+def rail_buyer(source: TierSource) -> Callable[[Envelope], Sequence[Reaction]]:
+    """Only a verified success reaches here (`payment.succeeded`): the tier is in force at
+    once, under the payment's reference, so a redelivery buys nothing more."""
+
+    def react(envelope: Envelope) -> Sequence[Reaction]:
+        paid = decode(envelope)
+        if not isinstance(paid, PaymentSucceeded) or paid.purpose != "tier":
+            return []
+        reference, name = references.payment(paid.payment_id), paid.subject or ""
+        limits = source().get(name)
+        if limits is None:  # taken off sale meanwhile: the money goes to the owner's wallet
+            credit = wallet.Credit(paid.user_id, paid.paid, CREDIT_REASON, reference)
+            return [Reaction(wallet.wallets, wallet.stream_of(paid.user_id), credit)]
+        buy = tiers.Buy(paid.user_id, name, limits, paid.paid, reference, envelope.occurred_at)
+        return [Reaction(tiers.tiers, tiers.stream_of(paid.user_id), buy)]
+
+    return react
+
+
 def freed(envelope: Envelope) -> Sequence[Reaction]:
     event = decode(envelope)
     if isinstance(event, CircleCancelled):
@@ -53,6 +75,12 @@ def freed(envelope: Envelope) -> Sequence[Reaction]:
 
 def buy_tier(source: TierSource) -> Reactor:
     return Reactor("buy-tier", "wallet", buyer(source), frozenset({WalletDebited.type_name}))
+
+
+def buy_tier_on_rail(source: TierSource) -> Reactor:
+    return Reactor(
+        "buy-tier-on-rail", "payment", rail_buyer(source), frozenset({PaymentSucceeded.type_name})
+    )
 
 
 free_tier_slot = Reactor(

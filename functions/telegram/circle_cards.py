@@ -3,6 +3,8 @@ the buttons the viewer may press; shared by /circles and the `/start circle_<id>
 
 from __future__ import annotations
 
+import base64
+import hashlib
 from typing import Any
 
 from functions import texts
@@ -13,10 +15,24 @@ from functions.notifications.circles import deadline_text
 from functions.projections.circles import CircleView, view_of
 from functions.providers import registry
 from functions.providers.spec import RailSpec
+from functions.runtime.pipeline import Trace
 from functions.telegram.chat import Context, Reply, reply
 from functions.telegram.invitations import first_name
 
 Keyboard = list[list[dict[str, Any]]]
+
+
+def tag_of(ctx: Context, suffix: str = "") -> str:
+    """A short, unguessable id derived from the update, so a redelivered update makes the
+    same circle, hold or start again (and the store's keys make that a no-op)."""
+    key = (ctx.trace.idempotency_key or "") + suffix
+    return base64.b32encode(hashlib.sha256(key.encode()).digest()[:7]).decode().lower()[:10]
+
+
+def trace_for(ctx: Context, suffix: str) -> Trace:
+    """The update's trace under a key of its own for one of several commands it makes."""
+    key = f"{ctx.trace.idempotency_key}:{suffix}" if ctx.trace.idempotency_key else None
+    return Trace(key, ctx.trace.causation_id, ctx.trace.correlation_id)
 
 
 def link_of(circle_id: str) -> str:
@@ -34,7 +50,8 @@ def card(ctx: Context, circle_id: str, head: str = "") -> Reply:
     if state.status == "none":
         return reply(ctx, texts.text(ctx.language, "circles.no_such"))
     view = view_of(state)
-    answer = reply(ctx, (head + "\n\n" if head else "") + card_text(ctx, view))
+    said = card_text(ctx, view) + seats_text(ctx, state)
+    answer = reply(ctx, (head + "\n\n" if head else "") + said)
     answer["reply_markup"] = {"inline_keyboard": buttons(ctx, state, view)}
     answer["link_preview_options"] = {"is_disabled": True}
     return answer
@@ -80,6 +97,21 @@ def card_text(ctx: Context, view: CircleView) -> str:
     return text
 
 
+def seats_text(ctx: Context, state: Circle) -> str:
+    """Who asked to leave, and who offers to take a seat."""
+
+    def names(users: tuple[int, ...]) -> str:
+        return ", ".join(first_name(ctx, u) or str(u) for u in users)
+
+    text = ""
+    if state.leaving:
+        text += texts.text(ctx.language, "circles.card_leaving", names=names(state.leaving))
+    if state.offers:
+        offered = names(tuple(o.member_id for o in state.offers))
+        text += texts.text(ctx.language, "circles.card_offers", names=offered)
+    return text
+
+
 def rails_for(ctx: Context, currency: str) -> list[RailSpec]:
     """Rails a contribution can be paid on directly: the configured provider rails that pay
     orders in the circle's currency (Stars' invoices and manual transfers are not offered)."""
@@ -116,6 +148,7 @@ def buttons(ctx: Context, state: Circle, view: CircleView) -> Keyboard:
             rows.append(
                 [button("circles.button_start", "start"), button("circles.button_cancel", "cancel")]
             )
+    rows += seat_buttons(ctx, state, view)
     if state.status == "running" and member is not None:
         if not member.paid_this_round:
             rows.append([button("circles.button_pay", "pay", amount=view.contribution)])
@@ -127,4 +160,46 @@ def buttons(ctx: Context, state: Circle, view: CircleView) -> Keyboard:
         if owed:
             rows.append([button("circles.button_restore", "restore", amount=state.money(owed))])
     rows.append([button("circles.button_refresh", "show")])
+    return rows
+
+
+def seat_buttons(ctx: Context, state: Circle, view: CircleView) -> Keyboard:
+    """Remove (owner, before the start), Remind (owner), Approve or Decline an offer
+    (owner), Ask to leave (a member who has not taken the pot), Take over a seat."""
+    me, cid, language = ctx.user_id, state.circle_id, ctx.language
+
+    def button(key: str, data: str, **values: texts.Value) -> dict[str, Any]:
+        return {"text": texts.text(language, key, **values), "callback_data": f"circle:{data}"}
+
+    def name(user: int) -> str:
+        return first_name(ctx, user) or str(user)
+
+    rows: Keyboard = []
+    owner = me == state.owner_id
+    if state.status == "open" and owner:
+        rows += [
+            [button("circles.button_remove", f"remove:{cid}:{m.member_id}", name=name(m.member_id))]
+            for m in state.members if m.member_id != me
+        ]  # fmt: skip
+    if state.status != "running":
+        return rows
+    if owner and any(state.round not in m.paid for m in state.members):
+        rows.append([button("circles.button_remind", f"remind:{cid}")])
+    if owner:
+        for offer in state.offers:
+            new = offer.member_id
+            rows += [
+                [button("circles.button_approve", f"swap:{cid}:{leaver}:{new}",
+                        newcomer=name(new), leaver=name(leaver))]
+                for leaver in state.leaving
+            ]  # fmt: skip
+            rows.append(
+                [button("circles.button_decline", f"decline:{cid}:{new}", newcomer=name(new))]
+            )
+    if view.member(me) is not None and me not in state.leaving and not state.took_pot(me):
+        rows.append([button("circles.button_quit", f"quit:{cid}")])
+    if view.member(me) is None and state.offer_of(me) is not None:
+        rows.append([button("circles.button_withdraw", f"decline:{cid}")])
+    elif view.member(me) is None and state.leaving:
+        rows.append([button("circles.button_offer", f"offer:{cid}", deposit=view.deposit)])
     return rows

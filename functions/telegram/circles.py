@@ -9,8 +9,6 @@ anything is written, and the answer already shows the outcome.
 
 from __future__ import annotations
 
-import base64
-import hashlib
 import re
 from datetime import datetime
 
@@ -31,10 +29,10 @@ from functions.reactors.circles import (
     contribution_reference,
     deposit_reference,
 )
-from functions.reactors.tiers import TIER, tier_reference
-from functions.runtime.pipeline import Trace
+from functions.telegram import circle_tiers
 from functions.telegram.chat import Context, Reply, on_stale_button, reply
-from functions.telegram.circle_cards import card, current, owed_by, rails_for
+from functions.telegram.circle_cards import card, current, owed_by, rails_for, tag_of, trace_for
+from functions.telegram.circle_seats import SEAT_ACTIONS
 from functions.telegram.deposits import started_reply
 from functions.telegram.replies import ask
 
@@ -50,20 +48,18 @@ class BadCircle(DomainError):
     code = "circle_usage"
 
 
-def tag_of(ctx: Context, suffix: str = "") -> str:
-    """A short, unguessable id derived from the update, so a redelivered update makes the
-    same circle, hold or start again (and the store's keys make that a no-op)."""
-    key = (ctx.trace.idempotency_key or "") + suffix
-    return base64.b32encode(hashlib.sha256(key.encode()).digest()[:7]).decode().lower()[:10]
-
-
-def _trace(ctx: Context, suffix: str) -> Trace:
-    key = f"{ctx.trace.idempotency_key}:{suffix}" if ctx.trace.idempotency_key else None
-    return Trace(key, ctx.trace.causation_id, ctx.trace.correlation_id)
+def create_typed(ctx: Context, words: list[str], contribution: Money) -> Reply:
+    """The create questions' terms, as `/circles new <words>` with this contribution."""
+    return _create(ctx, words, contribution)
 
 
 def on_circles(ctx: Context, argument: str) -> Reply:
     words = argument.split()
+    if words == ["new"]:  # no terms: the questions (functions/telegram/circle_create.py)
+        question = texts.text(ctx.language, "circles.ask_name")
+        return ask(
+            ctx, "circle_name", "new", question, texts.text(ctx.language, "circles.name_hint")
+        )
     if words and words[0] == "new":
         return _create(ctx, words[1:])
     if words:
@@ -83,9 +79,15 @@ def on_circles(ctx: Context, argument: str) -> Reply:
 
 
 def parse_new(
-    words: list[str], currency: str, circle_id: str, owner_id: int, at: datetime
+    words: list[str],
+    currency: str,
+    circle_id: str,
+    owner_id: int,
+    at: datetime,
+    contribution: Money | None = None,
 ) -> circles.Create:
-    """`<name…> <contribution> <daily|weekly|monthly|Nd> <members> [rotation=…] [deposit=N]`."""
+    """`<name…> <contribution> <daily|weekly|monthly|Nd> <members> [rotation=…] [deposit=N]`;
+    a `contribution` given (the create questions') stands for the typed one."""  # fmt: skip
     options = dict(w.split("=", 1) for w in words if "=" in w)
     plain = [w for w in words if "=" not in w]
     if len(plain) < 4:
@@ -102,7 +104,7 @@ def parse_new(
     if rotation is None or not deposit.isdigit() or int(deposit) > int(size):
         raise BadCircle("usage")
     try:
-        contribution = parse_money(amount, currency)
+        contribution = contribution or parse_money(amount, currency)
     except InvalidAmount as err:
         raise BadCircle(str(err)) from err
     return circles.Create(
@@ -110,55 +112,36 @@ def parse_new(
     )
 
 
-def _create(ctx: Context, words: list[str]) -> Reply:
+def _create(ctx: Context, words: list[str], contribution: Money | None = None) -> Reply:
     circle_id, currency = tag_of(ctx, ":circle"), ctx.runtime.settings.default_currency
+    now = ctx.runtime.clock.now()
     try:
-        create = parse_new(words, currency, circle_id, ctx.user_id, ctx.runtime.clock.now())
+        create = parse_new(words, currency, circle_id, ctx.user_id, now, contribution)
     except BadCircle:
         return reply(ctx, texts.text(ctx.language, "circles.usage"))
-    slot = tiers.TakeSlot(ctx.user_id, circle_id, create.size, circle_settings().free(), create.at)
+    return create_circle(ctx, create)
+
+
+def create_circle(ctx: Context, create: circles.Create) -> Reply:
+    """Take a tier slot, create the circle, and hold the owner's own deposit."""
+    circle_id = create.circle_id
+    slot = tiers.TakeSlot(ctx.user_id, circle_id, circle_settings().free(), create.at)
     try:
-        ctx.runtime.execute(tiers.tiers, tiers.stream_of(ctx.user_id), slot, _trace(ctx, "slot"))
+        ctx.runtime.execute(tiers.tiers, tiers.stream_of(ctx.user_id), slot, trace_for(ctx, "slot"))
     except tiers.TierLimit as limit:
-        return upgrade_prompt(ctx, limit, create.size)
+        return circle_tiers.upgrade_prompt(ctx, limit)
     ctx.runtime.execute(
-        circles.circles, circles.stream_of(circle_id), create, _trace(ctx, "create")
+        circles.circles, circles.stream_of(circle_id), create, trace_for(ctx, "create")
     )
     head = texts.text(ctx.language, "circles.created")
+    seats = circle_tiers.seats_of(ctx, create.owner_id)
+    if seats < create.size:
+        head += "\n" + texts.text(ctx.language, "circles.tier_seats", seats=seats)
     try:
         _join(ctx, current(ctx, circle_id))
     except DomainError as refused:  # the circle stands; the owner joins once they top up
         head += "\n" + texts.refusal(ctx.language, refused)
     return card(ctx, circle_id, head)
-
-
-def upgrade_prompt(ctx: Context, limit: tiers.TierLimit, size: int) -> Reply:
-    """Why the tier refuses, with a button for each tier that would allow it."""
-    found = circle_settings()
-    answer = reply(ctx, texts.refusal(ctx.language, limit))
-    rows = []
-    for name, tier in found.tiers.items():
-        more = tier.circles == 0 or tier.circles > limit.limits.circles
-        if tier.price and more and tier.members >= size:
-            price = Money(amount=tier.price, currency=found.tier_currency)
-            label = texts.text(ctx.language, "circles.button_tier", tier=name, price=price)
-            rows.append([{"text": label, "callback_data": f"circle:tier:{name}"}])
-    answer["reply_markup"] = {"inline_keyboard": rows}
-    return answer
-
-
-def _buy_tier(ctx: Context, name: str) -> Reply:
-    found = circle_settings()
-    tier = found.tiers.get(name)
-    if tier is None or not tier.price:
-        return on_stale_button(ctx, name)
-    price = Money(amount=tier.price, currency=found.tier_currency)
-    reference = tier_reference(ctx.user_id, name, tag_of(ctx, ":tier"))
-    debit = wallet.Debit(ctx.user_id, price, TIER, reference)
-    ctx.runtime.execute(wallet.wallets, wallet.stream_of(ctx.user_id), debit, ctx.trace)
-    held = ctx.runtime.pipeline.current(tiers.tiers, tiers.stream_of(ctx.user_id))
-    until = held.until.strftime("%Y-%m-%d") if held.until else "-"
-    return reply(ctx, texts.text(ctx.language, "circles.tier_bought", tier=name, until=until))
 
 
 def pay_on_rail(ctx: Context, circle_id: str, rail: str, phone: str | None = None) -> Reply:
@@ -192,20 +175,25 @@ def on_phone_answer(ctx: Context, argument: str) -> Reply:
 
 
 def on_button(ctx: Context, data: str) -> Reply:
-    """Every `circle:<action>:<id>` button."""
-    action, _, circle_id = data.partition(":")
+    """Every `circle:<action>:<id>[:<argument>…]` button."""
+    action, _, rest = data.partition(":")
+    circle_id, *args = rest.split(":")
     if action == "tier":
-        return _buy_tier(ctx, circle_id)
-    if action == "rail":
-        circle_id, _, rail = circle_id.partition(":")
-        return pay_on_rail(ctx, circle_id, rail)
+        return circle_tiers.buy_from_wallet(ctx, circle_id)
+    if action == "tierpay":
+        return circle_tiers.pay_by_phone(ctx, circle_id)
+    if action == "upgrade":
+        return circle_tiers.seat_prompt(ctx)
+    if action == "rail" and args:
+        return pay_on_rail(ctx, circle_id, args[0])
     act = ACTIONS.get(action)
-    if act is None or not circle_id:
+    seat = SEAT_ACTIONS.get(action)
+    if (act is None and seat is None) or not circle_id:
         return on_stale_button(ctx, data)
     state = current(ctx, circle_id)
     if state.status == "none":
         return reply(ctx, texts.text(ctx.language, "circles.no_such"))
-    head = act(ctx, state)
+    head = act(ctx, state) if act is not None else seat(ctx, state, args) if seat else ""
     return card(ctx, circle_id, texts.text(ctx.language, head) if head else "")
 
 
@@ -216,18 +204,23 @@ def _join(ctx: Context, state: Circle) -> str:
         return "circles.already_member"
     if len(state.members) >= state.size:
         return "circles.full"
+    seats = circle_tiers.seats_of(ctx, state.owner_id)
+    if len(state.members) >= seats:  # the owner is told, once per joiner and tier
+        want = circles.WantSeat(ctx.user_id, seats)
+        ctx.runtime.execute(circles.circles, circles.stream_of(state.circle_id), want, ctx.trace)
+        return "circles.tier_full"
     reference = deposit_reference(state.circle_id, ctx.user_id, tag_of(ctx, ":join"))
     if state.deposit == 0:  # nothing to hold: the join is decided at once
         join = circles.Join(
             ctx.user_id, state.money(0), reference, tag_of(ctx, ":seed"), ctx.runtime.clock.now()
         )
         ctx.runtime.execute(
-            circles.circles, circles.stream_of(state.circle_id), join, _trace(ctx, "join")
+            circles.circles, circles.stream_of(state.circle_id), join, trace_for(ctx, "join")
         )
     else:
         hold = wallet.Hold(ctx.user_id, state.money(state.deposit), DEPOSIT, reference)
         ctx.runtime.execute(
-            wallet.wallets, wallet.stream_of(ctx.user_id), hold, _trace(ctx, "hold")
+            wallet.wallets, wallet.stream_of(ctx.user_id), hold, trace_for(ctx, "hold")
         )
     return "circles.joined"
 

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 
 from events import Money
 from events.money import MoneyError, parse_money
+from events.payments import Purpose
 from functions import texts
 from functions.crypto.coins import NAMES as COIN_NAMES
 from functions.crypto.coins import CryptoSettings
@@ -147,13 +148,11 @@ def deposit_by_phone(ctx: Context, amount_text: str, typed: str) -> Reply:
     known = typed.strip() or mobile_money.remembered(ctx)
     if not known:
         return reply(ctx, texts.text(ctx.language, "payments.phone_needed"))
-    try:
-        phone = mobile_money.read_phone(ctx, known)
-    except BadPhone as err:
-        return reply(ctx, texts.refusal(ctx.language, err))
-    choice = mobile_money.choose_healthy(ctx.runtime, phone)
-    if choice.rail is None:
-        return reply(ctx, mobile_money.no_rail_text(ctx.language, choice, typed))
+    routed = mobile_money.route_typed(ctx, known, typed)
+    if isinstance(routed, str):
+        return reply(ctx, routed)
+    phone, choice = routed
+    assert choice.rail is not None  # route_typed said why otherwise
     try:
         amount = parse_money(amount_text, choice.route.currency)
     except MoneyError as err:
@@ -162,9 +161,18 @@ def deposit_by_phone(ctx: Context, amount_text: str, typed: str) -> Reply:
     if refused is not None:
         said = texts.Html(texts.refusal(ctx.language, refused))
         return reply(ctx, try_again(ctx, said, choice.rail))
+    return start_by_phone(ctx, choice, amount, phone)
+
+
+def start_by_phone(
+    ctx: Context, choice: mobile_money.Choice, amount: Money, phone: Phone,
+    purpose: Purpose = "wallet_deposit", subject: str | None = None,
+) -> Reply:  # fmt: skip
+    """Start a payment on the rail chosen for the phone (failing over while unavailable),
+    remember the number, and say which rail and why above how to pay."""
     mobile_money.remember(ctx, phone)
-    tried, outcome = _start_with_failover(ctx, choice, amount, phone.e164)
-    chosen = mobile_money.describe(ctx.language, choice, tried)
+    tried, outcome = _start_with_failover(ctx, choice, amount, phone.e164, purpose, subject)
+    chosen = mobile_money.describe(ctx.language, choice, tried, others=purpose == "wallet_deposit")
     answer = started_reply(ctx, amount, outcome)
     if "text" in answer:
         answer["text"] = f"{chosen}\n{answer['text']}"
@@ -172,8 +180,9 @@ def deposit_by_phone(ctx: Context, amount_text: str, typed: str) -> Reply:
 
 
 def _start_with_failover(
-    ctx: Context, choice: mobile_money.Choice, amount: Money, phone: str
-) -> tuple[list[RailSpec], Outcome]:
+    ctx: Context, choice: mobile_money.Choice, amount: Money, phone: str,
+    purpose: Purpose, subject: str | None,
+) -> tuple[list[RailSpec], Outcome]:  # fmt: skip
     """Start on the chosen rail; while a rail fails as unavailable (its payment is then
     closed: failed, nothing was asked of the payer), start on the next one of the route.
     Each attempt's payment id derives from the update's key and the attempt's number, so a
@@ -189,7 +198,7 @@ def _start_with_failover(
         tried.append(option)
         outcome = start_payment(
             ctx.runtime, user_id=ctx.user_id, rail_name=option.name, amount=amount,
-            purpose="wallet_deposit", phone=phone, trace=trace,
+            purpose=purpose, phone=phone, trace=trace, subject=subject,
         )  # fmt: skip
         if outcome.told != "unavailable":
             break
@@ -325,6 +334,8 @@ def kind_text(language: str, payment: PaymentView) -> str:
             return texts.text(language, "payments.kind.circle_contribution")
         case "subscription":
             return texts.text(language, "payments.kind.subscription")
+        case "tier":
+            return texts.text(language, "payments.kind.tier")
         case _:
             return texts.text(language, "payments.kind.wallet_deposit")
 

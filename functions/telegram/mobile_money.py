@@ -63,6 +63,20 @@ def choose_healthy(rt: Runtime, phone: Phone) -> Choice:
     return choose(rt, phone, rt.health().open_rails(names, rt.clock.now()))
 
 
+def route_typed(ctx: Context, known: str, typed: str = "") -> tuple[Phone, Choice] | str:
+    """The number typed (or remembered) and the healthy rail for it, or what to tell the
+    payer instead (an unreadable number, no rail for its operator: with `typed`, what they
+    typed, how it was read)."""
+    try:
+        phone = read_phone(ctx, known)
+    except BadPhone as err:
+        return texts.refusal(ctx.language, err)
+    choice = choose_healthy(ctx.runtime, phone)
+    if choice.rail is None:
+        return no_rail_text(ctx.language, choice, typed)
+    return phone, choice
+
+
 def attempts(choice: Choice, amount: Money) -> list[RailSpec]:
     """The rails a payment is tried on, in turn, while each is unavailable: the chosen one,
     then the others of its route that take this amount (not those whose breaker is open)."""
@@ -120,9 +134,12 @@ def home_region(rt: Runtime) -> str | None:
     return next((c for c, (cur, _) in routing.COUNTRIES.items() if cur == code), None)
 
 
-def describe(language: str, choice: Choice, tried: list[RailSpec] | None = None) -> str:
+def describe(
+    language: str, choice: Choice, tried: list[RailSpec] | None = None, others: bool = True
+) -> str:
     """`Paying with MTN MoMo from +256772123456 (MTN, Uganda): the operator's own way to
-    pay.`, and when `tried` ended on another rail (the chosen ones did not answer), that."""
+    pay.`, and when `tried` ended on another rail (the chosen ones did not answer), that;
+    with `others`, the /deposit commands that would top up another way instead."""
     assert choice.rail is not None
     tried = tried or [choice.rail]
     rail = tried[-1]
@@ -138,10 +155,10 @@ def describe(language: str, choice: Choice, tried: list[RailSpec] | None = None)
         why=texts.Html(why),
     )  # fmt: skip
     instead = [o for o in (choice.rail, *choice.others) if o is not rail]
-    if not instead:
+    if not instead or not others:
         return said
-    others = ", ".join(f"/deposit {o.name}" for o in instead)
-    return f"{said}\n{texts.text(language, 'payments.route_others', others=others)}"
+    typed = ", ".join(f"/deposit {o.name}" for o in instead)
+    return f"{said}\n{texts.text(language, 'payments.route_others', others=typed)}"
 
 
 def operator_label(phone: Phone) -> str:

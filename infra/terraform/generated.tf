@@ -504,6 +504,12 @@ resource "google_pubsub_topic" "notify_circles_dead" {
   depends_on = [google_project_service.enabled]
 }
 
+resource "google_pubsub_topic" "notify_tiers_dead" {
+  name       = "notify-tiers-dead"
+  labels     = local.labels
+  depends_on = [google_project_service.enabled]
+}
+
 resource "google_pubsub_topic" "project_referrals_wallet_dead" {
   name       = "project-referrals-wallet-dead"
   labels     = local.labels
@@ -1685,6 +1691,51 @@ resource "google_pubsub_topic_iam_member" "notify_circles_dead_letters_in" {
 
 resource "google_pubsub_subscription_iam_member" "notify_circles_dead_letters_out" {
   subscription = google_pubsub_subscription.notify_circles.id
+  role         = "roles/pubsub.subscriber"
+  member       = local.pubsub_agent
+}
+
+resource "google_pubsub_subscription" "notify_tiers" {
+  name                       = "notify-tiers"
+  topic                      = google_pubsub_topic.tier_events.id
+  filter                     = "attributes.type = \"tier.bought.v1\""
+  ack_deadline_seconds       = 60
+  enable_message_ordering    = true
+  message_retention_duration = "604800s"
+  labels                     = local.labels
+
+  push_config {
+    push_endpoint = "${google_cloudfunctions2_function.notify.service_config[0].uri}/projects/${var.project_id}/topics/tier-events"
+
+    oidc_token {
+      service_account_email = google_service_account.pusher.email
+      audience              = google_cloudfunctions2_function.notify.service_config[0].uri
+    }
+  }
+
+  expiration_policy {
+    ttl = ""
+  }
+
+  retry_policy {
+    minimum_backoff = "10s"
+    maximum_backoff = "600s"
+  }
+
+  dead_letter_policy {
+    dead_letter_topic     = google_pubsub_topic.notify_tiers_dead.id
+    max_delivery_attempts = 5
+  }
+}
+
+resource "google_pubsub_topic_iam_member" "notify_tiers_dead_letters_in" {
+  topic  = google_pubsub_topic.notify_tiers_dead.id
+  role   = "roles/pubsub.publisher"
+  member = local.pubsub_agent
+}
+
+resource "google_pubsub_subscription_iam_member" "notify_tiers_dead_letters_out" {
+  subscription = google_pubsub_subscription.notify_tiers.id
   role         = "roles/pubsub.subscriber"
   member       = local.pubsub_agent
 }
@@ -3453,6 +3504,33 @@ resource "google_pubsub_subscription" "notify_circles_dead_letters" {
 
   push_config {
     push_endpoint = "${google_cloudfunctions2_function.dead_letter.service_config[0].uri}/projects/${var.project_id}/topics/notify-circles-dead"
+
+    oidc_token {
+      service_account_email = google_service_account.pusher.email
+      audience              = google_cloudfunctions2_function.dead_letter.service_config[0].uri
+    }
+  }
+
+  expiration_policy {
+    ttl = ""
+  }
+
+  retry_policy {
+    minimum_backoff = "10s"
+    maximum_backoff = "600s"
+  }
+}
+
+resource "google_pubsub_subscription" "notify_tiers_dead_letters" {
+  name                       = "notify-tiers-dead-letters"
+  topic                      = google_pubsub_topic.notify_tiers_dead.id
+  ack_deadline_seconds       = 60
+  enable_message_ordering    = false
+  message_retention_duration = "604800s"
+  labels                     = local.labels
+
+  push_config {
+    push_endpoint = "${google_cloudfunctions2_function.dead_letter.service_config[0].uri}/projects/${var.project_id}/topics/notify-tiers-dead"
 
     oidc_token {
       service_account_email = google_service_account.pusher.email

@@ -209,6 +209,7 @@ def test_instances_times_the_process_rate_stay_under_telegrams_overall_limit() -
         "subscription-events",
         "revenue-events",
         "circle-events",
+        "tier-events",  # a tier paid on a rail is told when it is in force
     }
 
 

@@ -20,6 +20,7 @@ from functions.reactors.circles import (
     CIRCLE_REACTORS,
     CONTRIBUTION,
     DEPOSIT,
+    REPLACE,
     RESTORE,
     contribution_reference,
     deposit_reference,
@@ -137,6 +138,18 @@ class World:
     def restore(self, circle_id: str, user: int, amount: int, tag: str) -> None:
         hold = wallet.Hold(user, kes(amount), RESTORE, deposit_reference(circle_id, user, tag))
         self.execute(wallet.wallets, wallet.stream_of(user), hold)
+
+    def offer(self, circle_id: str, user: int, tag: str = "o1") -> None:
+        """`user` holds the deposit to take over a leaving member's seat."""
+        state = self.circle(circle_id)
+        reference = deposit_reference(circle_id, user, tag)
+        hold = wallet.Hold(user, state.money(state.deposit), REPLACE, reference)
+        self.execute(wallet.wallets, wallet.stream_of(user), hold)
+
+    def decide(self, circle_id: str, command: object, key: str | None = None) -> list[Event]:
+        """A command on the circle itself (an owner's or member's tap)."""
+        written = self.execute(circles.circles, circles.stream_of(circle_id), command, key)
+        return [decode(e) for e in written]
 
     def deadline(self, circle_id: str) -> None:
         """The job at the open round's deadline."""

@@ -4,7 +4,8 @@ TEXTS: dict[str, str] = {
     "help.circles": "your savings circles; /circles new to start one",
     "circles.none": (
         "You are in no savings circle yet.\n\n"
-        "Start one: <code>/circles new Family 500 weekly 5</code> (name, contribution, "
+        "Start one: <code>/circles new</code> asks step by step, or in one line "
+        "<code>/circles new Family 500 weekly 5</code> (name, contribution, "
         "period: daily, weekly, monthly or e.g. 10d, and members). Options: "
         "<code>rotation=random|join|owner</code>, <code>deposit=2</code> (contributions held "
         "as a security deposit; default 1)."
@@ -13,6 +14,34 @@ TEXTS: dict[str, str] = {
         "Send <code>/circles new &lt;name&gt; &lt;contribution&gt; &lt;daily|weekly|monthly|Nd&gt; "
         "&lt;members&gt;</code>, e.g. <code>/circles new Family 500 weekly 5</code>."
     ),
+    "circles.ask_name": "A new savings circle. Reply with its name:",
+    "circles.name_hint": "e.g. Family savings",
+    "circles.draft_name": "New circle <b>{name}</b>",
+    "circles.ask_currency": "Which currency do members pay in?",
+    "circles.ask_amount": "Reply with what each member pays per round, in {currency}:",
+    "circles.bad_amount": "That is not an amount ({problem}). Send /circles new to start again.",
+    "circles.ask_period": "How often is a round?",
+    "circles.ask_size": "How many members (one pot each)?",
+    "circles.ask_rotation": "Who takes the pot when?",
+    "circles.ask_deposit": (
+        "Security deposit, in contributions held from each member (1 covers one missed "
+        "round; as many as members covers everything):"
+    ),
+    "circles.ask_confirm": "Create it?",
+    "circles.draft": "New circle <b>{name}</b>: {amount} every {period}",
+    "circles.draft_size": ", {size} members",
+    "circles.draft_rotation": ", rotation {rotation}",
+    "circles.draft_deposit": ", deposit {rounds} contribution(s)",
+    "circles.button_rotation_join": "Joining order",
+    "circles.button_rotation_random": "Random draw",
+    "circles.button_rotation_owner": "I set it",
+    "circles.button_deposit": "{rounds}",
+    "circles.button_create": "✅ Create",
+    "circles.button_not_now": "Cancel",
+    "circles.create_cancelled": "Not created.",
+    "circles.period_daily": "day",
+    "circles.period_weekly": "week",
+    "circles.period_monthly": "month",
     "circles.list_head": "Your savings circles:",
     "circles.list_line": "• <b>{name}</b>: {status}",
     "circles.no_such": "That circle does not exist (or the link is wrong).",
@@ -62,13 +91,54 @@ TEXTS: dict[str, str] = {
     "circles.full": "This circle is full.",
     "circles.already_member": "You are a member already.",
     "circles.nothing_due": "You have nothing to pay in this circle right now.",
+    "circles.button_remove": "Remove {name}",
+    "circles.button_remind": "Remind the unpaid",
+    "circles.button_approve": "Approve {newcomer} for {leaver}",
+    "circles.button_decline": "Decline {newcomer}",
+    "circles.button_quit": "Ask to leave",
+    "circles.button_offer": "Take over a seat (hold {deposit})",
+    "circles.button_withdraw": "Withdraw my offer",
+    "circles.button_show": "Open {name}",
+    "circles.reminded_now": "The members who have not paid are reminded.",
+    "circles.removed": "Removed; their deposit is released.",
+    "circles.leave_requested": (
+        "Asked. Someone must take over your seat, and the owner approve it; until then you "
+        "keep paying."
+    ),
+    "circles.offered": (
+        "Offer made; your deposit is held. The owner decides (declined: it is released)."
+    ),
+    "circles.no_seat": "Nobody in this circle is waiting to hand over a seat.",
+    "circles.replaced": "Replacement approved.",
+    "circles.offer_declined": "The offer is withdrawn; its deposit is released.",
+    "circles.card_leaving": "\n\nAsked to leave: {names}",
+    "circles.card_offers": "\nOffering to take over a seat: {names}",
     "circles.invited": "You were invited to a savings circle.",
     "refusal.circle_tier_limit": (
-        "Your tier allows {circles} open circle(s) (0: any number) of up to {members} members. "
-        "Upgrade to open this one:"
+        "Your tier allows {circles} open circle(s) at a time (0: any number), of up to "
+        "{members} members each. Upgrade to open another:"
     ),
+    "refusal.circle_reminded_recently": "The members were reminded recently; again after {again}.",
     "circles.button_tier": "{tier}: {price} / 30 days",
-    "circles.tier_bought": "Tier <b>{tier}</b> is yours until {until}. Send /circles new again.",
+    "circles.button_tier_phone": "📱 Pay by phone",
+    "circles.button_upgrade": "Upgrade my tier",
+    "circles.upgrade_head": "Your tier seats {seats} members per circle. Tiers that seat more:",
+    "circles.tier_bought": "Tier <b>{tier}</b> is yours until {until}.",
+    "circles.tier_seats": (
+        "Your tier seats {seats} members per circle: upgrade before more join (the card's owner "
+        "is asked when someone tries)."
+    ),
+    "circles.tier_full": (
+        "This circle has all the members its owner's tier seats. The owner is asked to "
+        "upgrade; try again later."
+    ),
+    "circles.tier_phone_question": (
+        "Reply with the phone number to pay {price} for tier <b>{tier}</b> from (M-Pesa in Kenya)."
+    ),
+    "circles.tier_phone_currency": (
+        "Tiers are priced in {price}, which {phone} cannot pay. Top up your wallet with "
+        "/deposit and upgrade from it instead."
+    ),
     # Notices
     "circles.notice_joined": "👥 A member joined <b>{name}</b> ({count}/{size}).",
     "circles.notice_round": (
@@ -91,4 +161,30 @@ TEXTS: dict[str, str] = {
     "circles.notice_restored": "👍 Your deposit in <b>{name}</b> is restored.",
     "circles.notice_returned": "🔓 Your deposit of {amount} from <b>{name}</b> is released.",
     "circles.notice_ended": "🏁 <b>{name}</b> ended: every round is paid out.",
+    "circles.notice_seat_wanted": (
+        "👥 Someone wants to join <b>{name}</b>, but your tier seats {seats} members per "
+        "circle. Upgrade to let them in."
+    ),
+    "circles.notice_owner_reminder": (
+        "⏰ The owner of <b>{name}</b> reminds you: round {round} closes {deadline}, and your "
+        "{amount} is not paid yet."
+    ),
+    "circles.notice_removed": "The owner removed you from <b>{name}</b>; your deposit is released.",
+    "circles.notice_leave_requested": (
+        "🚪 A member of <b>{name}</b> asks to leave. Share the link: a newcomer can offer to "
+        "take over their seat, and you approve."
+    ),
+    "circles.notice_offered": "🙋 Someone offers to take over a seat in <b>{name}</b>.",
+    "circles.notice_replaced_leaver": (
+        "🚪 You left <b>{name}</b>: your deposit is released, and what you put in, {refund}, "
+        "comes back to you from your old seat's pot."
+    ),
+    "circles.notice_replaced_newcomer": (
+        "👋 You took over a seat in <b>{name}</b>: its rotation place and contributions are "
+        "yours from this round on."
+    ),
+    "circles.notice_tier": (
+        "⭐ Tier <b>{tier}</b> is yours until {until}: {circles} open circle(s) (0: any "
+        "number) of up to {members} members."
+    ),
 }
