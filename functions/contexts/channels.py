@@ -28,7 +28,7 @@ from functions.reactors.channels import (
     subscribe_on_debit,
     subscribe_on_payment,
 )
-from functions.telegram.routes import Ref, Route, command, update
+from functions.telegram.routes import Ref, Route, command, question, update
 
 
 class ChannelsSettings(BaseSettings):
@@ -60,6 +60,7 @@ STATUS = "functions.telegram.channel_status"
 ROUTES: tuple[Route, ...] = (
     command("/subscribe", BUYER, "on_subscribe", "help.subscribe"),
     Route("callback", "ch", Ref(BUYER, "on_button")),
+    question("channel_phone", BUYER, "on_phone_answer"),  # a rail asking for the phone
     update("chat_join_request", "functions.telegram.join_requests", "on_join_request"),
     update("my_chat_member", STATUS, "on_bot_status"),
     update("chat_member", STATUS, "on_member"),

@@ -325,6 +325,8 @@ def kind_text(language: str, payment: PaymentView) -> str:
             return texts.text(language, "payments.kind.circle_contribution")
         case "subscription":
             return texts.text(language, "payments.kind.subscription")
+        case "donation":
+            return texts.text(language, "payments.kind.donation")
         case _:
             return texts.text(language, "payments.kind.wallet_deposit")
 

@@ -31,6 +31,7 @@ TEXTS: dict[str, str] = {
     "refusal.channel_plan_not_monthly": "A Star subscription is for a 30-day plan.",
     "channels.invoice_description": "Subscription to {title} (ref {ref})",
     "channels.button_stars": "Pay with Stars",
+    "channels.phone_question": "Reply with your {rail} phone number to pay {price} for {title}.",
     "channels.button_join": "Join the channel",
     "channels.button_renew": "Renew",
     "channels.subscribed": (
