@@ -14,7 +14,7 @@ from collections.abc import Callable
 from typing import Any
 
 from functions import texts
-from functions.channels import buying
+from functions.channels import buying, personal
 from functions.contexts.channels import channels_settings
 from functions.domain import channels
 from functions.notifications.channels import PREFIX
@@ -118,9 +118,9 @@ def _wallet(ctx: Context, chat_id: int, plan_id: str) -> Reply:
         ctx.runtime, user_id=ctx.user_id, chat_id=chat_id, plan_id=plan_id, trace=ctx.trace
     )
     channel = buying.load_channel(ctx.runtime, chat_id)
-    said = texts.text(ctx.language, "channels.subscribed", title=channel.title,
-                      ends=when(bought.ends_at))  # fmt: skip
-    return _join_button(ctx, reply(ctx, said), channel.join_link)
+    key = "channels.subscribed_personal" if channel.personal_links else "channels.subscribed"
+    said = texts.text(ctx.language, key, title=channel.title, ends=when(bought.ends_at))
+    return _join_button(ctx, reply(ctx, said), _way_in(ctx, channel))
 
 
 def _stars(ctx: Context, chat_id: int, plan_id: str) -> Reply:
@@ -200,8 +200,17 @@ def _join(ctx: Context, chat_id: int, plan_id: str) -> Reply:
     channel = buying.load_channel(ctx.runtime, chat_id)
     if not bought.entitled(ctx.runtime.clock.now()):
         return reply(ctx, texts.text(ctx.language, "channels.not_subscribed"))
-    said = texts.text(ctx.language, "channels.join_here", title=channel.title)
-    return _join_button(ctx, reply(ctx, said), channel.join_link)
+    key = "channels.join_personal" if channel.personal_links else "channels.join_here"
+    said = texts.text(ctx.language, key, title=channel.title)
+    return _join_button(ctx, reply(ctx, said), _way_in(ctx, channel))
+
+
+def _way_in(ctx: Context, channel: channels.Channel) -> str | None:
+    """The link this buyer joins by: their own one-person link where the owner chose those,
+    else the channel's join-request link."""
+    if channel.chat_id is not None and channel.personal_links:
+        return personal.link_for(ctx.runtime, channel.chat_id, ctx.user_id, ctx.trace)
+    return channel.join_link
 
 
 def _join_button(ctx: Context, answer: Reply, link: str | None) -> Reply:
