@@ -4,29 +4,17 @@ reaches payment_webhook; the subscription follows through Pub/Sub and the buyer 
 
 from __future__ import annotations
 
-import io
 import random
 
 import pytest
 
-from infra.local.console import Console, InProcessBackend
-from infra.local.payer import Payer
 from infra.local.stack import LocalStack
 from tests.e2e.conftest import eventually, new_user
+from tests.e2e.console_process import chat_as
 from tests.e2e.rails import event_types
 
 pytestmark = pytest.mark.e2e
 OWNER, BUYER = new_user(), new_user()
-
-
-def chat_as(stack: LocalStack, user_id: int, name: str) -> tuple[Console, io.StringIO]:
-    out = io.StringIO()
-    console = Console(
-        InProcessBackend(stack.telegram), out=out, pace=0.0, users={user_id: name},
-        user_id=user_id, news_wait=0.0, payer=Payer(stack.providers.urls),
-    )  # fmt: skip
-    console.run(iter(["/start"]))
-    return console, out
 
 
 def test_a_plan_paid_with_mpesa_from_the_buyers_phone_lets_them_join(
@@ -38,7 +26,7 @@ def test_a_plan_paid_with_mpesa_from_the_buyers_phone_lets_them_join(
     owner.run(iter([f"/makeadmin {chat_id} Market news", f"/plan {code} 30 500 KES"]))
     assert "Plan p1 added" in owner_out.getvalue(), owner_out.getvalue()
 
-    buyer, out = chat_as(e2e_stack, BUYER, "Baraka")
+    buyer, out = chat_as(e2e_stack, BUYER, "Baraka", paying=True)
     buyer.run(iter(["/phone 0712345678", f"/start {code}", "/tap 30 days — KES 500.00",
                     "/tap M-Pesa"]))  # fmt: skip
     assert "Payment of KES 500.00 started" in out.getvalue(), out.getvalue()
