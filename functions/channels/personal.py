@@ -19,6 +19,7 @@ hands out the same link, and a second one is made only once the first is dead.
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from functions.channels import access
@@ -66,12 +67,21 @@ def link_for(rt: Runtime, chat_id: int, user_id: int, trace: Trace) -> str | Non
     return recorded
 
 
+@dataclass(frozen=True)
+class Joined:
+    """Whose one-person link someone joined through, and what to tell that buyer: that they
+    are in (`fresh` None), or the new link replacing the one someone else used."""
+
+    buyer: int
+    fresh: str | None = None
+
+
 def joined(
     rt: Runtime, chat_id: int, user_id: int, link: str | None, link_name: str | None,
     trace: Trace,
-) -> tuple[int, str] | None:  # fmt: skip
-    """Someone became a member (through `link`, named `link_name`, if any). Returns the
-    buyer and the new link to send them when someone else took their place."""
+) -> Joined | None:  # fmt: skip
+    """Someone became a member (through `link`, named `link_name`, if any); None when it
+    was not through a one-person link of ours, or there is nothing to tell its buyer."""
     _decide(rt, chat_id, user_id, Join(), trace, "join")  # a subscriber's join, or nothing
     buyer = access.buyer_named(link_name)
     if buyer is None or link is None:
@@ -79,13 +89,13 @@ def joined(
     access.revoke(rt.bot(), chat_id, link)  # first: a removal would free its one place
     if user_id == buyer:
         _decide(rt, chat_id, buyer, RevokeLink(link, "joined"), trace, "revoke")
-        return None
+        return Joined(buyer)
     _decide(rt, chat_id, buyer, RevokeLink(link, "intruder", user_id), trace, "revoke")
     _remove_unless_subscribed(rt, chat_id, user_id)
     if load_subscription(rt, chat_id, buyer).joined:
         return None  # the buyer is in already: nothing of theirs to replace
     fresh = link_for(rt, chat_id, buyer, trace)
-    return (buyer, fresh) if fresh is not None else None
+    return Joined(buyer, fresh) if fresh is not None else None
 
 
 def _remove_unless_subscribed(rt: Runtime, chat_id: int, user_id: int) -> None:

@@ -13,11 +13,11 @@ from telegram import ChatMemberAdministrator
 from events.channels import ChatKind
 from functions import texts
 from functions.channels import personal
-from functions.channels.buying import load_channel
+from functions.channels.buying import load_channel, load_subscription
 from functions.domain import channels
 from functions.runtime.pipeline import Trace
 from functions.telegram.bot_api import BotApiError
-from functions.telegram.channels import deep_link
+from functions.telegram.channels import deep_link, when
 from functions.telegram.chat import Context, Reply, plain
 
 log = logging.getLogger(__name__)
@@ -98,14 +98,18 @@ def on_member(ctx: Context, argument: str) -> Reply:
         return {}
     chat_id, link = changed.chat.id, changed.invite_link
     url, name = (link.invite_link, link.name) if link is not None else (None, None)
-    replaced = personal.joined(
+    outcome = personal.joined(
         ctx.runtime, chat_id, changed.new_chat_member.user.id, url, name, ctx.trace
     )
-    if replaced is None:
+    if outcome is None:
         return {}
-    buyer, fresh = replaced
-    title = load_channel(ctx.runtime, chat_id).title
-    said = texts.text(ctx.language, "channels.link_replaced", title=title)
+    channel = load_channel(ctx.runtime, chat_id)
+    if outcome.fresh is None:  # the buyer, through their own link
+        bought = load_subscription(ctx.runtime, chat_id, outcome.buyer)
+        said = texts.text(ctx.language, "channels.welcome_in", title=channel.title,
+                          ends=when(bought.ends_at))  # fmt: skip
+        return _to(outcome.buyer, said)
+    said = texts.text(ctx.language, "channels.link_replaced", title=channel.title)
     label = plain(texts.text(ctx.language, "channels.button_join"))
-    button = {"text": label, "url": fresh}
-    return {**_to(buyer, said), "reply_markup": {"inline_keyboard": [[button]]}}
+    button = {"text": label, "url": outcome.fresh}
+    return {**_to(outcome.buyer, said), "reply_markup": {"inline_keyboard": [[button]]}}

@@ -89,6 +89,7 @@ def test_the_link_stays_dead_after_the_buyer_joined_even_once_they_leave(world: 
     sells_personal_links(world)
     own = bought(world)
     assert world.open(BUYER, own) is None
+    assert "You are in" in world.fake.transcript(BUYER)[-1].text
     assert world.open(FRIEND, own) == "INVITE_HASH_EXPIRED"
     with world.fake.state.lock:  # the buyer leaves: a live member_limit=1 link had room again
         group = world.fake.state.chats.group(CHAT)
