@@ -80,6 +80,16 @@ class DryRunSet(Event):
     by_user: int
 
 
+@event("channel.access_set.v1")
+class AccessSet(Event):
+    """How buyers get in: `request` (the default), the channel's one join-request link,
+    approved only for a running subscriber; or `personal`, a link for each buyer admitting
+    one member (member_limit=1), revoked once the buyer is in (or someone else was)."""
+
+    access: Literal["request", "personal"]
+    by_user: int
+
+
 @event("channel.broadcast.v1")
 class BroadcastBatch(Event):
     """Part of an owner's message to their running subscribers. One event per at most
@@ -116,6 +126,29 @@ class SubscriberJoined(Event):
 
     chat_id: int
     user_id: int
+
+
+@event("subscription.link_issued.v1")
+class PersonalLinkIssued(Event):
+    """A link for this buyer alone (member_limit=1, named after them, dying at `expires_at`,
+    the end of the time paid for when it was made)."""
+
+    chat_id: int
+    user_id: int
+    invite_link: str = Field(max_length=256)
+    expires_at: AwareDatetime
+
+
+@event("subscription.link_revoked.v1")
+class PersonalLinkRevoked(Event):
+    """The buyer's link is dead: they joined through it (`joined`), or someone else did
+    (`intruder`, who was removed unless a subscriber themselves; the buyer gets a new one)."""
+
+    chat_id: int
+    user_id: int
+    invite_link: str = Field(max_length=256)
+    why: Literal["joined", "intruder"]
+    intruder_id: int | None = None
 
 
 @event("subscription.warned.v1")

@@ -18,7 +18,6 @@ from functions.domain.decider import DomainError
 from functions.domain.subscriptions import Purchase, Subscription
 from functions.payments import stars
 from functions.payments.ids import payment_id_for
-from functions.payments.start import Outcome, start_payment
 from functions.runtime.pipeline import Trace
 
 if TYPE_CHECKING:
@@ -101,15 +100,3 @@ def open_stars_payment(
         subject=chosen.purchase.spelled(),
     )  # fmt: skip
     return payment_id, price
-
-
-def start_on_rail(
-    rt: Runtime, *, user_id: int, chat_id: int, plan_id: str, rail: str, trace: Trace
-) -> Outcome:
-    """A payment of purpose `subscription` on a provider rail, once per update; the time
-    follows its verified success like a deposit's credit does."""
-    chosen = choose(rt, chat_id, plan_id)
-    return start_payment(
-        rt, user_id=user_id, rail_name=rail, amount=chosen.plan.price, purpose="subscription",
-        trace=trace, subject=chosen.purchase.spelled(),
-    )  # fmt: skip

@@ -1,8 +1,9 @@
 """Paid channels: owners sell time-limited access to their private channels and groups.
 
 The bot made an admin of a chat (`my_chat_member`) registers it for the user who did it;
-its owner sets plans; a buyer pays from the wallet or with Stars and gets in through the
-channel's join-request link, approved only while their subscription runs; the
+its owner sets plans; a buyer pays from the wallet, with Stars or on any rail and gets in
+through the channel's join-request link, approved only while their subscription runs, or,
+where the owner chose it, a one-person link of their own (functions/channels/personal.py); the
 end-subscriptions job warns, expires and removes (docs/architecture.md, "Paid channels").
 """
 
@@ -25,7 +26,7 @@ from functions.contexts.base import (
     reactors,
     rule,
 )
-from functions.telegram.routes import Ref, Route, command, update
+from functions.telegram.routes import Ref, Route, command, question, update
 
 if TYPE_CHECKING:
     from functions.reactors.base import Reactor
@@ -76,6 +77,7 @@ STATUS = "functions.telegram.channel_status"
 ROUTES: tuple[Route, ...] = (
     command("/subscribe", BUYER, "on_subscribe", "help.subscribe"),
     Route("callback", "ch", Ref(BUYER, "on_button")),
+    question("channel_phone", BUYER, "on_phone_answer"),  # a rail asking for the phone
     update("chat_join_request", "functions.telegram.join_requests", "on_join_request"),
     update("my_chat_member", STATUS, "on_bot_status"),
     update("chat_member", STATUS, "on_member"),
@@ -83,6 +85,7 @@ ROUTES: tuple[Route, ...] = (
     command("/plan", OWNER, "on_plan", "help.plan", args="<code> <days> <price> <currency>"),
     command("/unplan", OWNER, "on_unplan", "help.unplan", args="<code> <plan>"),
     command("/dryrun", OWNER, "on_dry_run", "help.dryrun", args="<code> on|off"),
+    command("/access", OWNER, "on_access", "help.access", args="<code> request|personal"),
     command("/revenue", OWNER, "on_revenue", "help.revenue"),
     command("/broadcast", OWNER, "on_broadcast", "help.broadcast", args="<code> <message>"),
 )

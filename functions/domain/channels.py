@@ -12,6 +12,7 @@ from dataclasses import dataclass, field, replace
 
 from events import Event, Money
 from events.channels import (
+    AccessSet,
     BroadcastBatch,
     ChannelConnected,
     ChannelDisconnected,
@@ -65,6 +66,7 @@ class Channel:
     plans: dict[str, Plan] = field(default_factory=dict)
     plans_made: int = 0  # plan ids are never reused: a bought plan id stays that plan
     dry_run: bool = False
+    personal_links: bool = False  # each buyer gets a one-person link (else: join requests)
 
     @property
     def selling(self) -> bool:
@@ -112,6 +114,12 @@ class SetDryRun:
 
 
 @dataclass(frozen=True)
+class SetAccess:
+    by_user: int
+    personal_links: bool
+
+
+@dataclass(frozen=True)
 class Broadcast:
     by_user: int
     broadcast_id: str
@@ -119,7 +127,9 @@ class Broadcast:
     recipients: tuple[int, ...]
 
 
-ChannelCommand = Connect | Disconnect | SetJoinLink | AddPlan | RemovePlan | SetDryRun | Broadcast
+ChannelCommand = (
+    Connect | Disconnect | SetJoinLink | AddPlan | RemovePlan | SetDryRun | SetAccess | Broadcast
+)
 BATCH = 50  # recipients per broadcast event (events/channels.py, BroadcastBatch)
 MAX_BROADCAST = 3500
 
@@ -182,6 +192,12 @@ def decide(state: Channel, command: ChannelCommand) -> Sequence[Event]:
             if state.dry_run == command.dry_run:
                 return []
             return [DryRunSet(dry_run=command.dry_run, by_user=command.by_user)]
+        case SetAccess():
+            _owned(state, command.by_user)
+            if state.personal_links == command.personal_links:
+                return []
+            return [AccessSet(access="personal" if command.personal_links else "request",
+                              by_user=command.by_user)]  # fmt: skip
 
 
 def _connect(state: Channel, command: Connect) -> Sequence[Event]:
@@ -252,6 +268,8 @@ def evolve(state: Channel, event: Event) -> Channel:
             return replace(state, plans={k: v for k, v in state.plans.items() if k != plan_id})
         case DryRunSet(dry_run=dry_run):
             return replace(state, dry_run=dry_run)
+        case AccessSet(access=access):
+            return replace(state, personal_links=access == "personal")
         case _:
             return state
 

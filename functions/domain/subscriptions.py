@@ -23,6 +23,8 @@ from typing import Literal
 from events import Event, Money
 from events.channels import (
     ExpiryWarned,
+    PersonalLinkIssued,
+    PersonalLinkRevoked,
     SubscriberJoined,
     SubscriberRemoved,
     SubscriptionExpired,
@@ -94,6 +96,9 @@ class Subscription:
     plan_id: str | None = None
     warned: frozenset[int] = frozenset()  # days_left told about the current end
     joined: bool = False
+    link: str | None = None  # the buyer's one-person link while it may still admit someone
+    link_expires_at: datetime | None = None
+    links_issued: int = 0
 
     @property
     def ends_at(self) -> datetime | None:
@@ -103,6 +108,11 @@ class Subscription:
         """Whether the subscriber may be in the chat now."""
         end = self.ends_at
         return self.status in LIVE and end is not None and now < end
+
+    def live_link(self, now: datetime) -> str | None:
+        """The buyer's one-person link, unless it has died of its own expiry."""
+        alive = self.link_expires_at is not None and now < self.link_expires_at
+        return self.link if alive else None
 
 
 def coverage_end(payments: Sequence[Bought]) -> datetime | None:
@@ -130,6 +140,20 @@ class Join:
 
 
 @dataclass(frozen=True)
+class IssueLink:
+    invite_link: str
+    expires_at: datetime
+    at: datetime
+
+
+@dataclass(frozen=True)
+class RevokeLink:
+    invite_link: str
+    why: Literal["joined", "intruder"]
+    intruder_id: int | None = None
+
+
+@dataclass(frozen=True)
 class Warn:
     days_left: int
     at: datetime
@@ -146,7 +170,7 @@ class Remove:
     at: datetime
 
 
-SubscriptionCommand = Pay | Join | Warn | Expire | Remove
+SubscriptionCommand = Pay | Join | IssueLink | RevokeLink | Warn | Expire | Remove
 
 
 def decide(state: Subscription, command: SubscriptionCommand) -> Sequence[Event]:
@@ -157,6 +181,20 @@ def decide(state: Subscription, command: SubscriptionCommand) -> Sequence[Event]
             if state.status not in LIVE or state.joined or state.chat_id is None:
                 return []
             return [SubscriberJoined(chat_id=state.chat_id, user_id=_user(state))]
+        case IssueLink():
+            # One live link per buyer, and only while they may be in.
+            if state.live_link(command.at) is not None or not state.entitled(command.at):
+                return []
+            assert state.chat_id is not None
+            return [PersonalLinkIssued(chat_id=state.chat_id, user_id=_user(state),
+                                       invite_link=command.invite_link,
+                                       expires_at=command.expires_at)]  # fmt: skip
+        case RevokeLink():
+            if state.link != command.invite_link or state.chat_id is None:
+                return []
+            return [PersonalLinkRevoked(chat_id=state.chat_id, user_id=_user(state),
+                                        invite_link=command.invite_link, why=command.why,
+                                        intruder_id=command.intruder_id)]  # fmt: skip
         case Warn():
             return _warn(state, command)
         case Expire():
@@ -224,12 +262,17 @@ def evolve(state: Subscription, event: Event) -> Subscription:
             )  # fmt: skip
         case SubscriberJoined():
             return replace(state, joined=True)
+        case PersonalLinkIssued():
+            return replace(state, link=event.invite_link, link_expires_at=event.expires_at,
+                           links_issued=state.links_issued + 1)  # fmt: skip
+        case PersonalLinkRevoked():
+            return replace(state, link=None, link_expires_at=None)
         case ExpiryWarned(days_left=days):
             return replace(state, status="expiring", warned=state.warned | {days})
         case SubscriptionExpired():
             return replace(state, status="expired")
         case SubscriberRemoved():
-            return replace(state, status="removed", joined=False)
+            return replace(state, status="removed", joined=False, link=None, link_expires_at=None)
         case _:
             return state
 

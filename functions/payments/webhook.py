@@ -7,10 +7,11 @@ id) names, and what the provider says is what gets applied. The rules that bind 
 its payment live in the payment core (functions/payments/apply.py, callbacks.py and the
 decider), not in the rails.
 
-The error boundary: a wrong token or signature is 401, a malformed body 400, a payment we do
-not have (or of another rail) 404 -- each writes nothing and calls no provider. A provider
-refusing our status query is 400 (the reconcile job asks again). Only our store or a
-provider being unavailable is 503, so the sender retries.
+The error boundary: a sender outside the rail's IP allow-list, where one is set, is 403
+(functions/payments/allowlist.py); a wrong token or signature is 401, a malformed body
+400, a payment we do not have (or of another rail) 404 -- each writes nothing and calls no
+provider. A provider refusing our status query is 400 (the reconcile job asks again). Only
+our store or a provider being unavailable is 503, so the sender retries.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ import flask
 
 from functions.domain import payments
 from functions.http import answer
+from functions.payments import allowlist
 from functions.payments.apply import apply_report
 from functions.payments.callbacks import address
 from functions.providers.base import (
@@ -43,6 +45,10 @@ log = logging.getLogger(__name__)
 def serve(request: flask.Request) -> Any:
     rt = runtime()
     rail_name, _, rest = request.path.strip("/").removeprefix("payments/").partition("/")
+    if not allowlist.admits(rt, rail_name, request):  # before anything is read or written
+        sender = request.headers.get("X-Forwarded-For") or request.remote_addr or ""
+        log.warning("callback for %s from %s: not on its allow-list", rail_name, sender[:200])
+        return answer(403, "forbidden")
     rail = rt.rails().get(rail_name)
     if rail is None:
         return answer(404, "unknown payment rail")

@@ -33,6 +33,7 @@ def project_channel(doc: Mapping[str, Any] | None, envelope: Envelope) -> Doc:
         "can_restrict": after.can_restrict, "join_link": after.join_link,
         "plans": [p.model_dump(mode="json") for p in after.plans.values()],
         "plans_made": after.plans_made, "dry_run": after.dry_run,
+        "personal_links": after.personal_links,
     }  # fmt: skip
     if isinstance(event, ChannelConnected):
         out["code"] = channels.code_of(event.chat_id)
@@ -48,6 +49,7 @@ def _channel_state(doc: Mapping[str, Any] | None) -> channels.Channel:
         connected=doc["connected"], can_invite=doc["can_invite"],
         can_restrict=doc["can_restrict"], join_link=doc.get("join_link"), plans=plans,
         plans_made=doc.get("plans_made", len(plans)), dry_run=doc.get("dry_run", False),
+        personal_links=doc.get("personal_links", False),
     )  # fmt: skip
 
 
@@ -118,6 +120,7 @@ class ChannelView(BaseModel):
     join_link: str | None = None
     plans: tuple[Plan, ...] = ()
     dry_run: bool = False
+    personal_links: bool = False
 
 
 def channels_of(read_models: ReadModels, owner_id: int) -> list[ChannelView]:
@@ -145,7 +148,7 @@ def _view(doc: Mapping[str, Any]) -> ChannelView:
         can_invite=doc["can_invite"], can_restrict=doc.get("can_restrict", False),
         join_link=doc.get("join_link"),
         plans=tuple(Plan.model_validate(p) for p in doc.get("plans", [])),
-        dry_run=doc.get("dry_run", False),
+        dry_run=doc.get("dry_run", False), personal_links=doc.get("personal_links", False),
     )  # fmt: skip
 
 

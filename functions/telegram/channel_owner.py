@@ -1,4 +1,4 @@
-"""A channel owner's commands: /channels, /plan, /unplan, /dryrun, /broadcast, /revenue
+"""A channel owner's commands: /channels, /plan, /unplan, /dryrun, /access, /broadcast, /revenue
 (the bot made an admin, and members arriving: functions/telegram/channel_status.py).
 
 Owners are not the bot's admins: each command is decided on the channel's stream, which
@@ -51,6 +51,8 @@ def _described(ctx: Context, channel: ChannelView) -> str:
         else texts.text(language, "channels.off_sale")
     )
     dry = texts.text(language, "channels.dry_on") if channel.dry_run else ""
+    if channel.personal_links:
+        dry += texts.text(language, "channels.personal_on")
     return texts.text(
         language, "channels.yours", title=channel.title, code=channel.code,
         off=texts.Html(off), dry=texts.Html(dry), link=deep_link(channel.chat_id),
@@ -111,6 +113,21 @@ def on_dry_run(ctx: Context, argument: str) -> Reply:
     return reply(
         ctx, texts.text(ctx.language, "channels.dry_set_on" if on else "channels.dry_set_off")
     )
+
+
+def on_access(ctx: Context, argument: str) -> Reply:
+    """/access <code> request|personal: how buyers get in (functions/channels/personal.py)."""
+    words = argument.split()
+    if len(words) != 2 or words[1].lower() not in ("request", "personal"):
+        return reply(ctx, texts.text(ctx.language, "channels.access_usage"))
+    chat_id = _chat_of_code(words[0])
+    if chat_id is None:
+        return reply(ctx, texts.text(ctx.language, "channels.bad_code"))
+    personal = words[1].lower() == "personal"
+    command = channels.SetAccess(ctx.user_id, personal)
+    ctx.runtime.pipeline.execute(channels.channels, channels.stream_of(chat_id), command, ctx.trace)
+    said = "channels.access_set_personal" if personal else "channels.access_set_request"
+    return reply(ctx, texts.text(ctx.language, said))
 
 
 def on_broadcast(ctx: Context, argument: str) -> Reply:

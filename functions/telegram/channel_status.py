@@ -12,12 +12,13 @@ from telegram import ChatMemberAdministrator
 
 from events.channels import ChatKind
 from functions import texts
-from functions.channels.buying import load_channel
-from functions.domain import channels, subscriptions
+from functions.channels import personal
+from functions.channels.buying import load_channel, load_subscription
+from functions.domain import channels
 from functions.runtime.pipeline import Trace
 from functions.telegram.bot_api import BotApiError
-from functions.telegram.channels import deep_link
-from functions.telegram.chat import Context, Reply
+from functions.telegram.channels import deep_link, when
+from functions.telegram.chat import Context, Reply, plain
 
 log = logging.getLogger(__name__)
 KINDS: dict[str, ChatKind] = {"channel": "channel", "supergroup": "supergroup", "group": "group"}
@@ -85,17 +86,30 @@ def _with_join_link(ctx: Context, chat_id: int) -> channels.Channel:
 
 
 def on_member(ctx: Context, argument: str) -> Reply:
-    """Someone became a member: a subscriber's join is recorded (approving it recorded it
-    already, so this is usually a no-op)."""
+    """Someone became a member: a subscriber's join is recorded (approving a request
+    recorded it already), and a one-person link is revoked once anyone joined through it;
+    someone else than its buyer is removed, and the buyer is sent a new link."""
     changed = ctx.update.chat_member
     assert changed is not None
     joined = changed.new_chat_member.status == "member" and changed.old_chat_member.status in (
         "left", "kicked", "restricted",
     )  # fmt: skip
-    if joined:
-        user_id = changed.new_chat_member.user.id
-        stream = subscriptions.stream_of(changed.chat.id, user_id)
-        ctx.runtime.pipeline.execute(
-            subscriptions.subscriptions, stream, subscriptions.Join(), ctx.trace
-        )
-    return {}
+    if not joined:
+        return {}
+    chat_id, link = changed.chat.id, changed.invite_link
+    url, name = (link.invite_link, link.name) if link is not None else (None, None)
+    outcome = personal.joined(
+        ctx.runtime, chat_id, changed.new_chat_member.user.id, url, name, ctx.trace
+    )
+    if outcome is None:
+        return {}
+    channel = load_channel(ctx.runtime, chat_id)
+    if outcome.fresh is None:  # the buyer, through their own link
+        bought = load_subscription(ctx.runtime, chat_id, outcome.buyer)
+        said = texts.text(ctx.language, "channels.welcome_in", title=channel.title,
+                          ends=when(bought.ends_at))  # fmt: skip
+        return _to(outcome.buyer, said)
+    said = texts.text(ctx.language, "channels.link_replaced", title=channel.title)
+    label = plain(texts.text(ctx.language, "channels.button_join"))
+    button = {"text": label, "url": outcome.fresh}
+    return {**_to(outcome.buyer, said), "reply_markup": {"inline_keyboard": [[button]]}}

@@ -1,7 +1,8 @@
 """A buyer's way into a paid channel: /subscribe or the deep link, plans, paying, joining.
 
 Buttons are `ch:<action>:<channel key>[:<plan>]`: `plans` (the channel's page), `buy` (how
-to pay), `wallet` / `stars` / `monthly` (a Star subscription) / `rail:<plan>:<rail>` (pay),
+to pay), `wallet` / `stars` / `monthly` (a Star subscription) / `rail:<plan>:<rail>` (pay on a rail,
+asking for the phone a mobile-money rail needs when the payer set none: `channel_phone`),
 `join` (the link to ask to join), and the donation keypad's (functions/telegram/donations.py).
 Join requests are answered in functions/telegram/join_requests.py.
 """
@@ -9,19 +10,18 @@ Join requests are answered in functions/telegram/join_requests.py.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from typing import Any
 
 from functions import texts
-from functions.channels import buying
+from functions.channels import buying, personal
 from functions.contexts.channels import channels_settings
 from functions.domain import channels
 from functions.notifications.channels import PREFIX
 from functions.projections.channels import selling
-from functions.providers.spec import RailSpec
-from functions.telegram import donations
+from functions.telegram import donations, rail_pay
 from functions.telegram.bot_api import BotApiError
 from functions.telegram.chat import Context, Reply, on_stale_button, plain, reply
-from functions.telegram.deposits import STARS, order_rails, started_reply
 from functions.telegram.stars import invoice
 
 log = logging.getLogger(__name__)
@@ -81,9 +81,10 @@ def on_button(ctx: Context, argument: str) -> Reply:
     action, _, rest = argument.partition(":")
     key, _, plan_id = rest.partition(":")
     chat_id = channels.chat_of(key)
-    if action == "rail" and chat_id is not None:  # ch:rail:<key>:<plan>:<rail>
+    on_rail = ON_RAIL.get(action)
+    if on_rail is not None and chat_id is not None:  # ch:rail:<key>:<plan>:<rail>
         plan_id, _, rail = plan_id.partition(":")
-        return _rail(ctx, chat_id, plan_id, rail)
+        return on_rail(ctx, chat_id, plan_id, rail, None)
     handler = ACTIONS.get(action)
     if chat_id is None or handler is None:
         return on_stale_button(ctx, argument)
@@ -102,7 +103,7 @@ def _buy(ctx: Context, chat_id: int, plan_id: str) -> Reply:
     if price.currency == "XTR":
         label = _label(ctx.language, "channels.button_stars")
         rows.append([_button(label, f"{PREFIX}:stars:{key}:{plan_id}")])
-    for option in _rails(ctx, price.currency):
+    for option in rail_pay.rails_taking(ctx, price):
         rows.append([_button(option.label, f"{PREFIX}:rail:{key}:{plan_id}:{option.name}")])
     if price.currency == "XTR" and chosen.plan.days == buying.STAR_PERIOD_DAYS:
         label = _label(ctx.language, "channels.button_star_subscription")
@@ -117,9 +118,9 @@ def _wallet(ctx: Context, chat_id: int, plan_id: str) -> Reply:
         ctx.runtime, user_id=ctx.user_id, chat_id=chat_id, plan_id=plan_id, trace=ctx.trace
     )
     channel = buying.load_channel(ctx.runtime, chat_id)
-    said = texts.text(ctx.language, "channels.subscribed", title=channel.title,
-                      ends=when(bought.ends_at))  # fmt: skip
-    return _join_button(ctx, reply(ctx, said), channel.join_link)
+    key = "channels.subscribed_personal" if channel.personal_links else "channels.subscribed"
+    said = texts.text(ctx.language, key, title=channel.title, ends=when(bought.ends_at))
+    return _join_button(ctx, reply(ctx, said), _way_in(ctx, channel))
 
 
 def _stars(ctx: Context, chat_id: int, plan_id: str) -> Reply:
@@ -136,24 +137,33 @@ def _stars(ctx: Context, chat_id: int, plan_id: str) -> Reply:
     }
 
 
-def _rails(ctx: Context, currency: str) -> list[RailSpec]:
-    """Provider rails that take the plan's currency and ask the payer nothing (Stars has
-    its own button; a rail needing a phone number is offered through /deposit)."""
-    return [
-        o for o in order_rails(ctx.runtime, currency)
-        if o.name != STARS.name and o.payer_gives != "phone"
-    ]  # fmt: skip
-
-
-def _rail(ctx: Context, chat_id: int, plan_id: str, rail: str) -> Reply:
+def _rail(ctx: Context, chat_id: int, plan_id: str, rail: str, phone: str | None = None) -> Reply:
+    """A payment of purpose `subscription` on a rail, once per update; the time follows
+    its verified success like a deposit's credit does."""
     chosen = buying.choose(ctx.runtime, chat_id, plan_id)
-    if rail not in {o.name for o in _rails(ctx, chosen.plan.price.currency)}:
+    price = chosen.plan.price
+    option = next((o for o in rail_pay.rails_taking(ctx, price) if o.name == rail), None)
+    if option is None:
         return on_stale_button(ctx, rail)  # switched off since, or forged
-    outcome = buying.start_on_rail(
-        ctx.runtime, user_id=ctx.user_id, chat_id=chat_id, plan_id=plan_id, rail=rail,
-        trace=ctx.trace,
-    )  # fmt: skip
-    return started_reply(ctx, chosen.plan.price, outcome)
+    text = texts.text(ctx.language, "channels.phone_question", rail=option.label, price=price,
+                      title=chosen.channel.title)  # fmt: skip
+    payload = f"rail:{channels.key_of(chat_id)}:{plan_id}:{rail}"
+    asking = rail_pay.PhoneQuestion("channel_phone", payload, text)
+    return rail_pay.pay_on_rail(ctx, option, price, purpose="subscription",
+                                subject=chosen.purchase.spelled(), phone=phone,
+                                question=asking)  # fmt: skip
+
+
+def on_phone_answer(ctx: Context, argument: str) -> Reply:
+    """The payer's phone, answering `channel_phone`: `<button action>:<key>:<plan or digits>:<rail>
+    <phone>`, the marker naming what the tapped button paid (see ON_RAIL) and on which rail."""
+    asked, _, phone = argument.partition(" ")
+    kind, key, what, rail = [*asked.split(":"), "", "", ""][:4]
+    chat_id = channels.chat_of(key)
+    pay = ON_RAIL.get(kind)
+    if chat_id is None or pay is None:
+        return on_stale_button(ctx, asked)
+    return pay(ctx, chat_id, what, rail, phone.strip() or None)  # nothing typed: ask again
 
 
 def _monthly(ctx: Context, chat_id: int, plan_id: str) -> Reply:
@@ -190,8 +200,17 @@ def _join(ctx: Context, chat_id: int, plan_id: str) -> Reply:
     channel = buying.load_channel(ctx.runtime, chat_id)
     if not bought.entitled(ctx.runtime.clock.now()):
         return reply(ctx, texts.text(ctx.language, "channels.not_subscribed"))
-    said = texts.text(ctx.language, "channels.join_here", title=channel.title)
-    return _join_button(ctx, reply(ctx, said), channel.join_link)
+    key = "channels.join_personal" if channel.personal_links else "channels.join_here"
+    said = texts.text(ctx.language, key, title=channel.title)
+    return _join_button(ctx, reply(ctx, said), _way_in(ctx, channel))
+
+
+def _way_in(ctx: Context, channel: channels.Channel) -> str | None:
+    """The link this buyer joins by: their own one-person link where the owner chose those,
+    else the channel's join-request link."""
+    if channel.chat_id is not None and channel.personal_links:
+        return personal.link_for(ctx.runtime, channel.chat_id, ctx.user_id, ctx.trace)
+    return channel.join_link
 
 
 def _join_button(ctx: Context, answer: Reply, link: str | None) -> Reply:
@@ -206,6 +225,9 @@ def when(moment: Any) -> str:
     return "—" if moment is None else f"{moment:%Y-%m-%d %H:%M} UTC"
 
 
+# Paying on a rail: ch:rail:<key>:<plan>:<rail>, ch:grail:<key>:<digits>:<rail> (a donation).
+OnRail = Callable[[Context, int, str, str, "str | None"], Reply]
+ON_RAIL: dict[str, OnRail] = {"rail": _rail, "grail": donations.on_rail}
 ACTIONS = {
     "plans": _plans, "buy": _buy, "wallet": _wallet, "stars": _stars, "monthly": _monthly,
     "join": _join,

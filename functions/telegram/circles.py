@@ -20,7 +20,6 @@ from functions.contexts.circles import circle_settings
 from functions.domain import circles, tiers, wallet
 from functions.domain.circle_state import Circle
 from functions.domain.decider import DomainError
-from functions.payments.start import start_payment
 from functions.projections.circles import circles_of
 from functions.reactors.circles import (
     CONTRIBUTION,
@@ -29,11 +28,10 @@ from functions.reactors.circles import (
     contribution_reference,
     deposit_reference,
 )
-from functions.telegram import circle_tiers
+from functions.telegram import circle_tiers, rail_pay
 from functions.telegram.chat import Context, Reply, on_stale_button, reply
 from functions.telegram.circle_cards import card, current, owed_by, rails_for, tag_of, trace_for
 from functions.telegram.circle_seats import SEAT_ACTIONS
-from functions.telegram.deposits import started_reply
 from functions.telegram.replies import ask
 
 PERIODS: dict[str, tuple[PeriodUnit, int]] = {
@@ -155,16 +153,11 @@ def pay_on_rail(ctx: Context, circle_id: str, rail: str, phone: str | None = Non
     if option is None:
         return reply(ctx, texts.text(ctx.language, "shop.rail_not_offered"))
     amount = state.money(state.contribution)
-    if option.payer_gives == "phone" and phone is None:
-        text = texts.text(ctx.language, "circles.phone_question", rail=option.label, amount=amount)
-        placeholder = texts.text(ctx.language, "shop.phone_placeholder")
-        return ask(ctx, "circle_phone", f"{circle_id}:{rail}", text, placeholder)
-    outcome = start_payment(
-        ctx.runtime, user_id=ctx.user_id, rail_name=option.name, amount=amount,
-        purpose="circle_contribution", phone=phone, subject=f"{circle_id}:{state.round}",
-        trace=ctx.trace,
-    )  # fmt: skip
-    return started_reply(ctx, amount, outcome)
+    text = texts.text(ctx.language, "circles.phone_question", rail=option.label, amount=amount)
+    asking = rail_pay.PhoneQuestion("circle_phone", f"{circle_id}:{rail}", text)
+    subject = f"{circle_id}:{state.round}"
+    return rail_pay.pay_on_rail(ctx, option, amount, purpose="circle_contribution",
+                                subject=subject, phone=phone, question=asking)  # fmt: skip
 
 
 def on_phone_answer(ctx: Context, argument: str) -> Reply:

@@ -336,6 +336,8 @@ def kind_text(language: str, payment: PaymentView) -> str:
             return texts.text(language, "payments.kind.subscription")
         case "tier":
             return texts.text(language, "payments.kind.tier")
+        case "donation":
+            return texts.text(language, "payments.kind.donation")
         case _:
             return texts.text(language, "payments.kind.wallet_deposit")
 

@@ -4,7 +4,8 @@ The keypad holds no state: every button carries the digits the amount would have
 tap (`ch:don:<key>:<digits>`), and each tap edits the message in place. The amount is in
 whole units of the channel's currency (its first plan's, else the default), from 1 to
 MAX_DIGITS digits and at most MAX (10,000 for Stars, Telegram's most per payment). Paid
-from the wallet (one debit per update) or, in Stars, by invoice; the owner's ledger counts
+from the wallet (one debit per update), in Stars by invoice, or on any rail collecting the
+currency (functions/telegram/rail_pay.py asks for a phone if needed); the owner's ledger counts
 it once with the platform's fee, like a subscription.
 """
 
@@ -19,7 +20,8 @@ from functions.domain.decider import DomainError
 from functions.notifications.channels import PREFIX
 from functions.payments import stars
 from functions.payments.ids import payment_id_for
-from functions.telegram.chat import Context, Reply, plain, reply
+from functions.telegram import rail_pay
+from functions.telegram.chat import Context, Reply, on_stale_button, plain, reply
 from functions.telegram.stars import invoice
 
 MAX_DIGITS = 6
@@ -99,6 +101,9 @@ def confirm(ctx: Context, chat_id: int, digits: str) -> Reply:
     rows = [[_button(ctx, "channels.button_wallet", f"{PREFIX}:gw:{key}:{digits}")]]
     if amount.currency == stars.CURRENCY:
         rows.append([_button(ctx, "channels.button_stars", f"{PREFIX}:gs:{key}:{digits}")])
+    for option in rail_pay.rails_taking(ctx, amount):
+        data = f"{PREFIX}:grail:{key}:{digits}:{option.name}"
+        rows.append([{"text": option.label, "callback_data": data}])
     said = texts.text(ctx.language, "channels.donate_how", title=channel.title, amount=amount)
     return {**reply(ctx, said), "reply_markup": {"inline_keyboard": rows}}
 
@@ -135,3 +140,18 @@ def with_stars(ctx: Context, chat_id: int, digits: str) -> Reply:
     return invoice(ctx.chat_id, payment_id, amount, ctx.language) | {
         "title": said[:32], "description": said,
     }  # fmt: skip
+
+
+def on_rail(ctx: Context, chat_id: int, digits: str, rail: str, phone: str | None) -> Reply:
+    """A payment of purpose `donation` on a rail (the phone found or asked for as for a
+    plan); its verified success goes to the owner's ledger."""
+    gift, amount, title = _gift(ctx, chat_id, digits)
+    option = next((o for o in rail_pay.rails_taking(ctx, amount) if o.name == rail), None)
+    if option is None:
+        return on_stale_button(ctx, rail)  # switched off since, or forged
+    text = texts.text(ctx.language, "channels.phone_question", rail=option.label, price=amount,
+                      title=title)  # fmt: skip
+    payload = f"grail:{channels.key_of(chat_id)}:{digits}:{rail}"
+    asking = rail_pay.PhoneQuestion("channel_phone", payload, text)
+    return rail_pay.pay_on_rail(ctx, option, amount, purpose="donation", subject=gift.spelled(),
+                                phone=phone, question=asking)  # fmt: skip

@@ -14,13 +14,11 @@ import re
 from events import Money
 from functions import texts
 from functions.domain import orders
-from functions.payments.start import start_payment
 from functions.providers.spec import RailSpec
 from functions.shop import checkout
-from functions.telegram import mobile_money
 from functions.telegram.chat import Context, Reply, on_unknown, reply
-from functions.telegram.deposits import STARS, offered, order_rails, started_reply
-from functions.telegram.replies import ask
+from functions.telegram.deposits import STARS, offered, order_rails
+from functions.telegram.rail_pay import PhoneQuestion, pay_on_rail
 from functions.telegram.shop import state_label
 
 # Every rail whose spec says the payer gives a phone asks for it; the question's marker names
@@ -48,17 +46,10 @@ def pay_order_on_rail(ctx: Context, order_id: str, rail: str, phone: str | None 
         return reply(ctx, texts.text(ctx.language, "shop.rail_not_offered"))
     if option.name == STARS.name:
         return _stars_invoice(ctx, order_id, order.total)
-    if option.payer_gives == "phone" and phone is None:
-        phone = mobile_money.remembered_for(ctx, option.name)  # the number paid from before
-    if option.payer_gives == "phone" and phone is None:
-        text = phone_question(ctx.language, option.label, order.total)
-        placeholder = texts.text(ctx.language, "shop.phone_placeholder")
-        return ask(ctx, "order_phone", f"{order_id}:{option.name}", text, placeholder)
-    outcome = start_payment(
-        ctx.runtime, user_id=ctx.user_id, rail_name=option.name, amount=order.total,
-        purpose="order", phone=phone, subject=order_id, trace=ctx.trace,
-    )  # fmt: skip
-    return started_reply(ctx, order.total, outcome)  # its purpose says it is an order's
+    text = phone_question(ctx.language, option.label, order.total)
+    asking = PhoneQuestion("order_phone", f"{order_id}:{option.name}", text)
+    return pay_on_rail(ctx, option, order.total, purpose="order", subject=order_id,
+                       phone=phone, question=asking)  # fmt: skip
 
 
 def _order_rail(ctx: Context, name: str, currency: str) -> RailSpec | None:

@@ -71,7 +71,8 @@ Paying, as the current user, on the stack's fake providers:
 Top up, e.g.: /deposit mpesa 1500 0712345678, then /approve
 Paid channels (a fake private channel in the fake Telegram):
   /makeadmin <chat id> [title]   the current user makes the bot an admin of their channel
-  /join <chat id>                the current user asks to join through the bot's link
+  /join <chat id> [link]         the current user opens the link the bot gave them (their
+                                 own, or the join-request link), or a link forwarded to them
   /members <chat id>             who is in the channel now
   /later <days>                  move the stack's clock on and run end-subscriptions"""
 CHANNEL_COMMANDS = ("/makeadmin", "/join", "/members")
@@ -121,8 +122,8 @@ class Backend(Protocol):
 
     def make_admin(self, owner_id: int, chat_id: int, title: str) -> Sent: ...
 
-    def ask_to_join(self, user_id: int, chat_id: int) -> Sent:
-        """Raises LookupError if the chat has no join-request link (or refuses the user)."""
+    def ask_to_join(self, user_id: int, chat_id: int, invite_link: str | None = None) -> Sent:
+        """Raises LookupError if the user has no link to the chat (or it refuses them)."""
         ...
 
     def members(self, chat_id: int) -> list[int]: ...
@@ -159,8 +160,8 @@ class InProcessBackend:
         delivery = self._fake.make_admin(chat_id, title, owner_id)
         return Sent(delivery.status, delivery.error)
 
-    def ask_to_join(self, user_id: int, chat_id: int) -> Sent:
-        delivery = self._fake.ask_to_join(user_id, chat_id)
+    def ask_to_join(self, user_id: int, chat_id: int, invite_link: str | None = None) -> Sent:
+        delivery = self._fake.ask_to_join(user_id, chat_id, invite_link)
         return Sent(delivery.status, delivery.error)
 
     def members(self, chat_id: int) -> list[int]:
@@ -227,8 +228,9 @@ class HttpBackend:
         body = {"owner_id": owner_id, "chat_id": chat_id, "title": title}
         return self._deliver("/make_admin", body)
 
-    def ask_to_join(self, user_id: int, chat_id: int) -> Sent:
-        sent = self._deliver("/ask_to_join", {"user_id": user_id, "chat_id": chat_id})
+    def ask_to_join(self, user_id: int, chat_id: int, invite_link: str | None = None) -> Sent:
+        body = {"user_id": user_id, "chat_id": chat_id, "invite_link": invite_link}
+        sent = self._deliver("/ask_to_join", body)
         if sent.status is None and (sent.error or "").startswith(_LOOKUP_ERROR):
             raise LookupError((sent.error or "").removeprefix(_LOOKUP_ERROR))
         return sent
@@ -557,8 +559,8 @@ class Console:
         self._watch_for_news(self.news_wait)
 
     def channel(self, command: str, words: list[str]) -> None:
-        """A fake private channel: the current user makes the bot its admin, or asks to join
-        it through the bot's join-request link; /members lists who is in."""
+        """A fake private channel: the current user makes the bot its admin, or opens a link
+        to it (the one the bot gave them, or one named); /members lists who is in."""
         if not words or not words[0].lstrip("-").isdigit():
             self.say(f"usage: {command} <chat id, e.g. -1001234567890>" +
                      (" [title]" if command == "/makeadmin" else ""))  # fmt: skip
@@ -572,7 +574,8 @@ class Console:
                 title = " ".join(words[1:]) or f"Channel {chat_id}"
                 sent = self.backend.make_admin(self.user_id, chat_id, title)
             else:
-                sent = self.backend.ask_to_join(self.user_id, chat_id)
+                link = words[1] if len(words) > 1 else None  # a link forwarded to them
+                sent = self.backend.ask_to_join(self.user_id, chat_id, link)
         except LookupError as err:
             self.say(f"  ! Telegram refused: {err}")
             return

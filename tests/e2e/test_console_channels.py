@@ -4,26 +4,17 @@ a friend with the same link is not, and moved past the end the buyer is removed.
 
 from __future__ import annotations
 
-import io
 import random
 
 import pytest
 
-from infra.local.console import Console, InProcessBackend
 from infra.local.stack import LocalStack
 from tests.e2e.conftest import eventually, new_user
+from tests.e2e.console_process import chat_as
 
 pytestmark = pytest.mark.e2e
 OWNER, BUYER, FRIEND = new_user(), new_user(), new_user()
 DAY = 86_400
-
-
-def chat_as(stack: LocalStack, user_id: int, name: str) -> tuple[Console, io.StringIO]:
-    out = io.StringIO()
-    console = Console(InProcessBackend(stack.telegram), out=out, pace=0.0,
-                      users={user_id: name}, user_id=user_id, news_wait=0.0)  # fmt: skip
-    console.run(iter(["/start"]))
-    return console, out
 
 
 def test_owner_sells_buyer_joins_friend_is_declined_and_the_end_removes_the_buyer(

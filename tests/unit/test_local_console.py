@@ -54,10 +54,10 @@ class ScriptedTelegram:
         self.sent.append(f"made admin of {chat_id} ({title}) by {owner_id}")
         return Sent(200, None)
 
-    def ask_to_join(self, user_id: int, chat_id: int) -> Sent:
+    def ask_to_join(self, user_id: int, chat_id: int, invite_link: str | None = None) -> Sent:
         if chat_id == -1:
             raise LookupError("chat -1 has no join-request link")
-        self.sent.append(f"{user_id} asks to join {chat_id}")
+        self.sent.append(f"{user_id} opens {invite_link or 'their link'} to {chat_id}")
         return Sent(200, None)
 
     def members(self, chat_id: int) -> list[int]:
@@ -203,10 +203,12 @@ def test_channel_commands_make_the_bot_an_admin_and_ask_to_join_as_the_current_u
     backend = ScriptedTelegram()
     chat, out = console(backend)
     chat.news_wait = 0.0
-    chat.run(iter(["/makeadmin -100123 Deep dives", "/join -100123", "/join -1", "/join x"]))
+    chat.run(iter(["/makeadmin -100123 Deep dives", "/join -100123", "/join -1", "/join x",
+                   "/join -100123 https://t.me/+Forwarded"]))  # fmt: skip
     assert backend.sent == [
         "made admin of -100123 (Deep dives) by 1001",
-        "1001 asks to join -100123",
+        "1001 opens their link to -100123",
+        "1001 opens https://t.me/+Forwarded to -100123",
     ]
     shown = out.getvalue()
     assert "Telegram refused: chat -1 has no join-request link" in shown

@@ -31,12 +31,32 @@ TEXTS: dict[str, str] = {
     "refusal.channel_plan_not_monthly": "A Star subscription is for a 30-day plan.",
     "channels.invoice_description": "Subscription to {title} (ref {ref})",
     "channels.button_stars": "Pay with Stars",
+    "channels.phone_question": "Reply with your {rail} phone number to pay {price} for {title}.",
     "channels.button_join": "Join the channel",
     "channels.button_renew": "Renew",
     "channels.subscribed": (
         "✅ You are subscribed to <b>{title}</b> until {ends}.\n"
         "Tap the link and ask to join: the bot lets you in."
     ),
+    "channels.subscribed_personal": (
+        "✅ You are subscribed to <b>{title}</b> until {ends}.\n"
+        "Your link lets one person in, once: you. Do not share it."
+    ),
+    "channels.join_personal": "Your own link to <b>{title}</b> (it lets one person in, once):",
+    "channels.link_replaced": (
+        "Someone else opened your link to <b>{title}</b>: they were removed and that link is "
+        "dead. Here is a new one, for you only:"
+    ),
+    "help.access": "how buyers get in: join requests, or a one-person link each",
+    "channels.access_usage": (
+        "Send <code>/access &lt;code&gt; request</code> (the bot approves subscribers' join "
+        "requests) or <code>personal</code> (each buyer gets a link for one person)."
+    ),
+    "channels.access_set_personal": (
+        "Each new buyer now gets a link that lets one person in, revoked once used."
+    ),
+    "channels.access_set_request": "Buyers now ask to join and the bot approves subscribers.",
+    "channels.personal_on": " (one-person links)",
     "channels.join_here": "Ask to join <b>{title}</b> with this link; the bot lets you in:",
     "channels.not_subscribed": "You have no running subscription to this channel.",
     "channels.welcome_in": "✅ You are in <b>{title}</b>. Your subscription runs until {ends}.",

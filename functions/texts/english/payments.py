@@ -60,6 +60,7 @@ TEXTS: dict[str, str] = {
     "payments.kind.circle_contribution": "circle contribution",
     "payments.kind.subscription": "subscription",
     "payments.kind.tier": "circle tier",
+    "payments.kind.donation": "donation",
     # Where a payment stands, in words (functions/domain/payments.py State)
     "payments.state.new": "unknown",
     "payments.state.requested": "not started yet",

@@ -2,11 +2,13 @@
 
 Modelled on the Bot API's documented behaviour (../shared/reference/telegram.md, "Paid
 channels"): `member_limit` counts members who joined through the link and are still in,
-not uses; `member_limit` and `creates_join_request` exclude each other; a join request is
-answered once (then HIDE_REQUESTER_MISSING); approving a member already in is
-USER_ALREADY_PARTICIPANT; unbanChatMember without only_if_banned removes a member; banning
-needs can_restrict_members and a user Telegram knows ("user not found" otherwise). Every
-change of membership queues a `chat_member` update (sent only if the webhook asked for it).
+not uses; a revoked link, or one past its `expire_date`, admits nobody; `member_limit` and
+`creates_join_request` exclude each other; a join request is answered once (then
+HIDE_REQUESTER_MISSING); approving a member already in is USER_ALREADY_PARTICIPANT;
+unbanChatMember without only_if_banned removes a member; banning needs
+can_restrict_members and a user Telegram knows ("user not found" otherwise). Every change
+of membership queues a `chat_member` update (sent only if the webhook asked for it), naming
+the link a member joined through.
 """
 
 from __future__ import annotations
@@ -31,7 +33,11 @@ class Link:
     member_limit: int | None = None
     creates_join_request: bool = False
     revoked: bool = False
+    expire_date: int | None = None  # unix time it stops admitting anyone
     members: set[int] = field(default_factory=set)  # joined through it and still in
+
+    def dead(self, now: int) -> bool:
+        return self.revoked or (self.expire_date is not None and now >= self.expire_date)
 
     def to_json(self) -> JsonDict:
         out: JsonDict = {"invite_link": self.url, "creator": self.creator,
@@ -41,6 +47,8 @@ class Link:
             out["name"] = self.name
         if self.member_limit is not None:
             out["member_limit"] = self.member_limit
+        if self.expire_date is not None:
+            out["expire_date"] = self.expire_date
         return out
 
 
@@ -167,8 +175,12 @@ def create_chat_invite_link(state: TelegramState, request: ApiRequest) -> JsonDi
     name = params.get("name")
     if name is not None and len(str(name)) > MAX_LINK_NAME:
         raise bad_request("invite link name is too long")
+    expires = params.get("expire_date")
+    if expires is not None and (isinstance(expires, bool) or not isinstance(expires, int)):
+        raise bad_request("expire_date must be a unix time")
     url = f"https://t.me/+{objects.invite_code(state.unique('invite'))}"
-    link = Link(url, state.bot(), None if name is None else str(name), limit, joins)
+    link = Link(url, state.bot(), None if name is None else str(name), limit, joins,
+                expire_date=expires)  # fmt: skip
     group.links[url] = link
     return link.to_json()
 
@@ -278,7 +290,7 @@ def open_link(state: TelegramState, user: JsonDict, url: str) -> JsonDict | None
     update is queued). LookupError for a link Telegram would refuse."""
     group = next((g for g in state.chats.groups.values() if url in g.links), None)
     link = group.links[url] if group is not None else None
-    if group is None or link is None or link.revoked:
+    if group is None or link is None or link.dead(state.now()):
         raise LookupError("INVITE_HASH_EXPIRED")
     user_id = user["id"]
     if user_id in group.banned:
@@ -295,3 +307,16 @@ def open_link(state: TelegramState, user: JsonDict, url: str) -> JsonDict | None
         raise LookupError("USERS_TOO_MUCH")
     state.chats.join(group, user, link, user)
     return None
+
+
+def link_shown(state: TelegramState, user_id: int, chat_id: int) -> Link | None:
+    """The link the user would tap: the newest live link of this chat among the bot's
+    buttons in their private chat (a one-person link), else the chat's join-request link."""
+    group = state.chats.group(chat_id)
+    live = {url: link for url, link in group.links.items() if not link.dead(state.now())}
+    for entry in reversed(state.transcripts.get(user_id, [])):
+        for button in entry.buttons if entry.sender == "bot" else ():
+            url = button.rpartition("<")[2].rstrip(">")
+            if url in live:
+                return live[url]
+    return next((link for link in live.values() if link.creates_join_request), None)

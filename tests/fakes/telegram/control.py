@@ -5,7 +5,8 @@
     POST /_fake/pay_invoice   {"user_id", "message_id"}   (pre-checkout, then the payment if ok)
     POST /_fake/deliver       an update object (update_id optional)
     POST /_fake/make_admin    {"owner_id", "chat_id", "title"}  (the owner makes the bot an admin)
-    POST /_fake/ask_to_join   {"user_id", "chat_id"}   (through the bot's join-request link)
+    POST /_fake/ask_to_join   {"user_id", "chat_id", "invite_link"?}   (the link the bot gave
+                              the user, or the one named; then the chat_member updates)
     POST /_fake/flush         (send the chat_member updates membership changes queued)
     GET  /_fake/members/<chat_id>
     POST /_fake/block         {"chat_id"}      POST /_fake/unblock {"chat_id"}
@@ -79,7 +80,9 @@ def _make_admin(fake: FakeTelegram, data: JsonDict) -> Any:
 
 
 def _ask_to_join(fake: FakeTelegram, data: JsonDict) -> Any:
-    return fake.ask_to_join(int(data["user_id"]), int(data["chat_id"])).to_json()
+    link = data.get("invite_link")
+    asked = fake.ask_to_join(int(data["user_id"]), int(data["chat_id"]), link and str(link))
+    return asked.to_json()
 
 
 POST_ROUTES: dict[str, Route] = {

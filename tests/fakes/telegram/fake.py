@@ -6,6 +6,7 @@ from typing import Any
 
 from tests.fakes.http_server import LoopbackFake, LoopbackServer
 
+from . import chats
 from .api import BotApi
 from .chats import make_admin, open_link
 from .clock import Clock, system_clock
@@ -185,17 +186,20 @@ class FakeTelegram(LoopbackFake):
             update = open_link(self.state, user, invite_link)
         return self.deliver(update) if update is not None else None
 
-    def ask_to_join(self, user_id: int, chat_id: int) -> Delivery:
-        """The user opens the chat's join-request link (the one the bot made); the bot's
-        answer is carried out, then the chat_member updates it queued are sent."""
+    def ask_to_join(self, user_id: int, chat_id: int, invite_link: str | None = None) -> Delivery:
+        """The user opens `invite_link` (one forwarded to them), or else the link the bot
+        gave them for this chat (chats.link_shown); the bot's answer to a join request is
+        carried out, then the chat_member updates queued are sent. The delivery returned is
+        the join request's, or that of the chat_member update of a direct join."""
         with self.state.lock:
-            links = self.state.chats.group(chat_id).links.values()
-            link = next((k for k in links if k.creates_join_request and not k.revoked), None)
+            link = chats.link_shown(self.state, user_id, chat_id) if invite_link is None else (
+                self.state.chats.group(chat_id).links.get(invite_link))  # fmt: skip
         if link is None:
-            raise LookupError(f"chat {chat_id} has no join-request link")
-        delivery = self.open_link(user_id, link.url)
-        assert delivery is not None  # a join-request link always asks the bot
-        self.flush()
+            raise LookupError(f"no link to chat {chat_id} for user {user_id}")
+        asked = self.open_link(user_id, link.url)
+        sent = self.flush()
+        delivery = asked or next(iter(sent), None)
+        assert delivery is not None  # a direct join queued its chat_member update
         return delivery
 
     def members(self, chat_id: int) -> set[int]:

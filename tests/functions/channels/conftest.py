@@ -68,8 +68,36 @@ class World:
         return self.post(update)
 
     def join_link(self) -> str:
-        [link] = self.fake.state.chats.group(CHAT).links
+        [link] = [u for u, k in self.fake.state.chats.group(CHAT).links.items()
+                  if k.creates_join_request]  # fmt: skip
         return link
+
+    def open(self, user_id: int, url: str) -> str | None:
+        """The user opens an invite link (one the bot gave them, or forwarded to them):
+        Telegram's refusal, or None once the updates it made have reached the webhook."""
+        user = human_user(user_id, "U", "en", None)
+        with self.fake.state.lock:
+            self.fake.state.users.setdefault(user_id, user)
+            try:
+                update = open_link(self.fake.state, user, url)
+            except LookupError as refused:
+                return str(refused)
+        if update is not None:
+            self.post(update)
+        self.flush()
+        return None
+
+    def flush(self) -> list[dict[str, Any]]:
+        """Deliver the chat_member updates membership changes queued; the updates sent."""
+        sent: list[dict[str, Any]] = []
+        while True:
+            with self.fake.state.lock:
+                queued, self.fake.state.chats.queued = self.fake.state.chats.queued, []
+            if not queued:
+                return sent
+            for update in queued:
+                self.post(update)
+                sent.append(update)
 
     def members(self) -> set[int]:
         return self.fake.members(CHAT)
