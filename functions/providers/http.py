@@ -139,7 +139,7 @@ def utcnow() -> datetime:
 
 
 class HttpRail(Generic[SettingsT]):
-    """What every mobile-money rail's adapter is made of: its settings, its provider's HTTP
+    """What every provider rail's adapter over HTTP is made of: its settings, its provider's HTTP
     client with the retry policy and the gate its calls wait at (quota and pace), and the
     clock. Each rail keeps its wire and its calls."""
 

@@ -11,12 +11,10 @@ from __future__ import annotations
 
 import hmac
 import json
-import time
-from collections.abc import Callable, Mapping
-from datetime import UTC, datetime, timedelta
+from collections.abc import Mapping
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, Final, Literal
 
-import httpx
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from events import Money
@@ -36,8 +34,7 @@ from functions.providers.base import (
     Status,
     Unauthorized,
 )
-from functions.providers.http import ProviderHttp
-from functions.providers.pace import Gate
+from functions.providers.http import HttpRail
 from functions.providers.pakasir import ENV_PREFIX, MIN_AMOUNT_IDR, PakasirSettings
 from functions.runtime import secrets
 
@@ -71,10 +68,6 @@ class _Transaction(BaseModel):
     completed_at: str | None = Field(max_length=64)
 
 
-def _utcnow() -> datetime:
-    return datetime.now(UTC)
-
-
 def _customer_text(status_code: int) -> str:
     """Pakasir's 4xx words are for us; a rejected key is ours to fix, not the payer's."""
     return NOT_AVAILABLE if status_code in (401, 403) else DECLINED
@@ -106,7 +99,7 @@ def _parse_time(value: object) -> datetime | None:
     return parsed if parsed.tzinfo is not None else None
 
 
-class PakasirRail:
+class PakasirRail(HttpRail[PakasirSettings]):
     """The Rail for Pakasir QRIS payments; `name` is the webhook path segment."""
 
     name = "pakasir"
@@ -115,26 +108,6 @@ class PakasirRail:
     # confirmed by a detail query about that payment's own order id.
     callback_scope: Literal["payment", "rail"] = "rail"
     signed = False
-
-    def __init__(
-        self,
-        settings: PakasirSettings,
-        client: httpx.Client | None = None,
-        now: Callable[[], datetime] = _utcnow,
-        *,
-        sleep: Callable[[float], None] = time.sleep,
-        attempts: int = 3,
-        timeout_s: float = 10.0,
-        pacer: Gate | None = None,  # build() gives the rail's quota and pace
-    ) -> None:
-        self.settings = settings
-        self._http = ProviderHttp(
-            client, attempts=attempts, sleep=sleep, timeout_s=timeout_s, pacer=pacer
-        )
-        self._now = now
-
-    def configured(self) -> bool:
-        return self.settings.configured()
 
     # -- calls to Pakasir -------------------------------------------------------------------
 
