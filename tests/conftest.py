@@ -29,9 +29,9 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     workers share the rest a file at a time (so a module's fixtures start once). Two local
     stacks of ~30 functions each on a 2-core machine miss their push deadlines."""
     for item in items:
-        on_emulators = item.get_closest_marker("e2e") is not None or bool(
-            EMULATOR_FIXTURES & set(getattr(item, "fixturenames", ()))
-        )
+        # Contract tests too: some start emulators of their own, not through a fixture.
+        tier = {"e2e", "contract"} & {mark.name for mark in item.iter_markers()}
+        on_emulators = bool(tier or EMULATOR_FIXTURES & set(getattr(item, "fixturenames", ())))
         group = "emulators" if on_emulators else item.nodeid.split("::", 1)[0]
         item.add_marker(pytest.mark.xdist_group(group))
 
