@@ -33,15 +33,15 @@ if TYPE_CHECKING:
 
 
 class ChannelsSettings(BaseSettings):
-    """SOKO_CHANNELS_*: the platform's fee and how the channels' links are made.
+    """SOKO_CHANNELS_*: the platform's fee.
 
     fee_bp: the platform's fee in basis points of every payment (500 = 5%), rounded down,
-    so the owner gets the rest. bot_username: for https://t.me/<bot_username>?start=ch_<key>.
+    so the owner gets the rest. Links name the bot as SOKO_BOT_USERNAME or getMe does
+    (functions/telegram/bot_names.py).
     """
 
     model_config = SettingsConfigDict(env_prefix="SOKO_CHANNELS_", frozen=True, extra="ignore")
     fee_bp: int = Field(default=500, ge=0, le=10_000)
-    bot_username: str = "soko_bot"
 
 
 @cache

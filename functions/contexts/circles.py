@@ -56,12 +56,11 @@ TIERS: dict[str, Tier] = {
 
 
 class CirclesSettings(BaseSettings):
-    """SOKO_CIRCLES_*: the bot's @name makes the invite links
-    (https://t.me/<bot_username>?start=circle_<id>); allow_minutes accepts periods of minutes
-    (`5min`), for trying rounds locally, never in a deployment."""
+    """SOKO_CIRCLES_*: allow_minutes accepts periods of minutes (`5min`), for trying rounds
+    locally, never in a deployment. Invite links name the bot as SOKO_BOT_USERNAME or getMe
+    does (functions/telegram/bot_names.py)."""
 
     model_config = SettingsConfigDict(env_prefix="SOKO_CIRCLES_", frozen=True, extra="ignore")
-    bot_username: str = "soko_bot"
     allow_minutes: bool = False
     tiers: dict[str, Tier] = TIERS  # JSON; the first one is free and in force without a purchase
     tier_currency: str = "KES"

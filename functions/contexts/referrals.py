@@ -49,9 +49,6 @@ class ReferralsSettings(BaseSettings):
     secret: keys the codes' HMAC. No default: a deployment mounts it from Secret Manager
       (`soko-referrals-secret`), the local stack makes one per run, and changing it voids
       every link handed out. Missing, the first code made or read fails naming it.
-    bot_username: the bot's @name, for https://t.me/<bot_username>?start=ref_<code>; unset,
-      the bot's own getMe answer names it (asked once per instance), so a link cannot
-      point at another bot.
     tier_currency / tiers: the tiers by lifetime commission, in whole units of
       tier_currency (PLN; JSON {"bronze": 0, "silver": 100, ...}, ascending from 0).
     tier_rates_bp: a tier's own commission rate ({"gold": 400}): while the referrer is in
@@ -68,7 +65,6 @@ class ReferralsSettings(BaseSettings):
     cap: dict[str, int] = {}
     window_days: int | None = None
     secret: SecretStr | None = None
-    bot_username: str | None = None
     tier_currency: str = "PLN"
     tiers: dict[str, int] = TIERS
     tier_rates_bp: dict[str, int] = {}

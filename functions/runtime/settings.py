@@ -46,6 +46,9 @@ class Settings(BaseSettings):
     payments_batch: int = Field(default=100, ge=1, le=500)
     # Telegram user ids allowed to approve transfers, refund, and run the shop: a JSON list.
     admin_ids: frozenset[int] = frozenset()
+    # The bot's @name for the t.me links it hands out (referrals, circles, channels); unset,
+    # the bot's own getMe answer names it (functions/telegram/bot_names.py).
+    bot_username: str | None = None
     # Manual transfers (bank, BLIK): offered when these details (shown to the user: account,
     # IBAN, BLIK phone) are set and there is an admin to approve them.
     manual_transfer_details: str | None = Field(default=None, max_length=1000)

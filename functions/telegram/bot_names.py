@@ -1,6 +1,6 @@
 """The bot's @username, for the t.me links it hands out.
 
-SOKO_REFERRALS_BOT_USERNAME names it where a deployment sets it; otherwise the bot is asked
+SOKO_BOT_USERNAME names it where a deployment sets it; otherwise the bot is asked
 (`getMe`) once per Bot API client and the answer kept, so a link always opens the bot whose
 token this deployment holds (the local stack's fake bot too), never a default's namesake.
 """
@@ -10,7 +10,6 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 from weakref import WeakKeyDictionary
 
-from functions.contexts.referrals import referral_settings
 from functions.runtime.settings import MissingSetting
 
 if TYPE_CHECKING:
@@ -22,7 +21,7 @@ _ASKED: WeakKeyDictionary[Bot, str] = WeakKeyDictionary()
 
 def bot_username(rt: Runtime) -> str:
     """The configured username, else the one getMe answers."""
-    configured = referral_settings().bot_username
+    configured = rt.settings.bot_username
     if configured:
         return configured.removeprefix("@")
     bot = rt.bot()
@@ -30,6 +29,6 @@ def bot_username(rt: Runtime) -> str:
         me = bot.call("getMe", {})
         username = me.get("username") if isinstance(me, dict) else None
         if not isinstance(username, str) or not username:
-            raise MissingSetting("SOKO_REFERRALS_BOT_USERNAME is not set and getMe named none")
+            raise MissingSetting("SOKO_BOT_USERNAME is not set and getMe named none")
         _ASKED[bot] = username
     return _ASKED[bot]

@@ -55,7 +55,7 @@ def _described(ctx: Context, channel: ChannelView) -> str:
         dry += texts.text(language, "channels.personal_on")
     return texts.text(
         language, "channels.yours", title=channel.title, code=channel.code,
-        off=texts.Html(off), dry=texts.Html(dry), link=deep_link(channel.chat_id),
+        off=texts.Html(off), dry=texts.Html(dry), link=deep_link(ctx, channel.chat_id),
         plans=texts.Html(plans), active=len(_running(ctx, channel.chat_id)),
     )  # fmt: skip
 

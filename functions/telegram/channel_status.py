@@ -58,7 +58,7 @@ def on_bot_status(ctx: Context, argument: str) -> Reply:
     if not channel.can_invite:
         return _to(by_user, texts.text(ctx.language, "channels.needs_rights", title=title))
     said = texts.text(ctx.language, "channels.connected", title=title,
-                      code=channels.code_of(chat.id), link=deep_link(chat.id))  # fmt: skip
+                      code=channels.code_of(chat.id), link=deep_link(ctx, chat.id))  # fmt: skip
     return _to(by_user, said)
 
 

@@ -15,20 +15,20 @@ from typing import Any
 
 from functions import texts
 from functions.channels import buying, personal
-from functions.contexts.channels import channels_settings
 from functions.domain import channels
 from functions.notifications.channels import PREFIX
 from functions.projections.channels import selling
 from functions.telegram import donations, rail_pay
 from functions.telegram.bot_api import BotApiError
+from functions.telegram.bot_names import bot_username
 from functions.telegram.chat import Context, Reply, on_stale_button, plain, reply
 from functions.telegram.stars import invoice
 
 log = logging.getLogger(__name__)
 
 
-def deep_link(chat_id: int) -> str:
-    return f"https://t.me/{channels_settings().bot_username}?start={channels.code_of(chat_id)}"
+def deep_link(ctx: Context, chat_id: int) -> str:
+    return f"https://t.me/{bot_username(ctx.runtime)}?start={channels.code_of(chat_id)}"
 
 
 def _label(language: str, key: str, **values: texts.Value) -> str:

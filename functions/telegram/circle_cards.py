@@ -8,7 +8,6 @@ import hashlib
 from typing import Any
 
 from functions import texts
-from functions.contexts.circles import circle_settings
 from functions.domain import circles
 from functions.domain.circle_state import Circle
 from functions.notifications.circles import deadline_text
@@ -16,6 +15,7 @@ from functions.projections.circles import CircleView, view_of
 from functions.providers import registry
 from functions.providers.spec import RailSpec
 from functions.runtime.pipeline import Trace
+from functions.telegram.bot_names import bot_username
 from functions.telegram.chat import Context, Reply, reply
 from functions.telegram.invitations import first_name
 
@@ -35,8 +35,8 @@ def trace_for(ctx: Context, suffix: str) -> Trace:
     return Trace(key, ctx.trace.causation_id, ctx.trace.correlation_id)
 
 
-def link_of(circle_id: str) -> str:
-    return f"https://t.me/{circle_settings().bot_username}?start=circle_{circle_id}"
+def link_of(ctx: Context, circle_id: str) -> str:
+    return f"https://t.me/{bot_username(ctx.runtime)}?start=circle_{circle_id}"
 
 
 def current(ctx: Context, circle_id: str) -> Circle:
@@ -93,7 +93,7 @@ def card_text(ctx: Context, view: CircleView) -> str:
             deadline=deadline_text(view.deadline),
         )  # fmt: skip
     if view.status == "open":
-        text += texts.text(language, "circles.card_invite", link=link_of(view.circle_id))
+        text += texts.text(language, "circles.card_invite", link=link_of(ctx, view.circle_id))
     return text
 
 

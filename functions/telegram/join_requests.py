@@ -41,7 +41,7 @@ def on_join_request(ctx: Context, argument: str) -> Reply:
                           ends=when(bought.ends_at))  # fmt: skip
         return {"method": "sendMessage", "chat_id": to_user, "text": said, "parse_mode": "HTML"}
     declined = texts.text(ctx.language, "channels.declined", title=channel.title,
-                          link=deep_link(chat_id))  # fmt: skip
+                          link=deep_link(ctx, chat_id))  # fmt: skip
     try:
         ctx.runtime.bot().call("sendMessage", {"chat_id": to_user, "text": declined,
                                                "parse_mode": "HTML"})  # fmt: skip

@@ -124,8 +124,7 @@ LOCAL_DEFAULTS: Mapping[str, str] = {
     # `/circles new Demo 500 2min 3`: rounds of minutes, so a default shows within a session.
     "SOKO_CIRCLES_ALLOW_MINUTES": "true",
     # Circle and channel links name the bot by setting (referrals ask getMe): the fake's.
-    "SOKO_CIRCLES_BOT_USERNAME": FAKE_BOT_USERNAME,
-    "SOKO_CHANNELS_BOT_USERNAME": FAKE_BOT_USERNAME,
+    "SOKO_BOT_USERNAME": FAKE_BOT_USERNAME,
 }
 SECRET_SETTINGS = (
     "SOKO_BOT_TOKEN",

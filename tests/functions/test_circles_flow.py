@@ -63,7 +63,9 @@ def circle(webhook: FlaskClient, memory_runtime: Runtime) -> tuple[Chat, str]:
     for user in (ALICE, BOB, CAROL):
         fund(memory_runtime, user, 5000)
     created = chat.say(ALICE, "/circles new Family savings 10 weekly 3")
-    found = re.search(r"https://t\.me/soko_bot\?start=circle_([a-z0-9]+)", created["text"])
+    found = re.search(
+        r"https://t\.me/soko_test_bot\?start=circle_([a-z0-9]+)", created["text"]
+    )  # getMe
     assert found is not None, created["text"]
     return chat, found.group(1)
 

@@ -44,23 +44,15 @@ def test_every_entry_point_imports_without_the_secret() -> None:
     assert done.returncode == 0, done.stderr
 
 
-def test_an_unset_username_is_the_one_getme_names_asked_once(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    monkeypatch.setattr(
-        "functions.telegram.bot_names.referral_settings", lambda: ReferralsSettings()
-    )
-    monkeypatch.delenv("SOKO_REFERRALS_BOT_USERNAME", raising=False)
-    rt = bootstrap.build(builders.settings())
+def test_an_unset_username_is_the_one_getme_names_asked_once() -> None:
+    rt = bootstrap.build(builders.settings(bot_username=None))
     bot = rt.bot_override = RecordingBot()
     assert bot_username(rt) == bot_username(rt) == "soko_test_bot"
     assert bot.methods() == ["getMe"]
 
 
-def test_a_configured_username_wins_and_getme_is_not_asked(monkeypatch: pytest.MonkeyPatch) -> None:
-    named = ReferralsSettings(bot_username="@shop_bot")
-    monkeypatch.setattr("functions.telegram.bot_names.referral_settings", lambda: named)
-    rt = bootstrap.build(builders.settings())
+def test_a_configured_username_wins_and_getme_is_not_asked() -> None:
+    rt = bootstrap.build(builders.settings(bot_username="@shop_bot"))
     bot = rt.bot_override = RecordingBot()
     assert bot_username(rt) == "shop_bot"
     assert bot.calls == []
