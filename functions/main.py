@@ -41,7 +41,10 @@ def _subscriber_entry_point(name: str) -> Callable[[CloudEvent], None]:
         logs.start(flask.request.headers.get(logs.TRACE_HEADER))
         from functions.subscriber import serve
 
-        serve(name, cloud_event.data)
+        try:
+            serve(name, cloud_event.data)
+        finally:
+            _settle_marks()
 
     # functions-framework registers the signature type under the function's name.
     entry_point.__name__ = entry_point.__qualname__ = name
@@ -55,7 +58,10 @@ def telegram_webhook(request: flask.Request) -> Any:
     logs.start(request.headers.get(logs.TRACE_HEADER))
     from functions.telegram.webhook import serve
 
-    return serve(request)
+    try:
+        return serve(request)
+    finally:
+        _settle_marks()
 
 
 @functions_framework.http
@@ -64,7 +70,10 @@ def payment_webhook(request: flask.Request) -> Any:
     logs.start(request.headers.get(logs.TRACE_HEADER))
     from functions.payments.webhook import serve
 
-    return serve(request)
+    try:
+        return serve(request)
+    finally:
+        _settle_marks()
 
 
 @functions_framework.http
@@ -73,7 +82,10 @@ def scheduled_job(request: flask.Request) -> Any:
     logs.start(request.headers.get(logs.TRACE_HEADER))
     from functions.jobs.endpoint import serve
 
-    return serve(request)
+    try:
+        return serve(request)
+    finally:
+        _settle_marks()
 
 
 @functions_framework.http
@@ -91,4 +103,15 @@ def dead_letter(cloud_event: CloudEvent) -> None:
     logs.start(flask.request.headers.get(logs.TRACE_HEADER))
     from functions.ops.dead_letter import serve
 
-    serve(cloud_event["source"], cloud_event.data)
+    try:
+        serve(cloud_event["source"], cloud_event.data)
+    finally:
+        _settle_marks()
+
+
+def _settle_marks() -> None:
+    """Before answering: mark what this request published and no append of it marked, so
+    the relay does not publish it again (functions/runtime/pipeline.py)."""
+    from functions.runtime.bootstrap import settle_marks
+
+    settle_marks()

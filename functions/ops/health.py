@@ -9,6 +9,7 @@ from typing import Any
 
 from events import Envelope, encode
 from events.ops import Heartbeat
+from functions.jobs.relay import unmarked_since
 from functions.runtime.bootstrap import Runtime, runtime
 
 log = logging.getLogger(__name__)
@@ -42,7 +43,7 @@ def heartbeat(rt: Runtime) -> Envelope:
 
 def backlog(rt: Runtime) -> dict[str, Any]:
     """How many committed events wait for the relay, and the age of the oldest one seen."""
-    pending = rt.store.unpublished(BACKLOG_LIMIT)
+    pending = rt.store.unpublished(BACKLOG_LIMIT, before=unmarked_since(rt))
     oldest = min((e.occurred_at for e in pending), default=None)
     age = (rt.clock.now() - oldest).total_seconds() if oldest else None
     return {

@@ -17,6 +17,9 @@ class Reaction:
     decider: Decider[Any, Any]
     stream: str
     command: object
+    # The stream's first command (its id was made for it): decided on the initial state
+    # without a read; the append's create of the head fails if the stream exists after all.
+    new_stream: bool = False
 
 
 @dataclass(frozen=True)

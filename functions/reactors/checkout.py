@@ -59,7 +59,8 @@ def on_lot(envelope: Envelope) -> Sequence[Reaction]:
                 total=event.total,
                 hold_until=event.until,
             )
-            return [_order(event.order_id, place)]
+            # The order id was made for this reservation (shop/checkout.py): a new stream.
+            return [Reaction(orders.orders, orders.stream_of(event.order_id), place, True)]
         case LotReleased(reason="expired"):
             return [_order(event.order_id, orders.Expire())]
         case LotSold():

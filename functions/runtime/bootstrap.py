@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -19,11 +20,21 @@ from functions.runtime.memory import (
     SystemClock,
     UuidIds,
 )
-from functions.runtime.pipeline import Pipeline, Trace
-from functions.runtime.ports import Appended, Clock, EventStore, Ids, Publisher, ReadModels
+from functions.runtime.pipeline import PendingMarks, Pipeline, Trace
+from functions.runtime.ports import (
+    Appended,
+    Clock,
+    EventStore,
+    Ids,
+    Publisher,
+    ReadModels,
+    StoreError,
+)
 from functions.runtime.reacting import follow_inline, react_to
 from functions.runtime.settings import Settings
 from functions.runtime.state_cache import StateCache
+
+log = logging.getLogger(__name__)
 
 if TYPE_CHECKING:
     from functions.contexts import Registry
@@ -56,6 +67,8 @@ class Runtime:
     _throttle: Throttle | None = field(default=None, repr=False)
     # Folded aggregate states, kept while the instance is warm (runtime/state_cache.py).
     state_cache: StateCache = field(default_factory=StateCache, repr=False)
+    # Published events whose marks ride in this instance's next append (runtime/pipeline.py).
+    pending_marks: PendingMarks = field(default_factory=PendingMarks, repr=False)
     # The contexts' own settings classes, each read from the environment once (tests may
     # install values here).
     context_settings: dict[type[BaseSettings], BaseSettings] = field(default_factory=dict)
@@ -140,6 +153,18 @@ class Runtime:
         self.follow(appended.events)
         return appended
 
+    def settle_marks(self) -> None:
+        """Mark published, in one write, what this instance published and no append has
+        marked yet; a failure leaves them to the relay, which republishes after its grace
+        period (a duplicate, never a loss), so the answer does not wait on it."""
+        pending = self.pending_marks.take(len(self.pending_marks))
+        if not pending:
+            return
+        try:
+            self.store.mark_published(pending)
+        except StoreError:
+            log.warning("could not mark %d published events; the relay will", len(pending))
+
     def follow(self, events: tuple[Envelope, ...]) -> list[Envelope]:
         """The inline reactions to `events`, and to theirs, here and now; what they wrote."""
         return follow_inline(self.pipeline, self.registry().inline, events)
@@ -152,6 +177,7 @@ class Runtime:
             clock=self.clock,
             ids=self.ids,
             cache=self.state_cache,
+            marks=self.pending_marks,
         )
 
 
@@ -219,6 +245,14 @@ def runtime() -> Runtime:
         if _current is None:
             _current = build(Settings())  # read from the environment
         return _current
+
+
+def settle_marks() -> None:
+    """The end of a request: the marks its publishes left pending, if a runtime was built."""
+    with _lock:
+        current = _current
+    if current is not None:
+        current.settle_marks()
 
 
 def install(replacement: Runtime | None) -> None:

@@ -24,6 +24,7 @@ from google.cloud.firestore_v1.base_query import FieldFilter
 from events import Envelope
 from functions.projections.base import Projection, advance
 from functions.runtime.ports import (
+    NO_HEAD,
     Appended,
     ConcurrencyConflict,
     Latest,
@@ -83,13 +84,17 @@ class FirestoreEventStore:
         events: Sequence[Envelope],
         idempotency_key: str | None = None,
         snapshot: Snapshot | None = None,
+        head: object | None = None,
+        marks: Sequence[Envelope] = (),
     ) -> Appended:
         """One atomic batch, no transaction: optimistic concurrency without locks.
 
-        The head is read once; the batch updates it only if it is unchanged since (an
-        update-time precondition) and creates the event and key documents, which fails if
-        any exists. So of two racing appends exactly one commits, and neither waits on a
-        lock, which pessimistic server-side transactions would make it do.
+        The batch updates the head only if it is unchanged (an update-time precondition) and
+        creates the event and key documents, which fails if any exists. So of two racing
+        appends exactly one commits, and neither waits on a lock, which pessimistic
+        server-side transactions would make it do. The head's update time comes from the
+        caller's token (what our last commit or read of it returned) or else from reading
+        it; the new one, from the commit's result, is returned for the next append.
         """
         check_append(stream, expected_version, events)
         check_snapshot(events, snapshot)
@@ -97,18 +102,24 @@ class FirestoreEventStore:
             check_key(idempotency_key)
         batch = self._db.batch()
         if events:
-            self._continue_stream(batch, stream, expected_version, events, snapshot)
+            self._continue_stream(batch, stream, expected_version, events, snapshot, head)
         if idempotency_key is not None:
             batch.create(self._key(idempotency_key), _key_record(stream, events))
+        for event in marks:
+            # merge: a mark never fails the append it rides in (an event document is never
+            # deleted, but a test's reset store may have lost it).
+            batch.set(self._event_ref(event), {"published": True}, merge=True)
         try:
             with translated():
-                batch.commit()
+                results = batch.commit()
         except ConcurrencyConflict:
             earlier = self.recorded(idempotency_key) if idempotency_key else None
             if earlier is not None:
                 return earlier
             raise
-        return Appended(stream, tuple(events))
+        # The head is the write after the events' creates (the batch keeps the order).
+        new_head = results[len(events)].update_time if events else None
+        return Appended(stream, tuple(events), head=new_head)
 
     def _continue_stream(
         self,
@@ -117,16 +128,19 @@ class FirestoreEventStore:
         expected_version: int,
         events: Sequence[Envelope],
         snapshot: Snapshot | None,
+        known: object | None,
     ) -> None:
         head = self._db.collection(STREAMS).document(stream)
-        with translated():
-            # Only the version: the snapshot beside it may be large and is not needed here.
-            snap = head.get(field_paths=["version"])
-        version = int(snap.get("version")) if snap.exists else 0
-        if version != expected_version:
-            raise ConcurrencyConflict(f"{stream}: expected {expected_version}, at {version}")
+        if known is None:
+            with translated():
+                # Only the version: the snapshot beside it may be large and is not needed.
+                snap = head.get(field_paths=["version"])
+            version = int(snap.get("version")) if snap.exists else 0
+            if version != expected_version:
+                raise ConcurrencyConflict(f"{stream}: expected {expected_version}, at {version}")
+            known = snap.update_time if snap.exists else NO_HEAD
         for event in events:
-            batch.create(self._events(stream).document(f"{event.version:010d}"), _doc(event))
+            batch.create(self._event_ref(event), _doc(event))
         fields: dict[str, Any] = {"version": events[-1].version}
         if snapshot is not None:
             fields["snapshot"] = {
@@ -134,29 +148,37 @@ class FirestoreEventStore:
                 "fold": snapshot.fold,
                 "state": snapshot.state,
             }
-        if snap.exists:
-            unchanged = self._db.write_option(last_update_time=snap.update_time)
-            batch.update(head, fields, option=unchanged)
+        if known is NO_HEAD:
+            batch.create(head, fields)  # fails if a racing append created it first
         else:
-            batch.create(head, fields)
+            unchanged = self._db.write_option(last_update_time=known)
+            batch.update(head, fields, option=unchanged)
 
     def load_latest(self, stream: str, fold: str) -> Latest:
         """One read of the head; the events after its snapshot only if the head is past it."""
         with translated():
             head = self._db.collection(STREAMS).document(stream).get()
         if not head.exists:
-            return Latest(None, [])
+            return Latest(None, [], head=NO_HEAD)
         snapshot = _snapshot_of(head.to_dict() or {}, fold)
         after = snapshot.version if snapshot is not None else 0
-        if after == int(head.get("version")):
-            return Latest(snapshot, [])
-        return Latest(snapshot, self.load(stream, after=after))
+        version = int(head.get("version"))
+        if after == version:
+            return Latest(snapshot, [], head=head.update_time)
+        events = self.load(stream, after=after, up_to=version)
+        # Bounded by the head's version, so the token matches the events returned.
+        return Latest(snapshot, events, head=head.update_time)
 
     def recorded(self, idempotency_key: str) -> Appended | None:
         check_key(idempotency_key)
         with translated():
             snap = self._key(idempotency_key).get()
         return self._outcome(snap.to_dict() or {}) if snap.exists else None
+
+    def is_recorded(self, idempotency_key: str) -> bool:
+        check_key(idempotency_key)
+        with translated():
+            return bool(self._key(idempotency_key).get(field_paths=["stream"]).exists)
 
     def streams(self, category: str) -> list[str]:
         # Head documents exist for every stream with events; ids sort, so a range is a prefix.
@@ -166,14 +188,14 @@ class FirestoreEventStore:
         with translated():
             return [snap.id for snap in query.select([]).stream()]
 
-    def unpublished(self, limit: int) -> list[Envelope]:
-        # No order_by: an equality filter alone is served by the automatic single-field
-        # index; the relay orders what it gets by stream and version itself.
-        query = (
-            self._db.collection_group(EVENTS)
-            .where(filter=FieldFilter("published", "==", False))
-            .limit(limit)
+    def unpublished(self, limit: int, before: datetime | None = None) -> list[Envelope]:
+        query = self._db.collection_group(EVENTS).where(
+            filter=FieldFilter("published", "==", False)
         )
+        if before is not None:
+            # Served by the composite index (published, occurred_at) in firestore.tf.
+            query = query.where(filter=FieldFilter("occurred_at", "<", before))
+        query = query.order_by("occurred_at").limit(limit)
         with translated():
             return [Envelope.from_json(s.get("envelope")) for s in query.stream()]
 
@@ -181,13 +203,15 @@ class FirestoreEventStore:
         for start in range(0, len(events), 500):  # a batch holds at most 500 writes
             batch = self._db.batch()
             for event in events[start : start + 500]:
-                ref = self._events(event.stream).document(f"{event.version:010d}")
-                batch.update(ref, {"published": True})
+                batch.update(self._event_ref(event), {"published": True})
             with translated():
                 batch.commit()
 
     def _key(self, key: str) -> Any:
         return self._db.collection(KEYS).document(key_document_id(key))
+
+    def _event_ref(self, event: Envelope) -> Any:
+        return self._events(event.stream).document(f"{event.version:010d}")
 
     def _events(self, stream: str) -> Any:
         return self._db.collection(STREAMS).document(stream).collection(EVENTS)

@@ -11,6 +11,7 @@ from typing import Any
 from events import Envelope
 from functions.projections.base import Projection, advance
 from functions.runtime.ports import (
+    NO_HEAD,
     Appended,
     ConcurrencyConflict,
     EventStore,
@@ -46,6 +47,8 @@ class MemoryEventStore:
         events: Sequence[Envelope],
         idempotency_key: str | None = None,
         snapshot: Snapshot | None = None,
+        head: object | None = None,
+        marks: Sequence[Envelope] = (),
     ) -> Appended:
         check_append(stream, expected_version, events)
         check_snapshot(events, snapshot)
@@ -59,29 +62,41 @@ class MemoryEventStore:
                 raise ConcurrencyConflict(
                     f"{stream}: expected {expected_version}, at {len(current)}"
                 )
+            if events and head is not None and head != _head(current):
+                raise ConcurrencyConflict(f"{stream}: the head moved since {head!r}")
             current.extend(events)
+            for event in marks:
+                self._unpublished.pop(event.event_id, None)
             if snapshot is not None:
                 self._snapshots[stream] = snapshot
             for event in events:
                 self._unpublished[event.event_id] = event
             if idempotency_key is not None:
                 self._keys[idempotency_key] = (stream, tuple(e.version for e in events))
-            return Appended(stream, tuple(events))
+            return Appended(stream, tuple(events), head=_head(current))
 
     def load_latest(self, stream: str, fold: str) -> Latest:
         with self._lock:
             snapshot = self._snapshots.get(stream)
-        usable = snapshot if snapshot is not None and snapshot.fold == fold else None
-        return Latest(usable, self.load(stream, after=usable.version if usable else 0))
+            usable = snapshot if snapshot is not None and snapshot.fold == fold else None
+            events = self._streams.get(stream, [])
+            after = [e for e in events if e.version > (usable.version if usable else 0)]
+            return Latest(usable, after, head=_head(events))
 
     def recorded(self, idempotency_key: str) -> Appended | None:
         with self._lock:
             return self._outcome(idempotency_key) if idempotency_key in self._keys else None
 
-    def unpublished(self, limit: int) -> list[Envelope]:
+    def is_recorded(self, idempotency_key: str) -> bool:
+        with self._lock:
+            return idempotency_key in self._keys
+
+    def unpublished(self, limit: int, before: datetime | None = None) -> list[Envelope]:
         with self._lock:
             pending = sorted(self._unpublished.values(), key=lambda e: (e.occurred_at, e.version))
-            return pending[:limit]
+        if before is not None:
+            pending = [e for e in pending if e.occurred_at < before]
+        return pending[:limit]
 
     def mark_published(self, events: Sequence[Envelope]) -> None:
         with self._lock:
@@ -100,6 +115,11 @@ class MemoryEventStore:
         stream, versions = self._keys[key]
         by_version = {e.version: e for e in self._streams.get(stream, [])}
         return Appended(stream, tuple(by_version[v] for v in versions), duplicate=True)
+
+
+def _head(events: Sequence[Envelope]) -> object:
+    """The head token of a memory stream: its length, which every append changes."""
+    return len(events) if events else NO_HEAD
 
 
 class MemoryPublisher:

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import logging
 import random
+import threading
 import time
+from collections import deque
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
@@ -18,6 +20,7 @@ from events import Envelope, Event, decode, encode
 from functions.domain.decider import Decider, DomainError
 from functions.domain.snapshots import SnapshotUnreadable
 from functions.runtime.ports import (
+    NO_HEAD,
     Appended,
     Clock,
     ConcurrencyConflict,
@@ -45,6 +48,44 @@ class Trace:
     correlation_id: str | None = None
 
 
+@dataclass(frozen=True)
+class Basis:
+    """What a command is decided on: a stream's state at a version, and the head token the
+    append may use instead of reading the head (None: the store reads it). `fresh`: read
+    from the store just now, rather than trusted from this instance's own last append."""
+
+    version: int
+    state: Any
+    head: object | None
+    fresh: bool
+
+
+class PendingMarks:
+    """Events this instance published whose published mark rides in its next append."""
+
+    def __init__(self, per_append: int = 100) -> None:
+        self._per_append = per_append  # the batch also holds the append's own writes
+        self._lock = threading.Lock()
+        self._events: deque[Envelope] = deque()
+
+    def add(self, events: Sequence[Envelope]) -> None:
+        with self._lock:
+            self._events.extend(events)
+
+    def take(self, most: int | None = None) -> tuple[Envelope, ...]:
+        with self._lock:
+            count = min(self._per_append if most is None else most, len(self._events))
+            return tuple(self._events.popleft() for _ in range(count))
+
+    def put_back(self, events: Sequence[Envelope]) -> None:
+        with self._lock:
+            self._events.extendleft(reversed(events))
+
+    def __len__(self) -> int:
+        with self._lock:
+            return len(self._events)
+
+
 @dataclass
 class Pipeline:
     store: EventStore
@@ -55,9 +96,16 @@ class Pipeline:
     sleep: Callable[[float], None] = field(default=time.sleep)
     # States this instance folded before: a command then reads only the newer events.
     cache: StateCache | None = None
+    marks: PendingMarks = field(default_factory=PendingMarks)
 
     def execute(
-        self, decider: Decider[Any, Any], stream: str, command: object, trace: Trace = Trace()
+        self,
+        decider: Decider[Any, Any],
+        stream: str,
+        command: object,
+        trace: Trace = Trace(),
+        *,
+        new_stream: bool = False,
     ) -> Appended:
         """Decide `command` on `stream`; a repeated idempotency key returns the first outcome.
 
@@ -65,79 +113,143 @@ class Pipeline:
         repeat, which saves a round trip on every first delivery (the common case). Only a
         refusal asks whether it was a repeat, since the first delivery may have changed the
         state it is decided on. Domain refusals raise `DomainError` and write nothing.
+
+        A state this instance's own last append left is decided on without reading the
+        store: the append's head precondition fails if anyone appended since, and then the
+        command is decided again on state read now. A refusal, or a decision to write
+        nothing, is only ever taken on state read now, so a stale cache costs a retry, never
+        a wrong "no". `new_stream` (a stream named by an id made for it) is decided on the
+        initial state the same way, without a read.
         """
         refused_at: int | None = None
+        trust_cache = True
         for attempt in range(self.max_attempts):
-            version, state = self._state(decider, stream)
-            if version == refused_at and self.cache is not None:
+            if new_stream and trust_cache and not self._cached(decider, stream):
+                basis = Basis(0, decider.initial, NO_HEAD, fresh=False)
+            else:
+                basis = self._basis(decider, stream, trust_cache)
+            if basis.fresh and basis.version == refused_at and self.cache is not None:
                 # The store refused this very version and showed nothing newer: the cached
                 # fold is ahead of the store (restored from a backup, or reset), so it goes.
                 self.cache.drop(decider, stream)
-                version, state = self._state(decider, stream)
+                basis = self._basis(decider, stream, trust_cache=False)
             try:
-                new_events = decider.decide(state, command)
+                new_events = decider.decide(basis.state, command)
             except DomainError:
+                if not basis.fresh:
+                    trust_cache = False
+                    continue
                 earlier = self._earlier(trace)
                 if earlier is not None:
                     return earlier
                 raise
-            envelopes = self._envelopes(stream, version, new_events, trace)
-            after = _evolved(decider, state, new_events)
-            snapshot = self._snapshot(decider, version + len(new_events), after, new_events)
+            if not new_events and not basis.fresh:
+                # "Nothing to do" is a refusal too, and no head precondition guards an
+                # append without events: decide it again on state read now.
+                trust_cache = False
+                continue
             try:
-                appended = self.store.append(
-                    stream, version, envelopes, trace.idempotency_key, snapshot=snapshot
-                )
+                appended = self._append(decider, stream, basis, new_events, trace)
             except ConcurrencyConflict:
-                refused_at = version
-                self._back_off(attempt)
+                refused_at = basis.version
+                if basis.fresh:
+                    self._back_off(attempt)  # contention; a stale cache retries at once
+                trust_cache = False
                 continue
             if not appended.duplicate:
                 self.publish(appended)
                 if self.cache is not None and new_events:
-                    # The next command on this stream reads nothing old.
-                    self.cache.put(decider, stream, Folded(version + len(new_events), after))
+                    # The next command on this stream reads nothing.
+                    after = _evolved(decider, basis.state, new_events)
+                    folded = Folded(basis.version + len(new_events), after, appended.head)
+                    self.cache.put(decider, stream, folded)
             return appended
         raise ConcurrencyConflict(f"{stream}: gave up after {self.max_attempts} attempts")
 
+    def _append(
+        self,
+        decider: Decider[Any, Any],
+        stream: str,
+        basis: Basis,
+        new_events: Sequence[Event],
+        trace: Trace,
+    ) -> Appended:
+        """Append what was decided, carrying the published marks that wait for a write."""
+        envelopes = self._envelopes(stream, basis.version, new_events, trace)
+        after = _evolved(decider, basis.state, new_events)
+        snapshot = self._snapshot(decider, basis.version + len(new_events), after, new_events)
+        marks = self.marks.take()
+        try:
+            appended = self.store.append(
+                stream,
+                basis.version,
+                envelopes,
+                trace.idempotency_key,
+                snapshot=snapshot,
+                head=basis.head,
+                marks=marks,
+            )
+        except BaseException:
+            self.marks.put_back(marks)
+            raise
+        if appended.duplicate:  # the store wrote nothing, marks included
+            self.marks.put_back(marks)
+        return appended
+
     def current(self, decider: Decider[S, Any], stream: str) -> S:
         """The aggregate's state now, for reads that decide nothing (prices, an answer)."""
-        state: S = self._state(decider, stream)[1]
+        state: S = self._basis(decider, stream, trust_cache=False).state
         return state
 
-    def _state(self, decider: Decider[Any, Any], stream: str) -> tuple[int, Any]:
-        """(version, state) now: from the cached fold (or else the stored snapshot) plus the
-        events after it, if any."""
+    def known(self, decider: Decider[S, Any], stream: str) -> S:
+        """The state as this instance last wrote or read the head, without a read if it has
+        one; else the state now. For answering what a command just did, never to decide."""
+        cached = self.cache.get(decider, stream) if self.cache is not None else None
+        if cached is not None and cached.head is not None:
+            state: S = cached.state
+            return state
+        return self.current(decider, stream)
+
+    def _cached(self, decider: Decider[Any, Any], stream: str) -> bool:
+        return self.cache is not None and self.cache.get(decider, stream) is not None
+
+    def _basis(self, decider: Decider[Any, Any], stream: str, trust_cache: bool) -> Basis:
+        """The state to decide on: the cached fold as our own append left it (trusted, with
+        its head token), or else the cached fold or the stored snapshot plus newer events."""
         known = self.cache.get(decider, stream) if self.cache is not None else None
+        if known is not None and trust_cache and known.head is not None:
+            return Basis(known.version, known.state, known.head, fresh=False)
+        head: object | None = None
         if known is not None:
             version, state = known.version, known.state
             newer = self.store.load(stream, after=version)
-        elif decider.snapshots is not None:
-            version, state, newer = self._restored(decider, stream)
+            if not newer:
+                head = known.head  # nothing newer: the head is as the token says
         else:
-            version, state = 0, decider.initial
-            newer = self.store.load(stream)
+            version, state, newer, head = self._restored(decider, stream)
         for envelope in newer:
             state = decider.evolve(state, decode(envelope))
         if newer:
             version = newer[-1].version
-            if self.cache is not None:
-                self.cache.put(decider, stream, Folded(version, state))
-        return version, state
+        if self.cache is not None and (newer or known is None):
+            self.cache.put(decider, stream, Folded(version, state, head))
+        return Basis(version, state, head, fresh=True)
 
-    def _restored(self, decider: Decider[Any, Any], stream: str) -> tuple[int, Any, list[Envelope]]:
-        """A cold read: the head's snapshot, if our fold made it, and the events after it."""
-        assert decider.snapshots is not None
-        latest = self.store.load_latest(stream, decider.snapshots.fold)
-        if latest.snapshot is None:
-            return 0, decider.initial, latest.events
+    def _restored(
+        self, decider: Decider[Any, Any], stream: str
+    ) -> tuple[int, Any, list[Envelope], object | None]:
+        """A cold read of the head (its snapshot, if our fold made it) and the events after."""
+        fold = decider.snapshots.fold if decider.snapshots is not None else ""
+        latest = self.store.load_latest(stream, fold)
+        if latest.snapshot is None or decider.snapshots is None:
+            return 0, decider.initial, latest.events, latest.head
         try:
             state = decider.snapshots.load(latest.snapshot.state)
         except SnapshotUnreadable:
             # Same fold name, other shape: cannot happen unless the fingerprint missed a change.
             log.warning("unreadable snapshot ignored", extra={"stream": stream})
-            return 0, decider.initial, self.store.load(stream)
-        return latest.snapshot.version, state, latest.events
+            return 0, decider.initial, self.store.load(stream), None
+        return latest.snapshot.version, state, latest.events, latest.head
 
     def _snapshot(
         self, decider: Decider[Any, Any], version: int, state: Any, new: Sequence[Event]
@@ -163,7 +275,9 @@ class Pipeline:
         except PublishFailed:
             log.warning("publish failed; relay will retry", extra={"stream": appended.stream})
             return
-        self.store.mark_published(appended.events)
+        # Marked in this instance's next append, or at the end of the request by
+        # Runtime.settle_marks: one write per request, not one per command.
+        self.marks.add(appended.events)
 
     def _envelopes(self, stream: str, version: int, events: Any, trace: Trace) -> list[Envelope]:
         now = self.clock.now()

@@ -40,6 +40,17 @@ class Appended:
     stream: str
     events: tuple[Envelope, ...]
     duplicate: bool = False
+    # The head as this append left it (see `append`), for the next append on the stream.
+    head: object | None = None
+
+
+class _NoHead:
+    def __repr__(self) -> str:
+        return "NO_HEAD"
+
+
+# A head token meaning "the stream has no head yet": the append creates it, or conflicts.
+NO_HEAD: object = _NoHead()
 
 
 @dataclass(frozen=True)
@@ -60,6 +71,9 @@ class Latest:
 
     snapshot: Snapshot | None
     events: list[Envelope]
+    # The head as read (NO_HEAD for a stream without one): appending after exactly these
+    # events can pass it to `append` instead of the store reading the head again.
+    head: object | None = None
 
 
 def check_snapshot(events: Sequence[Envelope], snapshot: Snapshot | None) -> None:
@@ -80,11 +94,17 @@ class EventStore(Protocol):
         events: Sequence[Envelope],
         idempotency_key: str | None = None,
         snapshot: Snapshot | None = None,
+        head: object | None = None,
+        marks: Sequence[Envelope] = (),
     ) -> Appended:
         """Atomically append; a known key returns the original outcome and writes nothing.
 
         `snapshot`, the state after these events, is kept with the head in the same atomic
-        write (replacing an older one); without one, the stored snapshot stays as it was."""
+        write (replacing an older one); without one, the stored snapshot stays as it was.
+        `head`, a token from an earlier `Appended.head` or `Latest.head`, says the stream is
+        as that left it: the store then checks it in the write itself, without reading the
+        head first, and raises ConcurrencyConflict if anyone appended since. `marks`, events
+        (of any stream) already on the bus, are marked published in the same write."""
         ...
 
     def load_latest(self, stream: str, fold: str) -> Latest:
@@ -96,12 +116,17 @@ class EventStore(Protocol):
         """The outcome stored under a key, if the command was already handled."""
         ...
 
+    def is_recorded(self, idempotency_key: str) -> bool:
+        """Whether a command was handled under this key: one read, without its events."""
+        ...
+
     def streams(self, category: str) -> list[str]:
         """Names of every stream of a category (`wallet` -> wallet-1, wallet-2, …): audits."""
         ...
 
-    def unpublished(self, limit: int) -> list[Envelope]:
-        """Committed events not yet marked published, oldest first per stream."""
+    def unpublished(self, limit: int, before: datetime | None = None) -> list[Envelope]:
+        """Committed events not yet marked published (that occurred before `before`, if
+        given), oldest first."""
         ...
 
     def mark_published(self, events: Sequence[Envelope]) -> None:

@@ -34,12 +34,18 @@ def run_reactions(
     outcomes: list[Appended] = []
     for index, reaction in enumerate(reactor.react(envelope)):
         key = reactor.key(envelope, index)
-        if check_key_first and pipeline.store.recorded(key):
+        if check_key_first and pipeline.store.is_recorded(key):
             continue
         trace = Trace(key, envelope.event_id, envelope.correlation_id)
         try:
             outcomes.append(
-                pipeline.execute(reaction.decider, reaction.stream, reaction.command, trace)
+                pipeline.execute(
+                    reaction.decider,
+                    reaction.stream,
+                    reaction.command,
+                    trace,
+                    new_stream=reaction.new_stream,
+                )
             )
         except DomainError:
             log.warning("%s refused by %s", reactor.name, reaction.stream, exc_info=True)

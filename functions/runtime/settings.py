@@ -41,6 +41,9 @@ class Settings(BaseSettings):
     default_currency: str = "KES"
     max_body_bytes: int = Field(default=64 * 1024, ge=1024)
     relay_batch: int = Field(default=200, ge=1, le=500)
+    # The relay republishes events left unmarked this long: a function marks what it
+    # published in its next append, so a younger unmarked event is normally on the bus.
+    relay_grace_s: int = Field(default=60, ge=0)
     # The reconcile job asks providers about payments pending longer than this.
     reconcile_after_s: int = Field(default=120, ge=0)
     payments_batch: int = Field(default=100, ge=1, le=500)

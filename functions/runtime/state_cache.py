@@ -20,6 +20,9 @@ from functions.domain.decider import Decider
 class Folded:
     version: int
     state: Any
+    # The stream's head token when this instance's own append (or a read of the head) left
+    # the state at `version`: deciding on it needs no read (functions/runtime/pipeline.py).
+    head: object | None = None
 
 
 class StateCache:
@@ -41,8 +44,10 @@ class StateCache:
         key = (id(decider), stream)
         with self._lock:
             known = self._entries.get(key)
-            if known is not None and known.version >= folded.version:
+            if known is not None and known.version > folded.version:
                 return
+            if known is not None and known.version == folded.version and folded.head is None:
+                return  # the same state; keep the head token it may carry
             self._entries[key] = folded
             self._entries.move_to_end(key)
             while len(self._entries) > self._capacity:

@@ -127,13 +127,25 @@ def pay_from_wallet(rt: Runtime, user_id: int, order_id: str, trace: Trace) -> S
         user_id=user_id, amount=order.total, reason="order",
         reference=references.order(order_id),
     )  # fmt: skip
-    appended = rt.execute(wallet.wallets, wallet.stream_of(user_id), debit, trace)
+    appended = rt.pipeline.execute(wallet.wallets, wallet.stream_of(user_id), debit, trace)
     # No new debit when this order's debit exists (a concurrent second tap, or a tap whose
     # instance died before its saga ran): continue the saga from that debit, under the same
     # keys, so this answer shows the outcome, not "waiting for your payment".
-    if not appended.events:
-        rt.follow(_debits(rt, user_id, debit.reference))
+    debits = appended.events or _debits(rt, user_id, debit.reference)
+    written = rt.follow(debits)
+    delivered = _delivered(written)
+    if delivered is not None:
+        # The saga delivered here and now: answer from what it wrote, without a read.
+        order = rt.pipeline.known(orders.orders, orders.stream_of(order_id))
+        return Settled(order, tuple(delivered.items))
     return settled(rt, order_id)
+
+
+def _delivered(written: list[Envelope]) -> OrderDelivered | None:
+    for envelope in written:
+        if isinstance(event := decode(envelope), OrderDelivered):
+            return event
+    return None
 
 
 def _debits(rt: Runtime, user_id: int, reference: str) -> tuple[Envelope, ...]:

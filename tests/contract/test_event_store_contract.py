@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import threading
+from datetime import UTC, datetime
 
 import pytest
 
 from events import Envelope
 from events.users import UserRegistered
-from functions.runtime.ports import Appended, ConcurrencyConflict, InvalidAppend
+from functions.runtime.ports import NO_HEAD, Appended, ConcurrencyConflict, InvalidAppend
 from tests.builders import envelope
 from tests.contract.conftest import Adapters
 
@@ -134,3 +135,57 @@ def test_streams_are_listed_by_category(adapters: Adapters) -> None:
         adapters.store.append(stream, 0, [registered(stream, 1)])
     assert sorted(adapters.store.streams("user")) == ["user-1", "user-22"]
     assert adapters.store.streams("payment") == []
+
+
+def test_an_append_at_the_head_it_was_given_reads_nothing_and_returns_the_next(
+    adapters: Adapters,
+) -> None:
+    first = adapters.store.append("user-1", 0, [registered("user-1", 1)], head=NO_HEAD)
+    assert first.head is not None
+    second = adapters.store.append("user-1", 1, [registered("user-1", 2, "B")], head=first.head)
+    assert second.head not in (None, first.head)
+    latest = adapters.store.load_latest("user-1", fold="")
+    assert latest.head == second.head  # a cold read hands out the same token
+    adapters.store.append("user-1", 2, [registered("user-1", 3, "C")], head=latest.head)
+    assert [e.data["first_name"] for e in adapters.store.load("user-1")] == ["A", "B", "C"]
+
+
+def test_an_append_at_a_head_someone_moved_on_conflicts_and_writes_nothing(
+    adapters: Adapters,
+) -> None:
+    first = adapters.store.append("user-1", 0, [registered("user-1", 1)])
+    adapters.store.append("user-1", 1, [registered("user-1", 2, "rival")])
+    with pytest.raises(ConcurrencyConflict):
+        # Our cache says version 1; the token, not a read, catches that the stream moved.
+        adapters.store.append(
+            "user-1", 1, [registered("user-1", 2, "ours", event_id="ours")], head=first.head
+        )
+    with pytest.raises(ConcurrencyConflict):
+        adapters.store.append("user-1", 0, [registered("user-1", 1, "new")], head=NO_HEAD)
+    assert [e.data["first_name"] for e in adapters.store.load("user-1")] == ["A", "rival"]
+    assert adapters.store.load_latest("user-404", fold="").head is NO_HEAD
+
+
+def test_marks_carried_by_an_append_are_written_with_it(adapters: Adapters) -> None:
+    adapters.store.append("user-1", 0, [registered("user-1", 1), registered("user-1", 2, "B")])
+    on_the_bus = adapters.store.load("user-1")[:1]
+    adapters.store.append("user-2", 0, [registered("user-2", 1)], marks=on_the_bus)
+    left = sorted((e.stream, e.version) for e in adapters.store.unpublished(limit=10))
+    assert left == [("user-1", 2), ("user-2", 1)]
+
+
+def test_the_relay_can_ask_only_for_events_left_unmarked_since_a_time(adapters: Adapters) -> None:
+    adapters.store.append("user-1", 0, [registered("user-1", 1)])  # occurred 2026-01-01
+    later = registered("user-2", 1).model_copy(
+        update={"occurred_at": datetime(2026, 1, 2, tzinfo=UTC)}
+    )
+    adapters.store.append("user-2", 0, [later])
+    cutoff = datetime(2026, 1, 1, 12, tzinfo=UTC)
+    assert [e.stream for e in adapters.store.unpublished(10, before=cutoff)] == ["user-1"]
+    assert [e.stream for e in adapters.store.unpublished(10)] == ["user-1", "user-2"]
+
+
+def test_whether_a_key_is_recorded_is_known_without_its_events(adapters: Adapters) -> None:
+    adapters.store.append("user-1", 0, [registered("user-1", 1)], "tg:1:300")
+    assert adapters.store.is_recorded("tg:1:300")
+    assert not adapters.store.is_recorded("tg:1:301")

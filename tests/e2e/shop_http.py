@@ -117,6 +117,8 @@ class HttpShop:
             return self.pipeline.execute(wallet.wallets, wallet.stream_of(user_id), command, trace)
 
         in_parallel(credit, list(user_ids), workers=16)
+        # Mark what was published, as a function does when its request ends.
+        self.store.mark_published(self.pipeline.marks.take(len(self.pipeline.marks)))
 
     def balance(self, user_id: int, currency: str) -> int:
         state = self.pipeline.current(wallet.wallets, wallet.stream_of(user_id))

@@ -43,13 +43,31 @@ def pipeline(store: Any, cache: StateCache | None) -> Pipeline:
     return Pipeline(store, MemoryPublisher(), FixedClock(), UuidIds(), cache=cache)
 
 
-def test_a_second_command_reads_only_what_came_after_the_first() -> None:
+def test_a_stream_this_instance_appended_to_last_is_not_read_again() -> None:
     spy = LoadSpy(MemoryEventStore())
     warm = pipeline(spy, StateCache())
     for n in range(3):
         warm.execute(wallets, "wallet-7", Credit(7, kes(100), "deposit", f"p{n}"))
-    assert spy.loads == [-1, 1, 2]  # each command starts after what this instance wrote
+    # One cold read; then each append checks in its own write that the head is as ours left
+    # it (functions/runtime/pipeline.py), so nothing is read before deciding.
+    assert spy.loads == [-1]
+    # A read that decides nothing still asks the store for anything newer.
     assert warm.current(wallets, "wallet-7").balance("KES") == kes(300)
+    assert spy.loads == [-1, 3]
+
+
+def test_a_cached_state_without_a_head_token_reads_only_what_came_after_it() -> None:
+    spy, cache = LoadSpy(MemoryEventStore()), StateCache()
+    warm = pipeline(spy, cache)
+    warm.execute(wallets, "wallet-7", Credit(7, kes(100), "deposit", "p0"))
+    folded = cache.get(wallets, "wallet-7")
+    assert folded is not None
+    assert folded.head is not None
+    cache.drop(wallets, "wallet-7")
+    cache.put(wallets, "wallet-7", Folded(folded.version, folded.state))  # no token
+    warm.execute(wallets, "wallet-7", Credit(7, kes(100), "deposit", "p1"))
+    assert spy.loads == [-1, 1]
+    assert warm.current(wallets, "wallet-7").balance("KES") == kes(200)
 
 
 def test_what_another_instance_wrote_is_folded_in_before_deciding() -> None:
