@@ -25,15 +25,29 @@ class RefusingBot(RecordingBot):
         raise BotApiError("sendPhoto: HTTP 400 Bad Request")
 
 
+class PhotoBot(RecordingBot):
+    def __init__(self) -> None:
+        super().__init__()
+        self.photos: list[bytes] = []
+
+    def send_photo(self, chat_id: int, png: bytes, caption: str) -> Any:
+        self.photos.append(png)
+        return super().send_photo(chat_id, png, caption)
+
+
 def test_deposit_btc_sends_the_address_as_a_qr_photo(coin_stack: CoinStack) -> None:
-    bot = RecordingBot()
+    from functions.providers.pakasir.qr import qr_png
+
+    bot = PhotoBot()
     coin_stack.rt.bot_override = bot
     answer = post_update(client_for("telegram_webhook"), text_update("/deposit btc", user_id=7))
     assert answer.status_code == 200
     assert answer.get_data() == b""  # the photo's caption said it all
     ((method, params),) = bot.calls
     assert (method, params["chat_id"]) == ("sendPhoto", 7)
-    assert params["bytes"] > 100
+    (png,) = bot.photos
+    assert png.startswith(b"\x89PNG")
+    assert png == qr_png(f"bitcoin:{BTC_RECEIVE[0]}")  # segno's QR of the BIP21 URI
     caption = params["caption"]
     assert f"<code>{BTC_RECEIVE[0]}</code>" in caption
     assert "PLN 412,345.67 per BTC" in caption
