@@ -158,7 +158,7 @@ def test_admins_see_the_addresses_handed_out_and_the_gap_limit_to_set(
     webhook = client_for("telegram_webhook")
     said = post_update(webhook, text_update("/coins", user_id=900)).get_json()["text"]
     assert "BTC (account " in said
-    assert "3 addresses handed out" in said
+    assert "addresses handed out: 3;" in said
     assert "wallet gap limit: at least 103" in said
     assert "looks only 20 unused addresses ahead" in said
     refused = post_update(webhook, text_update("/coins", user_id=7, update_id=2)).get_json()

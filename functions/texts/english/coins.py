@@ -19,7 +19,7 @@ TEXTS: dict[str, str] = {
         "either way)."
     ),
     "coins.admin_line": (
-        "{coin} (account {account}): {count} addresses handed out; credited after "
+        "{coin} (account {account}): addresses handed out: {count}; credited after "
         "{confirmations} confirmations, smallest {minimum}; wallet gap limit: at least {gap}."
     ),
     "coins.admin_bad_key": "{coin}: the account key cannot be used: {why}.",
