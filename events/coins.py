@@ -103,7 +103,9 @@ class OutputMined(Event):
 
 @event("coinaddress.output_credited.v1")
 class OutputCredited(Event):
-    """The output reached the confirmations needed: its payment succeeds with `value`."""
+    """The output reached the confirmations needed: its payment succeeds with `value`, worth
+    `amount` at `rate`, both as recorded when it was seen (None only in credits written
+    before the credit named them)."""
 
     txid: str
     vout: int
@@ -111,6 +113,8 @@ class OutputCredited(Event):
     user_id: int
     value: Money
     confirmations: int
+    amount: Money | None = None
+    rate: Rate | None = None
 
 
 @event("coinaddress.output_dropped.v1")

@@ -23,7 +23,7 @@ from functions.contexts.base import (
     rule,
 )
 from functions.crypto.coins import CryptoSettings
-from functions.telegram.routes import Route, button
+from functions.telegram.routes import Route, button, command
 
 COIN_ADDRESSES = projection("functions.projections.coins", "coin_addresses")
 COIN_DEPOSITS = reactor("functions.reactors.coin_deposits", "coin_deposits")
@@ -31,7 +31,10 @@ RULES = "functions.notifications.coins"
 
 HANDLERS = "functions.telegram.coins"
 # `/deposit btc` is /deposit's (functions/telegram/deposits.py hands the coins to us).
-ROUTES: tuple[Route, ...] = (button("cdep", HANDLERS, "on_coin_button"),)
+ROUTES: tuple[Route, ...] = (
+    button("cdep", HANDLERS, "on_coin_button"),
+    command("/coins", HANDLERS, "on_coins", "help.coins", "admin"),
+)
 
 CONTEXT = BoundedContext(
     name="coins",

@@ -63,6 +63,7 @@ class Output:
     state: OutputState = "seen"
     block_height: int | None = None
     block_hash: str | None = None
+    rate: Rate | None = None  # what `value` was priced at, on first sight
 
     @property
     def key(self) -> str:
@@ -239,6 +240,8 @@ def _step(state: Address, output: Output, listed: ChainOutput | None, seen: Obse
                 user_id=state.user_id,
                 value=output.value,
                 confirmations=now.confirmations(seen.tip),
+                amount=output.amount,
+                rate=output.rate,
             )
         )
     return events  # fmt: skip
@@ -267,7 +270,7 @@ def evolve(state: Address, event: Event) -> Address:
         case OutputSeen():
             output = Output(
                 event.txid, event.vout, event.amount, event.value, event.dust,
-                block_height=event.block_height, block_hash=event.block_hash,
+                block_height=event.block_height, block_hash=event.block_hash, rate=event.rate,
             )  # fmt: skip
             return _with(replace(state, watching=True), output)
         case OutputMined():

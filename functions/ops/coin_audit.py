@@ -3,8 +3,9 @@ valued at a rate the update-rates job recorded (functions/ops/ledger.py runs it)
 
 Checks: an output (`txid:vout` of a coin) is seen on one address once; its value is
 floor(amount x recorded rate / 10^8); it is credited at most once, never as dust, with the
-value it was seen with; every succeeded payment on a coin's rail names one credited output
-of its user and is worth exactly its value; every credited output's payment succeeded.
+value, amount and rate it was seen with; every succeeded payment on a coin's rail names one
+credited output of its user and is worth exactly its value; every credited output's payment
+succeeded.
 """
 
 from __future__ import annotations
@@ -72,6 +73,9 @@ def _credit(
         return [f"dust {key} was credited"]
     if output.value != event.value or output.user_id != event.user_id:
         return [f"credit of {key} differs from the output seen"]
+    named = (event.amount, event.rate)
+    if named != (None, None) and named != (output.amount, output.rate):
+        return [f"credit of {key} names another amount or rate than the output seen"]
     if event.payment_id != payment_id_of(coin, event.txid, event.vout):
         return [f"credit of {key} names another payment"]
     return []

@@ -2,7 +2,8 @@
 
 /deposit btc over the Telegram webhook -> the user's address (a QR photo) -> a payment to it
 on the fake chain -> watch-chain (scheduled_job) records it as seen -> two blocks -> credited
--> Pub/Sub push -> pay_coin_deposits -> credit_deposits -> the balance -> both notices.
+-> Pub/Sub push -> pay_coin_deposits -> credit_deposits -> the balance -> both notices, and
+the ledger audit (coin part included) clean over this user's streams.
 """
 
 from __future__ import annotations
@@ -48,7 +49,45 @@ def test_a_btc_payment_is_credited_after_two_blocks_and_the_user_is_told(
         if SUCCEEDED in event_types(e2e_stack, s) and _is_users(e2e_stack, s)
     ]
     assert event_types(e2e_stack, payment).count(SUCCEEDED) == 1
+    assert _credit_rates(e2e_stack) == [41_234_567]  # the credit keeps the rate it was seen at
+    assert _audit(e2e_stack, [payment]) == []  # make audit's checks, this user's streams
     payer.close()
+
+
+def _mine(stack: LocalStack) -> list[str]:
+    """This user's address streams (each opened for them)."""
+    from events import decode
+    from events.coins import CoinAddressOpened
+    from functions.runtime.firestore import FirestoreEventStore, client
+
+    store = FirestoreEventStore(client(stack.project))
+    return [
+        s
+        for s in store.streams("coinaddress")
+        if isinstance(o := decode(store.load(s)[0]), CoinAddressOpened) and o.user_id == USER
+    ]
+
+
+def _credit_rates(stack: LocalStack) -> list[int]:
+    from events import decode
+    from events.coins import OutputCredited
+    from functions.runtime.firestore import FirestoreEventStore, client
+
+    store = FirestoreEventStore(client(stack.project))
+    credits = [decode(e) for s in _mine(stack) for e in store.load(s)]
+    return [c.rate.minor_per_coin for c in credits if isinstance(c, OutputCredited) and c.rate]
+
+
+def _audit(stack: LocalStack, payments: list[str]) -> list[object]:
+    from functions.ops.ledger import audit
+    from functions.runtime.firestore import FirestoreEventStore, FirestoreReadModels, client
+    from tests.e2e.shop_http import ScopedStore
+
+    db = client(stack.project)
+    store = FirestoreEventStore(db)
+    keep = {*payments, *_mine(stack), f"wallet-{USER}"}
+    scoped = ScopedStore(store, lambda s: s in keep or s.startswith("coinrate-"))
+    return list(audit(scoped, FirestoreReadModels(db, store)))  # type: ignore[arg-type]
 
 
 def _watched(stack: LocalStack, address: str) -> bool:

@@ -27,12 +27,9 @@ class CoinStack:
     rates: FakeRates
 
     def configure(self, **values: Any) -> CryptoSettings:
-        settings = CryptoSettings(
-            btc_xpub=BTC_ZPUB,
-            btc_esplora_url=self.chain.base_url,
-            rates_url=self.rates.base_url,
-            **values,
-        )
+        defaults = {"btc_xpub": BTC_ZPUB, "btc_esplora_url": self.chain.base_url,
+                    "rates_url": self.rates.base_url}  # fmt: skip
+        settings = CryptoSettings(**(defaults | values))
         self.rt.context_settings[CryptoSettings] = settings
         return settings
 

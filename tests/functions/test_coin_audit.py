@@ -89,3 +89,25 @@ def test_a_credit_that_is_not_floor_of_amount_times_rate_is_found(coin_stack: Co
     append(coin_stack, user.stream, seen)
     found = [p.what for p in audit(coin_stack.rt.store, coin_stack.rt.read_models)]
     assert f"output BTC:{'cd' * 32}:1 is not worth floor(amount x rate)" in found
+
+
+def test_the_credit_keeps_the_rate_of_detection_and_one_naming_another_is_found(
+    coin_stack: CoinStack,
+) -> None:
+    stream, txid = credited_deposit(coin_stack)
+    from events import decode
+
+    stored = [decode(e) for e in coin_stack.rt.store.load(stream)]
+    seen = {(e.txid, e.vout): e for e in stored if isinstance(e, OutputSeen)}
+    credits = [e for e in stored if isinstance(e, OutputCredited)]
+    assert len(credits) == 2  # the dust is not credited
+    for credit in credits:
+        first = seen[(credit.txid, credit.vout)]
+        assert (credit.amount, credit.rate, credit.value) == (first.amount, first.rate, first.value)
+    other = credits[0].rate.model_copy(update={"minor_per_coin": 1})  # type: ignore[union-attr]
+    forged = credits[0].model_copy(update={"rate": other})
+    append(coin_stack, stream, forged)
+    found = [p.what for p in audit(coin_stack.rt.store, coin_stack.rt.read_models)]
+    key = f"BTC:{forged.txid}:{forged.vout}"
+    assert forged.txid == txid
+    assert f"credit of {key} names another amount or rate than the output seen" in found

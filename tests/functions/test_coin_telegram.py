@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from events import Envelope
+from events import Envelope, Money
 from functions.notifications.dispatch import notices_for
 from functions.telegram.bot_api import BotApiError
 from tests.builders import button_update, settings, text_update
@@ -25,15 +25,29 @@ class RefusingBot(RecordingBot):
         raise BotApiError("sendPhoto: HTTP 400 Bad Request")
 
 
+class PhotoBot(RecordingBot):
+    def __init__(self) -> None:
+        super().__init__()
+        self.photos: list[bytes] = []
+
+    def send_photo(self, chat_id: int, png: bytes, caption: str) -> Any:
+        self.photos.append(png)
+        return super().send_photo(chat_id, png, caption)
+
+
 def test_deposit_btc_sends_the_address_as_a_qr_photo(coin_stack: CoinStack) -> None:
-    bot = RecordingBot()
+    from functions.providers.pakasir.qr import qr_png
+
+    bot = PhotoBot()
     coin_stack.rt.bot_override = bot
     answer = post_update(client_for("telegram_webhook"), text_update("/deposit btc", user_id=7))
     assert answer.status_code == 200
     assert answer.get_data() == b""  # the photo's caption said it all
     ((method, params),) = bot.calls
     assert (method, params["chat_id"]) == ("sendPhoto", 7)
-    assert params["bytes"] > 100
+    (png,) = bot.photos
+    assert png.startswith(b"\x89PNG")
+    assert png == qr_png(f"bitcoin:{BTC_RECEIVE[0]}")  # segno's QR of the BIP21 URI
     caption = params["caption"]
     assert f"<code>{BTC_RECEIVE[0]}</code>" in caption
     assert "PLN 412,345.67 per BTC" in caption
@@ -116,3 +130,50 @@ def test_the_admins_are_told_when_a_credited_deposit_leaves_the_chain(
     assert [chat for chat, _ in told] == [900, 901]
     assert f"<code>{txid}:0</code>" in told[0][1]
     assert "credited PLN 412.34" in told[0][1]
+
+
+def test_asking_again_shows_the_payment_seen_until_it_is_credited(coin_stack: CoinStack) -> None:
+    coin_stack.rt.bot_override = RefusingBot()  # the caption comes back as the reply's text
+    webhook = client_for("telegram_webhook")
+    user = coin_stack.user(7)
+    coin_stack.chain.send(user.address, 100_000)
+    coin_stack.chain.send(user.address, 500)  # dust: recorded, never waited for
+    coin_stack.chain.mine()
+    coin_stack.watch()  # one confirmation of two
+    shown = post_update(webhook, text_update("/deposit btc", user_id=7)).get_json()["text"]
+    assert shown.endswith("Seen, waiting for confirmations:\n• BTC 0.00100000, worth PLN 412.34")
+    coin_stack.chain.mine()
+    coin_stack.watch()
+    again = post_update(webhook, text_update("/deposit btc", user_id=7, update_id=2)).get_json()
+    assert "waiting for confirmations" not in again["text"]
+    assert coin_stack.balance(7) == Money(amount=41_234, currency="PLN")
+
+
+def test_admins_see_the_addresses_handed_out_and_the_gap_limit_to_set(
+    coin_stack: CoinStack,
+) -> None:
+    coin_stack.rt.settings = settings(admin_ids=frozenset({900}))
+    for user in (7, 8, 9, 7):
+        coin_stack.user(user)
+    webhook = client_for("telegram_webhook")
+    said = post_update(webhook, text_update("/coins", user_id=900)).get_json()["text"]
+    assert "BTC (account " in said
+    assert "addresses handed out: 3;" in said
+    assert "wallet gap limit: at least 103" in said
+    assert "looks only 20 unused addresses ahead" in said
+    refused = post_update(webhook, text_update("/coins", user_id=7, update_id=2)).get_json()
+    assert "handed out" not in refused["text"]
+
+
+def test_an_unusable_account_key_tells_the_user_later_and_the_admin_why(
+    coin_stack: CoinStack,
+) -> None:
+    coin_stack.rt.settings = settings(admin_ids=frozenset({900}))
+    coin_stack.configure(btc_xpub="xprv" + "1" * 107)  # someone pasted a private key
+    webhook = client_for("telegram_webhook")
+    user = post_update(webhook, text_update("/deposit btc", user_id=7))
+    assert user.status_code == 200
+    assert user.get_json()["text"] == "BTC deposits are not available right now; please try later."
+    assert coin_stack.rt.store.streams("coinpool") == []  # nothing handed out
+    admin = post_update(webhook, text_update("/coins", user_id=900, update_id=2)).get_json()
+    assert "BTC: the account key cannot be used: a private key" in admin["text"]

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from events import Money
-from events.coins import CreditedOutputVanished, OutputSeen
+from events.coins import CreditedOutputVanished, OutputCredited, OutputSeen
 from functions.domain import coinaddress
 from tests.functions.coin_helpers import CoinStack, coin_stack
 
@@ -157,6 +157,9 @@ def test_the_rate_at_detection_is_the_one_credited(coin_stack: CoinStack) -> Non
     assert coin_stack.balance(42) == VALUE
     seen = coin_stack.address(user).outputs[f"{txid}:0"]
     assert seen.value == VALUE
+    (credit,) = [e for e in events_of(coin_stack, user.stream) if isinstance(e, OutputCredited)]
+    assert credit.rate is not None
+    assert credit.rate.minor_per_coin == 41_234_567  # not the PLN 500,000.00 recorded since
 
 
 def test_without_a_fresh_rate_a_new_output_waits_unrecorded(coin_stack: CoinStack) -> None:

@@ -38,6 +38,12 @@ def test_at_n_confirmations_the_output_is_credited_once() -> None:
     assert [type(e) for e in one] == [OutputSeen]
     two = run([OPENED, *one], listed, tip=100)
     assert [type(e) for e in two] == [OutputCredited]
+    credit = two[0]
+    assert isinstance(credit, OutputCredited)
+    # The credit keeps what was seen: the amount, the rate of detection and its value.
+    assert (credit.amount, credit.rate, credit.value, credit.confirmations) == (
+        Money(amount=100_000, currency="BTC"), RATE, Money(amount=41_234, currency="PLN"), 2,
+    )  # fmt: skip
     assert run([OPENED, *one, *two], listed, tip=105) == []
 
 

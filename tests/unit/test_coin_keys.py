@@ -3,8 +3,12 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+from pathlib import Path
+
 import pytest
-from bip_utils import Base58Decoder, Base58Encoder
+from bip_utils import Base58Decoder, Base58Encoder, Bip39SeedGenerator, Bip84, Bip84Coins
 
 from functions.crypto.coins import account_of
 from functions.crypto.keys import BadAccountKey, account_key, change_address, receive_address
@@ -27,6 +31,8 @@ LTC_ZPUB = (
     "wkUdzwD8TQnHDUCGxqZ6swA"
 )
 LTC_RECEIVE_0 = "ltc1qjmxnz78nmc8nq77wuxh25n2es7rzm5c2rkk4wh"
+MNEMONIC = " ".join(["abandon"] * 11 + ["about"])
+ROOT = Path(__file__).parents[2]
 
 
 def reencoded(key: str, version: str) -> str:
@@ -34,6 +40,16 @@ def reencoded(key: str, version: str) -> str:
     raw = Base58Decoder.CheckDecode(key)
     encoded: str = Base58Encoder.CheckEncode(bytes.fromhex(version) + raw[4:])
     return encoded
+
+
+@pytest.mark.parametrize(("coin", "key"), [("BTC", BTC_ZPUB), ("LTC", LTC_ZPUB)])
+def test_the_account_keys_are_the_vector_mnemonics_m84_coin_0(coin: str, key: str) -> None:
+    # Derived here from the mnemonic (test only: the server never sees a seed), so neither
+    # constant is taken on trust; BIP84 publishes the BTC one, bip-utils derives the LTC one.
+    seed = Bip39SeedGenerator(MNEMONIC).Generate()
+    which = Bip84Coins.BITCOIN if coin == "BTC" else Bip84Coins.LITECOIN
+    account = Bip84.FromSeed(seed, which).Purpose().Coin().Account(0)
+    assert account.PublicKey().ToExtended() == key
 
 
 @pytest.mark.parametrize("version", ["04b24746", "0488b21e"], ids=["zpub", "xpub"])
@@ -44,12 +60,13 @@ def test_btc_account_key_in_either_format_gives_the_bip84_vector_addresses(versi
     assert change_address(zpub, "BTC", 0) == BTC_CHANGE_0
 
 
-@pytest.mark.parametrize(
-    "version", ["04b24746", "019da462", "01b26ef6"], ids=["zpub", "Ltub", "Mtub"]
-)
+LTC_FORMATS = {"04b24746": "zpub", "019da462": "Ltub", "01b26ef6": "Mtub", "0488b21e": "xpub"}
+
+
+@pytest.mark.parametrize("version", list(LTC_FORMATS), ids=list(LTC_FORMATS.values()))
 def test_ltc_account_key_in_each_format_gives_the_litecoin_vector_address(version: str) -> None:
     exported = reencoded(LTC_ZPUB, version)
-    assert exported[:4] == {"04b24746": "zpub", "019da462": "Ltub", "01b26ef6": "Mtub"}[version]
+    assert exported[:4] == LTC_FORMATS[version]
     zpub = account_key(exported, "LTC")
     assert receive_address(zpub, "LTC", 0) == LTC_RECEIVE_0
     assert account_of(zpub) == account_of(LTC_ZPUB)  # one account, whatever the export
@@ -82,3 +99,22 @@ def test_a_key_of_another_depth_is_refused() -> None:
 def test_garbage_is_refused_as_a_bad_key(text: str) -> None:
     with pytest.raises(BadAccountKey):
         account_key(text, "BTC")
+
+
+LAZY_PROBE = """
+import sys
+import main, functions.contexts.coins, functions.telegram.coins, functions.jobs.coins
+import functions.crypto.keys, functions.crypto.addresses
+print("bip_utils" in sys.modules)
+functions.crypto.keys.account_key({key!r}, "BTC")
+print("bip_utils" in sys.modules)
+"""
+
+
+def test_bip_utils_is_imported_only_when_a_key_is_read() -> None:
+    # Its import costs 0.3-1.9 s: no cold start but one deriving an address may pay it.
+    probe = LAZY_PROBE.format(key=BTC_ZPUB)
+    result = subprocess.run(
+        [sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True, check=True
+    )
+    assert result.stdout.split() == ["False", "True"]

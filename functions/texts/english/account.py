@@ -22,6 +22,7 @@ TEXTS: dict[str, str] = {
     "help.deposit": "top up your wallet",
     "help.phone": "your phone for mobile money",
     "help.rails": "the payment rails' health",
+    "help.coins": "crypto deposits: addresses handed out, the wallet's gap limit",
     "help.history": "your payments",
     "help.held": "payments waiting for an admin",
     "help.credit": "approve held money at what arrived",

@@ -9,6 +9,24 @@ TEXTS: dict[str, str] = {
         "again (the address stays yours). Only send {coin} on its own network."
     ),
     "coins.rate_unknown": "not known yet",
+    "coins.waiting": "Seen, waiting for confirmations:\n{lines}",
+    "coins.waiting_line": "• {amount}, worth {value}",
+    "coins.unavailable": "{coin} deposits are not available right now; please try later.",
+    "coins.admin": (
+        "Crypto deposits:\n{lines}\n\nA wallet that imports the account key (Electrum, "
+        "Sparrow) looks only 20 unused addresses ahead: set its gap limit above the addresses "
+        "handed out, or it will not show deposits to later ones (they are credited here "
+        "either way)."
+    ),
+    "coins.admin_line": (
+        "{coin} (account {account}): addresses handed out: {count}; credited after "
+        "{confirmations} confirmations, smallest {minimum}; wallet gap limit: at least {gap}."
+    ),
+    "coins.admin_bad_key": "{coin}: the account key cannot be used: {why}.",
+    "coins.admin_none": (
+        "No coin is offered: set SOKO_CRYPTO_BTC_XPUB or SOKO_CRYPTO_LTC_XPUB to the "
+        "account's public key."
+    ),
     "coins.not_offered": "Deposits in that coin are not offered.",
     "coins.button": "{coin} (your own address)",
     "coins.seen": (
