@@ -42,10 +42,12 @@ class Chat:
     def __init__(self, webhook: FlaskClient) -> None:
         self.webhook, self.update_id = webhook, 0
 
-    def say(self, user_id: int, text: str, name: str = "Alice") -> Any:
+    def say(self, user_id: int, text: str, name: str = "Alice", last_name: str = "") -> Any:
         self.update_id += 1
         update = text_update(text, user_id=user_id, update_id=self.update_id)
         update["message"]["from"]["first_name"] = name
+        if last_name:
+            update["message"]["from"]["last_name"] = last_name
         return post_update(self.webhook, update).get_json()
 
 
@@ -95,9 +97,36 @@ def bound(webhook: FlaskClient, rail: FakeRail) -> Chat:
     chat = Chat(webhook)
     chat.say(ALICE, "/start", "Alice")
     code = link_of(chat, ALICE, "Alice")
-    welcome = chat.say(BOB, f"/start ref_{code}", "Bob")["text"]
+    welcome = chat.say(BOB, f"/start ref_{code}", "Bob", last_name="Kowalski")["text"]
     assert welcome.startswith("Alice invited you.\n\nWelcome to Soko, Bob!")
     return chat
+
+
+def test_a_new_users_welcome_gives_their_own_link_the_one_referrals_shows(
+    webhook: FlaskClient, rail: FakeRail
+) -> None:
+    chat = Chat(webhook)
+    welcome = chat.say(ALICE, "/start", "Alice")["text"]
+    code = link_of(chat, ALICE, "Alice")
+    assert welcome.endswith(
+        f"Invite friends with your link: https://t.me/soko_test_bot?start=ref_{code}\n"
+        "You earn 3% of each top-up they make (/referrals)."
+    )
+    assert link_of(chat, ALICE, "Alice") == code  # stable
+    assert "ref_" not in chat.say(ALICE, "/start", "Alice")["text"]  # welcomed back: no repeat
+
+
+def test_the_referrer_is_told_the_referees_first_name_only_and_the_referee_sees_who(
+    bound: Chat, memory_runtime: Runtime
+) -> None:
+    notices = told(memory_runtime, ALICE)
+    assert "🎉 New referral: Bob joined with your link." in notices
+    assert not any("Kowalski" in n for n in notices)
+    shown = bound.say(BOB, "/referrals", "Bob")["text"]
+    assert "You joined through Alice's link." in shown
+    assert "joined through" not in bound.say(ALICE, "/referrals", "Alice")["text"]
+    assert referrals_of(memory_runtime.read_models, BOB).referrer_id == ALICE
+    assert referrals_of(memory_runtime.read_models, ALICE).referees == ("Bob",)
 
 
 def test_a_friend_who_opens_the_link_earns_the_referrer_three_percent_of_a_deposit(
@@ -221,7 +250,9 @@ def test_an_existing_user_cannot_be_rebound_by_opening_a_link_later(
     chat.say(ALICE, "/start", "Alice")
     chat.say(BOB, "/start", "Bob")
     code = link_of(chat, ALICE, "Alice")
-    assert chat.say(BOB, f"/start ref_{code}", "Bob")["text"].startswith("Welcome back, Bob")
+    assert chat.say(BOB, f"/start ref_{code}", "Bob")["text"].startswith(
+        "You had already joined, so this invitation changes nothing.\n\nWelcome back, Bob!"
+    )
     deposit(chat, rail, BOB, "100", "Bob")
     assert wallet(memory_runtime, ALICE) == {}
     assert referrals_of(memory_runtime.read_models, ALICE).referees == ()
