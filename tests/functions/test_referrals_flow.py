@@ -22,7 +22,7 @@ from tests.functions.fake_rail import PATH_SECRET, FakeRail, callback
 
 pytestmark = pytest.mark.functions
 BASE = "https://functions.example/payment_webhook"
-ALICE, BOB, ADMIN = 7, 8, 99
+ALICE, BOB, DAN, ADMIN = 7, 8, 10, 99
 
 
 @pytest.fixture
@@ -324,3 +324,76 @@ def test_the_audit_names_a_commission_without_a_deposit_or_paid_twice(
     assert "commission paid 2 times" in found
     assert "credit commission:nothing has no commission" in found
     assert "commission on p-greedy has no succeeded deposit of the referee" in found
+
+
+@pytest.fixture
+def strict_terms(monkeypatch: pytest.MonkeyPatch) -> Any:
+    """The optional terms, off by default, set as a deployment sets them."""
+    from functions.contexts import referrals as context
+
+    monkeypatch.setenv("SOKO_REFERRALS_MIN_DEPOSIT", '{"KES": 5000}')
+    monkeypatch.setenv("SOKO_REFERRALS_CAP", '{"KES": 400}')
+    monkeypatch.setenv("SOKO_REFERRALS_WINDOW_DAYS", "30")
+    context.referral_settings.cache_clear()
+    yield
+    monkeypatch.undo()
+    context.referral_settings.cache_clear()
+
+
+def test_a_minimum_a_cap_per_referee_and_a_window_after_sign_up_bound_what_a_friend_earns(
+    strict_terms: None, bound: Chat, rail: FakeRail, memory_runtime: Runtime
+) -> None:
+    from datetime import timedelta
+
+    (binding,) = [decode(e) for e in memory_runtime.store.load(f"referral-{BOB}")]
+    assert binding.terms.model_dump() == {  # type: ignore[attr-defined]
+        "rate_bp": 300, "min_deposit": {"KES": 5000}, "cap": {"KES": 400}, "window_days": 30,
+    }  # fmt: skip
+
+    small = deposit(bound, rail, BOB, "49.99", "Bob")  # below the minimum: nothing
+    assert wallet(memory_runtime, ALICE) == {}
+    deposit(bound, rail, BOB, "100", "Bob")  # 3.00
+    deposit(bound, rail, BOB, "100", "Bob")  # 3.00, but the cap leaves 1.00
+    over = deposit(bound, rail, BOB, "100", "Bob")  # the cap is reached: nothing
+    assert wallet(memory_runtime, ALICE) == {"KES": 400}
+    assert audit(memory_runtime.store, memory_runtime.read_models) == []
+
+    chat = Chat(client_for("telegram_webhook"))
+    chat.update_id = 1000
+    chat.say(DAN, f"/start ref_{link_of(chat, ALICE, 'Alice')}", "Dan")
+    memory_runtime.clock.current += timedelta(days=30)  # type: ignore[attr-defined]
+    deposit(chat, rail, DAN, "100", "Dan")  # the last day of Dan's window: 3.00
+    memory_runtime.clock.current += timedelta(seconds=1)  # type: ignore[attr-defined]
+    late = deposit(chat, rail, DAN, "100", "Dan")  # past it: nothing
+    assert wallet(memory_runtime, ALICE) == {"KES": 700}
+    earned = [e for e in memory_runtime.store.load(f"referral-{DAN}") if "commission" in e.type]
+    assert len(earned) == 1
+    assert audit(memory_runtime.store, memory_runtime.read_models) == []
+
+    # What the audit names if anything paid past those terms:
+    from events import Money
+    from events.referrals import CommissionEarned
+
+    kes = lambda amount: Money(amount=amount, currency="KES")  # noqa: E731
+    for referee, pid, paid, commission in ((BOB, small, 4999, 149), (BOB, over, 10_000, 300),
+                                           (DAN, late, 10_000, 100)):  # fmt: skip
+        forged = CommissionEarned(
+            payment_id=pid, referee_id=referee, referrer_id=ALICE, deposit=kes(paid),
+            rate_bp=300, commission=kes(commission),
+        )  # fmt: skip
+        _append(memory_runtime, f"referral-{referee}", forged, f"forged-{pid}")
+    found = {p.what for p in audit(memory_runtime.store, memory_runtime.read_models)}
+    assert {
+        f"commission on {small} is for a deposit below the minimum",
+        f"commission on {over} passes the cap per referee",
+        f"commission on {late} is for a deposit after the window",
+    } <= found
+
+
+def test_without_settings_no_minimum_cap_or_window_applies(
+    bound: Chat, memory_runtime: Runtime
+) -> None:
+    (binding,) = [decode(e) for e in memory_runtime.store.load(f"referral-{BOB}")]
+    assert binding.terms.model_dump() == {  # type: ignore[attr-defined]
+        "rate_bp": 300, "min_deposit": {}, "cap": {}, "window_days": None,
+    }  # fmt: skip
