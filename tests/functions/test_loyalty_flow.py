@@ -194,3 +194,32 @@ def test_the_link_binds_before_start_is_answered_without_waiting_for_a_subscribe
     bound = [e.type for e in memory_runtime.store.load(f"referral-{BOB}")]
     joined = [e.type for e in memory_runtime.store.load(f"referral-{ALICE}")]
     assert (bound, joined) == (["referral.bound.v1"], ["referral.referee_joined.v1"])
+
+
+def test_the_board_shows_ten_and_the_askers_place_below_them_counting_only_visible_users(
+    memory_runtime: Runtime,
+) -> None:
+    from events import Money
+    from functions.domain import loyalty
+    from functions.runtime.pipeline import Trace
+    from tests.functions.conftest import client_for
+
+    chat = Chat(client_for("telegram_webhook"))
+    referrers = list(range(100, 112))  # twelve: 100 earned the least, 111 the most
+    for place, user in enumerate(referrers, start=1):
+        chat.say(user, "/start", f"R{user}")
+        earned = Money(amount=place * 100, currency="PLN")
+        count = loyalty.Count(user, "commission", f"p{user}", context.programme(), earned)
+        memory_runtime.execute(loyalty.loyalty, loyalty.stream_of(user), count, Trace(f"c{user}"))
+
+    board = chat.say(100, "/leaderboard", "R100")["text"]
+    month = board.split("\n\n")[0].splitlines()
+    assert month[1:4] == ["1. R111 · PLN 12.00", "2. R110 · PLN 11.00", "3. R109 · PLN 10.00"]
+    assert month[10:] == ["10. R102 · PLN 3.00", "You: #12 · PLN 1.00"]
+
+    chat.say(111, "/leaderboard hide", "R111")
+    chat.say(105, "/leaderboard hide", "R105")
+    month = chat.say(100, "/leaderboard", "R100")["text"].split("\n\n")[0].splitlines()
+    assert month[1] == "1. R110 · PLN 11.00"
+    assert "R105" not in "\n".join(month)
+    assert month[-2:] == ["10. R100 · PLN 1.00", "You: #10 · PLN 1.00"]
