@@ -161,6 +161,12 @@ def test_a_tier_rate_pays_a_bonus_on_the_wallet_and_a_refund_takes_both_back(
     second = deposit(chat, rail, BOB, "1000", "Bob")  # 3% = 30.00, plus 2% at Silver: 20.00
 
     assert wallet(memory_runtime, ALICE) == {"KES": 10_002 + 3_000 + 2_000}
+    paid = [n for n in told(memory_runtime, ALICE) if "in your wallet" in n]
+    assert paid == [
+        "💸 Commission KES 100.02 from a friend's top-up is in your wallet.",
+        "💸 Commission KES 30.00 from a friend's top-up is in your wallet.",
+        "🏆 Your tier's bonus KES 20.00 on a friend's top-up is in your wallet.",
+    ]
     assert audit(memory_runtime.store, memory_runtime.read_models) == []
     refund(memory_runtime, second)
     assert wallet(memory_runtime, ALICE) == {"KES": 10_002}

@@ -25,6 +25,7 @@ TEXTS: dict[str, str] = {
     "referrals.your_referrer": "You joined through {name}'s link.",
     "referrals.new_referral": "🎉 New referral: {name} joined with your link.",
     "referrals.commission": "💸 Commission {amount} from a friend's top-up is in your wallet.",
+    "referrals.bonus": "🏆 Your tier's bonus {amount} on a friend's top-up is in your wallet.",
     "referrals.reversed": "A friend's top-up was refunded: its commission {amount} is taken back.",
     "referrals.tier": "Tier: <b>{tier}</b> · {lifetime} earned",
     "referrals.progress": "{bar} {lifetime} of {threshold} to {next}",
