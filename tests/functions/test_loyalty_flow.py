@@ -229,3 +229,21 @@ def test_the_board_shows_ten_and_the_askers_place_below_them_counting_only_visib
     assert month[1] == "1. R110 · PLN 11.00"
     assert "R105" not in "\n".join(month)
     assert month[-2:] == ["10. R100 · PLN 1.00", "You: #10 · PLN 1.00"]
+
+
+def test_hiding_holds_for_the_next_leaderboard_without_waiting_for_the_projection(
+    chat: Chat, rail: FakeRail, memory_runtime: Runtime
+) -> None:
+    from typing import cast
+
+    from functions.runtime.memory import MemoryPublisher
+
+    deposit(chat, rail, BOB, "1000", "Bob")  # Alice earns 30.00
+    cast(MemoryPublisher, memory_runtime.publisher).subscribers.clear()  # no bus from here on
+
+    chat.say(ALICE, "/leaderboard hide", "Alice")
+    board = chat.say(ALICE, "/leaderboard", "Alice")["text"]
+    assert "1. Alice" not in board
+    assert board.count("You are hidden from the board") == 2
+    chat.say(ALICE, "/leaderboard show", "Alice")
+    assert chat.say(BOB, "/leaderboard", "Bob")["text"].count("1. Alice · PLN 30.00") == 2
