@@ -5,6 +5,7 @@ from __future__ import annotations
 from events.referrals import CommissionReversed, RefereeJoined
 from events.wallet import WalletCredited
 from functions import texts
+from functions.domain import loyalty, referrals
 from functions.notifications.notice import Facts, Notice
 
 
@@ -18,7 +19,11 @@ def new_referral(event: RefereeJoined, facts: Facts) -> list[Notice]:
 def commission_paid(event: WalletCredited, facts: Facts) -> list[Notice]:
     if event.reason != "commission":
         return []
-    said = texts.text(facts.language_of(event.user_id), "referrals.commission", amount=event.amount)
+    # A tier's bonus moves as the commission of `bonus:<payment id>`: told as what it is,
+    # not as a second commission on the same top-up.
+    bonus = event.reference.startswith(referrals.COMMISSION + loyalty.BONUS)
+    key = "referrals.bonus" if bonus else "referrals.commission"
+    said = texts.text(facts.language_of(event.user_id), key, amount=event.amount)
     return [Notice(event.user_id, said)]
 
 

@@ -1,13 +1,15 @@
 """The ledger audit's referral part: every commission traces to exactly one succeeded wallet
-deposit of a referee of that referrer, at the rate they were bound under; every reversal to
-a refund of that deposit; nothing is paid or taken back twice; a debt is never repaid beyond
-what was owed; each tier bonus traces to that commission, at a tier the referrer had
-reached, and moves like one (functions/ops/ledger.py runs it)."""
+deposit of a referee of that referrer, at the rate they were bound under and within their
+minimum, cap and window; every reversal to a refund of that deposit; nothing is paid or
+taken back twice; a debt is never repaid beyond what was owed; each tier bonus traces to
+that commission, at a tier the referrer had reached, and moves like one
+(functions/ops/ledger.py runs it)."""
 
 from __future__ import annotations
 
 from collections import Counter, defaultdict
 from dataclasses import dataclass
+from datetime import timedelta
 
 from events import Money, decode
 from events.loyalty import BonusEarned, BonusReversed, TierReached
@@ -18,6 +20,7 @@ from functions.domain import loyalty, referrals
 from functions.runtime.ports import EventStore
 
 Found = list[tuple[str, str]]  # (stream, what is wrong)
+SUCCEEDED = PaymentSucceeded.type_name
 
 
 @dataclass(frozen=True)
@@ -93,6 +96,7 @@ def _decided(
     found: Found = []
     for stream in store.streams("referral"):
         binding: ReferralBound | None = None
+        capped: Counter[str] = Counter()  # commission this referee earned, per currency
         for event in (decode(e) for e in store.load(stream)):
             if isinstance(event, ReferralBound):
                 binding = event
@@ -100,7 +104,9 @@ def _decided(
                 if event.payment_id in earned:
                     found.append((stream, f"deposit {event.payment_id} earned twice"))
                 earned[event.payment_id] = event
+                capped[event.commission.currency] += event.commission.amount
                 found += [(stream, p) for p in _earning(event, binding, succeeded)]
+                found += [(stream, p) for p in _terms(store, event, binding, capped)]
             elif isinstance(event, CommissionReversed):
                 refund = refunded.get(event.payment_id)
                 paid = earned.get(event.payment_id)
@@ -130,6 +136,29 @@ def _earning(
         return [f"commission on {event.payment_id} exceeds the rate in force"]
     if not capped and amount != floored.amount:
         return [f"commission on {event.payment_id} is not floor(rate x deposit)"]
+    return []
+
+
+def _terms(
+    store: EventStore,
+    event: CommissionEarned,
+    binding: ReferralBound | None,
+    paid: Counter[str],
+) -> list[str]:
+    """The optional terms the referee was bound under: a minimum deposit, a cap on what
+    they earn their referrer, a window after sign-up."""
+    if binding is None:
+        return []  # _earning names it
+    terms, pid, currency = binding.terms, event.payment_id, event.deposit.currency
+    if event.deposit.amount < terms.min_deposit.get(currency, 0):
+        return [f"commission on {pid} is for a deposit below the minimum"]
+    if paid[currency] > terms.cap.get(currency, paid[currency]):
+        return [f"commission on {pid} passes the cap per referee"]
+    if terms.window_days is not None:
+        ends = binding.at + timedelta(days=terms.window_days)
+        when = [e.occurred_at for e in store.load(f"payment-{pid}") if e.type == SUCCEEDED]
+        if when and when[0] > ends:
+            return [f"commission on {pid} is for a deposit after the window"]
     return []
 
 

@@ -44,10 +44,12 @@ def on_start(ctx: Context, argument: str) -> Reply:
         return CIRCLE_CARD.resolve()(ctx, argument.removeprefix(CIRCLE_LINK)[:32], head)
     if any(e.type == "user.registered.v1" for e in appended.events):
         welcome = texts.text(ctx.language, "account.welcome", name=sender.first_name)
-        invited = invitations.invitation(ctx, code)
-        return reply(ctx, f"{invited}\n\n{welcome}" if invited else welcome)
-    # Not welcomed as new after unblocking the bot either.
-    return reply(ctx, texts.text(ctx.language, "account.welcome_back", name=sender.first_name))
+        said = [invitations.invitation(ctx, code), welcome, invitations.own_link(ctx)]
+        return reply(ctx, "\n\n".join(part for part in said if part))
+    # Not welcomed as new after unblocking the bot either; a link binds nobody now.
+    back = texts.text(ctx.language, "account.welcome_back", name=sender.first_name)
+    said = [invitations.already_joined(ctx, code), back]
+    return reply(ctx, "\n\n".join(part for part in said if part))
 
 
 def on_balance(ctx: Context, argument: str) -> Reply:

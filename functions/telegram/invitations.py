@@ -1,4 +1,5 @@
-"""The welcome's line naming who invited a new user (/start ref_<code>).
+"""The referral lines of /start: who invited a new user (/start ref_<code>), the new user's
+own link, and what a link does for someone who had already joined.
 
 Kept apart from the /referrals handler so /start's module loads no route handler."""
 
@@ -9,7 +10,14 @@ from events.users import UserRegistered
 from functions import texts
 from functions.contexts.referrals import referral_settings
 from functions.domain import referrals, users
+from functions.telegram.bot_names import bot_username
 from functions.telegram.chat import Context
+
+
+def link_of(ctx: Context, user_id: int) -> str:
+    """The user's referral link: `https://t.me/<bot>?start=ref_<code>`."""
+    code = referrals.code_of(user_id, referral_settings().code_secret())
+    return f"https://t.me/{bot_username(ctx.runtime)}?start=ref_{code}"
 
 
 def invitation(ctx: Context, code: str | None) -> str:
@@ -21,6 +29,19 @@ def invitation(ctx: Context, code: str | None) -> str:
     if referrer is None or name is None:
         return texts.text(ctx.language, "referrals.unknown_code")
     return texts.text(ctx.language, "referrals.invited_by", name=name)
+
+
+def own_link(ctx: Context) -> str:
+    """The welcome's last line: the new user's own link, and what it earns them."""
+    rate = f"{referral_settings().rate_bp / 100:g}%"
+    return texts.text(
+        ctx.language, "referrals.welcome_link", link=link_of(ctx, ctx.user_id), rate=rate
+    )
+
+
+def already_joined(ctx: Context, code: str | None) -> str:
+    """For someone registered before who opens a link: it binds nobody ("" without one)."""
+    return texts.text(ctx.language, "referrals.already_joined") if code else ""
 
 
 def first_name(ctx: Context, user_id: int | None) -> str | None:

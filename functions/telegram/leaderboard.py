@@ -15,7 +15,7 @@ from events import Money
 from functions import texts
 from functions.contexts.referrals import programme
 from functions.domain import loyalty
-from functions.projections.loyalty import COLLECTION
+from functions.projections.loyalty import COLLECTION, loyalty_view
 from functions.telegram.chat import Context, Reply, reply
 from functions.telegram.invitations import first_name
 
@@ -52,7 +52,13 @@ def on_leaderboard(ctx: Context, argument: str) -> Reply:
     if choice in VISIBILITY:
         hidden, done = VISIBILITY[choice]
         command = loyalty.SetVisibility(ctx.user_id, hidden)
-        ctx.runtime.execute(loyalty.loyalty, loyalty.stream_of(ctx.user_id), command, ctx.trace)
+        stream = loyalty.stream_of(ctx.user_id)
+        appended = ctx.runtime.execute(loyalty.loyalty, stream, command, ctx.trace)
+        # Projected here too, so the "Done" holds for the next /leaderboard (the asker's
+        # or anyone's) without waiting for project_referrals, whose delivery then finds the
+        # document already past it and writes nothing.
+        for envelope in appended.events:
+            ctx.runtime.read_models.apply(loyalty_view, envelope)
         return reply(ctx, texts.text(ctx.language, done))
     if choice:
         return reply(ctx, texts.text(ctx.language, "leaderboard.usage"))

@@ -9,15 +9,9 @@ from functions.contexts.referrals import programme, referral_settings
 from functions.domain import referrals
 from functions.projections.loyalty import standing_of
 from functions.projections.referrals import referrals_of
-from functions.telegram.bot_names import bot_username
 from functions.telegram.chat import Context, Reply, reply
-from functions.telegram.invitations import first_name
+from functions.telegram.invitations import first_name, link_of
 from functions.telegram.tiers import tier_lines
-
-
-def link_of(ctx: Context, user_id: int) -> str:
-    code = referrals.code_of(user_id, referral_settings().code_secret())
-    return f"https://t.me/{bot_username(ctx.runtime)}?start=ref_{code}"
 
 
 def on_referrals(ctx: Context, argument: str) -> Reply:
@@ -37,6 +31,9 @@ def on_referrals(ctx: Context, argument: str) -> Reply:
         earned=texts.Html(earned or texts.text(ctx.language, "referrals.earned_none")),
         rate=f"{found.rate_bp / 100:g}%",
     )
+    referrer = first_name(ctx, view.referrer_id)
+    if referrer is not None:
+        said += "\n" + texts.text(ctx.language, "referrals.your_referrer", name=referrer)
     if view.owed:
         owed = texts.Html(", ".join(texts.render(m) for m in view.owed))
         said += "\n" + texts.text(ctx.language, "referrals.owed", amounts=owed)

@@ -184,3 +184,24 @@ def test_a_checkout_step_the_webhook_already_ran_costs_the_subscriber_one_key_lo
     assert pushed.status_code == 200
     assert calls == Counter({"store.is_recorded": 1})
     assert [r.expects_duplicates for r in CHECKOUT] == [True] * len(CHECKOUT)
+
+
+def test_the_referral_programmes_share_of_a_deposit_nobody_was_invited_to(
+    calls: Counter[str],
+) -> None:
+    """earn_commissions reads the payer's referral stream (the only record of whether they
+    have a referrer) and records its key; reward_loyalty counts the deposit on theirs."""
+    from events.payments import PaymentSucceeded
+
+    paid = PaymentSucceeded(
+        payment_id="p1", user_id=5, purpose="wallet_deposit",
+        paid=Money(amount=100, currency="KES"), source="query",
+    )  # fmt: skip
+    pushed = push(envelope("payment-p1", 2, paid))
+    client_for("earn_commissions", "cloudevent").post("/", json=pushed)
+    assert calls == Counter({"store.load": 1, "store.append": 1})
+    calls.clear()
+    client_for("reward_loyalty", "cloudevent").post("/", json=pushed)
+    assert calls == Counter(
+        {"store.load": 1, "store.append": 1, "bus.publish": 1, "store.mark_published": 1}
+    )  # fmt: skip

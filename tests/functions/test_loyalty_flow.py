@@ -161,6 +161,12 @@ def test_a_tier_rate_pays_a_bonus_on_the_wallet_and_a_refund_takes_both_back(
     second = deposit(chat, rail, BOB, "1000", "Bob")  # 3% = 30.00, plus 2% at Silver: 20.00
 
     assert wallet(memory_runtime, ALICE) == {"KES": 10_002 + 3_000 + 2_000}
+    paid = [n for n in told(memory_runtime, ALICE) if "in your wallet" in n]
+    assert paid == [
+        "💸 Commission KES 100.02 from a friend's top-up is in your wallet.",
+        "💸 Commission KES 30.00 from a friend's top-up is in your wallet.",
+        "🏆 Your tier's bonus KES 20.00 on a friend's top-up is in your wallet.",
+    ]
     assert audit(memory_runtime.store, memory_runtime.read_models) == []
     refund(memory_runtime, second)
     assert wallet(memory_runtime, ALICE) == {"KES": 10_002}
@@ -194,3 +200,50 @@ def test_the_link_binds_before_start_is_answered_without_waiting_for_a_subscribe
     bound = [e.type for e in memory_runtime.store.load(f"referral-{BOB}")]
     joined = [e.type for e in memory_runtime.store.load(f"referral-{ALICE}")]
     assert (bound, joined) == (["referral.bound.v1"], ["referral.referee_joined.v1"])
+
+
+def test_the_board_shows_ten_and_the_askers_place_below_them_counting_only_visible_users(
+    memory_runtime: Runtime,
+) -> None:
+    from events import Money
+    from functions.domain import loyalty
+    from functions.runtime.pipeline import Trace
+    from tests.functions.conftest import client_for
+
+    chat = Chat(client_for("telegram_webhook"))
+    referrers = list(range(100, 112))  # twelve: 100 earned the least, 111 the most
+    for place, user in enumerate(referrers, start=1):
+        chat.say(user, "/start", f"R{user}")
+        earned = Money(amount=place * 100, currency="PLN")
+        count = loyalty.Count(user, "commission", f"p{user}", context.programme(), earned)
+        memory_runtime.execute(loyalty.loyalty, loyalty.stream_of(user), count, Trace(f"c{user}"))
+
+    board = chat.say(100, "/leaderboard", "R100")["text"]
+    month = board.split("\n\n")[0].splitlines()
+    assert month[1:4] == ["1. R111 · PLN 12.00", "2. R110 · PLN 11.00", "3. R109 · PLN 10.00"]
+    assert month[10:] == ["10. R102 · PLN 3.00", "You: #12 · PLN 1.00"]
+
+    chat.say(111, "/leaderboard hide", "R111")
+    chat.say(105, "/leaderboard hide", "R105")
+    month = chat.say(100, "/leaderboard", "R100")["text"].split("\n\n")[0].splitlines()
+    assert month[1] == "1. R110 · PLN 11.00"
+    assert "R105" not in "\n".join(month)
+    assert month[-2:] == ["10. R100 · PLN 1.00", "You: #10 · PLN 1.00"]
+
+
+def test_hiding_holds_for_the_next_leaderboard_without_waiting_for_the_projection(
+    chat: Chat, rail: FakeRail, memory_runtime: Runtime
+) -> None:
+    from typing import cast
+
+    from functions.runtime.memory import MemoryPublisher
+
+    deposit(chat, rail, BOB, "1000", "Bob")  # Alice earns 30.00
+    cast(MemoryPublisher, memory_runtime.publisher).subscribers.clear()  # no bus from here on
+
+    chat.say(ALICE, "/leaderboard hide", "Alice")
+    board = chat.say(ALICE, "/leaderboard", "Alice")["text"]
+    assert "1. Alice" not in board
+    assert board.count("You are hidden from the board") == 2
+    chat.say(ALICE, "/leaderboard show", "Alice")
+    assert chat.say(BOB, "/leaderboard", "Bob")["text"].count("1. Alice · PLN 30.00") == 2

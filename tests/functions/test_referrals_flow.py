@@ -22,7 +22,7 @@ from tests.functions.fake_rail import PATH_SECRET, FakeRail, callback
 
 pytestmark = pytest.mark.functions
 BASE = "https://functions.example/payment_webhook"
-ALICE, BOB, ADMIN = 7, 8, 99
+ALICE, BOB, DAN, ADMIN = 7, 8, 10, 99
 
 
 @pytest.fixture
@@ -42,10 +42,12 @@ class Chat:
     def __init__(self, webhook: FlaskClient) -> None:
         self.webhook, self.update_id = webhook, 0
 
-    def say(self, user_id: int, text: str, name: str = "Alice") -> Any:
+    def say(self, user_id: int, text: str, name: str = "Alice", last_name: str = "") -> Any:
         self.update_id += 1
         update = text_update(text, user_id=user_id, update_id=self.update_id)
         update["message"]["from"]["first_name"] = name
+        if last_name:
+            update["message"]["from"]["last_name"] = last_name
         return post_update(self.webhook, update).get_json()
 
 
@@ -95,9 +97,36 @@ def bound(webhook: FlaskClient, rail: FakeRail) -> Chat:
     chat = Chat(webhook)
     chat.say(ALICE, "/start", "Alice")
     code = link_of(chat, ALICE, "Alice")
-    welcome = chat.say(BOB, f"/start ref_{code}", "Bob")["text"]
+    welcome = chat.say(BOB, f"/start ref_{code}", "Bob", last_name="Kowalski")["text"]
     assert welcome.startswith("Alice invited you.\n\nWelcome to Soko, Bob!")
     return chat
+
+
+def test_a_new_users_welcome_gives_their_own_link_the_one_referrals_shows(
+    webhook: FlaskClient, rail: FakeRail
+) -> None:
+    chat = Chat(webhook)
+    welcome = chat.say(ALICE, "/start", "Alice")["text"]
+    code = link_of(chat, ALICE, "Alice")
+    assert welcome.endswith(
+        f"Invite friends with your link: https://t.me/soko_test_bot?start=ref_{code}\n"
+        "You earn 3% of each top-up they make (/referrals)."
+    )
+    assert link_of(chat, ALICE, "Alice") == code  # stable
+    assert "ref_" not in chat.say(ALICE, "/start", "Alice")["text"]  # welcomed back: no repeat
+
+
+def test_the_referrer_is_told_the_referees_first_name_only_and_the_referee_sees_who(
+    bound: Chat, memory_runtime: Runtime
+) -> None:
+    notices = told(memory_runtime, ALICE)
+    assert "🎉 New referral: Bob joined with your link." in notices
+    assert not any("Kowalski" in n for n in notices)
+    shown = bound.say(BOB, "/referrals", "Bob")["text"]
+    assert "You joined through Alice's link." in shown
+    assert "joined through" not in bound.say(ALICE, "/referrals", "Alice")["text"]
+    assert referrals_of(memory_runtime.read_models, BOB).referrer_id == ALICE
+    assert referrals_of(memory_runtime.read_models, ALICE).referees == ("Bob",)
 
 
 def test_a_friend_who_opens_the_link_earns_the_referrer_three_percent_of_a_deposit(
@@ -221,7 +250,9 @@ def test_an_existing_user_cannot_be_rebound_by_opening_a_link_later(
     chat.say(ALICE, "/start", "Alice")
     chat.say(BOB, "/start", "Bob")
     code = link_of(chat, ALICE, "Alice")
-    assert chat.say(BOB, f"/start ref_{code}", "Bob")["text"].startswith("Welcome back, Bob")
+    assert chat.say(BOB, f"/start ref_{code}", "Bob")["text"].startswith(
+        "You had already joined, so this invitation changes nothing.\n\nWelcome back, Bob!"
+    )
     deposit(chat, rail, BOB, "100", "Bob")
     assert wallet(memory_runtime, ALICE) == {}
     assert referrals_of(memory_runtime.read_models, ALICE).referees == ()
@@ -293,3 +324,76 @@ def test_the_audit_names_a_commission_without_a_deposit_or_paid_twice(
     assert "commission paid 2 times" in found
     assert "credit commission:nothing has no commission" in found
     assert "commission on p-greedy has no succeeded deposit of the referee" in found
+
+
+@pytest.fixture
+def strict_terms(monkeypatch: pytest.MonkeyPatch) -> Any:
+    """The optional terms, off by default, set as a deployment sets them."""
+    from functions.contexts import referrals as context
+
+    monkeypatch.setenv("SOKO_REFERRALS_MIN_DEPOSIT", '{"KES": 5000}')
+    monkeypatch.setenv("SOKO_REFERRALS_CAP", '{"KES": 400}')
+    monkeypatch.setenv("SOKO_REFERRALS_WINDOW_DAYS", "30")
+    context.referral_settings.cache_clear()
+    yield
+    monkeypatch.undo()
+    context.referral_settings.cache_clear()
+
+
+def test_a_minimum_a_cap_per_referee_and_a_window_after_sign_up_bound_what_a_friend_earns(
+    strict_terms: None, bound: Chat, rail: FakeRail, memory_runtime: Runtime
+) -> None:
+    from datetime import timedelta
+
+    (binding,) = [decode(e) for e in memory_runtime.store.load(f"referral-{BOB}")]
+    assert binding.terms.model_dump() == {  # type: ignore[attr-defined]
+        "rate_bp": 300, "min_deposit": {"KES": 5000}, "cap": {"KES": 400}, "window_days": 30,
+    }  # fmt: skip
+
+    small = deposit(bound, rail, BOB, "49.99", "Bob")  # below the minimum: nothing
+    assert wallet(memory_runtime, ALICE) == {}
+    deposit(bound, rail, BOB, "100", "Bob")  # 3.00
+    deposit(bound, rail, BOB, "100", "Bob")  # 3.00, but the cap leaves 1.00
+    over = deposit(bound, rail, BOB, "100", "Bob")  # the cap is reached: nothing
+    assert wallet(memory_runtime, ALICE) == {"KES": 400}
+    assert audit(memory_runtime.store, memory_runtime.read_models) == []
+
+    chat = Chat(client_for("telegram_webhook"))
+    chat.update_id = 1000
+    chat.say(DAN, f"/start ref_{link_of(chat, ALICE, 'Alice')}", "Dan")
+    memory_runtime.clock.current += timedelta(days=30)  # type: ignore[attr-defined]
+    deposit(chat, rail, DAN, "100", "Dan")  # the last day of Dan's window: 3.00
+    memory_runtime.clock.current += timedelta(seconds=1)  # type: ignore[attr-defined]
+    late = deposit(chat, rail, DAN, "100", "Dan")  # past it: nothing
+    assert wallet(memory_runtime, ALICE) == {"KES": 700}
+    earned = [e for e in memory_runtime.store.load(f"referral-{DAN}") if "commission" in e.type]
+    assert len(earned) == 1
+    assert audit(memory_runtime.store, memory_runtime.read_models) == []
+
+    # What the audit names if anything paid past those terms:
+    from events import Money
+    from events.referrals import CommissionEarned
+
+    kes = lambda amount: Money(amount=amount, currency="KES")  # noqa: E731
+    for referee, pid, paid, commission in ((BOB, small, 4999, 149), (BOB, over, 10_000, 300),
+                                           (DAN, late, 10_000, 100)):  # fmt: skip
+        forged = CommissionEarned(
+            payment_id=pid, referee_id=referee, referrer_id=ALICE, deposit=kes(paid),
+            rate_bp=300, commission=kes(commission),
+        )  # fmt: skip
+        _append(memory_runtime, f"referral-{referee}", forged, f"forged-{pid}")
+    found = {p.what for p in audit(memory_runtime.store, memory_runtime.read_models)}
+    assert {
+        f"commission on {small} is for a deposit below the minimum",
+        f"commission on {over} passes the cap per referee",
+        f"commission on {late} is for a deposit after the window",
+    } <= found
+
+
+def test_without_settings_no_minimum_cap_or_window_applies(
+    bound: Chat, memory_runtime: Runtime
+) -> None:
+    (binding,) = [decode(e) for e in memory_runtime.store.load(f"referral-{BOB}")]
+    assert binding.terms.model_dump() == {  # type: ignore[attr-defined]
+        "rate_bp": 300, "min_deposit": {}, "cap": {}, "window_days": None,
+    }  # fmt: skip

@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from events import Envelope, Event, Money
-from events.payments import PaymentRefunded, PaymentSucceeded
+from events.payments import PaymentRefunded, PaymentSucceeded, Purpose
 from events.referrals import (
     CommissionEarned,
     CommissionOwed,
@@ -204,6 +204,36 @@ def test_duplicated_and_reordered_deposit_events_pay_one_commission_each() -> No
     credits = [e for e in rt.store.load(wallet.stream_of(A)) if e.type == "wallet.credited.v1"]
     assert [e.data["reference"] for e in credits] == ["commission:p1"]
     assert rt.read_models.get("balances", str(A))["balances"] == {"PLN": 300}  # type: ignore[index]
+
+
+@pytest.mark.parametrize(
+    "purpose", ["order", "circle_contribution", "subscription", "donation", "tier"]
+)
+def test_money_paid_on_a_rail_for_anything_but_a_wallet_deposit_earns_nothing(
+    purpose: Purpose,
+) -> None:
+    """An order paid directly on a rail (and a circle, plan, donation or tier payment) is a
+    purchase, not money brought into the wallet: docs/architecture.md, "What counts"."""
+    rt = bootstrap.build(builders.settings())
+    rt.pipeline.execute(referrals.referrals, referrals.stream_of(B), bind(), Trace("bind"))
+    paid = PaymentSucceeded(
+        payment_id="p1",
+        user_id=B,
+        purpose=purpose,
+        paid=pln(10_000),
+        source="callback",
+    )
+    refund = PaymentRefunded(
+        reason="test",
+        payment_id="p1",
+        user_id=B,
+        purpose=purpose,
+        amount=pln(10_000),
+    )
+    assert react_to(rt.pipeline, earn_commission, envelope("payment-p1", 2, paid)) == 0
+    assert react_to(rt.pipeline, reverse_commission, envelope("payment-p1", 3, refund)) == 0
+    assert [e.type for e in rt.store.load(referrals.stream_of(B))] == ["referral.bound.v1"]
+    assert rt.store.load(wallet.stream_of(A)) == []
 
 
 # -- the property: what is paid is exactly what the deposits earned, never below zero ------

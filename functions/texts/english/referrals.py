@@ -17,8 +17,15 @@ TEXTS: dict[str, str] = {
     "referrals.register_first": "Send /start first.",
     "referrals.invited_by": "{name} invited you.",
     "referrals.unknown_code": "That invitation link is not valid; you joined without one.",
+    "referrals.already_joined": "You had already joined, so this invitation changes nothing.",
+    "referrals.welcome_link": (
+        "Invite friends with your link: {link}\nYou earn {rate} of each top-up they make "
+        "(/referrals)."
+    ),
+    "referrals.your_referrer": "You joined through {name}'s link.",
     "referrals.new_referral": "🎉 New referral: {name} joined with your link.",
     "referrals.commission": "💸 Commission {amount} from a friend's top-up is in your wallet.",
+    "referrals.bonus": "🏆 Your tier's bonus {amount} on a friend's top-up is in your wallet.",
     "referrals.reversed": "A friend's top-up was refunded: its commission {amount} is taken back.",
     "referrals.tier": "Tier: <b>{tier}</b> · {lifetime} earned",
     "referrals.progress": "{bar} {lifetime} of {threshold} to {next}",
