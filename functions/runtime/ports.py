@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
 
@@ -40,8 +40,9 @@ class Appended:
     stream: str
     events: tuple[Envelope, ...]
     duplicate: bool = False
-    # The head as this append left it (see `append`), for the next append on the stream.
-    head: object | None = None
+    # The head as this append left it (see `append`), for the next append on the stream: a
+    # token for concurrency, not part of the outcome's value.
+    head: object | None = field(default=None, compare=False)
 
 
 class _NoHead:
@@ -73,7 +74,7 @@ class Latest:
     events: list[Envelope]
     # The head as read (NO_HEAD for a stream without one): appending after exactly these
     # events can pass it to `append` instead of the store reading the head again.
-    head: object | None = None
+    head: object | None = field(default=None, compare=False)
 
 
 def check_snapshot(events: Sequence[Envelope], snapshot: Snapshot | None) -> None:

@@ -19,6 +19,10 @@ if TYPE_CHECKING:
 _ASKED: WeakKeyDictionary[Bot, str] = WeakKeyDictionary()
 
 
+class BotNameUnknown(MissingSetting):
+    """SOKO_BOT_USERNAME is unset and getMe did not answer (Telegram unreachable)."""
+
+
 def bot_username(rt: Runtime) -> str:
     """The configured username, else the one getMe answers."""
     configured = rt.settings.bot_username
@@ -26,7 +30,12 @@ def bot_username(rt: Runtime) -> str:
         return configured.removeprefix("@")
     bot = rt.bot()
     if bot not in _ASKED:
-        me = bot.call("getMe", {})
+        from functions.telegram.bot_api import BotApiError  # loaded by rt.bot() already
+
+        try:
+            me = bot.call("getMe", {})
+        except BotApiError as err:
+            raise BotNameUnknown(f"SOKO_BOT_USERNAME is not set and getMe failed: {err}") from err
         username = me.get("username") if isinstance(me, dict) else None
         if not isinstance(username, str) or not username:
             raise MissingSetting("SOKO_BOT_USERNAME is not set and getMe named none")

@@ -5,13 +5,18 @@ Kept apart from the /referrals handler so /start's module loads no route handler
 
 from __future__ import annotations
 
+import logging
+
 from events import decode
 from events.users import UserRegistered
 from functions import texts
 from functions.contexts.referrals import referral_settings
 from functions.domain import referrals, users
+from functions.runtime.settings import MissingSetting
 from functions.telegram.bot_names import bot_username
 from functions.telegram.chat import Context
+
+log = logging.getLogger(__name__)
 
 
 def link_of(ctx: Context, user_id: int) -> str:
@@ -32,11 +37,16 @@ def invitation(ctx: Context, code: str | None) -> str:
 
 
 def own_link(ctx: Context) -> str:
-    """The welcome's last line: the new user's own link, and what it earns them."""
+    """The welcome's last line: the new user's own link, and what it earns them. Left out
+    ("") when the link cannot be made now (the bot's name unknown and getMe unreachable, or
+    the codes' key missing): the welcome matters more, and /referrals says what is wrong."""
+    try:
+        link = link_of(ctx, ctx.user_id)
+    except MissingSetting as err:  # BotNameUnknown included
+        log.warning("welcome sent without a referral link: %s", err)
+        return ""
     rate = f"{referral_settings().rate_bp / 100:g}%"
-    return texts.text(
-        ctx.language, "referrals.welcome_link", link=link_of(ctx, ctx.user_id), rate=rate
-    )
+    return texts.text(ctx.language, "referrals.welcome_link", link=link, rate=rate)
 
 
 def already_joined(ctx: Context, code: str | None) -> str:

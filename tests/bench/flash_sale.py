@@ -220,10 +220,12 @@ def ops_per_checkout(stack: LocalStack, shop: HttpShop, count: int) -> Counted:
         with counting_firestore(totals["webhook: buy"]):
             held = handle(rt, parse_update(button_update(f"shop:b:{product}:1", user_id=user_id,
                                                          update_id=update_id)))  # fmt: skip
+            rt.settle_marks()  # as the entry point does when its request ends
         pay = buttons(held or {})["Pay from wallet"]
         with counting_firestore(totals["webhook: pay"]):
             paid = handle(rt, parse_update(button_update(pay, user_id=user_id,
                                                          update_id=update_id + 1)))  # fmt: skip
+            rt.settle_marks()
         assert paid is not None
         assert str(paid["text"]).startswith("Paid."), paid
         delivered, publisher.published = publisher.published, []
@@ -234,6 +236,7 @@ def ops_per_checkout(stack: LocalStack, shop: HttpShop, count: int) -> Counted:
                 for view in views:
                     if view.feeds_on(envelope):
                         rt.read_models.apply(view, envelope)
+                rt.settle_marks()
     # Every unit is sold now: what one more buyer's tap costs (each lot is tried, then refused).
     late = buyers(shop, 8_900_000, 1, run=f"late-{product}")[0]
     sold_out = Ops()
@@ -284,13 +287,26 @@ def main() -> list[Figure]:
     return figures_of(sequential, ops)
 
 
+# The fewest RPCs a checkout needs for its invariants, derived in docs/architecture.md ("The
+# checkout's minimum round trips"): the webhook's two taps 13, the subscribers' deliveries 16.
+# Not measurable: it is what the invariants demand, counted step by step there.
+CHECKOUT_MINIMUM_RPCS = 29
+
+
 def figures_of(sequential: Sale, ops: Counted) -> list[Figure]:
-    """Headline figures; a checkout's floor (the minimum for its invariants) is not measured."""
+    """Headline figures; the checkout's RPCs against the documented minimum (+20%)."""
     rpcs = sum(counts["rpcs"] for counts in ops.checkouts.values()) / COUNTED
     p50, _ = percentiles(sequential.latencies)
     return [
         Figure("emulator: checkout p50, one buyer at a time", p50, "ms"),
-        Figure("emulator: Firestore RPCs per checkout", rpcs, ""),
+        Figure(
+            "emulator: Firestore RPCs per checkout",
+            rpcs,
+            "",
+            "the documented minimum for its invariants",
+            CHECKOUT_MINIMUM_RPCS,
+            1.2,
+        ),
     ]
 
 

@@ -5,14 +5,19 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from typing import Any
 
 import pytest
 
 from functions.contexts.referrals import ReferralsSettings
 from functions.runtime import bootstrap
 from functions.runtime.settings import MissingSetting
-from functions.telegram.bot_names import bot_username
+from functions.telegram.bot_api import BotApiError
+from functions.telegram.bot_names import BotNameUnknown, bot_username
+from functions.telegram.handlers import handle
+from functions.telegram.webhook import parse_update
 from tests import builders
+from tests.builders import text_update
 from tests.fakes.recording_bot import RecordingBot
 
 pytestmark = pytest.mark.unit
@@ -65,3 +70,29 @@ def test_misconfigured_tiers_or_tier_rates_fail_naming_the_setting() -> None:
         ReferralsSettings(tier_rates_bp={"ruby": 500}).programme()
     gold = ReferralsSettings(tier_rates_bp={"gold": 450}).programme().tiers[2]
     assert (gold.name, gold.threshold, gold.rate_bp) == ("gold", 50_000, 450)
+
+
+class UnreachableBot(RecordingBot):
+    def call(self, method: str, params: dict[str, Any]) -> Any:
+        raise BotApiError(f"{method}: ConnectError")
+
+
+def test_an_unknown_bot_name_with_telegram_unreachable_names_the_setting() -> None:
+    rt = bootstrap.build(builders.settings(bot_username=None))
+    rt.bot_override = UnreachableBot()
+    with pytest.raises(BotNameUnknown, match="SOKO_BOT_USERNAME"):
+        bot_username(rt)
+
+
+def test_a_new_users_welcome_goes_without_the_link_when_it_cannot_be_made() -> None:
+    rt = bootstrap.build(builders.settings(bot_username=None))
+    rt.bot_override = UnreachableBot()
+    bootstrap.install(rt)
+    try:
+        reply = handle(rt, parse_update(text_update("/start", user_id=4242)))
+    finally:
+        bootstrap.install(None)
+    assert reply is not None
+    assert "Welcome" in str(reply["text"])
+    assert "t.me/" not in str(reply["text"])
+    assert [e.type for e in rt.store.load("user-4242")] == ["user.registered.v1"]
