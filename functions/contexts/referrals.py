@@ -179,6 +179,7 @@ CONTEXT = BoundedContext(
         ),
         "referral.commission_reversed.v1": (rule(NOTICES, "commission_reversed"),),
         "wallet.credited.v1": (rule(NOTICES, "commission_paid"),),
+        "wallet.debited.v1": (rule(NOTICES, "debt_repaid"),),
     },
     subscribers=(
         Subscriber(

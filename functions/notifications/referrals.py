@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from events.referrals import CommissionReversed, RefereeJoined
-from events.wallet import WalletCredited
+from events.wallet import WalletCredited, WalletDebited
 from functions import texts
 from functions.domain import loyalty, referrals
 from functions.notifications.notice import Facts, Notice
@@ -31,3 +31,13 @@ def commission_reversed(event: CommissionReversed, facts: Facts) -> list[Notice]
     language = facts.language_of(event.referrer_id)
     said = texts.text(language, "referrals.reversed", amount=event.commission)
     return [Notice(event.referrer_id, said)]
+
+
+def debt_repaid(event: WalletDebited, facts: Facts) -> list[Notice]:
+    """Part of a commission went to what a refunded top-up left owed: said, so the commission
+    notice just before it never reads as more money than the wallet kept."""
+    if event.reason != "commission_debt":
+        return []
+    language = facts.language_of(event.user_id)
+    said = texts.text(language, "referrals.debt_repaid", amount=event.amount)
+    return [Notice(event.user_id, said)]

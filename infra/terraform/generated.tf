@@ -1249,7 +1249,7 @@ resource "google_pubsub_subscription_iam_member" "checkout_order_dead_letters_ou
 resource "google_pubsub_subscription" "notify_wallets" {
   name                       = "notify-wallets"
   topic                      = google_pubsub_topic.wallet_events.id
-  filter                     = "attributes.type = \"wallet.credited.v1\""
+  filter                     = "attributes.type = \"wallet.credited.v1\" OR attributes.type = \"wallet.debited.v1\""
   ack_deadline_seconds       = 60
   enable_message_ordering    = true
   message_retention_duration = "604800s"

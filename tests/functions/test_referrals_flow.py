@@ -200,6 +200,15 @@ def test_a_refund_after_the_referrer_spent_it_is_owed_and_netted_from_the_next(
     assert view.owed == ()
     assert [(m.amount, m.currency) for m in view.earned] == [(600, "KES")]
     assert audit(memory_runtime.store, memory_runtime.read_models) == []
+    # What she was told adds up to what her wallet kept: 6.00 in, 3.00 of it to the debt.
+    notices = told(memory_runtime, ALICE)
+    assert "💸 Commission KES 6.00 from a friend's top-up is in your wallet." in notices
+    assert "KES 3.00 of that commission went to what a refunded top-up left you owing." in notices
+    reversed_ = [n for n in notices if n.startswith("A friend's top-up was refunded")]
+    assert reversed_ == [
+        "A friend's top-up was refunded: its commission KES 3.00 is taken back, from your"
+        " wallet, and what it does not hold from your next commissions."
+    ]
 
 
 def _spend_everything(rt: Runtime, user_id: int) -> None:

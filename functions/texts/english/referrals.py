@@ -26,7 +26,13 @@ TEXTS: dict[str, str] = {
     "referrals.new_referral": "🎉 New referral: {name} joined with your link.",
     "referrals.commission": "💸 Commission {amount} from a friend's top-up is in your wallet.",
     "referrals.bonus": "🏆 Your tier's bonus {amount} on a friend's top-up is in your wallet.",
-    "referrals.reversed": "A friend's top-up was refunded: its commission {amount} is taken back.",
+    "referrals.reversed": (
+        "A friend's top-up was refunded: its commission {amount} is taken back, from your"
+        " wallet, and what it does not hold from your next commissions."
+    ),
+    "referrals.debt_repaid": (
+        "{amount} of that commission went to what a refunded top-up left you owing."
+    ),
     "referrals.tier": "Tier: <b>{tier}</b> · {lifetime} earned",
     "referrals.progress": "{bar} {lifetime} of {threshold} to {next}",
     "referrals.top_tier": "The top tier: there is no higher.",
