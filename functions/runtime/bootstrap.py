@@ -20,6 +20,7 @@ from functions.runtime.memory import (
     SystemClock,
     UuidIds,
 )
+from functions.runtime.outbox import Outboxes
 from functions.runtime.pipeline import PendingMarks, Pipeline, Trace
 from functions.runtime.ports import (
     Appended,
@@ -35,6 +36,9 @@ from functions.runtime.settings import Settings
 from functions.runtime.state_cache import StateCache
 
 log = logging.getLogger(__name__)
+# The longest a request waits for its publishes before answering; each publish has its own
+# timeout and retries well inside this (functions/runtime/pubsub.py).
+OUTBOX_DRAIN_S = 30.0
 
 if TYPE_CHECKING:
     from functions.contexts import Registry
@@ -69,6 +73,8 @@ class Runtime:
     state_cache: StateCache = field(default_factory=StateCache, repr=False)
     # Published events whose marks ride in this instance's next append (runtime/pipeline.py).
     pending_marks: PendingMarks = field(default_factory=PendingMarks, repr=False)
+    # Per request thread, publishing beside the request (runtime/outbox.py); None: in line.
+    outboxes: Outboxes | None = field(default=None, repr=False)
     # The contexts' own settings classes, each read from the environment once (tests may
     # install values here).
     context_settings: dict[type[BaseSettings], BaseSettings] = field(default_factory=dict)
@@ -154,9 +160,11 @@ class Runtime:
         return appended
 
     def settle_marks(self) -> None:
-        """Mark published, in one write, what this instance published and no append has
-        marked yet; a failure leaves them to the relay, which republishes after its grace
-        period (a duplicate, never a loss), so the answer does not wait on it."""
+        """Wait for this request's publishes, then mark published, in one write, what this
+        instance published and no append has marked yet; a failure leaves them to the relay,
+        which republishes after its grace period (a duplicate, never a loss)."""
+        if self.outboxes is not None:
+            self.outboxes.current().drain(OUTBOX_DRAIN_S)
         pending = self.pending_marks.take(len(self.pending_marks))
         if not pending:
             return
@@ -178,6 +186,7 @@ class Runtime:
             ids=self.ids,
             cache=self.state_cache,
             marks=self.pending_marks,
+            outbox=self.outboxes.current() if self.outboxes is not None else None,
         )
 
 
@@ -195,6 +204,7 @@ def build(settings: Settings, registry: Registry | None = None) -> Runtime:
         publisher=publisher,
         read_models=read_models,
         registry_override=registry,
+        outboxes=Outboxes(),
     )
     if settings.clock_offset_file:  # the local stack, to watch expiries (never deployed)
         from functions.runtime.offset_clock import OffsetClock

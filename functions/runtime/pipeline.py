@@ -19,6 +19,7 @@ from typing import Any, TypeVar
 from events import Envelope, Event, decode, encode
 from functions.domain.decider import Decider, DomainError
 from functions.domain.snapshots import SnapshotUnreadable
+from functions.runtime.outbox import Outbox
 from functions.runtime.ports import (
     NO_HEAD,
     Appended,
@@ -97,6 +98,9 @@ class Pipeline:
     # States this instance folded before: a command then reads only the newer events.
     cache: StateCache | None = None
     marks: PendingMarks = field(default_factory=PendingMarks)
+    # Where publishes go to overlap the next commit (functions/runtime/outbox.py); None
+    # publishes in line (the memory bus delivers as it publishes, so it stays in line).
+    outbox: Outbox | None = None
 
     def execute(
         self,
@@ -267,9 +271,16 @@ class Pipeline:
         return self.store.recorded(key) if key is not None else None
 
     def publish(self, appended: Appended) -> None:
-        """Publish and mark; on failure the events stay unpublished for the relay job."""
+        """Publish (beside the request, with an outbox) and leave the mark pending; on failure
+        the events stay unpublished for the relay job."""
         if not appended.events:
             return
+        if self.outbox is not None:
+            self.outbox.submit(lambda: self._publish_now(appended))
+        else:
+            self._publish_now(appended)
+
+    def _publish_now(self, appended: Appended) -> None:
         try:
             self.publisher.publish(appended.events)
         except PublishFailed:
