@@ -12,8 +12,8 @@ from functions.runtime.firestore_rest import rest_adapters
 from functions.runtime.ports import EventStore, Latest, ReadModels, Snapshot
 from infra.local import emulators as admin
 from tests.builders import envelope
-from tests.contract.test_read_models_contract import credit
 from tests.conftest import Emulators
+from tests.contract.test_read_models_contract import credit
 
 pytestmark = pytest.mark.contract
 FOLD = "user:cross"
@@ -38,7 +38,8 @@ def test_what_one_adapter_writes_the_other_reads(emulators: Emulators, writer: i
     assert other.load("user-1") == [first, second]
     assert other.load_latest("user-1", FOLD) == Latest(Snapshot(2, FOLD, STATE), [])
     assert other.load_latest("user-1", "other-fold") == Latest(None, [first, second])
-    assert other.recorded("k:1") is not None and other.is_recorded("k:1")
+    assert other.recorded("k:1") is not None
+    assert other.is_recorded("k:1")
     assert other.streams("user") == ["user-1"]
     assert other.unpublished(10) == [first, second]
     # The reader appends next, reading the head the writer left; then the writer again.
@@ -60,6 +61,7 @@ def test_read_model_documents_are_the_same_to_both(emulators: Emulators, writer:
     models.apply(balances, first)  # already applied, whoever wrote it
     doc_id = balances.doc_id("wallet-7")
     doc = other.get(balances.collection, doc_id)
-    assert doc is not None and doc[APPLIED_VERSION] == 2
+    assert doc is not None
+    assert doc[APPLIED_VERSION] == 2
     assert models.get(balances.collection, doc_id) == doc
     assert other.all(balances.collection) == {doc_id: doc}
