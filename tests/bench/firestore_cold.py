@@ -30,7 +30,10 @@ CHILD = {
         "store, _ = rest_adapters({p!r})\n"
     ),
 }
-TAIL = "store.load_latest('user-bench', 'fold')\nimport sys; print('google.cloud' in sys.modules)\n"
+TAIL = (
+    "store.load_latest('user-bench', 'fold')\n"
+    "import sys; print('google.cloud.firestore' in sys.modules)\n"
+)
 
 
 def cold_ms(kind: str, host: str) -> tuple[float, bool]:
@@ -54,7 +57,8 @@ def measure(host: str, runs: int) -> None:
     for kind, times in rows.items():
         print(
             f"{kind:8} start -> first load_latest: median {statistics.median(times):6.0f} ms"
-            f"  (min {min(times):.0f}, max {max(times):.0f}; google.cloud imported: {loaded[kind]})"
+            f"  (min {min(times):.0f}, max {max(times):.0f}; "
+            f" google.cloud.firestore imported: {loaded[kind]})"
         )
 
 
