@@ -27,6 +27,9 @@ class Settings(BaseSettings):
 
     # No default on purpose: silently running on memory storage in the cloud would lose money.
     backend: Literal["memory", "firestore"]
+    # Which Firestore adapter the ports use: the google-cloud-firestore library, or REST over
+    # httpx (functions/runtime/firestore_rest.py: ~0.3 s less cold start, docs/firestore-rest.md).
+    firestore_client: Literal["library", "rest"] = "library"
     gcp_project: str | None = None
     bot_token: SecretStr | None = None
     webhook_secret: SecretStr | None = None

@@ -20,7 +20,7 @@ from functions.runtime.ports import EventStore, Publisher, ReadModels
 from functions.runtime.topics import topic_of_category
 from tests.conftest import Emulators
 
-ADAPTERS = ["memory", "emulators"]
+ADAPTERS = ["memory", "emulators", "emulators-rest"]
 _subscription_names = itertools.count()
 
 
@@ -39,7 +39,7 @@ def memory_adapters() -> Adapters:
     return Adapters(store, MemoryReadModels(store), publisher, lambda: list(publisher.published))
 
 
-def emulator_adapters(emulators: Emulators) -> Adapters:
+def emulator_adapters(emulators: Emulators, rest: bool = False) -> Adapters:
     from functions.runtime.firestore import FirestoreEventStore, FirestoreReadModels, client
     from functions.runtime.pubsub import PubSubPublisher
     from infra.local import emulators as admin
@@ -76,6 +76,11 @@ def emulator_adapters(emulators: Emulators) -> Adapters:
             time.sleep(0.05)
 
     publisher = PubSubPublisher(emulators.project, emulator_host=emulators.pubsub_host)
+    if rest:  # the REST adapters over the same emulator (functions/runtime/firestore_rest.py)
+        from functions.runtime.firestore_rest import rest_adapters
+
+        rest_store, rest_models = rest_adapters(emulators.project)
+        return Adapters(rest_store, rest_models, publisher, received)
     return Adapters(store, FirestoreReadModels(db, store), publisher, received)
 
 
@@ -84,4 +89,5 @@ def adapters(request: pytest.FixtureRequest) -> Iterator[Adapters]:
     if request.param == "memory":
         yield memory_adapters()
     else:
-        yield emulator_adapters(request.getfixturevalue("emulators"))
+        rest = request.param == "emulators-rest"
+        yield emulator_adapters(request.getfixturevalue("emulators"), rest=rest)
