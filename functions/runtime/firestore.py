@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from google.api_core import exceptions as gexc
@@ -23,6 +23,7 @@ from google.cloud.firestore_v1.base_query import FieldFilter
 
 from events import Envelope
 from functions.projections.base import Projection, advance
+from functions.runtime.layout import EVENTS, KEYS, STREAMS, event_document, key_record, snapshot_of
 from functions.runtime.ports import (
     NO_HEAD,
     Appended,
@@ -30,11 +31,13 @@ from functions.runtime.ports import (
     Latest,
     Snapshot,
     StoreUnavailable,
-    check_snapshot,
 )
-from functions.runtime.validation import check_append, check_key, key_document_id
+from functions.runtime.validation import (
+    check_append_request,
+    check_key,
+    key_document_id,
+)
 
-STREAMS, EVENTS, KEYS = "streams", "events", "idempotency"
 # Transient failures worth a retry by whoever sent us the request.
 TRANSIENT = (
     gexc.ServiceUnavailable,
@@ -96,15 +99,12 @@ class FirestoreEventStore:
         caller's token (what our last commit or read of it returned) or else from reading
         it; the new one, from the commit's result, is returned for the next append.
         """
-        check_append(stream, expected_version, events)
-        check_snapshot(events, snapshot)
-        if idempotency_key is not None:
-            check_key(idempotency_key)
+        check_append_request(stream, expected_version, events, idempotency_key, snapshot)
         batch = self._db.batch()
         if events:
             self._continue_stream(batch, stream, expected_version, events, snapshot, head)
         if idempotency_key is not None:
-            batch.create(self._key(idempotency_key), _key_record(stream, events))
+            batch.create(self._key(idempotency_key), key_record(stream, events))
         for event in marks:
             # merge: a mark never fails the append it rides in (an event document is never
             # deleted, but a test's reset store may have lost it).
@@ -140,7 +140,7 @@ class FirestoreEventStore:
                 raise ConcurrencyConflict(f"{stream}: expected {expected_version}, at {version}")
             known = snap.update_time if snap.exists else NO_HEAD
         for event in events:
-            batch.create(self._event_ref(event), _doc(event))
+            batch.create(self._event_ref(event), event_document(event))
         fields: dict[str, Any] = {"version": events[-1].version}
         if snapshot is not None:
             fields["snapshot"] = {
@@ -160,7 +160,7 @@ class FirestoreEventStore:
             head = self._db.collection(STREAMS).document(stream).get()
         if not head.exists:
             return Latest(None, [], head=NO_HEAD)
-        snapshot = _snapshot_of(head.to_dict() or {}, fold)
+        snapshot = snapshot_of(head.to_dict() or {}, fold)
         after = snapshot.version if snapshot is not None else 0
         version = int(head.get("version"))
         if after == version:
@@ -318,31 +318,6 @@ class FirestoreReadModels:
     def _load_missing(self, stream: str, after: int, up_to: int) -> list[Envelope]:
         # Events are immutable once committed, so reading them outside the transaction is safe.
         return self._store.load(stream, after=after, up_to=up_to)
-
-
-def _doc(event: Envelope) -> dict[str, Any]:
-    return {
-        "envelope": event.to_json(),
-        "version": event.version,
-        "type": event.type,
-        "occurred_at": event.occurred_at,
-        "published": False,
-    }
-
-
-def _snapshot_of(head: dict[str, Any], fold: str) -> Snapshot | None:
-    stored = head.get("snapshot")
-    if not isinstance(stored, dict) or stored.get("fold") != fold:
-        return None
-    return Snapshot(int(stored["version"]), fold, str(stored["state"]))
-
-
-def _key_record(stream: str, events: Sequence[Envelope]) -> dict[str, Any]:
-    return {
-        "stream": stream,
-        "versions": [e.version for e in events],
-        "recorded_at": datetime.now(UTC),
-    }
 
 
 def client(project: str) -> firestore.Client:

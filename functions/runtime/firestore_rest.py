@@ -20,6 +20,7 @@ import httpx
 
 from events import Envelope
 from functions.projections.base import Projection, advance
+from functions.runtime.layout import EVENTS, KEYS, STREAMS, event_document, key_record, snapshot_of
 from functions.runtime.ports import (
     NO_HEAD,
     Appended,
@@ -27,12 +28,14 @@ from functions.runtime.ports import (
     Latest,
     Snapshot,
     StoreUnavailable,
-    check_snapshot,
 )
 from functions.runtime.pubsub import MetadataServerToken, TokenSource, TokenUnavailable
-from functions.runtime.validation import check_append, check_key, key_document_id
+from functions.runtime.validation import (
+    check_append_request,
+    check_key,
+    key_document_id,
+)
 
-STREAMS, EVENTS, KEYS = "streams", "events", "idempotency"
 TRANSIENT_STATUSES = frozenset({429, 500, 502, 503, 504})
 CONFLICT_STATUSES = frozenset({"ALREADY_EXISTS", "FAILED_PRECONDITION", "ABORTED"})
 _SIMPLE_FIELD = re.compile(r"^[A-Za-z_][A-Za-z_0-9]*$")
@@ -334,15 +337,12 @@ class RestEventStore:
         marks: Sequence[Envelope] = (),
     ) -> Appended:
         """One commit, no transaction, with the library adapter's preconditions."""
-        check_append(stream, expected_version, events)
-        check_snapshot(events, snapshot)
-        if idempotency_key is not None:
-            check_key(idempotency_key)
+        check_append_request(stream, expected_version, events, idempotency_key, snapshot)
         writes: list[dict[str, Any]] = []
         if events:
             writes += self._continue_stream(stream, expected_version, events, snapshot, head)
         if idempotency_key is not None:
-            writes.append(_create(self._key(idempotency_key), _key_record(stream, events)))
+            writes.append(_create(self._key(idempotency_key), key_record(stream, events)))
         for event in marks:
             # Like a merge set: a mark never fails the append it rides in.
             writes.append(
@@ -373,7 +373,7 @@ class RestEventStore:
             if version != expected_version:
                 raise ConcurrencyConflict(f"{stream}: expected {expected_version}, at {version}")
             known = str(doc["updateTime"]) if doc is not None else NO_HEAD
-        writes = [_create(self._event_name(e), _doc(e)) for e in events]
+        writes = [_create(self._event_name(e), event_document(e)) for e in events]
         fields: dict[str, Any] = {"version": events[-1].version}
         if snapshot is not None:
             fields["snapshot"] = {
@@ -392,7 +392,7 @@ class RestEventStore:
         if head is None:
             return Latest(None, [], head=NO_HEAD)
         fields = _fields(head)
-        snapshot = _snapshot_of(fields, fold)
+        snapshot = snapshot_of(fields, fold)
         after = snapshot.version if snapshot is not None else 0
         version = int(fields["version"])
         token = str(head["updateTime"])
@@ -545,31 +545,6 @@ class RestReadModels:
         if filters:
             query["where"] = _where(filters)
         return query
-
-
-def _doc(event: Envelope) -> dict[str, Any]:
-    return {
-        "envelope": event.to_json(),
-        "version": event.version,
-        "type": event.type,
-        "occurred_at": event.occurred_at,
-        "published": False,
-    }
-
-
-def _snapshot_of(head: dict[str, Any], fold: str) -> Snapshot | None:
-    stored = head.get("snapshot")
-    if not isinstance(stored, dict) or stored.get("fold") != fold:
-        return None
-    return Snapshot(int(stored["version"]), fold, str(stored["state"]))
-
-
-def _key_record(stream: str, events: Sequence[Envelope]) -> dict[str, Any]:
-    return {
-        "stream": stream,
-        "versions": [e.version for e in events],
-        "recorded_at": datetime.now(UTC),
-    }
 
 
 def rest_adapters(project: str) -> tuple[RestEventStore, RestReadModels]:

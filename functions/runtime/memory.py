@@ -18,9 +18,8 @@ from functions.runtime.ports import (
     Latest,
     PublishFailed,
     Snapshot,
-    check_snapshot,
 )
-from functions.runtime.validation import check_append, check_key
+from functions.runtime.validation import check_append_request
 
 
 class MemoryEventStore:
@@ -50,10 +49,7 @@ class MemoryEventStore:
         head: object | None = None,
         marks: Sequence[Envelope] = (),
     ) -> Appended:
-        check_append(stream, expected_version, events)
-        check_snapshot(events, snapshot)
-        if idempotency_key is not None:
-            check_key(idempotency_key)
+        check_append_request(stream, expected_version, events, idempotency_key, snapshot)
         with self._lock:
             if idempotency_key is not None and idempotency_key in self._keys:
                 return self._outcome(idempotency_key)

@@ -7,7 +7,7 @@ import re
 from collections.abc import Sequence
 
 from events import Envelope
-from functions.runtime.ports import InvalidAppend
+from functions.runtime.ports import InvalidAppend, Snapshot, check_snapshot
 
 # Firestore document ids may not contain "/" nor be "." / ".." / "__.*__"; keys are ids there.
 _KEY = re.compile(r"^(?!__.*__$)(?!\.\.?$)(?!sha256~)[^/]{1,1500}$")
@@ -41,3 +41,17 @@ def key_document_id(key: str) -> str:
     if _KEY.match(key):
         return key
     return "sha256~" + hashlib.sha256(key.encode()).hexdigest()
+
+
+def check_append_request(
+    stream: str,
+    expected_version: int,
+    events: Sequence[Envelope],
+    idempotency_key: str | None,
+    snapshot: Snapshot | None,
+) -> None:
+    """Every store adapter's append checks its arguments the same way before writing."""
+    check_append(stream, expected_version, events)
+    check_snapshot(events, snapshot)
+    if idempotency_key is not None:
+        check_key(idempotency_key)

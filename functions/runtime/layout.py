@@ -1,0 +1,42 @@
+"""The Firestore document layout both Firestore adapters write and read (the library one,
+functions/runtime/firestore.py, and the REST one, firestore_rest.py): one definition, so
+either reads what the other wrote."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+from events import Envelope
+from functions.runtime.ports import Snapshot
+
+STREAMS, EVENTS, KEYS = "streams", "events", "idempotency"
+
+
+def event_document(event: Envelope) -> dict[str, Any]:
+    """streams/{stream}/events/{version:010d}: the envelope as its exact JSON text."""
+    return {
+        "envelope": event.to_json(),
+        "version": event.version,
+        "type": event.type,
+        "occurred_at": event.occurred_at,
+        "published": False,
+    }
+
+
+def snapshot_of(head: dict[str, Any], fold: str) -> Snapshot | None:
+    """The head's snapshot, if the fold named `fold` made it."""
+    stored = head.get("snapshot")
+    if not isinstance(stored, dict) or stored.get("fold") != fold:
+        return None
+    return Snapshot(int(stored["version"]), fold, str(stored["state"]))
+
+
+def key_record(stream: str, events: Sequence[Envelope]) -> dict[str, Any]:
+    """idempotency/{key}: which stream and versions the keyed command wrote."""
+    return {
+        "stream": stream,
+        "versions": [e.version for e in events],
+        "recorded_at": datetime.now(UTC),
+    }
