@@ -23,7 +23,15 @@ from google.cloud.firestore_v1.base_query import FieldFilter
 
 from events import Envelope
 from functions.projections.base import Projection, advance
-from functions.runtime.layout import EVENTS, KEYS, STREAMS, event_document, key_record, snapshot_of
+from functions.runtime.layout import (
+    EVENTS,
+    KEYS,
+    STREAMS,
+    event_document,
+    key_record,
+    outcome_of,
+    snapshot_of,
+)
 from functions.runtime.ports import (
     NO_HEAD,
     Appended,
@@ -217,11 +225,7 @@ class FirestoreEventStore:
         return self._db.collection(STREAMS).document(stream).collection(EVENTS)
 
     def _outcome(self, record: dict[str, Any]) -> Appended:
-        stream, versions = str(record["stream"]), [int(v) for v in record["versions"]]
-        if not versions:
-            return Appended(stream, (), duplicate=True)
-        events = self.load(stream, after=versions[0] - 1, up_to=versions[-1])
-        return Appended(stream, tuple(events), duplicate=True)
+        return outcome_of(record, self.load)
 
 
 class FirestoreReadModels:

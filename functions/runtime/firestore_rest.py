@@ -20,7 +20,15 @@ import httpx
 
 from events import Envelope
 from functions.projections.base import Projection, advance
-from functions.runtime.layout import EVENTS, KEYS, STREAMS, event_document, key_record, snapshot_of
+from functions.runtime.layout import (
+    EVENTS,
+    KEYS,
+    STREAMS,
+    event_document,
+    key_record,
+    outcome_of,
+    snapshot_of,
+)
 from functions.runtime.ports import (
     NO_HEAD,
     Appended,
@@ -458,11 +466,7 @@ class RestEventStore:
         return self._rest.name(STREAMS, event.stream, EVENTS, f"{event.version:010d}")
 
     def _outcome(self, record: dict[str, Any]) -> Appended:
-        stream, versions = str(record["stream"]), [int(v) for v in record["versions"]]
-        if not versions:
-            return Appended(stream, (), duplicate=True)
-        events = self.load(stream, after=versions[0] - 1, up_to=versions[-1])
-        return Appended(stream, tuple(events), duplicate=True)
+        return outcome_of(record, self.load)
 
 
 class RestReadModels:

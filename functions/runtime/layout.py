@@ -4,12 +4,12 @@ either reads what the other wrote."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
 from events import Envelope
-from functions.runtime.ports import Snapshot
+from functions.runtime.ports import Appended, Snapshot
 
 STREAMS, EVENTS, KEYS = "streams", "events", "idempotency"
 
@@ -40,3 +40,14 @@ def key_record(stream: str, events: Sequence[Envelope]) -> dict[str, Any]:
         "versions": [e.version for e in events],
         "recorded_at": datetime.now(UTC),
     }
+
+
+def outcome_of(
+    record: dict[str, Any], load: Callable[[str, int, int], Sequence[Envelope]]
+) -> Appended:
+    """The first outcome a key record names, its events loaded (after, up_to) by `load`."""
+    stream, versions = str(record["stream"]), [int(v) for v in record["versions"]]
+    if not versions:
+        return Appended(stream, (), duplicate=True)
+    events = load(stream, versions[0] - 1, versions[-1])
+    return Appended(stream, tuple(events), duplicate=True)

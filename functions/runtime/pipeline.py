@@ -152,8 +152,9 @@ class Pipeline:
                 # append without events: decide it again on state read now.
                 trust_cache = False
                 continue
+            after = _evolved(decider, basis.state, new_events)
             try:
-                appended = self._append(decider, stream, basis, new_events, trace)
+                appended = self._append(decider, stream, basis, new_events, after, trace)
             except ConcurrencyConflict:
                 refused_at = basis.version
                 if basis.fresh:
@@ -164,7 +165,6 @@ class Pipeline:
                 self.publish(appended)
                 if self.cache is not None and new_events:
                     # The next command on this stream reads nothing.
-                    after = _evolved(decider, basis.state, new_events)
                     folded = Folded(basis.version + len(new_events), after, appended.head)
                     self.cache.put(decider, stream, folded)
             return appended
@@ -176,11 +176,12 @@ class Pipeline:
         stream: str,
         basis: Basis,
         new_events: Sequence[Event],
+        after: Any,
         trace: Trace,
     ) -> Appended:
-        """Append what was decided, carrying the published marks that wait for a write."""
+        """Append what was decided (leaving the state `after`), carrying the published marks
+        that wait for a write."""
         envelopes = self._envelopes(stream, basis.version, new_events, trace)
-        after = _evolved(decider, basis.state, new_events)
         snapshot = self._snapshot(decider, basis.version + len(new_events), after, new_events)
         marks = self.marks.take()
         try:
