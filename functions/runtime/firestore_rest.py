@@ -11,7 +11,6 @@ from __future__ import annotations
 import base64
 import os
 import re
-import threading
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
@@ -20,6 +19,7 @@ import httpx
 
 from events import Envelope
 from functions.projections.base import Projection, advance
+from functions.runtime.google_rest import GoogleRest, TokenSource, TokenUnavailable
 from functions.runtime.layout import (
     EVENTS,
     KEYS,
@@ -37,7 +37,6 @@ from functions.runtime.ports import (
     Snapshot,
     StoreUnavailable,
 )
-from functions.runtime.pubsub import MetadataServerToken, TokenSource, TokenUnavailable
 from functions.runtime.validation import (
     check_append_request,
     check_key,
@@ -157,12 +156,17 @@ class FirestoreRest:
         read_attempts: int = 3,
     ) -> None:
         self.root = f"projects/{project}/databases/(default)/documents"
-        self._emulator = emulator_host is not None
         base = f"http://{emulator_host}" if emulator_host else endpoint.rstrip("/")
-        self._base = f"{base}/v1"
-        self._tokens = None if self._emulator else (token_source or MetadataServerToken())
-        self._http, self._timeout_s, self._read_attempts = http, timeout_s, max(1, read_attempts)
-        self._lock = threading.Lock()
+        self._api = GoogleRest(
+            f"{base}/v1",
+            emulator=emulator_host is not None,
+            # The emulator's admin, whom security rules do not apply to.
+            emulator_token="owner",  # noqa: S106
+            token_source=token_source,
+            http=http,
+            timeout_s=timeout_s,
+        )
+        self._read_attempts = max(1, read_attempts)
 
     @classmethod
     def for_project(cls, project: str) -> FirestoreRest:
@@ -171,14 +175,6 @@ class FirestoreRest:
 
     def name(self, *segments: str) -> str:
         return "/".join([self.root, *segments])
-
-    def _client(self) -> httpx.Client:
-        if self._http is None:
-            with self._lock:
-                if self._http is None:
-                    # Loopback emulator must bypass HTTP(S)_PROXY; the cloud honours it.
-                    self._http = httpx.Client(trust_env=not self._emulator, timeout=self._timeout_s)
-        return self._http
 
     def call(self, path: str, body: Mapping[str, Any], *, read: bool = True) -> Any:
         """POST to `{base}/{path}`; reads are retried on transient failures, commits not (a
@@ -193,27 +189,16 @@ class FirestoreRest:
         raise AssertionError("unreachable")  # pragma: no cover
 
     def _post(self, path: str, body: Mapping[str, Any]) -> Any:
-        refreshed = False
-        while True:
-            headers = {"Content-Type": "application/json"}
+        try:
+            resp = self._api.post(path, json=body)
+        except (httpx.TransportError, TokenUnavailable) as err:
+            raise StoreUnavailable(f"firestore {path.rsplit(':', 1)[-1]}: {err!r}") from err
+        if resp.status_code < 300:
             try:
-                if self._tokens is None:
-                    headers["Authorization"] = "Bearer owner"
-                else:
-                    headers["Authorization"] = f"Bearer {self._tokens.token()}"
-                resp = self._client().post(f"{self._base}/{path}", json=body, headers=headers)
-            except (httpx.TransportError, TokenUnavailable) as err:
-                raise StoreUnavailable(f"firestore {path.rsplit(':', 1)[-1]}: {err!r}") from err
-            if resp.status_code == 401 and self._tokens is not None and not refreshed:
-                self._tokens.invalidate()
-                refreshed = True
-                continue
-            if resp.status_code < 300:
-                try:
-                    return resp.json()
-                except ValueError as err:
-                    raise StoreUnavailable("firestore: unreadable response") from err
-            raise _error(resp)
+                return resp.json()
+            except ValueError as err:
+                raise StoreUnavailable("firestore: unreadable response") from err
+        raise _error(resp)
 
 
 def _error(resp: httpx.Response) -> Exception:

@@ -1,5 +1,6 @@
 """The Publisher port over Pub/Sub's REST API with httpx: google-cloud-pubsub costs ~0.55 s
-of cold start to import, httpx ~0.17 s; the token comes from the metadata server, not google-auth.
+of cold start to import, httpx ~0.17 s; the token comes from the metadata server, not google-auth
+(functions/runtime/google_rest.py).
 """
 
 from __future__ import annotations
@@ -7,82 +8,20 @@ from __future__ import annotations
 import base64
 import json
 import random
-import threading
 import time
 from collections.abc import Callable, Sequence
-from typing import Protocol
 
 import httpx
 
 from events import Envelope
+from functions.runtime.google_rest import GoogleRest, TokenSource, TokenUnavailable
 from functions.runtime.ports import PublishFailed
 from functions.runtime.settings import Settings
 from functions.runtime.topics import topic_for
 
-METADATA_URL = (
-    "http://metadata.google.internal/computeMetadata/v1/instance/service-accounts/default/token"
-)
 MAX_MESSAGES = 1000  # per publish request (service limit)
 MAX_REQUEST_BYTES = 9_500_000  # the limit is 10 MB; headroom for the request's own framing
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
-
-
-class TokenUnavailable(Exception):
-    """No access token could be obtained; treated as transient by the publisher."""
-
-
-class TokenSource(Protocol):
-    # A valid OAuth access token; raises TokenUnavailable if none can be had.
-    def token(self) -> str: ...
-
-    # Forget a cached token: the service answered 401 to it.
-    def invalidate(self) -> None: ...
-
-
-class MetadataServerToken:
-    """The default service account's token from the metadata server, cached until near expiry."""
-
-    def __init__(
-        self,
-        *,
-        http: httpx.Client | None = None,
-        clock: Callable[[], float] = time.monotonic,
-        timeout_s: float = 5.0,
-        margin_s: float = 60.0,
-    ) -> None:
-        self._http, self._clock, self._timeout_s, self._margin_s = http, clock, timeout_s, margin_s
-        # One lock for cache and fetch: threads of a warm instance wait for one fetch
-        # instead of all hitting the metadata server when the token expires.
-        self._lock = threading.Lock()
-        self._token: str | None = None
-        self._refresh_at = 0.0
-
-    def token(self) -> str:
-        with self._lock:
-            if self._token is None or self._clock() >= self._refresh_at:
-                self._token, self._refresh_at = self._fetch()
-            return self._token
-
-    def invalidate(self) -> None:
-        with self._lock:
-            self._token = None
-
-    def _fetch(self) -> tuple[str, float]:
-        if self._http is None:  # the metadata server is link-local: never via a proxy
-            self._http = httpx.Client(trust_env=False, timeout=self._timeout_s)
-        try:
-            resp = self._http.get(
-                METADATA_URL, headers={"Metadata-Flavor": "Google"}, timeout=self._timeout_s
-            )
-            resp.raise_for_status()
-            body = resp.json()
-            token, expires_in = str(body["access_token"]), float(body["expires_in"])
-            if str(body.get("token_type", "Bearer")).lower() != "bearer" or not token:
-                raise ValueError("not a bearer token")
-        except (httpx.HTTPError, ValueError, LookupError, TypeError, AttributeError) as err:
-            # The type only: a response body could hold the token.
-            raise TokenUnavailable(f"metadata server token: {type(err).__name__}") from err
-        return token, self._clock() + expires_in - self._margin_s
 
 
 class PubSubPublisher:
@@ -100,15 +39,15 @@ class PubSubPublisher:
         timeout_s: float = 10.0,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
-        self._project, self._attempts, self._timeout_s, self._sleep = (
-            project, max(1, attempts), timeout_s, sleep,
-        )  # fmt: skip
-        self._emulator = emulator_host is not None
-        self._base = f"http://{emulator_host}" if emulator_host else endpoint.rstrip("/")
+        self._project, self._attempts, self._sleep = project, max(1, attempts), sleep
         # The emulator takes no credentials; the cloud needs a token (no I/O until used).
-        self._tokens = None if self._emulator else (token_source or MetadataServerToken())
-        self._http, self._owns_http = http, http is None
-        self._lock = threading.Lock()
+        self._api = GoogleRest(
+            f"http://{emulator_host}" if emulator_host else endpoint,
+            emulator=emulator_host is not None,
+            token_source=token_source,
+            http=http,
+            timeout_s=timeout_s,
+        )
 
     @classmethod
     def from_settings(cls, settings: Settings) -> PubSubPublisher:
@@ -128,38 +67,16 @@ class PubSubPublisher:
                 self._post(topic, chunk)
 
     def close(self) -> None:
-        with self._lock:
-            if self._http is not None and self._owns_http:
-                self._http.close()
-                self._http = None
-
-    def _client(self) -> httpx.Client:
-        if self._http is None:
-            with self._lock:  # lazily, once: no I/O at import or construction
-                if self._http is None:
-                    # Loopback emulator must bypass HTTP(S)_PROXY; the cloud honours it.
-                    self._http = httpx.Client(trust_env=not self._emulator, timeout=self._timeout_s)
-        return self._http
+        self._api.close()
 
     def _post(self, topic: str, messages: list[str]) -> None:
-        url = f"{self._base}/v1/projects/{self._project}/topics/{topic}:publish"
+        path = f"v1/projects/{self._project}/topics/{topic}:publish"
         body = '{"messages":[' + ",".join(messages) + "]}"
-        attempt, refreshed, token = 0, False, ""
+        attempt = 0
         while True:
             attempt += 1
             try:
-                headers = {"Content-Type": "application/json"}
-                if self._tokens is not None:
-                    token = self._tokens.token()
-                    headers["Authorization"] = f"Bearer {token}"
-                resp = self._client().post(
-                    url, content=body, headers=headers, timeout=self._timeout_s
-                )
-                if resp.status_code == 401 and self._tokens is not None and not refreshed:
-                    # Revoked or rotated early: one fresh token, not counted as an attempt.
-                    self._tokens.invalidate()
-                    refreshed, attempt = True, attempt - 1
-                    continue
+                resp = self._api.post(path, content=body)
                 resp.raise_for_status()
                 reply = resp.json()
                 ids = reply.get("messageIds", []) if isinstance(reply, dict) else []
@@ -176,7 +93,7 @@ class PubSubPublisher:
                     self._sleep(delay / 2 + random.uniform(0, delay / 2))  # noqa: S311
                     continue
                 reason = f"publish to {topic} failed after {attempt} attempt(s): {_why(err)}"
-                raise PublishFailed(reason.replace(token, "***") if token else reason) from err
+                raise PublishFailed(self._api.redact(reason)) from err
             except ValueError as err:  # a 2xx without a JSON body
                 raise PublishFailed(f"{topic}: unreadable publish response") from err
 

@@ -15,13 +15,9 @@ import functions.runtime.pubsub as pubsub_module
 from events import Envelope
 from events.users import UserRegistered
 from events.wallet import WalletCredited
+from functions.runtime.google_rest import METADATA_URL, MetadataServerToken, TokenUnavailable
 from functions.runtime.ports import PublishFailed
-from functions.runtime.pubsub import (
-    METADATA_URL,
-    MetadataServerToken,
-    PubSubPublisher,
-    TokenUnavailable,
-)
+from functions.runtime.pubsub import PubSubPublisher
 from tests import builders
 
 pytestmark = pytest.mark.unit
