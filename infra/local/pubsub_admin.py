@@ -32,6 +32,7 @@ __all__ = [
     "list_topics",
     "publish",
     "pull",
+    "stop_pushing",
     "validate_resource_id",
 ]
 
@@ -308,6 +309,18 @@ def delete_subscription(
         _subscription_path(project, name),
         client=client,
         ok_statuses=(404,) if missing_ok else (),
+    )
+
+
+def stop_pushing(host: str, project: str, name: str, *, client: httpx.Client | None = None) -> None:
+    """``POST .../subscriptions/S:modifyPushConfig`` with an empty config: the subscription
+    keeps every message but becomes a pull one, so nothing is delivered while it stays so."""
+    _call(
+        "POST",
+        host,
+        f"{_subscription_path(project, name)}:modifyPushConfig",
+        body={"pushConfig": {}},
+        client=client,
     )
 
 
