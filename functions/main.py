@@ -10,7 +10,8 @@ main.py and the topology disagree.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from functools import cache
 from typing import Any
 
@@ -38,13 +39,10 @@ def __getattr__(name: str) -> Callable[[CloudEvent], None]:
 @cache
 def _subscriber_entry_point(name: str) -> Callable[[CloudEvent], None]:
     def entry_point(cloud_event: CloudEvent) -> None:
-        logs.start(flask.request.headers.get(logs.TRACE_HEADER))
-        from functions.subscriber import serve
+        with _request(flask.request.headers.get(logs.TRACE_HEADER)):
+            from functions.subscriber import serve
 
-        try:
             serve(name, cloud_event.data)
-        finally:
-            _settle_marks()
 
     # functions-framework registers the signature type under the function's name.
     entry_point.__name__ = entry_point.__qualname__ = name
@@ -55,37 +53,28 @@ def _subscriber_entry_point(name: str) -> Callable[[CloudEvent], None]:
 @functions_framework.http
 def telegram_webhook(request: flask.Request) -> Any:
     """Telegram updates: /start, /balance, …"""
-    logs.start(request.headers.get(logs.TRACE_HEADER))
-    from functions.telegram.webhook import serve
+    with _request(request.headers.get(logs.TRACE_HEADER)):
+        from functions.telegram.webhook import serve
 
-    try:
         return serve(request)
-    finally:
-        _settle_marks()
 
 
 @functions_framework.http
 def payment_webhook(request: flask.Request) -> Any:
     """Provider callbacks at /payments/<rail>/…: verified, confirmed, applied once."""
-    logs.start(request.headers.get(logs.TRACE_HEADER))
-    from functions.payments.webhook import serve
+    with _request(request.headers.get(logs.TRACE_HEADER)):
+        from functions.payments.webhook import serve
 
-    try:
         return serve(request)
-    finally:
-        _settle_marks()
 
 
 @functions_framework.http
 def scheduled_job(request: flask.Request) -> Any:
     """Cloud Scheduler: POST {"job": "relay"}."""
-    logs.start(request.headers.get(logs.TRACE_HEADER))
-    from functions.jobs.endpoint import serve
+    with _request(request.headers.get(logs.TRACE_HEADER)):
+        from functions.jobs.endpoint import serve
 
-    try:
         return serve(request)
-    finally:
-        _settle_marks()
 
 
 @functions_framework.http
@@ -100,18 +89,21 @@ def health(request: flask.Request) -> Any:
 @functions_framework.cloud_event
 def dead_letter(cloud_event: CloudEvent) -> None:
     """Pub/Sub `<subscription>-dead` -> an event on the stream deadletter-<subscription>."""
-    logs.start(flask.request.headers.get(logs.TRACE_HEADER))
-    from functions.ops.dead_letter import serve
+    with _request(flask.request.headers.get(logs.TRACE_HEADER)):
+        from functions.ops.dead_letter import serve
 
-    try:
         serve(cloud_event["source"], cloud_event.data)
+
+
+@contextmanager
+def _request(trace: str | None) -> Iterator[None]:
+    """One request: its log lines carry its trace; before it is answered, what it published
+    and no append of it marked is marked, so the relay does not publish it again
+    (functions/runtime/pipeline.py)."""
+    logs.start(trace)
+    try:
+        yield
     finally:
-        _settle_marks()
+        from functions.runtime.bootstrap import settle_marks
 
-
-def _settle_marks() -> None:
-    """Before answering: mark what this request published and no append of it marked, so
-    the relay does not publish it again (functions/runtime/pipeline.py)."""
-    from functions.runtime.bootstrap import settle_marks
-
-    settle_marks()
+        settle_marks()
