@@ -29,14 +29,15 @@ from functions.runtime.layout import (
     STREAMS,
     event_document,
     key_record,
+    latest_plan,
     outcome_of,
-    snapshot_of,
 )
 from functions.runtime.ports import (
     NO_HEAD,
     Appended,
     ConcurrencyConflict,
     Latest,
+    LatestOf,
     Snapshot,
     StoreUnavailable,
 )
@@ -163,17 +164,23 @@ class FirestoreEventStore:
             batch.update(head, fields, option=unchanged)
 
     def load_latest(self, stream: str, fold: str) -> Latest:
-        """One read of the head; the events after its snapshot only if the head is past it."""
+        return self.load_latest_many([LatestOf(stream, fold)])[0]
+
+    def load_latest_many(self, wanted: Sequence[LatestOf]) -> list[Latest]:
+        """One batchGet of the heads; the events of a stream only if its head is past them."""
+        heads = self._db.collection(STREAMS)
+        refs = [heads.document(name) for name in dict.fromkeys(w.stream for w in wanted)]
         with translated():
-            head = self._db.collection(STREAMS).document(stream).get()
-        if not head.exists:
+            found = {snap.id: snap for snap in self._db.get_all(refs) if snap.exists}
+        return [self._latest(w, found.get(w.stream)) for w in wanted]
+
+    def _latest(self, wanted: LatestOf, head: Any | None) -> Latest:
+        if head is None:
             return Latest(None, [], head=NO_HEAD)
-        snapshot = snapshot_of(head.to_dict() or {}, fold)
-        after = snapshot.version if snapshot is not None else 0
-        version = int(head.get("version"))
-        if after == version:
+        snapshot, after, version = latest_plan(head.to_dict() or {}, wanted.fold, wanted.after)
+        if after >= version:
             return Latest(snapshot, [], head=head.update_time)
-        events = self.load(stream, after=after, up_to=version)
+        events = self.load(wanted.stream, after=after, up_to=version)
         # Bounded by the head's version, so the token matches the events returned.
         return Latest(snapshot, events, head=head.update_time)
 

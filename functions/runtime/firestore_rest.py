@@ -26,14 +26,15 @@ from functions.runtime.layout import (
     STREAMS,
     event_document,
     key_record,
+    latest_plan,
     outcome_of,
-    snapshot_of,
 )
 from functions.runtime.ports import (
     NO_HEAD,
     Appended,
     ConcurrencyConflict,
     Latest,
+    LatestOf,
     Snapshot,
     StoreUnavailable,
 )
@@ -229,14 +230,18 @@ class _Api:
 
     def get(self, name: str, fields: Sequence[str] | None = None) -> dict[str, Any] | None:
         """One document (its raw JSON: fields, updateTime), or None."""
-        body: dict[str, Any] = {"documents": [name]}
+        found = self.get_all([name], fields)
+        return found[0] if found else None
+
+    def get_all(
+        self, names: Sequence[str], fields: Sequence[str] | None = None
+    ) -> list[dict[str, Any]]:
+        """The documents of these names that exist, in one batchGet (in any order)."""
+        body: dict[str, Any] = {"documents": list(names)}
         if fields is not None:
             body["mask"] = {"fieldPaths": [field_path(f) for f in fields]}
-        for item in self.rest.call(f"{self.rest.root}:batchGet", body):
-            if "found" in item:
-                found: dict[str, Any] = item["found"]
-                return found
-        return None
+        reply = self.rest.call(f"{self.rest.root}:batchGet", body)
+        return [item["found"] for item in reply if "found" in item]
 
     def commit(self, writes: list[dict[str, Any]]) -> list[dict[str, Any]]:
         reply = self.rest.call(f"{self.rest.root}:commit", {"writes": writes}, read=False)
@@ -381,17 +386,22 @@ class RestEventStore:
         return writes
 
     def load_latest(self, stream: str, fold: str) -> Latest:
-        head = self._api.get(self._rest.name(STREAMS, stream))
+        return self.load_latest_many([LatestOf(stream, fold)])[0]
+
+    def load_latest_many(self, wanted: Sequence[LatestOf]) -> list[Latest]:
+        """One batchGet of the heads; the events of a stream only if its head is past them."""
+        names = {self._rest.name(STREAMS, w.stream): w.stream for w in wanted}
+        found = {names[d["name"]]: d for d in self._api.get_all(list(names))}
+        return [self._latest(w, found.get(w.stream)) for w in wanted]
+
+    def _latest(self, wanted: LatestOf, head: dict[str, Any] | None) -> Latest:
         if head is None:
             return Latest(None, [], head=NO_HEAD)
-        fields = _fields(head)
-        snapshot = snapshot_of(fields, fold)
-        after = snapshot.version if snapshot is not None else 0
-        version = int(fields["version"])
+        snapshot, after, version = latest_plan(_fields(head), wanted.fold, wanted.after)
         token = str(head["updateTime"])
-        if after == version:
+        if after >= version:
             return Latest(snapshot, [], head=token)
-        return Latest(snapshot, self.load(stream, after=after, up_to=version), head=token)
+        return Latest(snapshot, self.load(wanted.stream, after=after, up_to=version), head=token)
 
     def recorded(self, idempotency_key: str) -> Appended | None:
         check_key(idempotency_key)

@@ -33,6 +33,16 @@ def snapshot_of(head: dict[str, Any], fold: str) -> Snapshot | None:
     return Snapshot(int(stored["version"]), fold, str(stored["state"]))
 
 
+def latest_plan(head: dict[str, Any], fold: str, after: int) -> tuple[Snapshot | None, int, int]:
+    """From a stream's head: its snapshot of `fold` if past `after`, the version the events
+    are to be read after, and the head's version (they are read up to it)."""
+    snapshot = snapshot_of(head, fold)
+    if snapshot is not None and snapshot.version <= after:
+        snapshot = None  # the caller's own fold is as new
+    start = snapshot.version if snapshot is not None else after
+    return snapshot, start, int(head["version"])
+
+
 def key_record(stream: str, events: Sequence[Envelope]) -> dict[str, Any]:
     """idempotency/{key}: which stream and versions the keyed command wrote."""
     return {

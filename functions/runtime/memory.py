@@ -16,6 +16,7 @@ from functions.runtime.ports import (
     ConcurrencyConflict,
     EventStore,
     Latest,
+    LatestOf,
     PublishFailed,
     Snapshot,
 )
@@ -72,12 +73,20 @@ class MemoryEventStore:
             return Appended(stream, tuple(events), head=_head(current))
 
     def load_latest(self, stream: str, fold: str) -> Latest:
+        return self.load_latest_many([LatestOf(stream, fold)])[0]
+
+    def load_latest_many(self, wanted: Sequence[LatestOf]) -> list[Latest]:
         with self._lock:
-            snapshot = self._snapshots.get(stream)
-            usable = snapshot if snapshot is not None and snapshot.fold == fold else None
-            events = self._streams.get(stream, [])
-            after = [e for e in events if e.version > (usable.version if usable else 0)]
-            return Latest(usable, after, head=_head(events))
+            return [self._latest(w) for w in wanted]
+
+    def _latest(self, wanted: LatestOf) -> Latest:
+        snapshot = self._snapshots.get(wanted.stream)
+        usable = snapshot if snapshot is not None and snapshot.fold == wanted.fold else None
+        if usable is not None and usable.version <= wanted.after:
+            usable = None  # the caller's own fold is as new
+        start = usable.version if usable is not None else wanted.after
+        events = self._streams.get(wanted.stream, [])
+        return Latest(usable, [e for e in events if e.version > start], head=_head(events))
 
     def recorded(self, idempotency_key: str) -> Appended | None:
         with self._lock:

@@ -27,6 +27,8 @@ from functions.runtime.ports import (
     ConcurrencyConflict,
     EventStore,
     Ids,
+    Latest,
+    LatestOf,
     Publisher,
     PublishFailed,
     Snapshot,
@@ -35,6 +37,7 @@ from functions.runtime.state_cache import Folded, StateCache
 
 log = logging.getLogger(__name__)
 S = TypeVar("S")
+T = TypeVar("T")
 # A snapshot's text stays well under Firestore's 1 MiB per document; a state bigger than this
 # is not snapshotted (its stream is folded as before) rather than failing the append.
 MAX_SNAPSHOT_CHARS = 512 * 1024
@@ -206,6 +209,46 @@ class Pipeline:
         state: S = self._basis(decider, stream, trust_cache=False).state
         return state
 
+    def current_both(
+        self, first: tuple[Decider[S, Any], str], second: tuple[Decider[T, Any], str]
+    ) -> tuple[S, T]:
+        """The states now of two aggregates, for reads that decide nothing: both heads are
+        read in one round trip, and only a stream that moved costs another read."""
+        one, other = self._current_many([first, second])
+        return one, other
+
+    def _current_many(self, wanted: Sequence[tuple[Decider[Any, Any], str]]) -> list[Any]:
+        known = [self.cache.get(d, s) if self.cache is not None else None for d, s in wanted]
+        asked = [
+            LatestOf(stream, _fold(decider), seen.version if seen is not None else 0)
+            for (decider, stream), seen in zip(wanted, known, strict=True)
+        ]
+        latest = self.store.load_latest_many(asked)
+        return [
+            self._from_latest(decider, stream, found, seen).state
+            for (decider, stream), found, seen in zip(wanted, latest, known, strict=True)
+        ]
+
+    def _from_latest(
+        self, decider: Decider[Any, Any], stream: str, latest: Latest, known: Folded | None
+    ) -> Basis:
+        """The state a `load_latest_many` answer gives, on top of what this instance knew."""
+        if latest.snapshot is None and known is not None:
+            version, state = known.version, known.state
+        else:
+            restored = self._snapshot_state(decider, stream, latest)
+            if restored is None:  # unreadable: fold the whole stream, as a cold read does
+                return self._basis(decider, stream, trust_cache=False)
+            version, state = restored
+        for envelope in latest.events:
+            state = decider.evolve(state, decode(envelope))
+        if latest.events:
+            version = latest.events[-1].version
+        # Folded up to the head as read: its token is good for this instance's next append.
+        if self.cache is not None:
+            self.cache.put(decider, stream, Folded(version, state, latest.head))
+        return Basis(version, state, latest.head, fresh=True)
+
     def known(self, decider: Decider[S, Any], stream: str) -> S:
         """The state as this instance last wrote or read the head, without a read if it has
         one; else the state now. For answering what a command just did, never to decide."""
@@ -244,17 +287,26 @@ class Pipeline:
         self, decider: Decider[Any, Any], stream: str
     ) -> tuple[int, Any, list[Envelope], object | None]:
         """A cold read of the head (its snapshot, if our fold made it) and the events after."""
-        fold = decider.snapshots.fold if decider.snapshots is not None else ""
-        latest = self.store.load_latest(stream, fold)
+        latest = self.store.load_latest(stream, _fold(decider))
+        restored = self._snapshot_state(decider, stream, latest)
+        if restored is None:
+            return 0, decider.initial, self.store.load(stream), None
+        version, state = restored
+        return version, state, latest.events, latest.head
+
+    def _snapshot_state(
+        self, decider: Decider[Any, Any], stream: str, latest: Latest
+    ) -> tuple[int, Any] | None:
+        """The state `latest`'s snapshot holds (the initial one without a snapshot), or None
+        when it cannot be read."""
         if latest.snapshot is None or decider.snapshots is None:
-            return 0, decider.initial, latest.events, latest.head
+            return 0, decider.initial
         try:
-            state = decider.snapshots.load(latest.snapshot.state)
+            return latest.snapshot.version, decider.snapshots.load(latest.snapshot.state)
         except SnapshotUnreadable:
             # Same fold name, other shape: cannot happen unless the fingerprint missed a change.
             log.warning("unreadable snapshot ignored", extra={"stream": stream})
-            return 0, decider.initial, self.store.load(stream), None
-        return latest.snapshot.version, state, latest.events, latest.head
+            return None
 
     def _snapshot(
         self, decider: Decider[Any, Any], version: int, state: Any, new: Sequence[Event]
@@ -319,3 +371,8 @@ def _evolved(decider: Decider[Any, Any], state: Any, events: Sequence[Event]) ->
     for event in events:
         state = decider.evolve(state, event)
     return state
+
+
+def _fold(decider: Decider[Any, Any]) -> str:
+    """The name of the snapshots the decider reads ("" for one that keeps none)."""
+    return decider.snapshots.fold if decider.snapshots is not None else ""

@@ -77,6 +77,16 @@ class Latest:
     head: object | None = field(default=None, compare=False)
 
 
+@dataclass(frozen=True)
+class LatestOf:
+    """One stream asked of `load_latest_many`: `fold` names the snapshots the caller can
+    read, `after` the version it has already folded (0: none)."""
+
+    stream: str
+    fold: str
+    after: int = 0
+
+
 def check_snapshot(events: Sequence[Envelope], snapshot: Snapshot | None) -> None:
     """A snapshot stored with an append is the state after exactly those events."""
     if snapshot is not None and (not events or snapshot.version != events[-1].version):
@@ -111,6 +121,12 @@ class EventStore(Protocol):
     def load_latest(self, stream: str, fold: str) -> Latest:
         """The stored snapshot if it was made by `fold`, and the events after it (all of them
         without one), reading the head and its snapshot in one round trip."""
+        ...
+
+    def load_latest_many(self, wanted: Sequence[LatestOf]) -> list[Latest]:
+        """For each stream, in order: its snapshot of `fold` if that is past `after`, and the
+        events after the later of the two, up to the head as read. Every head is read in one
+        round trip; only a stream that moved past both costs one more read."""
         ...
 
     def recorded(self, idempotency_key: str) -> Appended | None:

@@ -65,14 +65,17 @@ class Settled:
 
 def buy(rt: Runtime, user_id: int, product_id: str, quantity: int, trace: Trace) -> Reservation:
     """Hold `quantity` units for this user; raises SoldOut, NotForSale or UnknownProduct."""
-    product = rt.pipeline.current(products.products, products.stream_of(product_id))
+    # The product and the buyer in one read of their heads.
+    product, buyer = rt.pipeline.current_both(
+        (products.products, products.stream_of(product_id)), (users.users, users.stream_of(user_id))
+    )
     if not product.listed:
         raise products.UnknownProduct("no such product")
     if product.hidden or product.details is None:
         raise NotForSale("this product is not on sale")
     if not 1 <= quantity <= products.LOT_SIZE:
         raise QuantityOutOfRange()
-    reseller = rt.pipeline.current(users.users, users.stream_of(user_id)).reseller
+    reseller = buyer.reseller
     minutes = rt.settings.reservation_minutes
     reserve = lots.Reserve(
         order_id=rt.ids.new_id().replace("-", ""),

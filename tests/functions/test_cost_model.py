@@ -151,10 +151,12 @@ def test_a_checkout_buy_and_pay_from_the_wallet(memory_runtime: Runtime) -> None
 
     held = shop.tap(8, f"shop:b:{product}:1")
     assert counter == Counter(
-        # product + user state, the lot candidates, reserve (the lot as this instance's own
-        # /stock append left it: no read), the order placed inline (a new stream: no read),
-        # and one write marking both published (the reserve's mark rode in the order's append).
-        {"store.load": 2, "read.find": 1, "store.append": 2, "store.mark_published": 1}
+        # product + user state (both heads in one read), the lot candidates, reserve (the
+        # lot as this instance's own /stock append left it: no read), the order placed inline
+        # (a new stream: no read), and one write marking both published (the reserve's mark
+        # rode in the order's append).
+        {"store.load_latest_many": 1, "read.find": 1, "store.append": 2,
+         "store.mark_published": 1}
     )  # fmt: skip
     counter.clear()
     shop.tap(8, buttons(held)["Pay from wallet"])

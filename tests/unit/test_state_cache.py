@@ -121,3 +121,43 @@ def test_the_cache_is_bounded_and_keeps_the_newest_fold() -> None:
     cache.put(wallets, "wallet-2", Folded(3, "stale"))  # an older fold never replaces
     folded = cache.get(wallets, "wallet-2")
     assert folded == Folded(5, "new")
+
+
+class ManySpy(LoadSpy):
+    """Also notes each load_latest_many: the streams it asked and from which version."""
+
+    def __init__(self, store: MemoryEventStore) -> None:
+        super().__init__(store)
+        self.many: list[list[tuple[str, int]]] = []
+
+    def load_latest_many(self, wanted: Any) -> Any:
+        self.many.append([(w.stream, w.after) for w in wanted])
+        return self.store.load_latest_many(wanted)
+
+
+def test_two_states_are_read_in_one_call_and_what_moved_is_folded_in() -> None:
+    from functions.domain.users import Register, SetReseller, users
+
+    store = MemoryEventStore()
+    spy, cache = ManySpy(store), StateCache()
+    warm, other = pipeline(spy, cache), pipeline(store, None)
+    warm.execute(wallets, "wallet-7", Credit(7, kes(100), "deposit", "p1"))
+    other.execute(users, "user-7", Register(7, 7, "Ann", "en"))
+    spy.loads.clear()
+    wallet, user = warm.current_both((wallets, "wallet-7"), (users, "user-7"))
+    assert wallet.balance("KES") == kes(100)
+    assert user.registered
+    # One call for both: the wallet from the version this instance folded, the user cold.
+    assert spy.many == [[("wallet-7", 1), ("user-7", 0)]]
+    assert spy.loads == []
+    other.execute(wallets, "wallet-7", Credit(7, kes(50), "deposit", "p2"))
+    other.execute(users, "user-7", SetReseller(7, True, admin_id=1))
+    wallet, user = warm.current_both((wallets, "wallet-7"), (users, "user-7"))
+    assert wallet.balance("KES") == kes(150)  # what the other instance wrote is in
+    assert user.reseller
+    assert spy.many[-1] == [("wallet-7", 1), ("user-7", 1)]
+    # Both were folded up to the heads as read: the next append needs no read.
+    spy.loads.clear()
+    warm.execute(wallets, "wallet-7", Debit(7, kes(30), "order", "o1"))
+    assert spy.loads == []
+    assert store.load_latest("wallet-7", "").events[-1].version == 3
