@@ -55,7 +55,7 @@ class ApplicationDefaultToken:
         import google.auth.exceptions
         import google.auth.transport.requests
 
-        from functions.runtime.pubsub import TokenUnavailable
+        from functions.runtime.google_rest import TokenUnavailable
 
         with self._lock:
             try:
