@@ -1,7 +1,8 @@
 """Google Cloud adapters for the composition root: Firestore store and read models, Pub/Sub.
 
 Imported only when SOKO_BACKEND=firestore, so memory-backed tests never load the clients.
-SOKO_FIRESTORE_CLIENT=rest takes the REST adapters, which never import google.cloud.
+The store and read models are the REST adapters, which never import google.cloud, unless
+SOKO_FIRESTORE_CLIENT=library takes the google-cloud-firestore ones.
 """
 
 from __future__ import annotations
