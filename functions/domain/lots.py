@@ -15,6 +15,7 @@ from typing import Literal
 from events import Event, Money
 from events.shop import LotReleased, LotReserved, LotSaleRefused, LotSold, LotStocked, StockItem
 from functions.domain.decider import Decider, DomainError
+from functions.domain.snapshots import Snapshots
 
 
 def stream_of(product_id: str, lot: int) -> str:
@@ -194,4 +195,6 @@ def _without(items: tuple[str, ...], taken: Sequence[str]) -> tuple[str, ...]:
     return tuple(i for i in items if i not in gone)
 
 
-lots: Decider[Lot, LotCommand] = Decider(initial=Lot(), evolve=evolve, decide=decide)
+lots: Decider[Lot, LotCommand] = Decider(
+    initial=Lot(), evolve=evolve, decide=decide, snapshots=Snapshots(Lot, evolve)
+)

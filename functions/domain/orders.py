@@ -26,6 +26,7 @@ from events.shop import (
     StockItem,
 )
 from functions.domain.decider import Decider, DomainError
+from functions.domain.snapshots import Snapshots
 
 State = Literal["new", "placed", "paid", "delivered", "expired", "cancelled", "refunded"]
 # Where money for the order is still welcome: a payment after the hold lapsed completes the
@@ -188,4 +189,6 @@ def evolve(state: Order, event: Event) -> Order:
             return state
 
 
-orders: Decider[Order, OrderCommand] = Decider(initial=Order(), evolve=evolve, decide=decide)
+orders: Decider[Order, OrderCommand] = Decider(
+    initial=Order(), evolve=evolve, decide=decide, snapshots=Snapshots(Order, evolve)
+)

@@ -37,6 +37,7 @@ from events.payments import (
 )
 from functions.domain.decider import Decider, DomainError
 from functions.domain.reports import Instructions, Report
+from functions.domain.snapshots import Snapshots
 
 State = Literal["new", "requested", "pending", "succeeded", "failed", "expired", "refunded", "held"]
 # Where a verified "the money arrived" is still news. A late payment after expiry or a
@@ -505,5 +506,5 @@ def _money_taken(state: Payment, transfer_ref: str | None, provider_ref: str | N
 
 
 payments: Decider[Payment, PaymentCommand] = Decider(
-    initial=Payment(), evolve=evolve, decide=decide
+    initial=Payment(), evolve=evolve, decide=decide, snapshots=Snapshots(Payment, evolve)
 )

@@ -22,6 +22,7 @@ from events.shop import (
     StockItem,
 )
 from functions.domain.decider import Decider, DomainError
+from functions.domain.snapshots import Snapshots
 
 # Units per lot. Smaller lots spread a flash sale over more streams (more parallel buyers);
 # a purchase must fit in one lot, so this is also the most one order can buy at once.
@@ -252,5 +253,5 @@ def evolve(state: Product, event: Event) -> Product:
 
 
 products: Decider[Product, ProductCommand] = Decider(
-    initial=Product(), evolve=evolve, decide=decide
+    initial=Product(), evolve=evolve, decide=decide, snapshots=Snapshots(Product, evolve)
 )

@@ -16,6 +16,7 @@ from events.users import (
     UserUnblockedBot,
 )
 from functions.domain.decider import Decider, DomainError
+from functions.domain.snapshots import Snapshots
 
 
 def stream_of(user_id: int) -> str:
@@ -146,4 +147,6 @@ def _require(state: User) -> None:
         raise NotRegistered("send /start first")
 
 
-users: Decider[User, UserCommand] = Decider(initial=User(), evolve=evolve, decide=decide)
+users: Decider[User, UserCommand] = Decider(
+    initial=User(), evolve=evolve, decide=decide, snapshots=Snapshots(User, evolve)
+)
