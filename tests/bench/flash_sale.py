@@ -81,6 +81,7 @@ def counted_product(shop: HttpShop, name: str, units: int) -> str:
 
 def buyers(shop: HttpShop, first: int, count: int, run: str) -> list[int]:
     ids = list(range(first, first + count))
+    shop.register(ids)  # as their /start did: each buyer has a user stream
     shop.fund(ids, PRICE, run=run)
     return ids
 

@@ -20,7 +20,7 @@ import httpx
 
 from events import Envelope, Money, decode
 from events.shop import OrderDelivered, OrderPlaced
-from functions.domain import orders, wallet
+from functions.domain import orders, users, wallet
 from functions.runtime.firestore import FirestoreEventStore, FirestoreReadModels, client
 from functions.runtime.memory import SystemClock, UuidIds
 from functions.runtime.pipeline import Pipeline, Trace
@@ -118,6 +118,17 @@ class HttpShop:
 
         in_parallel(credit, list(user_ids), workers=16)
         # Mark what was published, as a function does when its request ends.
+        self.store.mark_published(self.pipeline.marks.take(len(self.pipeline.marks)))
+
+    def register(self, user_ids: Iterable[int]) -> None:
+        """Register each user, as their /start would (a buyer has a user stream)."""
+
+        def register(user_id: int) -> Appended:
+            command = users.Register(user_id, user_id, f"Buyer {user_id}", "en")
+            trace = Trace(f"test-register:{user_id}")
+            return self.pipeline.execute(users.users, users.stream_of(user_id), command, trace)
+
+        in_parallel(register, list(user_ids), workers=16)
         self.store.mark_published(self.pipeline.marks.take(len(self.pipeline.marks)))
 
     def balance(self, user_id: int, currency: str) -> int:
