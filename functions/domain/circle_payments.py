@@ -44,6 +44,7 @@ def decide(state: wallet.Wallet, command: PayFromRail) -> Sequence[Event]:
     return moved
 
 
+# The wallet's own state, fold and snapshots: a contribution reads one document.
 contribution_wallets: Decider[wallet.Wallet, PayFromRail] = Decider(
-    initial=wallet.Wallet(), evolve=wallet.evolve, decide=decide
+    initial=wallet.Wallet(), evolve=wallet.evolve, decide=decide, snapshots=wallet.wallets.snapshots
 )

@@ -26,6 +26,7 @@ from events.loyalty import (
     TierReached,
 )
 from functions.domain.decider import Decider
+from functions.domain.snapshots import Snapshots
 
 # A rate is how many minor units of the tier currency one million minor units of the other
 # currency are worth: integers only, and fine enough for satoshi and Stars alike.
@@ -260,4 +261,6 @@ def evolve(state: Loyalty, event: Event) -> Loyalty:
             return state
 
 
-loyalty: Decider[Loyalty, LoyaltyCommand] = Decider(initial=Loyalty(), evolve=evolve, decide=decide)
+loyalty: Decider[Loyalty, LoyaltyCommand] = Decider(
+    initial=Loyalty(), evolve=evolve, decide=decide, snapshots=Snapshots(Loyalty, evolve)
+)

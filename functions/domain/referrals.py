@@ -30,6 +30,7 @@ from events.referrals import (
 from events.wallet import WalletCredited, WalletDebited
 from functions.domain import wallet
 from functions.domain.decider import Decider, DomainError
+from functions.domain.snapshots import Snapshots
 
 COMMISSION = "commission:"
 REVERSAL = "reversal:commission:"
@@ -240,20 +241,11 @@ def evolve(state: Referral, event: Event) -> Referral:
 
 
 referrals: Decider[Referral, ReferralCommand] = Decider(
-    initial=Referral(), evolve=evolve, decide=decide
+    initial=Referral(), evolve=evolve, decide=decide, snapshots=Snapshots(Referral, evolve)
 )
 
 
 # -- the referrer's wallet: paying and reclaiming commission atomically with the debt -------
-
-
-@dataclass(frozen=True)
-class CommissionWallet:
-    """The wallet as the wallet decider folds it, plus what its owner owes back."""
-
-    wallet: wallet.Wallet = field(default_factory=wallet.Wallet)
-    owed: dict[str, int] = field(default_factory=dict)
-    reclaimed: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -271,12 +263,12 @@ class ReclaimCommission:
 
 
 def decide_wallet(
-    state: CommissionWallet, command: PayCommission | ReclaimCommission
+    state: wallet.Wallet, command: PayCommission | ReclaimCommission
 ) -> Sequence[Event]:
     pid, money, user = command.payment_id, command.commission, command.user_id
     currency = money.currency
     if isinstance(command, PayCommission):
-        if state.wallet.has_moved(COMMISSION + pid):
+        if state.has_moved(COMMISSION + pid):
             return []
         paid: list[Event] = [
             WalletCredited(
@@ -285,11 +277,11 @@ def decide_wallet(
         ]
         netted = min(state.owed.get(currency, 0), money.amount)
         if netted > 0:  # credited first, so the debit never takes the balance below zero
-            paid.append(_debit(user, netted, currency, "commission_debt", DEBT + pid))
+            paid.append(_debit(user, netted, currency, wallet.DEBT_REASON, DEBT + pid))
         return paid
-    if pid in state.reclaimed or state.wallet.has_moved(REVERSAL + pid):
+    if state.has_moved(wallet.OWED + pid) or state.has_moved(REVERSAL + pid):
         return []
-    taken = min(state.wallet.available(currency).amount, money.amount)  # never held money
+    taken = min(state.available(currency).amount, money.amount)  # never held money
     reclaimed: list[Event] = []
     if taken > 0:
         reclaimed.append(_debit(user, taken, currency, "commission_reversal", REVERSAL + pid))
@@ -304,25 +296,10 @@ def _debit(user: int, amount: int, currency: str, reason: str, reference: str) -
     return WalletDebited(user_id=user, amount=money, reason=reason, reference=reference)
 
 
-def evolve_wallet(state: CommissionWallet, event: Event) -> CommissionWallet:
-    folded = replace(state, wallet=wallet.evolve(state.wallet, event))
-    match event:
-        case CommissionOwed(payment_id=pid, owed=money):
-            return replace(
-                folded,
-                owed=_add(folded.owed, money.currency, money.amount),
-                reclaimed=folded.reclaimed | {pid},
-            )
-        case WalletDebited(reason="commission_debt", amount=money):
-            return replace(folded, owed=_add(folded.owed, money.currency, -money.amount))
-        case _:
-            return folded
-
-
-def _add(amounts: dict[str, int], currency: str, delta: int) -> dict[str, int]:
-    return {**amounts, currency: amounts.get(currency, 0) + delta}
-
-
-commission_wallets: Decider[CommissionWallet, PayCommission | ReclaimCommission] = Decider(
-    initial=CommissionWallet(), evolve=evolve_wallet, decide=decide_wallet
+# The wallet's own state, fold and snapshots: a commission reads one document.
+commission_wallets: Decider[wallet.Wallet, PayCommission | ReclaimCommission] = Decider(
+    initial=wallet.Wallet(),
+    evolve=wallet.evolve,
+    decide=decide_wallet,
+    snapshots=wallet.wallets.snapshots,
 )

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field, replace
 
 from events import Event, Money
 from events.money import format_money
+from events.referrals import CommissionOwed
 from events.wallet import (
     WalletCredited,
     WalletDebited,
@@ -25,6 +26,13 @@ from functions.domain.snapshots import Snapshots
 
 def stream_of(user_id: int) -> str:
     return f"wallet-{user_id}"
+
+
+# A referral commission reversed after its money was spent leaves a debt (CommissionOwed);
+# later commissions repay it with a debit of this reason (functions/domain/referrals.py).
+DEBT_REASON = "commission_debt"
+# The reference a CommissionOwed leaves among the seen ones: that reversal is recorded.
+OWED = "owed:commission:"
 
 
 # Every reference that already moved money, newest first, as an immutable linked list:
@@ -41,6 +49,10 @@ class Wallet:
     # idempotency key (defence in depth).
     references: Seen = None
     holds: dict[str, Money] = field(default_factory=dict)  # what each hold still keeps
+    # Commission the owner owes back, per currency (see DEBT_REASON). Folded here, not by
+    # the referral decider alone, so every decider on a wallet stream folds the same state
+    # and reads the same snapshot: a commission's credit is one read, not the whole stream.
+    owed: dict[str, int] = field(default_factory=dict)
 
     def balance(self, currency: str) -> Money:
         return Money(amount=self.balances.get(currency, 0), currency=currency)
@@ -211,10 +223,20 @@ def evolve(state: Wallet, event: Event) -> Wallet:
             return replace(state, opened=True)
         case WalletCredited(amount=amount, reference=reference):
             return _moved(state, amount, +1, reference)
-        case WalletDebited(amount=amount, reference=reference):
-            return _moved(state, amount, -1, reference)
+        case WalletDebited(amount=amount, reference=reference, reason=reason):
+            moved = _moved(state, amount, -1, reference)
+            if reason != DEBT_REASON:
+                return moved
+            return replace(moved, owed=_owe(moved.owed, amount.currency, -amount.amount))
+        case CommissionOwed(payment_id=payment_id, owed=money):
+            owed = _owe(state.owed, money.currency, money.amount)
+            return replace(state, owed=owed, references=(OWED + payment_id, state.references))
         case _:
             return state
+
+
+def _owe(owed: dict[str, int], currency: str, delta: int) -> dict[str, int]:
+    return {**owed, currency: owed.get(currency, 0) + delta}
 
 
 def _moved(state: Wallet, amount: Money, sign: int, reference: str) -> Wallet:

@@ -10,6 +10,7 @@ from tests.bench import (
     core,
     flash_sale,
     long_stream,
+    referral_commission,
     summary,
     webhook_latency,
 )
@@ -23,6 +24,7 @@ if __name__ == "__main__":
         webhook_latency.main,
         flash_sale.main,
         lambda: circle_round.main([]),
+        lambda: referral_commission.main([]),
     ):
         figures += run()
         print()

@@ -167,7 +167,7 @@ def test_a_reversal_debits_what_is_held_and_records_the_rest_owed_then_nets_it()
         user_id=A, amount=pln(200), reason="commission_debt", reference="debt:commission:p2"
     )
     state = referrals.commission_wallets.fold([*history, *paid])
-    assert state.wallet.balance("PLN") == pln(250)
+    assert state.balance("PLN") == pln(250)
     assert state.owed == {"PLN": 0}
 
 
@@ -176,7 +176,7 @@ def test_a_reversal_delivered_before_its_payment_leaves_nothing_behind() -> None
     assert history == [CommissionOwed(user_id=A, payment_id="p1", owed=pln(300))]
     history += on_wallet(history, PAY)
     state = referrals.commission_wallets.fold(history)
-    assert state.wallet.balance("PLN") == pln(0)
+    assert state.balance("PLN") == pln(0)
     assert state.owed == {"PLN": 0}
 
 
@@ -274,7 +274,7 @@ def test_total_commission_is_the_floored_sum_less_reversals_and_no_balance_goes_
             before = referrals.commission_wallets.fold(purse).owed.get("PLN", 0)
             purse.extend(on_wallet(purse, command))
             after = referrals.commission_wallets.fold(purse)
-            assert after.wallet.balance("PLN").amount >= 0
+            assert after.balance("PLN").amount >= 0
             if isinstance(command, referrals.PayCommission):  # a debt is netted first
                 assert after.owed.get("PLN", 0) == max(0, before - event.commission.amount)
 
@@ -289,7 +289,7 @@ def test_total_commission_is_the_floored_sum_less_reversals_and_no_balance_goes_
             new = decide(streams[referee], referrals.Reverse(pid))
         elif kind == "spend":
             state = referrals.commission_wallets.fold(purse)
-            spend = min(amount // 100, state.wallet.balance("PLN").amount)
+            spend = min(amount // 100, state.balance("PLN").amount)
             if spend:
                 purse.append(WalletDebited(user_id=A, amount=pln(spend), reason="order",
                                            reference=f"order:{len(purse)}"))  # fmt: skip
@@ -310,4 +310,4 @@ def test_total_commission_is_the_floored_sum_less_reversals_and_no_balance_goes_
     assert credited - taken - owed_recorded == expected
     final = referrals.commission_wallets.fold(purse)
     assert final.owed.get("PLN", 0) >= 0
-    assert final.wallet.balance("PLN").amount >= 0
+    assert final.balance("PLN").amount >= 0
