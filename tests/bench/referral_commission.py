@@ -115,8 +115,14 @@ def main(argv: list[str]) -> list[Figure]:
         if "rpcs" in per:
             minimum = "the minimum for its invariants (2 reads, 2 commits)"
             figures.append(
-                Figure(f"{name}: Firestore RPCs per commission", per["rpcs"], "", minimum,
-                       MINIMUM_RPCS, 1.2)  # fmt: skip
+                Figure(
+                    f"{name}: Firestore RPCs per commission",
+                    per["rpcs"],
+                    "",
+                    minimum,
+                    MINIMUM_RPCS,
+                    1.2,
+                )
             )
     return figures
 
