@@ -44,6 +44,11 @@ def test_a_wrong_or_missing_secret_is_401_and_writes_nothing(
         b'{"update_id": 7, "message": "text"}',
         b'{"update_id": 7, "message": {"message_id": 1, "chat": {"id": 1}}}',
         b'{"update_id": 7, "message": {"message_id": 1, "date": 1, "chat": {"id": "x"}}}',
+        b'{"update_id": 7, "message": {"message_id": 1, "date": 1e999, "chat": {"id": 1}}}',
+        b'{"update_id": 7, "message": {"message_id": 1, "date": 100000000000000000000, '
+        b'"chat": {"id": 1, "type": "private"}}}',
+        b'{"update_id": 7, "my_chat_member": {"chat": {"id": -5, "type": "group"}, "date": 1, '
+        b'"from": {"id": 1, "is_bot": false, "first_name": "A"}, "old_chat_member": "left"}}',
         b"{" + b'"pad": "' + b"x" * 70_000 + b'"}',
     ],
 )
