@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import logging
 
-from telegram import ChatMemberAdministrator
-
 from events.channels import ChatKind
 from functions import texts
 from functions.channels import personal
@@ -40,7 +38,7 @@ def on_bot_status(ctx: Context, argument: str) -> Reply:
         return {}  # a private chat: someone blocked or unblocked the bot
     stream, title = channels.stream_of(chat.id), chat.title or str(chat.id)
     member = changed.new_chat_member
-    if not isinstance(member, ChatMemberAdministrator):
+    if member.status != "administrator":
         appended = ctx.runtime.pipeline.execute(
             channels.channels, stream, channels.Disconnect(member.status), ctx.trace
         )

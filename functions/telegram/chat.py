@@ -13,13 +13,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from telegram import Message, Update, User
-
 from functions import texts
 from functions.domain.decider import DomainError
 from functions.runtime.bootstrap import Runtime
 from functions.runtime.pipeline import Trace
 from functions.telegram.bot_api import BotApiError
+from functions.telegram.types import Message, Update, User
 
 log = logging.getLogger(__name__)
 

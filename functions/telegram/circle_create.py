@@ -14,8 +14,6 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import quote, unquote
 
-from telegram import Message
-
 from events import Money
 from events.money import MoneyError, parse_money
 from functions import texts
@@ -23,6 +21,7 @@ from functions.contexts.circles import circle_settings
 from functions.telegram.chat import Context, Reply, on_stale_button, reply
 from functions.telegram.circles import create_typed, on_circles
 from functions.telegram.replies import INVISIBLE, ask
+from functions.telegram.types import InaccessibleMessage, Message
 
 PREFIX = "cnew"
 NAME_URL = "https://t.me/?soko_circle="  # + the name, percent-encoded
@@ -67,7 +66,7 @@ def on_amount_answer(ctx: Context, argument: str) -> Reply:
 def on_step(ctx: Context, data: str) -> Reply:
     """A keyboard tap: `<draft so far>`, the next question; `<draft>.ok`, create."""
     query = ctx.update.callback_query
-    name = name_in(query.message if query is not None else None)  # type: ignore[arg-type]
+    name = name_in(query.message if query is not None else None)
     parts = data.split(".")
     if not name or data == "x":
         return _edit(ctx, texts.text(ctx.language, "circles.create_cancelled"), [])
@@ -136,9 +135,10 @@ def marker(name: str) -> str:
     return f'<a href="{NAME_URL}{quote(name, safe="")}">{INVISIBLE}</a>'
 
 
-def name_in(message: Message | None) -> str:
-    """The name a step's message carries (see `marker`), or "" when it carries none."""
-    for entity in (message.entities or ()) if message is not None else ():
+def name_in(message: Message | InaccessibleMessage | None) -> str:
+    """The name a step's message carries (see `marker`), or "" when it carries none (or
+    Telegram no longer shows the bot that message)."""
+    for entity in message.entities if isinstance(message, Message) else ():
         url = entity.url or ""
         if entity.type == "text_link" and url.startswith(NAME_URL):
             return unquote(url.removeprefix(NAME_URL))[:64].strip()

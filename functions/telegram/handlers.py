@@ -9,8 +9,6 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable
 
-from telegram import Message, Update, User
-
 from functions import texts
 from functions.contexts import REGISTRY
 from functions.domain.decider import DomainError
@@ -30,6 +28,7 @@ from functions.telegram.chat import (
     stop_spinner,
 )
 from functions.telegram.routes import ROLES, Kind, Route
+from functions.telegram.types import Message, Update, User
 
 log = logging.getLogger(__name__)
 # Updates about chats the bot administers, each routed by its kind.

@@ -14,8 +14,6 @@ import logging
 import re
 from typing import TYPE_CHECKING
 
-from telegram import Message
-
 from events import Money
 from functions import texts
 from functions.domain import payments
@@ -33,6 +31,7 @@ from functions.telegram.chat import (
     stop_spinner,
 )
 from functions.telegram.deposits import rail_label, state_text, try_again
+from functions.telegram.types import Message
 
 if TYPE_CHECKING:
     from functions.telegram.deposits import DepositOption

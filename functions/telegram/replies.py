@@ -13,10 +13,9 @@ import re
 from dataclasses import dataclass
 from urllib.parse import unquote
 
-from telegram import Message
-
 from functions.telegram.chat import Context, Handler, Reply, reply
 from functions.telegram.routes import Ref
+from functions.telegram.types import Message
 
 MARKER_URL = "https://t.me/?soko_q="  # + "<question>.<payload>"
 QUESTION = re.compile(r"[a-z][a-z0-9_]{0,31}")

@@ -9,14 +9,13 @@ import logging
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
-from telegram import RefundedPayment, SuccessfulPayment
-
 from events import Money
 from events.payments import Purpose
 from functions import texts
 from functions.payments import stars
 from functions.payments.stars import CURRENCY
 from functions.telegram.chat import Context, Reply, plain, reply
+from functions.telegram.types import RefundedPayment, SuccessfulPayment
 
 if TYPE_CHECKING:
     from functions.telegram.deposits import DepositOption

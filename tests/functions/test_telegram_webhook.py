@@ -6,7 +6,6 @@ from typing import Any
 
 import pytest
 from flask.testing import FlaskClient
-from telegram import Update
 
 from events import Money
 from functions.contexts import REGISTRY
@@ -16,6 +15,7 @@ from functions.runtime.bootstrap import Runtime
 from functions.telegram.chat import Context, Reply, reply
 from functions.telegram.handlers import Router, handle
 from functions.telegram.routes import Ref, Route
+from functions.telegram.webhook import parse_update
 from functions.texts import swahili
 from tests.builders import answer_to, button_update, recorded, settings, text_update
 from tests.functions.conftest import everything_written, post_update
@@ -44,6 +44,11 @@ def test_a_wrong_or_missing_secret_is_401_and_writes_nothing(
         b'{"update_id": 7, "message": "text"}',
         b'{"update_id": 7, "message": {"message_id": 1, "chat": {"id": 1}}}',
         b'{"update_id": 7, "message": {"message_id": 1, "date": 1, "chat": {"id": "x"}}}',
+        b'{"update_id": 7, "message": {"message_id": 1, "date": 1e999, "chat": {"id": 1}}}',
+        b'{"update_id": 7, "message": {"message_id": 1, "date": 100000000000000000000, '
+        b'"chat": {"id": 1, "type": "private"}}}',
+        b'{"update_id": 7, "my_chat_member": {"chat": {"id": -5, "type": "group"}, "date": 1, '
+        b'"from": {"id": 1, "is_bot": false, "first_name": "A"}, "old_chat_member": "left"}}',
         b"{" + b'"pad": "' + b"x" * 70_000 + b'"}',
     ],
 )
@@ -311,21 +316,21 @@ def test_a_router_of_any_routes_turns_every_domain_refusal_into_a_reply(
     memory_runtime: Runtime,
 ) -> None:
     router = Router(EXAMPLE)
-    said = handle(memory_runtime, Update.de_json(text_update("/refuse"), None), router)
+    said = handle(memory_runtime, parse_update(text_update("/refuse")), router)
     assert said is not None
     assert (said["method"], said["text"]) == ("sendMessage", "Not today.")
-    tapped = handle(memory_runtime, Update.de_json(button_update("no:1"), None), router)
+    tapped = handle(memory_runtime, parse_update(button_update("no:1")), router)
     assert tapped == {
         "method": "answerCallbackQuery",
         "callback_query_id": "cq-20000",
         "text": "Not today.",
         "show_alert": True,
     }
-    refused = handle(memory_runtime, Update.de_json(text_update("/secret x"), None), router)
+    refused = handle(memory_runtime, parse_update(text_update("/secret x")), router)
     assert refused is not None
     assert refused["text"] == "This command is for shop admins."
     memory_runtime.settings = settings(admin_ids=[1111111])
-    ran = handle(memory_runtime, Update.de_json(text_update("/secret x"), None), router)
+    ran = handle(memory_runtime, parse_update(text_update("/secret x")), router)
     assert ran is not None
     assert ran["text"] == "ran with 'x'"
 
@@ -334,7 +339,7 @@ def test_the_router_tells_a_refusal_in_the_catalogues_words_and_the_users_langua
     memory_runtime: Runtime, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     router = Router(EXAMPLE)
-    said = handle(memory_runtime, Update.de_json(text_update("/buy"), None), router)
+    said = handle(memory_runtime, parse_update(text_update("/buy")), router)
     assert said is not None
     assert said["text"] == (
         "Your balance is too low: you have KES 0.00, and this needs KES 960.00. "
@@ -347,6 +352,6 @@ def test_the_router_tells_a_refusal_in_the_catalogues_words_and_the_users_langua
     )
     tap = button_update("buy:1")
     tap["callback_query"]["from"]["language_code"] = "sw-KE"
-    tapped = handle(memory_runtime, Update.de_json(tap, None), router)
+    tapped = handle(memory_runtime, parse_update(tap), router)
     assert tapped is not None
     assert (tapped["text"], tapped["show_alert"]) == ("KES 0.00 < KES 960.00", True)

@@ -138,16 +138,16 @@ def test_a_module_without_a_provider_spec_cannot_be_registered(
 # configured, then looking up a configured rail by name: none of it may load provider code.
 PROBE = """
 import sys
-from telegram import Update
 from events import Money
 from functions.runtime import bootstrap
 from functions.runtime.pipeline import Trace
 from functions.telegram import deposits, shop
 from functions.telegram.chat import Context
+from functions.telegram.types import parse_update
 from tests.builders import settings, text_update
 
 rt = bootstrap.build(settings(stars_enabled=True))
-update = Update.de_json(text_update("/deposit", user_id=7), None)
+update = parse_update(text_update("/deposit", user_id=7))
 ctx = Context(rt, update, update.effective_user, 7, Trace(), "en", update.message)
 menu = deposits.deposit_menu(ctx)
 deposits.on_option_button(ctx, "mpesa")
@@ -163,7 +163,7 @@ RAIL_CODE = (
     "functions.providers.token_cache",
     *(f"functions.providers.{rail}." for rail in ("mpesa", "pakasir", "nowpayments")),
     "segno",
-)  # not httpx: python-telegram-bot loads it anyway
+)  # not httpx: the Bot API client (functions/telegram/bot_api.py) uses it
 
 
 def loaded(then: str = "") -> list[str]:

@@ -14,7 +14,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from telegram import Message
 
 from functions import texts
 from functions.contexts import REGISTRY
@@ -23,6 +22,7 @@ from functions.telegram import replies, routes
 from functions.telegram.chat import Context, Reply
 from functions.telegram.handlers import Router
 from functions.telegram.routes import Ref, Route
+from functions.telegram.types import Message, parse_update
 from tests.fakes.telegram.methods import link_entities, visible_text
 
 pytestmark = pytest.mark.unit
@@ -156,7 +156,9 @@ def delivered(question: Reply, sender: dict[str, Any] | None = None) -> Message:
         "text": visible_text(question["text"], mode),
         "entities": link_entities(question["text"], mode),
     }  # fmt: skip
-    return Message.de_json(data, None)
+    message = parse_update({"update_id": 1, "message": data}).message
+    assert message is not None
+    return message
 
 
 def asked(text: str, payload: str = "abc123:mpesa") -> Reply:
