@@ -27,6 +27,14 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, Final, Literal, Protocol
 
+from functions.runtime.firestore_rest import (
+    FirestoreRest,
+    decode_fields,
+    field_path,
+    read_document,
+    write_document,
+)
+
 log = logging.getLogger(__name__)
 
 Seen = Literal["started", "unavailable", "unknown", "refused"]
@@ -118,32 +126,63 @@ class MemoryBoard:
             doc[instance] = Sample.from_doc(sample.to_doc())
 
 
+def _sections(data: Mapping[str, Any]) -> dict[str, Sample]:
+    instances = data.get("instances")
+    if not isinstance(instances, dict):
+        return {}
+    return {str(i): Sample.from_doc(s) for i, s in instances.items() if isinstance(s, dict)}
+
+
 class FirestoreBoard:
-    """`rail_health/{rail}` {instances: {<instance>: sample}}, merged per instance."""
+    """`rail_health/{rail}` {instances: {<instance>: sample}}: a write replaces the writer's
+    section whole (buckets it dropped go) and deletes the forgotten ones, nothing else."""
 
     def __init__(self, client: Any) -> None:  # a google.cloud.firestore.Client
         self._collection = client.collection(COLLECTION)
 
     def read(self, rail: str) -> dict[str, Sample]:
         snapshot = self._collection.document(rail).get()
-        instances = (snapshot.to_dict() or {}).get("instances") if snapshot.exists else None
-        if not isinstance(instances, dict):
-            return {}
-        return {str(i): Sample.from_doc(s) for i, s in instances.items() if isinstance(s, dict)}
+        return _sections(snapshot.to_dict() or {}) if snapshot.exists else {}
 
     def write(
         self, rail: str, instance: str, sample: Sample, forget: frozenset[str] = frozenset()
     ) -> None:
         from google.cloud import firestore
+        from google.cloud.firestore_v1.field_path import FieldPath
 
         sections: dict[str, Any] = dict.fromkeys(forget, firestore.DELETE_FIELD)
         sections[instance] = sample.to_doc()
-        self._collection.document(rail).set({"instances": sections}, merge=True)
+        # Merging on the sections' paths, not on every leaf (`merge=True`), so the writer's
+        # section is replaced rather than merged key by key into what it held before.
+        paths = [FieldPath("instances", i) for i in sections]
+        self._collection.document(rail).set({"instances": sections}, merge=paths)
 
 
-def firestore_board(project: str) -> FirestoreBoard:
-    """A board on the project's Firestore; honours FIRESTORE_EMULATOR_HOST. Lazy import."""
-    from google.cloud import firestore
+class RestBoard:
+    """The same documents over Firestore's REST API: one commit whose mask names the
+    writer's section (replaced) and the forgotten ones (absent from the fields: deleted)."""
+
+    def __init__(self, rest: FirestoreRest) -> None:
+        self._rest = rest
+
+    def read(self, rail: str) -> dict[str, Sample]:
+        doc = read_document(self._rest, self._rest.name(COLLECTION, rail))
+        return _sections(decode_fields(doc.get("fields", {}))) if doc is not None else {}
+
+    def write(
+        self, rail: str, instance: str, sample: Sample, forget: frozenset[str] = frozenset()
+    ) -> None:
+        mask = [f"instances.{field_path(i)}" for i in sorted(forget | {instance})]
+        fields = {"instances": {instance: sample.to_doc()}}
+        write_document(self._rest, self._rest.name(COLLECTION, rail), fields, mask=mask)
+
+
+def firestore_board(project: str, firestore_client: str) -> HealthBoard:
+    """A board on the project's Firestore through the adapter the store uses ("rest" or
+    "library"); honours FIRESTORE_EMULATOR_HOST. Connects on first use."""
+    if firestore_client == "rest":
+        return RestBoard(FirestoreRest.for_project(project))
+    from google.cloud import firestore  # imported here: the import is slow
 
     return FirestoreBoard(firestore.Client(project=project))
 

@@ -22,11 +22,18 @@ import logging
 import random
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from typing import Any, Final, Protocol
 
 from functions.providers.base import ProviderUnavailable
+from functions.runtime.firestore_rest import (
+    FirestoreRest,
+    decode_fields,
+    read_document,
+    write_document,
+)
+from functions.runtime.ports import ConcurrencyConflict
 
 log = logging.getLogger(__name__)
 COLLECTION: Final = "provider_quotas"
@@ -71,6 +78,26 @@ class MemoryQuotaStore:
             return granted
 
 
+def _lease(
+    data: Mapping[str, Any], window: str, limit: int, want: int
+) -> tuple[int, dict[str, Any]]:
+    """How many calls to hand out of `window` given the stored document, and the document
+    after; 0 when the window is spent or past (an instance whose clock is behind)."""
+    current, used = str(data.get("window") or ""), data.get("used")
+    used = used if isinstance(used, int) and not isinstance(used, bool) else 0
+    if current > window:
+        return 0, dict(data)
+    if current < window:
+        used = 0
+    granted = _granted(used, limit, want)
+    return granted, {"window": window, "used": used + granted}
+
+
+def _backoff(attempt: int) -> None:
+    """Another instance leased first: wait a little (more each time) before reading again."""
+    time.sleep(random.uniform(0, 0.01 * 2**attempt))  # noqa: S311 - jitter
+
+
 class FirestoreQuotaStore:
     """`provider_quotas/{rail}` {window, used}: read, then written only if unchanged since
     (an update-time precondition, or `create`), read again on a conflict. As the read models
@@ -88,16 +115,9 @@ class FirestoreQuotaStore:
         for attempt in range(self._attempts):
             snapshot = ref.get()
             data = (snapshot.to_dict() or {}) if snapshot.exists else {}
-            current, used = str(data.get("window") or ""), data.get("used")
-            used = used if isinstance(used, int) and not isinstance(used, bool) else 0
-            if current > window:
-                return 0
-            if current < window:
-                used = 0
-            granted = _granted(used, limit, want)
+            granted, lease = _lease(data, window, limit, want)
             if not granted:
                 return 0
-            lease = {"window": window, "used": used + granted}
             try:
                 if snapshot.exists:
                     unchanged = self._client.write_option(last_update_time=snapshot.update_time)
@@ -105,17 +125,38 @@ class FirestoreQuotaStore:
                 else:
                     ref.create(lease)
             except (gexc.FailedPrecondition, gexc.AlreadyExists):
-                time.sleep(random.uniform(0, 0.01 * 2**attempt))  # noqa: S311 - jitter
-                continue  # another instance leased first: read again
+                _backoff(attempt)
+                continue
             return granted
         raise QuotaContended(f"{rail}: quota still contended after {self._attempts} attempts")
 
 
-def firestore_quota_store(project: str) -> FirestoreQuotaStore:
-    """Quotas on the project's Firestore; honours FIRESTORE_EMULATOR_HOST. Lazy import."""
-    from google.cloud import firestore
+class RestQuotaStore:
+    """The same documents and the same loop over Firestore's REST API: the lease is
+    committed only if the document's `updateTime` is still the one read (or, for a new
+    rail, only if it still does not exist)."""
 
-    return FirestoreQuotaStore(firestore.Client(project=project))
+    def __init__(self, rest: FirestoreRest, attempts: int = 8) -> None:
+        self._rest = rest
+        self._attempts = attempts
+
+    def take(self, rail: str, window: str, limit: int, want: int) -> int:
+        name = self._rest.name(COLLECTION, rail)
+        for attempt in range(self._attempts):
+            doc = read_document(self._rest, name)
+            data = decode_fields(doc.get("fields", {})) if doc is not None else {}
+            granted, lease = _lease(data, window, limit, want)
+            if not granted:
+                return 0
+            unchanged = {"updateTime": doc["updateTime"]} if doc is not None else {"exists": False}
+            try:
+                # The mask keeps other fields, as the library's `update` does.
+                write_document(self._rest, name, lease, mask=list(lease), precondition=unchanged)
+            except ConcurrencyConflict:
+                _backoff(attempt)
+                continue
+            return granted
+        raise QuotaContended(f"{rail}: quota still contended after {self._attempts} attempts")
 
 
 def _window(moment: datetime) -> str:

@@ -1,6 +1,7 @@
 """What the rails of one runtime share with every instance of the deployment: the OAuth
 tokens (functions/providers/token_cache.py) and the per-minute call quotas (quota.py), both
-on Firestore when deployed and in memory otherwise, made once per runtime."""
+on Firestore when deployed (through the REST or the library adapter, as the store) and in
+memory otherwise, made once per runtime."""
 
 from __future__ import annotations
 
@@ -8,8 +9,9 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from functions.providers.pace import Gate, Gates, Pacer
-from functions.providers.quota import MemoryQuotaStore, Quota, QuotaStore
-from functions.providers.token_cache import MemoryTokenCache, TokenCache
+from functions.providers.quota import MemoryQuotaStore, Quota, QuotaStore, RestQuotaStore
+from functions.providers.token_cache import MemoryTokenCache, RestTokenCache, TokenCache
+from functions.runtime.firestore_rest import FirestoreRest
 
 if TYPE_CHECKING:
     from functions.providers.spec import PacedRailSettings
@@ -22,11 +24,15 @@ class ProviderShared:
     quotas: QuotaStore
 
 
-def provider_shared(backend: str, project: str) -> ProviderShared:
-    """The shared state on this backend; Firestore's client is made here, once, lazily."""
+def provider_shared(backend: str, project: str, firestore_client: str) -> ProviderShared:
+    """The shared state on this backend, through the Firestore adapter the store uses
+    ("rest" or "library"); its one client is made here, and connects on first use."""
     if backend != "firestore":
         return ProviderShared(MemoryTokenCache(), MemoryQuotaStore())
-    from google.cloud import firestore
+    if firestore_client == "rest":
+        rest = FirestoreRest.for_project(project)
+        return ProviderShared(RestTokenCache(rest), RestQuotaStore(rest))
+    from google.cloud import firestore  # imported here: the import is slow
 
     from functions.providers.quota import FirestoreQuotaStore
     from functions.providers.token_cache import FirestoreTokenCache

@@ -12,9 +12,16 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any, Final, Protocol
+
+from functions.runtime.firestore_rest import (
+    FirestoreRest,
+    decode_fields,
+    read_document,
+    write_document,
+)
 
 COLLECTION: Final = "provider_tokens"
 log = logging.getLogger(__name__)
@@ -53,6 +60,18 @@ class MemoryTokenCache:
             self._tokens[name] = (token, _aware(expires_at))
 
 
+def _entry(data: Mapping[str, Any]) -> tuple[str, datetime] | None:
+    """A stored document as (token, expires_at in UTC); anything else (a hand-edited
+    document) reads as a miss, so a new token is minted."""
+    token, expires_at = data.get("token"), data.get("expires_at")
+    if not isinstance(token, str) or not token or not isinstance(expires_at, datetime):
+        return None
+    if expires_at.tzinfo is None:  # Firestore timestamps come back aware; be sure
+        expires_at = expires_at.replace(tzinfo=UTC)
+    e = expires_at.astimezone(UTC)  # a plain datetime, not the client's subclass
+    return token, datetime(*e.timetuple()[:6], e.microsecond, tzinfo=UTC)
+
+
 class FirestoreTokenCache:
     """Tokens in `provider_tokens/{name}`, shared by every instance of every function."""
 
@@ -61,20 +80,26 @@ class FirestoreTokenCache:
 
     def get(self, name: str) -> tuple[str, datetime] | None:
         snapshot = self._collection.document(name).get()
-        if not snapshot.exists:
-            return None
-        data = snapshot.to_dict() or {}
-        token, expires_at = data.get("token"), data.get("expires_at")
-        # Anything else (a hand-edited document) reads as a miss: a new token is minted.
-        if not isinstance(token, str) or not token or not isinstance(expires_at, datetime):
-            return None
-        if expires_at.tzinfo is None:  # Firestore timestamps come back aware; be sure
-            expires_at = expires_at.replace(tzinfo=UTC)
-        e = expires_at.astimezone(UTC)  # a plain datetime, not the client's subclass
-        return token, datetime(*e.timetuple()[:6], e.microsecond, tzinfo=UTC)
+        return _entry(snapshot.to_dict() or {}) if snapshot.exists else None
 
     def put(self, name: str, token: str, expires_at: datetime) -> None:
         self._collection.document(name).set({"token": token, "expires_at": _aware(expires_at)})
+
+
+class RestTokenCache:
+    """The same documents over Firestore's REST API (no google.cloud import)."""
+
+    def __init__(self, rest: FirestoreRest) -> None:
+        self._rest = rest
+
+    def get(self, name: str) -> tuple[str, datetime] | None:
+        doc = read_document(self._rest, self._rest.name(COLLECTION, name))
+        return _entry(decode_fields(doc.get("fields", {}))) if doc is not None else None
+
+    def put(self, name: str, token: str, expires_at: datetime) -> None:
+        # No mask: the whole document is replaced, as the library's `set` does.
+        fields = {"token": token, "expires_at": _aware(expires_at)}
+        write_document(self._rest, self._rest.name(COLLECTION, name), fields)
 
 
 class SharedToken:
@@ -131,18 +156,11 @@ class SharedToken:
         return entry is not None and entry[0] != rejected and entry[1] - self._now() > MARGIN
 
 
-def firestore_token_cache(project: str) -> FirestoreTokenCache:
-    """A cache on the project's Firestore; honours FIRESTORE_EMULATOR_HOST. Connects lazily."""
-    from google.cloud import firestore  # imported on first use: the import is slow
-
-    return FirestoreTokenCache(firestore.Client(project=project))
-
-
 __all__ = [
     "COLLECTION",
     "FirestoreTokenCache",
     "MemoryTokenCache",
+    "RestTokenCache",
     "SharedToken",
     "TokenCache",
-    "firestore_token_cache",
 ]

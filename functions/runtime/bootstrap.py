@@ -113,8 +113,11 @@ class Runtime:
         if self._health is None:
             from functions.payments.health import MemoryBoard, RailHealth, firestore_board
 
-            shared = self.settings.backend == "firestore"
-            board = firestore_board(self.settings.project()) if shared else MemoryBoard()
+            settings = self.settings
+            if settings.backend == "firestore":
+                board = firestore_board(settings.project(), settings.firestore_client)
+            else:
+                board = MemoryBoard()
             self._health = RailHealth(board)
         return self._health
 
@@ -125,7 +128,8 @@ class Runtime:
 
             backend = self.settings.backend
             project = self.settings.project() if backend == "firestore" else ""
-            self._providers = provider_shared(backend, project)
+            client = self.settings.firestore_client
+            self._providers = provider_shared(backend, project, client)
         return self._providers
 
     def bot(self) -> Bot:

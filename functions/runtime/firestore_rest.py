@@ -553,4 +553,42 @@ def rest_adapters(project: str) -> tuple[RestEventStore, RestReadModels]:
     return store, RestReadModels(rest, store)
 
 
-__all__ = ["FirestoreRest", "RestEventStore", "RestReadModels", "rest_adapters"]
+# --------------------------------------------------------------------------------------
+# for the smaller adapters (provider tokens and quotas, rail health): one document each
+# --------------------------------------------------------------------------------------
+
+
+def read_document(rest: FirestoreRest, name: str) -> dict[str, Any] | None:
+    """One document's raw JSON (`fields`, `updateTime`), or None when it does not exist."""
+    return _Api(rest).get(name)
+
+
+def write_document(
+    rest: FirestoreRest,
+    name: str,
+    fields: Mapping[str, Any],
+    *,
+    mask: Sequence[str] | None = None,
+    precondition: dict[str, Any] | None = None,
+) -> None:
+    """One commit of one update: the whole document, or only the field paths in `mask` (a
+    path in the mask that `fields` lacks is deleted). ConcurrencyConflict when the
+    precondition fails."""
+    write: dict[str, Any] = {
+        "update": {"name": name, "fields": {k: encode(v) for k, v in fields.items()}}
+    }
+    if mask is not None:
+        write["updateMask"] = {"fieldPaths": list(mask)}
+    if precondition is not None:
+        write["currentDocument"] = precondition
+    _Api(rest).commit([write])
+
+
+__all__ = [
+    "FirestoreRest",
+    "RestEventStore",
+    "RestReadModels",
+    "read_document",
+    "rest_adapters",
+    "write_document",
+]

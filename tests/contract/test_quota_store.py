@@ -9,23 +9,32 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from functions.providers.quota import FirestoreQuotaStore, MemoryQuotaStore, QuotaStore
+from functions.providers.quota import (
+    FirestoreQuotaStore,
+    MemoryQuotaStore,
+    QuotaStore,
+    RestQuotaStore,
+)
 
 pytestmark = pytest.mark.contract
 MINUTE, NEXT = "2026-01-01T12:00", "2026-01-01T12:01"
 _rails = itertools.count()
 
 
-@pytest.fixture(params=["memory", "firestore"])
+@pytest.fixture(params=["memory", "firestore", "firestore-rest"])
 def store(request: pytest.FixtureRequest) -> Iterator[QuotaStore]:
     if request.param == "memory":
         yield MemoryQuotaStore()
         return
     from functions.runtime.firestore import client
+    from functions.runtime.firestore_rest import FirestoreRest
     from infra.local import emulators as admin
 
     emulators = request.getfixturevalue("emulators")
     admin.reset_firestore(emulators.firestore_host, emulators.project)
+    if request.param == "firestore-rest":
+        yield RestQuotaStore(FirestoreRest.for_project(emulators.project))
+        return
     yield FirestoreQuotaStore(client(emulators.project))
 
 

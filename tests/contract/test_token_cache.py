@@ -12,6 +12,7 @@ import pytest
 from functions.providers.token_cache import (
     FirestoreTokenCache,
     MemoryTokenCache,
+    RestTokenCache,
     SharedToken,
     TokenCache,
 )
@@ -22,16 +23,20 @@ EXPIRES = datetime(2026, 1, 1, 12, 0, 0, 123456, tzinfo=UTC)
 _names = itertools.count()
 
 
-@pytest.fixture(params=["memory", "firestore"])
+@pytest.fixture(params=["memory", "firestore", "firestore-rest"])
 def cache(request: pytest.FixtureRequest) -> Iterator[TokenCache]:
     if request.param == "memory":
         yield MemoryTokenCache()
         return
     from functions.runtime.firestore import client
+    from functions.runtime.firestore_rest import FirestoreRest
     from infra.local import emulators as admin
 
     emulators = request.getfixturevalue("emulators")
     admin.reset_firestore(emulators.firestore_host, emulators.project)
+    if request.param == "firestore-rest":
+        yield RestTokenCache(FirestoreRest.for_project(emulators.project))
+        return
     yield FirestoreTokenCache(client(emulators.project))
 
 
