@@ -9,6 +9,7 @@ kept). Nothing connects or reads a token until the first call.
 from __future__ import annotations
 
 import base64
+import functools
 import os
 import re
 from collections.abc import Mapping, Sequence
@@ -171,8 +172,10 @@ class FirestoreRest:
 
     @classmethod
     def for_project(cls, project: str) -> FirestoreRest:
-        """Honours FIRESTORE_EMULATOR_HOST, as the library client does."""
-        return cls(project, emulator_host=os.environ.get("FIRESTORE_EMULATOR_HOST") or None)
+        """The process's one client of the project's database (the store, the rails' shared
+        state and the health board share it, so a cold instance fetches one token and opens
+        one connection pool); honours FIRESTORE_EMULATOR_HOST, as the library client does."""
+        return _shared(project, os.environ.get("FIRESTORE_EMULATOR_HOST") or None)
 
     def name(self, *segments: str) -> str:
         return "/".join([self.root, *segments])
@@ -200,6 +203,11 @@ class FirestoreRest:
             except ValueError as err:
                 raise StoreUnavailable("firestore: unreadable response") from err
         raise _error(resp)
+
+
+@functools.cache
+def _shared(project: str, emulator_host: str | None) -> FirestoreRest:
+    return FirestoreRest(project, emulator_host=emulator_host)
 
 
 def _error(resp: httpx.Response) -> Exception:

@@ -71,3 +71,17 @@ def test_redact_removes_the_last_token_sent() -> None:
     api = GoogleRest("https://api", emulator=False, token_source=Tokens(), http=http)
     api.post("x", json={})
     assert api.redact("echoed Bearer token-1 back") == "echoed Bearer *** back"
+
+
+def test_a_process_has_one_firestore_client_per_project_and_emulator(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from functions.runtime.firestore_rest import FirestoreRest
+
+    monkeypatch.setenv("FIRESTORE_EMULATOR_HOST", "127.0.0.1:9")
+    one = FirestoreRest.for_project("demo-one")
+    # The store, the rails' shared state and the board all ask: one token, one pool.
+    assert FirestoreRest.for_project("demo-one") is one
+    assert FirestoreRest.for_project("demo-two") is not one
+    monkeypatch.setenv("FIRESTORE_EMULATOR_HOST", "127.0.0.1:10")
+    assert FirestoreRest.for_project("demo-one") is not one
