@@ -60,8 +60,10 @@ def test_tapping_a_button_the_bot_edited_away_says_so_and_the_chat_goes_on(
     buyer, out = chat_as(e2e_stack, 8602, "Baraka")
 
     def shop_lists_both() -> bool:
+        # The two listings reach the catalog in either order: wait for both categories.
         buyer.run(iter(["/shop"]))
-        return f"Maps{tag}" in out.getvalue().rsplit("bot> ", 1)[-1]
+        latest = out.getvalue().rsplit("bot> ", 1)[-1]
+        return f"Kites{tag}" in latest and f"Maps{tag}" in latest
 
     eventually(shop_lists_both, timeout=60)
     # Tapping a category edits the shop message into that category's products: the other
