@@ -30,7 +30,7 @@ def subscription_names() -> list[str]:
 
 def admin_runtime() -> Runtime:
     """The configured backend, publishing with the admin's credentials in the cloud."""
-    settings = Settings()  # read from the environment
+    settings = Settings.from_env()
     rt = bootstrap.build(settings)
     if settings.backend == "firestore" and not settings.pubsub_emulator_host:
         from functions.runtime.pubsub import PubSubPublisher

@@ -20,9 +20,8 @@ from dataclasses import dataclass, field
 from functools import cache
 from typing import TYPE_CHECKING, Any, Literal, TypeVar, Union, cast
 
-from pydantic_settings import BaseSettings
-
 from functions.lazy import Lazy
+from functions.runtime.env_settings import EnvSettings
 
 if TYPE_CHECKING:
     from functions.notifications.notice import Facts, Notice
@@ -162,7 +161,7 @@ class BoundedContext:
     routes: tuple[Route, ...] = ()
     # Its own settings classes (SOKO_* variables), read once per instance by
     # Runtime.settings_of; core settings stay in functions/runtime/settings.py.
-    settings: tuple[type[BaseSettings], ...] = ()
+    settings: tuple[type[EnvSettings], ...] = ()
     # Secrets its Telegram routes read, as Settings-style names (`referrals_secret`, mounted
     # at SOKO_REFERRALS_SECRET): the webhook mounts them. Its subscribers name their own in
     # their Function's `secrets`; each gets a Secret Manager secret (infra/deployment.py).

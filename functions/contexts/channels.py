@@ -13,7 +13,6 @@ from functools import cache
 from typing import TYPE_CHECKING
 
 from pydantic import Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from functions.contexts.base import (
     BoundedContext,
@@ -26,13 +25,14 @@ from functions.contexts.base import (
     reactors,
     rule,
 )
+from functions.runtime.env_settings import EnvConfig, EnvSettings
 from functions.telegram.routes import Ref, Route, command, question, update
 
 if TYPE_CHECKING:
     from functions.reactors.base import Reactor
 
 
-class ChannelsSettings(BaseSettings):
+class ChannelsSettings(EnvSettings):
     """SOKO_CHANNELS_*: the platform's fee.
 
     fee_bp: the platform's fee in basis points of every payment (500 = 5%), rounded down,
@@ -40,13 +40,13 @@ class ChannelsSettings(BaseSettings):
     (functions/telegram/bot_names.py).
     """
 
-    model_config = SettingsConfigDict(env_prefix="SOKO_CHANNELS_", frozen=True, extra="ignore")
+    model_config = EnvConfig(env_prefix="SOKO_CHANNELS_", frozen=True, extra="ignore")
     fee_bp: int = Field(default=500, ge=0, le=10_000)
 
 
 @cache
 def channels_settings() -> ChannelsSettings:
-    return ChannelsSettings()
+    return ChannelsSettings.from_env()
 
 
 def fee_bp() -> int:

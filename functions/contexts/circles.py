@@ -13,7 +13,6 @@ from functools import cache
 from typing import TYPE_CHECKING
 
 from pydantic import BaseModel, ConfigDict
-from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from events.tiers import Limits
 from functions.contexts.base import (
@@ -27,6 +26,7 @@ from functions.contexts.base import (
     reactors,
     rule,
 )
+from functions.runtime.env_settings import EnvConfig, EnvSettings
 from functions.telegram.routes import Ref, Route, command, question
 
 if TYPE_CHECKING:
@@ -55,12 +55,12 @@ TIERS: dict[str, Tier] = {
 }
 
 
-class CirclesSettings(BaseSettings):
+class CirclesSettings(EnvSettings):
     """SOKO_CIRCLES_*: allow_minutes accepts periods of minutes (`5min`), for trying rounds
     locally, never in a deployment. Invite links name the bot as SOKO_BOT_USERNAME or getMe
     does (functions/telegram/bot_names.py)."""
 
-    model_config = SettingsConfigDict(env_prefix="SOKO_CIRCLES_", frozen=True, extra="ignore")
+    model_config = EnvConfig(env_prefix="SOKO_CIRCLES_", frozen=True, extra="ignore")
     allow_minutes: bool = False
     tiers: dict[str, Tier] = TIERS  # JSON; the first one is free and in force without a purchase
     tier_currency: str = "KES"
@@ -72,7 +72,7 @@ class CirclesSettings(BaseSettings):
 
 @cache
 def circle_settings() -> CirclesSettings:
-    return CirclesSettings()
+    return CirclesSettings.from_env()
 
 
 def tiers_on_sale() -> Mapping[str, Limits]:

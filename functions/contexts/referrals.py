@@ -15,7 +15,6 @@ from functools import cache
 from typing import TYPE_CHECKING
 
 from pydantic import SecretStr
-from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from events.money import currency
 from events.referrals import Terms
@@ -30,6 +29,7 @@ from functions.contexts.base import (
 )
 from functions.domain import loyalty
 from functions.runtime import secrets
+from functions.runtime.env_settings import EnvConfig, EnvSettings
 from functions.runtime.settings import MissingSetting
 from functions.telegram.routes import Route, command
 
@@ -40,7 +40,7 @@ if TYPE_CHECKING:
 TIERS = {"bronze": 0, "silver": 100, "gold": 500, "platinum": 1_000, "diamond": 5_000}
 
 
-class ReferralsSettings(BaseSettings):
+class ReferralsSettings(EnvSettings):
     """SOKO_REFERRALS_*: the programme's terms and how its links are made.
 
     rate_bp: commission in basis points of each deposit (300 = 3%), rounded down.
@@ -59,7 +59,7 @@ class ReferralsSettings(BaseSettings):
       3), truncated per commission; a currency without a rate does not count.
     """
 
-    model_config = SettingsConfigDict(env_prefix="SOKO_REFERRALS_", frozen=True, extra="ignore")
+    model_config = EnvConfig(env_prefix="SOKO_REFERRALS_", frozen=True, extra="ignore")
     rate_bp: int = 300
     min_deposit: dict[str, int] = {}
     cap: dict[str, int] = {}
@@ -108,7 +108,7 @@ class ReferralsSettings(BaseSettings):
 @cache
 def referral_settings() -> ReferralsSettings:
     """Read once per instance: the binding reactor and /referrals must agree on the secret."""
-    return ReferralsSettings()
+    return ReferralsSettings.from_env()
 
 
 @cache

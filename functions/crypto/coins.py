@@ -5,9 +5,8 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 
-from pydantic_settings import BaseSettings, SettingsConfigDict
-
 from events.coins import Coin
+from functions.runtime.env_settings import EnvConfig, EnvSettings
 
 # SLIP-44 coin types for m/84'/coin'/0'; the bech32 prefix each coin's addresses start with.
 COIN_TYPES: dict[Coin, int] = {"BTC": 0, "LTC": 2}
@@ -15,7 +14,7 @@ HRP: dict[Coin, str] = {"BTC": "bc", "LTC": "ltc"}
 NAMES: dict[str, Coin] = {"btc": "BTC", "ltc": "LTC"}
 
 
-class CryptoSettings(BaseSettings):
+class CryptoSettings(EnvSettings):
     """SOKO_CRYPTO_*: which coins are offered (those with an account key) and how.
 
     btc_xpub / ltc_xpub: the account-level extended public key (depth 3, m/84'/coin'/0'),
@@ -26,7 +25,7 @@ class CryptoSettings(BaseSettings):
     credited in. max_rate_age_s: an output is priced only with a rate this fresh.
     """
 
-    model_config = SettingsConfigDict(env_prefix="SOKO_CRYPTO_", frozen=True, extra="ignore")
+    model_config = EnvConfig(env_prefix="SOKO_CRYPTO_", frozen=True, extra="ignore")
     btc_xpub: str = ""
     ltc_xpub: str = ""
     btc_esplora_url: str = "https://blockstream.info/api"

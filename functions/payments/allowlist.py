@@ -26,7 +26,8 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from pydantic import Field, ValidationError
-from pydantic_settings import BaseSettings, SettingsConfigDict, SettingsError
+
+from functions.runtime.env_settings import EnvConfig, EnvSettings
 
 if TYPE_CHECKING:
     import flask
@@ -42,10 +43,10 @@ class BadAllowList(RuntimeError):
     """The allow-list setting cannot be read: the message says where and why."""
 
 
-class CallbackIpSettings(BaseSettings):
+class CallbackIpSettings(EnvSettings):
     """SOKO_CALLBACK_*: the networks each rail's callbacks may come from, and our proxies."""
 
-    model_config = SettingsConfigDict(env_prefix="SOKO_CALLBACK_", frozen=True, extra="ignore")
+    model_config = EnvConfig(env_prefix="SOKO_CALLBACK_", frozen=True, extra="ignore")
     allowed_ips: dict[str, list[str] | str] = Field(default_factory=dict)
     proxy_hops: int = Field(default=0, ge=0, le=10)
 
@@ -65,7 +66,7 @@ def networks(settings: CallbackIpSettings) -> dict[str, tuple[Network, ...]]:
 def _settings(rt: Runtime) -> CallbackIpSettings:
     try:
         return rt.settings_of(CallbackIpSettings)
-    except (ValidationError, SettingsError) as err:
+    except ValidationError as err:
         raise BadAllowList(f"{SETTING} or SOKO_CALLBACK_PROXY_HOPS is malformed: {err}") from err
 
 

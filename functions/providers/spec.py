@@ -21,11 +21,11 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal
 
 from pydantic import SecretStr
-from pydantic_settings import BaseSettings
 
 from events import Money
 from events.money import currency
 from functions.domain.decider import DomainError
+from functions.runtime.env_settings import EnvSettings
 
 if TYPE_CHECKING:
     from functions.providers.base import Rail
@@ -36,7 +36,7 @@ PayerGives = Literal["phone", "reference"]
 SETTINGS_PREFIX = "SOKO_"
 
 
-class RailSettings(BaseSettings):
+class RailSettings(EnvSettings):
     """A rail's settings, read from `SOKO_<RAIL>_*`; its SecretStr fields are its secrets."""
 
     def configured(self) -> bool:
@@ -166,23 +166,21 @@ class RailSpec:
 
     def configured(self) -> bool:
         """A provider rail whose settings are all present in the environment."""
-        return self.settings is not None and self.settings().configured()
+        return self.settings is not None and self.settings.from_env().configured()
 
     def setting_names(self) -> tuple[str, ...]:
         """Every environment variable its settings read: `SOKO_MPESA_SHORTCODE`, …"""
         if self.settings is None:
             return ()
-        prefix = str(self.settings.model_config.get("env_prefix", ""))
-        return tuple(f"{prefix}{name}".upper() for name in self.settings.model_fields)
+        return tuple(self.settings.env_variable(name) for name in self.settings.model_fields)
 
     def secret_names(self) -> tuple[str, ...]:
         """Its secrets as Settings-style names (`mpesa_passkey`, mounted at
         SOKO_MPESA_PASSKEY), the way infra/topology.py names a function's secrets."""
         if self.settings is None:
             return ()
-        prefix = str(self.settings.model_config.get("env_prefix", ""))
         return tuple(
-            f"{prefix}{name}".removeprefix(SETTINGS_PREFIX).lower()
+            self.settings.env_variable(name).removeprefix(SETTINGS_PREFIX).lower()
             for name, info in self.settings.model_fields.items()
             if info.annotation is SecretStr
         )

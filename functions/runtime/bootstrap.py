@@ -8,11 +8,10 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from pydantic_settings import BaseSettings
-
 from events import Envelope
 from functions.domain.decider import Decider
 from functions.providers.base import Rail
+from functions.runtime.env_settings import EnvSettings
 from functions.runtime.memory import (
     MemoryEventStore,
     MemoryPublisher,
@@ -47,7 +46,7 @@ if TYPE_CHECKING:
     from functions.telegram.bot_api import Bot
     from functions.telegram.throttle import Throttle
 
-S = TypeVar("S", bound=BaseSettings)
+S = TypeVar("S", bound=EnvSettings)
 
 
 @dataclass
@@ -77,7 +76,7 @@ class Runtime:
     outboxes: Outboxes | None = field(default=None, repr=False)
     # The contexts' own settings classes, each read from the environment once (tests may
     # install values here).
-    context_settings: dict[type[BaseSettings], BaseSettings] = field(default_factory=dict)
+    context_settings: dict[type[EnvSettings], EnvSettings] = field(default_factory=dict)
     # The bounded contexts this runtime serves (functions/contexts/); tests may add one.
     registry_override: Registry | None = None
 
@@ -89,9 +88,9 @@ class Runtime:
         return REGISTRY
 
     def settings_of(self, kind: type[S]) -> S:
-        """A context's settings (a SOKO_* BaseSettings class it declares), read once."""
+        """A context's settings (a SOKO_* EnvSettings class it declares), read once."""
         if kind not in self.context_settings:
-            self.context_settings[kind] = kind()
+            self.context_settings[kind] = kind.from_env()
         found = self.context_settings[kind]
         assert isinstance(found, kind)
         return found
@@ -257,7 +256,7 @@ def runtime() -> Runtime:
     global _current
     with _lock:
         if _current is None:
-            _current = build(Settings())  # read from the environment
+            _current = build(Settings.from_env())
         return _current
 
 

@@ -11,9 +11,9 @@ from __future__ import annotations
 from typing import Literal
 
 from pydantic import Field, SecretStr
-from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from functions.runtime import secrets
+from functions.runtime.env_settings import EnvConfig, EnvSettings
 
 ENV_PREFIX = "SOKO_"
 
@@ -22,8 +22,8 @@ class MissingSetting(RuntimeError):
     """A setting this entry point needs is not configured."""
 
 
-class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, frozen=True, extra="ignore")
+class Settings(EnvSettings):
+    model_config = EnvConfig(env_prefix=ENV_PREFIX, frozen=True, extra="ignore")
 
     # No default on purpose: silently running on memory storage in the cloud would lose money.
     backend: Literal["memory", "firestore"]

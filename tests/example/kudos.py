@@ -14,8 +14,6 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from pydantic_settings import BaseSettings, SettingsConfigDict
-
 from events import Envelope, Event, decode
 from events.catalog import event, registered_types
 from events.users import UserRegistered
@@ -24,6 +22,7 @@ from functions.domain.decider import Decider, DomainError
 from functions.notifications.notice import Facts, Notice
 from functions.projections.base import Doc, Projection
 from functions.reactors.base import Reaction, Reactor
+from functions.runtime.env_settings import EnvConfig, EnvSettings
 
 if TYPE_CHECKING:
     from functions.runtime.bootstrap import Runtime
@@ -32,10 +31,10 @@ CATEGORY = "kudo"
 WELCOME_FROM = 0  # the bot itself
 
 
-class KudosSettings(BaseSettings):
+class KudosSettings(EnvSettings):
     """SOKO_KUDOS_REPORT_LIMIT: how many users the count-kudos job looks at, at most."""
 
-    model_config = SettingsConfigDict(env_prefix="SOKO_KUDOS_", frozen=True, extra="ignore")
+    model_config = EnvConfig(env_prefix="SOKO_KUDOS_", frozen=True, extra="ignore")
     report_limit: int = 1000
 
 

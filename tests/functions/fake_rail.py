@@ -16,7 +16,6 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import SecretStr
-from pydantic_settings import SettingsConfigDict
 
 from events import Money
 from functions.providers.base import (
@@ -31,6 +30,7 @@ from functions.providers.base import (
     Unauthorized,
 )
 from functions.providers.spec import RailSettings, RailSpec
+from functions.runtime.env_settings import EnvConfig
 
 if TYPE_CHECKING:
     from functions.runtime.bootstrap import Runtime
@@ -39,7 +39,7 @@ PATH_SECRET = "path-secret-for-tests"
 
 
 class FakeRailSettings(RailSettings):
-    model_config = SettingsConfigDict(env_prefix="SOKO_FAKE_", frozen=True, extra="ignore")
+    model_config = EnvConfig(env_prefix="SOKO_FAKE_", frozen=True, extra="ignore")
 
     path_secret: SecretStr = SecretStr("")  # its webhook path, like Pakasir's
 
@@ -126,7 +126,7 @@ class FakeRail:
 
 def build(rt: Runtime) -> FakeRail:
     """The adapter the registry builds when SOKO_FAKE_PATH_SECRET is set."""
-    return FakeRail(FakeRailSettings().path_secret.get_secret_value())
+    return FakeRail(FakeRailSettings.from_env().path_secret.get_secret_value())
 
 
 def callback(payment_id: str, status: str) -> dict[str, Any]:

@@ -26,7 +26,7 @@ TOPICS = {body["name"]: name for name, body in tf.of_type("google_pubsub_topic")
 INVOKERS = tf.of_type("google_cloud_run_v2_service_iam_member")
 # Every variable Settings or a context's settings read: a mounted secret must be one of them.
 SETTING_VARIABLES = {f"SOKO_{name.upper()}" for name in Settings.model_fields} | {
-    f"{kind.model_config.get('env_prefix', '')}{name}".upper()
+    kind.env_variable(name)
     for context in CONTEXTS
     for kind in context.settings
     for name in kind.model_fields

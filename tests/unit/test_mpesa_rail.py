@@ -831,8 +831,8 @@ def test_no_secret_reaches_a_message_or_a_log(
 
 
 def test_settings_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
-    assert not MpesaSettings().configured()
-    assert MpesaSettings().base_url == "https://api.safaricom.co.ke"
+    assert not MpesaSettings.from_env().configured()
+    assert MpesaSettings.from_env().base_url == "https://api.safaricom.co.ke"
     for name, value in {
         "CONSUMER_KEY": KEY,
         "CONSUMER_SECRET": SECRET,
@@ -841,7 +841,7 @@ def test_settings_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
         "CALLBACK_SECRET": CALLBACK_SECRET,
     }.items():
         monkeypatch.setenv(f"SOKO_MPESA_{name}", value)
-    settings = MpesaSettings()
+    settings = MpesaSettings.from_env()
     assert settings.configured()
     assert settings.transaction_type == "CustomerPayBillOnline"
     assert PASSKEY not in repr(settings)

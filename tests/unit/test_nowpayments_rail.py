@@ -472,10 +472,10 @@ def test_the_amount_sent_parses_back_to_the_same_money(
 
 
 def test_settings_from_the_environment_and_lazy_client(monkeypatch: pytest.MonkeyPatch) -> None:
-    assert not NowPaymentsSettings().configured()
+    assert not NowPaymentsSettings.from_env().configured()
     monkeypatch.setenv("SOKO_NOWPAYMENTS_API_KEY", API_KEY)
     monkeypatch.setenv("SOKO_NOWPAYMENTS_IPN_SECRET", IPN_SECRET)
-    settings = NowPaymentsSettings()
+    settings = NowPaymentsSettings.from_env()
     assert settings.configured()
     assert (settings.base_url, settings.price_currency) == ("https://api.nowpayments.io/v1", "usd")
     assert API_KEY not in repr(settings)

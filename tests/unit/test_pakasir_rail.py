@@ -482,11 +482,11 @@ def test_acknowledgement(rail: PakasirRail) -> None:
 
 
 def test_settings_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
-    assert not PakasirSettings().configured()
+    assert not PakasirSettings.from_env().configured()
     monkeypatch.setenv("SOKO_PAKASIR_PROJECT", "shop")
     monkeypatch.setenv("SOKO_PAKASIR_API_KEY", KEY)
     monkeypatch.setenv("SOKO_PAKASIR_WEBHOOK_SECRET", SECRET)
-    settings = PakasirSettings()
+    settings = PakasirSettings.from_env()
     assert settings.configured()
     assert (settings.base_url, settings.method) == ("https://app.pakasir.com", "qris")
     assert KEY not in repr(settings)

@@ -27,13 +27,13 @@ def test_without_the_secret_the_settings_load_and_the_first_code_fails_naming_it
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.delenv("SOKO_REFERRALS_SECRET", raising=False)
-    found = ReferralsSettings()  # the terms are still readable: only codes need the key
+    found = ReferralsSettings.from_env()  # the terms are still readable: only codes need the key
     assert found.rate_bp == 300
     with pytest.raises(MissingSetting, match="SOKO_REFERRALS_SECRET is not set"):
         found.code_secret()
     monkeypatch.setenv("SOKO_REFERRALS_SECRET", "  ")
     with pytest.raises(MissingSetting, match="SOKO_REFERRALS_SECRET"):
-        ReferralsSettings().code_secret()
+        ReferralsSettings.from_env().code_secret()
 
 
 def test_the_secret_is_read_from_the_environment_and_never_shown() -> None:

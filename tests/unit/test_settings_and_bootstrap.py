@@ -19,16 +19,16 @@ ROOT = Path(__file__).parents[2]
 def test_the_backend_must_be_chosen_explicitly(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("SOKO_BACKEND", raising=False)
     with pytest.raises(ValidationError, match="backend"):
-        Settings()  # type: ignore[call-arg]
+        Settings.from_env()
 
 
 def test_a_missing_secret_is_named(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("SOKO_BACKEND", "memory")
     monkeypatch.delenv("SOKO_WEBHOOK_SECRET", raising=False)
     with pytest.raises(MissingSetting, match="SOKO_WEBHOOK_SECRET"):
-        Settings().secret("webhook_secret")  # type: ignore[call-arg]
+        Settings.from_env().secret("webhook_secret")
     with pytest.raises(MissingSetting, match="SOKO_GCP_PROJECT"):
-        Settings().project()  # type: ignore[call-arg]
+        Settings.from_env().project()
 
 
 def test_secrets_do_not_show_in_reprs() -> None:
@@ -56,7 +56,7 @@ SHARED_STATE_PROBE = """
 import sys
 from functions.runtime.bootstrap import build
 from functions.runtime.settings import Settings
-rt = build(Settings())
+rt = build(Settings.from_env())
 shared, board = rt.providers(), rt.health().board
 loaded = [m for m in sys.modules if m.startswith(("google.cloud.firestore", "google.api_core"))]
 print(type(shared.tokens).__name__, type(shared.quotas).__name__, type(board).__name__)

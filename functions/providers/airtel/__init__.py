@@ -10,15 +10,15 @@ from __future__ import annotations
 from typing import Final
 
 from pydantic import SecretStr
-from pydantic_settings import SettingsConfigDict
 
 from functions.providers.spec import Limits, PacedRailSettings, RailSpec
+from functions.runtime.env_settings import EnvConfig
 
 ENV_PREFIX: Final = "SOKO_AIRTEL_"
 
 
 class AirtelSettings(PacedRailSettings):
-    model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, frozen=True, extra="ignore")
+    model_config = EnvConfig(env_prefix=ENV_PREFIX, frozen=True, extra="ignore")
 
     base_url: str = "https://openapi.airtel.africa"  # UAT: https://openapiuat.airtel.africa
     client_id: str = ""
@@ -57,5 +57,5 @@ SPEC = RailSpec(
     settings=AirtelSettings,
     adapter="functions.providers.airtel.rail:build",
     local_fake="tests.fakes.airtel:FakeAirtel",
-    configured_currency=lambda rt: AirtelSettings().currency,
+    configured_currency=lambda rt: AirtelSettings.from_env().currency,
 )

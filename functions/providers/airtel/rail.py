@@ -195,6 +195,6 @@ class AirtelRail(oauth.TokenRail[AirtelSettings]):
 
 def build(rt: Runtime) -> AirtelRail:
     """The adapter the registry builds (the spec in functions/providers/airtel/ names it)."""
-    settings = AirtelSettings()
+    settings = AirtelSettings.from_env()
     gate = shared.gate(rt, AirtelRail.name, settings)
     return AirtelRail(settings, now=rt.clock.now, token_cache=rt.providers().tokens, pacer=gate)

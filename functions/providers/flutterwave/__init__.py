@@ -8,15 +8,15 @@ from __future__ import annotations
 from typing import Final
 
 from pydantic import SecretStr
-from pydantic_settings import SettingsConfigDict
 
 from functions.providers.spec import Limits, PacedRailSettings, RailSpec
+from functions.runtime.env_settings import EnvConfig
 
 ENV_PREFIX: Final = "SOKO_FLUTTERWAVE_"
 
 
 class FlutterwaveSettings(PacedRailSettings):
-    model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, frozen=True, extra="ignore")
+    model_config = EnvConfig(env_prefix=ENV_PREFIX, frozen=True, extra="ignore")
 
     base_url: str = "https://api.flutterwave.com"
     secret_key: SecretStr = SecretStr("")  # FLWSECK-…

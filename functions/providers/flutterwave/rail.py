@@ -185,6 +185,6 @@ class FlutterwaveRail(HttpRail[FlutterwaveSettings]):
 
 def build(rt: Runtime) -> FlutterwaveRail:
     """The adapter the registry builds (the spec in functions/providers/flutterwave/)."""
-    settings = FlutterwaveSettings()
+    settings = FlutterwaveSettings.from_env()
     gate = shared.gate(rt, FlutterwaveRail.name, settings)
     return FlutterwaveRail(settings, now=rt.clock.now, pacer=gate)

@@ -9,9 +9,9 @@ from __future__ import annotations
 from typing import Final, Literal
 
 from pydantic import SecretStr
-from pydantic_settings import SettingsConfigDict
 
 from functions.providers.spec import Limits, PacedRailSettings, RailSpec
+from functions.runtime.env_settings import EnvConfig
 
 ENV_PREFIX: Final = "SOKO_MPESA_"
 MIN_SHILLINGS: Final = 1
@@ -19,7 +19,7 @@ MAX_SHILLINGS: Final = 250_000  # Daraja's limit for one STK push
 
 
 class MpesaSettings(PacedRailSettings):
-    model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, frozen=True, extra="ignore")
+    model_config = EnvConfig(env_prefix=ENV_PREFIX, frozen=True, extra="ignore")
 
     base_url: str = "https://api.safaricom.co.ke"  # sandbox: https://sandbox.safaricom.co.ke
     consumer_key: str = ""

@@ -201,7 +201,7 @@ class MpesaRail(oauth.TokenRail[MpesaSettings]):
 
 def build(rt: Runtime) -> MpesaRail:
     """The adapter the registry builds (the spec in functions/providers/mpesa/ names it)."""
-    settings = MpesaSettings()
+    settings = MpesaSettings.from_env()
     gate = shared.gate(rt, MpesaRail.name, settings)
     # One token for every instance (rt.providers()): a new one invalidates the previous.
     return MpesaRail(settings, now=rt.clock.now, token_cache=rt.providers().tokens, pacer=gate)

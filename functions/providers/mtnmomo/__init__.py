@@ -10,15 +10,15 @@ from __future__ import annotations
 from typing import Final
 
 from pydantic import SecretStr
-from pydantic_settings import SettingsConfigDict
 
 from functions.providers.spec import Limits, PacedRailSettings, RailSpec
+from functions.runtime.env_settings import EnvConfig
 
 ENV_PREFIX: Final = "SOKO_MTNMOMO_"
 
 
 class MtnMomoSettings(PacedRailSettings):
-    model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, frozen=True, extra="ignore")
+    model_config = EnvConfig(env_prefix=ENV_PREFIX, frozen=True, extra="ignore")
 
     base_url: str = "https://proxy.momoapi.mtn.com"  # sandbox.momodeveloper.mtn.com
     subscription_key: SecretStr = SecretStr("")  # Ocp-Apim-Subscription-Key (Collections)
@@ -56,5 +56,5 @@ SPEC = RailSpec(
     settings=MtnMomoSettings,
     adapter="functions.providers.mtnmomo.rail:build",
     local_fake="tests.fakes.mtnmomo:FakeMtnMomo",
-    configured_currency=lambda rt: MtnMomoSettings().currency,
+    configured_currency=lambda rt: MtnMomoSettings.from_env().currency,
 )

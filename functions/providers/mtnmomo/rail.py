@@ -196,6 +196,6 @@ class MtnMomoRail(oauth.TokenRail[MtnMomoSettings]):
 
 def build(rt: Runtime) -> MtnMomoRail:
     """The adapter the registry builds (the spec in functions/providers/mtnmomo/ names it)."""
-    settings = MtnMomoSettings()
+    settings = MtnMomoSettings.from_env()
     gate = shared.gate(rt, MtnMomoRail.name, settings)
     return MtnMomoRail(settings, now=rt.clock.now, token_cache=rt.providers().tokens, pacer=gate)

@@ -6,13 +6,13 @@ registry imports them only when this rail is built (functions/providers/spec.py 
 from __future__ import annotations
 
 from pydantic import SecretStr
-from pydantic_settings import SettingsConfigDict
 
 from functions.providers.spec import PacedRailSettings, RailSpec
+from functions.runtime.env_settings import EnvConfig
 
 
 class NowPaymentsSettings(PacedRailSettings):
-    model_config = SettingsConfigDict(env_prefix="SOKO_NOWPAYMENTS_", frozen=True, extra="ignore")
+    model_config = EnvConfig(env_prefix="SOKO_NOWPAYMENTS_", frozen=True, extra="ignore")
 
     base_url: str = "https://api.nowpayments.io/v1"
     api_key: SecretStr = SecretStr("")
@@ -31,7 +31,7 @@ SPEC = RailSpec(
     label="Crypto",
     currencies=("USD",),
     # Amounts are typed in the currency invoices are priced in, whatever it is set to.
-    configured_currency=lambda rt: NowPaymentsSettings().price_currency.upper(),
+    configured_currency=lambda rt: NowPaymentsSettings.from_env().price_currency.upper(),
     example="/deposit nowpayments 25.00",
     pays_orders=True,  # a partial payment an admin approves goes to the wallet
     settings=NowPaymentsSettings,

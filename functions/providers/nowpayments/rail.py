@@ -252,6 +252,6 @@ def _reason(response: httpx.Response) -> str:
 
 def build(rt: Runtime) -> NowPaymentsRail:
     """The adapter the registry builds (the spec in functions/providers/nowpayments/)."""
-    settings = NowPaymentsSettings()
+    settings = NowPaymentsSettings.from_env()
     gate = shared.gate(rt, NowPaymentsRail.name, settings)
     return NowPaymentsRail(settings, now=rt.clock.now, pacer=gate)

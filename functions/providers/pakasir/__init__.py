@@ -8,16 +8,16 @@ from __future__ import annotations
 from typing import Final
 
 from pydantic import SecretStr
-from pydantic_settings import SettingsConfigDict
 
 from functions.providers.spec import Limits, PacedRailSettings, RailSpec
+from functions.runtime.env_settings import EnvConfig
 
 ENV_PREFIX: Final = "SOKO_PAKASIR_"
 MIN_AMOUNT_IDR: Final = 500  # whole rupiah; from an unofficial SDK, unconfirmed by Pakasir
 
 
 class PakasirSettings(PacedRailSettings):
-    model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, frozen=True, extra="ignore")
+    model_config = EnvConfig(env_prefix=ENV_PREFIX, frozen=True, extra="ignore")
 
     base_url: str = "https://app.pakasir.com"
     project: str = ""  # the project's slug

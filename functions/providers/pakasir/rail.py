@@ -258,6 +258,6 @@ class PakasirRail(HttpRail[PakasirSettings]):
 
 def build(rt: Runtime) -> PakasirRail:
     """The adapter the registry builds (the spec in functions/providers/pakasir/)."""
-    settings = PakasirSettings()
+    settings = PakasirSettings.from_env()
     gate = shared.gate(rt, PakasirRail.name, settings)
     return PakasirRail(settings, now=rt.clock.now, pacer=gate)
