@@ -14,7 +14,6 @@ from typing import TYPE_CHECKING
 
 from pydantic import BaseModel, ConfigDict
 
-from events.tiers import Limits
 from functions.contexts.base import (
     BoundedContext,
     Function,
@@ -30,6 +29,7 @@ from functions.runtime.env_settings import EnvConfig, EnvSettings
 from functions.telegram.routes import Ref, Route, command, question
 
 if TYPE_CHECKING:
+    from events.tiers import Limits
     from functions.reactors.base import Reactor
 
 
@@ -37,12 +37,14 @@ class Tier(BaseModel):
     """A tier for owners: open or running circles (0: any number), members each, and its
     price per 30 days in minor units of `SOKO_CIRCLES_TIER_CURRENCY` (0: free)."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
     circles: int
     members: int
     price: int = 0
 
     def limits(self) -> Limits:
+        from events.tiers import Limits
+
         return Limits(circles=self.circles, members=self.members)
 
 

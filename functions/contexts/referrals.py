@@ -16,8 +16,6 @@ from typing import TYPE_CHECKING
 
 from pydantic import SecretStr
 
-from events.money import currency
-from events.referrals import Terms
 from functions.contexts.base import (
     BoundedContext,
     Function,
@@ -27,13 +25,14 @@ from functions.contexts.base import (
     reactors,
     rule,
 )
-from functions.domain import loyalty
 from functions.runtime import secrets
 from functions.runtime.env_settings import EnvConfig, EnvSettings
 from functions.runtime.settings import MissingSetting
 from functions.telegram.routes import Route, command
 
 if TYPE_CHECKING:
+    from events.referrals import Terms
+    from functions.domain import loyalty
     from functions.reactors.base import Reactor
 
 # Whole units of the tier currency (the issue's Bronze 0 ... Diamond 5,000 PLN).
@@ -72,6 +71,9 @@ class ReferralsSettings(EnvSettings):
 
     def programme(self) -> loyalty.Programme:
         """The tiers in minor units of their currency, the conversion table, the badges."""
+        from events.money import currency
+        from functions.domain import loyalty
+
         unit = 10 ** currency(self.tier_currency).exponent
         unknown = sorted(set(self.tier_rates_bp) - set(self.tiers))
         if unknown:
@@ -86,6 +88,8 @@ class ReferralsSettings(EnvSettings):
             raise ValueError(f"SOKO_REFERRALS_TIERS / _CONVERSION / _TIER_RATES_BP: {err}") from err
 
     def terms(self) -> Terms:
+        from events.referrals import Terms
+
         return Terms(
             rate_bp=self.rate_bp,
             min_deposit=self.min_deposit,

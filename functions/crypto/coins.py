@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from events.coins import Coin
 from functions.runtime.env_settings import EnvConfig, EnvSettings
+
+if TYPE_CHECKING:  # the events module is not needed to read the settings
+    from events.coins import Coin
 
 # SLIP-44 coin types for m/84'/coin'/0'; the bech32 prefix each coin's addresses start with.
 COIN_TYPES: dict[Coin, int] = {"BTC": 0, "LTC": 2}

@@ -9,8 +9,6 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from events import Envelope
-from functions.domain.decider import Decider
-from functions.providers.base import Rail
 from functions.runtime.env_settings import EnvSettings
 from functions.runtime.memory import (
     MemoryEventStore,
@@ -41,7 +39,9 @@ OUTBOX_DRAIN_S = 30.0
 
 if TYPE_CHECKING:
     from functions.contexts import Registry
+    from functions.domain.decider import Decider
     from functions.payments.health import RailHealth
+    from functions.providers.base import Rail
     from functions.providers.shared import ProviderShared
     from functions.telegram.bot_api import Bot
     from functions.telegram.throttle import Throttle

@@ -39,7 +39,7 @@ class EnvConfig(ConfigDict, total=False):
 class EnvSettings(BaseModel):
     """A settings class: subclasses declare fields and `model_config = EnvConfig(...)`."""
 
-    model_config = EnvConfig(frozen=True, extra="ignore")
+    model_config = EnvConfig(frozen=True, extra="ignore", defer_build=True)
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Self:
