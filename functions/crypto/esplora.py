@@ -16,6 +16,7 @@ from typing import Any
 import httpx
 
 from functions.domain.coinaddress import ChainOutput
+from functions.runtime.tls import http_client
 
 CHAIN_PAGE = 25  # confirmed transactions per page of /address/:a/txs[/chain/:last]
 TXID = re.compile(r"[0-9a-f]{64}")
@@ -35,7 +36,7 @@ class Listing:
 class Esplora:
     def __init__(self, base_url: str, client: httpx.Client | None = None) -> None:
         self._base = base_url.rstrip("/")
-        self._client = client or httpx.Client(timeout=httpx.Timeout(10.0, connect=5.0))
+        self._client = client or http_client(timeout=httpx.Timeout(10.0, connect=5.0))
 
     def _get(self, path: str) -> httpx.Response:
         try:

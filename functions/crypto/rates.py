@@ -15,6 +15,7 @@ import httpx
 
 from events.coins import Coin, Rate
 from events.money import currency
+from functions.runtime.tls import http_client
 
 IDS: dict[Coin, str] = {"BTC": "bitcoin", "LTC": "litecoin"}
 SOURCE = "coingecko"
@@ -38,7 +39,7 @@ def fetch(
     client: httpx.Client | None = None,
 ) -> list[Rate]:
     """The current rate of each coin the API quotes (a coin it leaves out is left out)."""
-    http = client or httpx.Client(timeout=httpx.Timeout(10.0, connect=5.0))
+    http = client or http_client(timeout=httpx.Timeout(10.0, connect=5.0))
     params = {"ids": ",".join(IDS[c] for c in coins), "vs_currencies": currency_code.lower()}
     try:
         response = http.get(base_url.rstrip("/") + "/simple/price", params=params)

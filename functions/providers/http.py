@@ -22,6 +22,7 @@ import httpx
 from functions.providers.base import OutcomeUnknown, ProviderUnavailable
 from functions.providers.pace import Gate
 from functions.runtime import secrets
+from functions.runtime.tls import http_client
 
 if TYPE_CHECKING:
     from functions.providers.spec import RailSettings
@@ -92,7 +93,7 @@ class ProviderHttp:
     @property
     def client(self) -> httpx.Client:
         if self._client is None:
-            self._client = httpx.Client(timeout=self._timeout_s)
+            self._client = http_client(timeout=self._timeout_s)
         return self._client
 
     def send(

@@ -15,6 +15,8 @@ from typing import Any, Protocol
 
 import httpx
 
+from functions.runtime.tls import http_client
+
 METADATA_URL = (
     "http://metadata.google.internal/computeMetadata/v1/instance/service-accounts/default/token"
 )
@@ -62,7 +64,7 @@ class MetadataServerToken:
 
     def _fetch(self) -> tuple[str, float]:
         if self._http is None:  # the metadata server is link-local: never via a proxy
-            self._http = httpx.Client(trust_env=False, timeout=self._timeout_s)
+            self._http = http_client(timeout=self._timeout_s, trust_env=False)
         try:
             resp = self._http.get(
                 METADATA_URL, headers={"Metadata-Flavor": "Google"}, timeout=self._timeout_s
@@ -146,5 +148,5 @@ class GoogleRest:
         if self._http is None:
             with self._lock:  # lazily, once: no I/O at import or construction
                 if self._http is None:
-                    self._http = httpx.Client(trust_env=not self._emulator, timeout=self._timeout_s)
+                    self._http = http_client(timeout=self._timeout_s, trust_env=not self._emulator)
         return self._http

@@ -23,6 +23,8 @@ from typing import Any, Protocol
 
 import httpx
 
+from functions.runtime.tls import http_client
+
 log = logging.getLogger(__name__)
 
 PER_CHAT_INTERVAL_S = 1.0  # about one message a second to one chat
@@ -201,7 +203,7 @@ class HttpBot:
     @property
     def client(self) -> httpx.Client:
         if self._client is None:
-            self._client = httpx.Client(timeout=self._timeout_s)
+            self._client = http_client(timeout=self._timeout_s)
         return self._client
 
     def call(self, method: str, params: dict[str, Any]) -> Any:
