@@ -83,8 +83,31 @@ class Registry:
         return resolve(self._all(lambda c: c.reactors))
 
     @cached_property
+    def _declared_inline(self) -> dict[str, tuple[Member[Reactor], ...]]:
+        merged: dict[str, tuple[Member[Reactor], ...]] = {}
+        for context in self.contexts:
+            for category, members in context.inline.items():
+                merged[category] = merged.get(category, ()) + members
+        return merged
+
+    @cached_property
+    def _inline_found(self) -> dict[str, tuple[Reactor, ...]]:
+        return {}
+
+    def inline_for(self, category: str) -> tuple[Reactor, ...]:
+        """The inline reactors to events of `category`, their modules imported on first
+        use: a /start follows the referral binding without loading the checkout saga."""
+        found = self._inline_found.get(category)
+        if found is None:
+            members = self._declared_inline.get(category, ())
+            found = tuple(r for r in resolve(members) if r.category == category)
+            self._inline_found[category] = found
+        return found
+
+    @cached_property
     def inline(self) -> tuple[Reactor, ...]:
-        return resolve(self._all(lambda c: c.inline))
+        """Every inline reactor (resolves them all: for checks, not for serving)."""
+        return tuple(dict.fromkeys(r for c in self._declared_inline for r in self.inline_for(c)))
 
     @cached_property
     def subscribers(self) -> tuple[Subscriber, ...]:
@@ -166,6 +189,12 @@ class Registry:
         ]
         found += [
             f"inline {r.name} is not a reactor" for r in self.inline if r not in self.reactors
+        ]
+        found += [
+            f"inline {member!r} is declared for {category!r} but reacts to none of it"
+            for category, members in self._declared_inline.items()
+            for member in members
+            if not any(r.category == category for r in resolve((member,)))
         ]
         return found
 

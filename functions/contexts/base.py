@@ -150,7 +150,9 @@ class BoundedContext:
     reactors: tuple[Member[Reactor], ...] = ()
     # Reactors the webhook runs in-process after a command, so the user's answer shows the
     # outcome (the item bought) instead of "wait"; their subscribers finish what is left.
-    inline: tuple[Member[Reactor], ...] = ()
+    # Keyed by the category of the events they react to, so following a command imports
+    # only the reactors of the events it wrote (a member may be listed under several).
+    inline: Mapping[str, tuple[Member[Reactor], ...]] = field(default_factory=dict)
     rules: Rules = field(default_factory=dict)
     jobs: tuple[Job, ...] = ()
     subscribers: tuple[Subscriber, ...] = ()

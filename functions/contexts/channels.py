@@ -98,7 +98,7 @@ CONTEXT = BoundedContext(
     projections=VIEWS,
     reactors=(*SUBSCRIBE, REVENUE),
     # The buyer's answer names the end of the time they just bought.
-    inline=(reactor(REACTORS, "subscribe_on_debit"),),
+    inline={"wallet": (reactor(REACTORS, "subscribe_on_debit"),)},
     rules={
         "subscription.paid.v1": (rule(RULES, "subscription_paid"),),
         "subscription.warned.v1": (rule(RULES, "expiry_warned"),),

@@ -97,12 +97,17 @@ def buy_on_rail() -> Reactor:
     return buy_tier_on_rail(tiers_on_sale)
 
 
-REACTORS = (
-    reactors("functions.reactors.circles", "CIRCLE_REACTORS"),
-    reactor(__name__, "buy", call=True),
-    reactor(__name__, "buy_on_rail", call=True),
-    reactor("functions.reactors.tiers", "free_tier_slot"),
-)
+CIRCLE_REACTORS = reactors("functions.reactors.circles", "CIRCLE_REACTORS")
+BUY = reactor(__name__, "buy", call=True)
+BUY_ON_RAIL = reactor(__name__, "buy_on_rail", call=True)
+FREE_SLOT = reactor("functions.reactors.tiers", "free_tier_slot")
+REACTORS = (CIRCLE_REACTORS, BUY, BUY_ON_RAIL, FREE_SLOT)
+# A tap's answer shows the join, the payment, the pot, the tier: all of them inline.
+INLINE = {
+    "wallet": (CIRCLE_REACTORS, BUY),
+    "payment": (CIRCLE_REACTORS, BUY_ON_RAIL),
+    "circle": (CIRCLE_REACTORS, FREE_SLOT),
+}
 VIEWS = (
     projection("functions.projections.circles", "circles_view"),
     projection("functions.projections.circles", "circle_memberships"),
@@ -155,7 +160,7 @@ CONTEXT = BoundedContext(
     commands_append_to=("circle", "tier"),
     projections=VIEWS,
     reactors=REACTORS,
-    inline=REACTORS,  # a tap's answer shows the join, the payment, the pot, the tier
+    inline=INLINE,
     rules=RULES,
     jobs=(
         Job("close-rounds", "* * * * *", Lazy(JOBS, "close_rounds")),

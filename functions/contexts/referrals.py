@@ -172,7 +172,7 @@ CONTEXT = BoundedContext(
     # Bound before /start is answered: a referee's first deposit cannot succeed before
     # their binding (a deposit decided on an unbound referral stream earns nothing, and
     # the subscriber alone may take seconds). bind_referrals finishes what this misses.
-    inline=BIND,
+    inline={"user": BIND[:1], "referral": BIND[1:]},
     projections=VIEWS,
     reactors=(*BIND, *EARN, MOVE, *LOYALTY),
     rules={

@@ -49,7 +49,8 @@ CONTEXT = BoundedContext(
     commands_append_to=("product", "lot", "order"),
     projections=(VIEWS,),
     reactors=(CHECKOUT,),
-    inline=(CHECKOUT,),  # the buyer's answer shows the item, not "wait for it"
+    # The buyer's answer shows the item, not "wait for it": the saga's steps, by category.
+    inline={category: (CHECKOUT,) for category in ("product", "lot", "order", "wallet", "payment")},
     rules={
         "order.delivered.v1": (rule(RULES, "order_delivered"),),
         "wallet.credited.v1": (rule(RULES, "order_money_returned"),),

@@ -178,7 +178,7 @@ class Runtime:
 
     def follow(self, events: tuple[Envelope, ...]) -> list[Envelope]:
         """The inline reactions to `events`, and to theirs, here and now; what they wrote."""
-        return follow_inline(self.pipeline, self.registry().inline, events)
+        return follow_inline(self.pipeline, self.registry().inline_for, events)
 
     @property
     def pipeline(self) -> Pipeline:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections import deque
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 
 from events import Envelope
 from functions.domain.decider import DomainError
@@ -56,8 +56,13 @@ def run_reactions(
 MAX_INLINE_STEPS = 16
 
 
+def by_category(reactors: Sequence[Reactor]) -> Callable[[str], Sequence[Reactor]]:
+    """`reactors_for` over a fixed list (tests and benches)."""
+    return lambda category: [r for r in reactors if r.category == category]
+
+
 def follow_inline(
-    pipeline: Pipeline, reactors: Sequence[Reactor], events: Iterable[Envelope]
+    pipeline: Pipeline, reactors_for: Callable[[str], Sequence[Reactor]], events: Iterable[Envelope]
 ) -> list[Envelope]:
     """Run the inline reactors on `events` and on what they write, depth-first, in this
     process; returns every event written, in order.
@@ -72,9 +77,7 @@ def follow_inline(
     steps = 0
     while queue and steps < MAX_INLINE_STEPS:
         envelope = queue.popleft()
-        for reactor in reactors:
-            if reactor.category != envelope.category:
-                continue
+        for reactor in reactors_for(envelope.category):
             steps += 1
             try:
                 outcomes = run_reactions(pipeline, reactor, envelope)

@@ -27,7 +27,7 @@ from functions.reactors.circles import (
 )
 from functions.runtime.memory import FixedClock, MemoryEventStore, MemoryPublisher, UuidIds
 from functions.runtime.pipeline import Pipeline, Trace
-from functions.runtime.reacting import follow_inline
+from functions.runtime.reacting import by_category, follow_inline
 from tests.bench.flash_sale import Ops, counting_firestore
 from tests.bench.long_stream import emulator_store
 from tests.bench.summary import Figure
@@ -42,7 +42,7 @@ def kes(amount: int) -> Money:
 
 def run(pipeline: Pipeline, decider: Any, stream: str, command: object, key: str) -> None:
     appended = pipeline.execute(decider, stream, command, Trace(key, key, stream))
-    follow_inline(pipeline, CIRCLE_REACTORS, appended.events)
+    follow_inline(pipeline, by_category(CIRCLE_REACTORS), appended.events)
 
 
 def set_up(pipeline: Pipeline) -> None:

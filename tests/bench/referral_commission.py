@@ -27,7 +27,7 @@ from functions.domain import referrals, wallet
 from functions.reactors.referrals import earn_commission, move_commission
 from functions.runtime.memory import FixedClock, MemoryEventStore, MemoryPublisher, UuidIds
 from functions.runtime.pipeline import Pipeline, Trace
-from functions.runtime.reacting import follow_inline
+from functions.runtime.reacting import by_category, follow_inline
 from tests.bench.flash_sale import Ops, counting_firestore
 from tests.bench.long_stream import emulator_store
 from tests.bench.summary import Figure
@@ -67,9 +67,9 @@ def cold(store: Any, clock: FixedClock) -> Pipeline:
 
 def commission(store: Any, clock: FixedClock, n: int) -> None:
     """The two steps, each on its own cold instance, as Pub/Sub delivers them."""
-    earned = follow_inline(cold(store, clock), [earn_commission], [deposit(n)])
+    earned = follow_inline(cold(store, clock), by_category([earn_commission]), [deposit(n)])
     assert [e.type for e in earned] == [CommissionEarned.type_name], earned
-    credited = follow_inline(cold(store, clock), [move_commission], earned)
+    credited = follow_inline(cold(store, clock), by_category([move_commission]), earned)
     assert len(credited) == 1, credited
 
 

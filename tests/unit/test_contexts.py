@@ -124,9 +124,59 @@ def test_a_subscriber_imports_only_its_own_read_models_and_reactors() -> None:
     assert loaded & others == set()  # fmt: skip
 
 
+# Following a /start's events inline: only the reactors of the categories it wrote load.
+FOLLOW_START = """
+import sys
+from functions.contexts import REGISTRY
+print(",".join(r.name for r in REGISTRY.inline_for("user")))
+print(",".join(r.name for r in REGISTRY.inline_for("referral")))
+print(" ".join(sorted(m for m in sys.modules if m.startswith(("functions.", "events.")))))
+"""
+
+
+def test_following_a_category_inline_imports_only_its_reactors() -> None:
+    out = subprocess.run(
+        [sys.executable, "-c", FOLLOW_START], cwd=ROOT, capture_output=True, text=True, check=True
+    )
+    user, referral, modules = out.stdout.splitlines()
+    assert (user, referral) == ("bind-referral", "join-referrer")
+    loaded = set(modules.split())
+    assert "functions.reactors.referrals" in loaded
+    unrelated = {"functions.reactors.checkout", "functions.reactors.channels", "events.circles"}
+    assert loaded & unrelated == set()
+
+
+def test_inline_reactors_of_a_category_keep_the_contexts_order() -> None:
+    names = [r.name for r in REGISTRY.inline_for("wallet")]
+    assert names == [
+        "checkout-wallet", "subscribe-on-debit", "join-circle", "take-contribution", "buy-tier",
+    ]  # fmt: skip
+    assert REGISTRY.inline_for("nothing-reacts-inline") == ()
+    assert all(r in REGISTRY.reactors for r in REGISTRY.inline)
+
+
+def test_an_inline_member_declared_under_a_category_it_does_not_react_to_is_reported() -> None:
+    shop = next(c for c in CONTEXTS if c.name == "shop")
+    wrong = BoundedContext(
+        name="wrong",
+        categories=("user",),
+        reactors=shop.reactors,
+        inline={"user": shop.inline["order"]},  # the checkout saga reacts to no user event
+    )
+    problems = Registry((*CONTEXTS, wrong)).problems()
+    assert any("is declared for 'user' but reacts to none of it" in p for p in problems)
+    assert REGISTRY.problems() == []
+
+
 def test_every_member_of_every_context_resolves() -> None:
     for context in CONTEXTS:
-        resolve((*context.projections, *context.reactors, *context.inline))
+        resolve(
+            (
+                *context.projections,
+                *context.reactors,
+                *(m for ms in context.inline.values() for m in ms),
+            )
+        )
         for rules in context.rules.values():
             assert all(callable(rule) for rule in resolve(rules)), context.name
 
