@@ -20,6 +20,9 @@ import functions_framework
 from cloudevents.http import CloudEvent
 
 from functions.runtime import logs
+from functions.runtime.warmup import FirstRequest
+
+FIRST_REQUEST = FirstRequest()
 
 
 def __getattr__(name: str) -> Callable[[CloudEvent], None]:
@@ -99,11 +102,16 @@ def dead_letter(cloud_event: CloudEvent) -> None:
 def _request(trace: str | None) -> Iterator[None]:
     """One request: its log lines carry its trace; before it is answered, what it published
     and no append of it marked is marked, so the relay does not publish it again
-    (functions/runtime/pipeline.py)."""
+    (functions/runtime/pipeline.py). The instance's first request runs without the cyclic
+    garbage collector (functions/runtime/warmup.py)."""
     logs.start(trace)
+    first = FIRST_REQUEST.begin()
     try:
         yield
     finally:
         from functions.runtime.bootstrap import settle_marks
 
-        settle_marks()
+        try:
+            settle_marks()
+        finally:
+            FIRST_REQUEST.end(first)
