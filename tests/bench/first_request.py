@@ -3,10 +3,11 @@
     python -m tests.bench.first_request [--runs 7] [--profile]
 
 Each sample is a fresh interpreter that imports functions-framework (as the framework's
-server has before it loads main.py), builds the `telegram_webhook` app and times its first
-`/start` on the memory backend, then a second one (on it the publisher hands each event to
-the subscribers' projections in process, which a deployed webhook leaves to Pub/Sub: more
-work than in the cloud, alike in both variants). The cold start bench (cold_start.py)
+server has before it loads main.py), builds the `telegram_webhook` app from the root
+main.py, as deployed, and times its first `/start` on the memory backend, then a second one
+(on it the publisher hands each event to the subscribers' projections in process, which a
+deployed webhook leaves to Pub/Sub: more work than in the cloud, alike in both variants).
+The cold start bench (cold_start.py)
 measures the same from process spawn, server and socket included; this one isolates what
 the first request adds, and is what `--profile` (cProfile, sorted by cumulative time)
 examines.
@@ -46,7 +47,7 @@ if spec["profile"]:
     profile = cProfile.Profile()
     profile.enable()
 started = time.perf_counter()
-app = create_app(target="telegram_webhook", source="functions/main.py", signature_type="http")
+app = create_app(target="telegram_webhook", source="main.py", signature_type="http")
 client = app.test_client()
 first = client.post("/", json=spec["updates"][0], headers=spec["headers"])
 answered = time.perf_counter()
@@ -70,6 +71,7 @@ def _env() -> dict[str, str]:
         "SOKO_BOT_TOKEN": BOT_TOKEN,
         "SOKO_WEBHOOK_SECRET": WEBHOOK_SECRET,
         "SOKO_REFERRALS_SECRET": "bench-referrals-secret-0123456789",
+        "SOKO_BOT_USERNAME": "soko_bench_bot",  # else the welcome asks getMe for it
         "PYTHONPATH": str(ROOT),
     }
 
