@@ -7,10 +7,9 @@ server has before it loads main.py), builds the `telegram_webhook` app from the 
 main.py, as deployed, and times its first `/start` on the memory backend, then a second one
 (on it the publisher hands each event to the subscribers' projections in process, which a
 deployed webhook leaves to Pub/Sub: more work than in the cloud, alike in both variants).
-The cold start bench (cold_start.py)
-measures the same from process spawn, server and socket included; this one isolates what
-the first request adds, and is what `--profile` (cProfile, sorted by cumulative time)
-examines.
+The cold start bench (cold_start.py) measures from process spawn, server and socket
+included; this one isolates what the first request adds, and is what `--profile`
+(cProfile, sorted by cumulative time) examines.
 
 Two variants, interleaved run by run: as deployed, the first request holding the cyclic
 garbage collector (functions/runtime/warmup.py), and with the collector running throughout.
