@@ -3,8 +3,8 @@
 A cold instance imports its modules and builds its models inside its first request (main.py
 imports an entry point's work on first call): hundreds of thousands of allocations, almost
 none of them garbage, over which the collector ran again and again, its full collections
-scanning everything imported so far: ~20 ms of a ~190 ms cold start, measured with the
-first-request probe of docs/architecture.md ("Cold starts"). Reference counting still frees
+scanning everything imported so far: ~20 ms of a first /start of ~190 ms
+(`python -m tests.bench.first_request` measures both ways). Reference counting still frees
 what the request drops. When it ends, what is alive is frozen (the modules, classes and
 models live as long as the instance: no later collection needs to scan them again) and the
 collector is on again, for good.
