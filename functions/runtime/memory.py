@@ -34,11 +34,11 @@ class MemoryEventStore:
         self._snapshots: dict[str, Snapshot] = {}
 
     def load(self, stream: str, after: int = 0, up_to: int | None = None) -> list[Envelope]:
+        # A stream's list is dense (append checks the expected version): version v is at
+        # index v - 1, so a tail is a slice, not a scan of the whole stream.
         with self._lock:
             events = self._streams.get(stream, [])
-            return [
-                e for e in events if e.version > after and (up_to is None or e.version <= up_to)
-            ]
+            return events[max(after, 0) : up_to if up_to is None else max(up_to, 0)]
 
     def append(
         self,
@@ -86,7 +86,7 @@ class MemoryEventStore:
             usable = None  # the caller's own fold is as new
         start = usable.version if usable is not None else wanted.after
         events = self._streams.get(wanted.stream, [])
-        return Latest(usable, [e for e in events if e.version > start], head=_head(events))
+        return Latest(usable, events[max(start, 0) :], head=_head(events))
 
     def recorded(self, idempotency_key: str) -> Appended | None:
         with self._lock:
