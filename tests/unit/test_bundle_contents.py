@@ -26,20 +26,52 @@ def test_the_bundle_holds_what_cloud_functions_loads_and_nothing_else(staged: Pa
     files = bundle.files(staged)
     for required in ("main.py", "functions/main.py", "events/envelope.py", "requirements.txt"):
         assert required in files
-    assert {f.split("/", 1)[0] for f in files} == {
-        "main.py",
-        "requirements.txt",
-        "functions",
-        "events",
-    }
+    shipped = {"main.py", "requirements.txt", "functions", "events"}
+    assert {f.split("/", 1)[0] for f in files} == shipped | {"__pycache__"}
     assert not [f for f in files if f.startswith(("tests/", "infra/", ".venv/"))]
-    assert not [f for f in files if "__pycache__" in f or f.endswith((".pyc", ".pyo"))]
     assert not [f for f in files if any(part.startswith(".") for part in f.split("/"))]
+
+
+def test_every_shipped_module_carries_its_checked_hash_bytecode_and_nothing_else(
+    staged: Path,
+) -> None:
+    files = bundle.files(staged)
+    sources = {f for f in files if f.endswith(".py")}
+    tag = sys.implementation.cache_tag
+    expected = {
+        str(Path(f).parent / "__pycache__" / f"{Path(f).stem}.{tag}.pyc").removeprefix("./")
+        for f in sources
+    }
+    assert {f for f in files if "__pycache__" in f} == expected
+    for pyc in expected:
+        header = (staged / pyc).read_bytes()[:16]
+        flags = int.from_bytes(header[4:8], "little")
+        assert flags == 0b11, pyc  # hash-based, checked against the source on import
+
+
+def test_the_shipped_bytecode_is_what_the_bundle_imports(staged: Path) -> None:
+    # `python -v` names the file each module's code object came from.
+    result = subprocess.run(
+        [sys.executable, "-v", "-c", "import functions.runtime.settings"],
+        cwd=staged,
+        env={"PYTHONDONTWRITEBYTECODE": "1", "PATH": "/usr/bin:/bin"},
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    pyc = staged / "functions/runtime/__pycache__" / f"settings.{sys.implementation.cache_tag}.pyc"
+    assert f"code object from '{pyc}'" in result.stderr
+
+
+def test_a_bundle_staged_without_bytecode_has_none(tmp_path: Path) -> None:
+    bare = bundle.stage(tmp_path / "bare", bytecode=False)
+    assert not [f for f in bundle.files(bare) if "__pycache__" in f or f.endswith(".pyc")]
 
 
 def test_staged_sources_are_the_repository_sources(staged: Path) -> None:
     for name in bundle.files(staged):
-        assert (staged / name).read_bytes() == (ROOT / name).read_bytes(), name
+        if not name.endswith(".pyc"):
+            assert (staged / name).read_bytes() == (ROOT / name).read_bytes(), name
     source_py = {
         p.relative_to(ROOT).as_posix()
         for package in bundle.PACKAGES
