@@ -10,7 +10,10 @@ bytecode of what it ships, compiled fresh in checked-hash mode: an instance that
 compile our modules spends ~25-55 ms more on every cold start (``python -m
 tests.bench.cold_start`` measured both), and a checked-hash ``.pyc`` is used exactly while
 its source's hash matches, whatever the upload and the build do to file times. Staged by
-another Python, it carries none (that interpreter's bytecode would not be read).
+another Python, it carries none (that interpreter's bytecode would not be read). `gcloud
+functions deploy --source` uploads ``__pycache__``: its default ignore list for functions is
+``.gcloudignore``, ``.git``, ``.gitignore`` and ``node_modules`` (the SDK's
+command_lib/functions/source_util.py).
 
 After staging, ``check`` verifies without importing anything (``ast`` only) that
 
