@@ -13,6 +13,8 @@ import os
 import shutil
 import socket
 import urllib.request
+from collections.abc import Collection
+from contextlib import ExitStack
 from pathlib import Path
 
 __all__ = [
@@ -27,6 +29,7 @@ __all__ = [
     "find_gcloud",
     "find_java",
     "free_port",
+    "free_ports",
     "live_group_members",
     "log_tail",
     "port_is_free",
@@ -111,6 +114,25 @@ def free_port(host: str = LOOPBACK) -> int:
         sock.bind((host, 0))
         port: int = sock.getsockname()[1]
         return port
+
+
+def free_ports(count: int, avoid: Collection[int] = (), host: str = LOOPBACK) -> list[int]:
+    """`count` distinct ports free right now, none of them in `avoid`.
+
+    Calling `free_port` once per server can hand out one port twice: each is released before
+    the next is chosen, and the kernel may choose it again (two functions of one local stack
+    were once given the same port; the second to bind died). Here every socket stays bound
+    until all are chosen, so they differ.
+    """
+    with ExitStack() as held:
+        found: list[int] = []
+        while len(found) < count:
+            sock = held.enter_context(socket.socket(socket.AF_INET, socket.SOCK_STREAM))
+            sock.bind((host, 0))
+            port: int = sock.getsockname()[1]
+            if port not in avoid:
+                found.append(port)
+        return found
 
 
 def port_is_free(port: int, host: str = LOOPBACK) -> bool:

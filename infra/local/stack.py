@@ -53,7 +53,7 @@ import httpx
 from functions.contexts import REGISTRY
 from functions.runtime.offset_clock import OffsetClock
 from functions.telegram.routes import allowed_updates
-from infra.local.emulator_tools import live_group_members
+from infra.local.emulator_tools import free_ports, live_group_members
 from infra.local.emulators import (
     DEFAULT_PROJECT,
     LOOPBACK,
@@ -701,6 +701,7 @@ class LocalStack:
         if self.settings:
             log.info("settings given (over the defaults): %s", ", ".join(self.settings))
         self._runtime_dir = Path(tempfile.mkdtemp(prefix="soko-run-"))
+        self._assign_ports()
         try:
             for function in self._functions:
                 function.start(self.env, self._runtime_dir / function.name)
@@ -838,6 +839,14 @@ class LocalStack:
         webhook.port = free_port()
         self._providers = ProviderFakes()
         self._providers.start(webhook.url)
+
+    def _assign_ports(self) -> None:
+        """A distinct port for each function that has none yet (payment_webhook's is chosen
+        with the providers): chosen one at a time, two functions once got the same one."""
+        chosen = {f.port for f in self._functions if f.port}
+        waiting = [f for f in self._functions if not f.port]
+        for function, port in zip(waiting, free_ports(len(waiting), avoid=chosen), strict=True):
+            function.port = port
 
     def _function_env(self) -> dict[str, str]:
         env = {k: v for k, v in os.environ.items() if k in _PASSED_THROUGH}
