@@ -15,7 +15,7 @@ the tests; entry points use `subscriber` and `rules_for`.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import cached_property
 from typing import TYPE_CHECKING, TypeVar
@@ -70,6 +70,16 @@ class Registry:
     def _all(self, pick: Callable[[BoundedContext], tuple[T, ...]]) -> tuple[T, ...]:
         return tuple(item for context in self.contexts for item in pick(context))
 
+    def _merged(
+        self, pick: Callable[[BoundedContext], Mapping[str, tuple[T, ...]]]
+    ) -> dict[str, tuple[T, ...]]:
+        """Every context's entries under each key, in context order."""
+        merged: dict[str, tuple[T, ...]] = {}
+        for context in self.contexts:
+            for key, items in pick(context).items():
+                merged[key] = merged.get(key, ()) + items
+        return merged
+
     @cached_property
     def categories(self) -> tuple[str, ...]:
         return self._all(lambda c: c.categories)
@@ -84,11 +94,7 @@ class Registry:
 
     @cached_property
     def _declared_inline(self) -> dict[str, tuple[Member[Reactor], ...]]:
-        merged: dict[str, tuple[Member[Reactor], ...]] = {}
-        for context in self.contexts:
-            for category, members in context.inline.items():
-                merged[category] = merged.get(category, ()) + members
-        return merged
+        return self._merged(lambda c: c.inline)
 
     @cached_property
     def _inline_found(self) -> dict[str, tuple[Reactor, ...]]:
@@ -125,11 +131,7 @@ class Registry:
 
     @cached_property
     def _declared_rules(self) -> dict[str, tuple[Member[Rule], ...]]:
-        merged: dict[str, tuple[Member[Rule], ...]] = {}
-        for context in self.contexts:
-            for type_name, rules in context.rules.items():
-                merged[type_name] = merged.get(type_name, ()) + rules
-        return merged
+        return self._merged(lambda c: c.rules)
 
     @cached_property
     def rules(self) -> dict[str, tuple[Rule, ...]]:

@@ -78,7 +78,7 @@ def _decoded(field: FieldInfo, text: str) -> Any:
 def _holds_json(annotation: Any) -> bool:
     origin = typing.get_origin(annotation)
     if origin is typing.Union or origin is types.UnionType:
-        return any(_holds_json(arg) for arg in typing.get_args(annotation) if arg is not None)
+        return any(_holds_json(arg) for arg in typing.get_args(annotation))
     if origin is not None:
         annotation = origin
     if not isinstance(annotation, type):

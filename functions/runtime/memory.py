@@ -38,7 +38,7 @@ class MemoryEventStore:
         # index v - 1, so a tail is a slice, not a scan of the whole stream.
         with self._lock:
             events = self._streams.get(stream, [])
-            return events[max(after, 0) : up_to if up_to is None else max(up_to, 0)]
+            return events[max(after, 0) : None if up_to is None else max(up_to, 0)]
 
     def append(
         self,
