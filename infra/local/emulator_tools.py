@@ -110,10 +110,7 @@ def free_port(host: str = LOOPBACK) -> int:
     The port is released before returning, so another process may take it; ``Emulator``
     detects that case (EmulatorPortInUseError) and ``Emulator.__enter__`` retries.
     """
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind((host, 0))
-        port: int = sock.getsockname()[1]
-        return port
+    return free_ports(1, host=host)[0]
 
 
 def free_ports(count: int, avoid: Collection[int] = (), host: str = LOOPBACK) -> list[int]:

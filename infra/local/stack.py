@@ -378,7 +378,6 @@ class ServedFunction:
 
     def start(self, env: Mapping[str, str], runtime_dir: Path) -> None:
         """Serve; `runtime_dir` (this function's own) holds its gunicorn's control socket."""
-        self.port = self.port or free_port()  # payment_webhook's is chosen earlier
         runtime_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
         self._log = self.log_path.open("ab")
         self._started_at = time.monotonic()
