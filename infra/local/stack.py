@@ -841,8 +841,11 @@ class LocalStack:
 
     def _assign_ports(self) -> None:
         """A distinct port for each function that has none yet (payment_webhook's is chosen
-        with the providers): chosen one at a time, two functions once got the same one."""
+        with the providers): chosen one at a time, two functions once got the same one. The
+        emulators' ports are avoided too: Java binds them seconds after they are chosen, and
+        a function that took one first made the emulator exit."""
         chosen = {f.port for f in self._functions if f.port}
+        chosen |= {self._firestore.port, self._pubsub.port}
         waiting = [f for f in self._functions if not f.port]
         for function, port in zip(waiting, free_ports(len(waiting), avoid=chosen), strict=True):
             function.port = port

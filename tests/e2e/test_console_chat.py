@@ -57,18 +57,22 @@ def test_tapping_a_button_the_bot_edited_away_says_so_and_the_chat_goes_on(
     admin, admin_out = chat_as(e2e_stack, LOCAL_ADMIN_ID, "Admin")
     listed(admin, admin_out, f"Kite {tag} | Kites{tag} | 300 KES | kind=counted")
     listed(admin, admin_out, f"Atlas {tag} | Maps{tag} | 400 KES | kind=counted")
-    buyer, out = chat_as(e2e_stack, 8602, "Baraka")
+    # Another user waits until the catalog lists both (the listings reach it in either
+    # order): the buyer's chat then holds one shop message, whose buttons the taps edit.
+    watcher, watched = chat_as(e2e_stack, 8603, "Wanjiru")
 
     def shop_lists_both() -> bool:
-        # The two listings reach the catalog in either order: wait for both categories.
-        buyer.run(iter(["/shop"]))
-        latest = out.getvalue().rsplit("bot> ", 1)[-1]
+        watcher.run(iter(["/shop"]))
+        latest = watched.getvalue().rsplit("bot> ", 1)[-1]
         return f"Kites{tag}" in latest and f"Maps{tag}" in latest
 
     eventually(shop_lists_both, timeout=60)
+    buyer, out = chat_as(e2e_stack, 8602, "Baraka")
     # Tapping a category edits the shop message into that category's products: the other
     # categories' buttons are gone from it, though the transcript still shows them above.
-    buyer.run(iter([f"/tap Kites{tag}", f"/tap Maps{tag}", "/tap « Shop", f"/tap Maps{tag}"]))
+    buyer.run(
+        iter(["/shop", f"/tap Kites{tag}", f"/tap Maps{tag}", "/tap « Shop", f"/tap Maps{tag}"])
+    )
     shown = out.getvalue()
     assert f"no button labelled 'Maps{tag}'; buttons now: Kite {tag} | « Shop" in shown, shown
     assert f"Atlas {tag}" in shown.rsplit("Choose a category:", 1)[-1]  # the chat went on
